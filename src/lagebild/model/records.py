@@ -1,0 +1,91 @@
+"""Records as the store returns them and the importer produces them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    id: int
+    pcode: str
+    level: int
+    parent_id: int | None
+    name_en: str | None = None
+    name_ar: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+    def name(self, lang: str = "en") -> str:
+        if lang == "ar" and self.name_ar:
+            return self.name_ar
+        return self.name_en or self.name_ar or self.pcode
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    id: int
+    name: str
+    kind: str | None = None
+    reliability: str | None = None  # Admiralty A-F
+    credibility: int | None = None  # Admiralty 1-6
+
+    @property
+    def grade(self) -> str:
+        """The Admiralty grade, such as ``B2``, or ``unrated``."""
+        if not self.reliability and not self.credibility:
+            return "unrated"
+        return f"{self.reliability or 'F'}{self.credibility or 6}"
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    place_id: int
+    indicator: str
+    sector: str
+    date: date
+    value: float
+    source_id: int | None
+    import_id: int
+    row_number: int
+
+
+@dataclass(frozen=True, slots=True)
+class AccessChange:
+    place_id: int
+    status: str
+    party: str | None
+    valid_from: date
+    source_id: int | None
+    import_id: int
+    row_number: int
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    place_id: int
+    date: date
+    status: str
+    sector: str
+    reached: float | None
+    org_impl: str | None = None
+    date_start: date | None = None
+    date_end: date | None = None
+    import_id: int = 0
+    row_number: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRecord:
+    id: int
+    file_name: str
+    sha256: str
+    kind: str
+    source_id: int | None
+    imported_at: datetime
+    row_count: int
+    rejected_count: int
+    status: str

@@ -1,0 +1,183 @@
+"""Vocabularies: administrative levels, access statuses, delivery statuses, indicators, sectors.
+
+Partners write the same word many ways ("Completed", "done", "منجز"); each ``normalise_*``
+function maps what a partner wrote to the one word lagebild stores, or ``None`` when it does not
+know the word, so that the importer can report it with its row and column.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from enum import IntEnum
+
+
+class Level(IntEnum):
+    COUNTRY = 0
+    ADM1 = 1
+    ADM2 = 2
+    ADM3 = 3
+    ADM4 = 4
+    ADM5 = 5
+
+
+LEVELS: dict[str, int] = {
+    "country": 0,
+    "adm0": 0,
+    "adm1": 1,
+    "adm2": 2,
+    "adm3": 3,
+    "adm4": 4,
+    "adm5": 5,
+}
+
+
+def level_name(level: int) -> str:
+    return "country" if level == 0 else f"adm{level}"
+
+
+def parse_level(text: str) -> int:
+    """``adm3`` -> 3; raises ``ValueError`` naming the allowed words."""
+    key = text.strip().lower()
+    if key not in LEVELS:
+        raise ValueError(f"unknown level {text!r}: use country or adm1 .. adm4")
+    return LEVELS[key]
+
+
+ACCESS_STATUSES = ("accessible", "hard_to_reach", "besieged")
+
+#: The four statuses of a 4W row, and ``cancelled``; a row without a status is completed.
+DELIVERY_STATUSES = ("planned", "completed", "partial", "denied", "cancelled")
+#: Statuses whose people reached count in ``reached`` and ``last_delivery``.
+DELIVERED_STATUSES = ("completed", "partial")
+
+#: Figure indicators and what they mean.
+INDICATORS: dict[str, str] = {
+    "population": "population",
+    "inneed": "people in need",
+    "idps": "internally displaced people",
+    "returnees": "returnees",
+    "besieged": "people in besieged areas",
+    "hard_to_reach": "people in hard-to-reach areas",
+}
+
+
+def _key(text: str) -> str:
+    """Fold case, accents, Arabic diacritics and punctuation so that spellings compare equal."""
+    text = unicodedata.normalize("NFKD", text.strip().lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch) and ch != "\u0640")
+    return re.sub(r"[\s_\-./]+", " ", text).strip()
+
+
+_STATUS_WORDS: dict[str, tuple[str, ...]] = {
+    "completed": (
+        "completed", "complete", "done", "finished", "delivered", "closed", "achieved",
+        "distributed", "abgeschlossen", "erledigt", "geliefert", "fertig", "termine", "termine e",
+        "realise", "منجز", "مكتمل", "منتهي", "تم", "تم التسليم", "مكتملة", "منفذ",
+    ),
+    "partial": (
+        "partial", "partially completed", "partly completed", "partially delivered", "ongoing",
+        "on going", "in progress", "active", "running", "teilweise", "laufend", "in bearbeitung",
+        "en cours", "partiel", "جزئي", "قيد التنفيذ", "جاري", "مستمر",
+    ),
+    "planned": (
+        "planned", "plan", "pipeline", "proposed", "pending", "scheduled", "not started",
+        "geplant", "vorgesehen", "prevu", "planifie", "مخطط", "مخطط له", "مقترح",
+    ),
+    "denied": (
+        "denied", "rejected", "refused", "blocked", "not approved", "verweigert", "abgelehnt",
+        "refuse", "bloque", "مرفوض", "ممنوع", "رفض",
+    ),
+    "cancelled": ("cancelled", "canceled", "suspended", "storniert", "abgesagt", "annule", "ملغى", "ملغي"),
+}
+_STATUS = {_key(w): status for status, words in _STATUS_WORDS.items() for w in words}
+
+
+def normalise_status(text: str | None) -> str | None:
+    """The delivery status a partner's word means; blank means completed; ``None`` if unknown."""
+    if text is None or not text.strip():
+        return "completed"
+    return _STATUS.get(_key(text))
+
+
+_ACCESS_WORDS: dict[str, tuple[str, ...]] = {
+    "accessible": (
+        "accessible", "access", "open", "reachable", "zugaenglich", "erreichbar",
+        "يمكن الوصول", "متاح", "سهل الوصول",
+    ),
+    "hard_to_reach": (
+        "hard to reach", "hard-to-reach", "htr", "hard", "difficult", "schwer erreichbar",
+        "schwer zu erreichen", "difficile d acces", "difficile", "صعب الوصول", "يصعب الوصول",
+    ),
+    "besieged": (
+        "besieged", "under siege", "siege", "belagert", "assiege", "محاصر", "محاصرة", "تحت الحصار",
+    ),
+}
+_ACCESS = {_key(w): status for status, words in _ACCESS_WORDS.items() for w in words}
+
+
+def normalise_access(text: str | None) -> str | None:
+    """The access status a word means, or ``None`` if unknown (blank is unknown too)."""
+    if text is None or not text.strip():
+        return None
+    return _ACCESS.get(_key(text))
+
+
+#: Cluster codes of the humanitarian system and the ways partners name them.
+_SECTOR_WORDS: dict[str, tuple[str, ...]] = {
+    "food": (
+        "food", "food security", "fss", "fsl", "food security and livelihoods", "fsa",
+        "food security and agriculture", "nahrung", "ernaehrungssicherheit", "lebensmittel",
+        "securite alimentaire", "الأمن الغذائي", "الامن الغذائي", "غذاء",
+    ),
+    "health": ("health", "gesundheit", "sante", "الصحة", "صحة"),
+    "wash": (
+        "wash", "water sanitation and hygiene", "water sanitation hygiene", "water", "wasser",
+        "eau hygiene et assainissement", "المياه والصرف الصحي", "مياه",
+    ),
+    "shelter": (
+        "shelter", "shelter nfi", "shelter and nfi", "snfi", "unterkunft", "abris",
+        "المأوى", "مأوى",
+    ),
+    "nfi": ("nfi", "non food items", "non-food items", "core relief items", "مواد غير غذائية"),
+    "protection": ("protection", "schutz", "الحماية", "حماية"),
+    "education": ("education", "bildung", "التعليم", "تعليم"),
+    "nutrition": ("nutrition", "ernaehrung", "التغذية", "تغذية"),
+    "cccm": (
+        "cccm", "camp coordination and camp management", "camp management", "camps",
+        "تنسيق وإدارة المخيمات",
+    ),
+    "erl": (
+        "erl", "early recovery", "early recovery and livelihoods", "livelihoods",
+        "wiederaufbau", "التعافي المبكر", "التعافي المبكر وسبل العيش",
+    ),
+    "logistics": ("logistics", "logistik", "اللوجستيات"),
+    "cash": (
+        "cash", "mpc", "multipurpose cash", "multi purpose cash", "multipurpose",
+        "multipurpose one time", "multipurpose cash assistance", "mpca", "bargeld",
+        "النقد", "نقد متعدد الأغراض",
+    ),
+}
+SECTORS = tuple(_SECTOR_WORDS)
+_SECTOR = {_key(w): code for code, words in _SECTOR_WORDS.items() for w in words}
+
+
+def normalise_sector(text: str | None) -> str:
+    """The cluster code a sector name means; an unknown name is kept, folded, as its own sector.
+
+    The empty string stands for inter-sector (no sector given).
+    """
+    if text is None or not text.strip():
+        return ""
+    key = _key(text)
+    if key in _SECTOR:
+        return _SECTOR[key]
+    first = re.split(r"\s*(?:-|–|:|\()\s*", text.strip().lower())[0]
+    if _key(first) in _SECTOR:
+        return _SECTOR[_key(first)]
+    return key.replace(" ", "_")
+
+
+def is_sector_word(text: str) -> bool:
+    """True when an HXL attribute such as ``+food`` names a known sector."""
+    return _key(text) in _SECTOR

@@ -1,0 +1,21 @@
+"""The store: schema, migrations and the only place with SQL."""
+
+from lagebild.store.store import (
+    DEFAULT_DB,
+    AccessRow,
+    FigureRow,
+    Store,
+    StoreError,
+    Writer,
+    database_url,
+)
+
+__all__ = [
+    "DEFAULT_DB",
+    "AccessRow",
+    "FigureRow",
+    "Store",
+    "StoreError",
+    "Writer",
+    "database_url",
+]

@@ -1,0 +1,389 @@
+"""The one owner of the database: connections, transactions, migrations and every SQL statement."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
+from sqlalchemy.engine import make_url
+
+from lagebild.model import ImportRecord, Place, Source
+from lagebild.store import schema as t
+
+DEFAULT_DB = "lagebild.db"
+DELIVERED_SQL = "status IN ('completed', 'partial')"
+_MIGRATIONS = Path(__file__).parent / "migrations"
+#: Above this many rows an import drops the delivery indexes and builds them again afterwards.
+BULK_REINDEX_ROWS = 200_000
+
+
+class StoreError(Exception):
+    """A database that cannot be opened, is not initialised, or refuses a write."""
+
+
+def database_url(target: str | None = None) -> str:
+    """The SQLAlchemy URL for ``--db``: a file path means SQLite, a URL means that server."""
+    target = target or os.environ.get("LAGEBILD_DB") or DEFAULT_DB
+    if "://" in target:
+        url = make_url(target)
+        if url.drivername in ("postgresql", "postgres"):
+            url = url.set(drivername="postgresql+psycopg")
+        return url.render_as_string(hide_password=False)
+    return f"sqlite:///{Path(target).expanduser().absolute()}"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA cache_size=-262144")
+    cursor.execute("PRAGMA temp_store=MEMORY")
+    cursor.close()
+
+
+def _date(value: Any) -> date | None:
+    if value is None or isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    return date.fromisoformat(str(value)[:10])
+
+
+@dataclass(frozen=True, slots=True)
+class FigureRow:
+    """One stored figure, as the analysis reads it."""
+
+    id: int
+    place_id: int
+    indicator: str
+    sector: str
+    date: date
+    value: float
+    source_id: int | None
+    import_id: int
+    row_number: int
+
+
+@dataclass(frozen=True, slots=True)
+class AccessRow:
+    place_id: int
+    status: str
+    party: str | None
+    valid_from: date
+    source_id: int | None
+    import_id: int
+    row_number: int
+
+
+class Store:
+    """A lagebild database: SQLite by default, PostgreSQL for a shared server."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, target: str | None = None) -> Store:
+        url = database_url(target)
+        if url.startswith("sqlite"):
+            engine = create_engine(url)
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+        return cls(engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- migrations ---------------------------------------------------------------------------
+
+    def _alembic_config(self) -> Config:
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        return config
+
+    def migrate(self) -> str:
+        """Bring the schema to the newest revision; returns it."""
+        config = self._alembic_config()
+        with self.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+        return self.revision() or ""
+
+    def revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def head_revision(self) -> str:
+        return ScriptDirectory.from_config(self._alembic_config()).get_current_head() or ""
+
+    def check_ready(self) -> None:
+        """Raise ``StoreError`` unless the schema is at the newest revision."""
+        try:
+            current = self.revision()
+        except Exception as exc:  # noqa: BLE001 - the driver's own error is the message
+            raise StoreError(f"cannot open database {self.url}: {exc}") from exc
+        if current is None:
+            raise StoreError(f"database {self.url} is not initialised: run 'lagebild init' first")
+        if current != self.head_revision():
+            raise StoreError(
+                f"database {self.url} is at schema {current}, this lagebild needs "
+                f"{self.head_revision()}: run 'lagebild init' to migrate it"
+            )
+
+    # -- writing ------------------------------------------------------------------------------
+
+    @contextmanager
+    def writer(self) -> Iterator[Writer]:
+        """One transaction: everything written through the writer lands together or not at all."""
+        with self.engine.begin() as conn:
+            yield Writer(conn)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def places(self) -> list[Place]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    t.places.c.id, t.places.c.pcode, t.places.c.level, t.places.c.parent_id,
+                    t.places.c.name_en, t.places.c.name_ar, t.places.c.lat, t.places.c.lon,
+                    t.places.c.valid_from, t.places.c.valid_to,
+                ).order_by(t.places.c.level, t.places.c.pcode)
+            ).all()
+        return [
+            Place(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], _date(r[8]), _date(r[9]))
+            for r in rows
+        ]
+
+    def sources(self) -> dict[int, Source]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.sources).order_by(t.sources.c.id)).all()
+        return {r.id: Source(r.id, r.name, r.kind, r.reliability, r.credibility) for r in rows}
+
+    def imports(self) -> list[ImportRecord]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.imports).order_by(t.imports.c.id)).all()
+        return [
+            ImportRecord(
+                r.id, r.file_name, r.sha256, r.kind, r.source_id, r.imported_at, r.row_count,
+                r.rejected_count, r.status,
+            )
+            for r in rows
+        ]
+
+    def counts(self) -> dict[str, int]:
+        """How many rows each table holds."""
+        tables = {
+            "places": t.places, "sources": t.sources, "imports": t.imports,
+            "figures": t.figures, "access_changes": t.access_changes, "deliveries": t.deliveries,
+        }
+        with self.engine.connect() as conn:
+            return {
+                name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+                for name, table in tables.items()
+            }
+
+    def figures_on(self, indicator: str, sector: str, as_of: date) -> list[FigureRow]:
+        """Every figure of an indicator and sector dated on or before ``as_of``."""
+        f = t.figures
+        query = (
+            select(
+                f.c.id, f.c.place_id, f.c.indicator, f.c.sector, f.c.date, f.c.value,
+                f.c.source_id, f.c.import_id, f.c.row_number,
+            )
+            .where(f.c.indicator == indicator, f.c.sector == sector, f.c.date <= as_of)
+            .order_by(f.c.place_id, f.c.date)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [FigureRow(r[0], r[1], r[2], r[3], _date(r[4]), r[5], r[6], r[7], r[8]) for r in rows]  # type: ignore[arg-type]
+
+    def access_changes(self, as_of: date | None = None) -> list[AccessRow]:
+        """Access changes ordered by place and date, optionally only those on or before ``as_of``."""
+        a = t.access_changes
+        query = select(
+            a.c.place_id, a.c.status, a.c.party, a.c.valid_from, a.c.source_id, a.c.import_id,
+            a.c.row_number,
+        ).order_by(a.c.place_id, a.c.valid_from, a.c.id)
+        if as_of is not None:
+            query = query.where(a.c.valid_from <= as_of)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [AccessRow(r[0], r[1], r[2], _date(r[3]), r[4], r[5], r[6]) for r in rows]  # type: ignore[arg-type]
+
+    def delivered_sums(
+        self, after: date, until: date, sector: str | None = None
+    ) -> list[tuple[int, str, float, int]]:
+        """Per place and sector: people reached and number of delivered rows dated in (after, until]."""
+        sql = (
+            "SELECT place_id, sector, SUM(reached), COUNT(*) FROM deliveries "
+            f"WHERE {DELIVERED_SQL} AND date > :after AND date <= :until"
+        )
+        params: dict[str, Any] = {"after": after, "until": until}
+        if sector is not None:
+            sql += " AND sector = :sector"
+            params["sector"] = sector
+        sql += " GROUP BY place_id, sector"
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(sql), self._params(params)).all()
+        return [(r[0], r[1], float(r[2] or 0.0), int(r[3])) for r in rows]
+
+    def last_deliveries(self, as_of: date, sector: str | None = None) -> dict[int, date]:
+        """Per place with any delivered row on or before ``as_of``: the date of the latest.
+
+        Without a sector this is one index seek per place (``ix_deliveries_place_date``).
+        """
+        if sector is None:
+            sql = (
+                "SELECT p.id, (SELECT d.date FROM deliveries d WHERE d.place_id = p.id AND "
+                f"d.{DELIVERED_SQL} AND d.date <= :as_of ORDER BY d.date DESC LIMIT 1) "
+                "FROM places p"
+            )
+            params: dict[str, Any] = {"as_of": as_of}
+        else:
+            sql = (
+                "SELECT place_id, MAX(date) FROM deliveries "
+                f"WHERE {DELIVERED_SQL} AND date <= :as_of AND sector = :sector GROUP BY place_id"
+            )
+            params = {"as_of": as_of, "sector": sector}
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(sql.replace("d.status", "d.status")), self._params(params))
+            return {r[0]: _date(r[1]) for r in rows if r[1] is not None}  # type: ignore[misc]
+
+    def sectors(self) -> list[str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT DISTINCT sector FROM deliveries UNION SELECT DISTINCT sector FROM figures")
+            ).all()
+        return sorted(r[0] for r in rows)
+
+    def _params(self, params: dict[str, Any]) -> dict[str, Any]:
+        if self.dialect == "sqlite":
+            return {k: v.isoformat() if isinstance(v, date) else v for k, v in params.items()}
+        return params
+
+
+class Writer:
+    """Writes of one transaction; made by ``Store.writer()``."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.dialect = conn.dialect.name
+
+    def source_id(self, name: str, kind: str | None = None) -> int:
+        """The id of the source with this name, registering it when new."""
+        name = name.strip()
+        found = self.conn.execute(select(t.sources.c.id).where(t.sources.c.name == name)).scalar()
+        if found is not None:
+            return int(found)
+        result = self.conn.execute(t.sources.insert().values(name=name, kind=kind))
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def add_import(
+        self, file_name: str, sha256: str, kind: str, source_id: int | None, options: str
+    ) -> int:
+        result = self.conn.execute(
+            t.imports.insert().values(
+                file_name=file_name, sha256=sha256, kind=kind, source_id=source_id,
+                imported_at=datetime.now().replace(microsecond=0), options=options,
+                status="committed",
+            )
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def finish_import(self, import_id: int, rows: int, rejected: int, warnings: int) -> None:
+        self.conn.execute(
+            t.imports.update()
+            .where(t.imports.c.id == import_id)
+            .values(row_count=rows, rejected_count=rejected, warning_count=warnings)
+        )
+
+    def place_ids(self) -> dict[str, int]:
+        return {r[0]: r[1] for r in self.conn.execute(select(t.places.c.pcode, t.places.c.id))}
+
+    def upsert_places(self, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+        """Insert new places and fill in what a newer gazetteer row says of known ones.
+
+        Each row has ``pcode``, ``level``, ``parent`` (a P-code or None) and optionally names,
+        coordinates, ``valid_from``, ``valid_to``, ``import_id`` and ``row_number``. Rows must come
+        parents first. Returns every P-code's id.
+        """
+        ids = self.place_ids()
+        fields = ("name_en", "name_ar", "lat", "lon", "valid_from", "valid_to")
+        for row in rows:
+            values = {k: row[k] for k in fields if row.get(k) is not None}
+            parent = row.get("parent")
+            parent_id = ids.get(parent) if parent else None
+            if row["pcode"] in ids:
+                if parent_id is not None:
+                    values["parent_id"] = parent_id
+                if values:
+                    self.conn.execute(
+                        t.places.update().where(t.places.c.id == ids[row["pcode"]]).values(**values)
+                    )
+                continue
+            result = self.conn.execute(
+                t.places.insert().values(
+                    pcode=row["pcode"], level=row["level"], parent_id=parent_id,
+                    import_id=row.get("import_id"), row_number=row.get("row_number"), **values,
+                )
+            )
+            ids[row["pcode"]] = int(result.inserted_primary_key[0])  # type: ignore[index]
+        return ids
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+        """Bulk insert of plain tuples (dates as ISO strings); COPY on PostgreSQL."""
+        if self.dialect == "postgresql":
+            return self._copy(table, columns, rows)
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        marks = ", ".join("?" for _ in columns)
+        cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        before = self.conn.connection.driver_connection.total_changes  # type: ignore[union-attr]
+        cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", rows)
+        return int(self.conn.connection.driver_connection.total_changes - before)  # type: ignore[union-attr]
+
+    def _copy(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        count = 0
+        with cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        return count
+
+    @contextmanager
+    def bulk_deliveries(self, expected_rows: int) -> Iterator[None]:
+        """For a large load, drop the delivery indexes first and build them after (same transaction)."""
+        if expected_rows < BULK_REINDEX_ROWS:
+            yield
+            return
+        self.conn.exec_driver_sql("DROP INDEX IF EXISTS ix_deliveries_place_date")
+        self.conn.exec_driver_sql("DROP INDEX IF EXISTS ix_deliveries_window")
+        yield
+        self.conn.exec_driver_sql(
+            "CREATE INDEX ix_deliveries_place_date ON deliveries (place_id, date) "
+            f"WHERE {DELIVERED_SQL}"
+        )
+        self.conn.exec_driver_sql(
+            "CREATE INDEX ix_deliveries_window ON deliveries (date, place_id, sector, reached) "
+            f"WHERE {DELIVERED_SQL}"
+        )
