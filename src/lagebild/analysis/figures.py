@@ -1,0 +1,126 @@
+"""The current figure of a place: the latest, the more reliable, the later import; else its children's sum."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from lagebild.analysis.tree import PlaceTree
+from lagebild.model import Source
+from lagebild.store import FigureRow, Store
+
+RELIABILITY_RANK = {c: i for i, c in enumerate("ABCDEF")}
+
+
+@dataclass(frozen=True)
+class FigureValue:
+    """A number with where it comes from.
+
+    ``basis`` is ``own`` (the place's current figure), ``children`` (the sum of its children's
+    current figures) or another rule's name; ``figure_ids`` are the stored figures behind it.
+    """
+
+    value: float
+    basis: str
+    date: date | None = None
+    sources: tuple[str, ...] = ()
+    figure_ids: tuple[int, ...] = ()
+    children: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "value": self.value, "basis": self.basis,
+            "date": self.date.isoformat() if self.date else None,
+            "sources": list(self.sources), "figure_ids": list(self.figure_ids),
+            "children": self.children,
+        }
+
+
+def _rank(row: FigureRow, sources: dict[int, Source]) -> tuple[object, ...]:
+    """Sort key: later date first, then the more reliable source, then the later import."""
+    source = sources.get(row.source_id) if row.source_id is not None else None
+    reliability = RELIABILITY_RANK.get((source.reliability or "").upper(), 9) if source else 10
+    credibility = (source.credibility or 9) if source else 10
+    return (-row.date.toordinal(), reliability, credibility, -row.import_id, -row.id)
+
+
+def current_figures(
+    store: Store, indicator: str, as_of: date, sector: str = "",
+    sources: dict[int, Source] | None = None,
+) -> dict[int, FigureRow]:
+    """place id -> the current figure of that place (dated on or before ``as_of``)."""
+    sources = sources if sources is not None else store.sources()
+    best: dict[int, FigureRow] = {}
+    for row in store.figures_on(indicator, sector, as_of):
+        held = best.get(row.place_id)
+        if held is None or _rank(row, sources) < _rank(held, sources):
+            best[row.place_id] = row
+    return best
+
+
+def source_name(row: FigureRow, sources: dict[int, Source]) -> str:
+    if row.source_id is None or row.source_id not in sources:
+        return "unsourced"
+    return sources[row.source_id].name
+
+
+@dataclass
+class Rollup:
+    """Values of one indicator for every place of the tree: own, or the sum of the children."""
+
+    tree: PlaceTree
+    own: Callable[[int], FigureValue | None]
+    _memo: dict[int, FigureValue | None] = field(default_factory=dict)
+
+    def value(self, place_id: int) -> FigureValue | None:
+        if place_id in self._memo:
+            return self._memo[place_id]
+        # Children first, without recursion: the tree is small but may be deep in bad data.
+        for node in self._postorder(place_id):
+            if node in self._memo:
+                continue
+            mine = self.own(node)
+            if mine is None:
+                mine = self._sum([self._memo.get(c) for c in self.tree.children.get(node, [])])
+            self._memo[node] = mine
+        return self._memo[place_id]
+
+    def total(self, place_ids: list[int]) -> FigureValue | None:
+        return self._sum([self.value(p) for p in place_ids])
+
+    def _postorder(self, start: int) -> list[int]:
+        order: list[int] = []
+        stack = [(start, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                order.append(node)
+            elif node not in self._memo:
+                stack.append((node, True))
+                stack.extend((c, False) for c in self.tree.children.get(node, []))
+        return order
+
+    @staticmethod
+    def _sum(parts: list[FigureValue | None]) -> FigureValue | None:
+        found = [p for p in parts if p is not None]
+        if not found:
+            return None
+        names = sorted({s for p in found for s in p.sources})
+        ids = tuple(i for p in found for i in p.figure_ids)
+        dates = [p.date for p in found if p.date is not None]
+        return FigureValue(
+            value=sum(p.value for p in found), basis="children",
+            date=max(dates) if dates else None, sources=tuple(names), figure_ids=ids,
+            children=len(found),
+        )
+
+
+def own_from(rows: dict[int, FigureRow], sources: dict[int, Source]) -> Callable[[int], FigureValue | None]:
+    def own(place_id: int) -> FigureValue | None:
+        row = rows.get(place_id)
+        if row is None:
+            return None
+        return FigureValue(row.value, "own", row.date, (source_name(row, sources),), (row.id,))
+
+    return own

@@ -1,0 +1,187 @@
+"""Gaps: people in need with no aid in the window, ranked by how many and how long (DESIGN.md)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from lagebild.analysis.access import AccessOn, access_of, status_on
+from lagebild.analysis.figures import FigureValue, Rollup, current_figures, own_from
+from lagebild.analysis.tree import PlaceTree
+from lagebild.model import level_name
+from lagebild.store import Store
+
+REACHED_RULE_ALL = (
+    "largest per-sector sum of people reached by recent completed and partial deliveries "
+    "(a lower bound of unique people); reached_upper is the sum over sectors"
+)
+REACHED_RULE_SECTOR = "sum of people reached by recent completed and partial deliveries"
+
+
+@dataclass(frozen=True)
+class Reached:
+    """People reached in the window in a place and below it, by sector."""
+
+    by_sector: dict[str, float]
+    deliveries: int
+
+    @property
+    def lower(self) -> float:
+        return max(self.by_sector.values(), default=0.0)
+
+    @property
+    def upper(self) -> float:
+        return sum(self.by_sector.values())
+
+
+@dataclass
+class Activity:
+    """Deliveries rolled up to one level: people reached in the window and the last delivery."""
+
+    reached: dict[int, Reached]
+    last: dict[int, date]
+
+
+def activity(
+    store: Store, tree: PlaceTree, as_of: date, window: int, level: int, sector: str | None
+) -> Activity:
+    after = as_of - timedelta(days=window)
+    sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    counts: dict[int, int] = defaultdict(int)
+    for place_id, row_sector, reached, n in store.delivered_sums(after, as_of, sector):
+        target = tree.ancestor_at(place_id, level)
+        if target is None:
+            continue
+        sums[target][row_sector] += reached
+        counts[target] += n
+    last: dict[int, date] = {}
+    for place_id, when in store.last_deliveries(as_of, sector).items():
+        target = tree.ancestor_at(place_id, level)
+        if target is not None and (target not in last or when > last[target]):
+            last[target] = when
+    reached = {pid: Reached(dict(by), counts[pid]) for pid, by in sums.items()}
+    return Activity(reached, last)
+
+
+def people_in_need(store: Store, tree: PlaceTree, as_of: date, sector: str | None) -> Rollup:
+    sources = store.sources()
+    rows = current_figures(store, "inneed", as_of, sector or "", sources)
+    return Rollup(tree, own_from(rows, sources))
+
+
+@dataclass(frozen=True)
+class GapRow:
+    pcode: str
+    name: str
+    name_ar: str | None
+    level: str
+    access: AccessOn | None
+    people_in_need: FigureValue | None
+    reached: float
+    reached_upper: float
+    deliveries: int
+    coverage: float | None
+    last_delivery: date | None
+    days_without_aid: int | None
+    cut_off: bool
+
+    def as_dict(self) -> dict[str, object]:
+        """The row as the JSON contract of ``lagebild gaps`` has it."""
+        return {
+            "pcode": self.pcode,
+            "name": self.name,
+            "level": self.level,
+            "access": self.access.status if self.access else None,
+            "people_in_need": self.people_in_need.value if self.people_in_need else None,
+            "reached": self.reached,
+            "coverage": self.coverage,
+            "last_delivery": self.last_delivery.isoformat() if self.last_delivery else None,
+            "days_without_aid": self.days_without_aid,
+            "cut_off": self.cut_off,
+            "name_ar": self.name_ar,
+            "besieged_by": self.access.party if self.access and self.access.party else None,
+            "access_since": self.access.since.isoformat() if self.access else None,
+            "reached_upper": self.reached_upper,
+            "deliveries": self.deliveries,
+            "people_in_need_sources": list(self.people_in_need.sources) if self.people_in_need else [],
+        }
+
+
+@dataclass
+class GapsResult:
+    as_of: date
+    window_days: int
+    level: str
+    sector: str | None
+    places: list[GapRow] = field(default_factory=list)
+    reached_rule: str = REACHED_RULE_ALL
+
+    @property
+    def cut_off(self) -> list[GapRow]:
+        return [r for r in self.places if r.cut_off]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "window_days": self.window_days,
+            "level": self.level,
+            "sector": self.sector,
+            "reached_rule": self.reached_rule,
+            "places": [r.as_dict() for r in self.places],
+        }
+
+
+def rank_key(row: GapRow) -> tuple[object, ...]:
+    """Cut-off places first by people in need; then the rest by coverage, lowest first."""
+    pin = row.people_in_need.value if row.people_in_need else 0.0
+    if row.cut_off:
+        return (0, -pin, row.pcode)
+    coverage = row.coverage if row.coverage is not None else float("inf")
+    return (1, coverage, -pin, row.pcode)
+
+
+def gaps(
+    store: Store,
+    as_of: date,
+    window: int = 30,
+    level: int = 3,
+    sector: str | None = None,
+    tree: PlaceTree | None = None,
+) -> GapsResult:
+    """Every place of a level with its people in need, reached, coverage and days without aid."""
+    if window < 1:
+        raise ValueError("the window must be at least one day")
+    tree = tree or PlaceTree(store.places())
+    pin = people_in_need(store, tree, as_of, sector)
+    act = activity(store, tree, as_of, window, level, sector)
+    access_now = status_on(store, as_of)
+    window_start = as_of - timedelta(days=window)
+    result = GapsResult(
+        as_of, window, level_name(level), sector,
+        reached_rule=REACHED_RULE_SECTOR if sector else REACHED_RULE_ALL,
+    )
+    for place in tree.at_level(level, as_of):
+        need = pin.value(place.id)
+        got = act.reached.get(place.id)
+        reached = (got.by_sector.get(sector, 0.0) if sector else got.lower) if got else 0.0
+        last = act.last.get(place.id)
+        coverage = reached / need.value if need and need.value > 0 else None
+        recent = last is not None and last > window_start
+        result.places.append(GapRow(
+            pcode=place.pcode,
+            name=place.name("en"),
+            name_ar=place.name_ar,
+            level=level_name(place.level),
+            access=access_of(tree, access_now, place.id),
+            people_in_need=need,
+            reached=reached,
+            reached_upper=got.upper if got else 0.0,
+            deliveries=got.deliveries if got else 0,
+            coverage=coverage,
+            last_delivery=last,
+            days_without_aid=(as_of - last).days if last else None,
+            cut_off=bool(need and need.value > 0 and not recent),
+        ))
+    result.places.sort(key=rank_key)
+    return result

@@ -1,0 +1,15 @@
+"""Files to validated records: reading HXL, recognising the data, validating, writing in one go."""
+
+from lagebild.ingest.importer import ImportOptions, import_file, load_tag_map
+from lagebild.ingest.problems import ImportFailed, ImportReport, Problem
+from lagebild.ingest.read import ReadError
+
+__all__ = [
+    "ImportFailed",
+    "ImportOptions",
+    "ImportReport",
+    "Problem",
+    "ReadError",
+    "import_file",
+    "load_tag_map",
+]

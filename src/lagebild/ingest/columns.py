@@ -1,0 +1,252 @@
+"""Which column plays which role: recognising a file's kind and its columns from their hashtags."""
+
+from __future__ import annotations
+
+import re
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from lagebild.ingest.read import Column
+from lagebild.model.vocab import is_sector_word, normalise_sector
+
+KINDS = ("places", "figures", "access", "deliveries")
+
+#: Attributes that disaggregate a number by sex, age or unit: such a column is not a total.
+DISAGGREGATION = frozenset({
+    "f", "m", "women", "men", "girls", "boys", "children", "adults", "elderly", "infants",
+    "adolescents", "youth", "pct", "hh", "households", "disabled", "pwd", "male", "female",
+})
+#: Attributes that say nothing about what a total counts.
+NEUTRAL = frozenset({"total", "ind", "num", "people", "persons", "all", "intersector", "is"})
+
+#: Level of each P-code column role.
+CODE_ROLES = {0: "code0", 1: "code1", 2: "code2", 3: "code3", 4: "code4", 5: "code5"}
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    hashtag: str
+    must: frozenset[str] = frozenset()
+    must_not: frozenset[str] = frozenset()
+    exact: bool = False  # no attributes beyond ``must`` and neutral ones
+
+    def matches(self, column: Column) -> bool:
+        tag = column.tag
+        if tag is None or tag.hashtag != self.hashtag:
+            return False
+        attrs = set(tag.attributes)
+        if not self.must <= attrs or attrs & self.must_not:
+            return False
+        return not self.exact or attrs - self.must <= NEUTRAL
+
+
+def p(spec: str, *, exact: bool = False) -> Pattern:
+    """``'#org+impl-funder'`` -> a pattern: hashtag org, must have impl, must not have funder."""
+    hashtag, rest = re.match(r"#([a-z0-9_]+)(.*)", spec).groups()  # type: ignore[union-attr]
+    must = frozenset(re.findall(r"\+([a-z0-9_]+)", rest))
+    must_not = frozenset(re.findall(r"-([a-z0-9_]+)", rest))
+    return Pattern(hashtag, must, must_not, exact)
+
+
+COMMON_ROLES: dict[str, tuple[Pattern, ...]] = {
+    "code0": (p("#country+code"),),
+    "code1": (p("#adm1+code"),),
+    "code2": (p("#adm2+code"),),
+    "code3": (p("#adm3+code"),),
+    "code4": (p("#adm4+code"), p("#loc+code")),
+    "code5": (p("#adm5+code"),),
+    "source": (p("#meta+source"),),
+}
+
+GAZETTEER_ROLES: dict[str, tuple[Pattern, ...]] = {
+    "name0_en": (p("#country+name+i_en"), p("#country+name-i_ar-ref-alt")),
+    "name0_ar": (p("#country+name+i_ar"),),
+    **{
+        f"name{k}_en": (p(f"#adm{k}+name+i_en-ref"), p(f"#adm{k}+name-i_ar-ref-alt"))
+        for k in range(1, 6)
+    },
+    **{f"name{k}_ar": (p(f"#adm{k}+name+i_ar-ref"),) for k in range(1, 6)},
+    "lat": (p("#geo+lat"),),
+    "lon": (p("#geo+lon"),),
+    "valid_on": (p("#date+valid_on"), p("#date+valid_from")),
+    "valid_to": (p("#date+valid_to"),),
+}
+# A community may come as #loc instead of #adm4.
+GAZETTEER_FALLBACK = {
+    "name4_en": (p("#loc+name+i_en"), p("#loc+name-i_ar")),
+    "name4_ar": (p("#loc+name+i_ar"),),
+}
+
+DELIVERY_ROLES: dict[str, tuple[Pattern, ...]] = {
+    "org_impl": (p("#org+impl"), p("#org-reporting-funder-donor-type-code")),
+    "org_reporting": (p("#org+reporting"),),
+    "donor": (p("#org+funder"), p("#org+donor")),
+    "sector": (p("#sector"),),
+    "activity": (p("#activity"),),
+    "modality": (p("#delivery"),),
+    "item": (p("#item+name"), p("#item-num-unit-qty-code")),
+    "quantity": (p("#item+num"), p("#item+qty")),
+    "unit": (p("#item+unit"),),
+    "reached": (p("#reached+ind", exact=True), p("#reached", exact=True)),
+    "households": (p("#reached+hh", exact=True),),
+    "reached_female": (p("#reached+f", exact=True), p("#reached+women", exact=True)),
+    "reached_male": (p("#reached+m", exact=True), p("#reached+men", exact=True)),
+    "reached_children": (p("#reached+children", exact=True),),
+    "value_usd": (p("#value+usd"),),
+    "status": (p("#status"),),
+    "date_end": (p("#date+end"),),
+    "date": (p("#date-start-end-valid_on-valid_to"),),
+    "date_start": (p("#date+start"),),
+}
+
+ACCESS_ROLES: dict[str, tuple[Pattern, ...]] = {
+    "access": (p("#access"),),
+    "party": (p("#group+besieging"), p("#org+besieging"), p("#group+party")),
+    "date": (p("#date+start"), p("#date-end-valid_to")),
+}
+
+FIGURE_ROLES: dict[str, tuple[Pattern, ...]] = {
+    "date": (p("#date-start-end-valid_on-valid_to"), p("#date+start")),
+    "sector": (p("#sector"),),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FigureColumn:
+    column: Column
+    indicator: str
+    sector: str  # "" for inter-sector; a sector from the tag's attributes
+
+
+@dataclass
+class Layout:
+    """The kind of a file and the column of each role."""
+
+    kind: str
+    roles: dict[str, Column] = field(default_factory=dict)
+    figure_columns: list[FigureColumn] = field(default_factory=list)
+    ignored: list[Column] = field(default_factory=list)
+
+    @property
+    def code_columns(self) -> list[tuple[int, Column]]:
+        """(level, column) of the P-code columns present, coarse to fine."""
+        return [(lvl, self.roles[r]) for lvl, r in CODE_ROLES.items() if r in self.roles]
+
+
+class LayoutError(Exception):
+    """The columns do not make a file lagebild can read."""
+
+
+def describe(column: Column) -> str:
+    return f"{column.letter} {column.tag}" if column.tag else column.letter
+
+
+def figure_indicator(column: Column) -> tuple[str, str] | None:
+    """(indicator, sector) of a figure column, or None when the column is no total figure."""
+    tag = column.tag
+    if tag is None or tag.hashtag not in ("population", "inneed", "affected"):
+        return None
+    attrs = set(tag.attributes) - NEUTRAL
+    if attrs & DISAGGREGATION:
+        return None
+    kinds = {
+        "besieged": "besieged", "hard_to_reach": "hard_to_reach", "htr": "hard_to_reach",
+        "idps": "idps", "returnees": "returnees",
+    }
+    indicator = None
+    if "returnees" in attrs:
+        indicator = "returnees"
+    else:
+        for attr, name in kinds.items():
+            if attr in attrs:
+                indicator = name
+                break
+    attrs -= set(kinds)
+    if indicator is None:
+        if tag.hashtag == "affected":
+            return None
+        indicator = "population" if tag.hashtag == "population" else "inneed"
+    elif tag.hashtag == "inneed":
+        return None  # people in need among the besieged: not a total lagebild keeps
+    sectors = [a for a in attrs if is_sector_word(a)]
+    if len(sectors) > 1 or attrs - set(sectors):
+        return None  # an attribute lagebild does not understand: better ignored than misread
+    return indicator, normalise_sector(sectors[0]) if sectors else ""
+
+
+def recognise(columns: Sequence[Column]) -> str:
+    """The kind of data the hashtags describe."""
+    tags = [c.tag for c in columns if c.tag is not None]
+    hashtags = {t.hashtag for t in tags}
+    if "reached" in hashtags or (
+        "org" in hashtags and hashtags & {"sector", "activity"} and "date" in hashtags
+    ):
+        return "deliveries"
+    if "access" in hashtags:
+        return "access"
+    if any(figure_indicator(c) for c in columns):
+        return "figures"
+    if any(any(pt.matches(c) for pt in COMMON_ROLES[r]) for r in CODE_ROLES.values() for c in columns):
+        return "places"
+    found = ", ".join(sorted("#" + h for h in hashtags)) or "none"
+    raise LayoutError(
+        "cannot tell what this file holds: no #reached (4W), #access, #population/#inneed/"
+        f"#affected (figures) or P-code columns (gazetteer); hashtags found: {found}"
+    )
+
+
+def _assign(
+    columns: Sequence[Column], roles: dict[str, tuple[Pattern, ...]], layout: Layout, used: set[int]
+) -> None:
+    for role, patterns in roles.items():
+        if role in layout.roles:
+            continue
+        for pattern in patterns:
+            hit = next((c for c in columns if c.index not in used and pattern.matches(c)), None)
+            if hit is not None:
+                layout.roles[role] = hit
+                used.add(hit.index)
+                break
+
+
+def layout_for(columns: Sequence[Column], kind: str | None = None) -> Layout:
+    """Recognise (or take) the kind, then give each role its column."""
+    kind = kind or recognise(columns)
+    if kind not in KINDS:
+        raise LayoutError(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
+    layout = Layout(kind)
+    used: set[int] = set()
+    _assign(columns, COMMON_ROLES, layout, used)
+    if kind == "places":
+        _assign(columns, GAZETTEER_ROLES, layout, used)
+        _assign(columns, GAZETTEER_FALLBACK, layout, used)
+    elif kind == "deliveries":
+        _assign(columns, DELIVERY_ROLES, layout, used)
+    elif kind == "access":
+        _assign(columns, ACCESS_ROLES, layout, used)
+        if "access" not in layout.roles:
+            raise LayoutError("an access file needs an #access column")
+    else:
+        _assign(columns, FIGURE_ROLES, layout, used)
+        seen: dict[tuple[str, str], Column] = {}
+        for column in columns:
+            if column.index in used:
+                continue
+            found = figure_indicator(column)
+            if found is None:
+                continue
+            if found in seen:
+                raise LayoutError(
+                    f"columns {describe(seen[found])} and {describe(column)} both give "
+                    f"{found[0]}{' for ' + found[1] if found[1] else ''}: tag one of them differently"
+                )
+            seen[found] = column
+            used.add(column.index)
+            layout.figure_columns.append(FigureColumn(column, *found))
+    if not layout.code_columns:
+        raise LayoutError(
+            "no P-code column: tag one with #adm1+code ... #adm4+code (or #country+code)"
+        )
+    layout.ignored = [c for c in columns if c.tag is not None and c.index not in used]
+    return layout

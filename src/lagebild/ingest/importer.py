@@ -1,0 +1,259 @@
+"""Import a file: read it, recognise it, validate every row column-wise, write it in one transaction."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+from lagebild.ingest import records
+from lagebild.ingest.columns import Layout, LayoutError, describe, layout_for
+from lagebild.ingest.gazetteer import Gazetteer
+from lagebild.ingest.problems import ERROR, ImportFailed, ImportReport, Problem
+from lagebild.ingest.read import ReadError, Table, open_table
+from lagebild.store import Store, Writer
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How to read and write one file; the command line's ``import`` options."""
+
+    source: str | None = None
+    locale: str = "en"
+    sheet: str | None = None
+    tag_map: Mapping[str, str] | None = None
+    kind: str | None = None
+    date: date | None = None  # for figure and access rows without a date of their own
+    dry_run: bool = False
+    skip_invalid: bool = False
+    rejects: Path | None = None  # where --skip-invalid writes rejected rows
+    encoding: str | None = None
+    batch_rows: int = 500_000
+
+    def as_json(self) -> str:
+        values = asdict(self)
+        values["date"] = self.date.isoformat() if self.date else None
+        values["rejects"] = str(self.rejects) if self.rejects else None
+        values["tag_map"] = dict(self.tag_map) if self.tag_map else None
+        return json.dumps(values, ensure_ascii=False, sort_keys=True)
+
+
+def load_tag_map(path: Path | str) -> dict[str, str]:
+    """A mapping file: header text -> hashtag (YAML or JSON)."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise ReadError(path, None, None, None, f"cannot read the tag map: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ReadError(path, None, None, None, f"the tag map is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v.strip().startswith("#")
+        for k, v in data.items()
+    ):
+        raise ReadError(
+            path, None, None, None,
+            "the tag map must map header text to a hashtag, one per line: 'Header: \"#tag\"'",
+        )
+    return {k: v.strip() for k, v in data.items()}
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def default_rejects_path(path: Path) -> Path:
+    """``4w.csv`` -> ``4w.rejects.csv`` beside it, or in the working folder if that is read-only."""
+    name = f"{path.stem}.rejects.csv"
+    if os.access(path.parent, os.W_OK):
+        return path.parent / name
+    return Path.cwd() / name
+
+
+@dataclass
+class _Rejects:
+    """Rejected rows as the file had them, with the reasons, for --skip-invalid."""
+
+    header: list[str]
+    tags: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+
+    def write(self, path: Path) -> None:
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            out = csv.writer(fh)
+            out.writerow(["row", "reason", *self.header])
+            out.writerow(["#meta+row", "#meta+reason", *self.tags])
+            out.writerows(self.rows)
+
+
+def import_file(
+    store: Store,
+    path: Path | str,
+    options: ImportOptions | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import one file as one transaction; raise ``ImportFailed`` when it has errors.
+
+    With ``skip_invalid`` the valid rows are written and the rejected ones go to a rejects file.
+    With ``dry_run`` nothing is written and the report says what would happen.
+    """
+    options = options or ImportOptions()
+    path = Path(path)
+    report = ImportReport(file=path.name, dry_run=options.dry_run)
+    try:
+        table = open_table(
+            path, sheet=options.sheet, tag_map=options.tag_map, encoding=options.encoding,
+            locale=options.locale,
+        )
+    except ReadError as exc:
+        report.add(Problem(ERROR, "unreadable", exc.reason, path.name, exc.row, exc.column, exc.value))
+        raise ImportFailed(report) from exc
+    with table:
+        try:
+            layout = layout_for(table.columns, options.kind)
+        except LayoutError as exc:
+            report.add(Problem(ERROR, "layout", str(exc), path.name))
+            raise ImportFailed(report) from exc
+        report.kind = layout.kind
+        report.ignored_columns = [describe(c) for c in layout.ignored]
+        report.sha256 = sha256_of(path)
+        report.source = options.source
+        if options.dry_run:
+            _run(store, None, table, layout, options, report, progress)
+        else:
+            with store.writer() as writer:
+                _run(store, writer, table, layout, options, report, progress)
+                if report.error_count and not options.skip_invalid:
+                    raise ImportFailed(report)  # rolls the transaction back
+    if report.error_count and not options.skip_invalid:
+        raise ImportFailed(report)
+    return report
+
+
+def _run(
+    store: Store,
+    writer: Writer | None,
+    table: Table,
+    layout: Layout,
+    options: ImportOptions,
+    report: ImportReport,
+    progress: Progress | None,
+) -> None:
+    gazetteer = Gazetteer(store.places())
+    rejects = _Rejects(
+        [c.header or "" for c in table.columns], [str(c.tag) if c.tag else "" for c in table.columns]
+    )
+    sources = _Sources(writer, options.source)
+    import_id = None
+    if writer is not None:
+        default_source = sources.id_of(options.source) if options.source else None
+        import_id = writer.add_import(
+            report.file, report.sha256 or "", layout.kind, default_source, options.as_json()
+        )
+        report.import_id = import_id
+    context = records.Context(
+        file=report.file, layout=layout, gazetteer=gazetteer, options_locale=options.locale,
+        default_date=options.date, report=report, sources=sources, import_id=import_id or 0,
+    )
+    if layout.kind == "places":
+        frames = list(table.batches(options.batch_rows))
+        frame = pl.concat(frames) if frames else _empty(table)
+        report.rows_read = frame.height
+        place_rows, rejected = records.places(frame, context)
+        _collect_rejects(frame, rejected, report, rejects)
+        if writer is not None and (not report.error_count or options.skip_invalid):
+            ids = writer.upsert_places(place_rows)
+            report.records_written = len({r["pcode"] for r in place_rows} & set(ids))
+        report.rows_written = frame.height - len(rejected)
+    else:
+        batches: Iterator[pl.DataFrame] = table.batches(options.batch_rows)
+        with ExitStack() as stack:
+            if writer is not None and layout.kind == "deliveries":
+                stack.enter_context(writer.bulk_deliveries(_estimated_rows(table)))
+            for frame in batches:
+                report.rows_read += frame.height
+                insert, rejected = records.build(frame, context)
+                _collect_rejects(frame, rejected, report, rejects)
+                report.rows_written += frame.height - len(rejected)
+                strict_failed = report.error_count and not options.skip_invalid
+                if writer is not None and not strict_failed and insert is not None:
+                    report.records_written += writer.insert_rows(*insert)
+                if progress is not None:
+                    progress(report.rows_read)
+    report.rows_rejected = report.rows_read - report.rows_written
+    if writer is not None and import_id is not None:
+        writer.finish_import(import_id, report.rows_written, report.rows_rejected,
+                             report.warning_count)
+    if options.skip_invalid and rejects.rows and not options.dry_run:
+        target = options.rejects or default_rejects_path(table.info.path)
+        rejects.write(target)
+        report.rejects_path = target
+
+
+def _empty(table: Table) -> pl.DataFrame:
+    schema: dict[str, Any] = {f"c{c.index}": pl.Utf8 for c in table.columns}
+    schema["_row"] = pl.Int64
+    return pl.DataFrame(schema=schema)
+
+
+def _estimated_rows(table: Table) -> int:
+    try:
+        size = table.info.path.stat().st_size
+    except OSError:
+        return 0
+    return size // 120
+
+
+def _collect_rejects(
+    frame: pl.DataFrame, rejected: dict[int, str], report: ImportReport, rejects: _Rejects
+) -> None:
+    """Keep rejected rows (row number -> reason) with their original cells."""
+    if not rejected:
+        return
+    wanted = frame.filter(pl.col("_row").is_in(list(rejected)))
+    cells = [c for c in wanted.columns if c != "_row"]
+    for row in wanted.iter_rows(named=True):
+        number = row["_row"]
+        rejects.rows.append([number, rejected[number], *(row[c] for c in cells)])
+
+
+class _Sources:
+    """Source names to ids, registering new sources in the import's transaction."""
+
+    def __init__(self, writer: Writer | None, default: str | None) -> None:
+        self.writer = writer
+        self.default = default.strip() if default and default.strip() else None
+        self._ids: dict[str, int | None] = {}
+
+    def id_of(self, name: str | None) -> int | None:
+        name = (name or "").strip() or self.default
+        if name is None:
+            return None
+        if name not in self._ids:
+            self._ids[name] = self.writer.source_id(name) if self.writer else None
+        return self._ids[name]
+
+    def ids_for(self, names: pl.Series | None, n: int) -> pl.Series:
+        """Per row: the source id from the row's ``#meta+source``, else the import's source."""
+        if names is None:
+            return pl.Series("source_id", [self.id_of(None)] * n, dtype=pl.Int64)
+        unique = names.unique().to_list()
+        mapping = {name: self.id_of(name) for name in unique if name is not None}
+        default = self.id_of(None)
+        return names.replace_strict(mapping, default=default, return_dtype=pl.Int64)

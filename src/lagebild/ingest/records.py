@@ -1,0 +1,355 @@
+"""Turn a batch of tagged string columns into validated records of one kind, column by column."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+import polars as pl
+
+from lagebild.ingest.columns import CODE_ROLES, Layout, describe
+from lagebild.ingest.gazetteer import PLACEHOLDERS, Gazetteer, resolve_places
+from lagebild.ingest.notation import parse_dates, parse_numbers
+from lagebild.ingest.problems import ERROR, WARNING, ImportReport, Problem
+from lagebild.model.vocab import DELIVERY_STATUSES, normalise_access, normalise_sector, normalise_status
+from lagebild.store.schema import ACCESS_COLUMNS, DELIVERY_COLUMNS, FIGURE_COLUMNS
+
+Insert = tuple[str, Sequence[str], Iterable[Sequence[Any]]]
+
+
+class SourceIds(Protocol):
+    def ids_for(self, names: pl.Series | None, n: int) -> pl.Series: ...
+
+
+@dataclass
+class Context:
+    """What every batch of one import shares."""
+
+    file: str
+    layout: Layout
+    gazetteer: Gazetteer
+    options_locale: str
+    default_date: date | None
+    report: ImportReport
+    sources: SourceIds
+    import_id: int
+
+
+@dataclass
+class _Batch:
+    """One batch under validation: its frame, and the reasons its rejected rows were refused."""
+
+    frame: pl.DataFrame
+    context: Context
+    rejected: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> pl.Series:
+        return self.frame["_row"]
+
+    def raw(self, role: str) -> pl.Series | None:
+        column = self.context.layout.roles.get(role)
+        return None if column is None else self.frame[f"c{column.index}"]
+
+    def error(self, row: int, code: str, reason: str, role: str | None, value: Any) -> None:
+        column = self.context.layout.roles.get(role) if role else None
+        self.context.report.add(Problem(
+            ERROR, code, reason, self.context.file, row,
+            describe(column) if column else None, None if value is None else str(value),
+        ))
+        self.rejected[row] = f"{self.rejected[row]}; {reason}" if row in self.rejected else reason
+
+    def reject_mask(self) -> pl.Series:
+        return self.rows.is_in(list(self.rejected)) if self.rejected else pl.Series(
+            [False] * self.frame.height
+        )
+
+    def numbers(self, role: str, *, people: bool = False) -> pl.Series | None:
+        raw = self.raw(role)
+        if raw is None:
+            return None
+        values, reasons = parse_numbers(raw, self.context.options_locale)
+        self._report(reasons, raw, role, "not-a-number")
+        values = pl.select(pl.when(reasons.is_null()).then(values)).to_series()
+        if people:
+            negative = (values < 0).fill_null(False)
+            for i in negative.arg_true().to_list():
+                self.error(self.rows[i], "negative", "a number of people cannot be negative",
+                           role, raw[i])
+            values = pl.select(pl.when(~negative).then(values)).to_series()
+        return values
+
+    def dates(self, role: str) -> pl.Series | None:
+        raw = self.raw(role)
+        if raw is None:
+            return None
+        values, reasons = parse_dates(raw)
+        self._report(reasons, raw, role, "not-a-date")
+        return pl.select(pl.when(reasons.is_null()).then(values)).to_series()
+
+    def _report(self, reasons: pl.Series, raw: pl.Series, role: str, code: str) -> None:
+        for i in reasons.is_not_null().arg_true().to_list():
+            self.error(self.rows[i], code, reasons[i], role, raw[i])
+
+    def text(self, role: str) -> pl.Series:
+        raw = self.raw(role)
+        return raw if raw is not None else pl.Series([None] * self.frame.height, dtype=pl.Utf8)
+
+    def words(self, role: str, normalise: Any, code: str, allowed: str) -> pl.Series:
+        """Map each distinct word through ``normalise``; unknown words are errors."""
+        raw = self.text(role)
+        mapping = {w: normalise(w) for w in raw.unique().to_list()}
+        for i, word in enumerate(raw.to_list()):
+            if mapping.get(word) is None:
+                self.error(self.rows[i], code, f"unknown {role} {word!r}: use {allowed}", role, word)
+        return raw.replace_strict(
+            {k: v for k, v in mapping.items() if k is not None}, default=mapping.get(None),
+            return_dtype=pl.Utf8,
+        )
+
+    def place(self, dates: pl.Series | None) -> pl.Series:
+        resolved = resolve_places(
+            self.frame, self.context.layout, self.context.gazetteer, self.context.report, dates
+        )
+        for i in resolved.error_mask.arg_true().to_list():
+            row = self.rows[i]
+            reason = "no valid P-code at any level"
+            self.rejected[row] = f"{self.rejected[row]}; {reason}" if row in self.rejected else reason
+        return resolved.place_id
+
+    def sector(self) -> pl.Series:
+        raw = self.text("sector")
+        mapping = {w: normalise_sector(w) for w in raw.unique().to_list() if w is not None}
+        return raw.replace_strict(mapping, default="", return_dtype=pl.Utf8)
+
+    def source_ids(self) -> pl.Series:
+        return self.context.sources.ids_for(self.raw("source"), self.frame.height)
+
+
+def _iso(series: pl.Series | None, n: int) -> pl.Series:
+    if series is None:
+        return pl.Series([None] * n, dtype=pl.Utf8)
+    return series.dt.strftime("%Y-%m-%d")
+
+
+def build(frame: pl.DataFrame, context: Context) -> tuple[Insert | None, dict[int, str]]:
+    """Validated rows of a figures, access or deliveries batch, ready to insert."""
+    batch = _Batch(frame, context)
+    kind = context.layout.kind
+    if kind == "deliveries":
+        return _deliveries(batch), batch.rejected
+    if kind == "access":
+        return _access(batch), batch.rejected
+    return _figures(batch), batch.rejected
+
+
+def _deliveries(batch: _Batch) -> Insert | None:
+    n = batch.frame.height
+    end, plain, start = batch.dates("date_end"), batch.dates("date"), batch.dates("date_start")
+    present = [s for s in (end, plain, start) if s is not None]
+    effective = pl.select(pl.coalesce(present)).to_series() if present else pl.Series(
+        [None] * n, dtype=pl.Date
+    )
+    parse_failed = set(batch.rejected)
+    for i in effective.is_null().arg_true().to_list():
+        row = batch.rows[i]
+        if row not in parse_failed:
+            batch.error(row, "no-date",
+                        "a delivery needs a date: #date+end, #date or #date+start", None, None)
+    allowed = ", ".join(DELIVERY_STATUSES)
+    status = batch.words("status", normalise_status, "unknown-status", allowed)
+    place_id = batch.place(effective)
+    values = {
+        "place_id": place_id,
+        "date": _iso(effective, n),
+        "date_start": _iso(start, n),
+        "date_end": _iso(end, n),
+        "status": status,
+        "sector": batch.sector(),
+        "reached": batch.numbers("reached", people=True),
+        "households": batch.numbers("households", people=True),
+        "reached_female": batch.numbers("reached_female", people=True),
+        "reached_male": batch.numbers("reached_male", people=True),
+        "reached_children": batch.numbers("reached_children", people=True),
+        "org_impl": batch.text("org_impl"),
+        "org_reporting": batch.text("org_reporting"),
+        "donor": batch.text("donor"),
+        "activity": batch.text("activity"),
+        "modality": batch.text("modality"),
+        "item": batch.text("item"),
+        "quantity": batch.numbers("quantity"),
+        "unit": batch.text("unit"),
+        "value_usd": batch.numbers("value_usd"),
+        "source_id": batch.source_ids(),
+        "import_id": pl.Series([batch.context.import_id] * n, dtype=pl.Int64),
+        "row_number": batch.rows,
+    }
+    return _insert("deliveries", DELIVERY_COLUMNS, values, batch)
+
+
+def _insert(
+    table: str, columns: Sequence[str], values: dict[str, pl.Series | None], batch: _Batch
+) -> Insert | None:
+    n = batch.frame.height
+    frame = pl.DataFrame({
+        c: (values[c] if values[c] is not None else pl.Series([None] * n, dtype=pl.Float64)).alias(c)
+        for c in columns
+    })
+    keep = ~batch.reject_mask()
+    frame = frame.filter(keep)
+    if frame.height == 0:
+        return None
+    return table, columns, frame.iter_rows()
+
+
+def _access(batch: _Batch) -> Insert | None:
+    n = batch.frame.height
+    when = batch.dates("date")
+    if when is None:
+        when = pl.Series([batch.context.default_date] * n, dtype=pl.Date)
+    elif batch.context.default_date is not None:
+        when = when.fill_null(batch.context.default_date)
+    failed = set(batch.rejected)
+    for i in when.is_null().arg_true().to_list():
+        if batch.rows[i] not in failed:
+            batch.error(batch.rows[i], "no-date",
+                        "an access status needs the date it holds from (#date+start or --date)",
+                        None, None)
+    status = batch.words("access", normalise_access, "unknown-access",
+                         "accessible, hard_to_reach or besieged")
+    party = batch.text("party")
+    for i in ((status == "besieged").fill_null(False) & party.is_null()).arg_true().to_list():
+        batch.context.report.add(Problem(
+            WARNING, "no-besieging-party", "besieged, but no besieging party (#group+besieging)",
+            batch.context.file, batch.rows[i],
+        ))
+    values = {
+        "place_id": batch.place(when),
+        "status": status,
+        "party": party,
+        "valid_from": _iso(when, n),
+        "source_id": batch.source_ids(),
+        "import_id": pl.Series([batch.context.import_id] * n, dtype=pl.Int64),
+        "row_number": batch.rows,
+    }
+    return _insert("access_changes", ACCESS_COLUMNS, values, batch)
+
+
+def _figures(batch: _Batch) -> Insert | None:
+    n = batch.frame.height
+    layout = batch.context.layout
+    when = batch.dates("date")
+    if when is None:
+        when = pl.Series([batch.context.default_date] * n, dtype=pl.Date)
+    elif batch.context.default_date is not None:
+        when = when.fill_null(batch.context.default_date)
+    row_sector = batch.sector()
+    parsed = []
+    for fc in layout.figure_columns:
+        role = f"figure:{fc.column.index}"
+        layout.roles[role] = fc.column
+        parsed.append((fc, batch.numbers(role, people=True)))
+    any_value = pl.select(
+        pl.any_horizontal([v.is_not_null() for _, v in parsed]) if parsed else pl.lit(False)
+    ).to_series()
+    failed = set(batch.rejected)
+    for i in (when.is_null() & any_value).arg_true().to_list():
+        if batch.rows[i] not in failed:
+            batch.error(batch.rows[i], "no-date",
+                        "a figure needs a date: add a #date column or import with --date",
+                        None, None)
+    place_id = batch.place(when)
+    keep = ~batch.reject_mask()
+    source_id = batch.source_ids()
+    frames = []
+    for fc, values in parsed:
+        assert values is not None
+        sector = (
+            pl.Series([fc.sector] * n, dtype=pl.Utf8) if fc.sector else row_sector
+        )
+        frame = pl.DataFrame({
+            "place_id": place_id,
+            "indicator": pl.Series([fc.indicator] * n, dtype=pl.Utf8),
+            "sector": sector,
+            "date": _iso(when, n),
+            "value": values,
+            "source_id": source_id,
+            "import_id": pl.Series([batch.context.import_id] * n, dtype=pl.Int64),
+            "row_number": batch.rows,
+            "column": pl.Series([fc.column.letter] * n, dtype=pl.Utf8),
+        }).filter(keep & values.is_not_null())
+        frames.append(frame)
+    if not frames:
+        return None
+    out = pl.concat(frames)
+    if out.height == 0:
+        return None
+    return "figures", FIGURE_COLUMNS, out.select(FIGURE_COLUMNS).iter_rows()
+
+
+def places(frame: pl.DataFrame, context: Context) -> tuple[list[dict[str, Any]], dict[int, str]]:
+    """Gazetteer rows: each row declares its finest place and that place's parents."""
+    batch = _Batch(frame, context)
+    layout = context.layout
+    lat = batch.numbers("lat")
+    lon = batch.numbers("lon")
+    valid_on = batch.dates("valid_on")
+    valid_to = batch.dates("valid_to")
+    for series, role, limit in ((lat, "lat", 90), (lon, "lon", 180)):
+        if series is None:
+            continue
+        for i in (series.abs() > limit).fill_null(False).arg_true().to_list():
+            batch.error(batch.rows[i], "out-of-range", f"{role} must lie within ±{limit}", role,
+                        series[i])
+    code_levels = [lvl for lvl, r in CODE_ROLES.items() if r in layout.roles]
+    raw = {lvl: batch.text(CODE_ROLES[lvl]).to_list() for lvl in code_levels}
+    names = {
+        (lvl, lang): batch.text(f"name{lvl}_{lang}").to_list()
+        for lvl in range(6) for lang in ("en", "ar")
+    }
+    countries = [p.pcode for p in context.gazetteer.places.values() if p.level == 0]
+    merged: dict[str, dict[str, Any]] = {}
+    parent_seen: dict[str, tuple[str | None, int]] = {}
+    rows = batch.rows.to_list()
+    for i, row in enumerate(rows):
+        codes = []
+        for lvl in code_levels:
+            value = raw[lvl][i]
+            if value is not None and value.strip().upper() not in PLACEHOLDERS:
+                codes.append((lvl, value.strip().upper()))
+        if not codes:
+            batch.error(row, "no-valid-pcode", "a gazetteer row needs a P-code", None, None)
+            continue
+        if row in batch.rejected:
+            continue
+        file_countries = [c for lvl, c in codes if lvl == 0]
+        for k, (lvl, code) in enumerate(codes):
+            parent = codes[k - 1][1] if k else None
+            if parent is None and lvl == 1:
+                known = file_countries or countries
+                parent = known[0] if len(known) == 1 else None
+            entry = merged.setdefault(code, {"pcode": code, "level": lvl, "parent": parent,
+                                             "import_id": context.import_id, "row_number": row})
+            if parent and code in parent_seen and parent_seen[code][0] not in (None, parent):
+                context.report.add(Problem(
+                    WARNING, "parent-mismatch",
+                    f"{code} lies in {parent_seen[code][0]} in row {parent_seen[code][1]} but in "
+                    f"{parent} here; the first is kept",
+                    context.file, row, describe(layout.roles[CODE_ROLES[lvl]]), code,
+                ))
+            elif parent and code not in parent_seen:
+                parent_seen[code] = (parent, row)
+                entry["parent"] = entry["parent"] or parent
+            for lang in ("en", "ar"):
+                name = names[(lvl, lang)][i]
+                if name and not entry.get(f"name_{lang}"):
+                    entry[f"name_{lang}"] = name
+        finest = merged[codes[-1][1]]
+        for key, series in (("lat", lat), ("lon", lon), ("valid_from", valid_on),
+                            ("valid_to", valid_to)):
+            if series is not None and series[i] is not None and finest.get(key) is None:
+                finest[key] = series[i]
+    ordered = sorted(merged.values(), key=lambda e: e["level"])
+    return ordered, batch.rejected
