@@ -66,11 +66,19 @@ class _Batch:
             [False] * self.frame.height
         )
 
-    def numbers(self, role: str, *, people: bool = False) -> pl.Series | None:
+    def numbers(
+        self, role: str, *, people: bool = False, coordinate: bool = False
+    ) -> pl.Series | None:
         raw = self.raw(role)
         if raw is None:
             return None
         values, reasons = parse_numbers(raw, self.context.options_locale)
+        if coordinate:
+            # Degrees never carry thousands: a plain decimal point is never ambiguous in them.
+            plain = raw.str.strip_chars().str.contains(r"^[+-]?\d{1,3}\.\d+$").fill_null(False)
+            direct = raw.str.strip_chars().cast(pl.Float64, strict=False)
+            values = pl.select(pl.when(plain).then(direct).otherwise(values)).to_series()
+            reasons = pl.select(pl.when(plain).then(None).otherwise(reasons)).to_series()
         self._report(reasons, raw, role, "not-a-number")
         values = pl.select(pl.when(reasons.is_null()).then(values)).to_series()
         if people:
@@ -293,8 +301,8 @@ def places(frame: pl.DataFrame, context: Context) -> tuple[list[dict[str, Any]],
     """Gazetteer rows: each row declares its finest place and that place's parents."""
     batch = _Batch(frame, context)
     layout = context.layout
-    lat = batch.numbers("lat")
-    lon = batch.numbers("lon")
+    lat = batch.numbers("lat", coordinate=True)
+    lon = batch.numbers("lon", coordinate=True)
     valid_on = batch.dates("valid_on")
     valid_to = batch.dates("valid_to")
     for series, role, limit in ((lat, "lat", 90), (lon, "lon", 180)):

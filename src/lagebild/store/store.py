@@ -328,25 +328,33 @@ class Writer:
         """
         ids = self.place_ids()
         fields = ("name_en", "name_ar", "lat", "lon", "valid_from", "valid_to")
+        by_level: dict[int, list[dict[str, Any]]] = {}
         for row in rows:
-            values = {k: row[k] for k in fields if row.get(k) is not None}
-            parent = row.get("parent")
-            parent_id = ids.get(parent) if parent else None
-            if row["pcode"] in ids:
-                if parent_id is not None:
-                    values["parent_id"] = parent_id
-                if values:
-                    self.conn.execute(
-                        t.places.update().where(t.places.c.id == ids[row["pcode"]]).values(**values)
-                    )
-                continue
-            result = self.conn.execute(
-                t.places.insert().values(
-                    pcode=row["pcode"], level=row["level"], parent_id=parent_id,
-                    import_id=row.get("import_id"), row_number=row.get("row_number"), **values,
-                )
-            )
-            ids[row["pcode"]] = int(result.inserted_primary_key[0])  # type: ignore[index]
+            by_level.setdefault(row["level"], []).append(row)
+        for level in sorted(by_level):  # parents are in place before their children
+            new: list[dict[str, Any]] = []
+            for row in by_level[level]:
+                values = {k: row[k] for k in fields if row.get(k) is not None}
+                parent = row.get("parent")
+                parent_id = ids.get(parent) if parent else None
+                if row["pcode"] in ids:
+                    if parent_id is not None:
+                        values["parent_id"] = parent_id
+                    if values:
+                        self.conn.execute(
+                            t.places.update()
+                            .where(t.places.c.id == ids[row["pcode"]])
+                            .values(**values)
+                        )
+                    continue
+                new.append({
+                    "pcode": row["pcode"], "level": level, "parent_id": parent_id,
+                    "import_id": row.get("import_id"), "row_number": row.get("row_number"),
+                    **{k: row.get(k) for k in fields},
+                })
+            if new:
+                self.conn.execute(t.places.insert(), new)
+                ids = self.place_ids()
         return ids
 
     def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
