@@ -141,7 +141,7 @@ def import_(ctx: click.Context, files: tuple[Path, ...], source: str | None, loc
     options = ImportOptions(
         source=source, locale=locale, sheet=sheet, tag_map=tag_map, kind=kind, date=on,
         dry_run=dry_run, skip_invalid=skip_invalid, rejects=rejects, encoding=encoding,
-        batch_rows=200_000,
+        batch_rows=250_000,
     )
     failed = 0
     reports = []

@@ -6,7 +6,10 @@ import csv
 import hashlib
 import json
 import os
+import queue
+import threading
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -132,15 +135,21 @@ def import_file(
             raise ImportFailed(report) from exc
         report.kind = layout.kind
         report.ignored_columns = [describe(c) for c in layout.ignored]
-        report.sha256 = sha256_of(path)
         report.source = options.source
-        if options.dry_run:
-            _run(store, None, table, layout, options, report, progress)
-        else:
-            with store.writer() as writer:
-                _run(store, writer, table, layout, options, report, progress)
-                if report.error_count and not options.skip_invalid:
-                    raise ImportFailed(report)  # rolls the transaction back
+        # Hashing releases the interpreter lock: it runs beside the import.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            digest = pool.submit(sha256_of, path)
+            if options.dry_run:
+                _run(store, None, table, layout, options, report, progress)
+                report.sha256 = digest.result()
+            else:
+                with store.writer() as writer:
+                    _run(store, writer, table, layout, options, report, progress)
+                    report.sha256 = digest.result()
+                    assert report.import_id is not None
+                    writer.set_import_hash(report.import_id, report.sha256)
+                    if report.error_count and not options.skip_invalid:
+                        raise ImportFailed(report)  # rolls the transaction back
     if report.error_count and not options.skip_invalid:
         raise ImportFailed(report)
     return report
@@ -164,7 +173,7 @@ def _run(
     if writer is not None:
         default_source = sources.id_of(options.source) if options.source else None
         import_id = writer.add_import(
-            report.file, report.sha256 or "", layout.kind, default_source, options.as_json()
+            report.file, "", layout.kind, default_source, options.as_json()
         )
         report.import_id = import_id
     context = records.Context(
@@ -186,16 +195,19 @@ def _run(
         with ExitStack() as stack:
             if writer is not None and layout.kind == "deliveries":
                 stack.enter_context(writer.bulk_deliveries(_estimated_rows(table)))
+            inserter = stack.enter_context(_Inserter(writer)) if writer is not None else None
             for frame in batches:
                 report.rows_read += frame.height
                 insert, rejected = records.build(frame, context)
                 _collect_rejects(frame, rejected, report, rejects)
                 report.rows_written += frame.height - len(rejected)
                 strict_failed = report.error_count and not options.skip_invalid
-                if writer is not None and not strict_failed and insert is not None:
-                    report.records_written += writer.insert_rows(*insert)
+                if inserter is not None and not strict_failed and insert is not None:
+                    inserter.put(insert)
                 if progress is not None:
                     progress(report.rows_read)
+            if inserter is not None:
+                report.records_written = inserter.finish()
     report.rows_rejected = report.rows_read - report.rows_written
     if writer is not None and import_id is not None:
         writer.finish_import(import_id, report.rows_written, report.rows_rejected,
@@ -231,6 +243,51 @@ def _collect_rejects(
     for row in wanted.iter_rows(named=True):
         number = row["_row"]
         rejects.rows.append([number, rejected[number], *(row[c] for c in cells)])
+
+
+class _Inserter:
+    """Writes batches on a second thread while the next batch is read and validated.
+
+    The validation (polars, pyarrow) releases the interpreter lock, so on two cores the database
+    insert of one batch overlaps the checks of the next. Inserts stay in order, in the import's
+    transaction; the first failure stops the import.
+    """
+
+    def __init__(self, writer: Writer) -> None:
+        self.writer = writer
+        self.queue: queue.Queue[records.Insert | None] = queue.Queue(maxsize=1)
+        self.count = 0
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._work, name="lagebild-insert", daemon=True)
+        self.thread.start()
+
+    def _work(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.count += self.writer.insert_rows(*item)
+                except BaseException as exc:  # noqa: BLE001 - re-raised on the import's thread
+                    self.error = exc
+
+    def put(self, item: records.Insert) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(item)
+
+    def finish(self) -> int:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.count
+
+    def __enter__(self) -> _Inserter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
 
 
 class _Sources:

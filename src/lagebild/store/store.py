@@ -233,15 +233,17 @@ class Store:
         self, after: date, until: date, sector: str | None = None
     ) -> list[tuple[int, str, float, int]]:
         """Per place and sector: people reached and number of delivered rows dated in (after, until]."""
+        # Places as the outer loop (CROSS JOIN fixes the order in SQLite): one index range each.
         sql = (
-            "SELECT place_id, sector, SUM(reached), COUNT(*) FROM deliveries "
-            f"WHERE {DELIVERED_SQL} AND date > :after AND date <= :until"
+            "SELECT d.place_id, d.sector, SUM(d.reached), COUNT(*) FROM places p "
+            "CROSS JOIN deliveries d WHERE d.place_id = p.id "
+            f"AND d.{DELIVERED_SQL} AND d.date > :after AND d.date <= :until"
         )
         params: dict[str, Any] = {"after": after, "until": until}
         if sector is not None:
-            sql += " AND sector = :sector"
+            sql += " AND d.sector = :sector"
             params["sector"] = sector
-        sql += " GROUP BY place_id, sector"
+        sql += " GROUP BY d.place_id, d.sector"
         with self.engine.connect() as conn:
             rows = conn.execute(text(sql), self._params(params)).all()
         return [(r[0], r[1], float(r[2] or 0.0), int(r[3])) for r in rows]
@@ -249,7 +251,25 @@ class Store:
     def last_deliveries(self, as_of: date, sector: str | None = None) -> dict[int, date]:
         """Per place with any delivered row on or before ``as_of``: the date of the latest.
 
-        Without a sector this is one index seek per place (``ix_deliveries_place_date``).
+        One index seek per place (``ix_deliveries_place_date``).
+        """
+        in_sector = " AND d.sector = :sector" if sector is not None else ""
+        sql = (
+            "SELECT p.id, (SELECT d.date FROM deliveries d WHERE d.place_id = p.id AND "
+            f"d.{DELIVERED_SQL} AND d.date <= :as_of{in_sector} ORDER BY d.date DESC LIMIT 1) "
+            "FROM places p"
+        )
+        params: dict[str, Any] = {"as_of": as_of}
+        if sector is not None:
+            params["sector"] = sector
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(sql), self._params(params)).all()
+        return [(r[0], r[1], float(r[2] or 0.0), int(r[3])) for r in rows]
+
+    def last_deliveries(self, as_of: date, sector: str | None = None) -> dict[int, date]:
+        """Per place with any delivered row on or before ``as_of``: the date of the latest.
+
+        One index seek per place (``ix_deliveries_place_date``).
         """
         if sector is None:
             sql = (
@@ -265,7 +285,7 @@ class Store:
             )
             params = {"as_of": as_of, "sector": sector}
         with self.engine.connect() as conn:
-            rows = conn.execute(text(sql.replace("d.status", "d.status")), self._params(params))
+            rows = conn.execute(text(sql), self._params(params))
             return {r[0]: _date(r[1]) for r in rows if r[1] is not None}  # type: ignore[misc]
 
     def sectors(self) -> list[str]:
@@ -314,6 +334,11 @@ class Writer:
             t.imports.update()
             .where(t.imports.c.id == import_id)
             .values(row_count=rows, rejected_count=rejected, warning_count=warnings)
+        )
+
+    def set_import_hash(self, import_id: int, sha256: str) -> None:
+        self.conn.execute(
+            t.imports.update().where(t.imports.c.id == import_id).values(sha256=sha256)
         )
 
     def place_ids(self) -> dict[str, int]:
@@ -385,13 +410,8 @@ class Writer:
             yield
             return
         self.conn.exec_driver_sql("DROP INDEX IF EXISTS ix_deliveries_place_date")
-        self.conn.exec_driver_sql("DROP INDEX IF EXISTS ix_deliveries_window")
         yield
         self.conn.exec_driver_sql(
-            "CREATE INDEX ix_deliveries_place_date ON deliveries (place_id, date) "
-            f"WHERE {DELIVERED_SQL}"
-        )
-        self.conn.exec_driver_sql(
-            "CREATE INDEX ix_deliveries_window ON deliveries (date, place_id, sector, reached) "
+            "CREATE INDEX ix_deliveries_place_date ON deliveries (place_id, date, sector, reached) "
             f"WHERE {DELIVERED_SQL}"
         )

@@ -109,14 +109,10 @@ def upgrade() -> None:
         sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.id"), nullable=False),
         sa.Column("row_number", sa.Integer, nullable=False),
     )
-    # The two indexes the analysis reads: the last delivery of a place (one seek per place)
-    # and the deliveries of a window (a covering range scan). Only delivered rows count.
+    # The one index the analysis reads, covering delivered rows only: per place, the last
+    # delivery is one seek and the deliveries of a window one range.
     op.create_index(
-        "ix_deliveries_place_date", "deliveries", ["place_id", "date"],
-        sqlite_where=DELIVERED, postgresql_where=DELIVERED,
-    )
-    op.create_index(
-        "ix_deliveries_window", "deliveries", ["date", "place_id", "sector", "reached"],
+        "ix_deliveries_place_date", "deliveries", ["place_id", "date", "sector", "reached"],
         sqlite_where=DELIVERED, postgresql_where=DELIVERED,
     )
 
