@@ -288,6 +288,24 @@ class Store:
             rows = conn.execute(text(sql), self._params(params))
             return {r[0]: _date(r[1]) for r in rows if r[1] is not None}  # type: ignore[misc]
 
+    def grade_source(
+        self, name: str, reliability: str | None, credibility: int | None, kind: str | None = None
+    ) -> int:
+        """Set a source's Admiralty grade (reliability A-F, credibility 1-6), registering it if new."""
+        if reliability is not None and reliability.upper() not in "ABCDEF":
+            raise ValueError(f"reliability {reliability!r}: use A to F")
+        if credibility is not None and not 1 <= credibility <= 6:
+            raise ValueError(f"credibility {credibility!r}: use 1 to 6")
+        with self.writer() as writer:
+            source_id = writer.source_id(name, kind)
+            writer.conn.execute(
+                t.sources.update().where(t.sources.c.id == source_id).values(
+                    reliability=reliability.upper() if reliability else None,
+                    credibility=credibility,
+                )
+            )
+        return source_id
+
     def sectors(self) -> list[str]:
         with self.engine.connect() as conn:
             rows = conn.execute(
