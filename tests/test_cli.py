@@ -1,0 +1,156 @@
+"""The command line: its contracts (DESIGN.md), its formats and its one-line errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lagebild.cli import main
+
+PLACES = [
+    ["Governorate", "Sub-district", "Community", "Name", "Arabic name"],
+    ["#adm1+code", "#adm3+code", "#adm4+code", "#adm4+name+i_en", "#adm4+name+i_ar"],
+    ["SY02", "SY020000", "C1007", "Aleppo", "حلب"],
+    ["SY03", "SY030100", "C2329", "Duma", "دوما"],
+]
+PIN = [
+    ["#adm4+code", "#inneed", "#date", "#meta+source"],
+    ["C1007", "1.500.000", "2017-01-01", "OCHA"],
+    ["C2329", "120.000", "2017-01-01", "OCHA"],
+]
+FOUR_W = [
+    ["#adm4+code", "#sector", "#reached+ind", "#date", "#org+impl"],
+    ["C1007", "Food", "50000", "2017-02-27", "WFP"],
+]
+
+
+def write(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    return path
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    """A database with two communities, their people in need and one delivery."""
+    target = str(tmp_path / "cli.db")
+    runner = CliRunner()
+    for rows, name, extra in ((PLACES, "p.csv", []), (PIN, "pin.csv", ["--locale", "de"]),
+                              (FOUR_W, "4w.csv", [])):
+        result = runner.invoke(main, ["--db", target, "import", *extra,
+                                      str(write(tmp_path / name, rows))])
+        assert result.exit_code == 0, result.output
+    return target
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    "command", ["init", "import", "places", "situation", "gaps", "demo"]
+)
+def test_every_command_has_help(command: str) -> None:
+    code, out, _ = run(command, "--help")
+    assert code == 0 and "Usage: main " + command in out.replace("lagebild", "main")
+
+
+def test_gaps_json_follows_the_contract(db: str) -> None:
+    code, out, _ = run("--db", db, "gaps", "--as-of", "2017-02-28", "--level", "adm4",
+                       "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert (data["as_of"], data["window_days"], data["level"], data["sector"]) == (
+        "2017-02-28", 30, "adm4", None)
+    first, second = data["places"]
+    assert first["pcode"] == "C2329" and first["cut_off"] is True
+    assert first["people_in_need"] == 120000 and first["last_delivery"] is None
+    assert second == second | {"pcode": "C1007", "reached": 50000.0, "cut_off": False,
+                               "last_delivery": "2017-02-27", "days_without_aid": 1}
+    assert second["coverage"] == pytest.approx(50000 / 1500000)
+
+
+def test_gaps_hxl_has_a_hashtag_row_and_csv_has_none(db: str) -> None:
+    _, hxl, _ = run("--db", db, "gaps", "--as-of", "2017-02-28", "--level", "adm4",
+                    "--format", "hxl")
+    rows = list(csv.reader(io.StringIO(hxl)))
+    assert rows[1][:2] == ["#adm4+code", "#adm4+name"] and "#inneed" in rows[1]
+    assert rows[2][0] == "C2329"
+    _, plain, _ = run("--db", db, "gaps", "--as-of", "2017-02-28", "--level", "adm4",
+                      "--format", "csv")
+    assert list(csv.reader(io.StringIO(plain)))[1][0] == "C2329"
+
+
+def test_gaps_table_is_readable(db: str) -> None:
+    code, out, _ = run("--db", db, "gaps", "--as-of", "2017-02-28", "--level", "adm4")
+    assert code == 0
+    assert "1 places cut off, 120,000 people in need in them" in out
+    assert "CUT OFF" in out and "1,500,000" in out
+
+
+def test_situation_names_the_sources_of_the_totals(db: str) -> None:
+    code, out, _ = run("--db", db, "situation", "--as-of", "2017-02-28")
+    assert code == 0 and "people in need: 1,620,000" in out and "OCHA" in out
+    code, out, _ = run("--db", db, "situation", "--as-of", "2017-02-28", "--format", "json")
+    assert json.loads(out)["total"]["people_in_need"]["value"] == 1620000
+
+
+def test_places_search_finds_arabic_names(db: str) -> None:
+    code, out, _ = run("--db", db, "places", "--search", "دوما", "--format", "json")
+    assert code == 0 and [p["pcode"] for p in json.loads(out)["places"]] == ["C2329"]
+
+
+def test_import_errors_list_row_column_value_and_exit_non_zero(db: str, tmp_path: Path) -> None:
+    bad = write(tmp_path / "bad.csv", [FOUR_W[0], ["C1007", "Food", "many", "2017-02-27", "WFP"]])
+    code, out, err = run("--db", db, "import", str(bad))
+    assert code == 1
+    assert "bad.csv, row 2, column C #reached+ind, value 'many'" in err
+    assert "nothing was imported" in err and "Traceback" not in err + out
+
+
+def test_malformed_date_is_a_one_line_error(db: str) -> None:
+    code, out, err = run("--db", db, "gaps", "--as-of", "28.02.2017")
+    assert code == 2 and "YYYY-MM-DD" in err and "Traceback" not in err
+
+
+def test_uninitialised_database_says_to_run_init(tmp_path: Path) -> None:
+    code, _, err = run("--db", str(tmp_path / "new.db"), "gaps", "--as-of", "2017-02-28")
+    assert code == 1 and "lagebild init" in err
+    assert err.strip().count("\n") == 0
+
+
+def test_init_creates_the_schema(tmp_path: Path) -> None:
+    code, out, _ = run("--db", str(tmp_path / "new.db"), "init")
+    assert code == 0 and "schema 0001" in out
+
+
+def test_lagebild_db_environment_variable_chooses_the_database(db: str) -> None:
+    result = CliRunner().invoke(main, ["places", "--format", "json"], env={"LAGEBILD_DB": db})
+    assert result.exit_code == 0 and len(json.loads(result.stdout)["places"]) == 6
+
+
+def test_dry_run_changes_nothing(db: str, tmp_path: Path) -> None:
+    extra = write(tmp_path / "more.csv", [FOUR_W[0], ["C2329", "Food", "10", "2017-02-27", "WFP"]])
+    code, out, _ = run("--db", db, "import", "--dry-run", str(extra))
+    assert code == 0 and "would import deliveries: 1 rows" in out
+    _, after, _ = run("--db", db, "gaps", "--as-of", "2017-02-28", "--level", "adm4",
+                      "--format", "json")
+    assert json.loads(after)["places"][0]["cut_off"] is True
+
+
+def test_console_script_runs_as_a_program(db: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "lagebild.cli", "--db", db, "gaps", "--as-of", "2017-02-28",
+         "--format", "json"],
+        capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["level"] == "adm3"
