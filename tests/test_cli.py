@@ -154,3 +154,17 @@ def test_console_script_runs_as_a_program(db: str) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["level"] == "adm3"
+
+
+def test_access_shows_history_and_status_on_a_date(db: str, tmp_path: Path) -> None:
+    path = write(tmp_path / "access.csv", [
+        ["#adm4+code", "#access", "#group+besieging", "#date+start"],
+        ["C2329", "besieged", "Government of Syria", "2013-04-01"],
+    ])
+    assert run("--db", db, "import", str(path))[0] == 0
+    code, out, _ = run("--db", db, "access", "C2329", "--as-of", "2017-02-28")
+    assert code == 0
+    assert "2013-04-01 .. now: besieged by Government of Syria" in out
+    assert "on 2017-02-28: besieged by Government of Syria since 2013-04-01" in out
+    code, _, err = run("--db", db, "access", "C9999")
+    assert code == 1 and "unknown P-code 'C9999'" in err

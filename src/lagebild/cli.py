@@ -305,6 +305,49 @@ def places(ctx: click.Context, level: str | None, search: str | None, fmt: str) 
 
 
 @main.command()
+@click.argument("pcode")
+@click.option("--as-of", "as_of", type=DATE, help="Also say the status on this date.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.pass_context
+def access(ctx: click.Context, pcode: str, as_of: date | None, fmt: str) -> None:
+    """A place's access history: accessible, hard to reach or besieged (by whom), since when."""
+    from lagebild import analysis
+    from lagebild.publish.render import to_json
+
+    store = _store(ctx)
+    tree = analysis.PlaceTree(store.places())
+    place = tree.get(pcode)
+    if place is None:
+        raise click.ClickException(f"unknown P-code {pcode!r}")
+    periods = analysis.history(store, place.id)
+    on = analysis.access_of(tree, analysis.status_on(store, as_of), place.id) if as_of else None
+    if fmt == "json":
+        click.echo(to_json({
+            "pcode": place.pcode, "name": place.name("en"),
+            "history": [p.as_dict() for p in periods],
+            "as_of": as_of.isoformat() if as_of else None,
+            "status_on": on.as_dict() if on else None,
+        }), nl=False)
+        return
+    click.echo(f"{place.pcode} {place.name('en')}")
+    if not periods:
+        click.echo("  no access status of its own")
+    for period in periods:
+        until = period.valid_to.isoformat() if period.valid_to else "now"
+        party = f" by {period.party}" if period.party else ""
+        click.echo(f"  {period.valid_from.isoformat()} .. {until}: {period.status}{party}")
+    if as_of:
+        if on is None:
+            click.echo(f"on {as_of.isoformat()}: unknown")
+        else:
+            via = f" (as part of {on.inherited_from})" if on.inherited_from else ""
+            party = f" by {on.party}" if on.party else ""
+            click.echo(f"on {as_of.isoformat()}: {on.status}{party} since "
+                       f"{on.since.isoformat()}{via}")
+
+
+@main.command()
 @click.option("--as-of", "as_of", type=DATE, default=None,
               help="Date of the picture (default: the end of the story, 2017-02-28).")
 @click.option("--level", type=LEVELS, default="adm1", show_default=True)
