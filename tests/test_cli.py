@@ -42,10 +42,14 @@ def db(tmp_path: Path) -> str:
     """A database with two communities, their people in need and one delivery."""
     target = str(tmp_path / "cli.db")
     runner = CliRunner()
-    for rows, name, extra in ((PLACES, "p.csv", []), (PIN, "pin.csv", ["--locale", "de"]),
-                              (FOUR_W, "4w.csv", [])):
-        result = runner.invoke(main, ["--db", target, "import", *extra,
-                                      str(write(tmp_path / name, rows))])
+    for rows, name, extra in (
+        (PLACES, "p.csv", []),
+        (PIN, "pin.csv", ["--locale", "de"]),
+        (FOUR_W, "4w.csv", []),
+    ):
+        result = runner.invoke(
+            main, ["--db", target, "import", *extra, str(write(tmp_path / name, rows))]
+        )
         assert result.exit_code == 0, result.output
     return target
 
@@ -55,37 +59,47 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-@pytest.mark.parametrize(
-    "command", ["init", "import", "places", "situation", "gaps", "demo"]
-)
+@pytest.mark.parametrize("command", ["init", "import", "places", "situation", "gaps", "demo"])
 def test_every_command_has_help(command: str) -> None:
     code, out, _ = run(command, "--help")
     assert code == 0 and "Usage: main " + command in out.replace("lagebild", "main")
 
 
 def test_gaps_json_follows_the_contract(db: str) -> None:
-    code, out, _ = run("--db", db, "gaps", "--as-of", "2017-02-28", "--level", "adm4",
-                       "--format", "json")
+    code, out, _ = run(
+        "--db", db, "gaps", "--as-of", "2017-02-28", "--level", "adm4", "--format", "json"
+    )
     assert code == 0
     data = json.loads(out)
     assert (data["as_of"], data["window_days"], data["level"], data["sector"]) == (
-        "2017-02-28", 30, "adm4", None)
+        "2017-02-28",
+        30,
+        "adm4",
+        None,
+    )
     first, second = data["places"]
     assert first["pcode"] == "C2329" and first["cut_off"] is True
     assert first["people_in_need"] == 120000 and first["last_delivery"] is None
-    assert second == second | {"pcode": "C1007", "reached": 50000.0, "cut_off": False,
-                               "last_delivery": "2017-02-27", "days_without_aid": 1}
+    assert second == second | {
+        "pcode": "C1007",
+        "reached": 50000.0,
+        "cut_off": False,
+        "last_delivery": "2017-02-27",
+        "days_without_aid": 1,
+    }
     assert second["coverage"] == pytest.approx(50000 / 1500000)
 
 
 def test_gaps_hxl_has_a_hashtag_row_and_csv_has_none(db: str) -> None:
-    _, hxl, _ = run("--db", db, "gaps", "--as-of", "2017-02-28", "--level", "adm4",
-                    "--format", "hxl")
+    _, hxl, _ = run(
+        "--db", db, "gaps", "--as-of", "2017-02-28", "--level", "adm4", "--format", "hxl"
+    )
     rows = list(csv.reader(io.StringIO(hxl)))
     assert rows[1][:2] == ["#adm4+code", "#adm4+name"] and "#inneed" in rows[1]
     assert rows[2][0] == "C2329"
-    _, plain, _ = run("--db", db, "gaps", "--as-of", "2017-02-28", "--level", "adm4",
-                      "--format", "csv")
+    _, plain, _ = run(
+        "--db", db, "gaps", "--as-of", "2017-02-28", "--level", "adm4", "--format", "csv"
+    )
     assert list(csv.reader(io.StringIO(plain)))[1][0] == "C2329"
 
 
@@ -141,26 +155,42 @@ def test_dry_run_changes_nothing(db: str, tmp_path: Path) -> None:
     extra = write(tmp_path / "more.csv", [FOUR_W[0], ["C2329", "Food", "10", "2017-02-27", "WFP"]])
     code, out, _ = run("--db", db, "import", "--dry-run", str(extra))
     assert code == 0 and "would import deliveries: 1 rows" in out
-    _, after, _ = run("--db", db, "gaps", "--as-of", "2017-02-28", "--level", "adm4",
-                      "--format", "json")
+    _, after, _ = run(
+        "--db", db, "gaps", "--as-of", "2017-02-28", "--level", "adm4", "--format", "json"
+    )
     assert json.loads(after)["places"][0]["cut_off"] is True
 
 
 def test_console_script_runs_as_a_program(db: str) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "lagebild.cli", "--db", db, "gaps", "--as-of", "2017-02-28",
-         "--format", "json"],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "lagebild.cli",
+            "--db",
+            db,
+            "gaps",
+            "--as-of",
+            "2017-02-28",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["level"] == "adm3"
 
 
 def test_access_shows_history_and_status_on_a_date(db: str, tmp_path: Path) -> None:
-    path = write(tmp_path / "access.csv", [
-        ["#adm4+code", "#access", "#group+besieging", "#date+start"],
-        ["C2329", "besieged", "Government of Syria", "2013-04-01"],
-    ])
+    path = write(
+        tmp_path / "access.csv",
+        [
+            ["#adm4+code", "#access", "#group+besieging", "#date+start"],
+            ["C2329", "besieged", "Government of Syria", "2013-04-01"],
+        ],
+    )
     assert run("--db", db, "import", str(path))[0] == 0
     code, out, _ = run("--db", db, "access", "C2329", "--as-of", "2017-02-28")
     assert code == 0

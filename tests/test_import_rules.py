@@ -12,20 +12,56 @@ from lagebild.ingest import ImportFailed, ImportOptions, import_file
 from lagebild.store import Store
 
 GAZETTEER = [
-    ["Country", "Governorate", "Gov code", "District code", "Sub-district code", "Community",
-     "Community code", "Valid to"],
-    ["#country+code", "#adm1+name", "#adm1+code", "#adm2+code", "#adm3+code", "#adm4+name",
-     "#adm4+code", "#date+valid_to"],
+    [
+        "Country",
+        "Governorate",
+        "Gov code",
+        "District code",
+        "Sub-district code",
+        "Community",
+        "Community code",
+        "Valid to",
+    ],
+    [
+        "#country+code",
+        "#adm1+name",
+        "#adm1+code",
+        "#adm2+code",
+        "#adm3+code",
+        "#adm4+name",
+        "#adm4+code",
+        "#date+valid_to",
+    ],
     ["SY", "Aleppo", "SY02", "SY0200", "SY020000", "Aleppo", "C1007", ""],
     ["SY", "Aleppo", "SY02", "SY0200", "SY020000", "Musallamiyeh", "C1003", ""],
     ["SY", "Idleb", "SY07", "SY0703", "SY070302", "Salqin", "C4140", ""],
     ["SY", "Idleb", "SY07", "SY0703", "SY070302", "Old village", "C4999", "2016-06-30"],
 ]
 
-HEADER = ["Org", "Sector", "Status", "Gov", "Sub-district", "Community", "People", "End",
-          "Start", "Date"]
-TAGS = ["#org+impl", "#sector", "#status", "#adm1+code", "#adm3+code", "#adm4+code",
-        "#reached+ind", "#date+end", "#date+start", "#date"]
+HEADER = [
+    "Org",
+    "Sector",
+    "Status",
+    "Gov",
+    "Sub-district",
+    "Community",
+    "People",
+    "End",
+    "Start",
+    "Date",
+]
+TAGS = [
+    "#org+impl",
+    "#sector",
+    "#status",
+    "#adm1+code",
+    "#adm3+code",
+    "#adm4+code",
+    "#reached+ind",
+    "#date+end",
+    "#date+start",
+    "#date",
+]
 
 
 def write(path: Path, rows: list[list[str]]) -> Path:
@@ -39,9 +75,18 @@ def four_w(tmp_path: Path, *rows: list[str], name: str = "4w.csv") -> Path:
 
 
 def row(**cells: str) -> list[str]:
-    values = {"Org": "SARC", "Sector": "Food", "Status": "Completed", "Gov": "SY02",
-              "Sub-district": "SY020000", "Community": "C1007", "People": "100",
-              "End": "2017-02-20", "Start": "", "Date": ""}
+    values = {
+        "Org": "SARC",
+        "Sector": "Food",
+        "Status": "Completed",
+        "Gov": "SY02",
+        "Sub-district": "SY020000",
+        "Community": "C1007",
+        "People": "100",
+        "End": "2017-02-20",
+        "Start": "",
+        "Date": "",
+    }
     values.update(cells)
     return [values[h] for h in HEADER]
 
@@ -69,12 +114,22 @@ def test_clean_4w_imports_every_row(store: Store, tmp_path: Path) -> None:
 def test_unknown_finer_code_is_a_warning_and_record_kept_at_coarser_level(
     store: Store, tmp_path: Path
 ) -> None:
-    report = import_file(store, four_w(tmp_path, row(Community="#N/A"), row(Community="C10O7"),
-                                       row(Community="0"), row(Community="")))
+    report = import_file(
+        store,
+        four_w(
+            tmp_path,
+            row(Community="#N/A"),
+            row(Community="C10O7"),
+            row(Community="0"),
+            row(Community=""),
+        ),
+    )
     assert report.rows_written == 4
     warnings = [(p.row, p.code, p.value) for p in report.problems]
     assert warnings == [
-        (3, "unknown-pcode", None), (4, "unknown-pcode", "C10O7"), (5, "unknown-pcode", None),
+        (3, "unknown-pcode", None),
+        (4, "unknown-pcode", "C10O7"),
+        (5, "unknown-pcode", None),
         (6, "blank-pcode", None),
     ] or all(p.severity == "warning" for p in report.problems)
     assert {p.row for p in report.problems} == {3, 4, 5, 6}
@@ -113,27 +168,42 @@ def test_row_without_any_valid_pcode_is_an_error_and_nothing_is_written(
 
 
 def test_retired_pcode_is_a_warning_naming_the_code(store: Store, tmp_path: Path) -> None:
-    report = import_file(store, four_w(tmp_path, row(Community="C4999", Gov="SY07",
-                                                     **{"Sub-district": "SY070302"})))
+    report = import_file(
+        store, four_w(tmp_path, row(Community="C4999", Gov="SY07", **{"Sub-district": "SY070302"}))
+    )
     retired = [p for p in report.problems if p.code == "retired-pcode"]
     assert len(retired) == 1 and "C4999" in retired[0].reason and retired[0].severity == "warning"
     assert report.rows_written == 1
 
 
 def test_data_dated_before_retirement_is_fine(store: Store, tmp_path: Path) -> None:
-    report = import_file(store, four_w(tmp_path, row(Community="C4999", Gov="SY07", End="2016-01-05",
-                                                     **{"Sub-district": "SY070302"})))
+    report = import_file(
+        store,
+        four_w(
+            tmp_path,
+            row(Community="C4999", Gov="SY07", End="2016-01-05", **{"Sub-district": "SY070302"}),
+        ),
+    )
     assert report.problems == []
 
 
 def test_delivery_date_is_end_else_date_else_start(store: Store, tmp_path: Path) -> None:
-    import_file(store, four_w(
-        tmp_path,
-        row(End="2017-02-20", Date="2017-02-10", Start="2017-02-01"),
-        row(End="", Date="2017-02-11", Start="2017-02-01", Community="C1003"),
-        row(End="", Date="", Start="2017-02-02", Gov="SY07", **{"Sub-district": "SY070302"},
-            Community="C4140"),
-    ))
+    import_file(
+        store,
+        four_w(
+            tmp_path,
+            row(End="2017-02-20", Date="2017-02-10", Start="2017-02-01"),
+            row(End="", Date="2017-02-11", Start="2017-02-01", Community="C1003"),
+            row(
+                End="",
+                Date="",
+                Start="2017-02-02",
+                Gov="SY07",
+                **{"Sub-district": "SY070302"},
+                Community="C4140",
+            ),
+        ),
+    )
     from lagebild.analysis import gaps
 
     last = {r.pcode: r.last_delivery for r in gaps(store, date(2017, 2, 28), 30, level=4).places}
@@ -154,7 +224,9 @@ def test_blank_number_is_unknown_not_zero(store: Store, tmp_path: Path) -> None:
     assert report.problems == []
     from lagebild.analysis import gaps
 
-    c1007 = next(r for r in gaps(store, date(2017, 2, 28), 30, level=4).places if r.pcode == "C1007")
+    c1007 = next(
+        r for r in gaps(store, date(2017, 2, 28), 30, level=4).places if r.pcode == "C1007"
+    )
     assert c1007.last_delivery == date(2017, 2, 20)  # it still counts as a delivery
     assert c1007.reached == 0
 
@@ -176,8 +248,10 @@ def test_negative_people_is_an_error(store: Store, tmp_path: Path) -> None:
 def test_unknown_status_is_an_error_and_spellings_are_understood(
     store: Store, tmp_path: Path
 ) -> None:
-    ok = import_file(store, four_w(tmp_path, row(Status="done"), row(Status="ONGOING"),
-                                   row(Status=""), name="ok.csv"))
+    ok = import_file(
+        store,
+        four_w(tmp_path, row(Status="done"), row(Status="ONGOING"), row(Status=""), name="ok.csv"),
+    )
     assert ok.problems == []
     with pytest.raises(ImportFailed) as failed:
         import_file(store, four_w(tmp_path, row(Status="maybe")))
@@ -222,12 +296,15 @@ def test_import_records_file_hash_source_and_rows(store: Store, tmp_path: Path) 
 
 
 def test_meta_source_column_names_the_source_per_row(store: Store, tmp_path: Path) -> None:
-    path = write(tmp_path / "f.csv", [
-        ["Sub-district", "PiN", "Date", "Source"],
-        ["#adm3+code", "#inneed", "#date", "#meta+source"],
-        ["SY020000", "1000", "2017-01-01", "OCHA"],
-        ["SY070302", "2000", "2017-01-01", "WFP"],
-    ])
+    path = write(
+        tmp_path / "f.csv",
+        [
+            ["Sub-district", "PiN", "Date", "Source"],
+            ["#adm3+code", "#inneed", "#date", "#meta+source"],
+            ["SY020000", "1000", "2017-01-01", "OCHA"],
+            ["SY070302", "2000", "2017-01-01", "WFP"],
+        ],
+    )
     import_file(store, path, ImportOptions(source="fallback"))
     assert sorted(s.name for s in store.sources().values()) == ["OCHA", "WFP", "fallback"]
 

@@ -39,15 +39,22 @@ def load_gazetteer(store: Store, syria: Path) -> None:
     cod = syria / "cod_ab_2020-12-17"
     for name in ("syr_adm1.csv", "syr_adm2.csv", "syr_adm3_with_centroids.csv"):
         import_file(store, cod / name, ImportOptions(source="OCHA COD-AB 2020-12-17"))
-    import_file(store, syria / "locations_2018" / "syr_locations_communities.csv",
-                ImportOptions(source="OCHA locations 2018"))
+    import_file(
+        store,
+        syria / "locations_2018" / "syr_locations_communities.csv",
+        ImportOptions(source="OCHA locations 2018"),
+    )
 
 
 def load_hno(store: Store, syria: Path) -> None:
     import_file(
-        store, syria / "hno_2023" / "syr_hno2023_intersector_pin_severity_admin3.csv",
-        ImportOptions(source="OCHA HNO 2023", date=date(2023, 3, 15),
-                      tag_map=load_tag_map(TAGS / "hno_2023_tags.yml")),
+        store,
+        syria / "hno_2023" / "syr_hno2023_intersector_pin_severity_admin3.csv",
+        ImportOptions(
+            source="OCHA HNO 2023",
+            date=date(2023, 3, 15),
+            tag_map=load_tag_map(TAGS / "hno_2023_tags.yml"),
+        ),
     )
 
 
@@ -56,8 +63,9 @@ def cash_4w(syria: Path) -> Path:
 
 
 def cash_options(**extra: object) -> ImportOptions:
-    return ImportOptions(source="NWS Cash Working Group",
-                         tag_map=load_tag_map(TAGS / "cash_4w_tags.yml"), **extra)  # type: ignore[arg-type]
+    return ImportOptions(
+        source="NWS Cash Working Group", tag_map=load_tag_map(TAGS / "cash_4w_tags.yml"), **extra
+    )  # type: ignore[arg-type]
 
 
 def test_gazetteer_2020_has_14_governorates_62_districts_272_subdistricts_7693_communities(
@@ -74,7 +82,9 @@ def test_gazetteer_2020_has_14_governorates_62_districts_272_subdistricts_7693_c
     assert parents[aleppo.parent_id].pcode == "SY020000"  # type: ignore[index]
 
 
-def test_hno_2023_people_in_need_sum_up_the_tree_as_the_file_says(store: Store, syria: Path) -> None:
+def test_hno_2023_people_in_need_sum_up_the_tree_as_the_file_says(
+    store: Store, syria: Path
+) -> None:
     load_gazetteer(store, syria)
     load_hno(store, syria)
     hno = rows_of(syria / "hno_2023" / "syr_hno2023_intersector_pin_severity_admin3.csv")

@@ -28,7 +28,9 @@ class IsoDate(click.ParamType):
         try:
             return datetime.strptime(str(value).strip(), "%Y-%m-%d").date()
         except ValueError:
-            self.fail(f"{value!r} is not a date: write it as YYYY-MM-DD, e.g. 2017-02-28", param, ctx)
+            self.fail(
+                f"{value!r} is not a date: write it as YYYY-MM-DD, e.g. 2017-02-28", param, ctx
+            )
 
 
 DATE = IsoDate()
@@ -45,14 +47,18 @@ def _store(ctx: click.Context, *, ready: bool = True, create: bool = False) -> S
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
     except Exception as exc:  # noqa: BLE001 - a driver's connection error is the user's to read
-        raise click.ClickException(f"cannot open database {target or 'lagebild.db'}: {exc}") from exc
+        raise click.ClickException(
+            f"cannot open database {target or 'lagebild.db'}: {exc}"
+        ) from exc
     ctx.call_on_close(store.close)
     return store
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "--db", envvar="LAGEBILD_DB", metavar="PATH|URL",
+    "--db",
+    envvar="LAGEBILD_DB",
+    metavar="PATH|URL",
     help="Database: a file path (SQLite) or a URL such as postgresql://user@host/db. "
     "Default: $LAGEBILD_DB, else ./lagebild.db.",
 )
@@ -103,28 +109,65 @@ def _progress_printer() -> tuple[Callable[[int], None], Callable[[], None]]:
 @main.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--source", metavar="NAME", help="Who says so, for rows without a #meta+source.")
-@click.option("--locale", type=click.Choice(["en", "de", "ar", "fr"]), default="en",
-              show_default=True, help="How the file writes numbers: 1,234.5 / 1.234,5 / ١٬٢٣٤٫٥.")
+@click.option(
+    "--locale",
+    type=click.Choice(["en", "de", "ar", "fr"]),
+    default="en",
+    show_default=True,
+    help="How the file writes numbers: 1,234.5 / 1.234,5 / ١٬٢٣٤٫٥.",
+)
 @click.option("--sheet", metavar="NAME", help="Sheet of an XLSX file (default: the first).")
-@click.option("--tags", "tags", type=click.Path(path_type=Path, dir_okay=False), metavar="MAP",
-              help="YAML file mapping header text to hashtags, for files without HXL tags.")
-@click.option("--kind", type=click.Choice(["places", "figures", "access", "deliveries"]),
-              help="What the file holds (default: recognised from its hashtags).")
+@click.option(
+    "--tags",
+    "tags",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="MAP",
+    help="YAML file mapping header text to hashtags, for files without HXL tags.",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["places", "figures", "access", "deliveries"]),
+    help="What the file holds (default: recognised from its hashtags).",
+)
 @click.option("--date", "on", type=DATE, help="Date of figures and access rows without one.")
 @click.option("--encoding", metavar="NAME", help="Text encoding (default: detected).")
 @click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
-@click.option("--skip-invalid", is_flag=True,
-              help="Write the valid rows; put rejected rows with a reason into a rejects file.")
-@click.option("--rejects", type=click.Path(path_type=Path, dir_okay=False),
-              help="Where --skip-invalid writes rejected rows (default: FILE.rejects.csv beside it).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Report as text or JSON.")
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Write the valid rows; put rejected rows with a reason into a rejects file.",
+)
+@click.option(
+    "--rejects",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where --skip-invalid writes rejected rows (default: FILE.rejects.csv beside it).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report as text or JSON.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="List every warning.")
 @click.pass_context
-def import_(ctx: click.Context, files: tuple[Path, ...], source: str | None, locale: str,
-            sheet: str | None, tags: Path | None, kind: str | None, on: date | None,
-            encoding: str | None, dry_run: bool, skip_invalid: bool, rejects: Path | None,
-            fmt: str, verbose: bool) -> None:
+def import_(
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    source: str | None,
+    locale: str,
+    sheet: str | None,
+    tags: Path | None,
+    kind: str | None,
+    on: date | None,
+    encoding: str | None,
+    dry_run: bool,
+    skip_invalid: bool,
+    rejects: Path | None,
+    fmt: str,
+    verbose: bool,
+) -> None:
     """Import HXL-tagged CSV or XLSX files: a gazetteer, figures, access status or a 4W.
 
     Each file is one transaction: a file with errors changes nothing, and each problem is listed
@@ -139,8 +182,16 @@ def import_(ctx: click.Context, files: tuple[Path, ...], source: str | None, loc
         raise click.ClickException(str(exc)) from exc
     store = _store(ctx, ready=not dry_run, create=True)
     options = ImportOptions(
-        source=source, locale=locale, sheet=sheet, tag_map=tag_map, kind=kind, date=on,
-        dry_run=dry_run, skip_invalid=skip_invalid, rejects=rejects, encoding=encoding,
+        source=source,
+        locale=locale,
+        sheet=sheet,
+        tag_map=tag_map,
+        kind=kind,
+        date=on,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+        rejects=rejects,
+        encoding=encoding,
         batch_rows=250_000,
     )
     failed = 0
@@ -156,8 +207,11 @@ def import_(ctx: click.Context, files: tuple[Path, ...], source: str | None, loc
             reports.append(report)
             if fmt == "text":
                 _print_problems(report, verbose, err=True)
-                click.echo(f"{report.file}: {report.error_count} error(s), "
-                           f"{report.warning_count} warning(s): nothing was imported", err=True)
+                click.echo(
+                    f"{report.file}: {report.error_count} error(s), "
+                    f"{report.warning_count} warning(s): nothing was imported",
+                    err=True,
+                )
             continue
         done()
         reports.append(report)
@@ -172,8 +226,10 @@ def import_(ctx: click.Context, files: tuple[Path, ...], source: str | None, loc
 
 def _summary(report: Any) -> str:
     verb = "would import" if report.dry_run else "imported"
-    text = (f"{report.file}: {verb} {report.kind}: {report.rows_written:,} rows"
-            f" ({report.records_written:,} records)")
+    text = (
+        f"{report.file}: {verb} {report.kind}: {report.rows_written:,} rows"
+        f" ({report.records_written:,} records)"
+    )
     if not report.dry_run:
         text += f" as import #{report.import_id}"
     if report.rows_rejected:
@@ -218,14 +274,20 @@ def _level(text: str) -> int:
 
 @main.command()
 @click.option("--as-of", "as_of", type=DATE, required=True, help="Date of the picture.")
-@click.option("--window", type=click.IntRange(min=1), default=30, show_default=True,
-              help="Days a delivery counts as recent.")
+@click.option(
+    "--window",
+    type=click.IntRange(min=1),
+    default=30,
+    show_default=True,
+    help="Days a delivery counts as recent.",
+)
 @click.option("--level", type=LEVELS, default="adm1", show_default=True)
 @click.option("--sector", metavar="S", help="One sector's people in need and reached.")
 @click.option("--format", "fmt", type=FORMAT, default="table", show_default=True)
 @click.pass_context
-def situation(ctx: click.Context, as_of: date, window: int, level: str, sector: str | None,
-              fmt: str) -> None:
+def situation(
+    ctx: click.Context, as_of: date, window: int, level: str, sector: str | None, fmt: str
+) -> None:
     """Per place and in total: population, people in need, displaced, besieged, hard to reach,
     reached, with the sources behind each figure."""
     from lagebild import analysis
@@ -233,49 +295,73 @@ def situation(ctx: click.Context, as_of: date, window: int, level: str, sector: 
     from lagebild.publish import render
 
     store = _store(ctx)
-    result = analysis.situation(store, as_of, window, _level(level),
-                                normalise_sector(sector) if sector else None)
+    result = analysis.situation(
+        store, as_of, window, _level(level), normalise_sector(sector) if sector else None
+    )
     rows = render.situation_rows(result)
     title = f"Situation on {as_of.isoformat()} ({level}, window {window} days" + (
-        f", sector {sector})" if sector else ")")
+        f", sector {sector})" if sector else ")"
+    )
     _emit(fmt, result.as_dict(), render.situation_columns(result.level), rows, title)
     if fmt == "table" and result.total:
         click.echo("\nSources of the totals:")
         for key in ("population", "people_in_need", "displaced", "besieged", "hard_to_reach"):
             value = getattr(result.total, key)
             if value:
-                click.echo(f"  {key.replace('_', ' ')}: {value.value:,.0f} "
-                           f"({value.basis}; {', '.join(value.sources)})")
+                click.echo(
+                    f"  {key.replace('_', ' ')}: {value.value:,.0f} "
+                    f"({value.basis}; {', '.join(value.sources)})"
+                )
 
 
 @main.command()
 @click.option("--as-of", "as_of", type=DATE, required=True, help="Date of the picture.")
-@click.option("--window", type=click.IntRange(min=1), default=30, show_default=True,
-              help="Days without a delivery after which a place with people in need is cut off.")
+@click.option(
+    "--window",
+    type=click.IntRange(min=1),
+    default=30,
+    show_default=True,
+    help="Days without a delivery after which a place with people in need is cut off.",
+)
 @click.option("--level", type=LEVELS, default="adm3", show_default=True)
 @click.option("--sector", metavar="S", help="One sector's people in need and deliveries.")
 @click.option("--format", "fmt", type=FORMAT, default="table", show_default=True)
-@click.option("--limit", type=click.IntRange(min=0), default=0,
-              help="Show only the first N places (table format; 0 = all).")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Show only the first N places (table format; 0 = all).",
+)
 @click.pass_context
-def gaps(ctx: click.Context, as_of: date, window: int, level: str, sector: str | None, fmt: str,
-         limit: int) -> None:
+def gaps(
+    ctx: click.Context,
+    as_of: date,
+    window: int,
+    level: str,
+    sector: str | None,
+    fmt: str,
+    limit: int,
+) -> None:
     """Places ranked by gap: cut-off places first by people in need, then by coverage."""
     from lagebild import analysis
     from lagebild.model import normalise_sector
     from lagebild.publish import render
 
     store = _store(ctx)
-    result = analysis.gaps(store, as_of, window, _level(level),
-                           normalise_sector(sector) if sector else None)
+    result = analysis.gaps(
+        store, as_of, window, _level(level), normalise_sector(sector) if sector else None
+    )
     rows = render.gap_rows(result)
     if fmt == "table" and limit:
         rows = rows[:limit]
     cut = result.cut_off
     people = sum(r.people_in_need.value for r in cut if r.people_in_need)
-    title = (f"Gaps on {as_of.isoformat()} ({level}, window {window} days"
-             + (f", sector {sector}" if sector else "") + f"): {len(cut)} places cut off, "
-             f"{people:,.0f} people in need in them")
+    title = (
+        f"Gaps on {as_of.isoformat()} ({level}, window {window} days"
+        + (f", sector {sector}" if sector else "")
+        + f"): {len(cut)} places cut off, "
+        f"{people:,.0f} people in need in them"
+    )
     _emit(fmt, result.as_dict(), render.gap_columns(result.level), rows, title)
 
 
@@ -296,8 +382,10 @@ def places(ctx: click.Context, level: str | None, search: str | None, fmt: str) 
     if search:
         needle = search.strip().casefold()
         found = [
-            p for p in found
-            if needle in p.pcode.casefold() or needle in (p.name_en or "").casefold()
+            p
+            for p in found
+            if needle in p.pcode.casefold()
+            or needle in (p.name_en or "").casefold()
             or needle in (p.name_ar or "")
         ]
     rows = render.place_rows(found, codes)
@@ -307,8 +395,9 @@ def places(ctx: click.Context, level: str | None, search: str | None, fmt: str) 
 @main.command()
 @click.argument("pcode")
 @click.option("--as-of", "as_of", type=DATE, help="Also say the status on this date.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.pass_context
 def access(ctx: click.Context, pcode: str, as_of: date | None, fmt: str) -> None:
     """A place's access history: accessible, hard to reach or besieged (by whom), since when."""
@@ -323,12 +412,18 @@ def access(ctx: click.Context, pcode: str, as_of: date | None, fmt: str) -> None
     periods = analysis.history(store, place.id)
     on = analysis.access_of(tree, analysis.status_on(store, as_of), place.id) if as_of else None
     if fmt == "json":
-        click.echo(to_json({
-            "pcode": place.pcode, "name": place.name("en"),
-            "history": [p.as_dict() for p in periods],
-            "as_of": as_of.isoformat() if as_of else None,
-            "status_on": on.as_dict() if on else None,
-        }), nl=False)
+        click.echo(
+            to_json(
+                {
+                    "pcode": place.pcode,
+                    "name": place.name("en"),
+                    "history": [p.as_dict() for p in periods],
+                    "as_of": as_of.isoformat() if as_of else None,
+                    "status_on": on.as_dict() if on else None,
+                }
+            ),
+            nl=False,
+        )
         return
     click.echo(f"{place.pcode} {place.name('en')}")
     if not periods:
@@ -343,13 +438,19 @@ def access(ctx: click.Context, pcode: str, as_of: date | None, fmt: str) -> None
         else:
             via = f" (as part of {on.inherited_from})" if on.inherited_from else ""
             party = f" by {on.party}" if on.party else ""
-            click.echo(f"on {as_of.isoformat()}: {on.status}{party} since "
-                       f"{on.since.isoformat()}{via}")
+            click.echo(
+                f"on {as_of.isoformat()}: {on.status}{party} since {on.since.isoformat()}{via}"
+            )
 
 
 @main.command()
-@click.option("--as-of", "as_of", type=DATE, default=None,
-              help="Date of the picture (default: the end of the story, 2017-02-28).")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=DATE,
+    default=None,
+    help="Date of the picture (default: the end of the story, 2017-02-28).",
+)
 @click.option("--level", type=LEVELS, default="adm1", show_default=True)
 @click.pass_context
 def demo(ctx: click.Context, as_of: date | None, level: str) -> None:
@@ -375,8 +476,9 @@ def demo(ctx: click.Context, as_of: date | None, level: str) -> None:
     try:
         reports = build_demo(store)
     except ImportFailed as exc:  # the bundled data is ours: this is a bug, say so plainly
-        raise click.ClickException(f"demo data failed to import: {exc}; "
-                                   f"{'; '.join(str(p) for p in exc.report.errors[:5])}") from exc
+        raise click.ClickException(
+            f"demo data failed to import: {exc}; {'; '.join(str(p) for p in exc.report.errors[:5])}"
+        ) from exc
     for report in reports:
         click.echo(_summary(report))
     when = as_of or AS_OF
@@ -386,8 +488,10 @@ def demo(ctx: click.Context, as_of: date | None, level: str) -> None:
     gap = analysis.gaps(store, when, 30, 4)
     cut = gap.cut_off
     people = sum(r.people_in_need.value for r in cut if r.people_in_need)
-    click.echo(f"\n{len(cut)} communities cut off on {when.isoformat()}, "
-               f"{people:,.0f} people in need in them:")
+    click.echo(
+        f"\n{len(cut)} communities cut off on {when.isoformat()}, "
+        f"{people:,.0f} people in need in them:"
+    )
     rows = render.gap_rows(gap)[: max(len(cut), 5)]
     click.echo(render.to_table(render.gap_columns(gap.level), rows), nl=False)
     del result

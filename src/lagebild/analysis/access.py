@@ -23,7 +23,8 @@ class AccessPeriod:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "status": self.status, "party": self.party,
+            "status": self.status,
+            "party": self.party,
             "valid_from": self.valid_from.isoformat(),
             "valid_to": self.valid_to.isoformat() if self.valid_to else None,
         }
@@ -34,8 +35,17 @@ def periods(rows: list[AccessRow]) -> list[AccessPeriod]:
     out = []
     for i, row in enumerate(rows):
         until = rows[i + 1].valid_from if i + 1 < len(rows) else None
-        out.append(AccessPeriod(row.status, row.party, row.valid_from, until, row.source_id,
-                                row.import_id, row.row_number))
+        out.append(
+            AccessPeriod(
+                row.status,
+                row.party,
+                row.valid_from,
+                until,
+                row.source_id,
+                row.import_id,
+                row.row_number,
+            )
+        )
     return out
 
 
@@ -63,7 +73,9 @@ class AccessOn:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "status": self.status, "party": self.party, "since": self.since.isoformat(),
+            "status": self.status,
+            "party": self.party,
+            "since": self.since.isoformat(),
             "inherited_from": self.inherited_from,
         }
 

@@ -1,4 +1,5 @@
-"""The current figure of a place: the latest, the more reliable, the later import; else its children's sum."""
+"""The current figure of a place: the latest, then the more reliable, then the later import;
+else the sum of its children's."""
 
 from __future__ import annotations
 
@@ -30,9 +31,11 @@ class FigureValue:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "value": self.value, "basis": self.basis,
+            "value": self.value,
+            "basis": self.basis,
             "date": self.date.isoformat() if self.date else None,
-            "sources": list(self.sources), "figure_ids": list(self.figure_ids),
+            "sources": list(self.sources),
+            "figure_ids": list(self.figure_ids),
             "children": self.children,
         }
 
@@ -46,7 +49,10 @@ def _rank(row: FigureRow, sources: dict[int, Source]) -> tuple[object, ...]:
 
 
 def current_figures(
-    store: Store, indicator: str, as_of: date, sector: str = "",
+    store: Store,
+    indicator: str,
+    as_of: date,
+    sector: str = "",
     sources: dict[int, Source] | None = None,
 ) -> dict[int, FigureRow]:
     """place id -> the current figure of that place (dated on or before ``as_of``)."""
@@ -110,13 +116,18 @@ class Rollup:
         ids = tuple(i for p in found for i in p.figure_ids)
         dates = [p.date for p in found if p.date is not None]
         return FigureValue(
-            value=sum(p.value for p in found), basis="children",
-            date=max(dates) if dates else None, sources=tuple(names), figure_ids=ids,
+            value=sum(p.value for p in found),
+            basis="children",
+            date=max(dates) if dates else None,
+            sources=tuple(names),
+            figure_ids=ids,
             children=len(found),
         )
 
 
-def own_from(rows: dict[int, FigureRow], sources: dict[int, Source]) -> Callable[[int], FigureValue | None]:
+def own_from(
+    rows: dict[int, FigureRow], sources: dict[int, Source]
+) -> Callable[[int], FigureValue | None]:
     def own(place_id: int) -> FigureValue | None:
         row = rows.get(place_id)
         if row is None:

@@ -104,7 +104,9 @@ class GapRow:
             "access_since": self.access.since.isoformat() if self.access else None,
             "reached_upper": self.reached_upper,
             "deliveries": self.deliveries,
-            "people_in_need_sources": list(self.people_in_need.sources) if self.people_in_need else [],
+            "people_in_need_sources": list(self.people_in_need.sources)
+            if self.people_in_need
+            else [],
         }
 
 
@@ -158,7 +160,10 @@ def gaps(
     access_now = status_on(store, as_of)
     window_start = as_of - timedelta(days=window)
     result = GapsResult(
-        as_of, window, level_name(level), sector,
+        as_of,
+        window,
+        level_name(level),
+        sector,
         reached_rule=REACHED_RULE_SECTOR if sector else REACHED_RULE_ALL,
     )
     for place in tree.at_level(level, as_of):
@@ -168,20 +173,22 @@ def gaps(
         last = act.last.get(place.id)
         coverage = reached / need.value if need and need.value > 0 else None
         recent = last is not None and last > window_start
-        result.places.append(GapRow(
-            pcode=place.pcode,
-            name=place.name("en"),
-            name_ar=place.name_ar,
-            level=level_name(place.level),
-            access=access_of(tree, access_now, place.id),
-            people_in_need=need,
-            reached=reached,
-            reached_upper=got.upper if got else 0.0,
-            deliveries=got.deliveries if got else 0,
-            coverage=coverage,
-            last_delivery=last,
-            days_without_aid=(as_of - last).days if last else None,
-            cut_off=bool(need and need.value > 0 and not recent),
-        ))
+        result.places.append(
+            GapRow(
+                pcode=place.pcode,
+                name=place.name("en"),
+                name_ar=place.name_ar,
+                level=level_name(place.level),
+                access=access_of(tree, access_now, place.id),
+                people_in_need=need,
+                reached=reached,
+                reached_upper=got.upper if got else 0.0,
+                deliveries=got.deliveries if got else 0,
+                coverage=coverage,
+                last_delivery=last,
+                days_without_aid=(as_of - last).days if last else None,
+                cut_off=bool(need and need.value > 0 and not recent),
+            )
+        )
     result.places.sort(key=rank_key)
     return result

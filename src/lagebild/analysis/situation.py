@@ -44,14 +44,20 @@ class SituationRow:
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {
-            "pcode": self.pcode, "name": self.name, "name_ar": self.name_ar, "level": self.level,
+            "pcode": self.pcode,
+            "name": self.name,
+            "name_ar": self.name_ar,
+            "level": self.level,
             "access": self.access.as_dict() if self.access else None,
         }
         for column in COLUMNS:
             value: FigureValue | None = getattr(self, column)
             out[column] = value.as_dict() if value else None
-        out["reached"] = {"value": self.reached, "upper": self.reached_upper,
-                          "deliveries": self.deliveries}
+        out["reached"] = {
+            "value": self.reached,
+            "upper": self.reached_upper,
+            "deliveries": self.deliveries,
+        }
         return out
 
 
@@ -67,8 +73,11 @@ class SituationResult:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "as_of": self.as_of.isoformat(), "window_days": self.window_days,
-            "level": self.level, "sector": self.sector, "reached_rule": self.reached_rule,
+            "as_of": self.as_of.isoformat(),
+            "window_days": self.window_days,
+            "level": self.level,
+            "sector": self.sector,
+            "reached_rule": self.reached_rule,
             "places": [p.as_dict() for p in self.places],
             "total": self.total.as_dict() if self.total else None,
         }
@@ -103,32 +112,53 @@ def situation(
     roots = tree.roots()
     act = activity(store, tree, as_of, window, level, sector)
     result = SituationResult(
-        as_of, window, level_name(level), sector,
+        as_of,
+        window,
+        level_name(level),
+        sector,
         reached_rule=REACHED_RULE_SECTOR if sector else REACHED_RULE_ALL,
     )
     for place in tree.at_level(level, as_of):
         got = act.reached.get(place.id)
-        result.places.append(SituationRow(
-            place.pcode, place.name("en"), place.name_ar, level_name(place.level),
-            access_of(tree, access_now, place.id),
-            *(rollups[c].value(place.id) for c in COLUMNS),
-            reached=_reached(got, sector), reached_upper=got.upper if got else 0.0,
-            deliveries=got.deliveries if got else 0,
-        ))
+        result.places.append(
+            SituationRow(
+                place.pcode,
+                place.name("en"),
+                place.name_ar,
+                level_name(place.level),
+                access_of(tree, access_now, place.id),
+                *(rollups[c].value(place.id) for c in COLUMNS),
+                reached=_reached(got, sector),
+                reached_upper=got.upper if got else 0.0,
+                deliveries=got.deliveries if got else 0,
+            )
+        )
     if len(roots) == 1:
         root = tree.places[roots[0]]
         got = activity(store, tree, as_of, window, root.level, sector).reached.get(root.id)
         result.total = SituationRow(
-            root.pcode, root.name("en"), root.name_ar, "total", None,
+            root.pcode,
+            root.name("en"),
+            root.name_ar,
+            "total",
+            None,
             *(rollups[c].value(root.id) for c in COLUMNS),
-            reached=_reached(got, sector), reached_upper=got.upper if got else 0.0,
+            reached=_reached(got, sector),
+            reached_upper=got.upper if got else 0.0,
             deliveries=got.deliveries if got else 0,
         )
     elif roots:
         reached = sum(_reached(act.reached.get(p.id), sector) for p in tree.at_level(level, as_of))
         result.total = SituationRow(
-            "", "total", None, "total", None, *(rollups[c].total(roots) for c in COLUMNS),
-            reached=reached, reached_upper=reached, deliveries=0,
+            "",
+            "total",
+            None,
+            "total",
+            None,
+            *(rollups[c].total(roots) for c in COLUMNS),
+            reached=reached,
+            reached_upper=reached,
+            deliveries=0,
         )
     return result
 
@@ -162,8 +192,11 @@ def _own_or_population(
         if people is None:
             return None
         return FigureValue(
-            people.value, f"population of a place {status.replace('_', '-')} on the date",
-            people.date, people.sources, people.figure_ids,
+            people.value,
+            f"population of a place {status.replace('_', '-')} on the date",
+            people.date,
+            people.sources,
+            people.figure_ids,
         )
 
     return value

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -13,10 +12,29 @@ from lagebild.model.vocab import is_sector_word, normalise_sector
 KINDS = ("places", "figures", "access", "deliveries")
 
 #: Attributes that disaggregate a number by sex, age or unit: such a column is not a total.
-DISAGGREGATION = frozenset({
-    "f", "m", "women", "men", "girls", "boys", "children", "adults", "elderly", "infants",
-    "adolescents", "youth", "pct", "hh", "households", "disabled", "pwd", "male", "female",
-})
+DISAGGREGATION = frozenset(
+    {
+        "f",
+        "m",
+        "women",
+        "men",
+        "girls",
+        "boys",
+        "children",
+        "adults",
+        "elderly",
+        "infants",
+        "adolescents",
+        "youth",
+        "pct",
+        "hh",
+        "households",
+        "disabled",
+        "pwd",
+        "male",
+        "female",
+    }
+)
 #: Attributes that say nothing about what a total counts.
 NEUTRAL = frozenset({"total", "ind", "num", "people", "persons", "all", "intersector", "is"})
 
@@ -151,8 +169,11 @@ def figure_indicator(column: Column) -> tuple[str, str] | None:
     if attrs & DISAGGREGATION:
         return None
     kinds = {
-        "besieged": "besieged", "hard_to_reach": "hard_to_reach", "htr": "hard_to_reach",
-        "idps": "idps", "returnees": "returnees",
+        "besieged": "besieged",
+        "hard_to_reach": "hard_to_reach",
+        "htr": "hard_to_reach",
+        "idps": "idps",
+        "returnees": "returnees",
     }
     indicator = None
     if "returnees" in attrs:
@@ -187,7 +208,9 @@ def recognise(columns: Sequence[Column]) -> str:
         return "access"
     if any(figure_indicator(c) for c in columns):
         return "figures"
-    if any(any(pt.matches(c) for pt in COMMON_ROLES[r]) for r in CODE_ROLES.values() for c in columns):
+    if any(
+        any(pt.matches(c) for pt in COMMON_ROLES[r]) for r in CODE_ROLES.values() for c in columns
+    ):
         return "places"
     found = ", ".join(sorted("#" + h for h in hashtags)) or "none"
     raise LayoutError(
@@ -239,7 +262,8 @@ def layout_for(columns: Sequence[Column], kind: str | None = None) -> Layout:
             if found in seen:
                 raise LayoutError(
                     f"columns {describe(seen[found])} and {describe(column)} both give "
-                    f"{found[0]}{' for ' + found[1] if found[1] else ''}: tag one of them differently"
+                    f"{found[0]}{' for ' + found[1] if found[1] else ''}: "
+                    "tag one of them differently"
                 )
             seen[found] = column
             used.add(column.index)

@@ -91,12 +91,22 @@ def resolve_places(
     missing = finest.is_null()
     for i in missing.arg_true().to_list():
         given = [f"{describe(c)}={raw[lvl][i]!r}" for lvl, c in columns if raw[lvl][i] is not None]
-        report.add(Problem(
-            ERROR, "no-valid-pcode",
-            "no valid P-code at any level"
-            + (f" ({', '.join(given)} not in the gazetteer)" if given else " (all P-code cells blank)"),
-            report.file, rows[i], None, None,
-        ))
+        report.add(
+            Problem(
+                ERROR,
+                "no-valid-pcode",
+                "no valid P-code at any level"
+                + (
+                    f" ({', '.join(given)} not in the gazetteer)"
+                    if given
+                    else " (all P-code cells blank)"
+                ),
+                report.file,
+                rows[i],
+                None,
+                None,
+            )
+        )
     # Finer columns that were blank or unknown while a coarser code was valid.
     for level, column in columns:
         finer_than_found = (~missing) & (finest_level < level)
@@ -104,12 +114,18 @@ def resolve_places(
             value = raw[level][i]
             kept = gazetteer.places[finest[i]]
             what = "blank" if value is None else "unknown"
-            report.add(Problem(
-                WARNING, f"{what}-pcode",
-                f"{what} {level_name(level)} P-code; record kept at {level_name(kept.level)} "
-                f"{kept.pcode}",
-                report.file, rows[i], describe(column), value,
-            ))
+            report.add(
+                Problem(
+                    WARNING,
+                    f"{what}-pcode",
+                    f"{what} {level_name(level)} P-code; record kept at {level_name(kept.level)} "
+                    f"{kept.pcode}",
+                    report.file,
+                    rows[i],
+                    describe(column),
+                    value,
+                )
+            )
     # Coarser columns that disagree with the finest code's own parents.
     valid_rows = (~missing).arg_true().to_list()
     if valid_rows:
@@ -119,19 +135,27 @@ def resolve_places(
                 continue
             expected = finest.replace_strict(
                 {pid: gazetteer.ancestors(pid).get(level) for pid in finest.drop_nulls().unique()},
-                default=None, return_dtype=pl.Int64,
+                default=None,
+                return_dtype=pl.Int64,
             )
             clash = coarser & ((ids[level] != expected).fill_null(True))
             for i in clash.arg_true().to_list():
                 place = gazetteer.places[finest[i]]
                 parent_id = gazetteer.ancestors(place.id).get(level)
                 parent = gazetteer.places[parent_id].pcode if parent_id else "none"
-                report.add(Problem(
-                    WARNING, "parent-mismatch",
-                    f"{place.pcode} lies in {level_name(level)} {parent} by the gazetteer, not in "
-                    f"{raw[level][i]}; the gazetteer's parents are used",
-                    report.file, rows[i], describe(column), raw[level][i],
-                ))
+                report.add(
+                    Problem(
+                        WARNING,
+                        "parent-mismatch",
+                        f"{place.pcode} lies in {level_name(level)} {parent} by the gazetteer, "
+                        "not in "
+                        f"{raw[level][i]}; the gazetteer's parents are used",
+                        report.file,
+                        rows[i],
+                        describe(column),
+                        raw[level][i],
+                    )
+                )
     # Retired codes.
     retired = {p.id: p.valid_to for p in gazetteer.places.values() if p.valid_to is not None}
     if retired:
@@ -140,10 +164,16 @@ def resolve_places(
         hit = (valid_to.is_not_null() & (valid_to <= on.fill_null(date.today()))).fill_null(False)
         for i in hit.arg_true().to_list():
             place = gazetteer.places[finest[i]]
-            report.add(Problem(
-                WARNING, "retired-pcode",
-                f"P-code {place.pcode} was retired on {place.valid_to}; "
-                "recode the data to the current gazetteer",
-                report.file, rows[i], None, place.pcode,
-            ))
+            report.add(
+                Problem(
+                    WARNING,
+                    "retired-pcode",
+                    f"P-code {place.pcode} was retired on {place.valid_to}; "
+                    "recode the data to the current gazetteer",
+                    report.file,
+                    rows[i],
+                    None,
+                    place.pcode,
+                )
+            )
     return Resolved(finest, finest_level, missing)

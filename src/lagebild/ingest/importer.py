@@ -1,4 +1,4 @@
-"""Import a file: read it, recognise it, validate every row column-wise, write it in one transaction."""
+"""Import a file: read it, recognise it, validate it column-wise, write it in one transaction."""
 
 from __future__ import annotations
 
@@ -67,7 +67,10 @@ def load_tag_map(path: Path | str) -> dict[str, str]:
         for k, v in data.items()
     ):
         raise ReadError(
-            path, None, None, None,
+            path,
+            None,
+            None,
+            None,
             "the tag map must map header text to a hashtag, one per line: 'Header: \"#tag\"'",
         )
     return {k: v.strip() for k, v in data.items()}
@@ -121,11 +124,16 @@ def import_file(
     report = ImportReport(file=path.name, dry_run=options.dry_run)
     try:
         table = open_table(
-            path, sheet=options.sheet, tag_map=options.tag_map, encoding=options.encoding,
+            path,
+            sheet=options.sheet,
+            tag_map=options.tag_map,
+            encoding=options.encoding,
             locale=options.locale,
         )
     except ReadError as exc:
-        report.add(Problem(ERROR, "unreadable", exc.reason, path.name, exc.row, exc.column, exc.value))
+        report.add(
+            Problem(ERROR, "unreadable", exc.reason, path.name, exc.row, exc.column, exc.value)
+        )
         raise ImportFailed(report) from exc
     with table:
         try:
@@ -166,7 +174,8 @@ def _run(
 ) -> None:
     gazetteer = Gazetteer(store.places())
     rejects = _Rejects(
-        [c.header or "" for c in table.columns], [str(c.tag) if c.tag else "" for c in table.columns]
+        [c.header or "" for c in table.columns],
+        [str(c.tag) if c.tag else "" for c in table.columns],
     )
     sources = _Sources(writer, options.source)
     import_id = None
@@ -177,8 +186,14 @@ def _run(
         )
         report.import_id = import_id
     context = records.Context(
-        file=report.file, layout=layout, gazetteer=gazetteer, options_locale=options.locale,
-        default_date=options.date, report=report, sources=sources, import_id=import_id or 0,
+        file=report.file,
+        layout=layout,
+        gazetteer=gazetteer,
+        options_locale=options.locale,
+        default_date=options.date,
+        report=report,
+        sources=sources,
+        import_id=import_id or 0,
     )
     if layout.kind == "places":
         frames = list(table.batches(options.batch_rows))
@@ -210,8 +225,9 @@ def _run(
                 report.records_written = inserter.finish()
     report.rows_rejected = report.rows_read - report.rows_written
     if writer is not None and import_id is not None:
-        writer.finish_import(import_id, report.rows_written, report.rows_rejected,
-                             report.warning_count)
+        writer.finish_import(
+            import_id, report.rows_written, report.rows_rejected, report.warning_count
+        )
     if options.skip_invalid and rejects.rows and not options.dry_run:
         target = options.rejects or default_rejects_path(table.info.path)
         rejects.write(target)

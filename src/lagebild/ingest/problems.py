@@ -36,8 +36,13 @@ class Problem:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "severity": self.severity, "code": self.code, "file": self.file, "row": self.row,
-            "column": self.column, "value": self.value, "reason": self.reason,
+            "severity": self.severity,
+            "code": self.code,
+            "file": self.file,
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "reason": self.reason,
         }
 
 
@@ -89,12 +94,19 @@ class ImportReport:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "file": self.file, "kind": self.kind, "source": self.source, "sha256": self.sha256,
-            "import_id": self.import_id, "rows_read": self.rows_read,
-            "rows_written": self.rows_written, "rows_rejected": self.rows_rejected,
-            "records_written": self.records_written, "dry_run": self.dry_run,
+            "file": self.file,
+            "kind": self.kind,
+            "source": self.source,
+            "sha256": self.sha256,
+            "import_id": self.import_id,
+            "rows_read": self.rows_read,
+            "rows_written": self.rows_written,
+            "rows_rejected": self.rows_rejected,
+            "records_written": self.records_written,
+            "dry_run": self.dry_run,
             "rejects_path": str(self.rejects_path) if self.rejects_path else None,
-            "errors": self.error_count, "warnings": self.warning_count,
+            "errors": self.error_count,
+            "warnings": self.warning_count,
             "ignored_columns": self.ignored_columns,
             "problems": [p.as_dict() for p in self.problems],
         }
@@ -105,6 +117,4 @@ class ImportFailed(Exception):
 
     def __init__(self, report: ImportReport) -> None:
         self.report = report
-        super().__init__(
-            f"{report.file}: {report.error_count} error(s), nothing was imported"
-        )
+        super().__init__(f"{report.file}: {report.error_count} error(s), nothing was imported")

@@ -13,7 +13,12 @@ from lagebild.ingest.columns import CODE_ROLES, Layout, describe
 from lagebild.ingest.gazetteer import PLACEHOLDERS, Gazetteer, resolve_places
 from lagebild.ingest.notation import parse_dates, parse_numbers
 from lagebild.ingest.problems import ERROR, WARNING, ImportReport, Problem
-from lagebild.model.vocab import DELIVERY_STATUSES, normalise_access, normalise_sector, normalise_status
+from lagebild.model.vocab import (
+    DELIVERY_STATUSES,
+    normalise_access,
+    normalise_sector,
+    normalise_status,
+)
 from lagebild.store.schema import ACCESS_COLUMNS, DELIVERY_COLUMNS, FIGURE_COLUMNS
 
 Insert = tuple[str, Sequence[str], Iterable[Sequence[Any]]]
@@ -55,15 +60,24 @@ class _Batch:
 
     def error(self, row: int, code: str, reason: str, role: str | None, value: Any) -> None:
         column = self.context.layout.roles.get(role) if role else None
-        self.context.report.add(Problem(
-            ERROR, code, reason, self.context.file, row,
-            describe(column) if column else None, None if value is None else str(value),
-        ))
+        self.context.report.add(
+            Problem(
+                ERROR,
+                code,
+                reason,
+                self.context.file,
+                row,
+                describe(column) if column else None,
+                None if value is None else str(value),
+            )
+        )
         self.rejected[row] = f"{self.rejected[row]}; {reason}" if row in self.rejected else reason
 
     def reject_mask(self) -> pl.Series:
-        return self.rows.is_in(list(self.rejected)) if self.rejected else pl.Series(
-            [False] * self.frame.height
+        return (
+            self.rows.is_in(list(self.rejected))
+            if self.rejected
+            else pl.Series([False] * self.frame.height)
         )
 
     def numbers(
@@ -84,8 +98,9 @@ class _Batch:
         if people:
             negative = (values < 0).fill_null(False)
             for i in negative.arg_true().to_list():
-                self.error(self.rows[i], "negative", "a number of people cannot be negative",
-                           role, raw[i])
+                self.error(
+                    self.rows[i], "negative", "a number of people cannot be negative", role, raw[i]
+                )
             values = pl.select(pl.when(~negative).then(values)).to_series()
         return values
 
@@ -111,9 +126,12 @@ class _Batch:
         mapping = {w: normalise(w) for w in raw.unique().to_list()}
         for i, word in enumerate(raw.to_list()):
             if mapping.get(word) is None:
-                self.error(self.rows[i], code, f"unknown {role} {word!r}: use {allowed}", role, word)
+                self.error(
+                    self.rows[i], code, f"unknown {role} {word!r}: use {allowed}", role, word
+                )
         return raw.replace_strict(
-            {k: v for k, v in mapping.items() if k is not None}, default=mapping.get(None),
+            {k: v for k, v in mapping.items() if k is not None},
+            default=mapping.get(None),
             return_dtype=pl.Utf8,
         )
 
@@ -124,7 +142,9 @@ class _Batch:
         for i in resolved.error_mask.arg_true().to_list():
             row = self.rows[i]
             reason = "no valid P-code at any level"
-            self.rejected[row] = f"{self.rejected[row]}; {reason}" if row in self.rejected else reason
+            self.rejected[row] = (
+                f"{self.rejected[row]}; {reason}" if row in self.rejected else reason
+            )
         return resolved.place_id
 
     def sector(self) -> pl.Series:
@@ -170,15 +190,22 @@ def _deliveries(batch: _Batch) -> Insert | None:
     n = batch.frame.height
     end, plain, start = batch.dates("date_end"), batch.dates("date"), batch.dates("date_start")
     present = [s for s in (end, plain, start) if s is not None]
-    effective = pl.select(pl.coalesce(present)).to_series() if present else pl.Series(
-        [None] * n, dtype=pl.Date
+    effective = (
+        pl.select(pl.coalesce(present)).to_series()
+        if present
+        else pl.Series([None] * n, dtype=pl.Date)
     )
     parse_failed = set(batch.rejected)
     for i in effective.is_null().arg_true().to_list():
         row = batch.rows[i]
         if row not in parse_failed:
-            batch.error(row, "no-date",
-                        "a delivery needs a date: #date+end, #date or #date+start", None, None)
+            batch.error(
+                row,
+                "no-date",
+                "a delivery needs a date: #date+end, #date or #date+start",
+                None,
+                None,
+            )
     allowed = ", ".join(DELIVERY_STATUSES)
     status = batch.words("status", normalise_status, "unknown-status", allowed)
     place_id = batch.place(effective)
@@ -214,10 +241,14 @@ def _insert(
     table: str, columns: Sequence[str], values: dict[str, pl.Series | None], batch: _Batch
 ) -> Insert | None:
     n = batch.frame.height
-    frame = pl.DataFrame({
-        c: (values[c] if values[c] is not None else pl.Series([None] * n, dtype=pl.Float64)).alias(c)
-        for c in columns
-    })
+    frame = pl.DataFrame(
+        {
+            c: (
+                values[c] if values[c] is not None else pl.Series([None] * n, dtype=pl.Float64)
+            ).alias(c)
+            for c in columns
+        }
+    )
     keep = ~batch.reject_mask()
     frame = frame.filter(keep)
     if frame.height == 0:
@@ -237,17 +268,27 @@ def _access(batch: _Batch) -> Insert | None:
     failed = set(batch.rejected)
     for i in when.is_null().arg_true().to_list():
         if batch.rows[i] not in failed:
-            batch.error(batch.rows[i], "no-date",
-                        "an access status needs the date it holds from (#date+start or --date)",
-                        None, None)
-    status = batch.words("access", normalise_access, "unknown-access",
-                         "accessible, hard_to_reach or besieged")
+            batch.error(
+                batch.rows[i],
+                "no-date",
+                "an access status needs the date it holds from (#date+start or --date)",
+                None,
+                None,
+            )
+    status = batch.words(
+        "access", normalise_access, "unknown-access", "accessible, hard_to_reach or besieged"
+    )
     party = batch.text("party")
     for i in ((status == "besieged").fill_null(False) & party.is_null()).arg_true().to_list():
-        batch.context.report.add(Problem(
-            WARNING, "no-besieging-party", "besieged, but no besieging party (#group+besieging)",
-            batch.context.file, batch.rows[i],
-        ))
+        batch.context.report.add(
+            Problem(
+                WARNING,
+                "no-besieging-party",
+                "besieged, but no besieging party (#group+besieging)",
+                batch.context.file,
+                batch.rows[i],
+            )
+        )
     values = {
         "place_id": batch.place(when),
         "status": status,
@@ -280,29 +321,33 @@ def _figures(batch: _Batch) -> Insert | None:
     failed = set(batch.rejected)
     for i in (when.is_null() & any_value).arg_true().to_list():
         if batch.rows[i] not in failed:
-            batch.error(batch.rows[i], "no-date",
-                        "a figure needs a date: add a #date column or import with --date",
-                        None, None)
+            batch.error(
+                batch.rows[i],
+                "no-date",
+                "a figure needs a date: add a #date column or import with --date",
+                None,
+                None,
+            )
     place_id = batch.place(when)
     keep = ~batch.reject_mask()
     source_id = batch.source_ids()
     frames = []
     for fc, values in parsed:
         assert values is not None
-        sector = (
-            pl.Series([fc.sector] * n, dtype=pl.Utf8) if fc.sector else row_sector
-        )
-        frame = pl.DataFrame({
-            "place_id": place_id,
-            "indicator": pl.Series([fc.indicator] * n, dtype=pl.Utf8),
-            "sector": sector,
-            "date": _iso(when, n),
-            "value": values,
-            "source_id": source_id,
-            "import_id": pl.Series([batch.context.import_id] * n, dtype=pl.Int64),
-            "row_number": batch.rows,
-            "column": pl.Series([fc.column.letter] * n, dtype=pl.Utf8),
-        }).filter(keep & values.is_not_null())
+        sector = pl.Series([fc.sector] * n, dtype=pl.Utf8) if fc.sector else row_sector
+        frame = pl.DataFrame(
+            {
+                "place_id": place_id,
+                "indicator": pl.Series([fc.indicator] * n, dtype=pl.Utf8),
+                "sector": sector,
+                "date": _iso(when, n),
+                "value": values,
+                "source_id": source_id,
+                "import_id": pl.Series([batch.context.import_id] * n, dtype=pl.Int64),
+                "row_number": batch.rows,
+                "column": pl.Series([fc.column.letter] * n, dtype=pl.Utf8),
+            }
+        ).filter(keep & values.is_not_null())
         frames.append(frame)
     if not frames:
         return None
@@ -324,13 +369,15 @@ def places(frame: pl.DataFrame, context: Context) -> tuple[list[dict[str, Any]],
         if series is None:
             continue
         for i in (series.abs() > limit).fill_null(False).arg_true().to_list():
-            batch.error(batch.rows[i], "out-of-range", f"{role} must lie within ±{limit}", role,
-                        series[i])
+            batch.error(
+                batch.rows[i], "out-of-range", f"{role} must lie within ±{limit}", role, series[i]
+            )
     code_levels = [lvl for lvl, r in CODE_ROLES.items() if r in layout.roles]
     raw = {lvl: batch.text(CODE_ROLES[lvl]).to_list() for lvl in code_levels}
     names = {
         (lvl, lang): batch.text(f"name{lvl}_{lang}").to_list()
-        for lvl in range(6) for lang in ("en", "ar")
+        for lvl in range(6)
+        for lang in ("en", "ar")
     }
     countries = [p.pcode for p in context.gazetteer.places.values() if p.level == 0]
     merged: dict[str, dict[str, Any]] = {}
@@ -353,15 +400,30 @@ def places(frame: pl.DataFrame, context: Context) -> tuple[list[dict[str, Any]],
             if parent is None and lvl == 1:
                 known = file_countries or countries
                 parent = known[0] if len(known) == 1 else None
-            entry = merged.setdefault(code, {"pcode": code, "level": lvl, "parent": parent,
-                                             "import_id": context.import_id, "row_number": row})
+            entry = merged.setdefault(
+                code,
+                {
+                    "pcode": code,
+                    "level": lvl,
+                    "parent": parent,
+                    "import_id": context.import_id,
+                    "row_number": row,
+                },
+            )
             if parent and code in parent_seen and parent_seen[code][0] not in (None, parent):
-                context.report.add(Problem(
-                    WARNING, "parent-mismatch",
-                    f"{code} lies in {parent_seen[code][0]} in row {parent_seen[code][1]} but in "
-                    f"{parent} here; the first is kept",
-                    context.file, row, describe(layout.roles[CODE_ROLES[lvl]]), code,
-                ))
+                context.report.add(
+                    Problem(
+                        WARNING,
+                        "parent-mismatch",
+                        f"{code} lies in {parent_seen[code][0]} in row {parent_seen[code][1]} "
+                        "but in "
+                        f"{parent} here; the first is kept",
+                        context.file,
+                        row,
+                        describe(layout.roles[CODE_ROLES[lvl]]),
+                        code,
+                    )
+                )
             elif parent and code not in parent_seen:
                 parent_seen[code] = (parent, row)
                 entry["parent"] = entry["parent"] or parent
@@ -370,8 +432,12 @@ def places(frame: pl.DataFrame, context: Context) -> tuple[list[dict[str, Any]],
                 if name and not entry.get(f"name_{lang}"):
                     entry[f"name_{lang}"] = name
         finest = merged[codes[-1][1]]
-        for key, series in (("lat", lat), ("lon", lon), ("valid_from", valid_on),
-                            ("valid_to", valid_to)):
+        for key, series in (
+            ("lat", lat),
+            ("lon", lon),
+            ("valid_from", valid_on),
+            ("valid_to", valid_to),
+        ):
             if series is not None and series[i] is not None and finest.get(key) is None:
                 finest[key] = series[i]
     ordered = sorted(merged.values(), key=lambda e: e["level"])

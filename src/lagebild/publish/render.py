@@ -102,8 +102,11 @@ def place_rows(places: Sequence[Place], parents: dict[int, str]) -> list[dict[st
 
     return [
         {
-            "pcode": p.pcode, "level": level_name(p.level), "name_en": p.name_en,
-            "name_ar": p.name_ar, "parent": parents.get(p.parent_id or -1),
+            "pcode": p.pcode,
+            "level": level_name(p.level),
+            "name_en": p.name_en,
+            "name_ar": p.name_ar,
+            "parent": parents.get(p.parent_id or -1),
             "valid_to": p.valid_to.isoformat() if p.valid_to else None,
         }
         for p in places
@@ -147,9 +150,7 @@ def to_table(columns: Sequence[Col], rows: Sequence[dict[str, Any]], title: str 
     """A readable fixed-width table (right-aligned numbers)."""
     shown = [c for c in columns if not c.key.endswith("_sources")]
     cells = [[_display(c.key, r.get(c.key)) for c in shown] for r in rows]
-    widths = [
-        max([len(c.title), *(len(row[i]) for row in cells)]) for i, c in enumerate(shown)
-    ]
+    widths = [max([len(c.title), *(len(row[i]) for row in cells)]) for i, c in enumerate(shown)]
     numeric = [
         all(isinstance(r.get(c.key), int | float) or r.get(c.key) is None for r in rows)
         and not all(isinstance(r.get(c.key), bool) or r.get(c.key) is None for r in rows)
@@ -158,7 +159,8 @@ def to_table(columns: Sequence[Col], rows: Sequence[dict[str, Any]], title: str 
 
     def line(values: Sequence[str]) -> str:
         return "  ".join(
-            v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)
+            v.rjust(w) if num else v.ljust(w)
+            for v, w, num in zip(values, widths, numeric, strict=True)
         ).rstrip()
 
     out = [title] if title else []

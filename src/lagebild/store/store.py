@@ -163,9 +163,16 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(
-                    t.places.c.id, t.places.c.pcode, t.places.c.level, t.places.c.parent_id,
-                    t.places.c.name_en, t.places.c.name_ar, t.places.c.lat, t.places.c.lon,
-                    t.places.c.valid_from, t.places.c.valid_to,
+                    t.places.c.id,
+                    t.places.c.pcode,
+                    t.places.c.level,
+                    t.places.c.parent_id,
+                    t.places.c.name_en,
+                    t.places.c.name_ar,
+                    t.places.c.lat,
+                    t.places.c.lon,
+                    t.places.c.valid_from,
+                    t.places.c.valid_to,
                 ).order_by(t.places.c.level, t.places.c.pcode)
             ).all()
         return [
@@ -183,8 +190,15 @@ class Store:
             rows = conn.execute(select(t.imports).order_by(t.imports.c.id)).all()
         return [
             ImportRecord(
-                r.id, r.file_name, r.sha256, r.kind, r.source_id, r.imported_at, r.row_count,
-                r.rejected_count, r.status,
+                r.id,
+                r.file_name,
+                r.sha256,
+                r.kind,
+                r.source_id,
+                r.imported_at,
+                r.row_count,
+                r.rejected_count,
+                r.status,
             )
             for r in rows
         ]
@@ -192,8 +206,12 @@ class Store:
     def counts(self) -> dict[str, int]:
         """How many rows each table holds."""
         tables = {
-            "places": t.places, "sources": t.sources, "imports": t.imports,
-            "figures": t.figures, "access_changes": t.access_changes, "deliveries": t.deliveries,
+            "places": t.places,
+            "sources": t.sources,
+            "imports": t.imports,
+            "figures": t.figures,
+            "access_changes": t.access_changes,
+            "deliveries": t.deliveries,
         }
         with self.engine.connect() as conn:
             return {
@@ -206,21 +224,35 @@ class Store:
         f = t.figures
         query = (
             select(
-                f.c.id, f.c.place_id, f.c.indicator, f.c.sector, f.c.date, f.c.value,
-                f.c.source_id, f.c.import_id, f.c.row_number,
+                f.c.id,
+                f.c.place_id,
+                f.c.indicator,
+                f.c.sector,
+                f.c.date,
+                f.c.value,
+                f.c.source_id,
+                f.c.import_id,
+                f.c.row_number,
             )
             .where(f.c.indicator == indicator, f.c.sector == sector, f.c.date <= as_of)
             .order_by(f.c.place_id, f.c.date)
         )
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
-        return [FigureRow(r[0], r[1], r[2], r[3], _date(r[4]), r[5], r[6], r[7], r[8]) for r in rows]  # type: ignore[arg-type]
+        return [
+            FigureRow(r[0], r[1], r[2], r[3], _date(r[4]), r[5], r[6], r[7], r[8]) for r in rows
+        ]  # type: ignore[arg-type]
 
     def access_changes(self, as_of: date | None = None) -> list[AccessRow]:
-        """Access changes ordered by place and date, optionally only those on or before ``as_of``."""
+        """Access changes by place and date; with ``as_of`` only those on or before it."""
         a = t.access_changes
         query = select(
-            a.c.place_id, a.c.status, a.c.party, a.c.valid_from, a.c.source_id, a.c.import_id,
+            a.c.place_id,
+            a.c.status,
+            a.c.party,
+            a.c.valid_from,
+            a.c.source_id,
+            a.c.import_id,
             a.c.row_number,
         ).order_by(a.c.place_id, a.c.valid_from, a.c.id)
         if as_of is not None:
@@ -232,7 +264,7 @@ class Store:
     def delivered_sums(
         self, after: date, until: date, sector: str | None = None
     ) -> list[tuple[int, str, float, int]]:
-        """Per place and sector: people reached and number of delivered rows dated in (after, until]."""
+        """Per place and sector: people reached and delivered rows dated in (after, until]."""
         # Places as the outer loop (CROSS JOIN fixes the order in SQLite): one index range each.
         sql = (
             "SELECT d.place_id, d.sector, SUM(d.reached), COUNT(*) FROM places p "
@@ -264,34 +296,12 @@ class Store:
             params["sector"] = sector
         with self.engine.connect() as conn:
             rows = conn.execute(text(sql), self._params(params)).all()
-        return [(r[0], r[1], float(r[2] or 0.0), int(r[3])) for r in rows]
-
-    def last_deliveries(self, as_of: date, sector: str | None = None) -> dict[int, date]:
-        """Per place with any delivered row on or before ``as_of``: the date of the latest.
-
-        One index seek per place (``ix_deliveries_place_date``).
-        """
-        if sector is None:
-            sql = (
-                "SELECT p.id, (SELECT d.date FROM deliveries d WHERE d.place_id = p.id AND "
-                f"d.{DELIVERED_SQL} AND d.date <= :as_of ORDER BY d.date DESC LIMIT 1) "
-                "FROM places p"
-            )
-            params: dict[str, Any] = {"as_of": as_of}
-        else:
-            sql = (
-                "SELECT place_id, MAX(date) FROM deliveries "
-                f"WHERE {DELIVERED_SQL} AND date <= :as_of AND sector = :sector GROUP BY place_id"
-            )
-            params = {"as_of": as_of, "sector": sector}
-        with self.engine.connect() as conn:
-            rows = conn.execute(text(sql), self._params(params))
-            return {r[0]: _date(r[1]) for r in rows if r[1] is not None}  # type: ignore[misc]
+        return {r[0]: _date(r[1]) for r in rows if r[1] is not None}  # type: ignore[misc]
 
     def grade_source(
         self, name: str, reliability: str | None, credibility: int | None, kind: str | None = None
     ) -> int:
-        """Set a source's Admiralty grade (reliability A-F, credibility 1-6), registering it if new."""
+        """Set a source's Admiralty grade (reliability A-F, credibility 1-6); new names are added."""
         if reliability is not None and reliability.upper() not in "ABCDEF":
             raise ValueError(f"reliability {reliability!r}: use A to F")
         if credibility is not None and not 1 <= credibility <= 6:
@@ -299,7 +309,9 @@ class Store:
         with self.writer() as writer:
             source_id = writer.source_id(name, kind)
             writer.conn.execute(
-                t.sources.update().where(t.sources.c.id == source_id).values(
+                t.sources.update()
+                .where(t.sources.c.id == source_id)
+                .values(
                     reliability=reliability.upper() if reliability else None,
                     credibility=credibility,
                 )
@@ -309,7 +321,10 @@ class Store:
     def sectors(self) -> list[str]:
         with self.engine.connect() as conn:
             rows = conn.execute(
-                text("SELECT DISTINCT sector FROM deliveries UNION SELECT DISTINCT sector FROM figures")
+                text(
+                    "SELECT DISTINCT sector FROM deliveries "
+                    "UNION SELECT DISTINCT sector FROM figures"
+                )
             ).all()
         return sorted(r[0] for r in rows)
 
@@ -340,8 +355,12 @@ class Writer:
     ) -> int:
         result = self.conn.execute(
             t.imports.insert().values(
-                file_name=file_name, sha256=sha256, kind=kind, source_id=source_id,
-                imported_at=datetime.now().replace(microsecond=0), options=options,
+                file_name=file_name,
+                sha256=sha256,
+                kind=kind,
+                source_id=source_id,
+                imported_at=datetime.now().replace(microsecond=0),
+                options=options,
                 status="committed",
             )
         )
@@ -390,11 +409,16 @@ class Writer:
                             .values(**values)
                         )
                     continue
-                new.append({
-                    "pcode": row["pcode"], "level": level, "parent_id": parent_id,
-                    "import_id": row.get("import_id"), "row_number": row.get("row_number"),
-                    **{k: row.get(k) for k in fields},
-                })
+                new.append(
+                    {
+                        "pcode": row["pcode"],
+                        "level": level,
+                        "parent_id": parent_id,
+                        "import_id": row.get("import_id"),
+                        "row_number": row.get("row_number"),
+                        **{k: row.get(k) for k in fields},
+                    }
+                )
             if new:
                 self.conn.execute(t.places.insert(), new)
                 ids = self.place_ids()
@@ -423,7 +447,7 @@ class Writer:
 
     @contextmanager
     def bulk_deliveries(self, expected_rows: int) -> Iterator[None]:
-        """For a large load, drop the delivery indexes first and build them after (same transaction)."""
+        """For a large load, drop the delivery index first and build it after, in the same transaction."""
         if expected_rows < BULK_REINDEX_ROWS:
             yield
             return

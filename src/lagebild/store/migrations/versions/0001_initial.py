@@ -112,8 +112,11 @@ def upgrade() -> None:
     # The one index the analysis reads, covering delivered rows only: per place, the last
     # delivery is one seek and the deliveries of a window one range.
     op.create_index(
-        "ix_deliveries_place_date", "deliveries", ["place_id", "date", "sector", "reached"],
-        sqlite_where=DELIVERED, postgresql_where=DELIVERED,
+        "ix_deliveries_place_date",
+        "deliveries",
+        ["place_id", "date", "sector", "reached"],
+        sqlite_where=DELIVERED,
+        postgresql_where=DELIVERED,
     )
 
 
