@@ -301,7 +301,7 @@ class Store:
     def grade_source(
         self, name: str, reliability: str | None, credibility: int | None, kind: str | None = None
     ) -> int:
-        """Set a source's Admiralty grade (reliability A-F, credibility 1-6); new names are added."""
+        """Set the Admiralty grade of a source (reliability A-F, credibility 1-6)."""
         if reliability is not None and reliability.upper() not in "ABCDEF":
             raise ValueError(f"reliability {reliability!r}: use A to F")
         if credibility is not None and not 1 <= credibility <= 6:
@@ -447,7 +447,7 @@ class Writer:
 
     @contextmanager
     def bulk_deliveries(self, expected_rows: int) -> Iterator[None]:
-        """For a large load, drop the delivery index first and build it after, in the same transaction."""
+        """A large load drops the delivery index and builds it after, in the same transaction."""
         if expected_rows < BULK_REINDEX_ROWS:
             yield
             return
