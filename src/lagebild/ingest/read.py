@@ -1,0 +1,872 @@
+"""Open a table file: CSV or a spreadsheet, its HXL hashtag row, and its rows as string columns.
+
+``open_table`` finds the format (from the content, not the name), the encoding and delimiter of a
+CSV file, the hashtag row (under any number of header rows) or the header row a tag map names, and
+returns a :class:`Table` whose :meth:`Table.batches` stream the data rows as polars DataFrames of
+strings, each row with its number as a spreadsheet shows it.
+
+CSV files stream through pyarrow's CSV reader from the byte offset of the first data row, so a
+file of any size is read in bounded memory. Spreadsheets are read with calamine; typed cells come
+out as text in the file's number notation (see :func:`render_cell`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import itertools
+import math
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Generator, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import python_calamine
+
+from lagebild.ingest.notation import LOCALES
+from lagebild.ingest.tags import Tag, is_tag_row
+
+HEAD_ROWS = 25  # the hashtag (or header) row is searched for in this many first rows
+DELIMITERS = (",", ";", "\t", "|")
+_SAMPLE_BYTES = 1 << 20  # encoding and delimiter are guessed from this much of a file
+_HEAD_MAX_BYTES = 64 << 20  # the rows above the data may not take more than this
+_BLOCK_BYTES = 1 << 20  # pyarrow reads this much at a time
+_CLEAN_ROWS = 65_536  # rows are stripped and checked for emptiness this many at a time
+_NO_TAGS = "no HXL hashtag row in the first 25 rows; tag the file or pass --tags map.yml"
+_NOT_A_TABLE = "not a CSV or XLSX file"
+
+
+class ReadError(Exception):
+    """A file that cannot be read as a table, with where and why."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        row: int | None = None,
+        column: str | None = None,
+        value: str | None = None,
+        reason: str = "cannot be read",
+    ) -> None:
+        super().__init__(path, row, column, value, reason)
+        self.path = Path(path)
+        self.row = row
+        self.column = column
+        self.value = value
+        self.reason = reason
+
+    def __str__(self) -> str:
+        where = [str(self.path)]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column}")
+        if self.value is not None:
+            where.append(f"value {self.value!r}")
+        return ", ".join(where) + ": " + self.reason
+
+
+@dataclass(frozen=True)
+class Column:
+    index: int  # 0-based position in the file
+    letter: str  # spreadsheet letter: 0 -> 'A', 26 -> 'AA'
+    header: str | None  # header text from the row just above the tag row (None if none)
+    tag: Tag | None  # None for untagged columns
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    path: Path
+    format: str  # 'csv', 'xlsx', or 'xls' / 'ods' (read like xlsx)
+    encoding: str | None  # csv only: 'utf-8', 'utf-8-sig', 'utf-16', 'cp1256', 'latin-1', ...
+    delimiter: str | None  # csv only
+    sheet: str | None  # spreadsheets only
+    tag_row: int | None  # 1-based row of the hashtag row (None if the tags came from a map)
+    first_data_row: int  # 1-based row of the first data row
+
+
+def column_letter(index: int) -> str:
+    """The spreadsheet letter of a 0-based column: 0 -> 'A', 25 -> 'Z', 26 -> 'AA'."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+class Table:
+    """An open table file: what it is, its columns, and its data rows in batches."""
+
+    info: TableInfo
+    columns: list[Column]
+
+    def __init__(self, info: TableInfo, columns: list[Column]) -> None:
+        self.info = info
+        self.columns = columns
+
+    @property
+    def names(self) -> list[str]:
+        """The names of the data columns in :meth:`batches`: ``c0``, ``c1``, ..."""
+        return [f"c{c.index}" for c in self.columns]
+
+    def batches(self, rows: int = 500_000) -> Iterator[pl.DataFrame]:
+        """DataFrames of about ``rows`` rows: one Utf8 column per file column, ``c0``, ``c1``, ...,
+        and ``_row`` (Int64), the 1-based row number as a spreadsheet shows it.
+
+        Cells are stripped of surrounding whitespace and empty cells are null; rows with no value
+        at all are left out (their numbers are skipped). Rows shorter than the header are padded
+        with nulls; cells beyond the header's width are ignored. Each call reads from the start.
+        """
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the file."""
+
+    def __enter__(self) -> Table:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def open_table(
+    path: Path | str,
+    *,
+    sheet: str | None = None,
+    tag_map: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    locale: str = "en",
+) -> Table:
+    """Open a CSV or spreadsheet file with an HXL hashtag row, or with headers a tag map names.
+
+    Args:
+        path: the file; its format is recognised from its content.
+        sheet: for spreadsheets, the sheet by name (default: the first).
+        tag_map: header text -> hashtag, for files without a hashtag row (or to tag the columns a
+            hashtag row leaves untagged). Header text matches in any case, spaces collapsed.
+        encoding: for CSV, the encoding (default: recognised).
+        delimiter: for CSV, the delimiter (default: recognised among , ; tab |).
+        locale: the number notation spreadsheet numbers are written in (``en``, ``de``, ``ar``,
+            ``fr``), so that the number parser of the same locale reads them back.
+
+    Raises:
+        ReadError: the file is missing, empty, not a table, or has no hashtag row.
+    """
+    path = Path(path)
+    if locale not in LOCALES:
+        raise ReadError(path, reason=f"unknown locale {locale!r}: use one of {', '.join(LOCALES)}")
+    if delimiter is not None and len(delimiter) != 1:
+        raise ReadError(path, reason=f"the delimiter must be one character, not {delimiter!r}")
+    mapping = _normal_tag_map(path, tag_map)
+    head = _read_head(path)
+    kind = _sniff_format(path, head)
+    if kind == "csv":
+        return _open_csv(path, head, mapping, encoding, delimiter)
+    return _open_sheet(path, kind, sheet, mapping, locale)
+
+
+# ---- what the file is -------------------------------------------------------------------------
+
+
+def _read_head(path: Path) -> bytes:
+    if not path.exists():
+        raise ReadError(path, reason="no such file")
+    if path.is_dir():
+        raise ReadError(path, reason="a folder, not a file")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(_SAMPLE_BYTES)
+    except OSError as exc:
+        raise ReadError(path, reason=f"cannot open the file: {exc.strerror or exc}") from exc
+    if not head:
+        raise ReadError(path, reason="the file is empty")
+    return head
+
+
+def _sniff_format(path: Path, head: bytes) -> str:
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = set(archive.namelist())
+                mimetype = archive.read("mimetype") if "mimetype" in names else b""
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise ReadError(path, reason=f"a damaged ZIP archive, {_NOT_A_TABLE}") from exc
+        if "[Content_Types].xml" in names:
+            return "xlsx"
+        if mimetype.strip() == b"application/vnd.oasis.opendocument.spreadsheet":
+            return "ods"
+        raise ReadError(path, reason=f"a ZIP archive, {_NOT_A_TABLE}")
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "xls"
+    return "csv"
+
+
+# ---- the rows above the data ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Layout:
+    tag_row: int | None  # 0-based index of the hashtag row among the head rows
+    first_data: int  # 0-based index of the first data row
+    columns: list[Column]
+
+
+def _normal_header(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _normal_tag_map(path: Path, tag_map: Mapping[str, str] | None) -> dict[str, Tag] | None:
+    if tag_map is None:
+        return None
+    mapping: dict[str, Tag] = {}
+    for header, spec in tag_map.items():
+        tag = Tag.parse(str(spec))
+        if tag is None:
+            raise ReadError(path, reason=f"tag map: {spec!r} (for {header!r}) is not a hashtag")
+        mapping[_normal_header(str(header))] = tag
+    return mapping
+
+
+def _cell(cells: Sequence[str], index: int) -> str | None:
+    if index < len(cells):
+        text = cells[index].strip()
+        return text or None
+    return None
+
+
+def _find_layout(path: Path, head: list[list[str]], mapping: dict[str, Tag] | None) -> _Layout:
+    """Find the hashtag row (or, failing that, the header row the tag map knows best)."""
+    head = head[:HEAD_ROWS]
+    for i, cells in enumerate(head):
+        if is_tag_row(cells):
+            above = head[i - 1] if i > 0 else []
+            width = max(len(cells), len(above))
+            columns = []
+            for j in range(width):
+                tag_cell = _cell(cells, j)
+                tag = Tag.parse(tag_cell) if tag_cell else None
+                header = _cell(above, j)
+                if tag is None and mapping and header:
+                    tag = mapping.get(_normal_header(header))
+                columns.append(Column(j, column_letter(j), header, tag))
+            return _Layout(i, i + 1, columns)
+    if not mapping:
+        raise ReadError(path, reason=_NO_TAGS)
+    best, best_count = -1, 0
+    for i, cells in enumerate(head):
+        count = sum(1 for c in cells if c.strip() and _normal_header(c) in mapping)
+        if count > best_count:
+            best, best_count = i, count
+    if best < 0:
+        raise ReadError(
+            path,
+            reason="no HXL hashtag row in the first 25 rows, and no row there has any of the "
+            "headers of the tag map",
+        )
+    cells = head[best]
+    columns = []
+    for j in range(len(cells)):
+        header = _cell(cells, j)
+        tag = mapping.get(_normal_header(header)) if header else None
+        columns.append(Column(j, column_letter(j), header, tag))
+    return _Layout(None, best + 1, columns)
+
+
+# ---- CSV --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Encoding:
+    name: str  # as reported in TableInfo
+    codec: str  # Python codec of the text after the byte-order mark
+    bom: int  # length of the byte-order mark
+
+
+_BOMS = (
+    (codecs.BOM_UTF8, _Encoding("utf-8-sig", "utf-8", 3)),
+    (codecs.BOM_UTF16_LE, _Encoding("utf-16", "utf-16-le", 2)),
+    (codecs.BOM_UTF16_BE, _Encoding("utf-16", "utf-16-be", 2)),
+)
+_ARABIC_WORD = re.compile("[\u0621-\u0652\u067e\u0686\u0698\u06a9\u06af]{2,}")
+_LATIN_ACCENT = re.compile("(?<=[A-Za-z])[\u00c0-\u00ff]|[\u00c0-\u00ff](?=[A-Za-z])")
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+
+
+def _detect_encoding(path: Path, head: bytes, encoding: str | None) -> _Encoding:
+    if encoding is not None:
+        return _given_encoding(path, head, encoding)
+    for bom, found in _BOMS:
+        if head.startswith(bom):
+            return found
+    if b"\x00" in head:
+        return _utf16_without_bom(path, head)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) < _SAMPLE_BYTES)
+        return _Encoding("utf-8", "utf-8", 0)
+    except UnicodeDecodeError:
+        pass
+    name = _guess_single_byte(head)
+    return _Encoding(name, name, 0)
+
+
+def _utf16_without_bom(path: Path, head: bytes) -> _Encoding:
+    """UTF-16 has the zero bytes of its ASCII characters (delimiters, digits) all on one side."""
+    pairs = len(head) // 2
+    even, odd = head[0 : 2 * pairs : 2].count(0), head[1 : 2 * pairs : 2].count(0)
+    for codec, main, other in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if main >= 0.05 * pairs and other <= 0.02 * main:
+            try:
+                codecs.getincrementaldecoder(codec)().decode(head[: 2 * pairs], final=False)
+            except UnicodeDecodeError:
+                continue
+            return _Encoding(codec, codec, 0)
+    raise ReadError(path, reason=f"a binary file, {_NOT_A_TABLE}")
+
+
+def _guess_single_byte(sample: bytes) -> str:
+    """Windows-1256 (Arabic) or Latin-1: whichever makes words of the high bytes.
+
+    Arabic text in Windows-1256 is runs of letters between spaces and punctuation; Latin text with
+    accents has its accented letters next to plain ASCII letters ("Müller", "Zôr").
+    """
+    arabic = sum(len(m) for m in _ARABIC_WORD.findall(sample.decode("cp1256")))
+    latin = len(_LATIN_ACCENT.findall(sample.decode("latin-1")))
+    if arabic > latin:
+        return "cp1256"
+    if re.search(b"[\x80-\x9f]", sample):
+        try:
+            sample.decode("cp1252")
+            return "cp1252"  # Windows "ANSI": curly quotes and dashes where Latin-1 has controls
+        except UnicodeDecodeError:
+            pass
+    return "latin-1"
+
+
+def _given_encoding(path: Path, head: bytes, encoding: str) -> _Encoding:
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError as exc:
+        raise ReadError(path, reason=f"unknown encoding {encoding!r}") from exc
+    if codec in ("utf-8", "utf-8-sig"):
+        return _BOMS[0][1] if head.startswith(codecs.BOM_UTF8) else _Encoding("utf-8", "utf-8", 0)
+    if codec == "utf-16":
+        for bom, found in _BOMS[1:]:
+            if head.startswith(bom):
+                return found
+        return _Encoding("utf-16", "utf-16-le", 0)
+    names = {"iso8859-1": "latin-1", "iso8859-6": "iso-8859-6"}
+    return _Encoding(names.get(codec, codec), codec, 0)
+
+
+def _decode_sample(path: Path, head: bytes, enc: _Encoding) -> str:
+    try:
+        decoder = codecs.getincrementaldecoder(enc.codec)()
+        text: str = decoder.decode(head[enc.bom :], final=len(head) < _SAMPLE_BYTES)
+    except UnicodeDecodeError as exc:
+        raise ReadError(
+            path, reason=f"cannot be read as {enc.name} ({exc.reason}); pass the right encoding"
+        ) from exc
+    if "\x00" in text or len(_CONTROL.findall(text[:65536])) > 0.01 * min(len(text), 65536):
+        raise ReadError(path, reason=f"a binary file, {_NOT_A_TABLE}")
+    return text
+
+
+def _sample_records(text: str, delimiter: str) -> list[list[str]]:
+    try:
+        return list(itertools.islice(csv.reader(io.StringIO(text), delimiter=delimiter), HEAD_ROWS))
+    except csv.Error:
+        return []
+
+
+def _guess_delimiter(text: str, mapping: dict[str, Tag] | None) -> str:
+    """The delimiter under which the hashtag row splits into most tags (else: most columns)."""
+    best, best_score = DELIMITERS[0], (-1, -1, -1)
+    for delimiter in DELIMITERS:
+        records = _sample_records(text, delimiter)
+        tags = max(
+            (sum(1 for c in r if Tag.parse(c) is not None) for r in records if is_tag_row(r)),
+            default=0,
+        )
+        mapped = 0
+        if mapping:
+            mapped = max(
+                (sum(1 for c in r if c.strip() and _normal_header(c) in mapping) for r in records),
+                default=0,
+            )
+        widths = sorted(len(r) for r in records if any(c.strip() for c in r))
+        width = widths[len(widths) // 2] if widths else 0
+        score = (tags, mapped, width if width > 1 else 0)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _head_records(
+    path: Path, enc: _Encoding, delimiter: str, newline: str = "\n"
+) -> tuple[list[list[str]], list[int]]:
+    """The first records of a CSV file and the byte offset just after each of them."""
+    consumed = enc.bom
+
+    def lines() -> Generator[str, None, None]:
+        nonlocal consumed
+        decoder = codecs.getincrementaldecoder(enc.codec)()
+        pending = ""
+        with path.open("rb") as fh:
+            fh.seek(enc.bom)
+            while True:
+                chunk = fh.read(1 << 16)
+                pending += decoder.decode(chunk, final=not chunk)
+                *complete, pending = pending.split(newline)
+                for text in complete:
+                    line = text + newline
+                    consumed += len(line.encode(enc.codec))
+                    yield line
+                if not chunk or consumed - enc.bom > _HEAD_MAX_BYTES:
+                    break
+        if pending:
+            consumed += len(pending.encode(enc.codec))
+            yield pending
+
+    records: list[list[str]] = []
+    offsets: list[int] = []
+    source = lines()
+    try:
+        for record in csv.reader(source, delimiter=delimiter):
+            records.append(record)
+            offsets.append(consumed)
+            if len(records) == HEAD_ROWS:
+                break
+    except UnicodeDecodeError as exc:
+        raise ReadError(
+            path,
+            row=len(records) + 1,
+            reason=f"cannot be read as {enc.name} ({exc.reason}); pass the right encoding",
+        ) from exc
+    except csv.Error as exc:
+        raise ReadError(
+            path, row=len(records) + 1, reason=f"not a readable CSV row: {exc}"
+        ) from exc
+    finally:
+        source.close()
+    return records, offsets
+
+
+def _open_csv(
+    path: Path,
+    head: bytes,
+    mapping: dict[str, Tag] | None,
+    encoding: str | None,
+    delimiter: str | None,
+) -> _CsvTable:
+    enc = _detect_encoding(path, head, encoding)
+    text = _decode_sample(path, head, enc)
+    if not text.strip():
+        raise ReadError(path, reason="the file has no rows")
+    if delimiter is None:
+        delimiter = _guess_delimiter(text, mapping)
+    # old Mac files end lines with a lone carriage return
+    crlf = text.count("\r\n")
+    newline = "\r" if text.count("\r") - crlf > text.count("\n") else "\n"
+    records, offsets = _head_records(path, enc, delimiter, newline)
+    layout = _find_layout(path, records, mapping)
+    offset = offsets[layout.first_data - 1]
+    info = TableInfo(
+        path=path,
+        format="csv",
+        encoding=enc.name,
+        delimiter=delimiter,
+        sheet=None,
+        tag_row=None if layout.tag_row is None else layout.tag_row + 1,
+        first_data_row=layout.first_data + 1,
+    )
+    return _CsvTable(info, layout.columns, enc, offset, _data_width(records[layout.first_data :]))
+
+
+def _data_width(records: list[list[str]]) -> int | None:
+    """The most common number of cells of the first data rows (None if there are none)."""
+    widths = Counter(len(r) for r in records if any(c.strip() for c in r))
+    return widths.most_common(1)[0][0] if widths else None
+
+
+class _CsvTable(Table):
+    def __init__(
+        self,
+        info: TableInfo,
+        columns: list[Column],
+        enc: _Encoding,
+        offset: int,
+        data_width: int | None,
+    ) -> None:
+        super().__init__(info, columns)
+        self._enc = enc
+        self._offset = offset
+        # pyarrow reads rows of one width and hands the others to Python, one by one; so it reads
+        # the width most data rows have, even when the hashtag row is shorter or longer
+        width = len(columns)
+        self._parse_names = [f"c{i}" for i in range(width)]
+        if data_width is not None and data_width < width:
+            self._parse_names = self._parse_names[:data_width]
+        elif data_width is not None and data_width > width:
+            self._parse_names += [f"_extra{i}" for i in range(width, data_width)]
+
+    def batches(self, rows: int = 500_000) -> Iterator[pl.DataFrame]:
+        if rows < 1:
+            raise ValueError("rows must be at least 1")
+        path = self.info.path
+        if self._offset >= path.stat().st_size:
+            return
+        names = self._parse_names
+        invalid: list[tuple[int, str]] = []  # (record number, text) of rows of another width
+
+        def keep_invalid(row: Any) -> str:
+            invalid.append((row.number, row.text))
+            return "skip"
+
+        read_options = pacsv.ReadOptions(
+            use_threads=False,  # keeps the record numbers of invalid rows, which we need
+            block_size=_BLOCK_BYTES,
+            column_names=names,
+            encoding="utf8" if self._enc.codec == "utf-8" else self._enc.codec,
+        )
+        parse_options = pacsv.ParseOptions(
+            delimiter=self.info.delimiter or ",",
+            newlines_in_values=True,
+            ignore_empty_lines=False,  # an empty line is a row: it keeps the numbering right
+            invalid_row_handler=keep_invalid,
+        )
+        convert_options = pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, strings_can_be_null=False
+        )
+        numbering = _Numbering(invalid)
+        with path.open("rb") as fh:
+            fh.seek(self._offset)
+            try:
+                reader = pacsv.open_csv(fh, read_options, parse_options, convert_options)
+            except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+                raise self._arrow_error(exc, numbering.next_record) from exc
+            raw: list[pa.RecordBatch] = []  # read, not yet cleaned
+            raw_rows = 0
+            group = min(rows, _CLEAN_ROWS)
+            frames: list[pl.DataFrame] = []  # cleaned, not yet given out
+            pending_rows = 0
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    break
+                except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+                    raise self._arrow_error(exc, numbering.next_record + raw_rows) from exc
+                raw.append(batch)
+                raw_rows += batch.num_rows
+                if raw_rows < group:
+                    continue
+                frame = self._frame(pa.Table.from_batches(raw), numbering, last=False)
+                raw, raw_rows = [], 0
+                if frame.height:
+                    frames.append(frame)
+                    pending_rows += frame.height
+                while pending_rows >= rows:
+                    block = pl.concat(frames)
+                    yield block.slice(0, rows)
+                    frames = [block.slice(rows)]
+                    pending_rows -= rows
+            rest = pa.Table.from_batches(raw, schema=reader.schema)
+            frames.append(self._frame(rest, numbering, last=True))
+            block = pl.concat(frames)
+            while block.height > rows:
+                yield block.slice(0, rows)
+                block = block.slice(rows)
+            if block.height:
+                yield block
+
+    def _frame(self, table: pa.Table, numbering: _Numbering, last: bool) -> pl.DataFrame:
+        names = self.names
+        numbers, odd = numbering.assign(table.num_rows, last)
+        first = self.info.first_data_row - 1
+        frame = pl.from_arrow(table)
+        assert isinstance(frame, pl.DataFrame)
+        frame = frame.select(
+            *[pl.col(n) if n in frame.columns else pl.lit(None, pl.Utf8).alias(n) for n in names],
+            (numbers + first).alias("_row"),
+        )
+        if odd:
+            delimiter = self.info.delimiter or ","
+            fixed = [_fit(_split_row(text, delimiter), len(names)) for _, text in odd]
+            extra = pl.DataFrame(
+                {n: [r[i] for r in fixed] for i, n in enumerate(names)}
+                | {"_row": [number + first for number, _ in odd]},
+                schema={n: pl.Utf8 for n in names} | {"_row": pl.Int64},
+            )
+            frame = pl.concat([frame, extra]).sort("_row")
+        return _clean(frame, names)
+
+    def _arrow_error(self, exc: Exception, record: int) -> ReadError:
+        row = self.info.first_data_row + record - 1
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "UTF8" in message or isinstance(exc, UnicodeDecodeError):
+            reason = (
+                f"not {self._enc.name} text; pass the file's encoding (for example cp1256 or "
+                "latin-1)"
+            )
+            if self._enc.codec == "utf-8":
+                found = _locate_bad_text(self.info.path, self._offset, self.info.delimiter or ",")
+                if found is not None:
+                    records, value = found
+                    return ReadError(
+                        self.info.path, self.info.first_data_row + records, None, value, reason
+                    )
+            return ReadError(self.info.path, row=row, reason=f"at or after this row: {reason}")
+        return ReadError(self.info.path, row=row, reason=f"cannot read the CSV: {message}")
+
+
+def _locate_bad_text(path: Path, offset: int, delimiter: str) -> tuple[int, str] | None:
+    """(records before the line, the line) of the first line that is not UTF-8, if any.
+
+    Runs only on the error path: it reads the file line by line in Python.
+    """
+    stop = False
+    bad_line = b""
+
+    def lines() -> Iterator[str]:
+        nonlocal stop, bad_line
+        with path.open("rb") as fh:
+            fh.seek(offset)
+            for raw in fh:
+                try:
+                    yield raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    stop, bad_line = True, raw
+                    return
+
+    records = 0
+    try:
+        for _ in csv.reader(lines(), delimiter=delimiter):
+            if stop:
+                break
+            records += 1
+    except csv.Error:
+        return None
+    if not stop:
+        return None
+    text = bad_line.decode("utf-8", errors="replace").strip()
+    return records, text if len(text) <= 80 else text[:77] + "..."
+
+
+class _Numbering:
+    """Record numbers of the rows pyarrow returns, given those it handed to the invalid-row
+    handler (rows of another width), which are numbered but missing from its batches."""
+
+    def __init__(self, invalid: list[tuple[int, str]]) -> None:
+        self.invalid = invalid
+        self.next_record = 1  # 1-based record number, counted from the first data row
+        self._done = 0  # invalid rows already placed
+
+    def assign(self, count: int, last: bool) -> tuple[pl.Series, list[tuple[int, str]]]:
+        start = self.next_record
+        todo = self.invalid[self._done :]
+        extra = 0
+        if last:
+            extra = len(todo)
+        else:
+            while extra < len(todo) and todo[extra][0] < start + count + extra:
+                extra += 1
+        span = pl.int_range(start, start + count + extra, dtype=pl.Int64, eager=True)
+        odd = todo[:extra]
+        if odd:
+            span = span.filter(~span.is_in([n for n, _ in odd]))
+            span = span[:count]
+        self._done += extra
+        self.next_record = start + count + extra
+        return span, odd
+
+
+def _split_row(text: str, delimiter: str) -> list[str]:
+    try:
+        return next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    except csv.Error:
+        return [text]
+
+
+def _fit(cells: Sequence[str | None], width: int) -> list[str | None]:
+    fitted: list[str | None] = list(cells[:width])
+    fitted.extend([None] * (width - len(fitted)))
+    return fitted
+
+
+def _clean(frame: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    """Strip cells, make empty ones null, and drop the rows left without a value."""
+    frame = frame.with_columns(pl.col(names).str.strip_chars())
+    frame = frame.with_columns(pl.when(pl.col(names) != "").then(pl.col(names)).name.keep())
+    return frame.filter(pl.any_horizontal(pl.col(names).is_not_null()))
+
+
+# ---- spreadsheets -----------------------------------------------------------------------------
+
+_DECIMAL = {"en": ".", "ar": ".", "de": ",", "fr": ","}
+_CALAMINE_ERRORS = (python_calamine.CalamineError, OSError, ValueError)
+
+
+def render_cell(value: object, locale: str = "en") -> str | None:
+    """A spreadsheet cell as text: numbers in the locale's notation without grouping (``600000``,
+    ``13.5`` or ``13,5``; never an exponent), dates ISO, booleans ``true``/``false``.
+
+    A fraction with exactly three decimals gets a trailing zero (``1.2340``), so that the
+    number parser never takes a typed number for an ambiguous one.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _render_float(value, _DECIMAL.get(locale, "."))
+    if isinstance(value, datetime):
+        if value.time() == time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, timedelta):
+        return str(value)
+    return str(value).strip() or None
+
+
+def _render_float(value: float, decimal: str) -> str:
+    if not math.isfinite(value):
+        return repr(value)
+    if value.is_integer():
+        return str(int(value))
+    text = format(Decimal(repr(value)), "f")
+    whole, _, fraction = text.partition(".")
+    if len(fraction) == 3 and re.fullmatch(r"-?[1-9][0-9]{0,2}", whole):
+        fraction += "0"
+    return whole + decimal + fraction
+
+
+def _open_sheet(
+    path: Path, kind: str, sheet: str | None, mapping: dict[str, Tag] | None, locale: str
+) -> _SheetTable:
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    except _CALAMINE_ERRORS as exc:
+        raise ReadError(path, reason=f"a damaged {kind.upper()} file: {exc}") from exc
+    try:
+        names = list(workbook.sheet_names)
+        if not names:
+            raise ReadError(path, reason="the workbook has no sheets")
+        if sheet is None:
+            sheet = names[0]
+        elif sheet not in names:
+            listed = ", ".join(repr(n) for n in names)
+            raise ReadError(path, reason=f"no sheet {sheet!r}; the sheets are {listed}")
+        table = _SheetTable(path, kind, workbook, sheet, locale)
+        head = [[c or "" for c in cells] for _, cells in itertools.islice(table.rows(), HEAD_ROWS)]
+        layout = _find_layout(path, head, mapping)
+    except ReadError:
+        workbook.close()
+        raise
+    except _CALAMINE_ERRORS as exc:
+        workbook.close()
+        raise ReadError(path, reason=f"cannot read sheet {sheet!r}: {exc}") from exc
+    table.info = TableInfo(
+        path=path,
+        format=kind,
+        encoding=None,
+        delimiter=None,
+        sheet=sheet,
+        tag_row=None if layout.tag_row is None else layout.tag_row + 1,
+        first_data_row=layout.first_data + 1,
+    )
+    table.columns = layout.columns
+    return table
+
+
+class _SheetTable(Table):
+    def __init__(
+        self,
+        path: Path,
+        kind: str,
+        workbook: python_calamine.CalamineWorkbook,
+        sheet: str,
+        locale: str,
+    ) -> None:
+        super().__init__(TableInfo(path, kind, None, None, sheet, None, 1), [])
+        self._workbook = workbook
+        self._sheet = sheet
+        self._locale = locale
+        self._loaded: python_calamine.CalamineSheet | None = None
+
+    def rows(self) -> Iterator[tuple[int, list[str | None]]]:
+        """(1-based row number, cells from column A) for every row of the sheet."""
+        if self._loaded is None:
+            self._loaded = self._workbook.get_sheet_by_name(self._sheet)
+        sheet = self._loaded
+        end = sheet.end
+        if end is None:
+            return
+        width = end[1] + 1
+        locale = self._locale
+        # calamine numbers rows from the top of the sheet but columns from the first used one
+        for i, raw in enumerate(sheet.iter_rows()):
+            cells: list[str | None] = [None] * (width - len(raw))
+            cells.extend(render_cell(v, locale) for v in raw)
+            yield i + 1, cells
+
+    def batches(self, rows: int = 500_000) -> Iterator[pl.DataFrame]:
+        if rows < 1:
+            raise ValueError("rows must be at least 1")
+        names = self.names
+        width = len(names)
+        schema = {n: pl.Utf8 for n in names} | {"_row": pl.Int64}
+        first = self.info.first_data_row
+        block: list[list[str | None]] = []
+        numbers: list[int] = []
+        try:
+            for number, cells in self.rows():
+                if number < first:
+                    continue
+                fitted = _fit(cells, width)
+                if all(c is None for c in fitted):
+                    continue
+                block.append(fitted)
+                numbers.append(number)
+                if len(block) >= rows:
+                    yield _sheet_frame(block, numbers, names, schema)
+                    block, numbers = [], []
+        except _CALAMINE_ERRORS as exc:
+            reason = f"cannot read sheet {self._sheet!r}: {exc}"
+            raise ReadError(self.info.path, reason=reason) from exc
+        if block:
+            yield _sheet_frame(block, numbers, names, schema)
+
+    def close(self) -> None:
+        self._workbook.close()
+
+
+def _sheet_frame(
+    block: list[list[str | None]], numbers: list[int], names: list[str], schema: dict[str, Any]
+) -> pl.DataFrame:
+    data: dict[str, list[Any]] = {n: [r[i] for r in block] for i, n in enumerate(names)}
+    data["_row"] = numbers
+    return pl.DataFrame(data, schema=schema)
