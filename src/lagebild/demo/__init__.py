@@ -1,0 +1,110 @@
+"""The demonstration scenario of ``lagebild demo``: Syria, January and February 2017.
+
+The story
+=========
+
+The scenario tells the story of the project's source document (``seed/README.md``), a television
+news report from early 2017, as the data an information management officer would hold on
+28 February 2017 (``AS_OF``):
+
+* **The country.** A WFP spokesperson (Dina El-Kassaby) says 13.5 million people in Syria need
+  humanitarian aid, "three quarters of the population", and 6.3 million are displaced inside the
+  country. These two numbers are the only ones taken from the source; they sit on the country
+  (P-code ``SY``), dated 14 February 2017, cited to the speaker. The population of 18 million is
+  the demo's arithmetic (13.5 million / 0.75) and is marked illustrative.
+* **More than 600,000 in besieged areas.** Per besieged place, the demo gives a besieged
+  population; on 28 February 2017 they add up to 643,780 people, of the order of the UN's list of
+  besieged areas of early 2017 and just above the speaker's "more than 600,000":
+
+  - East Ghouta, 14 communities of Duma and Rural Damascus districts (Duma 185,000, Arbin 50,000,
+    Saqba 40,000, ...): 486,000, besieged by the Government of Syria and allies since 1 April 2013;
+  - Madaya 30,000, Bqine 5,000, Az-Zabdani 780: Government of Syria and allies, since 4 July 2015;
+  - Yarmuk (Damascus) 9,000: Government of Syria and allies, since 18 July 2013;
+  - Foah 12,000 and Kafraya 7,500 (Idleb): non-state armed groups, since 28 March 2015;
+  - Deir-ez-Zor city 93,500: ISIL, since 15 January 2015.
+
+  Madamiyet Elsham was besieged from November 2012 until the local agreement of 19 October 2016
+  and is hard to reach since; its besieged figure falls to 0 on that date.
+* **East Aleppo.** Besieged from 17 July 2016, accessible from 22 December 2016 after the
+  evacuation; people return and receive bread every day: the 4W has a bread delivery on each of
+  the 59 days from 1 January to 28 February 2017 (about 19,000 bundles a day, rising to 30,000
+  as people return; people reached is left blank, since the same families collect every day),
+  besides monthly food rations, plastic sheeting and winter kits, water trucking and mobile
+  clinics. The demo keys East Aleppo on Aleppo city's community
+  (``C1007``); its figures describe the city, its besieged figure the eastern part (275,000 in
+  November 2016, 0 after the evacuation).
+* **Now and then a delivery; tens of thousands cut off.** The four towns (Madaya, Bqine,
+  Az-Zabdani, Foah, Kafraya) had joint convoys in 2016, the last on 28 November 2016; the convoy of
+  20 February 2017 was denied and another is planned for March. Yarmuk's last delivery was on
+  5 December 2016, the one of 8 February 2017 was denied. Three East Ghouta communities (Modira,
+  Otaya, Nashabiyeh: 24,000 people) never had a delivery. On 28 February 2017, with a 30-day
+  window, these nine communities are cut off: 88,280 people in need, "tens of thousands". The rest
+  of East Ghouta, Deir-ez-Zor (airdrops), the hard-to-reach places (Madamiyet Elsham, Ein Elfijeh,
+  Yalda, Babella, Ar-Rastan, Talbiseh, Idleb city) and the accessible cities had deliveries in
+  February 2017. Ar-Raqqa (held by ISIL, hard to reach) has a population figure but no figure of
+  people in need of its own, so the gaps do not rank it: a data gap, not a covered place.
+
+The sources
+===========
+
+Only the two national figures above come from the source document. Every other number, every
+access status and every delivery is the demo's own invention, written to be plausible, and says so
+in its source name, which always contains "illustrative" (for example "lagebild demo
+(illustrative)"). Organisation names are real agencies; what the rows say they did is illustrative.
+Place names and P-codes are real: OCHA's Syria gazetteer (communities list of 19 December 2018).
+A few places have two figures from different sources and dates, so the rule "the latest figure
+wins" shows (Duma, Madaya, Yarmuk, Deir-ez-Zor, Aleppo, Madamiyet Elsham).
+
+The files, imported in this order (``DEMO_FILES``):
+
+1. ``01_places.csv``: the country, the 14 governorates, and the districts, sub-districts and
+   communities the story needs.
+2. ``02_figures_national.csv``: the country's figures (a file of its own, so that no row has
+   blank finer P-codes).
+3. ``02_figures.csv``: per community, population, people in need, displaced, returnees, besieged.
+4. ``03_access.csv``: the access history of each place.
+5. ``04_deliveries.csv``: the 4W.
+
+Numbers are written plainly (``13500000``), dates as ISO dates, so the default ``en`` locale
+reads them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lagebild.ingest import ImportReport
+    from lagebild.store import Store
+
+DATA_DIR = Path(__file__).parent / "data"
+
+#: The demo's files, in the order they must be imported (places first).
+DEMO_FILES: list[Path] = [
+    DATA_DIR / "01_places.csv",
+    DATA_DIR / "02_figures_national.csv",
+    DATA_DIR / "02_figures.csv",
+    DATA_DIR / "03_access.csv",
+    DATA_DIR / "04_deliveries.csv",
+]
+
+#: The date the story is told on: the end of February 2017.
+AS_OF = date(2017, 2, 28)
+
+#: The source name of the figures taken from the source document.
+SEED_SOURCE = "WFP spokesperson (Dina El-Kassaby), TV report early 2017"
+
+
+def build_demo(store: Store) -> list[ImportReport]:
+    """Import the demo files into ``store`` (a migrated, empty database), one transaction each.
+
+    Raises ``lagebild.ingest.ImportFailed`` if a file has errors (a bug in the bundled data).
+    """
+    from lagebild.ingest import ImportOptions, import_file
+
+    return [import_file(store, path, ImportOptions(locale="en")) for path in DEMO_FILES]
+
+
+__all__ = ["AS_OF", "DATA_DIR", "DEMO_FILES", "SEED_SOURCE", "build_demo"]
