@@ -59,7 +59,9 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-@pytest.mark.parametrize("command", ["init", "import", "places", "situation", "gaps", "access", "demo"])
+@pytest.mark.parametrize(
+    "command", ["init", "import", "places", "situation", "gaps", "access", "demo"]
+)
 def test_every_command_has_help(command: str) -> None:
     code, out, _ = run(command, "--help")
     assert code == 0 and "Usage: main " + command in out.replace("lagebild", "main")

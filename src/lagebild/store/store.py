@@ -48,7 +48,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA cache_size=-262144")
-    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 
 
