@@ -332,3 +332,26 @@ def test_file_of_unknown_kind_names_the_hashtags_it_found(store: Store, tmp_path
         import_file(store, path)
     reason = failed.value.report.errors[0].reason
     assert "cannot tell" in reason and "#item" in reason
+
+
+def test_a_code_column_empty_throughout_is_one_warning_not_one_per_row(
+    store: Store, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "nb.csv", [
+        ["#adm4+code", "#adm5+code", "#reached+ind", "#date"],
+        ["C1007", "", "10", "2017-02-01"],
+        ["C1003", "", "20", "2017-02-01"],
+    ])
+    report = import_file(store, path)
+    assert [(p.code, p.row, p.column) for p in report.problems] == [
+        ("empty-pcode-column", None, "B #adm5+code")
+    ]
+    assert report.rows_written == 2
+
+
+def test_progress_estimate_counts_rows_from_the_size_of_the_first_lines(tmp_path: Path) -> None:
+    from lagebild.cli import _estimated_rows
+
+    path = four_w(tmp_path, *[row() for _ in range(5000)])
+    estimate = _estimated_rows(path)
+    assert estimate is not None and abs(estimate - 5002) < 50

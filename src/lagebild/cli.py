@@ -86,9 +86,23 @@ def init(ctx: click.Context) -> None:
     click.echo(f"database {store.url} is at schema {revision}")
 
 
-def _progress_printer() -> tuple[Callable[[int], None], Callable[[], None]]:
-    """A progress line on stderr that shows only once an import has taken more than a second."""
+def _estimated_rows(path: Path) -> int | None:
+    """Rows of a CSV estimated from its size and the length of its first lines."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError:
+        return None
+    if path.suffix.lower() in (".xlsx", ".xls", ".ods") or not head.count(b"\n"):
+        return None
+    return max(1, round(size / (len(head) / head.count(b"\n"))))
+
+
+def _progress_printer(path: Path) -> tuple[Callable[[int], None], Callable[[], None]]:
+    """A progress bar on stderr, shown once an import has taken more than a second."""
     start = time.monotonic()
+    total = _estimated_rows(path)
     shown = False
 
     def update(rows: int) -> None:
@@ -97,7 +111,14 @@ def _progress_printer() -> tuple[Callable[[int], None], Callable[[], None]]:
         if elapsed < 1.0:
             return
         shown = True
-        click.echo(f"\r  {rows:,} rows read, {rows / elapsed:,.0f} rows/s", nl=False, err=True)
+        rate = f"{rows / elapsed:,.0f} rows/s"
+        if total:
+            share = min(rows / total, 1.0)
+            bar = "#" * round(30 * share) + "-" * (30 - round(30 * share))
+            line = f"[{bar}] {share:4.0%}  {rows:,} of ~{total:,} rows  {rate}"
+        else:
+            line = f"{rows:,} rows  {rate}"
+        click.echo(f"\r  {line}", nl=False, err=True)
 
     def done() -> None:
         if shown:
@@ -197,7 +218,7 @@ def import_(
     failed = 0
     reports = []
     for path in files:
-        update, done = _progress_printer()
+        update, done = _progress_printer(path)
         try:
             report = import_file(store, path, options, progress=update)
         except ImportFailed as exc:
@@ -226,12 +247,9 @@ def import_(
 
 def _summary(report: Any) -> str:
     verb = "would import" if report.dry_run else "imported"
-    text = (
-        f"{report.file}: {verb} {report.kind}: {report.rows_written:,} rows"
-        f" ({report.records_written:,} records)"
-    )
+    text = f"{report.file}: {verb} {report.kind}: {report.rows_written:,} rows"
     if not report.dry_run:
-        text += f" as import #{report.import_id}"
+        text += f" ({report.records_written:,} records) as import #{report.import_id}"
     if report.rows_rejected:
         text += f"; {report.rows_rejected:,} rows rejected"
         if report.rejects_path:

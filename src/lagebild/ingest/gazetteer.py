@@ -110,6 +110,14 @@ def resolve_places(
     # Finer columns that were blank or unknown while a coarser code was valid.
     for level, column in columns:
         finer_than_found = (~missing) & (finest_level < level)
+        if raw[level].null_count() == n and n:
+            # A column left empty throughout (neighbourhoods in a 4W of villages) is said once.
+            report.add(Problem(
+                WARNING, "empty-pcode-column",
+                f"no {level_name(level)} P-code in any row; records sit at coarser levels",
+                report.file, None, describe(column), None,
+            ))
+            continue
         for i in finer_than_found.arg_true().to_list():
             value = raw[level][i]
             kept = gazetteer.places[finest[i]]
