@@ -279,3 +279,13 @@ def test_situation_counts_the_population_of_besieged_places_without_a_figure(
     assert result.total.besieged.value == 120000  # type: ignore[union-attr]
     assert result.total.population.value == 1650000  # type: ignore[union-attr]
     assert result.as_dict()["total"]["besieged"]["sources"] == ["A"]  # type: ignore[index]
+
+
+def test_situation_at_country_level_lists_the_country_once(world: Store, tmp_path: Path) -> None:
+    from lagebild.publish.render import situation_rows
+
+    figures(world, tmp_path, [["C1007", "", 1000, "", "2017-01-01", "A"]], "f.csv")
+    rows = situation_rows(situation(world, AS_OF, level=0))
+    assert [(r["pcode"], r["people_in_need"]) for r in rows] == [("SY", 1000)]
+    by_adm1 = situation_rows(situation(world, AS_OF, level=1))
+    assert [r["pcode"] for r in by_adm1] == ["SY02", "SY03", "SY (total)"]

@@ -71,7 +71,9 @@ def situation_columns(level: str) -> list[Col]:
 
 def situation_rows(result: SituationResult) -> list[dict[str, Any]]:
     rows = []
-    for row in [*result.places, *([result.total] if result.total else [])]:
+    listed = {p.pcode for p in result.places}
+    total = [result.total] if result.total and result.total.pcode not in listed else []
+    for row in [*result.places, *total]:
         out: dict[str, Any] = {
             "pcode": row.pcode if row.level != "total" else f"{row.pcode} (total)".strip(),
             "name": row.name,
