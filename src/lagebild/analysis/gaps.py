@@ -60,8 +60,7 @@ def activity(
         target = tree.ancestor_at(place_id, level)
         if target is not None and (target not in last or when > last[target]):
             last[target] = when
-    reached = {pid: Reached(dict(by), counts[pid]) for pid, by in sums.items()}
-    return Activity(reached, last)
+    return Activity({pid: Reached(dict(by), counts[pid]) for pid, by in sums.items()}, last)
 
 
 def people_in_need(store: Store, tree: PlaceTree, as_of: date, sector: str | None) -> Rollup:

@@ -9,7 +9,7 @@ from datetime import date
 
 from lagebild.analysis.access import AccessOn, access_of, status_on
 from lagebild.analysis.figures import FigureValue, Rollup, current_figures, own_from, source_name
-from lagebild.analysis.gaps import REACHED_RULE_ALL, REACHED_RULE_SECTOR, activity
+from lagebild.analysis.gaps import REACHED_RULE_ALL, REACHED_RULE_SECTOR, Reached, activity
 from lagebild.analysis.tree import PlaceTree
 from lagebild.model import level_name
 from lagebild.store import Store
@@ -127,7 +127,7 @@ def situation(
                 place.name_ar,
                 level_name(place.level),
                 access_of(tree, access_now, place.id),
-                *(rollups[c].value(place.id) for c in COLUMNS),
+                **{c: rollups[c].value(place.id) for c in COLUMNS},
                 reached=_reached(got, sector),
                 reached_upper=got.upper if got else 0.0,
                 deliveries=got.deliveries if got else 0,
@@ -142,7 +142,7 @@ def situation(
             root.name_ar,
             "total",
             None,
-            *(rollups[c].value(root.id) for c in COLUMNS),
+            **{c: rollups[c].value(root.id) for c in COLUMNS},
             reached=_reached(got, sector),
             reached_upper=got.upper if got else 0.0,
             deliveries=got.deliveries if got else 0,
@@ -155,7 +155,7 @@ def situation(
             None,
             "total",
             None,
-            *(rollups[c].total(roots) for c in COLUMNS),
+            **{c: rollups[c].total(roots) for c in COLUMNS},
             reached=reached,
             reached_upper=reached,
             deliveries=0,
@@ -163,11 +163,10 @@ def situation(
     return result
 
 
-def _reached(got: object, sector: str | None) -> float:
+def _reached(got: Reached | None, sector: str | None) -> float:
     if got is None:
         return 0.0
-    by_sector: dict[str, float] = got.by_sector  # type: ignore[attr-defined]
-    return by_sector.get(sector, 0.0) if sector else max(by_sector.values(), default=0.0)
+    return got.by_sector.get(sector, 0.0) if sector else got.lower
 
 
 def _own_or_population(

@@ -47,7 +47,7 @@ class PlaceTree:
 
     def chain(self, place_id: int) -> list[Place]:
         """The place and its parents, finest first."""
-        out = []
+        out: list[Place] = []
         current: int | None = place_id
         while current is not None and current in self.places and len(out) < 10:
             out.append(self.places[current])

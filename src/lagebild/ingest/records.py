@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
 import polars as pl
 
-from lagebild.ingest.columns import CODE_ROLES, Layout, describe
+from lagebild.ingest.columns import CODE_ROLES, FigureColumn, Layout, describe
 from lagebild.ingest.gazetteer import PLACEHOLDERS, Gazetteer, resolve_places
 from lagebild.ingest.notation import parse_dates, parse_numbers
 from lagebild.ingest.problems import ERROR, WARNING, ImportReport, Problem
@@ -238,16 +238,12 @@ def _deliveries(batch: _Batch) -> Insert | None:
 
 
 def _insert(
-    table: str, columns: Sequence[str], values: dict[str, pl.Series | None], batch: _Batch
+    table: str, columns: Sequence[str], values: Mapping[str, pl.Series | None], batch: _Batch
 ) -> Insert | None:
     n = batch.frame.height
+    empty = pl.Series([None] * n, dtype=pl.Float64)
     frame = pl.DataFrame(
-        {
-            c: (
-                values[c] if values[c] is not None else pl.Series([None] * n, dtype=pl.Float64)
-            ).alias(c)
-            for c in columns
-        }
+        {c: (value if (value := values[c]) is not None else empty).alias(c) for c in columns}
     )
     keep = ~batch.reject_mask()
     frame = frame.filter(keep)
@@ -310,11 +306,13 @@ def _figures(batch: _Batch) -> Insert | None:
     elif batch.context.default_date is not None:
         when = when.fill_null(batch.context.default_date)
     row_sector = batch.sector()
-    parsed = []
+    parsed: list[tuple[FigureColumn, pl.Series]] = []
     for fc in layout.figure_columns:
         role = f"figure:{fc.column.index}"
         layout.roles[role] = fc.column
-        parsed.append((fc, batch.numbers(role, people=True)))
+        values = batch.numbers(role, people=True)
+        assert values is not None  # the role was just given its column
+        parsed.append((fc, values))
     any_value = pl.select(
         pl.any_horizontal([v.is_not_null() for _, v in parsed]) if parsed else pl.lit(False)
     ).to_series()

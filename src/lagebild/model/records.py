@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from datetime import date, datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,8 +16,8 @@ class Place:
     name_ar: str | None = None
     lat: float | None = None
     lon: float | None = None
-    valid_from: date | None = None
-    valid_to: date | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
 
     def name(self, lang: str = "en") -> str:
         if lang == "ar" and self.name_ar:
@@ -46,7 +46,7 @@ class Figure:
     place_id: int
     indicator: str
     sector: str
-    date: date
+    date: dt.date
     value: float
     source_id: int | None
     import_id: int
@@ -58,7 +58,7 @@ class AccessChange:
     place_id: int
     status: str
     party: str | None
-    valid_from: date
+    valid_from: dt.date
     source_id: int | None
     import_id: int
     row_number: int
@@ -67,13 +67,13 @@ class AccessChange:
 @dataclass(frozen=True, slots=True)
 class Delivery:
     place_id: int
-    date: date
+    date: dt.date
     status: str
     sector: str
     reached: float | None
     org_impl: str | None = None
-    date_start: date | None = None
-    date_end: date | None = None
+    date_start: dt.date | None = None
+    date_end: dt.date | None = None
     import_id: int = 0
     row_number: int = 0
 
@@ -85,7 +85,7 @@ class ImportRecord:
     sha256: str
     kind: str
     source_id: int | None
-    imported_at: datetime
+    imported_at: dt.datetime
     row_count: int
     rejected_count: int
     status: str

@@ -59,6 +59,13 @@ def _date(value: Any) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
+def _required_date(value: Any) -> date:
+    found = _date(value)
+    if found is None:
+        raise StoreError("a NOT NULL date column returned NULL")
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class FigureRow:
     """One stored figure, as the analysis reads it."""
@@ -239,8 +246,9 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         return [
-            FigureRow(r[0], r[1], r[2], r[3], _date(r[4]), r[5], r[6], r[7], r[8]) for r in rows
-        ]  # type: ignore[arg-type]
+            FigureRow(r[0], r[1], r[2], r[3], _required_date(r[4]), r[5], r[6], r[7], r[8])
+            for r in rows
+        ]
 
     def access_changes(self, as_of: date | None = None) -> list[AccessRow]:
         """Access changes by place and date; with ``as_of`` only those on or before it."""
