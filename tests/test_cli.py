@@ -38,9 +38,9 @@ def write(path: Path, rows: list[list[str]]) -> Path:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    """A database with two communities, their people in need and one delivery."""
-    target = str(tmp_path / "cli.db")
+def db(db_url: str, tmp_path: Path) -> str:
+    """A database with two communities, their people in need and one delivery (both kinds)."""
+    target = db_url
     runner = CliRunner()
     for rows, name, extra in (
         (PLACES, "p.csv", []),

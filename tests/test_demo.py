@@ -253,16 +253,8 @@ def access_on(when: date) -> dict[str, tuple[str, str]]:
 
 
 @pytest.fixture
-def demo(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """The demo built in a migrated SQLite store (conftest's ``sqlite_store`` where it exists)."""
-    try:
-        store = request.getfixturevalue("sqlite_store")
-    except pytest.FixtureLookupError:
-        from lagebild.store import Store
-
-        store = Store.open(str(tmp_path / "demo.db"))
-        store.migrate()
-        request.addfinalizer(store.close)
+def demo(store):  # type: ignore[no-untyped-def]
+    """The demo built in a migrated store, on SQLite and on PostgreSQL."""
     return store, build_demo(store)
 
 
