@@ -124,8 +124,13 @@ class _Batch:
         """Map each distinct word through ``normalise``; unknown words are errors."""
         raw = self.text(role)
         mapping = {w: normalise(w) for w in raw.unique().to_list()}
-        for i, word in enumerate(raw.to_list()):
-            if mapping.get(word) is None:
+        unknown = [w for w, v in mapping.items() if v is None]
+        if unknown:
+            bad = raw.is_in([w for w in unknown if w is not None])
+            if None in unknown:
+                bad = bad | raw.is_null()
+            for i in bad.fill_null(False).arg_true().to_list():
+                word = raw[i]
                 self.error(
                     self.rows[i], code, f"unknown {role} {word!r}: use {allowed}", role, word
                 )
