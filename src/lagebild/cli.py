@@ -290,18 +290,37 @@ def _level(text: str) -> int:
     return parse_level(text)
 
 
+def picture_options(level: str, window_help: str) -> Callable[[Any], Any]:
+    """The options ``situation`` and ``gaps`` share: date, window, level, sector, format."""
+
+    def decorate(command: Any) -> Any:
+        for option in reversed(
+            [
+                click.option(
+                    "--as-of", "as_of", type=DATE, required=True, help="Date of the picture."
+                ),
+                click.option(
+                    "--window",
+                    type=click.IntRange(min=1),
+                    default=30,
+                    show_default=True,
+                    help=window_help,
+                ),
+                click.option("--level", type=LEVELS, default=level, show_default=True),
+                click.option(
+                    "--sector", metavar="S", help="One sector's people in need and deliveries."
+                ),
+                click.option("--format", "fmt", type=FORMAT, default="table", show_default=True),
+            ]
+        ):
+            command = option(command)
+        return command
+
+    return decorate
+
+
 @main.command()
-@click.option("--as-of", "as_of", type=DATE, required=True, help="Date of the picture.")
-@click.option(
-    "--window",
-    type=click.IntRange(min=1),
-    default=30,
-    show_default=True,
-    help="Days a delivery counts as recent.",
-)
-@click.option("--level", type=LEVELS, default="adm1", show_default=True)
-@click.option("--sector", metavar="S", help="One sector's people in need and reached.")
-@click.option("--format", "fmt", type=FORMAT, default="table", show_default=True)
+@picture_options("adm1", "Days a delivery counts as recent.")
 @click.pass_context
 def situation(
     ctx: click.Context, as_of: date, window: int, level: str, sector: str | None, fmt: str
@@ -333,17 +352,9 @@ def situation(
 
 
 @main.command()
-@click.option("--as-of", "as_of", type=DATE, required=True, help="Date of the picture.")
-@click.option(
-    "--window",
-    type=click.IntRange(min=1),
-    default=30,
-    show_default=True,
-    help="Days without a delivery after which a place with people in need is cut off.",
+@picture_options(
+    "adm3", "Days without a delivery after which a place with people in need is cut off."
 )
-@click.option("--level", type=LEVELS, default="adm3", show_default=True)
-@click.option("--sector", metavar="S", help="One sector's people in need and deliveries.")
-@click.option("--format", "fmt", type=FORMAT, default="table", show_default=True)
 @click.option(
     "--limit",
     type=click.IntRange(min=0),

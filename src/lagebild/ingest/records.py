@@ -112,6 +112,23 @@ class _Batch:
         self._report(reasons, raw, role, "not-a-date")
         return pl.select(pl.when(reasons.is_null()).then(values)).to_series()
 
+    def when(self, reason: str, needed: pl.Series | None = None) -> pl.Series:
+        """The ``#date`` of each row, else the import's ``--date``; a missing one is an error
+        (only in the ``needed`` rows, and not again in rows already refused)."""
+        n = self.frame.height
+        default = self.context.default_date
+        found = self.dates("date")
+        if found is None:
+            found = pl.Series([default] * n, dtype=pl.Date)
+        elif default is not None:
+            found = found.fill_null(default)
+        missing = found.is_null() if needed is None else found.is_null() & needed
+        failed = set(self.rejected)
+        for i in missing.arg_true().to_list():
+            if self.rows[i] not in failed:
+                self.error(self.rows[i], "no-date", reason, None, None)
+        return found
+
     def _report(self, reasons: pl.Series, raw: pl.Series, role: str, code: str) -> None:
         for i in reasons.is_not_null().arg_true().to_list():
             self.error(self.rows[i], code, reasons[i], role, raw[i])
@@ -261,21 +278,7 @@ def _insert(
 
 def _access(batch: _Batch) -> Insert | None:
     n = batch.frame.height
-    when = batch.dates("date")
-    if when is None:
-        when = pl.Series([batch.context.default_date] * n, dtype=pl.Date)
-    elif batch.context.default_date is not None:
-        when = when.fill_null(batch.context.default_date)
-    failed = set(batch.rejected)
-    for i in when.is_null().arg_true().to_list():
-        if batch.rows[i] not in failed:
-            batch.error(
-                batch.rows[i],
-                "no-date",
-                "an access status needs the date it holds from (#date+start or --date)",
-                None,
-                None,
-            )
+    when = batch.when("an access status needs the date it holds from (#date+start or --date)")
     status = batch.words(
         "access", normalise_access, "unknown-access", "accessible, hard_to_reach or besieged"
     )
@@ -305,11 +308,6 @@ def _access(batch: _Batch) -> Insert | None:
 def _figures(batch: _Batch) -> Insert | None:
     n = batch.frame.height
     layout = batch.context.layout
-    when = batch.dates("date")
-    if when is None:
-        when = pl.Series([batch.context.default_date] * n, dtype=pl.Date)
-    elif batch.context.default_date is not None:
-        when = when.fill_null(batch.context.default_date)
     row_sector = batch.sector()
     parsed: list[tuple[FigureColumn, pl.Series]] = []
     for fc in layout.figure_columns:
@@ -321,16 +319,7 @@ def _figures(batch: _Batch) -> Insert | None:
     any_value = pl.select(
         pl.any_horizontal([v.is_not_null() for _, v in parsed]) if parsed else pl.lit(False)
     ).to_series()
-    failed = set(batch.rejected)
-    for i in (when.is_null() & any_value).arg_true().to_list():
-        if batch.rows[i] not in failed:
-            batch.error(
-                batch.rows[i],
-                "no-date",
-                "a figure needs a date: add a #date column or import with --date",
-                None,
-                None,
-            )
+    when = batch.when("a figure needs a date: add a #date column or import with --date", any_value)
     place_id = batch.place(when)
     keep = ~batch.reject_mask()
     source_id = batch.source_ids()
