@@ -200,3 +200,19 @@ def test_access_shows_history_and_status_on_a_date(db: str, tmp_path: Path) -> N
     assert "on 2017-02-28: besieged by Government of Syria since 2013-04-01" in out
     code, _, err = run("--db", db, "access", "C9999")
     assert code == 1 and "unknown P-code 'C9999'" in err
+
+
+@pytest.mark.parametrize(
+    "target", ["postgresql://nobody@127.0.0.1:1/nothing", "/nonexistent/folder/x.db"]
+)
+def test_a_database_that_cannot_be_opened_is_a_one_line_error(target: str) -> None:
+    code, out, err = run("--db", target, "gaps", "--as-of", "2017-02-28")
+    assert code == 1 and err.startswith("Error: cannot open database")
+    assert err.strip().count("\n") == 0 and "Traceback" not in err + out
+
+
+def test_missing_input_file_and_missing_tag_map_are_clean_errors(db: str, tmp_path: Path) -> None:
+    code, _, err = run("--db", db, "import", str(tmp_path / "nothing.csv"))
+    assert code == 1 and "nothing.csv: no such file" in err
+    code, _, err = run("--db", db, "import", "--tags", str(tmp_path / "map.yml"), "x.csv")
+    assert code == 1 and "cannot read the tag map" in err and "Traceback" not in err

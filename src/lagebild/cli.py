@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from lagebild import __version__
 from lagebild.model import parse_level
@@ -36,6 +37,13 @@ class IsoDate(click.ParamType):
 DATE = IsoDate()
 
 
+def _cause(exc: BaseException) -> str:
+    """The first line of what the database driver said, without SQLAlchemy's background note."""
+    original = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(original).splitlines() if line.strip()]
+    return lines[0] if lines else type(original).__name__
+
+
 def _store(ctx: click.Context, *, ready: bool = True, create: bool = False) -> Store:
     target = ctx.obj["db"]
     try:
@@ -46,9 +54,9 @@ def _store(ctx: click.Context, *, ready: bool = True, create: bool = False) -> S
             store.check_ready()
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
-    except Exception as exc:  # noqa: BLE001 - a driver's connection error is the user's to read
+    except SQLAlchemyError as exc:  # the driver could not connect or refused the schema
         raise click.ClickException(
-            f"cannot open database {target or 'lagebild.db'}: {exc}"
+            f"cannot open database {target or 'lagebild.db'}: {_cause(exc)}"
         ) from exc
     ctx.call_on_close(store.close)
     return store
@@ -81,8 +89,8 @@ def init(ctx: click.Context) -> None:
     store = _store(ctx, ready=False)
     try:
         revision = store.migrate()
-    except Exception as exc:  # noqa: BLE001
-        raise click.ClickException(f"cannot initialise {store.url}: {exc}") from exc
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"cannot initialise {store.url}: {_cause(exc)}") from exc
     click.echo(f"database {store.url} is at schema {revision}")
 
 

@@ -16,6 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from lagebild.model import ImportRecord, Place, Source
 from lagebild.store import schema as t
@@ -145,8 +146,9 @@ class Store:
         """Raise ``StoreError`` unless the schema is at the newest revision."""
         try:
             current = self.revision()
-        except Exception as exc:  # noqa: BLE001 - the driver's own error is the message
-            raise StoreError(f"cannot open database {self.url}: {exc}") from exc
+        except SQLAlchemyError as exc:
+            cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise StoreError(f"cannot open database {self.url}: {cause}") from exc
         if current is None:
             raise StoreError(f"database {self.url} is not initialised: run 'lagebild init' first")
         if current != self.head_revision():
