@@ -337,11 +337,14 @@ def test_file_of_unknown_kind_names_the_hashtags_it_found(store: Store, tmp_path
 def test_a_code_column_empty_throughout_is_one_warning_not_one_per_row(
     store: Store, tmp_path: Path
 ) -> None:
-    path = write(tmp_path / "nb.csv", [
-        ["#adm4+code", "#adm5+code", "#reached+ind", "#date"],
-        ["C1007", "", "10", "2017-02-01"],
-        ["C1003", "", "20", "2017-02-01"],
-    ])
+    path = write(
+        tmp_path / "nb.csv",
+        [
+            ["#adm4+code", "#adm5+code", "#reached+ind", "#date"],
+            ["C1007", "", "10", "2017-02-01"],
+            ["C1003", "", "20", "2017-02-01"],
+        ],
+    )
     report = import_file(store, path)
     assert [(p.code, p.row, p.column) for p in report.problems] == [
         ("empty-pcode-column", None, "B #adm5+code")
@@ -355,3 +358,23 @@ def test_progress_estimate_counts_rows_from_the_size_of_the_first_lines(tmp_path
     path = four_w(tmp_path, *[row() for _ in range(5000)])
     estimate = _estimated_rows(path)
     assert estimate is not None and abs(estimate - 5002) < 50
+
+
+def test_the_same_file_twice_is_refused_so_nothing_counts_twice(
+    store: Store, tmp_path: Path
+) -> None:
+    path = four_w(tmp_path, row())
+    first = import_file(store, path)
+    renamed = tmp_path / "copy of 4w.csv"
+    renamed.write_bytes(path.read_bytes())
+    with pytest.raises(ImportFailed) as failed:
+        import_file(store, renamed)
+    error = failed.value.report.errors[0]
+    assert error.code == "already-imported" and f"import #{first.import_id}" in error.reason
+    assert delivered(store) == 1 and len(store.imports()) == 2
+
+
+def test_a_gazetteer_may_come_again_and_updates_its_places(store: Store, tmp_path: Path) -> None:
+    again = import_file(store, write(tmp_path / "gazetteer.csv", GAZETTEER))
+    assert again.error_count == 0
+    assert len([p for p in store.places() if p.level == 4]) == 4

@@ -150,17 +150,48 @@ def import_file(
             if options.dry_run:
                 _run(store, None, table, layout, options, report, progress)
                 report.sha256 = digest.result()
+                _refuse_a_second_time(store, report)
             else:
                 with store.writer() as writer:
                     _run(store, writer, table, layout, options, report, progress)
                     report.sha256 = digest.result()
+                    if _refuse_a_second_time(store, report):
+                        raise ImportFailed(report)  # rolls the transaction back
                     assert report.import_id is not None
                     writer.set_import_hash(report.import_id, report.sha256)
                     if report.error_count and not options.skip_invalid:
-                        raise ImportFailed(report)  # rolls the transaction back
+                        raise ImportFailed(report)
     if report.error_count and not options.skip_invalid:
         raise ImportFailed(report)
     return report
+
+
+def _refuse_a_second_time(store: Store, report: ImportReport) -> bool:
+    """The same figures, access changes or deliveries imported twice would count twice.
+
+    A gazetteer may come again: its rows update the places they name.
+    """
+    if report.kind == "places":
+        return False
+    earlier = [
+        r
+        for r in store.imports()
+        if r.sha256 == report.sha256 and r.status == "committed" and r.kind == report.kind
+    ]
+    if not earlier:
+        return False
+    first = earlier[0]
+    report.add(
+        Problem(
+            ERROR,
+            "already-imported",
+            f"this file was already imported as import #{first.id} on "
+            f"{first.imported_at:%Y-%m-%d %H:%M} ({first.file_name}); importing it again would "
+            "count its rows twice",
+            report.file,
+        )
+    )
+    return True
 
 
 def _run(
