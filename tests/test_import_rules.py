@@ -378,3 +378,42 @@ def test_a_gazetteer_may_come_again_and_updates_its_places(store: Store, tmp_pat
     again = import_file(store, write(tmp_path / "gazetteer.csv", GAZETTEER))
     assert again.error_count == 0
     assert len([p for p in store.places() if p.level == 4]) == 4
+
+
+def test_arabic_digits_in_a_utf16_tab_file_import_with_locale_ar(
+    store: Store, tmp_path: Path
+) -> None:
+    path = tmp_path / "ar.tsv"
+    lines = [
+        "المجتمع\tالمحتاجون\tالتاريخ",
+        "#adm4+code\t#inneed\t#date",
+        "C1007\t١٣٥٠٠٠٠\t2017-02-16",
+        "C1003\t١٨٥٬٠٠٠\t16/02/2017",
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-16")
+    report = import_file(store, path, ImportOptions(locale="ar"))
+    assert report.problems == [] and report.records_written == 2
+    from lagebild.analysis import gaps
+
+    need = {r.pcode: r.people_in_need for r in gaps(store, date(2017, 2, 28), level=4).places}
+    assert need["C1007"].value == 1_350_000 and need["C1003"].value == 185_000  # type: ignore[union-attr]
+
+
+def test_german_numbers_in_a_windows_1256_semicolon_file(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "de.csv"
+    lines = [
+        "Gemeinde;Bedarf;Datum;Quelle",
+        "#adm4+code;#inneed;#date;#meta+source",
+        "C1007;1.350.000;15.02.2017;المجلس المحلي",
+        "C1003;600.000;15.02.2017;حلب",
+    ]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1256"))
+    with pytest.raises(ImportFailed) as failed:
+        import_file(store, path)  # en notation: 600.000 reads two ways, 1.350.000 is no number
+    assert {e.code for e in failed.value.report.errors} == {"not-a-number"}
+    import_file(store, path, ImportOptions(locale="de"))
+    assert sorted(s.name for s in store.sources().values()) == ["المجلس المحلي", "حلب"]
+    from lagebild.analysis import gaps
+
+    need = {r.pcode: r.people_in_need for r in gaps(store, date(2017, 2, 28), level=4).places}
+    assert need["C1003"].value == 600_000  # type: ignore[union-attr]

@@ -89,7 +89,9 @@ class _Batch:
         values, reasons = _numbers(raw, self.context.options_locale)
         if coordinate:
             # Degrees never carry thousands: a plain decimal point is never ambiguous in them.
-            plain = raw.str.strip_chars().str.contains(r"^[+-]?\d{1,3}\.\d+$").fill_null(False)
+            plain = (
+                raw.str.strip_chars().str.contains(r"^[+-]?[0-9]{1,3}\.[0-9]+$").fill_null(False)
+            )
             direct = raw.str.strip_chars().cast(pl.Float64, strict=False)
             values = pl.select(pl.when(plain).then(direct).otherwise(values)).to_series()
             reasons = pl.select(pl.when(plain).then(None).otherwise(reasons)).to_series()
@@ -180,7 +182,7 @@ class _Batch:
 
 def _numbers(raw: pl.Series, locale: str) -> tuple[pl.Series, pl.Series]:
     """``parse_numbers``, with a fast path: plain digits read the same in every notation."""
-    plain = raw.str.contains(r"^\d{1,15}$").fill_null(True)
+    plain = raw.str.contains(r"^[0-9]{1,15}$").fill_null(True)
     if plain.all():
         return raw.cast(pl.Float64), pl.Series([None] * raw.len(), dtype=pl.Utf8)
     rest = (~plain).arg_true()
