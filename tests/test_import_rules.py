@@ -417,3 +417,20 @@ def test_german_numbers_in_a_windows_1256_semicolon_file(store: Store, tmp_path:
 
     need = {r.pcode: r.people_in_need for r in gaps(store, date(2017, 2, 28), level=4).places}
     assert need["C1003"].value == 600_000  # type: ignore[union-attr]
+
+
+def test_sources_first_named_in_later_batches_are_registered_safely(
+    store: Store, tmp_path: Path
+) -> None:
+    """New #meta+source names in later batches while earlier batches are being written."""
+    header = [*HEADER, "Source"]
+    tags = [*TAGS, "#meta+source"]
+    rows = [[*row(People=str(i)), f"partner {i // 50}"] for i in range(600)]
+    path = write(tmp_path / "many.csv", [header, tags, *rows])
+    report = import_file(store, path, ImportOptions(batch_rows=40))
+    assert report.records_written == 600
+    assert len(store.sources()) == 12
+    from lagebild.analysis import gaps
+
+    c1007 = next(r for r in gaps(store, date(2017, 2, 28), level=4).places if r.pcode == "C1007")
+    assert c1007.reached == sum(range(600))

@@ -208,7 +208,8 @@ def _run(
         [c.header or "" for c in table.columns],
         [str(c.tag) if c.tag else "" for c in table.columns],
     )
-    sources = _Sources(writer, options.source)
+    connection = threading.Lock()  # one user of the transaction's connection at a time
+    sources = _Sources(writer, options.source, connection)
     import_id = None
     if writer is not None:
         default_source = sources.id_of(options.source) if options.source else None
@@ -241,7 +242,9 @@ def _run(
         with ExitStack() as stack:
             if writer is not None and layout.kind == "deliveries":
                 stack.enter_context(writer.bulk_deliveries(_estimated_rows(table)))
-            inserter = stack.enter_context(_Inserter(writer)) if writer is not None else None
+            inserter = (
+                stack.enter_context(_Inserter(writer, connection)) if writer is not None else None
+            )
             for frame in batches:
                 report.rows_read += frame.height
                 insert, rejected = records.build(frame, context)
@@ -300,8 +303,9 @@ class _Inserter:
     transaction; the first failure stops the import.
     """
 
-    def __init__(self, writer: Writer) -> None:
+    def __init__(self, writer: Writer, lock: threading.Lock) -> None:
         self.writer = writer
+        self.lock = lock
         self.queue: queue.Queue[records.Insert | None] = queue.Queue(maxsize=1)
         self.count = 0
         self.error: BaseException | None = None
@@ -312,7 +316,8 @@ class _Inserter:
         while (item := self.queue.get()) is not None:
             if self.error is None:
                 try:
-                    self.count += self.writer.insert_rows(*item)
+                    with self.lock:
+                        self.count += self.writer.insert_rows(*item)
                 except BaseException as exc:  # noqa: BLE001 - re-raised on the import's thread
                     self.error = exc
 
@@ -340,8 +345,9 @@ class _Inserter:
 class _Sources:
     """Source names to ids, registering new sources in the import's transaction."""
 
-    def __init__(self, writer: Writer | None, default: str | None) -> None:
+    def __init__(self, writer: Writer | None, default: str | None, lock: threading.Lock) -> None:
         self.writer = writer
+        self.lock = lock  # the insert thread may be using the connection
         self.default = default.strip() if default and default.strip() else None
         self._ids: dict[str, int | None] = {}
 
@@ -350,7 +356,11 @@ class _Sources:
         if name is None:
             return None
         if name not in self._ids:
-            self._ids[name] = self.writer.source_id(name) if self.writer else None
+            if self.writer is None:
+                self._ids[name] = None
+            else:
+                with self.lock:
+                    self._ids[name] = self.writer.source_id(name)
         return self._ids[name]
 
     def ids_for(self, names: pl.Series | None, n: int) -> pl.Series:
