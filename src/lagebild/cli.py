@@ -480,6 +480,52 @@ def access(ctx: click.Context, pcode: str, as_of: date | None, fmt: str) -> None
             )
 
 
+def _serve(ctx: click.Context, host: str, port: int, tile_url: str | None) -> None:
+    import uvicorn
+
+    from lagebild.web import WebConfig, create_app
+
+    app = create_app(WebConfig(db=ctx.obj["db"], tile_url=tile_url))
+    click.echo(
+        f"lagebild serves {ctx.obj['db'] or 'lagebild.db'} at http://{host}:{port}/ "
+        "(Ctrl-C stops it)"
+    )
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def serve_options(command: Any) -> Any:
+    """--host, --port and --tile-url, for ``serve`` and ``demo``."""
+    for option in reversed(
+        [
+            click.option(
+                "--host",
+                default="127.0.0.1",
+                show_default=True,
+                help="Address to listen on (0.0.0.0 for the office network).",
+            ),
+            click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True),
+            click.option(
+                "--tile-url",
+                envvar="LAGEBILD_TILE_URL",
+                metavar="URL",
+                help="Base-map tiles, e.g. https://tile.example/{z}/{x}/{y}.png; "
+                "without it the map fetches nothing.",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+@main.command()
+@serve_options
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, tile_url: str | None) -> None:
+    """Serve the dashboard, map, gap table, place pages and the JSON API of a database."""
+    _store(ctx)  # a clear error now rather than on the first page
+    _serve(ctx, host, port, tile_url)
+
+
 @main.command()
 @click.option(
     "--as-of",
@@ -489,9 +535,20 @@ def access(ctx: click.Context, pcode: str, as_of: date | None, fmt: str) -> None
     help="Date of the picture (default: the end of the story, 2017-02-28).",
 )
 @click.option("--level", type=LEVELS, default="adm1", show_default=True)
+@click.option("--no-serve", is_flag=True, help="Build and print, but do not serve the dashboard.")
+@serve_options
 @click.pass_context
-def demo(ctx: click.Context, as_of: date | None, level: str) -> None:
-    """Build the demonstration database (Syria, early 2017) and show its situation picture.
+def demo(
+    ctx: click.Context,
+    as_of: date | None,
+    level: str,
+    no_serve: bool,
+    host: str,
+    port: int,
+    tile_url: str | None,
+) -> None:
+    """Build the demonstration database (Syria, early 2017), show its situation picture and
+    serve the dashboard.
 
     Without --db it is built afresh in ./lagebild-demo.db.
     """
@@ -532,6 +589,9 @@ def demo(ctx: click.Context, as_of: date | None, level: str) -> None:
     rows = render.gap_rows(gap)[: max(len(cut), 5)]
     click.echo(render.to_table(render.gap_columns(gap.level), rows), nl=False)
     del result
+    if not no_serve:
+        click.echo("")
+        _serve(ctx, host, port, tile_url)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -211,6 +211,12 @@ class Store:
             for r in rows
         ]
 
+    def data_version(self) -> int:
+        """Changes whenever an import is written: the newest import's id (0 for none)."""
+        with self.engine.connect() as conn:
+            found = conn.execute(select(func.max(t.imports.c.id))).scalar()
+        return int(found or 0)
+
     def counts(self) -> dict[str, int]:
         """How many rows each table holds."""
         tables = {

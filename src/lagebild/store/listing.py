@@ -1,0 +1,188 @@
+"""Lists the web app and the API page through: figures, deliveries, monthly trends.
+
+Rows come back as plain dicts with the source, import, file and row each record came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, literal, select
+
+from lagebild.store import schema as t
+from lagebild.store.store import DELIVERED_SQL, Store, _date
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list, and how long the whole list is."""
+
+    items: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class DeliveryFilter:
+    place_ids: Sequence[int] | None = None  # the place and everything below it, resolved by caller
+    organisation: str | None = None  # implementing, reporting or donor, case-insensitive
+    sector: str | None = None
+    status: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def _page(store: Store, query: Select[Any], limit: int, offset: int) -> Page:
+    with store.engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = conn.execute(query.limit(limit).offset(offset)).mappings().all()
+    items = []
+    for row in rows:
+        item = dict(row)
+        for key, value in item.items():
+            if key.startswith("date") or key == "valid_from":
+                item[key] = _date(value)
+        items.append(item)
+    return Page(items, int(total), limit, offset)
+
+
+def deliveries(store: Store, where: DeliveryFilter, limit: int = 100, offset: int = 0) -> Page:
+    """Deliveries, newest first, with place, source and the file row each came from."""
+    d, p, s, i = t.deliveries, t.places, t.sources, t.imports
+    conditions: list[ColumnElement[bool]] = []
+    if where.place_ids is not None:
+        conditions.append(d.c.place_id.in_(list(where.place_ids)))
+    if where.organisation:
+        needle = where.organisation.strip().lower()
+        conditions.append(
+            func.lower(d.c.org_impl).contains(needle, autoescape=True)
+            | func.lower(d.c.org_reporting).contains(needle, autoescape=True)
+            | func.lower(d.c.donor).contains(needle, autoescape=True)
+        )
+    if where.sector:
+        conditions.append(d.c.sector == where.sector)
+    if where.status:
+        conditions.append(d.c.status == where.status)
+    if where.date_from:
+        conditions.append(d.c.date >= where.date_from)
+    if where.date_to:
+        conditions.append(d.c.date <= where.date_to)
+    query = (
+        select(
+            d.c.id, p.c.pcode, p.c.name_en, p.c.name_ar, d.c.date, d.c.date_start, d.c.date_end,
+            d.c.status, d.c.sector, d.c.reached, d.c.households, d.c.org_impl, d.c.org_reporting,
+            d.c.donor, d.c.activity, d.c.modality, d.c.item, d.c.quantity, d.c.unit,
+            d.c.value_usd, s.c.name.label("source"), d.c.import_id, i.c.file_name,
+            d.c.row_number,
+        )
+        .join(p, p.c.id == d.c.place_id)
+        .join(i, i.c.id == d.c.import_id)
+        .outerjoin(s, s.c.id == d.c.source_id)
+        .where(and_(literal(True), *conditions))
+        .order_by(d.c.date.desc(), d.c.id.desc())
+    )
+    return _page(store, query, limit, offset)
+
+
+def figures(
+    store: Store,
+    place_ids: Sequence[int] | None = None,
+    indicator: str | None = None,
+    sector: str | None = None,
+    date_to: date | None = None,
+    date_from: date | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> Page:
+    """Figures, newest first, each with its source, grade, import, file and row."""
+    f, p, s, i = t.figures, t.places, t.sources, t.imports
+    conditions: list[ColumnElement[bool]] = []
+    if place_ids is not None:
+        conditions.append(f.c.place_id.in_(list(place_ids)))
+    if indicator:
+        conditions.append(f.c.indicator == indicator)
+    if sector is not None:
+        conditions.append(f.c.sector == sector)
+    if date_from:
+        conditions.append(f.c.date >= date_from)
+    if date_to:
+        conditions.append(f.c.date <= date_to)
+    query = (
+        select(
+            f.c.id, p.c.pcode, p.c.name_en, p.c.name_ar, f.c.indicator, f.c.sector, f.c.date,
+            f.c.value, s.c.name.label("source"), s.c.reliability, s.c.credibility, f.c.import_id,
+            i.c.file_name, f.c.row_number, f.c.column,
+        )
+        .join(p, p.c.id == f.c.place_id)
+        .join(i, i.c.id == f.c.import_id)
+        .outerjoin(s, s.c.id == f.c.source_id)
+        .where(and_(literal(True), *conditions))
+        .order_by(f.c.date.desc(), f.c.indicator, f.c.id.desc())
+    )
+    return _page(store, query, limit, offset)
+
+
+def monthly_reached(
+    store: Store, date_from: date, date_to: date, sector: str | None = None
+) -> list[tuple[str, str, float, int]]:
+    """(month ``YYYY-MM``, sector, people reached, deliveries) of delivered rows in the period."""
+    d = t.deliveries
+    if store.dialect == "postgresql":
+        month = func.to_char(d.c.date, "YYYY-MM")
+    else:
+        month = func.substr(d.c.date, 1, 7)
+    query = (
+        select(month.label("month"), d.c.sector, func.sum(d.c.reached), func.count())
+        .where(
+            d.c.status.in_(("completed", "partial")), d.c.date >= date_from, d.c.date <= date_to
+        )
+        .group_by(month, d.c.sector)
+        .order_by(month, d.c.sector)
+    )
+    if sector is not None:
+        query = query.where(d.c.sector == sector)
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [(r[0], r[1], float(r[2] or 0.0), int(r[3])) for r in rows]
+
+
+def latest_date(store: Store) -> date | None:
+    """The newest date of a delivery made, a figure or an access change: the end of the data.
+
+    Planned deliveries look ahead and do not count.
+    """
+    d = t.deliveries
+    queries = [
+        select(func.max(d.c.date)).where(d.c.status.in_(("completed", "partial"))),
+        select(func.max(t.figures.c.date)),
+        select(func.max(t.access_changes.c.valid_from)),
+    ]
+    with store.engine.connect() as conn:
+        found = [_date(conn.execute(query).scalar()) for query in queries]
+    dates = [d for d in found if d is not None]
+    return max(dates) if dates else None
+
+
+def organisations(store: Store) -> list[str]:
+    """Implementing organisations named in deliveries, sorted."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(t.deliveries.c.org_impl).where(t.deliveries.c.org_impl.is_not(None)).distinct()
+        ).all()
+    return sorted(r[0] for r in rows)
+
+
+__all__ = [
+    "DELIVERED_SQL",
+    "DeliveryFilter",
+    "Page",
+    "deliveries",
+    "figures",
+    "latest_date",
+    "monthly_reached",
+    "organisations",
+]

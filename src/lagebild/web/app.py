@@ -1,0 +1,120 @@
+"""The application factory: ``create_app(WebConfig(db=...))`` gives an ASGI app on that database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from threading import Lock
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from lagebild import __version__
+from lagebild.analysis import PlaceTree
+from lagebild.analysis.place import UnknownPlace
+from lagebild.store import Store
+
+HERE = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """What the web app needs to know.
+
+    ``tile_url`` is an optional base-map tile URL (``https://.../{z}/{x}/{y}.png``) for those with a
+    connection; without it the map draws places on a blank background and fetches nothing.
+    """
+
+    db: str | None = None
+    tile_url: str | None = None
+    default_language: str = "en"
+
+
+class Context:
+    """The store and what is worth keeping between requests (the P-code tree)."""
+
+    def __init__(self, config: WebConfig) -> None:
+        self.config = config
+        self.store = Store.open(config.db)
+        self._lock = Lock()
+        self._tree: tuple[int, PlaceTree] | None = None
+
+    def tree(self) -> PlaceTree:
+        version = self.store.data_version()
+        with self._lock:
+            if self._tree is None or self._tree[0] != version:
+                self._tree = (version, PlaceTree(self.store.places()))
+            return self._tree[1]
+
+
+def create_app(config: WebConfig | None = None) -> FastAPI:
+    config = config or WebConfig()
+    app = FastAPI(
+        title="lagebild",
+        version=__version__,
+        description="The situation picture of a humanitarian response: people in need, access, "
+        "deliveries and gaps, each number traced to its source.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.lagebild = Context(config)
+
+    from lagebild.web import api
+
+    app.include_router(api.router)
+    try:
+        from lagebild.web import pages
+    except ImportError:  # pragma: no cover - pages land in their own module
+        pages = None  # type: ignore[assignment]
+    if pages is not None:
+        app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.exception_handler(UnknownPlace)
+    async def unknown_place(_: Request, exc: UnknownPlace) -> JSONResponse:
+        return JSONResponse(
+            {"error": str(exc), "status": 404, "pcode": exc.pcode}, status_code=404
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for error in exc.errors():
+            where = [str(part) for part in error.get("loc", ()) if part not in ("query", "path")]
+            name = ".".join(where) or "request"
+            value = error.get("input")
+            problems.append({
+                "parameter": name,
+                "value": value if isinstance(value, str | int | float | None) else str(value),
+                "message": _message(name, error),
+            })
+        first = problems[0] if problems else {"message": "invalid request"}
+        return JSONResponse(
+            {"error": first["message"], "status": 422, "problems": problems}, status_code=422
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            {"error": str(exc.detail), "status": exc.status_code}, status_code=exc.status_code
+        )
+
+    @app.on_event("shutdown")
+    def close() -> None:
+        app.state.lagebild.store.close()
+
+    return app
+
+
+def _message(name: str, error: dict) -> str:  # type: ignore[type-arg]
+    kind = str(error.get("type", ""))
+    value = error.get("input")
+    if "date" in kind:
+        return f"{name}: {value!r} is not a date; write it as YYYY-MM-DD"
+    if kind == "missing":
+        return f"{name} is required"
+    return f"{name}: {error.get('msg', 'invalid')}"
