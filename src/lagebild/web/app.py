@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from threading import Lock
@@ -52,7 +54,13 @@ class Context:
 
 def create_app(config: WebConfig | None = None) -> FastAPI:
     config = config or WebConfig()
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.lagebild.store.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="lagebild",
         version=__version__,
         description="The situation picture of a humanitarian response: people in need, access, "
@@ -102,10 +110,6 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
         return JSONResponse(
             {"error": str(exc.detail), "status": exc.status_code}, status_code=exc.status_code
         )
-
-    @app.on_event("shutdown")
-    def close() -> None:
-        app.state.lagebild.store.close()
 
     return app
 
