@@ -29,16 +29,28 @@ def client(demo_store: Store) -> TestClient:
 
 def test_openapi_document_describes_every_endpoint(client: TestClient) -> None:
     spec = client.get("/api/openapi.json").json()
-    for path in ("/api/places", "/api/places/{pcode}", "/api/places/{pcode}/children",
-                 "/api/places/{pcode}/figures", "/api/places/{pcode}/access",
-                 "/api/places/{pcode}/deliveries", "/api/figures", "/api/access",
-                 "/api/deliveries", "/api/situation", "/api/gaps", "/api/trend"):
+    for path in (
+        "/api/places",
+        "/api/places/{pcode}",
+        "/api/places/{pcode}/children",
+        "/api/places/{pcode}/figures",
+        "/api/places/{pcode}/access",
+        "/api/places/{pcode}/deliveries",
+        "/api/figures",
+        "/api/access",
+        "/api/deliveries",
+        "/api/situation",
+        "/api/gaps",
+        "/api/trend",
+    ):
         assert path in spec["paths"], path
         parameters = {p["name"] for p in spec["paths"][path]["get"].get("parameters", [])}
         assert "as_of" in parameters, path
 
 
-def test_gaps_are_the_numbers_of_the_library_function(client: TestClient, demo_store: Store) -> None:
+def test_gaps_are_the_numbers_of_the_library_function(
+    client: TestClient, demo_store: Store
+) -> None:
     expected = analysis.gaps(demo_store, AS_OF, 30, 4).as_dict()
     got = client.get("/api/gaps", params={"as_of": "2017-02-28", "level": "adm4"}).json()
     assert got["places"] == expected["places"]
@@ -88,15 +100,18 @@ def test_figures_come_with_their_source_file_and_row(client: TestClient) -> None
 
 
 def test_access_on_a_date_lists_besieged_places_with_their_party(client: TestClient) -> None:
-    data = client.get("/api/access", params={"as_of": "2017-02-28", "status": "besieged",
-                                             "limit": 100}).json()
+    data = client.get(
+        "/api/access", params={"as_of": "2017-02-28", "status": "besieged", "limit": 100}
+    ).json()
     parties = {i["party"] for i in data["items"]}
     assert "ISIL" in parties and all(i["status"] == "besieged" for i in data["items"])
-    aleppo = client.get("/api/access", params={"as_of": "2016-10-01", "status": "besieged",
-                                               "limit": 100}).json()
+    aleppo = client.get(
+        "/api/access", params={"as_of": "2016-10-01", "status": "besieged", "limit": 100}
+    ).json()
     assert "C1007" in {i["pcode"] for i in aleppo["items"]}
-    after = client.get("/api/access", params={"as_of": "2017-01-15", "status": "besieged",
-                                              "limit": 100}).json()
+    after = client.get(
+        "/api/access", params={"as_of": "2017-01-15", "status": "besieged", "limit": 100}
+    ).json()
     assert "C1007" not in {i["pcode"] for i in after["items"]}
 
 
@@ -105,10 +120,17 @@ def test_deliveries_filter_by_organisation_sector_place_period_status(
 ) -> None:
     denied = client.get("/api/deliveries", params={"status": "denied", "limit": 100}).json()
     assert denied["total"] >= 2 and all(i["status"] == "denied" for i in denied["items"])
-    aleppo = client.get("/api/deliveries", params={
-        "pcode": "SY02", "sector": "Food", "from": "2017-02-01", "to": "2017-02-28",
-        "organisation": "sarc", "limit": 100,
-    }).json()
+    aleppo = client.get(
+        "/api/deliveries",
+        params={
+            "pcode": "SY02",
+            "sector": "Food",
+            "from": "2017-02-01",
+            "to": "2017-02-28",
+            "organisation": "sarc",
+            "limit": 100,
+        },
+    ).json()
     assert aleppo["total"] == _february_food_rows_by_sarc_in_aleppo()
     assert all(i["pcode"] == "C1007" and "2017-02" in i["date"] for i in aleppo["items"])
     assert client.get("/api/places/C1007/deliveries", params={"limit": 1}).json()["total"] > 28
@@ -127,8 +149,12 @@ def test_downloads_as_csv_and_hxl_by_parameter_or_accept_header(client: TestClie
 
 
 def test_unknown_pcode_is_a_404_naming_it(client: TestClient) -> None:
-    for path in ("/api/places/SY9999", "/api/places/SY9999/children",
-                 "/api/deliveries?pcode=SY9999", "/api/figures?pcode=SY9999"):
+    for path in (
+        "/api/places/SY9999",
+        "/api/places/SY9999/children",
+        "/api/deliveries?pcode=SY9999",
+        "/api/figures?pcode=SY9999",
+    ):
         response = client.get(path)
         assert response.status_code == 404, path
         assert response.json()["error"] == "unknown P-code 'SY9999'"
@@ -151,8 +177,9 @@ def test_unknown_status_word_is_a_422(client: TestClient) -> None:
 def test_trend_sums_people_reached_per_month(client: TestClient, demo_store: Store) -> None:
     items = client.get("/api/trend", params={"as_of": "2017-02-28", "months": 2}).json()["items"]
     february = sum(i["reached"] for i in items if i["month"] == "2017-02")
-    page = client.get("/api/deliveries", params={"from": "2017-02-01", "to": "2017-02-28",
-                                                 "limit": 5000}).json()["items"]
+    page = client.get(
+        "/api/deliveries", params={"from": "2017-02-01", "to": "2017-02-28", "limit": 5000}
+    ).json()["items"]
     expected = sum(i["reached"] or 0 for i in page if i["status"] in ("completed", "partial"))
     assert february == pytest.approx(expected)
     assert date.fromisoformat(client.get("/api/trend").json()["from"]).day == 1
@@ -169,8 +196,14 @@ def _february_food_rows_by_sarc_in_aleppo() -> int:
     count = 0
     for r in rows[2:]:
         when = r[col["#date+end"]] or r[col["#date+start"]]
-        orgs = " ".join(r[col[t]] for t in ("#org+impl", "#org+reporting", "#org+funder") if t in col)
-        if (r[col["#adm1+code"]] == "SY02" and r[col["#sector"]].lower().startswith("food")
-                and "2017-02-01" <= when <= "2017-02-28" and "sarc" in orgs.lower()):
+        orgs = " ".join(
+            r[col[t]] for t in ("#org+impl", "#org+reporting", "#org+funder") if t in col
+        )
+        if (
+            r[col["#adm1+code"]] == "SY02"
+            and r[col["#sector"]].lower().startswith("food")
+            and "2017-02-01" <= when <= "2017-02-28"
+            and "sarc" in orgs.lower()
+        ):
             count += 1
     return count
