@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -207,3 +208,22 @@ def _february_food_rows_by_sarc_in_aleppo() -> int:
         ):
             count += 1
     return count
+
+
+def test_results_kept_between_requests_follow_a_new_import(
+    client: TestClient, demo_store: Store, tmp_path: Path
+) -> None:
+    from lagebild.ingest import import_file
+
+    before = client.get("/api/gaps", params={"level": "adm4"}).json()
+    assert "C2450" in {p["pcode"] for p in before["places"] if p["cut_off"]}
+    convoy = tmp_path / "convoy.csv"
+    convoy.write_text(
+        "#adm4+code,#sector,#reached+ind,#date+end,#org+impl\\nC2450,Food,30000,2017-02-27,SARC\\n",
+        encoding="utf-8",
+    )
+    import_file(demo_store, convoy)
+    after = client.get("/api/gaps", params={"level": "adm4"}).json()
+    madaya = next(p for p in after["places"] if p["pcode"] == "C2450")
+    assert not madaya["cut_off"] and madaya["reached"] == 30000
+    assert after["cut_off"] == before["cut_off"] - 1

@@ -47,6 +47,14 @@ def resolve_as_of(store: Store, as_of: date | None) -> date:
     return as_of or listing.latest_date(store) or date.today()
 
 
+def default_as_of(ctx: Context, as_of: date | None) -> date:
+    """``as_of``, else the end of the data (kept per data version)."""
+    if as_of is not None:
+        return as_of
+    found = ctx.cached(("latest_date",), lambda: listing.latest_date(ctx.store))
+    return found or date.today()
+
+
 def wanted_format(request: Request, fmt: Format | None) -> Format:
     if fmt:
         return fmt
@@ -59,15 +67,20 @@ def wanted_format(request: Request, fmt: Format | None) -> Format:
 
 
 def respond(
-    request: Request, fmt: Format | None, data: dict[str, Any], columns: list[Col],
-    rows: list[dict[str, Any]], name: str,
+    request: Request,
+    fmt: Format | None,
+    data: dict[str, Any],
+    columns: list[Col],
+    rows: list[dict[str, Any]],
+    name: str,
 ) -> Response:
     chosen = wanted_format(request, fmt)
     if chosen == "json":
         return JSONResponse(data)
     body = render.to_csv(columns, rows, hxl=chosen == "hxl")
     return Response(
-        body, media_type="text/csv; charset=utf-8",
+        body,
+        media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}.{chosen}.csv"'},
     )
 
@@ -78,7 +91,10 @@ def _json_ready(item: dict[str, Any]) -> dict[str, Any]:
 
 def _page(page: listing.Page, **extra: Any) -> dict[str, Any]:
     return {
-        **extra, "total": page.total, "limit": page.limit, "offset": page.offset,
+        **extra,
+        "total": page.total,
+        "limit": page.limit,
+        "offset": page.offset,
         "items": [_json_ready(i) for i in page.items],
     }
 
@@ -88,24 +104,53 @@ def _columns(keys: list[str], tags: dict[str, str]) -> list[Col]:
 
 
 PLACE_TAGS = {
-    "pcode": "#loc+code", "name": "#loc+name", "name_en": "#loc+name+i_en",
-    "name_ar": "#loc+name+i_ar", "level": "#meta+level", "parent": "#loc+code+parent",
-    "lat": "#geo+lat", "lon": "#geo+lon", "valid_to": "#date+valid_to",
+    "pcode": "#loc+code",
+    "name": "#loc+name",
+    "name_en": "#loc+name+i_en",
+    "name_ar": "#loc+name+i_ar",
+    "level": "#meta+level",
+    "parent": "#loc+code+parent",
+    "lat": "#geo+lat",
+    "lon": "#geo+lon",
+    "valid_to": "#date+valid_to",
 }
 DELIVERY_TAGS = {
-    "pcode": "#loc+code", "name_en": "#loc+name+i_en", "name_ar": "#loc+name+i_ar",
-    "date": "#date", "date_start": "#date+start", "date_end": "#date+end", "status": "#status",
-    "sector": "#sector", "reached": "#reached+ind", "households": "#reached+hh",
-    "org_impl": "#org+impl", "org_reporting": "#org+reporting", "donor": "#org+funder",
-    "activity": "#activity", "modality": "#delivery", "item": "#item+name",
-    "quantity": "#item+num", "unit": "#item+unit", "value_usd": "#value+usd",
-    "source": "#meta+source", "file_name": "#meta+file", "row_number": "#meta+row",
+    "pcode": "#loc+code",
+    "name_en": "#loc+name+i_en",
+    "name_ar": "#loc+name+i_ar",
+    "date": "#date",
+    "date_start": "#date+start",
+    "date_end": "#date+end",
+    "status": "#status",
+    "sector": "#sector",
+    "reached": "#reached+ind",
+    "households": "#reached+hh",
+    "org_impl": "#org+impl",
+    "org_reporting": "#org+reporting",
+    "donor": "#org+funder",
+    "activity": "#activity",
+    "modality": "#delivery",
+    "item": "#item+name",
+    "quantity": "#item+num",
+    "unit": "#item+unit",
+    "value_usd": "#value+usd",
+    "source": "#meta+source",
+    "file_name": "#meta+file",
+    "row_number": "#meta+row",
 }
 FIGURE_TAGS = {
-    "pcode": "#loc+code", "name_en": "#loc+name+i_en", "name_ar": "#loc+name+i_ar",
-    "indicator": "#indicator+code", "sector": "#sector", "date": "#date",
-    "value": "#indicator+value+num", "source": "#meta+source", "reliability": "#meta+reliability",
-    "credibility": "#meta+credibility", "file_name": "#meta+file", "row_number": "#meta+row",
+    "pcode": "#loc+code",
+    "name_en": "#loc+name+i_en",
+    "name_ar": "#loc+name+i_ar",
+    "indicator": "#indicator+code",
+    "sector": "#sector",
+    "date": "#date",
+    "value": "#indicator+value+num",
+    "source": "#meta+source",
+    "reliability": "#meta+reliability",
+    "credibility": "#meta+credibility",
+    "file_name": "#meta+file",
+    "row_number": "#meta+row",
 }
 
 
@@ -115,18 +160,22 @@ def _level(level: Level | None) -> int | None:
 
 @router.get("/places", summary="Search places by P-code or English or Arabic name")
 def places(
-    request: Request, ctx: Ctx,
+    request: Request,
+    ctx: Ctx,
     q: Annotated[str | None, Query(description="P-code or part of a name.")] = None,
     level: Level | None = None,
     parent: Annotated[str | None, Query(description="Only the children of this P-code.")] = None,
-    as_of: AsOf = None, limit: Limit = 100, offset: Offset = 0, fmt: FormatQ = None,
+    as_of: AsOf = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    fmt: FormatQ = None,
 ) -> Response:
     tree = ctx.tree()
     parent_place = find(tree, parent) if parent else None
     found = search(tree, q, _level(level), parent_place)
     if as_of:
         found = [p for p in found if tree.active(p, as_of)]
-    items = [place_dict(p, tree) for p in found[offset: offset + limit]]
+    items = [place_dict(p, tree) for p in found[offset : offset + limit]]
     data = {"total": len(found), "limit": limit, "offset": offset, "items": items}
     return respond(request, fmt, data, _columns(list(PLACE_TAGS), PLACE_TAGS), items, "places")
 
@@ -134,20 +183,25 @@ def places(
 @router.get("/places/{pcode}", summary="One place: parents, access, current figures")
 def place(ctx: Ctx, pcode: str, as_of: AsOf = None) -> dict[str, Any]:
     tree = ctx.tree()
-    when = resolve_as_of(ctx.store, as_of)
+    when = default_as_of(ctx, as_of)
     return profile(ctx.store, pcode, when, tree).as_dict(tree, when)
 
 
 @router.get("/places/{pcode}/children", summary="The places one level below")
 def children(
-    request: Request, ctx: Ctx, pcode: str, as_of: AsOf = None, limit: Limit = 100,
-    offset: Offset = 0, fmt: FormatQ = None,
+    request: Request,
+    ctx: Ctx,
+    pcode: str,
+    as_of: AsOf = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    fmt: FormatQ = None,
 ) -> Response:
     tree = ctx.tree()
     found = search(tree, parent=find(tree, pcode))
     if as_of:
         found = [p for p in found if tree.active(p, as_of)]
-    items = [place_dict(p, tree) for p in found[offset: offset + limit]]
+    items = [place_dict(p, tree) for p in found[offset : offset + limit]]
     data = {"pcode": pcode, "total": len(found), "limit": limit, "offset": offset, "items": items}
     return respond(request, fmt, data, _columns(list(PLACE_TAGS), PLACE_TAGS), items, "children")
 
@@ -156,10 +210,11 @@ def children(
 def place_access(ctx: Ctx, pcode: str, as_of: AsOf = None) -> dict[str, Any]:
     tree = ctx.tree()
     found = find(tree, pcode)
-    when = resolve_as_of(ctx.store, as_of)
+    when = default_as_of(ctx, as_of)
     on = analysis.access_of(tree, analysis.status_on(ctx.store, when), found.id)
     return {
-        "pcode": found.pcode, "as_of": when.isoformat(),
+        "pcode": found.pcode,
+        "as_of": when.isoformat(),
         "status_on": on.as_dict() if on else None,
         "history": [p.as_dict() for p in analysis.history(ctx.store, found.id)],
     }
@@ -171,7 +226,8 @@ def _place_ids(tree: PlaceTree, pcode: str | None) -> list[int] | None:
 
 @router.get("/figures", summary="Figures with their sources, newest first")
 def figures(
-    request: Request, ctx: Ctx,
+    request: Request,
+    ctx: Ctx,
     pcode: Annotated[str | None, Query(description="This place and the places below it.")] = None,
     indicator: Annotated[
         Literal["population", "inneed", "idps", "returnees", "besieged", "hard_to_reach"] | None,
@@ -179,13 +235,22 @@ def figures(
     ] = None,
     sector: str | None = None,
     date_from: Annotated[date | None, Query(alias="from")] = None,
-    as_of: AsOf = None, limit: Limit = 100, offset: Offset = 0, fmt: FormatQ = None,
+    as_of: AsOf = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    fmt: FormatQ = None,
 ) -> Response:
     tree = ctx.tree()
-    when = resolve_as_of(ctx.store, as_of)
+    when = default_as_of(ctx, as_of)
     page = listing.figures(
-        ctx.store, _place_ids(tree, pcode), indicator,
-        normalise_sector(sector) if sector is not None else None, when, date_from, limit, offset,
+        ctx.store,
+        _place_ids(tree, pcode),
+        indicator,
+        normalise_sector(sector) if sector is not None else None,
+        when,
+        date_from,
+        limit,
+        offset,
     )
     data = _page(page, as_of=when.isoformat())
     items = data["items"]
@@ -194,20 +259,30 @@ def figures(
 
 @router.get("/places/{pcode}/figures", summary="Every figure of a place and below, with sources")
 def place_figures(
-    request: Request, ctx: Ctx, pcode: str, as_of: AsOf = None, limit: Limit = 100,
-    offset: Offset = 0, fmt: FormatQ = None,
+    request: Request,
+    ctx: Ctx,
+    pcode: str,
+    as_of: AsOf = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    fmt: FormatQ = None,
 ) -> Response:
     return figures(request, ctx, pcode, None, None, None, as_of, limit, offset, fmt)
 
 
 @router.get("/access", summary="Access status of every place on a date")
 def access(
-    request: Request, ctx: Ctx, as_of: AsOf = None,
+    request: Request,
+    ctx: Ctx,
+    as_of: AsOf = None,
     status: Annotated[str | None, Query(description="accessible, hard_to_reach, besieged")] = None,
-    level: Level | None = None, limit: Limit = 100, offset: Offset = 0, fmt: FormatQ = None,
+    level: Level | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    fmt: FormatQ = None,
 ) -> Response:
     tree = ctx.tree()
-    when = resolve_as_of(ctx.store, as_of)
+    when = default_as_of(ctx, as_of)
     current = analysis.status_on(ctx.store, when)
     wanted = normalise_access(status) if status else None
     if status and wanted is None:
@@ -220,13 +295,23 @@ def access(
         found = tree.places[place_id]
         if (wanted and row.status != wanted) or (level_no is not None and found.level != level_no):
             continue
-        rows.append({
-            **place_dict(found, tree), "status": row.status, "party": row.party,
-            "since": since.isoformat(), "valid_from": row.valid_from.isoformat(),
-        })
-    items = rows[offset: offset + limit]
-    data = {"as_of": when.isoformat(), "total": len(rows), "limit": limit, "offset": offset,
-            "items": items}
+        rows.append(
+            {
+                **place_dict(found, tree),
+                "status": row.status,
+                "party": row.party,
+                "since": since.isoformat(),
+                "valid_from": row.valid_from.isoformat(),
+            }
+        )
+    items = rows[offset : offset + limit]
+    data = {
+        "as_of": when.isoformat(),
+        "total": len(rows),
+        "limit": limit,
+        "offset": offset,
+        "items": items,
+    }
     tags = {**PLACE_TAGS, "status": "#access", "party": "#group+besieging", "since": "#date+start"}
     keys = ["pcode", "name", "level", "status", "party", "since"]
     return respond(request, fmt, data, _columns(keys, tags), items, "access")
@@ -234,7 +319,8 @@ def access(
 
 @router.get("/deliveries", summary="Deliveries (the 4W), filtered, newest first")
 def deliveries(
-    request: Request, ctx: Ctx,
+    request: Request,
+    ctx: Ctx,
     pcode: Annotated[str | None, Query(description="This place and the places below it.")] = None,
     organisation: Annotated[
         str | None, Query(description="Part of an implementing, reporting or donor name.")
@@ -243,7 +329,10 @@ def deliveries(
     status: str | None = None,
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
-    as_of: AsOf = None, limit: Limit = 100, offset: Offset = 0, fmt: FormatQ = None,
+    as_of: AsOf = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    fmt: FormatQ = None,
 ) -> Response:
     tree = ctx.tree()
     wanted_status = normalise_status(status) if status else None
@@ -253,9 +342,12 @@ def deliveries(
         )
     until = min(d for d in (date_to, as_of) if d) if (date_to or as_of) else None
     where = listing.DeliveryFilter(
-        place_ids=_place_ids(tree, pcode), organisation=organisation,
-        sector=normalise_sector(sector) if sector else None, status=wanted_status,
-        date_from=date_from, date_to=until,
+        place_ids=_place_ids(tree, pcode),
+        organisation=organisation,
+        sector=normalise_sector(sector) if sector else None,
+        status=wanted_status,
+        date_from=date_from,
+        date_to=until,
     )
     page = listing.deliveries(ctx.store, where, limit, offset)
     data = _page(page)
@@ -265,21 +357,32 @@ def deliveries(
 
 @router.get("/places/{pcode}/deliveries", summary="Deliveries in a place and below it")
 def place_deliveries(
-    request: Request, ctx: Ctx, pcode: str, as_of: AsOf = None, limit: Limit = 100,
-    offset: Offset = 0, fmt: FormatQ = None,
+    request: Request,
+    ctx: Ctx,
+    pcode: str,
+    as_of: AsOf = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    fmt: FormatQ = None,
 ) -> Response:
     return deliveries(request, ctx, pcode, None, None, None, None, None, as_of, limit, offset, fmt)
 
 
 @router.get("/situation", summary="The situation picture, per place and in total")
 def situation(
-    request: Request, ctx: Ctx, as_of: AsOf = None, window: Window = 30,
-    level: Level = "adm1", sector: str | None = None, fmt: FormatQ = None,
+    request: Request,
+    ctx: Ctx,
+    as_of: AsOf = None,
+    window: Window = 30,
+    level: Level = "adm1",
+    sector: str | None = None,
+    fmt: FormatQ = None,
 ) -> Response:
-    when = resolve_as_of(ctx.store, as_of)
-    result = analysis.situation(
-        ctx.store, when, window, parse_level(level),
-        normalise_sector(sector) if sector else None, ctx.tree(),
+    when = default_as_of(ctx, as_of)
+    wanted = normalise_sector(sector) if sector else None
+    result = ctx.cached(
+        ("situation", when, window, level, wanted),
+        lambda: analysis.situation(ctx.store, when, window, parse_level(level), wanted, ctx.tree()),
     )
     rows = render.situation_rows(result)
     return respond(
@@ -289,19 +392,25 @@ def situation(
 
 @router.get("/gaps", summary="Places ranked by gap: cut off first, then by coverage")
 def gaps(
-    request: Request, ctx: Ctx, as_of: AsOf = None, window: Window = 30,
-    level: Level = "adm3", sector: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=50000)] = 1000, offset: Offset = 0,
+    request: Request,
+    ctx: Ctx,
+    as_of: AsOf = None,
+    window: Window = 30,
+    level: Level = "adm3",
+    sector: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=50000)] = 1000,
+    offset: Offset = 0,
     fmt: FormatQ = None,
 ) -> Response:
-    when = resolve_as_of(ctx.store, as_of)
-    result = analysis.gaps(
-        ctx.store, when, window, parse_level(level),
-        normalise_sector(sector) if sector else None, ctx.tree(),
+    when = default_as_of(ctx, as_of)
+    wanted = normalise_sector(sector) if sector else None
+    result = ctx.cached(
+        ("gaps", when, window, level, wanted),
+        lambda: analysis.gaps(ctx.store, when, window, parse_level(level), wanted, ctx.tree()),
     )
     data = result.as_dict()
     total = len(result.places)
-    data["places"] = data["places"][offset: offset + limit]  # type: ignore[index]
+    data["places"] = data["places"][offset : offset + limit]  # type: ignore[index]
     data.update(total=total, limit=limit, offset=offset, cut_off=len(result.cut_off))
     rows = data["places"]
     return respond(request, fmt, data, render.gap_columns(result.level), rows, "gaps")  # type: ignore[arg-type]
@@ -309,19 +418,20 @@ def gaps(
 
 @router.get("/trend", summary="People reached per month and sector")
 def trend(
-    ctx: Ctx, as_of: AsOf = None,
-    months: Annotated[int, Query(ge=1, le=120)] = 12, sector: str | None = None,
+    ctx: Ctx,
+    as_of: AsOf = None,
+    months: Annotated[int, Query(ge=1, le=120)] = 12,
+    sector: str | None = None,
 ) -> dict[str, Any]:
-    when = resolve_as_of(ctx.store, as_of)
+    when = default_as_of(ctx, as_of)
     start = (when.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
     rows = listing.monthly_reached(
         ctx.store, start, when, normalise_sector(sector) if sector else None
     )
     return {
-        "as_of": when.isoformat(), "from": start.isoformat(),
-        "items": [
-            {"month": m, "sector": s, "reached": r, "deliveries": n} for m, s, r, n in rows
-        ],
+        "as_of": when.isoformat(),
+        "from": start.isoformat(),
+        "items": [{"month": m, "sector": s, "reached": r, "deliveries": n} for m, s, r, n in rows],
     }
 
 

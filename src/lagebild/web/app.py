@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from threading import Lock
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -36,24 +38,55 @@ class WebConfig:
 
 
 class Context:
-    """The store and what is worth keeping between requests (the P-code tree)."""
+    """The store and what is worth keeping between requests.
+
+    The numbers change only when an import is written, so results are kept per data version
+    (the newest import's id): the P-code tree, and the last few ``situation`` and ``gaps``.
+    """
+
+    CACHE_SIZE = 64
 
     def __init__(self, config: WebConfig) -> None:
         self.config = config
         self.store = Store.open(config.db)
         self._lock = Lock()
-        self._tree: tuple[int, PlaceTree] | None = None
+        self._version = -1
+        self._tree: PlaceTree | None = None
+        self._results: OrderedDict[Hashable, Any] = OrderedDict()
 
-    def tree(self) -> PlaceTree:
+    def _current(self) -> int:
         version = self.store.data_version()
         with self._lock:
-            if self._tree is None or self._tree[0] != version:
-                self._tree = (version, PlaceTree(self.store.places()))
-            return self._tree[1]
+            if version != self._version:
+                self._version, self._tree = version, None
+                self._results.clear()
+        return version
+
+    def tree(self) -> PlaceTree:
+        self._current()
+        with self._lock:
+            if self._tree is None:
+                self._tree = PlaceTree(self.store.places())
+            return self._tree
+
+    def cached(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per data version and key; the last results are kept."""
+        self._current()
+        with self._lock:
+            if key in self._results:
+                self._results.move_to_end(key)
+                return self._results[key]
+        value = compute()
+        with self._lock:
+            self._results[key] = value
+            while len(self._results) > self.CACHE_SIZE:
+                self._results.popitem(last=False)
+        return value
 
 
 def create_app(config: WebConfig | None = None) -> FastAPI:
     config = config or WebConfig()
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
@@ -84,9 +117,7 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
 
     @app.exception_handler(UnknownPlace)
     async def unknown_place(_: Request, exc: UnknownPlace) -> JSONResponse:
-        return JSONResponse(
-            {"error": str(exc), "status": 404, "pcode": exc.pcode}, status_code=404
-        )
+        return JSONResponse({"error": str(exc), "status": 404, "pcode": exc.pcode}, status_code=404)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -95,11 +126,13 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
             where = [str(part) for part in error.get("loc", ()) if part not in ("query", "path")]
             name = ".".join(where) or "request"
             value = error.get("input")
-            problems.append({
-                "parameter": name,
-                "value": value if isinstance(value, str | int | float | None) else str(value),
-                "message": _message(name, error),
-            })
+            problems.append(
+                {
+                    "parameter": name,
+                    "value": value if isinstance(value, str | int | float | None) else str(value),
+                    "message": _message(name, error),
+                }
+            )
         first = problems[0] if problems else {"message": "invalid request"}
         return JSONResponse(
             {"error": first["message"], "status": 422, "problems": problems}, status_code=422
