@@ -219,7 +219,7 @@ def test_results_kept_between_requests_follow_a_new_import(
     assert "C2450" in {p["pcode"] for p in before["places"] if p["cut_off"]}
     convoy = tmp_path / "convoy.csv"
     convoy.write_text(
-        "#adm4+code,#sector,#reached+ind,#date+end,#org+impl\\nC2450,Food,30000,2017-02-27,SARC\\n",
+        "#adm4+code,#sector,#reached+ind,#date+end,#org+impl\nC2450,Food,30000,2017-02-27,SARC\n",
         encoding="utf-8",
     )
     import_file(demo_store, convoy)
