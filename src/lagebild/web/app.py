@@ -104,9 +104,10 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     )
     app.state.lagebild = Context(config)
 
-    from lagebild.web import api
+    from lagebild.web import api, upload
 
     app.include_router(api.router)
+    app.include_router(upload.router)
     try:
         from lagebild.web import pages
     except ImportError:  # pragma: no cover - pages land in their own module
