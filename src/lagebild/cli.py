@@ -151,7 +151,8 @@ def _progress_printer(path: Path) -> tuple[Callable[[int], None], Callable[[], N
     "tags",
     type=click.Path(path_type=Path, dir_okay=False),
     metavar="MAP",
-    help="YAML file mapping header text to hashtags, for files without HXL tags.",
+    help="YAML file mapping header text (or GeoJSON property names) to hashtags, for files "
+    "without HXL tags.",
 )
 @click.option(
     "--kind",
@@ -197,7 +198,7 @@ def import_(
     fmt: str,
     verbose: bool,
 ) -> None:
-    """Import HXL-tagged CSV or XLSX files: a gazetteer, figures, access status or a 4W.
+    """Import HXL-tagged CSV, XLSX or GeoJSON files: a gazetteer, figures, access status or a 4W.
 
     Each file is one transaction: a file with errors changes nothing, and each problem is listed
     with its row, column and value.

@@ -87,6 +87,8 @@ GAZETTEER_ROLES: dict[str, tuple[Pattern, ...]] = {
     **{f"name{k}_ar": (p(f"#adm{k}+name+i_ar-ref"),) for k in range(1, 6)},
     "lat": (p("#geo+lat"),),
     "lon": (p("#geo+lon"),),
+    # A GeoJSON geometry (WGS 84): the feature geometry of a GeoJSON gazetteer, or a column of it.
+    "geometry": (p("#geo+json"),),
     "valid_on": (p("#date+valid_on"), p("#date+valid_from")),
     "valid_to": (p("#date+valid_to"),),
 }

@@ -22,7 +22,7 @@ import yaml
 from lagebild.ingest import records
 from lagebild.ingest.columns import Layout, LayoutError, describe, layout_for
 from lagebild.ingest.gazetteer import Gazetteer
-from lagebild.ingest.problems import ERROR, ImportFailed, ImportReport, Problem
+from lagebild.ingest.problems import ERROR, WARNING, ImportFailed, ImportReport, Problem
 from lagebild.ingest.read import ReadError, Table, open_table
 from lagebild.store import Store, Writer
 
@@ -136,6 +136,13 @@ def import_file(
         )
         raise ImportFailed(report) from exc
     with table:
+        for mended in table.warnings:
+            column = describe(mended.column) if mended.column else None
+            report.add(
+                Problem(
+                    WARNING, mended.code, mended.reason, path.name, mended.row, column, mended.value
+                )
+            )
         try:
             layout = layout_for(table.columns, options.kind)
         except LayoutError as exc:

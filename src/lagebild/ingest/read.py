@@ -1,4 +1,5 @@
-"""Open a table file: CSV or a spreadsheet, its HXL hashtag row, and its rows as string columns.
+"""Open a table file: CSV, a spreadsheet or GeoJSON, its HXL hashtags, and its rows as string
+columns.
 
 ``open_table`` finds the format (from the content, not the name), the encoding and delimiter of a
 CSV file, the hashtag row (under any number of header rows) or the header row a tag map names, and
@@ -7,7 +8,8 @@ strings, each row with its number as a spreadsheet shows it.
 
 CSV files stream through pyarrow's CSV reader from the byte offset of the first data row, so a
 file of any size is read in bounded memory. Spreadsheets are read with calamine; typed cells come
-out as text in the file's number notation (see :func:`render_cell`).
+out as text in the file's number notation (see :func:`render_cell`). A GeoJSON FeatureCollection
+is a table of its features (see :mod:`lagebild.ingest.geojson`).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ _BLOCK_BYTES = 1 << 20  # pyarrow reads this much at a time
 _CLEAN_ROWS = 65_536  # rows are stripped and checked for emptiness this many at a time
 _NO_TAGS = "no HXL hashtag row in the first 25 rows; tag the file or pass --tags map.yml"
 _NOT_A_TABLE = "not a CSV or XLSX file"
+_JSON_SUFFIXES = (".geojson", ".json")
 
 
 class ReadError(Exception):
@@ -84,9 +87,20 @@ class Column:
 
 
 @dataclass(frozen=True)
+class ReadWarning:
+    """Something the reader mended and the import should report (such as invalid UTF-8)."""
+
+    code: str
+    reason: str
+    row: int | None = None
+    column: Column | None = None
+    value: str | None = None
+
+
+@dataclass(frozen=True)
 class TableInfo:
     path: Path
-    format: str  # 'csv', 'xlsx', or 'xls' / 'ods' (read like xlsx)
+    format: str  # 'csv', 'xlsx', 'xls' / 'ods' (read like xlsx), or 'geojson'
     encoding: str | None  # csv only: 'utf-8', 'utf-8-sig', 'utf-16', 'cp1256', 'latin-1', ...
     delimiter: str | None  # csv only
     sheet: str | None  # spreadsheets only
@@ -109,10 +123,12 @@ class Table:
 
     info: TableInfo
     columns: list[Column]
+    warnings: list[ReadWarning]  # what the reader mended, for the import's report
 
     def __init__(self, info: TableInfo, columns: list[Column]) -> None:
         self.info = info
         self.columns = columns
+        self.warnings = []
 
     @property
     def names(self) -> list[str]:
@@ -153,10 +169,12 @@ def open_table(
     delimiter: str | None = None,
     locale: str = "en",
 ) -> Table:
-    """Open a CSV or spreadsheet file with an HXL hashtag row, or with headers a tag map names.
+    """Open a CSV or spreadsheet file with an HXL hashtag row, or with headers a tag map names;
+    or a GeoJSON FeatureCollection whose properties are named as hashtags or in a tag map.
 
     Args:
-        path: the file; its format is recognised from its content.
+        path: the file; its format is recognised from its content (GeoJSON also from a
+            ``.geojson`` or ``.json`` name).
         sheet: for spreadsheets, the sheet by name (default: the first).
         tag_map: header text -> hashtag, for files without a hashtag row (or to tag the columns a
             hashtag row leaves untagged). Header text matches in any case, spaces collapsed.
@@ -176,6 +194,10 @@ def open_table(
     mapping = _normal_tag_map(path, tag_map)
     head = _read_head(path)
     kind = _sniff_format(path, head)
+    if kind == "geojson":
+        from lagebild.ingest.geojson import open_geojson  # it builds on this module
+
+        return open_geojson(path, mapping, encoding, locale)
     if kind == "csv":
         return _open_csv(path, head, mapping, encoding, delimiter)
     return _open_sheet(path, kind, sheet, mapping, locale)
@@ -214,6 +236,11 @@ def _sniff_format(path: Path, head: bytes) -> str:
         raise ReadError(path, reason=f"a ZIP archive, {_NOT_A_TABLE}")
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return "xls"
+    if path.suffix.lower() in _JSON_SUFFIXES:
+        return "geojson"
+    text = head.removeprefix(codecs.BOM_UTF8).lstrip()
+    if text.startswith(b"{") and b'"FeatureCollection"' in head:
+        return "geojson"
     return "csv"
 
 

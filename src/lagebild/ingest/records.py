@@ -11,6 +11,7 @@ import polars as pl
 
 from lagebild.ingest.columns import CODE_ROLES, FigureColumn, Layout, describe
 from lagebild.ingest.gazetteer import PLACEHOLDERS, Gazetteer, resolve_places
+from lagebild.ingest.geometry import Geometry, GeometryError, read_geometry
 from lagebild.ingest.notation import parse_dates, parse_numbers
 from lagebild.ingest.problems import ERROR, WARNING, ImportReport, Problem
 from lagebild.model.vocab import (
@@ -359,6 +360,7 @@ def places(frame: pl.DataFrame, context: Context) -> tuple[list[dict[str, Any]],
     lon = batch.numbers("lon", coordinate=True)
     valid_on = batch.dates("valid_on")
     valid_to = batch.dates("valid_to")
+    shapes = _geometries(batch)
     for series, role, limit in ((lat, "lat", 90), (lon, "lon", 180)):
         if series is None:
             continue
@@ -434,5 +436,38 @@ def places(frame: pl.DataFrame, context: Context) -> tuple[list[dict[str, Any]],
         ):
             if series is not None and series[i] is not None and finest.get(key) is None:
                 finest[key] = series[i]
+        shape = shapes.get(row)
+        if shape is not None:
+            _give_shape(finest, shape)
     ordered = sorted(merged.values(), key=lambda e: e["level"])
     return ordered, batch.rejected
+
+
+def _geometries(batch: _Batch) -> dict[int, Geometry]:
+    """Row number -> the row's checked geometry; a malformed one is an error of its row."""
+    raw = batch.raw("geometry")
+    if raw is None:
+        return {}
+    found: dict[int, Geometry] = {}
+    rows = batch.rows.to_list()
+    for i in raw.is_not_null().arg_true().to_list():
+        text = raw[i]
+        try:
+            shape = read_geometry(text)
+        except GeometryError as exc:
+            shown = text if len(text) <= 80 else text[:77] + "..."
+            reason = f"not a GeoJSON geometry: {exc}"
+            batch.error(rows[i], "not-a-geometry", reason, "geometry", shown)
+            continue
+        if shape is not None:
+            found[rows[i]] = shape
+    return found
+
+
+def _give_shape(place: dict[str, Any], shape: Geometry) -> None:
+    """A point is the place's coordinates (unless the row gave them); other shapes are kept."""
+    if shape.is_point:
+        if place.get("lat") is None and place.get("lon") is None:
+            place["lat"], place["lon"] = shape.lat, shape.lon
+    elif place.get("geometry") is None:
+        place["geometry"] = shape.text

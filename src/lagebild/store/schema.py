@@ -60,6 +60,7 @@ places = Table(
     Column("valid_to", Date),
     Column("import_id", Integer, ForeignKey("imports.id")),
     Column("row_number", Integer),
+    Column("geometry", Text),  # a GeoJSON geometry (WGS 84), from a gazetteer with boundaries
 )
 
 figures = Table(

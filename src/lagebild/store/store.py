@@ -127,12 +127,12 @@ class Store:
         config.set_main_option("script_location", str(_MIGRATIONS))
         return config
 
-    def migrate(self) -> str:
-        """Bring the schema to the newest revision; returns it."""
+    def migrate(self, target: str = "head") -> str:
+        """Bring the schema to the newest revision (or to ``target``); returns it."""
         config = self._alembic_config()
         with self.engine.begin() as conn:
             config.attributes["connection"] = conn
-            command.upgrade(config, "head")
+            command.upgrade(config, target)
         return self.revision() or ""
 
     def revision(self) -> str | None:
@@ -187,6 +187,16 @@ class Store:
             Place(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], _date(r[8]), _date(r[9]))
             for r in rows
         ]
+
+    def place_geometries(self, level: int | None = None) -> list[tuple[int, str]]:
+        """(place id, GeoJSON geometry text) of the places that have a geometry, of one level or
+        of all; ordered by place id."""
+        p = t.places
+        query = select(p.c.id, p.c.geometry).where(p.c.geometry.is_not(None)).order_by(p.c.id)
+        if level is not None:
+            query = query.where(p.c.level == level)
+        with self.engine.connect() as conn:
+            return [(int(r[0]), str(r[1])) for r in conn.execute(query)]
 
     def sources(self) -> dict[int, Source]:
         with self.engine.connect() as conn:
@@ -400,11 +410,11 @@ class Writer:
         """Insert new places and fill in what a newer gazetteer row says of known ones.
 
         Each row has ``pcode``, ``level``, ``parent`` (a P-code or None) and optionally names,
-        coordinates, ``valid_from``, ``valid_to``, ``import_id`` and ``row_number``. Rows must come
-        parents first. Returns every P-code's id.
+        coordinates, ``geometry`` (GeoJSON geometry text, WGS 84), ``valid_from``, ``valid_to``,
+        ``import_id`` and ``row_number``. Rows must come parents first. Returns every P-code's id.
         """
         ids = self.place_ids()
-        fields = ("name_en", "name_ar", "lat", "lon", "valid_from", "valid_to")
+        fields = ("name_en", "name_ar", "lat", "lon", "geometry", "valid_from", "valid_to")
         by_level: dict[int, list[dict[str, Any]]] = {}
         for row in rows:
             by_level.setdefault(row["level"], []).append(row)

@@ -1,0 +1,221 @@
+"""A GeoJSON FeatureCollection as a table: one row per feature, one column per property.
+
+Each feature is a row (numbered from 1, as the features come); each property a column whose header
+is the property name, tagged by the name itself when it is a hashtag (``"#adm1+code"``) or else by
+the tag map (``admin1Pcod: "#adm1+code"``). A last column, ``geometry``, holds the feature's
+geometry as JSON text, tagged ``#geo+json``. Property values are text as in a spreadsheet: numbers
+in the import's notation (:func:`lagebild.ingest.read.render_cell`).
+
+GeoJSON is UTF-8 (RFC 8259). Bytes that are not UTF-8 (names cut mid-character by an old shapefile
+field width) are read as U+FFFD and reported as a warning naming the feature and property.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from lagebild.ingest.read import (
+    Column,
+    ReadError,
+    ReadWarning,
+    Table,
+    TableInfo,
+    _clean,
+    _normal_header,
+    column_letter,
+    render_cell,
+)
+from lagebild.ingest.tags import Tag
+
+GEOMETRY_HEADER = "geometry"
+GEOMETRY_TAG = Tag("geo", ("json",))
+#: Names of the coordinate reference systems that are WGS 84 longitude/latitude.
+WGS84_NAMES = ("crs84", "epsg::4326", "epsg:4326", "wgs84", "wgs 84")
+_REPLACEMENT = "\ufffd"
+
+
+def open_geojson(
+    path: Path,
+    mapping: dict[str, Tag] | None,
+    encoding: str | None = None,
+    locale: str = "en",
+) -> GeoJsonTable:
+    """Read a FeatureCollection; raises :class:`ReadError` for anything else."""
+    data, encoding_name, mended = _load(path, encoding)
+    features = _features(path, data)
+    keys: dict[str, None] = {}
+    for feature in features:
+        keys.update(dict.fromkeys(feature["properties"]))
+    columns = [Column(j, column_letter(j), key, _tag(key, mapping)) for j, key in enumerate(keys)]
+    geometry_tag = (mapping or {}).get(GEOMETRY_HEADER, GEOMETRY_TAG)
+    columns.append(Column(len(columns), column_letter(len(columns)), GEOMETRY_HEADER, geometry_tag))
+    if not any(c.tag is not None for c in columns[:-1]):
+        names = ", ".join(keys) or "none"
+        if mapping:
+            reason = f"none of the feature properties is in the tag map; the properties: {names}"
+        else:
+            reason = (
+                "no feature property is named as an HXL hashtag; tag them with --tags map.yml "
+                f"(property name: hashtag); the properties: {names}"
+            )
+        raise ReadError(path, reason=reason)
+    rows = [
+        [_text(feature["properties"].get(key), locale) for key in keys]
+        + [_geometry_text(feature["geometry"])]
+        for feature in features
+    ]
+    info = TableInfo(
+        path=path,
+        format="geojson",
+        encoding=encoding_name,
+        delimiter=None,
+        sheet=None,
+        tag_row=None,
+        first_data_row=1,
+    )
+    table = GeoJsonTable(info, columns, rows)
+    if mended:
+        table.warnings.extend(_mended(features, columns))
+    return table
+
+
+class GeoJsonTable(Table):
+    def __init__(self, info: TableInfo, columns: list[Column], rows: list[list[str | None]]):
+        super().__init__(info, columns)
+        self._rows = rows
+
+    def batches(self, rows: int = 500_000) -> Iterator[pl.DataFrame]:
+        if rows < 1:
+            raise ValueError("rows must be at least 1")
+        names = self.names
+        schema = {n: pl.Utf8 for n in names} | {"_row": pl.Int64}
+        for start in range(0, len(self._rows), rows):
+            block = self._rows[start : start + rows]
+            data: dict[str, list[Any]] = {n: [r[i] for r in block] for i, n in enumerate(names)}
+            data["_row"] = list(range(start + 1, start + 1 + len(block)))
+            frame = _clean(pl.DataFrame(data, schema=schema), names)
+            if frame.height:
+                yield frame
+
+
+def _load(path: Path, encoding: str | None) -> tuple[Any, str, bool]:
+    """The parsed JSON, the encoding it was read in, and whether bytes had to be replaced."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ReadError(path, reason=f"cannot open the file: {exc.strerror or exc}") from exc
+    mended = False
+    if encoding is not None:
+        try:
+            text = raw.decode(codecs.lookup(encoding).name)
+        except LookupError as exc:
+            raise ReadError(path, reason=f"unknown encoding {encoding!r}") from exc
+        except UnicodeDecodeError as exc:
+            raise ReadError(path, reason=f"cannot be read as {encoding} ({exc.reason})") from exc
+        name = encoding
+    else:
+        name = "utf-8-sig" if raw.startswith(codecs.BOM_UTF8) else "utf-8"
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("utf-8-sig", errors="replace")
+            mended = True
+    text = text.removeprefix("\ufeff")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ReadError(
+            path, reason=f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from exc
+    return data, name, mended
+
+
+def _features(path: Path, data: Any) -> list[dict[str, Any]]:
+    """The features, each with ``properties`` (a dict) and ``geometry`` (a dict or None)."""
+    kind = data.get("type") if isinstance(data, dict) else None
+    if kind != "FeatureCollection":
+        what = f"a GeoJSON {kind}" if isinstance(kind, str) else "JSON"
+        raise ReadError(path, reason=f"{what}, not a GeoJSON FeatureCollection")
+    _check_crs(path, data.get("crs"))
+    features = data.get("features")
+    if not isinstance(features, list):
+        raise ReadError(path, reason="the FeatureCollection has no list of features")
+    if not features:
+        raise ReadError(path, reason="the FeatureCollection has no features")
+    out = []
+    for number, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            raise ReadError(path, row=number, reason=f"feature {number} is not a GeoJSON Feature")
+        properties = feature.get("properties") or {}
+        geometry = feature.get("geometry")
+        if not isinstance(properties, dict):
+            raise ReadError(path, row=number, reason="the properties are not a JSON object")
+        if geometry is not None and not isinstance(geometry, dict):
+            raise ReadError(path, row=number, reason="the geometry is not a JSON object")
+        out.append({"properties": properties, "geometry": geometry})
+    return out
+
+
+def _check_crs(path: Path, crs: Any) -> None:
+    """Old GeoJSON may name its coordinate system; lagebild reads WGS 84 longitude/latitude."""
+    if crs is None:
+        return
+    name = ""
+    if isinstance(crs, dict) and isinstance(crs.get("properties"), dict):
+        name = str(crs["properties"].get("name") or "")
+    if not any(known in name.lower() for known in WGS84_NAMES):
+        raise ReadError(
+            path,
+            reason=f"the coordinates are in {name or 'an unnamed coordinate system'}; lagebild "
+            "reads WGS 84 longitude/latitude (CRS84, EPSG:4326): reproject the file first",
+        )
+
+
+def _tag(key: str, mapping: dict[str, Tag] | None) -> Tag | None:
+    if key.strip().startswith("#"):
+        tag = Tag.parse(key)
+        if tag is not None:
+            return tag
+    return mapping.get(_normal_header(key)) if mapping else None
+
+
+def _text(value: Any, locale: str) -> str | None:
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return render_cell(value, locale)
+
+
+def _geometry_text(geometry: dict[str, Any] | None) -> str | None:
+    if geometry is None:
+        return None
+    return json.dumps(geometry, ensure_ascii=False, separators=(",", ":"))
+
+
+def _mended(features: list[dict[str, Any]], columns: list[Column]) -> list[ReadWarning]:
+    """A warning for each property whose text had invalid UTF-8 (now U+FFFD) in it."""
+    by_header = {c.header: c for c in columns}
+    found = []
+    for number, feature in enumerate(features, start=1):
+        for key, value in feature["properties"].items():
+            if isinstance(value, str) and _REPLACEMENT in value:
+                found.append(
+                    ReadWarning(
+                        "invalid-utf8",
+                        f"feature {number}: invalid UTF-8 bytes in property {key!r}, read as "
+                        f"{_REPLACEMENT!r}; check the text",
+                        number,
+                        by_header.get(key),
+                        value,
+                    )
+                )
+    if not found:
+        found.append(
+            ReadWarning("invalid-utf8", "invalid UTF-8 bytes, read as U+FFFD, outside properties")
+        )
+    return found
