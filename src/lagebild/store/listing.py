@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, select
+from sqlalchemy import ColumnElement, Select, Table, and_, func, literal, select
 
 from lagebild.store import schema as t
 from lagebild.store.store import DELIVERED_SQL, Store, _date
@@ -36,10 +36,30 @@ class DeliveryFilter:
     date_to: date | None = None
 
 
-def _page(store: Store, query: Select[Any], limit: int, offset: int) -> Page:
+def _page(
+    store: Store,
+    table: Table,
+    where: ColumnElement[bool],
+    order: Sequence[ColumnElement[Any]],
+    query: Select[Any],
+    limit: int,
+    offset: int,
+) -> Page:
+    """One page of ``query`` (``table`` joined to what it names) in ``order``.
+
+    The total counts ``table`` alone under ``where``, and the page's ids are found in ``table``
+    alone before the join: over a million deliveries both take a fraction of the joined query.
+    """
+    ids = (
+        select(table.c.id).where(where).order_by(*order).limit(limit).offset(offset).subquery()
+    )
     with store.engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        rows = conn.execute(query.limit(limit).offset(offset)).mappings().all()
+        total = conn.execute(select(func.count()).select_from(table).where(where)).scalar_one()
+        rows = (
+            conn.execute(query.where(table.c.id.in_(select(ids.c.id))).order_by(*order))
+            .mappings()
+            .all()
+        )
     items = []
     for row in rows:
         item = dict(row)
@@ -82,10 +102,9 @@ def deliveries(store: Store, where: DeliveryFilter, limit: int = 100, offset: in
         .join(p, p.c.id == d.c.place_id)
         .join(i, i.c.id == d.c.import_id)
         .outerjoin(s, s.c.id == d.c.source_id)
-        .where(and_(literal(True), *conditions))
-        .order_by(d.c.date.desc(), d.c.id.desc())
     )
-    return _page(store, query, limit, offset)
+    where_all = and_(literal(True), *conditions)
+    return _page(store, d, where_all, [d.c.date.desc(), d.c.id.desc()], query, limit, offset)
 
 
 def figures(
@@ -120,16 +139,21 @@ def figures(
         .join(p, p.c.id == f.c.place_id)
         .join(i, i.c.id == f.c.import_id)
         .outerjoin(s, s.c.id == f.c.source_id)
-        .where(and_(literal(True), *conditions))
-        .order_by(f.c.date.desc(), f.c.indicator, f.c.id.desc())
     )
-    return _page(store, query, limit, offset)
+    where_all = and_(literal(True), *conditions)
+    order = [f.c.date.desc(), f.c.indicator, f.c.id.desc()]
+    return _page(store, f, where_all, order, query, limit, offset)
 
 
 def monthly_reached(
-    store: Store, date_from: date, date_to: date, sector: str | None = None
+    store: Store,
+    date_from: date,
+    date_to: date,
+    sector: str | None = None,
+    place_ids: Sequence[int] | None = None,
 ) -> list[tuple[str, str, float, int]]:
-    """(month ``YYYY-MM``, sector, people reached, deliveries) of delivered rows in the period."""
+    """(month ``YYYY-MM``, sector, people reached, deliveries) of delivered rows in the period,
+    in the given places only (the place and everything below it, resolved by the caller)."""
     d = t.deliveries
     if store.dialect == "postgresql":
         month = func.to_char(d.c.date, "YYYY-MM")
@@ -145,6 +169,8 @@ def monthly_reached(
     )
     if sector is not None:
         query = query.where(d.c.sector == sector)
+    if place_ids is not None:
+        query = query.where(d.c.place_id.in_(list(place_ids)))
     with store.engine.connect() as conn:
         rows = conn.execute(query).all()
     return [(r[0], r[1], float(r[2] or 0.0), int(r[3])) for r in rows]
@@ -167,6 +193,14 @@ def latest_date(store: Store) -> date | None:
     return max(dates) if dates else None
 
 
+def figure_sectors(store: Store, indicator: str = "inneed") -> list[str]:
+    """The sectors that have figures of an indicator, sorted; ``""`` is inter-sector."""
+    f = t.figures
+    query = select(f.c.sector).where(f.c.indicator == indicator).distinct()
+    with store.engine.connect() as conn:
+        return sorted(r[0] for r in conn.execute(query).all())
+
+
 def organisations(store: Store) -> list[str]:
     """Implementing organisations named in deliveries, sorted."""
     with store.engine.connect() as conn:
@@ -181,6 +215,7 @@ __all__ = [
     "DeliveryFilter",
     "Page",
     "deliveries",
+    "figure_sectors",
     "figures",
     "latest_date",
     "monthly_reached",

@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -104,24 +104,24 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     )
     app.state.lagebild = Context(config)
 
-    from lagebild.web import api, upload
+    from lagebild.web import api, mapview, pages, upload
 
     app.include_router(api.router)
+    app.include_router(mapview.router)
     app.include_router(upload.router)
-    try:
-        from lagebild.web import pages
-    except ImportError:  # pragma: no cover - pages land in their own module
-        pages = None  # type: ignore[assignment]
-    if pages is not None:
-        app.include_router(pages.router)
+    app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
+    # Errors are JSON under /api/, and an HTML page in the visitor's language elsewhere.
+
     @app.exception_handler(UnknownPlace)
-    async def unknown_place(_: Request, exc: UnknownPlace) -> JSONResponse:
+    async def unknown_place(request: Request, exc: UnknownPlace) -> Response:
+        if not _is_api(request):
+            return pages.error_page(request, 404, "unknown-place", pcode=exc.pcode)
         return JSONResponse({"error": str(exc), "status": 404, "pcode": exc.pcode}, status_code=404)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
         problems = []
         for error in exc.errors():
             where = [str(part) for part in error.get("loc", ()) if part not in ("query", "path")]
@@ -135,17 +135,28 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
                 }
             )
         first = problems[0] if problems else {"message": "invalid request"}
+        if not _is_api(request):
+            return pages.error_page(request, 422, "invalid", problems=problems)
         return JSONResponse(
             {"error": first["message"], "status": 422, "problems": problems}, status_code=422
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if not _is_api(request):
+            page = pages.error_page(request, exc.status_code, "http", detail=str(exc.detail))
+            page.headers.update(exc.headers or {})
+            return page
         return JSONResponse(
             {"error": str(exc.detail), "status": exc.status_code}, status_code=exc.status_code
         )
 
     return app
+
+
+def _is_api(request: Request) -> bool:
+    path = request.url.path
+    return path == "/api" or path.startswith("/api/")
 
 
 def _message(name: str, error: dict) -> str:  # type: ignore[type-arg]

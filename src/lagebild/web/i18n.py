@@ -86,6 +86,10 @@ class Language:
             value = date.fromisoformat(value[:10])
         return format_date(value, format="medium", locale=self.locale)
 
+    def month(self, value: date) -> str:
+        """A month and year, such as ``Feb 2017``."""
+        return format_date(value, format="MMM y", locale=self.locale)
+
     def place_name(self, name_en: str | None, name_ar: str | None, pcode: str = "") -> str:
         if self.code == "ar" and name_ar:
             return name_ar
