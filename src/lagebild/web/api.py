@@ -26,12 +26,21 @@ router = APIRouter(prefix="/api", tags=["api"])
 Level = Literal["country", "adm1", "adm2", "adm3", "adm4"]
 Format = Literal["json", "csv", "hxl"]
 
+#: The earliest ``as_of``: the window and the trend reach back from it, still in the calendar.
+EARLIEST = date(1900, 1, 1)
+#: The largest ``offset`` a database's integer holds.
+MAX_OFFSET = 2**63 - 1
+
 AsOf = Annotated[
     date | None,
-    Query(description="Date of the picture, YYYY-MM-DD (default: the end of the data)."),
+    Query(
+        ge=EARLIEST,
+        description="Date of the picture, YYYY-MM-DD, from 1900-01-01 (default: the end of the "
+        "data).",
+    ),
 ]
 Limit = Annotated[int, Query(ge=1, le=5000, description="Items per page.")]
-Offset = Annotated[int, Query(ge=0, description="Items to skip.")]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")]
 Window = Annotated[int, Query(ge=1, le=3650, description="Days a delivery counts as recent.")]
 FormatQ = Annotated[Format | None, Query(alias="format", description="json, csv or hxl.")]
 
