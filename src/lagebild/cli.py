@@ -222,7 +222,7 @@ def import_(
         skip_invalid=skip_invalid,
         rejects=rejects,
         encoding=encoding,
-        batch_rows=250_000,
+        batch_rows=100_000,
     )
     failed = 0
     reports = []
