@@ -289,3 +289,27 @@ def test_situation_at_country_level_lists_the_country_once(world: Store, tmp_pat
     assert [(r["pcode"], r["people_in_need"]) for r in rows] == [("SY", 1000)]
     by_adm1 = situation_rows(situation(world, AS_OF, level=1))
     assert [r["pcode"] for r in by_adm1] == ["SY02", "SY03", "SY (total)"]
+
+
+def test_a_place_without_status_of_its_own_says_how_many_below_are_besieged(
+    world: Store, tmp_path: Path
+) -> None:
+    import_file(
+        world,
+        write(
+            tmp_path / "access.csv",
+            [
+                ["#adm4+code", "#access", "#group+besieging", "#date+start"],
+                ["C2329", "besieged", "Government of Syria", "2013-04-01"],
+                ["C2330", "besieged", "Government of Syria", "2013-04-01"],
+                ["C1003", "hard to reach", "", "2014-01-01"],
+                ["C1007", "besieged", "Government of Syria", "2016-07-17"],
+                ["C1007", "accessible", "", "2016-12-22"],
+            ],
+        ),
+    )
+    rows = {r.pcode: r for r in gaps(world, AS_OF, level=3).places}
+    assert rows["SY030100"].access is None
+    assert rows["SY030100"].access_within == {"besieged": 2}
+    assert rows["SY020000"].access_within == {"hard_to_reach": 1, "accessible": 1}
+    assert rows["SY030100"].as_dict()["access_within"] == {"besieged": 2}

@@ -510,3 +510,12 @@ def test_every_page_renders_the_same_numbers_on_sqlite_and_postgresql(
     assert "C2450" in page(any_client, "/places", "de", q="Madaya")
     madaya = page(any_client, "/places/C2450", "de")
     assert len(table_rows(madaya, "deliveries")) == 9 and "30.000" in madaya
+
+
+def test_gaps_page_says_how_many_places_below_a_subdistrict_are_besieged(
+    client: TestClient,
+) -> None:
+    html = client.get("/gaps", params={"level": "adm3", "lang": "en"}).text
+    assert "places below are besieged" in html
+    german = client.get("/gaps", params={"level": "adm3", "lang": "de"}).text
+    assert "Orte darunter sind belagert" in german

@@ -92,3 +92,22 @@ def access_of(
             inherited = None if place.id == place_id else place.pcode
             return AccessOn(row.status, row.party, since, inherited)
     return None
+
+
+def access_within(
+    tree: PlaceTree, current: dict[int, tuple[AccessRow, date]], level: int
+) -> dict[int, dict[str, int]]:
+    """For each place of ``level``: how many places below it have each status of their own.
+
+    A sub-district with no status of its own may hold besieged communities; this says so.
+    """
+    found: dict[int, dict[str, int]] = {}
+    for place_id, (row, _) in current.items():
+        place = tree.places.get(place_id)
+        if place is None or place.level <= level:
+            continue
+        above = tree.ancestor_at(place_id, level)
+        if above is not None:
+            counts = found.setdefault(above, {})
+            counts[row.status] = counts.get(row.status, 0) + 1
+    return found

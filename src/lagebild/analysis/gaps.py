@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from lagebild.analysis.access import AccessOn, access_of, status_on
+from lagebild.analysis.access import AccessOn, access_of, access_within, status_on
 from lagebild.analysis.figures import FigureValue, Rollup, current_figures, own_from
 from lagebild.analysis.tree import PlaceTree
 from lagebild.model import level_name
@@ -84,6 +84,7 @@ class GapRow:
     last_delivery: date | None
     days_without_aid: int | None
     cut_off: bool
+    access_within: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         """The row as the JSON contract of ``lagebild gaps`` has it."""
@@ -106,6 +107,7 @@ class GapRow:
             "people_in_need_sources": list(self.people_in_need.sources)
             if self.people_in_need
             else [],
+            "access_within": self.access_within,
         }
 
 
@@ -157,6 +159,7 @@ def gaps(
     pin = people_in_need(store, tree, as_of, sector)
     act = activity(store, tree, as_of, window, level, sector)
     access_now = status_on(store, as_of)
+    within = access_within(tree, access_now, level)
     window_start = as_of - timedelta(days=window)
     result = GapsResult(
         as_of,
@@ -187,6 +190,7 @@ def gaps(
                 last_delivery=last,
                 days_without_aid=(as_of - last).days if last else None,
                 cut_off=bool(need and need.value > 0 and not recent),
+                access_within=within.get(place.id, {}),
             )
         )
     result.places.sort(key=rank_key)
