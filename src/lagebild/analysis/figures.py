@@ -40,12 +40,20 @@ class FigureValue:
         }
 
 
-def _rank(row: FigureRow, sources: dict[int, Source]) -> tuple[object, ...]:
-    """Sort key: later date first, then the more reliable source, then the later import."""
-    source = sources.get(row.source_id) if row.source_id is not None else None
+def figure_rank(
+    when: date, source: Source | None, import_id: int, figure_id: int
+) -> tuple[int, ...]:
+    """Sort key of the current-figure rule: later date first, then the more reliable source
+    (reliability A-F, then credibility 1-6; unrated after rated, unsourced last), then the later
+    import."""
     reliability = RELIABILITY_RANK.get((source.reliability or "").upper(), 9) if source else 10
     credibility = (source.credibility or 9) if source else 10
-    return (-row.date.toordinal(), reliability, credibility, -row.import_id, -row.id)
+    return (-when.toordinal(), reliability, credibility, -import_id, -figure_id)
+
+
+def _rank(row: FigureRow, sources: dict[int, Source]) -> tuple[object, ...]:
+    source = sources.get(row.source_id) if row.source_id is not None else None
+    return figure_rank(row.date, source, row.import_id, row.id)
 
 
 def current_figures(

@@ -55,6 +55,12 @@ Place names and P-codes are real: OCHA's Syria gazetteer (communities list of 19
 A few places have two figures from different sources and dates, so the rule "the latest figure
 wins" shows (Duma, Madaya, Yarmuk, Deir-ez-Zor, Aleppo, Madamiyet Elsham).
 
+After the import the demo grades its sources (``SOURCE_GRADES``, NATO Admiralty code) so that the
+source register and the current-figure rule have grades to work with. One contradiction is built
+in, clearly illustrative: for Madaya, "lagebild demo (illustrative): second source" says 45,000
+people in need on 15 January 2017, the local council 30,000 on 31 January 2017 (33 % apart in
+the same month); ``lagebild figures --conflicts`` shows it, and the later figure is current.
+
 The files, imported in this order (``DEMO_FILES``):
 
 1. ``01_places.csv``: the country, the 14 governorates, and the districts, sub-districts and
@@ -97,14 +103,34 @@ AS_OF = date(2017, 2, 28)
 SEED_SOURCE = "WFP spokesperson (Dina El-Kassaby), TV report early 2017"
 
 
+#: The demo's sources: (kind, reliability A-F, credibility 1-6). Illustrative grades.
+SOURCE_GRADES: dict[str, tuple[str, str, int]] = {
+    SEED_SOURCE: ("un_agency", "A", 2),
+    "lagebild demo (illustrative)": ("cluster", "C", 3),
+    "lagebild demo (illustrative): inter-agency needs assessment": ("un_agency", "B", 2),
+    "lagebild demo (illustrative): local council estimate": ("government", "C", 3),
+    "lagebild demo (illustrative): rapid needs assessment": ("ngo", "B", 3),
+    "lagebild demo (illustrative): 13.5 million in need are three quarters of the population": (
+        "cluster",
+        "C",
+        3,
+    ),
+    "lagebild demo (illustrative): second source": ("media", "D", 4),
+}
+
+
 def build_demo(store: Store) -> list[ImportReport]:
-    """Import the demo files into ``store`` (a migrated, empty database), one transaction each.
+    """Import the demo files into ``store`` (a migrated, empty database), one transaction each,
+    then grade the demo's sources (``SOURCE_GRADES``).
 
     Raises ``lagebild.ingest.ImportFailed`` if a file has errors (a bug in the bundled data).
     """
     from lagebild.ingest import ImportOptions, import_file
 
-    return [import_file(store, path, ImportOptions(locale="en")) for path in DEMO_FILES]
+    reports = [import_file(store, path, ImportOptions(locale="en")) for path in DEMO_FILES]
+    for name, (kind, reliability, credibility) in SOURCE_GRADES.items():
+        store.grade_source(name, reliability, credibility, kind)
+    return reports
 
 
-__all__ = ["AS_OF", "DATA_DIR", "DEMO_FILES", "SEED_SOURCE", "build_demo"]
+__all__ = ["AS_OF", "DATA_DIR", "DEMO_FILES", "SEED_SOURCE", "SOURCE_GRADES", "build_demo"]

@@ -308,3 +308,44 @@ def normalise_sector(text: str | None) -> str:
 def is_sector_word(text: str) -> bool:
     """True when an HXL attribute such as ``+food`` names a known sector."""
     return _key(text) in _SECTOR
+
+
+#: Kinds of source, in the words of the source register.
+SOURCE_KINDS: dict[str, str] = {
+    "un_agency": "UN agency",
+    "ngo": "non-governmental organisation",
+    "cluster": "cluster or working group",
+    "government": "government",
+    "party_to_conflict": "party to the conflict",
+    "first_responders": "first responders",
+    "media": "media",
+    "individual": "individual",
+}
+_KIND_WORDS: dict[str, tuple[str, ...]] = {
+    "un_agency": ("un", "un agency", "united nations"),
+    "ngo": ("ngo", "ingo", "non governmental organisation", "non governmental organization"),
+    "cluster": ("cluster", "working group", "sector"),
+    "government": ("government", "gov", "authority", "authorities"),
+    "party_to_conflict": ("party to conflict", "party", "armed group"),
+    "first_responders": ("first responders", "first responder", "civil defence"),
+    "media": ("media", "news", "press"),
+    "individual": ("individual", "person", "eyewitness"),
+}
+_KIND = {_key(w): k for k, words in _KIND_WORDS.items() for w in (k, *words)}
+
+#: Names people use for figure indicators (``situation`` columns) and the stored indicator.
+INDICATOR_NAMES: dict[str, str] = {
+    "people_in_need": "inneed",
+    "displaced": "idps",
+    **{code: code for code in INDICATORS},
+}
+
+
+def normalise_source_kind(text: str) -> str | None:
+    """The source kind a word means (``UN agency`` -> ``un_agency``), or ``None`` if unknown."""
+    return _KIND.get(_key(text))
+
+
+def normalise_indicator(text: str) -> str | None:
+    """The stored indicator of a name (``people_in_need`` -> ``inneed``), or ``None``."""
+    return INDICATOR_NAMES.get(text.strip().lower())

@@ -339,6 +339,7 @@ class Store:
                 .values(
                     reliability=reliability.upper() if reliability else None,
                     credibility=credibility,
+                    **({"kind": kind} if kind else {}),
                 )
             )
         return source_id

@@ -444,4 +444,75 @@ def trend(
     }
 
 
+@router.get("/figures/conflicts", summary="Contradicting figures: 2+ sources, same month, apart")
+def figure_conflicts(
+    request: Request,
+    ctx: Ctx,
+    share: Annotated[float, Query(ge=0, lt=1, description="How far apart, of the larger.")] = 0.2,
+    indicator: Annotated[
+        Literal[
+            "people_in_need",
+            "population",
+            "displaced",
+            "returnees",
+            "besieged",
+            "hard_to_reach",
+            "inneed",
+            "idps",
+        ]
+        | None,
+        Query(),
+    ] = None,
+    pcode: Annotated[str | None, Query(description="This place and the places below it.")] = None,
+    date_from: Annotated[date | None, Query(alias="from")] = None,
+    date_to: Annotated[date | None, Query(alias="to")] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    fmt: FormatQ = None,
+) -> Response:
+    from lagebild.analysis import trust
+
+    found = trust.conflicts(ctx.store, share, indicator, pcode, date_from, date_to, ctx.tree())
+    items = [c.as_dict() for c in found[offset : offset + limit]]
+    data = {"share": share, "total": len(found), "limit": limit, "offset": offset, "items": items}
+    rows = [
+        {**value, "month": c["month"], "spread": c["spread"]["relative"]}  # type: ignore[index]
+        for c in items
+        for value in c["values"]  # type: ignore[attr-defined]
+    ]
+    tags = {**FIGURE_TAGS, "month": "#date+month", "spread": "#meta+spread", "grade": "#meta+grade"}
+    keys = [
+        "month",
+        "spread",
+        "pcode",
+        "indicator",
+        "sector",
+        "date",
+        "value",
+        "source",
+        "grade",
+        "file_name",
+        "row_number",
+    ]
+    return respond(request, fmt, data, _columns(keys, tags), rows, "conflicts")
+
+
+@router.get("/explain", summary="The records behind a number of situation or gaps, and the rule")
+def explain(
+    ctx: Ctx,
+    pcode: str,
+    indicator: Literal[
+        "people_in_need", "population", "displaced", "besieged", "hard_to_reach", "reached"
+    ],
+    as_of: AsOf = None,
+    window: Window = 30,
+    sector: str | None = None,
+) -> dict[str, Any]:
+    from lagebild.analysis import trust
+
+    when = default_as_of(ctx, as_of)
+    wanted = normalise_sector(sector) if sector else None
+    return trust.explain(ctx.store, when, pcode, indicator, window, wanted, ctx.tree()).as_dict()
+
+
 __all__ = ["UnknownPlace", "router"]

@@ -32,6 +32,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from lagebild.analysis.trust import add_consistency_warnings
 from lagebild.ingest import (
     ImportFailed,
     ImportOptions,
@@ -382,6 +383,7 @@ def _write(store: Store, uploads: Uploads, upload: Upload) -> tuple[Upload, Impo
             report = import_file(store, upload.path, upload.options(dry_run=False))
         except ImportFailed as exc:
             return upload, exc.report
+        add_consistency_warnings(store, report)
         upload.result = {
             "import_id": report.import_id,
             "kind": report.kind,

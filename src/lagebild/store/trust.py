@@ -1,0 +1,261 @@
+"""Queries of the trust features: the source register, figures with where they came from, and the
+deliveries behind a number of people reached."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, literal, select
+
+from lagebild.store import schema as t
+from lagebild.store.store import Store, _date, _required_date
+
+DELIVERED = ("completed", "partial")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceCount:
+    """A registered source (``id`` None: the records without a source) and what it gave."""
+
+    id: int | None
+    name: str
+    kind: str | None
+    reliability: str | None
+    credibility: int | None
+    figures: int
+    deliveries: int
+    access: int
+
+
+@dataclass(frozen=True, slots=True)
+class FigureRecord:
+    """A stored figure with its place, source, grade, import, file, row and column."""
+
+    id: int
+    place_id: int
+    pcode: str
+    name: str
+    indicator: str
+    sector: str
+    date: date
+    value: float
+    source_id: int | None
+    source: str | None
+    reliability: str | None
+    credibility: int | None
+    import_id: int
+    file_name: str
+    row_number: int
+    column: str | None
+
+
+def source_register(store: Store) -> list[SourceCount]:
+    """Every source with how many figures, deliveries and access rows it gave, by name; then a
+    row with ``id`` None counting the records that have no source."""
+    counted = {}
+    with store.engine.connect() as conn:
+        for key, table in (
+            ("figures", t.figures),
+            ("deliveries", t.deliveries),
+            ("access", t.access_changes),
+        ):
+            query = select(table.c.source_id, func.count()).group_by(table.c.source_id)
+            counted[key] = {r[0]: int(r[1]) for r in conn.execute(query)}
+        rows = conn.execute(select(t.sources).order_by(t.sources.c.name)).all()
+    out = [
+        SourceCount(
+            r.id,
+            r.name,
+            r.kind,
+            r.reliability,
+            r.credibility,
+            counted["figures"].get(r.id, 0),
+            counted["deliveries"].get(r.id, 0),
+            counted["access"].get(r.id, 0),
+        )
+        for r in rows
+    ]
+    out.append(
+        SourceCount(
+            None,
+            "unsourced",
+            None,
+            None,
+            None,
+            counted["figures"].get(None, 0),
+            counted["deliveries"].get(None, 0),
+            counted["access"].get(None, 0),
+        )
+    )
+    return out
+
+
+def source_id_named(store: Store, name: str) -> int | None:
+    """The id of the source with exactly this name (surrounding spaces ignored), or None."""
+    with store.engine.connect() as conn:
+        found = conn.execute(
+            select(t.sources.c.id).where(t.sources.c.name == name.strip())
+        ).scalar()
+    return int(found) if found is not None else None
+
+
+def figure_records(
+    store: Store,
+    place_ids: Sequence[int] | None = None,
+    indicator: str | None = None,
+    sector: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    import_id: int | None = None,
+) -> list[FigureRecord]:
+    """Figures with where they came from, by place, indicator, sector and date."""
+    f, p, s, i = t.figures, t.places, t.sources, t.imports
+    conditions: list[ColumnElement[bool]] = []
+    if place_ids is not None:
+        conditions.append(f.c.place_id.in_(list(place_ids)))
+    if indicator:
+        conditions.append(f.c.indicator == indicator)
+    if sector is not None:
+        conditions.append(f.c.sector == sector)
+    if date_from:
+        conditions.append(f.c.date >= date_from)
+    if date_to:
+        conditions.append(f.c.date <= date_to)
+    if import_id is not None:
+        conditions.append(f.c.import_id == import_id)
+    query = (
+        select(
+            f.c.id,
+            f.c.place_id,
+            p.c.pcode,
+            func.coalesce(p.c.name_en, p.c.name_ar, p.c.pcode),
+            f.c.indicator,
+            f.c.sector,
+            f.c.date,
+            f.c.value,
+            f.c.source_id,
+            s.c.name,
+            s.c.reliability,
+            s.c.credibility,
+            f.c.import_id,
+            i.c.file_name,
+            f.c.row_number,
+            f.c.column,
+        )
+        .join(p, p.c.id == f.c.place_id)
+        .join(i, i.c.id == f.c.import_id)
+        .outerjoin(s, s.c.id == f.c.source_id)
+        .where(and_(literal(True), *conditions))
+        .order_by(p.c.pcode, f.c.indicator, f.c.sector, f.c.date, f.c.id)
+    )
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [
+        FigureRecord(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            _required_date(r[6]),
+            float(r[7]),
+            r[8],
+            r[9],
+            r[10],
+            r[11],
+            r[12],
+            r[13],
+            r[14],
+            r[15],
+        )
+        for r in rows
+    ]
+
+
+def _delivered_where(
+    place_ids: Sequence[int] | None, after: date, until: date, sector: str | None
+) -> ColumnElement[bool]:
+    """Delivered rows in (after, until]; in the places given (None: everywhere)."""
+    d = t.deliveries
+    conditions = [
+        d.c.place_id.in_(list(place_ids)) if place_ids is not None else literal(True),
+        d.c.status.in_(DELIVERED),
+        d.c.date > after,
+        d.c.date <= until,
+    ]
+    if sector is not None:
+        conditions.append(d.c.sector == sector)
+    return and_(*conditions)
+
+
+def delivered_by_sector(
+    store: Store,
+    place_ids: Sequence[int] | None,
+    after: date,
+    until: date,
+    sector: str | None = None,
+) -> dict[str, tuple[float, int]]:
+    """sector -> (people reached, delivered rows) dated in (after, until] in the places."""
+    d = t.deliveries
+    query = (
+        select(d.c.sector, func.sum(d.c.reached), func.count())
+        .where(_delivered_where(place_ids, after, until, sector))
+        .group_by(d.c.sector)
+    )
+    with store.engine.connect() as conn:
+        return {r[0]: (float(r[1] or 0.0), int(r[2])) for r in conn.execute(query)}
+
+
+def delivered_rows(
+    store: Store,
+    place_ids: Sequence[int] | None,
+    after: date,
+    until: date,
+    sector: str | None = None,
+    limit: int = 1000,
+) -> list[dict[str, Any]]:
+    """The delivered rows dated in (after, until] in the places, newest first, with their source,
+    import, file and row."""
+    d, p, s, i = t.deliveries, t.places, t.sources, t.imports
+    query = (
+        select(
+            d.c.id,
+            p.c.pcode,
+            d.c.date,
+            d.c.status,
+            d.c.sector,
+            d.c.reached,
+            d.c.org_impl,
+            s.c.name.label("source"),
+            d.c.import_id,
+            i.c.file_name,
+            d.c.row_number,
+        )
+        .join(p, p.c.id == d.c.place_id)
+        .join(i, i.c.id == d.c.import_id)
+        .outerjoin(s, s.c.id == d.c.source_id)
+        .where(_delivered_where(place_ids, after, until, sector))
+        .order_by(d.c.date.desc(), d.c.id.desc())
+        .limit(limit)
+    )
+    with store.engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(query).mappings()]
+    for row in rows:
+        row["date"] = _date(row["date"])
+        row["source"] = row["source"] or "unsourced"
+    return rows
+
+
+__all__ = [
+    "FigureRecord",
+    "SourceCount",
+    "delivered_by_sector",
+    "delivered_rows",
+    "figure_records",
+    "source_id_named",
+    "source_register",
+]
