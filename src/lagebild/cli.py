@@ -244,6 +244,10 @@ def import_(
                 )
             continue
         done()
+        if not dry_run:
+            from lagebild.analysis.trust import add_consistency_warnings
+
+            add_consistency_warnings(store, report)
         reports.append(report)
         if fmt == "text":
             _print_problems(report, verbose, err=False)
@@ -481,6 +485,305 @@ def access(ctx: click.Context, pcode: str, as_of: date | None, fmt: str) -> None
             )
 
 
+@main.group(invoke_without_command=True)
+@click.option("--format", "fmt", type=FORMAT, default="table", show_default=True)
+@click.pass_context
+def sources(ctx: click.Context, fmt: str) -> None:
+    """The source register: each source's kind, Admiralty grade (such as B2, or unrated) and how
+    many figures, deliveries and access rows it gave; records without a source are unsourced.
+
+    'lagebild sources grade NAME --reliability B --credibility 2 [--kind ngo]' grades a source.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from lagebild.model import Source
+    from lagebild.publish.render import Col
+    from lagebild.store.trust import source_register
+
+    rows = [
+        {
+            "source": r.name,
+            "kind": r.kind,
+            "grade": Source(0, r.name, r.kind, r.reliability, r.credibility).grade
+            if r.id is not None
+            else "unsourced",
+            "reliability": r.reliability,
+            "credibility": r.credibility,
+            "figures": r.figures,
+            "deliveries": r.deliveries,
+            "access": r.access,
+        }
+        for r in source_register(_store(ctx))
+    ]
+    columns = [
+        Col("source", "Source", "#meta+source"),
+        Col("kind", "Kind", "#meta+source+kind"),
+        Col("grade", "Grade", "#meta+source+grade"),
+        Col("figures", "Figures", "#meta+figures+num"),
+        Col("deliveries", "Deliveries", "#meta+deliveries+num"),
+        Col("access", "Access rows", "#meta+access+num"),
+    ]
+    _emit(fmt, {"sources": rows}, columns, rows, f"{len(rows) - 1} sources")
+
+
+@sources.command("grade")
+@click.argument("name")
+@click.option(
+    "--reliability",
+    type=click.Choice(list("ABCDEF"), case_sensitive=False),
+    help="Admiralty source reliability: A (completely reliable) .. E (unreliable), F (cannot "
+    "be judged).",
+)
+@click.option(
+    "--credibility",
+    type=click.IntRange(1, 6),
+    help="Admiralty information credibility: 1 (confirmed) .. 5 (improbable), 6 (cannot be "
+    "judged).",
+)
+@click.option(
+    "--kind",
+    metavar="KIND",
+    help="un_agency, ngo, cluster, government, "
+    "party_to_conflict, first_responders, media or individual.",
+)
+@click.pass_context
+def sources_grade(
+    ctx: click.Context,
+    name: str,
+    reliability: str | None,
+    credibility: int | None,
+    kind: str | None,
+) -> None:
+    """Set the Admiralty grade (and kind) of a source; the current-figure rule uses it at once."""
+    from lagebild.model import SOURCE_KINDS, normalise_source_kind
+    from lagebild.store.trust import source_id_named
+
+    wanted_kind = normalise_source_kind(kind) if kind else None
+    if kind and wanted_kind is None:
+        raise click.ClickException(f"unknown kind {kind!r}: use {', '.join(SOURCE_KINDS)}")
+    if reliability is None and credibility is None and wanted_kind is None:
+        raise click.ClickException("give --reliability, --credibility or --kind")
+    store = _store(ctx)
+    if source_id_named(store, name) is None:
+        raise click.ClickException(f"unknown source {name!r}: 'lagebild sources' lists them")
+    current = next(s for s in store.sources().values() if s.name == name.strip())
+    store.grade_source(
+        name,
+        reliability or current.reliability,
+        credibility or current.credibility,
+        wanted_kind,
+    )
+    graded = next(s for s in store.sources().values() if s.name == name.strip())
+    click.echo(f"{graded.name}: {graded.grade}" + (f", {graded.kind}" if graded.kind else ""))
+
+
+@main.command()
+@click.argument("pcode", required=False)
+@click.option(
+    "--conflicts",
+    "show_conflicts",
+    is_flag=True,
+    help="List contradicting figures: values for the same place, indicator, sector "
+    "and month from 2+ sources more than --share apart.",
+)
+@click.option(
+    "--check",
+    "show_checks",
+    is_flag=True,
+    help="Run the consistency checks on the current figures of --as-of.",
+)
+@click.option(
+    "--share",
+    type=click.FloatRange(0, 1, max_open=True),
+    default=0.2,
+    show_default=True,
+    help="How far apart values contradict, as a share of the larger.",
+)
+@click.option(
+    "--indicator",
+    metavar="NAME",
+    help="people_in_need, population, displaced, returnees, besieged, hard_to_reach.",
+)
+@click.option("--pcode", "place", metavar="PCODE", help="This place and the places below it.")
+@click.option("--from", "date_from", type=DATE, help="Figures dated on or after this date.")
+@click.option("--to", "date_to", type=DATE, help="Figures dated on or before this date.")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=DATE,
+    help="Date of the checks and of the current figure (default: the end of the data).",
+)
+@click.option("--format", "fmt", type=FORMAT, default="table", show_default=True)
+@click.pass_context
+def figures(
+    ctx: click.Context,
+    pcode: str | None,
+    show_conflicts: bool,
+    show_checks: bool,
+    share: float,
+    indicator: str | None,
+    place: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    as_of: date | None,
+    fmt: str,
+) -> None:
+    """Every value of every source for a place side by side with the spread (PCODE), the
+    contradicting figures (--conflicts), or the consistency checks (--check)."""
+    from lagebild.analysis import trust
+    from lagebild.analysis.place import UnknownPlace
+    from lagebild.store import listing
+
+    if sum((bool(pcode), show_conflicts, show_checks)) != 1:
+        raise click.ClickException("give one of: a PCODE, --conflicts or --check")
+    store = _store(ctx)
+    try:
+        if show_conflicts:
+            found = trust.conflicts(store, share, indicator, place, date_from, date_to)
+            _emit_conflicts(fmt, found, share)
+        elif show_checks:
+            when = as_of or listing.latest_date(store) or date.today()
+            findings = trust.checks(store, when)
+            _emit_findings(fmt, findings, when)
+        else:
+            assert pcode is not None
+            series = trust.side_by_side(store, pcode, as_of or date_to, indicator, date_from)
+            _emit_series(fmt, pcode, series)
+    except (UnknownPlace, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+FIGURE_ENTRY_COLUMNS = (
+    ("pcode", "P-code", "#loc+code"),
+    ("indicator", "Indicator", "#indicator+code"),
+    ("sector", "Sector", "#sector"),
+    ("date", "Date", "#date"),
+    ("value", "Value", "#indicator+value+num"),
+    ("source", "Source", "#meta+source"),
+    ("grade", "Grade", "#meta+source+grade"),
+    ("current", "Current", "#meta+current"),
+    ("file_name", "File", "#meta+file"),
+    ("row_number", "Row", "#meta+row"),
+)
+
+
+def _entry_columns(*extra: tuple[str, str, str]) -> list[Any]:
+    from lagebild.publish.render import Col
+
+    return [Col(*c) for c in (*extra, *FIGURE_ENTRY_COLUMNS)]
+
+
+def _emit_conflicts(fmt: str, found: list[Any], share: float) -> None:
+    rows = []
+    for c in found:
+        low, high, rel = c.spread.low, c.spread.high, c.spread.relative
+        for value in c.as_dict()["values"]:
+            rows.append(
+                {
+                    "month": c.month,
+                    "spread": f"{low:,.0f}..{high:,.0f} ({rel:.0%})",
+                    **value,
+                    "current": "yes" if value["current"] else "",
+                }
+            )
+    columns = _entry_columns(
+        ("month", "Month", "#date+month"), ("spread", "Spread", "#meta+spread")
+    )
+    data = {"share": share, "conflicts": [c.as_dict() for c in found]}
+    title = f"{len(found)} contradiction(s): values more than {share:.0%} apart"
+    _emit(fmt, data, columns, rows, title)
+
+
+def _emit_findings(fmt: str, findings: list[Any], when: date) -> None:
+    from lagebild.publish.render import Col
+
+    data = {"as_of": when.isoformat(), "findings": [f.as_dict() for f in findings]}
+    if fmt == "table":
+        click.echo(f"{len(findings)} finding(s) on {when.isoformat()}")
+        for f in findings:
+            click.echo(f"{f.code}: {f.message}")
+        return
+    rows = [
+        {"code": f.code, "pcode": f.pcode, "indicator": f.indicator, "message": f.message}
+        for f in findings
+    ]
+    columns = [
+        Col("code", "Check", "#meta+check"),
+        Col("pcode", "P-code", "#loc+code"),
+        Col("indicator", "Indicator", "#indicator+code"),
+        Col("message", "Finding", "#description"),
+    ]
+    _emit(fmt, data, columns, rows, "")
+
+
+def _emit_series(fmt: str, pcode: str, series: list[Any]) -> None:
+    rows = []
+    for s in series:
+        gap = s.as_dict()["spread"]
+        for value in s.as_dict()["values"]:
+            rows.append(
+                {
+                    "spread": f"{gap['min']:,.0f}..{gap['max']:,.0f} ({gap['relative']:.0%})",
+                    **value,
+                    "current": "yes" if value["current"] else "",
+                }
+            )
+    data = {"pcode": pcode.upper(), "series": [s.as_dict() for s in series]}
+    title = f"Figures of {pcode.upper()} from every source"
+    _emit(fmt, data, _entry_columns(("spread", "Spread", "#meta+spread")), rows, title)
+
+
+@main.command()
+@click.option("--as-of", "as_of", type=DATE, required=True, help="Date of the number.")
+@click.option(
+    "--window",
+    type=click.IntRange(min=1),
+    default=30,
+    show_default=True,
+    help="Days a delivery counts as recent (for reached).",
+)
+@click.option("--pcode", required=True, metavar="PCODE", help="The place.")
+@click.option(
+    "--indicator",
+    required=True,
+    type=click.Choice(
+        ["people_in_need", "population", "displaced", "besieged", "hard_to_reach", "reached"]
+    ),
+)
+@click.option("--sector", metavar="S", help="One sector (people in need and reached).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.pass_context
+def explain(
+    ctx: click.Context,
+    as_of: date,
+    window: int,
+    pcode: str,
+    indicator: str,
+    sector: str | None,
+    fmt: str,
+) -> None:
+    """The records behind a number of situation or gaps: source, import, file and row of each,
+    and the rule that combined them."""
+    from lagebild.analysis import trust
+    from lagebild.analysis.place import UnknownPlace
+    from lagebild.model import normalise_sector
+    from lagebild.publish.render import to_json
+
+    store = _store(ctx)
+    try:
+        result = trust.explain(
+            store, as_of, pcode, indicator, window, normalise_sector(sector) if sector else None
+        )
+    except (UnknownPlace, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if fmt == "json":
+        click.echo(to_json(result.as_dict()), nl=False)
+    else:
+        click.echo("\n".join(trust.explanation_lines(result)))
+
+
 def _serve(ctx: click.Context, host: str, port: int, tile_url: str | None) -> None:
     import uvicorn
 
@@ -593,6 +896,183 @@ def demo(
     if not no_serve:
         click.echo("")
         _serve(ctx, host, port, tile_url)
+
+
+# -- evidence: photos and videos -----------------------------------------------------------------
+
+EVIDENCE_STATUS = click.Choice(
+    ["unverified", "corroborated", "disputed", "verified", "false"], case_sensitive=False
+)
+
+
+@main.group()
+@click.option(
+    "--folder",
+    envvar="LAGEBILD_EVIDENCE",
+    metavar="DIR",
+    help="Where the files are kept. Default: $LAGEBILD_EVIDENCE, else evidence/ beside a SQLite "
+    "database, ./lagebild-evidence for PostgreSQL.",
+)
+@click.pass_context
+def evidence(ctx: click.Context, folder: str | None) -> None:
+    """Photos and videos: register them (with the recycled-footage check), verify the stored
+    files, and record who judged each item how."""
+    ctx.obj["evidence_folder"] = folder
+
+
+def _evidence_call(call: Callable[[], Any]) -> Any:
+    from lagebild.evidence import EvidenceError
+
+    try:
+        return call()
+    except EvidenceError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _item_line(item: Any) -> str:
+    claimed = item.claimed_date.isoformat() if item.claimed_date else "no date"
+    return (
+        f"{item.id:>5}  {item.kind:<5}  {item.status:<12}  {item.pcode or '-':<10}  {claimed}  "
+        f"{item.source or '-'}  {item.file_name}"
+    )
+
+
+def _first_registered(other: Any) -> str:
+    return (
+        f"item {other.id}, first registered on {other.registered_at.date().isoformat()} "
+        f"from {other.source or 'an unknown source'} at {other.pcode or 'an unknown place'}"
+    )
+
+
+@evidence.command("add")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--source", required=True, metavar="NAME", help="Who supplied the files.")
+@click.option("--place", "pcode", required=True, metavar="PCODE", help="The place they show.")
+@click.option("--date", "on", type=DATE, required=True, help="The date they are claimed to show.")
+@click.option("--claim", metavar="TEXT", help="What they are said to show.")
+@click.pass_context
+def evidence_add(
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    source: str,
+    pcode: str,
+    on: date,
+    claim: str | None,
+) -> None:
+    """Register photos (JPEG, PNG, WebP) and videos (MP4, WebM, MOV, MKV): SHA-256, embedded
+    time and GPS, PDQ hashes; keep a copy; say which earlier items each one matches."""
+    from lagebild import evidence as ev
+
+    store = _store(ctx)
+    done = _evidence_call(
+        lambda: ev.register(
+            store,
+            list(files),
+            source=source,
+            pcode=pcode,
+            on=on,
+            claim=claim,
+            folder=ctx.obj["evidence_folder"],
+        )
+    )
+    for registered in done:
+        item = registered.item
+        click.echo(f"item {item.id}: {item.file_name} ({item.kind}, sha256 {item.sha256[:16]}...)")
+        for match, other in registered.matches:
+            how = f", {match.transform}" if match.transform else ""
+            click.echo(
+                f"  this matches {_first_registered(other)} (PDQ distance {match.distance}{how})"
+            )
+
+
+@evidence.command("verify")
+@click.pass_context
+def evidence_verify(ctx: click.Context) -> None:
+    """Re-hash every stored file; list those that changed or went missing (exit 1 if any)."""
+    from lagebild import evidence as ev
+
+    store = _store(ctx)
+    checked, problems = ev.verify(store, ctx.obj["evidence_folder"])
+    for problem in problems:
+        click.echo(
+            f"item {problem.item.id}: {problem.item.stored_path} {problem.what}"
+            + (f" (sha256 now {problem.found_sha256})" if problem.found_sha256 else ""),
+            err=True,
+        )
+    click.echo(f"{checked} items checked, {len(problems)} changed or missing")
+    if problems:
+        ctx.exit(1)
+
+
+@evidence.command("list")
+@click.option("--place", "pcode", metavar="PCODE", help="Only items of this place.")
+@click.option("--status", type=EVIDENCE_STATUS, help="Only items with this status.")
+@click.pass_context
+def evidence_list(ctx: click.Context, pcode: str | None, status: str | None) -> None:
+    """The registered items: id, kind, status, place, claimed date, source, file name."""
+    from lagebild import evidence as ev
+
+    store = _store(ctx)
+    found = _evidence_call(lambda: ev.items(store, pcode, status.lower() if status else None))
+    for item in found:
+        click.echo(_item_line(item))
+    click.echo(f"{len(found)} items")
+
+
+@evidence.command("status")
+@click.argument("item_id", metavar="ID", type=int)
+@click.argument("status", type=EVIDENCE_STATUS)
+@click.option("--by", required=True, metavar="NAME", help="Who sets it.")
+@click.option("--why", required=True, metavar="TEXT", help="Why: what was checked, and how.")
+@click.pass_context
+def evidence_status(ctx: click.Context, item_id: int, status: str, by: str, why: str) -> None:
+    """Set an item's verification status; the history keeps who set it, when and why."""
+    from lagebild import evidence as ev
+
+    store = _store(ctx)
+    _evidence_call(lambda: ev.set_status(store, item_id, status.lower(), by, why))
+    click.echo(f"item {item_id}: {status.lower()}")
+
+
+@evidence.command("show")
+@click.argument("item_id", metavar="ID", type=int)
+@click.pass_context
+def evidence_show(ctx: click.Context, item_id: int) -> None:
+    """An item: its file, metadata, the items it matches and its status history."""
+    from lagebild import evidence as ev
+
+    store = _store(ctx)
+    found = _evidence_call(lambda: ev.detail(store, item_id))
+    item = found.item
+    claimed = item.claimed_date.isoformat() if item.claimed_date else "-"
+    lines = [
+        f"item {item.id}: {item.file_name} ({item.kind}, {item.width}x{item.height}, "
+        f"{item.size:,} bytes)",
+        f"  sha256      {item.sha256}",
+        f"  stored as   {item.stored_path}",
+        f"  source      {item.source or '-'}",
+        f"  place       {item.pcode or '-'} {item.place_name or ''}".rstrip(),
+        f"  claimed     {claimed}" + (f": {item.claim}" if item.claim else ""),
+        f"  registered  {item.registered_at.isoformat(sep=' ')}",
+        f"  status      {item.status}",
+    ]
+    if item.taken_at:
+        lines.append(f"  taken at    {item.taken_at.isoformat(sep=' ')} (embedded)")
+    if item.lat is not None and item.lon is not None:
+        lines.append(f"  GPS         {item.lat:.6f}, {item.lon:.6f} (embedded)")
+    if item.duration is not None:
+        lines.append(f"  duration    {item.duration:.1f} s, {found.hashes} keyframes hashed")
+    click.echo("\n".join(lines))
+    click.echo("matches:" if found.matches else "matches: none")
+    for match, other in found.matches:
+        how = f", {match.transform}" if match.transform else ""
+        side = "matches" if match.item_id == item.id else "is matched by"
+        click.echo(f"  {side} {_first_registered(other)} (PDQ distance {match.distance}{how})")
+    click.echo("status history:")
+    for change in found.history:
+        click.echo(
+            f"  {change.at.isoformat(sep=' ')}  {change.status:<12}  by {change.by}: {change.why}"
+        )
 
 
 if __name__ == "__main__":  # pragma: no cover

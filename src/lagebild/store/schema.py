@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Date,
     DateTime,
@@ -165,4 +166,64 @@ ACCESS_COLUMNS = (
     "source_id",
     "import_id",
     "row_number",
+)
+
+# -- evidence: photos and videos (migration 0003) -----------------------------------------------
+
+evidence_items = Table(
+    "evidence_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("kind", String(8), nullable=False),  # photo | video
+    Column("extension", String(8), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("file_name", Text, nullable=False),  # the name it was registered under
+    Column("stored_path", Text, nullable=False),  # in the evidence folder: <sha[:2]>/<sha>.<ext>
+    Column("source_id", Integer, ForeignKey("sources.id")),
+    Column("place_id", Integer, ForeignKey("places.id")),
+    Column("incident_id", Integer),  # incidents arrive with issue 5
+    Column("claimed_date", Date),
+    Column("claim", Text),
+    Column("taken_at", DateTime),  # EXIF DateTimeOriginal, or the video's creation time
+    Column("lat", Float),  # EXIF GPS
+    Column("lon", Float),
+    Column("duration", Float),  # seconds, videos only
+    Column("width", Integer),
+    Column("height", Integer),
+    Column("status", String(16), nullable=False, default="unverified"),
+    Column("registered_at", DateTime, nullable=False),
+)
+
+evidence_hashes = Table(
+    "evidence_hashes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("evidence_items.id"), nullable=False, index=True),
+    Column("frame", Integer, nullable=False),  # 0 for a photo; the keyframe's number for a video
+    Column("seconds", Float, nullable=False),
+    Column("pdq", String(64), nullable=False),  # 256 bits as hex
+    Column("quality", SmallInteger, nullable=False),
+)
+
+evidence_status = Table(
+    "evidence_status",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("evidence_items.id"), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("set_by", Text, nullable=False),
+    Column("why", Text, nullable=False),
+    Column("set_at", DateTime, nullable=False),
+)
+
+evidence_matches = Table(
+    "evidence_matches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("evidence_items.id"), nullable=False, index=True),
+    Column("match_id", Integer, ForeignKey("evidence_items.id"), nullable=False),
+    Column("distance", SmallInteger, nullable=False),
+    Column("frames", Integer, nullable=False),
+    Column("transform", Text, nullable=False, default=""),
 )

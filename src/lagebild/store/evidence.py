@@ -1,0 +1,225 @@
+"""Evidence in the database: items, their PDQ hashes, matches and status history. All its SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Row, func, select
+
+from lagebild.model.evidence import EvidenceItem, EvidenceMatch, FrameHash, StatusChange
+from lagebild.store import schema as t
+from lagebild.store.store import Store, StoreError, _date
+
+
+@dataclass(frozen=True, slots=True)
+class NewItem:
+    """What ``add_item`` writes about a file."""
+
+    sha256: str
+    kind: str
+    extension: str
+    size: int
+    file_name: str
+    stored_path: str
+    source: str
+    place_id: int
+    claimed_date: date | None
+    claim: str | None
+    taken_at: datetime | None
+    lat: float | None
+    lon: float | None
+    duration: float | None
+    width: int | None
+    height: int | None
+    registered_at: datetime
+
+
+def place_id(store: Store, pcode: str) -> int | None:
+    """The id of the place with this P-code (any case), or None."""
+    p = t.places
+    with store.engine.connect() as conn:
+        found = conn.execute(select(p.c.id).where(func.upper(p.c.pcode) == pcode.upper())).scalar()
+    return int(found) if found is not None else None
+
+
+def add_item(
+    store: Store,
+    item: NewItem,
+    hashes: Sequence[FrameHash],
+    matches: Sequence[EvidenceMatch],
+    by: str,
+) -> int:
+    """Register an item with its hashes, the earlier items it matches and its first status, in one
+    transaction; returns its id."""
+    skip = ("source", "place_id")
+    values = {f.name: getattr(item, f.name) for f in fields(item) if f.name not in skip}
+    with store.writer() as writer:
+        conn = writer.conn
+        source_id = writer.source_id(item.source)
+        result = conn.execute(
+            t.evidence_items.insert().values(
+                **values, source_id=source_id, place_id=item.place_id, status="unverified"
+            )
+        )
+        item_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        if hashes:
+            conn.execute(
+                t.evidence_hashes.insert(),
+                [
+                    {
+                        "item_id": item_id,
+                        "frame": h.frame,
+                        "seconds": h.seconds,
+                        "pdq": h.pdq,
+                        "quality": h.quality,
+                    }
+                    for h in hashes
+                ],
+            )
+        if matches:
+            conn.execute(
+                t.evidence_matches.insert(),
+                [
+                    {
+                        "item_id": item_id,
+                        "match_id": m.match_id,
+                        "distance": m.distance,
+                        "frames": m.frames,
+                        "transform": m.transform,
+                    }
+                    for m in matches
+                ],
+            )
+        conn.execute(
+            t.evidence_status.insert().values(
+                item_id=item_id,
+                status="unverified",
+                set_by=by,
+                why="registered",
+                set_at=item.registered_at,
+            )
+        )
+    return item_id
+
+
+def all_hashes(store: Store) -> tuple[list[int], list[str]]:
+    """Every stored PDQ hash with its item's id, for the near-duplicate index."""
+    h = t.evidence_hashes
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(h.c.item_id, h.c.pdq).order_by(h.c.id)).all()
+    return [int(r[0]) for r in rows], [str(r[1]) for r in rows]
+
+
+def hashes_of(store: Store, item_id: int) -> list[FrameHash]:
+    h = t.evidence_hashes
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(h.c.frame, h.c.seconds, h.c.pdq, h.c.quality)
+            .where(h.c.item_id == item_id)
+            .order_by(h.c.frame)
+        ).all()
+    return [FrameHash(int(r[0]), float(r[1]), str(r[2]), int(r[3])) for r in rows]
+
+
+def _items_query() -> Any:
+    e, s, p = t.evidence_items, t.sources, t.places
+    return (
+        select(e, s.c.name.label("source_name"), p.c.pcode, p.c.name_en)
+        .select_from(e.outerjoin(s, e.c.source_id == s.c.id).outerjoin(p, e.c.place_id == p.c.id))
+        .order_by(e.c.id)
+    )
+
+
+def _item(r: Row[Any]) -> EvidenceItem:
+    return EvidenceItem(
+        id=r.id,
+        sha256=r.sha256,
+        kind=r.kind,
+        extension=r.extension,
+        size=int(r.size),
+        file_name=r.file_name,
+        stored_path=r.stored_path,
+        source=r.source_name,
+        pcode=r.pcode,
+        place_name=r.name_en,
+        claimed_date=_date(r.claimed_date),
+        claim=r.claim,
+        taken_at=r.taken_at,
+        lat=r.lat,
+        lon=r.lon,
+        duration=r.duration,
+        width=r.width,
+        height=r.height,
+        status=r.status,
+        registered_at=r.registered_at,
+        incident_id=r.incident_id,
+    )
+
+
+def items(
+    store: Store, place_id: int | None = None, status: str | None = None
+) -> list[EvidenceItem]:
+    """Registered items, oldest first, of one place (and not of the places below it) or status."""
+    e = t.evidence_items
+    query = _items_query()
+    if place_id is not None:
+        query = query.where(e.c.place_id == place_id)
+    if status is not None:
+        query = query.where(e.c.status == status)
+    with store.engine.connect() as conn:
+        return [_item(r) for r in conn.execute(query)]
+
+
+def item(store: Store, item_id: int) -> EvidenceItem | None:
+    with store.engine.connect() as conn:
+        row = conn.execute(_items_query().where(t.evidence_items.c.id == item_id)).first()
+    return _item(row) if row is not None else None
+
+
+def items_by_id(store: Store, ids: Sequence[int]) -> dict[int, EvidenceItem]:
+    if not ids:
+        return {}
+    query = _items_query().where(t.evidence_items.c.id.in_(list(ids)))
+    with store.engine.connect() as conn:
+        return {r.id: _item(r) for r in conn.execute(query)}
+
+
+def set_status(store: Store, item_id: int, status: str, by: str, why: str, at: datetime) -> None:
+    """Give an item a new verification status, keeping who set it, when and why."""
+    e = t.evidence_items
+    with store.writer() as writer:
+        updated = writer.conn.execute(e.update().where(e.c.id == item_id).values(status=status))
+        if updated.rowcount != 1:
+            raise StoreError(f"no evidence item {item_id}")
+        writer.conn.execute(
+            t.evidence_status.insert().values(
+                item_id=item_id, status=status, set_by=by, why=why, set_at=at
+            )
+        )
+
+
+def status_history(store: Store, item_id: int) -> list[StatusChange]:
+    s = t.evidence_status
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(s.c.item_id, s.c.status, s.c.set_by, s.c.why, s.c.set_at)
+            .where(s.c.item_id == item_id)
+            .order_by(s.c.id)
+        ).all()
+    return [StatusChange(int(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
+
+
+def matches_of(store: Store, item_id: int) -> list[EvidenceMatch]:
+    """The earlier items this one matched when it was registered, and the later ones that matched
+    it (each pair once, from the later item's side)."""
+    m = t.evidence_matches
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(m.c.item_id, m.c.match_id, m.c.distance, m.c.frames, m.c.transform)
+            .where((m.c.item_id == item_id) | (m.c.match_id == item_id))
+            .order_by(m.c.id)
+        ).all()
+    return [EvidenceMatch(int(r[0]), int(r[1]), int(r[2]), int(r[3]), r[4]) for r in rows]
