@@ -345,7 +345,10 @@ def test_the_demo_evidence_has_one_recycled_picture_that_is_caught(tmp_path: Pat
 
     target = str(tmp_path / "demo.db")
     places = tmp_path / "p.csv"
-    places.write_text("#adm1+code,#adm4+code\nSY02,C1007\nSY03,C2329\n", encoding="utf-8")
+    places.write_text(
+        "#adm1+code,#adm3+code,#adm4+code\nSY02,SY020000,C1007\nSY03,SY030200,\n",
+        encoding="utf-8",
+    )
     assert CliRunner().invoke(main, ["--db", target, "import", str(places)]).exit_code == 0
     store = Store.open(target)
     try:

@@ -54,6 +54,7 @@ def test_demo_builds_prints_its_address_serves_and_stops_on_ctrl_c(tmp_path: Pat
         code, out = stop(process)
     assert gaps["as_of"] == "2017-02-28" and gaps["cut_off"] == 9
     assert f"http://127.0.0.1:{port}/" in out and "Traceback" not in out
+    assert "recycled-footage check: item 4 (strike-again.jpg) matches item 1" in out
     assert code == 0
     assert (tmp_path / "lagebild-demo.db").exists()
 

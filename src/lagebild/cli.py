@@ -879,6 +879,7 @@ def demo(
         ) from exc
     for report in reports:
         click.echo(_summary(report))
+    _demo_evidence(store)
     when = as_of or AS_OF
     click.echo(f"\ndemo database: {store.url}\n")
     result = analysis.situation(store, when, 30, _level(level))
@@ -927,6 +928,31 @@ def _evidence_call(call: Callable[[], Any]) -> Any:
         return call()
     except EvidenceError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def _demo_evidence(store: Store) -> None:
+    """Illustrative pictures for the demo, one of them recycled, and what the check says of it."""
+    import importlib.util
+    import tempfile
+
+    missing = [m for m in ("pdqhash", "av", "PIL") if importlib.util.find_spec(m) is None]
+    if missing:
+        click.echo(
+            f"evidence: not in this demo ({', '.join(missing)} not installed: "
+            "pip install 'lagebild[evidence]')"
+        )
+        return
+    from lagebild.evidence.demo import add_demo_evidence
+
+    with tempfile.TemporaryDirectory(prefix="lagebild-demo-pictures-") as drawn:
+        registered = add_demo_evidence(store, Path(drawn))
+    click.echo(f"evidence: {len(registered)} illustrative pictures registered")
+    for done in registered:
+        for _, other in done.matches:
+            click.echo(
+                f"  recycled-footage check: item {done.item.id} ({done.item.file_name}) "
+                f"matches {_first_registered(other)}"
+            )
 
 
 def _item_line(item: Any) -> str:

@@ -21,10 +21,10 @@ from lagebild.store import Store
 #: re-compressed and watermarked, claimed for another place two months later.
 DEMO_ITEMS = (
     ("market-strike.jpg", 11, "Aleppo Media Centre", "C1007", date(2016, 11, 20), "Market hit"),
-    ("convoy-arrives.png", 12, "SARC", "C2329", date(2017, 1, 12), "Convoy reaches Duma"),
+    ("convoy-arrives.png", 12, "SARC", "SY030200", date(2017, 1, 12), "Convoy reaches Duma"),
     ("bakery.jpg", 13, "Local council", "C1007", date(2017, 1, 30), "Bakery reopened"),
 )
-RECYCLED = ("strike-again.jpg", "Unverified channel", "C2329", date(2017, 2, 2), "New strike")
+RECYCLED = ("strike-again.jpg", "Unverified channel", "SY030200", date(2017, 2, 2), "New strike")
 
 
 def drawn_scene(seed: int, size: tuple[int, int] = (640, 480)) -> Image.Image:
