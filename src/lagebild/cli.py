@@ -136,7 +136,7 @@ def _progress_printer(path: Path) -> tuple[Callable[[int], None], Callable[[], N
 
 
 @main.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--source", metavar="NAME", help="Who says so, for rows without a #meta+source.")
 @click.option(
     "--locale",
@@ -181,6 +181,13 @@ def _progress_printer(path: Path) -> tuple[Callable[[int], None], Callable[[], N
     help="Report as text or JSON.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="List every warning.")
+@click.option(
+    "--undo",
+    type=click.IntRange(min=1),
+    metavar="ID",
+    help="Undo import ID as a whole: its figures, access changes or deliveries go; its record "
+    "stays, marked undone.",
+)
 @click.pass_context
 def import_(
     ctx: click.Context,
@@ -197,6 +204,7 @@ def import_(
     rejects: Path | None,
     fmt: str,
     verbose: bool,
+    undo: int | None,
 ) -> None:
     """Import HXL-tagged CSV, XLSX or GeoJSON files: a gazetteer, figures, access status or a 4W.
 
@@ -205,6 +213,14 @@ def import_(
     """
     from lagebild.ingest import ImportFailed, ImportOptions, ReadError, import_file, load_tag_map
     from lagebild.publish.render import to_json
+
+    if undo is not None:
+        if files:
+            raise click.UsageError("--undo takes an import id, not files")
+        _undo(ctx, undo)
+        return
+    if not files:
+        raise click.UsageError("give the files to import, or --undo ID")
 
     try:
         tag_map = load_tag_map(tags) if tags else None
@@ -256,6 +272,19 @@ def import_(
         click.echo(to_json([r.as_dict() for r in reports]), nl=False)
     if failed:
         sys.exit(1)
+
+
+def _undo(ctx: click.Context, import_id: int) -> None:
+    store = _store(ctx)
+    try:
+        with store.writer() as writer:
+            removed = writer.undo_import(import_id)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    what = ", ".join(f"{n:,} {name.replace('_', ' ')}" for name, n in removed.items() if n)
+    click.echo(
+        f"import #{import_id} undone: {what or 'nothing'} removed; its record stays, marked undone"
+    )
 
 
 def _summary(report: Any) -> str:

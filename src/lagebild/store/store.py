@@ -14,7 +14,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
+from sqlalchemy import Connection, Engine, case, create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -221,11 +221,16 @@ class Store:
             for r in rows
         ]
 
-    def data_version(self) -> int:
-        """Changes whenever an import is written: the newest import's id (0 for none)."""
+    def data_version(self) -> tuple[int, int]:
+        """Changes whenever an import is written or undone: (newest import id, imports undone)."""
+        i = t.imports
+        query = select(
+            func.coalesce(func.max(i.c.id), 0),
+            func.coalesce(func.sum(case((i.c.status == "undone", 1), else_=0)), 0),
+        )
         with self.engine.connect() as conn:
-            found = conn.execute(select(func.max(t.imports.c.id))).scalar()
-        return int(found or 0)
+            newest, undone = conn.execute(query).one()
+        return int(newest), int(undone)
 
     def counts(self) -> dict[str, int]:
         """How many rows each table holds."""
@@ -398,6 +403,37 @@ class Writer:
             .where(t.imports.c.id == import_id)
             .values(row_count=rows, rejected_count=rejected, warning_count=warnings)
         )
+
+    def undo_import(self, import_id: int) -> dict[str, int]:
+        """Remove the figures, access changes and deliveries of one import; keep its record.
+
+        The import stays in ``imports``, marked ``undone``, so that the record of what came in
+        is never lost and the same file may be imported again. A gazetteer cannot be undone:
+        other imports point at its places.
+        """
+        record = self.conn.execute(
+            select(t.imports.c.kind, t.imports.c.status).where(t.imports.c.id == import_id)
+        ).first()
+        if record is None:
+            raise StoreError(f"there is no import #{import_id}")
+        if record.status != "committed":
+            raise StoreError(f"import #{import_id} was already {record.status}")
+        if record.kind == "places":
+            raise StoreError(
+                f"import #{import_id} is a gazetteer: its places may carry other imports' data "
+                "and cannot be undone"
+            )
+        removed = {}
+        for name, table in (
+            ("figures", t.figures), ("access_changes", t.access_changes),
+            ("deliveries", t.deliveries),
+        ):
+            result = self.conn.execute(table.delete().where(table.c.import_id == import_id))
+            removed[name] = int(result.rowcount or 0)
+        self.conn.execute(
+            t.imports.update().where(t.imports.c.id == import_id).values(status="undone")
+        )
+        return removed
 
     def set_import_hash(self, import_id: int, sha256: str) -> None:
         self.conn.execute(

@@ -50,11 +50,11 @@ class Context:
         self.config = config
         self.store = Store.open(config.db)
         self._lock = Lock()
-        self._version = -1
+        self._version: tuple[int, int] = (-1, -1)
         self._tree: PlaceTree | None = None
         self._results: OrderedDict[Hashable, Any] = OrderedDict()
 
-    def _current(self) -> int:
+    def _current(self) -> tuple[int, int]:
         version = self.store.data_version()
         with self._lock:
             if version != self._version:
