@@ -107,6 +107,32 @@ def deliveries(store: Store, where: DeliveryFilter, limit: int = 100, offset: in
     return _page(store, d, where_all, [d.c.date.desc(), d.c.id.desc()], query, limit, offset)
 
 
+def figure_conditions(
+    place_ids: Sequence[int] | None = None,
+    indicator: str | None = None,
+    sector: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    import_id: int | None = None,
+) -> list[ColumnElement[bool]]:
+    """The WHERE terms of a figures query: place ids, indicator, sector, period, import."""
+    f = t.figures
+    conditions: list[ColumnElement[bool]] = []
+    if place_ids is not None:
+        conditions.append(f.c.place_id.in_(list(place_ids)))
+    if indicator:
+        conditions.append(f.c.indicator == indicator)
+    if sector is not None:
+        conditions.append(f.c.sector == sector)
+    if date_from:
+        conditions.append(f.c.date >= date_from)
+    if date_to:
+        conditions.append(f.c.date <= date_to)
+    if import_id is not None:
+        conditions.append(f.c.import_id == import_id)
+    return conditions
+
+
 def figures(
     store: Store,
     place_ids: Sequence[int] | None = None,
@@ -119,17 +145,7 @@ def figures(
 ) -> Page:
     """Figures, newest first, each with its source, grade, import, file and row."""
     f, p, s, i = t.figures, t.places, t.sources, t.imports
-    conditions: list[ColumnElement[bool]] = []
-    if place_ids is not None:
-        conditions.append(f.c.place_id.in_(list(place_ids)))
-    if indicator:
-        conditions.append(f.c.indicator == indicator)
-    if sector is not None:
-        conditions.append(f.c.sector == sector)
-    if date_from:
-        conditions.append(f.c.date >= date_from)
-    if date_to:
-        conditions.append(f.c.date <= date_to)
+    conditions = figure_conditions(place_ids, indicator, sector, date_from, date_to)
     query = (
         select(
             f.c.id, p.c.pcode, p.c.name_en, p.c.name_ar, f.c.indicator, f.c.sector, f.c.date,

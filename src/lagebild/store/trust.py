@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, literal, select
 
 from lagebild.store import schema as t
+from lagebild.store.listing import figure_conditions
 from lagebild.store.store import Store, _date, _required_date
 
 DELIVERED = ("completed", "partial")
@@ -113,19 +114,7 @@ def figure_records(
 ) -> list[FigureRecord]:
     """Figures with where they came from, by place, indicator, sector and date."""
     f, p, s, i = t.figures, t.places, t.sources, t.imports
-    conditions: list[ColumnElement[bool]] = []
-    if place_ids is not None:
-        conditions.append(f.c.place_id.in_(list(place_ids)))
-    if indicator:
-        conditions.append(f.c.indicator == indicator)
-    if sector is not None:
-        conditions.append(f.c.sector == sector)
-    if date_from:
-        conditions.append(f.c.date >= date_from)
-    if date_to:
-        conditions.append(f.c.date <= date_to)
-    if import_id is not None:
-        conditions.append(f.c.import_id == import_id)
+    conditions = figure_conditions(place_ids, indicator, sector, date_from, date_to, import_id)
     query = (
         select(
             f.c.id,
