@@ -547,3 +547,22 @@ def test_places_without_a_location_are_counted_and_bad_parameters_said(
     assert f"as_of={AS_OF.isoformat()}" in page.config["data"]
     ancient = client.get("/map", params={"as_of": "0001-01-01"})
     assert ancient.status_code == 422 and "YYYY-MM-DD" in ancient.text
+
+
+def test_map_and_pages_share_one_list_of_sectors_whichever_comes_first(tmp_path: Path) -> None:
+    """Both read the same kept list: no blank 'sector' beside 'All sectors', in either order."""
+    from fastapi.testclient import TestClient
+
+    from lagebild.demo import build_demo
+    from lagebild.store import Store
+    from lagebild.web import WebConfig, create_app
+
+    store = Store.open(str(tmp_path / "demo.db"))
+    store.migrate()
+    build_demo(store)
+    for first, second in (("/gaps", "/map"), ("/map", "/gaps")):
+        client = TestClient(create_app(WebConfig(db=str(tmp_path / "demo.db"))))
+        client.get(first)
+        html = client.get(second).text
+        assert html.count('<option value=""') == 1, (first, second)
+    store.close()

@@ -389,10 +389,7 @@ def situation(
 ) -> Response:
     when = default_as_of(ctx, as_of)
     wanted = normalise_sector(sector) if sector else None
-    result = ctx.cached(
-        ("situation", when, window, level, wanted),
-        lambda: analysis.situation(ctx.store, when, window, parse_level(level), wanted, ctx.tree()),
-    )
+    result = ctx.situation(when, window, level, wanted)
     rows = render.situation_rows(result)
     return respond(
         request, fmt, result.as_dict(), render.situation_columns(result.level), rows, "situation"
@@ -413,10 +410,7 @@ def gaps(
 ) -> Response:
     when = default_as_of(ctx, as_of)
     wanted = normalise_sector(sector) if sector else None
-    result = ctx.cached(
-        ("gaps", when, window, level, wanted),
-        lambda: analysis.gaps(ctx.store, when, window, parse_level(level), wanted, ctx.tree()),
-    )
+    result = ctx.gaps(when, window, level, wanted)
     data = result.as_dict()
     total = len(result.places)
     data["places"] = data["places"][offset : offset + limit]  # type: ignore[index]

@@ -6,6 +6,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from threading import Lock
 from typing import Any
@@ -16,9 +17,10 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lagebild import __version__
-from lagebild.analysis import PlaceTree
+from lagebild import __version__, analysis
+from lagebild.analysis import GapsResult, PlaceTree, SituationResult
 from lagebild.analysis.place import UnknownPlace
+from lagebild.model import parse_level
 from lagebild.store import Store
 
 HERE = Path(__file__).parent
@@ -68,6 +70,30 @@ class Context:
             if self._tree is None:
                 self._tree = PlaceTree(self.store.places())
             return self._tree
+
+    def gaps(self, as_of: date, window: int, level: str, sector: str | None) -> GapsResult:
+        """``analysis.gaps``, kept per data version: the API, the pages and the map share it."""
+        return self.cached(  # type: ignore[no-any-return]
+            ("gaps", as_of, window, level, sector),
+            lambda: analysis.gaps(self.store, as_of, window, parse_level(level), sector,
+                                  self.tree()),
+        )
+
+    def situation(
+        self, as_of: date, window: int, level: str, sector: str | None
+    ) -> SituationResult:
+        """``analysis.situation``, kept per data version."""
+        return self.cached(  # type: ignore[no-any-return]
+            ("situation", as_of, window, level, sector),
+            lambda: analysis.situation(self.store, as_of, window, parse_level(level), sector,
+                                       self.tree()),
+        )
+
+    def sectors(self) -> list[str]:
+        """The sectors named in figures and deliveries (inter-sector, the empty one, left out)."""
+        return self.cached(  # type: ignore[no-any-return]
+            ("sectors",), lambda: [s for s in self.store.sectors() if s]
+        )
 
     def cached(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per data version and key; the last results are kept."""

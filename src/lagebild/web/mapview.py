@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from lagebild import analysis
 from lagebild.model import normalise_sector, parse_level
 from lagebild.publish.geojson import MapCollection, gaps_collection, outline_collection
 from lagebild.web.api import AsOf, Ctx, Level, Window, default_as_of
@@ -51,10 +50,7 @@ def map_collection(
 
     def compute() -> MapCollection:
         tree = ctx.tree()
-        result = ctx.cached(
-            ("gaps", as_of, window, level, sector),
-            lambda: analysis.gaps(ctx.store, as_of, window, parse_level(level), sector, tree),
-        )
+        result = ctx.gaps(as_of, window, level, sector)
         geometries = dict(ctx.store.place_geometries(parse_level(level)))
         return gaps_collection(result, tree, geometries)
 
@@ -153,7 +149,7 @@ def map_page(
     params = {"level": chosen_level, "as_of": when.isoformat(), "window": days}
     if wanted:
         params["sector"] = wanted
-    sectors = ctx.cached(("sectors",), ctx.store.sectors)
+    sectors = ctx.sectors()
     return render(
         request,
         "map.html",

@@ -176,22 +176,15 @@ def _page(
 
 
 def _gaps(ctx: Context, when: date, window: int, level: str, sector: str | None) -> GapsResult:
-    """``gaps`` as the API keeps it: the same key, so that the page and ``/api/gaps`` share it."""
-    return ctx.cached(  # type: ignore[no-any-return]
-        ("gaps", when, window, level, sector),
-        lambda: analysis.gaps(ctx.store, when, window, parse_level(level), sector, ctx.tree()),
-    )
+    return ctx.gaps(when, window, level, sector)
 
 
 def _situation(ctx: Context, when: date, window: int) -> analysis.SituationResult:
-    return ctx.cached(  # type: ignore[no-any-return]
-        ("situation", when, window, "adm1", None),
-        lambda: analysis.situation(ctx.store, when, window, 1, None, ctx.tree()),
-    )
+    return ctx.situation(when, window, "adm1", None)
 
 
 def _sectors(ctx: Context) -> list[str]:
-    return ctx.cached(("sectors",), lambda: [s for s in ctx.store.sectors() if s])  # type: ignore[no-any-return]
+    return ctx.sectors()
 
 
 @dataclass(frozen=True)
