@@ -77,6 +77,8 @@ figures = Table(
     Column("import_id", Integer, ForeignKey("imports.id"), nullable=False),
     Column("row_number", Integer, nullable=False),
     Column("column", String(8)),
+    Column("reliability", String(1)),  # a grade of its own, over its source's (migration 0004)
+    Column("credibility", SmallInteger),
 )
 
 access_changes = Table(
@@ -204,6 +206,7 @@ evidence_hashes = Table(
     Column("seconds", Float, nullable=False),
     Column("pdq", String(64), nullable=False),  # 256 bits as hex
     Column("quality", SmallInteger, nullable=False),
+    Column("variant", SmallInteger, nullable=False, default=0),  # 0: as registered; else a crop
 )
 
 evidence_status = Table(
@@ -226,4 +229,22 @@ evidence_matches = Table(
     Column("distance", SmallInteger, nullable=False),
     Column("frames", Integer, nullable=False),
     Column("transform", Text, nullable=False, default=""),
+)
+
+# -- the audit trail (migration 0004) ------------------------------------------------------------
+
+changes = Table(
+    "changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("action", String(20), nullable=False),  # import | undo | edit | delete | grade | status
+    Column("record_kind", String(20), nullable=False),  # figure | access | delivery | source | ...
+    Column("record_id", Integer),
+    Column("place_id", Integer, ForeignKey("places.id"), index=True),
+    Column("import_id", Integer, ForeignKey("imports.id")),
+    Column("before", Text),  # JSON of the record before, or of what an import changed there
+    Column("after", Text),
+    Column("why", Text),
 )
