@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     BigInteger,
     Column,
     Date,
@@ -247,4 +248,93 @@ changes = Table(
     Column("before", Text),  # JSON of the record before, or of what an import changed there
     Column("after", Text),
     Column("why", Text),
+)
+
+# -- convoys, incidents and damage (migration 0005) ----------------------------------------------
+
+convoys = Table(
+    "convoys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(60), nullable=False),  # the convoy's own reference
+    Column("place_id", Integer, ForeignKey("places.id"), nullable=False),
+    Column("status", String(20), nullable=False),  # model.vocab: requested ... delivered
+    Column("requested_on", Date, nullable=False),
+    Column("agencies", Text),
+    Column("trucks", Integer),
+    Column("planned_people", Float),
+    Column("decided_on", Date),
+    Column("decided_by", Text),
+    Column("decision_reason", Text),
+    Column("trucks_approved", Integer),
+    Column("people_approved", Float),
+    Column("delivered_on", Date),
+    Column("reached", Float),
+    Column("note", Text),
+    Column("source_id", Integer, ForeignKey("sources.id")),
+    Column("import_id", Integer, ForeignKey("imports.id")),  # None when entered on the command line
+    Column("row_number", Integer),
+)
+
+convoy_items = Table(
+    "convoy_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("convoy_id", Integer, ForeignKey("convoys.id"), nullable=False),
+    Column("item", Text, nullable=False),
+    Column("category", String(20), nullable=False, default=""),  # medical, food, nfi, ...
+    Column("unit", Text),
+    Column("planned", Float),
+    Column("arrived", Float),
+    Column("removed", Float),  # taken off at checkpoints
+    Column("removed_by", Text),
+    Column("import_id", Integer, ForeignKey("imports.id")),
+    Column("row_number", Integer),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_code", String(40)),  # ACLED's event_id_cnty
+    Column("date", Date, nullable=False),
+    Column("event_type", String(80), nullable=False, default=""),
+    Column("sub_event_type", String(80)),
+    Column("actor1", Text),
+    Column("actor2", Text),
+    Column("fatalities", Integer),
+    Column("attack_on_aid", Boolean, nullable=False, default=False),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("location", Text),  # the name the source gives
+    Column("admin_names", Text),  # admin1/admin2/admin3 as the source gives them, "/"-joined
+    Column("notes", Text),
+    Column("reported_by", Text),  # ACLED's "source" column: the media that reported it
+    Column("place_id", Integer, ForeignKey("places.id")),  # None: could not be placed (reported)
+    Column("placed_by", String(12), nullable=False, default="none"),  # pcode|polygon|nearest|name|none
+    Column("place_confidence", Float),  # 0-1
+    Column("place_distance_km", Float),  # for "nearest"
+    Column("source_id", Integer, ForeignKey("sources.id")),
+    Column("import_id", Integer, ForeignKey("imports.id"), nullable=False),
+    Column("row_number", Integer, nullable=False),
+)
+
+damage = Table(
+    "damage",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("place_id", Integer, ForeignKey("places.id"), nullable=False),
+    Column("date", Date, nullable=False),  # date of the imagery or the assessment
+    Column("site", Text),  # a building or site, for a point
+    Column("damage_class", SmallInteger),  # UNOSAT: 1 destroyed, 2 severe, 3 moderate, 4 possible
+    Column("destroyed", Float, nullable=False, default=0),
+    Column("severe", Float, nullable=False, default=0),
+    Column("moderate", Float, nullable=False, default=0),
+    Column("possible", Float, nullable=False, default=0),
+    Column("unit", String(20), nullable=False, default="buildings"),  # buildings | houses
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("source_id", Integer, ForeignKey("sources.id")),
+    Column("import_id", Integer, ForeignKey("imports.id"), nullable=False),
+    Column("row_number", Integer, nullable=False),
 )
