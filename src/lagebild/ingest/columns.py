@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from lagebild.ingest.read import Column
 from lagebild.model.vocab import is_sector_word, normalise_sector
 
-KINDS = ("places", "figures", "access", "deliveries")
+KINDS = ("places", "figures", "access", "deliveries", "convoys", "incidents", "damage")
+#: Kinds that need no P-code column: an incident is placed by its coordinates or its names.
+PLACED_KINDS = frozenset({"incidents", "damage"})
 
 #: Attributes that disaggregate a number by sex, age or unit: such a column is not a total.
 DISAGGREGATION = frozenset(
@@ -126,6 +128,15 @@ ACCESS_ROLES: dict[str, tuple[Pattern, ...]] = {
     "date": (p("#date+start"), p("#date-end-valid_to")),
 }
 
+#: Convoys (issue 5): one row per convoy, or per convoy and item; see docs/hxl.md.
+CONVOY_ROLES: dict[str, tuple[Pattern, ...]] = {}
+
+#: Conflict events as ACLED publishes them on HDX (#event+code, #date+occurred, ...).
+INCIDENT_ROLES: dict[str, tuple[Pattern, ...]] = {}
+
+#: Damage: UNOSAT points (#damage+class) or counts per place (#damage+destroyed, ...).
+DAMAGE_ROLES: dict[str, tuple[Pattern, ...]] = {}
+
 FIGURE_ROLES: dict[str, tuple[Pattern, ...]] = {
     "date": (p("#date-start-end-valid_on-valid_to"), p("#date+start")),
     "sector": (p("#sector"),),
@@ -202,6 +213,13 @@ def recognise(columns: Sequence[Column]) -> str:
     """The kind of data the hashtags describe."""
     tags = [c.tag for c in columns if c.tag is not None]
     hashtags = {t.hashtag for t in tags}
+    # A convoy file has #reached and #org too: it is told apart first.
+    if "convoy" in hashtags:
+        return "convoys"
+    if "event" in hashtags:
+        return "incidents"
+    if "damage" in hashtags:
+        return "damage"
     if "reached" in hashtags or (
         "org" in hashtags and hashtags & {"sector", "activity"} and "date" in hashtags
     ):
@@ -217,7 +235,8 @@ def recognise(columns: Sequence[Column]) -> str:
     found = ", ".join(sorted("#" + h for h in hashtags)) or "none"
     raise LayoutError(
         "cannot tell what this file holds: no #reached (4W), #access, #population/#inneed/"
-        f"#affected (figures) or P-code columns (gazetteer); hashtags found: {found}"
+        "#affected (figures), #convoy, #event (incidents), #damage or P-code columns "
+        f"(gazetteer); hashtags found: {found}"
     )
 
 
@@ -248,6 +267,12 @@ def layout_for(columns: Sequence[Column], kind: str | None = None) -> Layout:
         _assign(columns, GAZETTEER_FALLBACK, layout, used)
     elif kind == "deliveries":
         _assign(columns, DELIVERY_ROLES, layout, used)
+    elif kind == "convoys":
+        _assign(columns, CONVOY_ROLES, layout, used)
+    elif kind == "incidents":
+        _assign(columns, INCIDENT_ROLES, layout, used)
+    elif kind == "damage":
+        _assign(columns, DAMAGE_ROLES, layout, used)
     elif kind == "access":
         _assign(columns, ACCESS_ROLES, layout, used)
         if "access" not in layout.roles:
@@ -270,7 +295,7 @@ def layout_for(columns: Sequence[Column], kind: str | None = None) -> Layout:
             seen[found] = column
             used.add(column.index)
             layout.figure_columns.append(FigureColumn(column, *found))
-    if not layout.code_columns:
+    if not layout.code_columns and kind not in PLACED_KINDS:
         raise LayoutError(
             "no P-code column: tag one with #adm1+code ... #adm4+code (or #country+code)"
         )
