@@ -1,0 +1,129 @@
+"""``FIELD=VALUE`` edits of one stored record, checked and typed the way an import checks them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from lagebild.model.vocab import (
+    ACCESS_STATUSES,
+    DELIVERY_STATUSES,
+    normalise_access,
+    normalise_sector,
+    normalise_status,
+)
+
+_NUMBERS = {
+    "value",
+    "reached",
+    "households",
+    "reached_female",
+    "reached_male",
+    "reached_children",
+    "quantity",
+    "value_usd",
+}
+_DATES = {"date", "date_start", "date_end", "valid_from"}
+
+
+class EditError(ValueError):
+    """An edit that names an unknown field or gives a value that does not fit it."""
+
+
+def _number(field: str, text: str) -> float | None:
+    if text == "":
+        if field == "value":
+            raise EditError("value cannot be empty: delete the figure instead")
+        return None
+    try:
+        number = float(text.replace(",", ""))
+    except ValueError:
+        raise EditError(f"{field}={text!r}: not a number") from None
+    if number < 0:
+        raise EditError(f"{field}={text!r}: cannot be negative")
+    return number
+
+
+def _date(field: str, text: str) -> date | None:
+    if text == "" and field in ("date_start", "date_end"):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise EditError(f"{field}={text!r}: not a date, write YYYY-MM-DD") from None
+
+
+def _word(
+    field: str, normalise: Callable[[str], str | None], allowed: Sequence[str]
+) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        found = normalise(text)
+        if found is None:
+            raise EditError(f"{field}={text!r}: use {', '.join(allowed)}")
+        return found
+
+    return parse
+
+
+def _grade_letter(text: str) -> str | None:
+    if text == "":
+        return None
+    if len(text) != 1 or text.upper() not in "ABCDEF":
+        raise EditError(f"reliability={text!r}: use A to F, or nothing to take the source's")
+    return text.upper()
+
+
+def _grade_number(text: str) -> int | None:
+    if text == "":
+        return None
+    if text not in {"1", "2", "3", "4", "5", "6"}:
+        raise EditError(f"credibility={text!r}: use 1 to 6, or nothing to take the source's")
+    return int(text)
+
+
+def _text(text: str) -> str | None:
+    return text or None
+
+
+def parse_edits(kind: str, assignments: Sequence[str]) -> dict[str, Any]:
+    """``["value=1200", "date=2016-03-01"]`` -> typed values; raises ``EditError``."""
+    special: dict[str, Callable[[str], Any]] = {
+        "reliability": _grade_letter,
+        "credibility": _grade_number,
+        "sector": normalise_sector,
+        "party": _text,
+    }
+    if kind == "access":
+        special["status"] = _word("status", normalise_access, ACCESS_STATUSES)
+    else:
+        special["status"] = _word("status", normalise_status, DELIVERY_STATUSES)
+    values: dict[str, Any] = {}
+    for assignment in assignments:
+        field, sep, text = assignment.partition("=")
+        field, text = field.strip().lower(), text.strip()
+        if not sep or not field:
+            raise EditError(f"{assignment!r}: write FIELD=VALUE, e.g. value=12000")
+        if field in values:
+            raise EditError(f"{field} is given twice")
+        if field in _NUMBERS:
+            values[field] = _number(field, text)
+        elif field in _DATES:
+            values[field] = _date(field, text)
+        elif field in special:
+            values[field] = special[field](text)
+        else:
+            values[field] = _text(text)
+    return values
+
+
+def parse_grade(text: str) -> tuple[str | None, int | None]:
+    """``B2`` -> (``B``, 2); ``B`` -> (``B``, None); ``2`` -> (None, 2)."""
+    text = text.strip().upper()
+    letter = text[0] if text and text[0].isalpha() else ""
+    number = text[len(letter) :]
+    if (letter and letter not in "ABCDEF") or (number and number not in "123456") or not text:
+        raise EditError(
+            f"grade {text!r}: write reliability A-F and credibility 1-6, such as B2"
+        )
+    return (letter or None, int(number) if number else None)
