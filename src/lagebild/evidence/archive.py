@@ -14,12 +14,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from lagebild.evidence.matching import MIN_QUALITY, THRESHOLD, PdqIndex
-from lagebild.evidence.media import DIHEDRAL, Media, MediaError, read_media, sha256_of
+from lagebild.evidence.matching import MIN_QUALITY, THRESHOLD, PdqIndex, Probe, Query
+from lagebild.evidence.media import (
+    DIHEDRAL,
+    MIRROR,
+    Media,
+    MediaError,
+    View,
+    read_media,
+    sha256_of,
+)
+from lagebild.evidence.thumbnail import thumbnail
 from lagebild.model.evidence import (
     EVIDENCE_STATUSES,
     EvidenceItem,
     EvidenceMatch,
+    FrameHash,
     StatusChange,
 )
 from lagebild.store import Store
@@ -53,18 +63,50 @@ class Registered:
 
 def load_index(store: Store) -> PdqIndex:
     """The near-duplicate index of every stored hash; loaded once per command."""
-    item_ids, hexes = db.all_hashes(store)
-    return PdqIndex.from_hex(item_ids, hexes)
+    item_ids, hexes, variants = db.all_hashes(store)
+    return PdqIndex.from_hex(item_ids, hexes, variants)
+
+
+def queries_of(media: Media) -> list[Query]:
+    """What a photo or video is searched with: its frames as given and mirrored left-right, each
+    with its cropped views; a photo also in its six rotations and transposes (against the stored
+    pictures as registered only). Frames of too little detail are left out unless all are."""
+    frames = [i for i, h in enumerate(media.hashes) if h.quality >= MIN_QUALITY]
+    frames = frames or list(range(len(media.hashes)))
+    views: dict[int, list[View]] = {}
+    for view in media.views:
+        views.setdefault(view.frame, []).append(view)
+
+    def probes(mirrored: bool) -> tuple[Probe, ...]:
+        return tuple(
+            Probe(
+                media.mirrored[i] if mirrored else media.hashes[i].pdq,
+                tuple(v.mirrored if mirrored else v.pdq for v in views.get(i, [])),
+            )
+            for i in frames
+        )
+
+    found = [Query("", probes(False)), Query(DIHEDRAL[MIRROR], probes(True))]
+    for number, pdq in enumerate(media.variants):
+        if number not in (0, MIRROR):
+            found.append(Query(DIHEDRAL[number], (Probe(pdq),), crops=False))
+    return found
 
 
 def find_matches(index: PdqIndex, media: Media, threshold: int = THRESHOLD) -> list[EvidenceMatch]:
     """The indexed items a photo or video matches (item id 0 stands for the new one)."""
-    usable = [h.pdq for h in media.hashes if h.quality >= MIN_QUALITY]
-    query = usable or [h.pdq for h in media.hashes]
-    variants = [[v] for v in media.variants[1:]]  # a photo's mirrored and rotated variants
     return [
-        EvidenceMatch(0, m.item_id, m.distance, m.frames, DIHEDRAL[m.variant])
-        for m in index.match(query, variants, threshold)
+        EvidenceMatch(0, m.item_id, m.distance, m.frames, m.transform)
+        for m in index.match(queries_of(media), threshold)
+    ]
+
+
+def stored_hashes(media: Media) -> list[tuple[int, FrameHash]]:
+    """What is stored of a file's hashes: (variant, hash) of each frame and of its cropped
+    views."""
+    seconds = {h.frame: h.seconds for h in media.hashes}
+    return [(0, h) for h in media.hashes] + [
+        (v.variant, FrameHash(v.frame, seconds[v.frame], v.pdq, v.quality)) for v in media.views
     ]
 
 
@@ -119,12 +161,13 @@ def register(
                 height=found.height,
                 registered_at=datetime.now().replace(microsecond=0),
             ),
-            found.hashes,
+            stored_hashes(found),
             matches,
             by,
         )
         # Later files of the same command are matched against this one too.
-        index = index.extended(item_id, [h.pdq for h in found.hashes])
+        kept = stored_hashes(found)
+        index = index.extended(item_id, [h.pdq for _, h in kept], [v for v, _ in kept])
         earlier = db.items_by_id(store, [m.match_id for m in matches])
         item = db.item(store, item_id)
         assert item is not None
@@ -221,3 +264,53 @@ def detail(store: Store, item_id: int) -> ItemDetail:
         [(m, others[m.match_id if m.item_id == item_id else m.item_id]) for m in pairs],
         db.status_history(store, item_id),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ItemPage:
+    """One page of the archive, newest first: the items, how many items each matches, and how
+    many items pass the filters in all."""
+
+    items: list[EvidenceItem]
+    matches: dict[int, int]
+    total: int
+    limit: int
+    offset: int
+
+
+def browse(
+    store: Store,
+    place_ids: Sequence[int] | None = None,
+    status: str | None = None,
+    source: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> ItemPage:
+    """The items of some places (``None``: all), of a status and from a source, newest first."""
+    if status is not None and status not in EVIDENCE_STATUSES:
+        raise EvidenceError(f"status {status!r}: use one of {', '.join(EVIDENCE_STATUSES)}")
+    total, found = db.page(store, place_ids, status, source, limit, offset)
+    return ItemPage(found, db.match_counts(store, [i.id for i in found]), total, limit, offset)
+
+
+def sources(store: Store) -> list[str]:
+    """The sources that supplied evidence."""
+    return db.sources(store)
+
+
+def item_thumbnail(
+    store: Store, item_id: int, side: int, folder: str | Path | None = None
+) -> bytes:
+    """A JPEG thumbnail of an item, made from its stored file (a video: its keyframe with the most
+    detail). ``EvidenceError`` for an unknown item, ``ThumbnailError`` for a file that is missing
+    or unreadable."""
+    item = db.item(store, item_id)
+    if item is None:
+        raise EvidenceError(f"no evidence item {item_id}")
+    seconds = 0.0
+    if item.kind == "video":
+        frames = db.hashes_of(store, item_id)
+        if frames:
+            seconds = max(frames, key=lambda h: (h.quality, -h.seconds)).seconds
+    path = evidence_folder(store, folder) / item.stored_path
+    return thumbnail(path, item.kind, side, seconds)

@@ -86,6 +86,37 @@ PHOTO_TRANSFORMS: dict[str, Callable[[Image.Image], Image.Image]] = {
 }
 
 
+def cropped(
+    image: Image.Image, left: float, top: float, right: float, bottom: float
+) -> Image.Image:
+    """The picture with these fractions of its width and height cut off each side."""
+    w, h = image.size
+    return image.crop((round(w * left), round(h * top), round(w * (1 - right)),
+                       round(h * (1 - bottom))))  # fmt: skip
+
+
+#: Crops that the stored cropped views (``media.CROPS``: 95-80 % of each side, at the centre,
+#: corners and side middles) do not contain, to measure how far the check reaches beyond them:
+#: (left, top, right, bottom) fractions cut off.
+HELD_OUT_CROPS: dict[str, tuple[float, float, float, float]] = {
+    "crop7": (0.035, 0.035, 0.035, 0.035),  # between the 95 % and 90 % views
+    "crop12": (0.06, 0.06, 0.06, 0.06),  # between the 90 % and 85 % views
+    "crop10-uneven": (0.02, 0.07, 0.08, 0.03),  # 10 %, off centre
+    "crop10-left": (0.10, 0.0, 0.0, 0.0),  # one side only: the proportions change
+    "crop25": (0.125, 0.125, 0.125, 0.125),  # beyond the smallest view
+}
+
+
+def held_out_crops(image: Image.Image, folder: Path, name: str) -> dict[str, Path]:
+    """Copies of a photo cropped in each of the ways of ``HELD_OUT_CROPS``."""
+    out = {}
+    for label, box in HELD_OUT_CROPS.items():
+        path = folder / f"{name}-{label}.png"
+        cropped(image, *box).save(path, "PNG")
+        out[label] = path
+    return out
+
+
 def transformed_photos(image: Image.Image, folder: Path, name: str) -> dict[str, Path]:
     """Copies of a photo: JPEG quality 30, half size, 10 % cropped, a text overlay and logo,
     brighter, mirrored; by transform name."""
@@ -115,6 +146,23 @@ def pan_zoom_frames(
         y = int((h - ch) * 0.4)
         frame = image.crop((x, y, x + cw, y + ch)).resize((size * 4 // 3, size))
         frames.append(frame)
+    return frames
+
+
+def slideshow_frames(
+    images: list[Image.Image], seconds: list[float], fps: int, size: int = 240
+) -> list[Image.Image]:
+    """Frames of a video that cuts from one photo to the next (each shown ``seconds``, with a
+    slow zoom): several scenes, for the scene-change keyframes."""
+    frames = []
+    for image, length in zip(images, seconds, strict=True):
+        count = round(length * fps)
+        w, h = image.size
+        for i in range(count):
+            zoom = 0.9 - 0.1 * i / max(count - 1, 1)
+            cw, ch = int(w * zoom), int(h * zoom)
+            box = ((w - cw) // 2, (h - ch) // 2, (w - cw) // 2 + cw, (h - ch) // 2 + ch)
+            frames.append(image.crop(box).resize((size * 4 // 3, size)))
     return frames
 
 
@@ -150,7 +198,8 @@ def read_frames(path: Path) -> tuple[list[Image.Image], float]:
 
 def transformed_videos(original: Path, folder: Path, name: str) -> dict[str, Path]:
     """Copies of a video: re-encoded at a lower bitrate and another frame rate (MPEG-4 in MKV),
-    and with its first second cut off (H.264 in MOV)."""
+    with its first second cut off (H.264 in MOV), mirrored left-right (WebM) and 10 % cropped
+    (5 % off each side, MP4)."""
     frames, fps = read_frames(original)
     rate = round(fps)
     slower = frames[::2]  # half the frame rate, same length
@@ -159,5 +208,13 @@ def transformed_videos(original: Path, folder: Path, name: str) -> dict[str, Pat
             slower, folder / f"{name}-reencoded.mkv", max(rate // 2, 1), "mpeg4", 250_000
         ),
         "trimmed": write_video(frames[rate:], folder / f"{name}-trimmed.mov", rate),
+        "mirror": write_video(
+            [ImageOps.mirror(f) for f in frames], folder / f"{name}-mirror.webm", rate, "libvpx"
+        ),
+        "crop10": write_video(
+            [cropped(f, 0.05, 0.05, 0.05, 0.05) for f in frames],
+            folder / f"{name}-crop10.mp4",
+            rate,
+        ),
     }
     return out

@@ -1,7 +1,9 @@
 """Near-duplicate search on PDQ hashes: a numpy index of 256-bit hashes packed as 4 x uint64.
 
 A query XORs its hash with every row and counts the differing bits (``np.bitwise_count``): a linear
-scan, about 3 ms per query over a million hashes on a 2-core machine (``bench/evidence.py``).
+scan, about 3 ms per hash over a million hashes on a 2-core machine (``bench/evidence.py``).
+Each stored picture comes with hashes of cropped views of it (``media.CROPS``), because PDQ alone
+does not survive a crop: a query meets those views, and its own views meet the stored pictures.
 ``evidence add`` and the bench use this same code.
 """
 
@@ -14,12 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 
 #: Two PDQ hashes at most this many bits apart (of 256) are taken for the same picture. Meta
-#: publishes 31 for PDQ at high precision; on the measured corpus (bench/evidence.py, 20 real
-#: photographs, 6 videos, 132 transformed copies) 31 finds 70 % of the copies, 63 finds 82 % (96 %
-#: of all but the 10 % crops, which PDQ does not survive at any threshold that keeps different
-#: pictures apart) with still no false match: different photographs lie 106 bits apart or more,
-#: and a random hash is within 63 bits with a chance of about 1e-16. A match is an alert for an
-#: analyst, who sees the distance; a missed recycled picture is the worse mistake.
+#: publishes 31 for PDQ at high precision. Measured (bench/RESULTS.md: 20 real photographs, 8
+#: videos, 148 transformed copies, with the cropped views stored): 31 finds 87 % of the copies,
+#: 47 94 %, 63 97 % (the 10 % crops all), 79 99 %, each with no false match among 4,620 pairs of
+#: unrelated items; the closest unrelated photographs, views included, lie 94 bits apart. 63 is
+#: kept rather than 79 for the random side: a hash falls within 63 bits of a random one with a
+#: chance of 8e-17, within 79 of 4e-10, and a photo's query makes about 4 million comparisons on
+#: an index of a million hashes (3e-10 false matches a query at 63, 0.002 at 79). A match is an
+#: alert for an analyst, who sees the distance; a missed recycled picture is the worse mistake.
 THRESHOLD = 63
 #: A video matches an earlier video when at least this share of its sampled keyframes (and at least
 #: two, when it has two) finds a near hash among that video's keyframes.
@@ -45,6 +49,29 @@ def hamming(a: str, b: str) -> int:
 class Hit:
     item_id: int
     distance: int
+    variant: int  # the stored view that was nearest: 0 the picture as registered, else a crop
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """One frame of a query: its hash (searched against every stored hash, the cropped views of
+    the stored pictures included) and the hashes of its own cropped views (searched against the
+    stored pictures as registered, which finds an earlier item that is a crop of this one)."""
+
+    pdq: str
+    views: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A photo's or video's probes in one orientation (``transform``: "" as given, "mirrored
+    left-right", ...). With ``crops`` false the probes meet only the stored pictures as
+    registered, not their cropped views (for the rarer rotations: fewer chances of a false
+    match)."""
+
+    transform: str
+    probes: tuple[Probe, ...]
+    crops: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,90 +80,133 @@ class ItemMatch:
 
     item_id: int
     distance: int  # the smallest distance of any matching pair
-    frames: int  # how many query hashes found a near hash in this item
-    variant: int  # which query variant matched (0: the picture as given)
+    frames: int  # how many query frames found a near hash in this item
+    transform: str  # how the query relates to the item: "", "mirrored left-right", "cropped", ...
+
+
+#: How a match through a cropped view is described: the query is a crop of the stored picture,
+#: or the stored picture is a crop of the query.
+CROPPED, WIDER = "cropped", "wider"
 
 
 class PdqIndex:
-    """PDQ hashes of many items, searchable by Hamming distance."""
+    """PDQ hashes of many items, searchable by Hamming distance.
 
-    def __init__(self, words: np.ndarray, item_ids: np.ndarray) -> None:
+    Each row is a hash of one item with its ``variant``: 0 for a picture as registered (a photo,
+    a video keyframe), another number for a cropped view of it (``media.CROPS``).
+    """
+
+    def __init__(
+        self, words: np.ndarray, item_ids: np.ndarray, variants: np.ndarray | None = None
+    ) -> None:
         words = np.asarray(words, dtype=np.uint64).reshape(-1, 4)
         # Four contiguous columns, one per 64-bit word: a query then streams through each column
         # without temporaries of the whole (n, 4) table, about 3 ms per million hashes (instead
         # of 17 ms row-wise).
         self.columns = [np.ascontiguousarray(words[:, i]) for i in range(4)]
         self.item_ids = np.asarray(item_ids, dtype=np.int64)
-        counts = np.bincount(self.item_ids) if len(self.item_ids) else np.zeros(0, np.int64)
+        if variants is None:
+            variants = np.zeros(len(self.item_ids), dtype=np.int16)
+        self.variants = np.asarray(variants, dtype=np.int16)
+        if not len(self.variants) == len(self.item_ids) == len(words):
+            raise ValueError("an index needs as many item ids and variants as hashes")
+        # The pictures as registered, apart: the cropped views of a query search only these.
+        registered = np.flatnonzero(self.variants == 0)
+        self._registered_columns = [np.ascontiguousarray(c[registered]) for c in self.columns]
+        self._registered_ids = self.item_ids[registered]
+        counts = np.bincount(self._registered_ids) if len(registered) else np.zeros(0, np.int64)
         self._hashes_per_item = counts
 
     @property
     def words(self) -> np.ndarray:
         """The hashes as an (n, 4) array of uint64."""
-        return np.stack(self.columns, axis=1) if self.columns else np.zeros((0, 4), np.uint64)
+        return np.stack(self.columns, axis=1)
 
     @classmethod
-    def from_hex(cls, item_ids: Sequence[int], hexes: Sequence[str]) -> PdqIndex:
-        return cls(hex_to_words(hexes), np.asarray(item_ids, dtype=np.int64))
+    def from_hex(
+        cls, item_ids: Sequence[int], hexes: Sequence[str], variants: Sequence[int] | None = None
+    ) -> PdqIndex:
+        return cls(
+            hex_to_words(hexes),
+            np.asarray(item_ids, dtype=np.int64),
+            None if variants is None else np.asarray(variants, dtype=np.int16),
+        )
 
-    def extended(self, item_id: int, hexes: Sequence[str]) -> PdqIndex:
+    def extended(
+        self, item_id: int, hexes: Sequence[str], variants: Sequence[int] | None = None
+    ) -> PdqIndex:
         """This index with one more item's hashes."""
         words = np.concatenate([self.words, hex_to_words(hexes)])
         ids = np.concatenate([self.item_ids, np.full(len(hexes), item_id, dtype=np.int64)])
-        return PdqIndex(words, ids)
+        more = np.zeros(len(hexes), np.int16) if variants is None else np.asarray(variants)
+        return PdqIndex(words, ids, np.concatenate([self.variants, more.astype(np.int16)]))
 
     def __len__(self) -> int:
         return len(self.item_ids)
 
-    def distances(self, pdq: str) -> np.ndarray:
-        """The Hamming distance from one hash to every indexed hash."""
+    def distances(self, pdq: str, registered_only: bool = False) -> np.ndarray:
+        """The Hamming distance from one hash to every indexed hash (or to every hash of a
+        picture as registered)."""
+        columns = self._registered_columns if registered_only else self.columns
         query = hex_to_words([pdq])[0]
-        dist = np.bitwise_count(self.columns[0] ^ query[0]).astype(np.uint16)
-        for column, word in zip(self.columns[1:], query[1:], strict=True):
+        dist = np.bitwise_count(columns[0] ^ query[0]).astype(np.uint16)
+        for column, word in zip(columns[1:], query[1:], strict=True):
             dist += np.bitwise_count(column ^ word)
         return dist
 
-    def near(self, pdq: str, threshold: int = THRESHOLD) -> list[Hit]:
-        """Each item with a hash within ``threshold`` bits, at its smallest distance, nearest
-        first."""
-        dist = self.distances(pdq)
+    def near(
+        self, pdq: str, threshold: int = THRESHOLD, registered_only: bool = False
+    ) -> list[Hit]:
+        """Each item with a hash within ``threshold`` bits, at its smallest distance (the
+        picture as registered before its cropped views at the same distance), nearest first."""
+        dist = self.distances(pdq, registered_only)
         rows = np.flatnonzero(dist <= threshold)
-        best: dict[int, int] = {}
-        for row in rows:
-            item, d = int(self.item_ids[row]), int(dist[row])
-            if d < best.get(item, 257):
-                best[item] = d
-        return sorted((Hit(i, d) for i, d in best.items()), key=lambda h: (h.distance, h.item_id))
+        if registered_only:
+            ids, variants = self._registered_ids[rows], np.zeros(len(rows), np.int16)
+        else:
+            ids, variants = self.item_ids[rows], self.variants[rows]
+        best: dict[int, tuple[int, int]] = {}
+        for item, d, variant in zip(ids.tolist(), dist[rows].tolist(), variants.tolist(),
+                                    strict=True):  # fmt: skip
+            if (d, variant) < best.get(item, (257, 0)):
+                best[item] = (d, variant)
+        found = (Hit(i, d, v) for i, (d, v) in best.items())
+        return sorted(found, key=lambda h: (h.distance, h.item_id))
 
     def hashes_of(self, item_id: int) -> int:
+        """How many pictures (a photo: one; a video: its keyframes) an item has in the index."""
         return int(self._hashes_per_item[item_id]) if item_id < len(self._hashes_per_item) else 0
 
-    def match(
-        self,
-        hashes: Sequence[str],
-        variants: Sequence[Sequence[str]] = (),
-        threshold: int = THRESHOLD,
-    ) -> list[ItemMatch]:
-        """The items a photo or video matches.
+    def match(self, queries: Sequence[Query], threshold: int = THRESHOLD) -> list[ItemMatch]:
+        """The items a photo or video matches, in any of its orientations (``queries``).
 
-        ``hashes`` are the query's own hashes (one for a photo, its keyframes for a video);
-        ``variants`` optional further hash lists of the same query (a photo's mirrored and rotated
-        variants), each tried like ``hashes``. A photo, or an item with one hash, matches on one
-        near pair; two videos match when at least ``VIDEO_SHARE`` of the shorter one's keyframes
-        (and at least two) find a near hash.
+        A photo, or an item with one picture, matches on one near pair; two videos match when at
+        least ``VIDEO_SHARE`` of the shorter one's keyframes (and at least two) find a near hash.
+        Of an item matched in several orientations the nearest is kept.
         """
         found: dict[int, ItemMatch] = {}
-        for variant, query in enumerate([list(hashes), *[list(v) for v in variants]]):
+        for query in queries:
             frames: dict[int, int] = {}
-            nearest: dict[int, int] = {}
-            for pdq in query:
-                for hit in self.near(pdq, threshold):
-                    frames[hit.item_id] = frames.get(hit.item_id, 0) + 1
-                    nearest[hit.item_id] = min(nearest.get(hit.item_id, 257), hit.distance)
+            nearest: dict[int, tuple[int, str]] = {}
+            for probe in query.probes:
+                best: dict[int, tuple[int, str]] = {}
+                for hit in self.near(probe.pdq, threshold, registered_only=not query.crops):
+                    best[hit.item_id] = (hit.distance, CROPPED if hit.variant else "")
+                if query.crops:
+                    for view in probe.views:
+                        for hit in self.near(view, threshold, registered_only=True):
+                            if (hit.distance, 1) < _rank(best.get(hit.item_id)):
+                                best[hit.item_id] = (hit.distance, WIDER)
+                for item, pair in best.items():
+                    frames[item] = frames.get(item, 0) + 1
+                    if _rank(pair) < _rank(nearest.get(item)):
+                        nearest[item] = pair
             for item, count in frames.items():
-                if count < self.frames_needed(len(query), self.hashes_of(item)):
+                if count < self.frames_needed(len(query.probes), self.hashes_of(item)):
                     continue
-                candidate = ItemMatch(item, nearest[item], count, variant)
+                distance, how = nearest[item]
+                transform = ", ".join(t for t in (query.transform, how) if t)
+                candidate = ItemMatch(item, distance, count, transform)
                 known = found.get(item)
                 if known is None or candidate.distance < known.distance:
                     found[item] = candidate
@@ -148,3 +218,10 @@ class PdqIndex:
         if shorter <= 1:
             return 1
         return max(2, math.ceil(VIDEO_SHARE * shorter))
+
+
+def _rank(pair: tuple[int, str] | None) -> tuple[int, int]:
+    """Order of two ways a frame met an item: nearer first, then the uncropped way."""
+    if pair is None:
+        return (257, 0)
+    return (pair[0], 1 if pair[1] else 0)

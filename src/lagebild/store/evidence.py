@@ -48,12 +48,13 @@ def place_id(store: Store, pcode: str) -> int | None:
 def add_item(
     store: Store,
     item: NewItem,
-    hashes: Sequence[FrameHash],
+    hashes: Sequence[tuple[int, FrameHash]],
     matches: Sequence[EvidenceMatch],
     by: str,
 ) -> int:
-    """Register an item with its hashes, the earlier items it matches and its first status, in one
-    transaction; returns its id."""
+    """Register an item with its hashes (each with its variant: 0 for a frame as registered, else
+    a cropped view of it), the earlier items it matches and its first status, in one transaction;
+    returns its id."""
     skip = ("source", "place_id")
     values = {f.name: getattr(item, f.name) for f in fields(item) if f.name not in skip}
     with store.writer() as writer:
@@ -75,8 +76,9 @@ def add_item(
                         "seconds": h.seconds,
                         "pdq": h.pdq,
                         "quality": h.quality,
+                        "variant": variant,
                     }
-                    for h in hashes
+                    for variant, h in hashes
                 ],
             )
         if matches:
@@ -105,20 +107,21 @@ def add_item(
     return item_id
 
 
-def all_hashes(store: Store) -> tuple[list[int], list[str]]:
-    """Every stored PDQ hash with its item's id, for the near-duplicate index."""
+def all_hashes(store: Store) -> tuple[list[int], list[str], list[int]]:
+    """Every stored PDQ hash with its item's id and variant, for the near-duplicate index."""
     h = t.evidence_hashes
     with store.engine.connect() as conn:
-        rows = conn.execute(select(h.c.item_id, h.c.pdq).order_by(h.c.id)).all()
-    return [int(r[0]) for r in rows], [str(r[1]) for r in rows]
+        rows = conn.execute(select(h.c.item_id, h.c.pdq, h.c.variant).order_by(h.c.id)).all()
+    return [int(r[0]) for r in rows], [str(r[1]) for r in rows], [int(r[2]) for r in rows]
 
 
-def hashes_of(store: Store, item_id: int) -> list[FrameHash]:
+def hashes_of(store: Store, item_id: int, variant: int = 0) -> list[FrameHash]:
+    """An item's hashes of one variant (0: its photo or keyframes as registered)."""
     h = t.evidence_hashes
     with store.engine.connect() as conn:
         rows = conn.execute(
             select(h.c.frame, h.c.seconds, h.c.pdq, h.c.quality)
-            .where(h.c.item_id == item_id)
+            .where((h.c.item_id == item_id) & (h.c.variant == variant))
             .order_by(h.c.frame)
         ).all()
     return [FrameHash(int(r[0]), float(r[1]), str(r[2]), int(r[3])) for r in rows]
@@ -223,3 +226,60 @@ def matches_of(store: Store, item_id: int) -> list[EvidenceMatch]:
             .order_by(m.c.id)
         ).all()
     return [EvidenceMatch(int(r[0]), int(r[1]), int(r[2]), int(r[3]), r[4]) for r in rows]
+
+
+def _filtered(
+    query: Any, place_ids: Sequence[int] | None, status: str | None, source: str | None
+) -> Any:
+    e, s = t.evidence_items, t.sources
+    if place_ids is not None:
+        query = query.where(e.c.place_id.in_(list(place_ids)))
+    if status is not None:
+        query = query.where(e.c.status == status)
+    if source is not None:
+        query = query.where(
+            e.c.source_id.in_(select(s.c.id).where(func.lower(s.c.name) == source.lower()))
+        )
+    return query
+
+
+def page(
+    store: Store,
+    place_ids: Sequence[int] | None = None,
+    status: str | None = None,
+    source: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[int, list[EvidenceItem]]:
+    """How many items pass the filters (places, status, source name in any case), and one page
+    of them, newest first."""
+    e = t.evidence_items
+    counted = _filtered(select(func.count()).select_from(e), place_ids, status, source)
+    listed = _filtered(_items_query(), place_ids, status, source)
+    listed = listed.order_by(None).order_by(e.c.id.desc()).limit(limit).offset(offset)
+    with store.engine.connect() as conn:
+        total = int(conn.execute(counted).scalar() or 0)
+        return total, [_item(r) for r in conn.execute(listed)]
+
+
+def sources(store: Store) -> list[str]:
+    """The names of the sources that supplied evidence, in alphabetical order."""
+    e, s = t.evidence_items, t.sources
+    query = select(s.c.name).where(s.c.id.in_(select(e.c.source_id))).order_by(s.c.name)
+    with store.engine.connect() as conn:
+        return [str(r[0]) for r in conn.execute(query)]
+
+
+def match_counts(store: Store, item_ids: Sequence[int]) -> dict[int, int]:
+    """How many other items each of these items matches (either side of a recorded pair)."""
+    if not item_ids:
+        return {}
+    m = t.evidence_matches
+    wanted = list(item_ids)
+    counts = dict.fromkeys(wanted, 0)
+    with store.engine.connect() as conn:
+        for column in (m.c.item_id, m.c.match_id):
+            query = select(column, func.count()).where(column.in_(wanted)).group_by(column)
+            for item_id, count in conn.execute(query):
+                counts[int(item_id)] += int(count)
+    return counts
