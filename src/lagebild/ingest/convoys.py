@@ -1,0 +1,762 @@
+"""Convoys: the HXL import (one row per convoy and item) and the convoy's life on the command line.
+
+A convoy is requested (date, agencies, trucks, people and items planned), then approved, partly
+approved or denied (by whom, when, why, how many trucks and people), then, when approved,
+delivered (date, people reached, what arrived, what was removed at checkpoints and by whom).
+``request``, ``decide`` and ``deliver`` take one step each and refuse a step that does not
+follow (``ConvoyError``); each leaves a row in the audit trail. ``build`` validates a file: the
+convoy's own fields may repeat on each of its rows and must agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from lagebild.ingest.records import Context, _Batch
+from lagebild.model.vocab import (
+    CONVOY_NEXT,
+    CONVOY_STATUSES,
+    ITEM_CATEGORIES,
+    normalise_convoy_status,
+    normalise_item_category,
+)
+from lagebild.store import Store, Writer
+from lagebild.store import convoys as convoy_store
+from lagebild.store.convoys import Convoy
+
+DECISIONS = ("approved", "partly_approved", "denied")
+
+
+class ConvoyError(ValueError):
+    """A convoy step the rules refuse; the message says why and what to do instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedItem:
+    """An item a convoy is to carry: ``--item NAME:CATEGORY:QUANTITY[:UNIT]``."""
+
+    name: str
+    category: str
+    planned: float
+    unit: str | None = None
+
+
+def _number(text: str, what: str) -> float:
+    try:
+        value = float(text.strip().replace(",", ""))
+    except ValueError:
+        raise ConvoyError(f"{what}: {text.strip()!r} is not a number") from None
+    if value < 0 or value != value:
+        raise ConvoyError(f"{what}: {text.strip()!r} cannot be negative")
+    return value
+
+
+def parse_item(text: str) -> PlannedItem:
+    """``'surgical kits:medical:120:kits'`` -> the item, its category, quantity and unit."""
+    parts = [part.strip() for part in text.split(":")]
+    if len(parts) not in (3, 4) or not parts[0] or not parts[2]:
+        raise ConvoyError(
+            f"item {text!r}: write NAME:CATEGORY:QUANTITY[:UNIT], "
+            "e.g. 'surgical kits:medical:120:kits'"
+        )
+    category = normalise_item_category(parts[1])
+    if not category:
+        raise ConvoyError(
+            f"item {text!r}: unknown category {parts[1]!r}: use {', '.join(ITEM_CATEGORIES)}"
+        )
+    unit = parts[3] if len(parts) == 4 and parts[3] else None
+    return PlannedItem(parts[0], category, _number(parts[2], f"item {text!r}"), unit)
+
+
+def parse_quantity(text: str) -> tuple[str, float]:
+    """``'surgical kits=84'`` -> (``'surgical kits'``, 84.0)."""
+    name, sep, amount = text.rpartition("=")
+    if not sep or not name.strip() or not amount.strip():
+        raise ConvoyError(f"{text!r}: write NAME=QUANTITY, e.g. 'surgical kits=84'")
+    return name.strip(), _number(amount, f"{text!r}")
+
+
+# -- the convoy's life on the command line -------------------------------------------------------
+
+
+def _existing(writer: Writer, code: str) -> Convoy:
+    found = convoy_store.convoy_for_update(writer, code)
+    if found is None:
+        raise ConvoyError(f"there is no convoy {code.strip()!r}: 'lagebild convoy list' lists them")
+    return found
+
+
+def _record(
+    writer: Writer, action: str, before: Convoy | None, code: str, why: str | None
+) -> Convoy:
+    after = _existing(writer, code)
+    writer.record_change(
+        action,
+        "convoy",
+        after.id,
+        place_id=after.place_id,
+        import_id=after.import_id,
+        before=before.as_dict() if before else None,
+        after=after.as_dict(),
+        why=why,
+    )
+    return after
+
+
+def request(
+    store: Store,
+    code: str,
+    pcode: str,
+    on: date,
+    *,
+    agencies: str | None = None,
+    trucks: int | None = None,
+    people: float | None = None,
+    items: Sequence[PlannedItem] = (),
+    source: str | None = None,
+    note: str | None = None,
+) -> Convoy:
+    """Record a convoy request; the code must be new, the P-code known and not retired."""
+    code = code.strip()
+    if not code:
+        raise ConvoyError("a convoy needs a code: its reference, such as 'DUMA-2018-03-05'")
+    place = convoy_store.place_named(store, pcode)
+    if place is None:
+        raise ConvoyError(f"unknown P-code {pcode!r}: 'lagebild places --search' finds places")
+    place_id, retired = place
+    if retired is not None and retired <= on:
+        raise ConvoyError(
+            f"P-code {pcode.strip().upper()} was retired on {retired.isoformat()}: use the P-code "
+            "of the place as it is now"
+        )
+    for value, what in ((trucks, "trucks"), (people, "people")):
+        if value is not None and value < 0:
+            raise ConvoyError(f"{what} cannot be negative: {value}")
+    seen: set[str] = set()
+    for item in items:
+        if item.name.casefold() in seen:
+            raise ConvoyError(f"item {item.name!r} is given twice: give each item once")
+        seen.add(item.name.casefold())
+    with store.writer() as writer:
+        held = convoy_store.convoy_for_update(writer, code)
+        if held is not None:
+            raise ConvoyError(
+                f"convoy {held.code} exists already (requested on {held.requested_on.isoformat()} "
+                f"for {held.pcode}, now {held.status}): 'lagebild convoy show {held.code}'"
+            )
+        convoy_store.add(
+            writer,
+            {
+                "code": code,
+                "place_id": place_id,
+                "status": "requested",
+                "requested_on": on,
+                "agencies": agencies.strip() if agencies and agencies.strip() else None,
+                "trucks": trucks,
+                "planned_people": people,
+                "note": note,
+                "source_id": writer.source_id(source.strip())
+                if source and source.strip()
+                else None,
+            },
+            [
+                {"item": i.name, "category": i.category, "unit": i.unit, "planned": i.planned}
+                for i in items
+            ],
+        )
+        return _record(writer, "add", None, code, None)
+
+
+def check_decision(
+    convoy: Convoy, decision: str, on: date, trucks: int | None, people: float | None
+) -> None:
+    """Raise ``ConvoyError`` unless ``decision`` may follow the convoy's status on ``on``."""
+    if decision not in DECISIONS:
+        raise ConvoyError(f"unknown decision {decision!r}: use {', '.join(DECISIONS)}")
+    if convoy.status != "requested":
+        when = convoy.delivered_on if convoy.status == "delivered" else convoy.decided_on
+        by = (
+            f" by {convoy.decided_by}" if convoy.decided_by and convoy.status != "delivered" else ""
+        )
+        raise ConvoyError(
+            f"convoy {convoy.code} was already {convoy.status.replace('_', ' ')}"
+            + (f" on {when.isoformat()}" if when else "")
+            + f"{by}: a request is decided once"
+        )
+    if on < convoy.requested_on:
+        raise ConvoyError(
+            f"convoy {convoy.code}: decided on {on.isoformat()}, before it was requested on "
+            f"{convoy.requested_on.isoformat()}"
+        )
+    if decision == "denied":
+        if trucks or people:
+            raise ConvoyError(
+                f"convoy {convoy.code}: a denied convoy has no trucks or people approved"
+            )
+        return
+    for value, asked, what in (
+        (trucks, convoy.trucks, "trucks"),
+        (people, convoy.planned_people, "people"),
+    ):
+        if value is not None and asked is not None and value > asked:
+            raise ConvoyError(
+                f"convoy {convoy.code}: {value:,.0f} {what} approved, more than the "
+                f"{asked:,.0f} requested"
+            )
+    less = any(
+        value is not None and asked is not None and value < asked
+        for value, asked in ((trucks, convoy.trucks), (people, convoy.planned_people))
+    )
+    if decision == "approved" and less:
+        raise ConvoyError(
+            f"convoy {convoy.code}: fewer trucks or people approved than requested is a partial "
+            "approval: use --partly"
+        )
+    if decision == "partly_approved" and trucks is None and people is None:
+        raise ConvoyError(
+            f"convoy {convoy.code}: say how much of it was approved: --trucks N and/or --people N"
+        )
+
+
+def decide(
+    store: Store,
+    code: str,
+    decision: str,
+    by: str,
+    on: date,
+    *,
+    reason: str | None = None,
+    trucks: int | None = None,
+    people: float | None = None,
+) -> Convoy:
+    """Approve, partly approve or deny a requested convoy: once, on or after its request."""
+    if not by or not by.strip():
+        raise ConvoyError("say who decided: --by")
+    with store.writer() as writer:
+        convoy = _existing(writer, code)
+        check_decision(convoy, decision, on, trucks, people)
+        if decision == "denied":
+            trucks, people = 0, 0.0
+        elif decision == "approved":
+            trucks = convoy.trucks if trucks is None else trucks
+            people = convoy.planned_people if people is None else people
+        convoy_store.update(
+            writer,
+            convoy.id,
+            {
+                "status": decision,
+                "decided_on": on,
+                "decided_by": by.strip(),
+                "decision_reason": reason.strip() if reason and reason.strip() else None,
+                "trucks_approved": trucks,
+                "people_approved": people,
+            },
+        )
+        return _record(writer, "edit", convoy, code, reason)
+
+
+def check_delivery(
+    convoy: Convoy,
+    on: date,
+    reached: float,
+    arrived: Mapping[str, float],
+    removed: Mapping[str, float],
+    removed_by: str | None,
+) -> dict[int, dict[str, Any]]:
+    """What a delivery writes to each item (by item id); ``ConvoyError`` when it may not be."""
+    if convoy.status == "requested":
+        raise ConvoyError(
+            f"convoy {convoy.code} is not decided yet (requested on "
+            f"{convoy.requested_on.isoformat()}): decide it first, 'lagebild convoy decide "
+            f"{convoy.code} --approved ...'"
+        )
+    if convoy.status not in CONVOY_NEXT or "delivered" not in CONVOY_NEXT[convoy.status]:
+        when = convoy.delivered_on if convoy.status == "delivered" else convoy.decided_on
+        by = f" by {convoy.decided_by}" if convoy.decided_by and convoy.status == "denied" else ""
+        raise ConvoyError(
+            f"convoy {convoy.code} was {convoy.status}"
+            + (f" on {when.isoformat()}" if when else "")
+            + by
+            + (
+                ": it cannot be delivered"
+                if convoy.status == "denied"
+                else ": it is delivered once"
+            )
+        )
+    since = convoy.decided_on or convoy.requested_on
+    if on < since:
+        raise ConvoyError(
+            f"convoy {convoy.code}: delivered on {on.isoformat()}, before it was "
+            f"{'decided' if convoy.decided_on else 'requested'} on {since.isoformat()}"
+        )
+    if reached < 0:
+        raise ConvoyError(f"convoy {convoy.code}: people reached cannot be negative")
+    if any(removed.values()) and not (removed_by and removed_by.strip()):
+        raise ConvoyError(f"convoy {convoy.code}: say who removed the items: --by")
+    for name in (*arrived, *removed):
+        if convoy.item_named(name) is None:
+            known = ", ".join(repr(i.item) for i in convoy.items) or "none"
+            raise ConvoyError(f"convoy {convoy.code} carries no item {name!r}; its items: {known}")
+    wanted_arrived = {k.casefold(): v for k, v in arrived.items()}
+    wanted_removed = {k.casefold(): v for k, v in removed.items()}
+    changes: dict[int, dict[str, Any]] = {}
+    for item in convoy.items:
+        taken = wanted_removed.get(item.item.casefold(), 0.0)
+        came = wanted_arrived.get(item.item.casefold())
+        if came is None and item.planned is not None:
+            came = item.planned - taken  # what you do not name arrived as loaded, less removals
+        if item.planned is not None and came is not None and came + taken > item.planned:
+            raise ConvoyError(
+                f"convoy {convoy.code}, item {item.item!r}: {came:,.0f} arrived and {taken:,.0f} "
+                f"removed is more than the {item.planned:,.0f} loaded"
+            )
+        changes[item.id] = {
+            "arrived": came,
+            "removed": taken,
+            "removed_by": removed_by.strip() if taken and removed_by else None,
+        }
+    return changes
+
+
+def deliver(
+    store: Store,
+    code: str,
+    on: date,
+    reached: float,
+    *,
+    arrived: Mapping[str, float] | None = None,
+    removed: Mapping[str, float] | None = None,
+    removed_by: str | None = None,
+) -> Convoy:
+    """Record the delivery of an approved convoy: when, people reached, what arrived and what
+    was removed at checkpoints, by whom. Items not named arrived as planned, less removals."""
+    with store.writer() as writer:
+        convoy = _existing(writer, code)
+        items = check_delivery(convoy, on, reached, arrived or {}, removed or {}, removed_by)
+        convoy_store.update(
+            writer, convoy.id, {"status": "delivered", "delivered_on": on, "reached": reached}
+        )
+        convoy_store.update_items(writer, items)
+        return _record(writer, "edit", convoy, code, None)
+
+
+# -- the HXL import ------------------------------------------------------------------------------
+
+#: The convoy's own fields, repeated on each of its rows, and their names in messages.
+CONVOY_ROLES = {
+    "place_id": "place",
+    "requested_on": "request date",
+    "agencies": "agencies",
+    "trucks": "trucks",
+    "planned_people": "people planned",
+    "status": "status",
+    "decided_on": "decision date",
+    "decided_by": "decided by",
+    "reason": "reason",
+    "trucks_approved": "trucks approved",
+    "people_approved": "people approved",
+    "delivered_on": "delivery date",
+    "reached": "people reached",
+    "note": "note",
+    "source": "source",
+}
+ITEM_ROLES = ("item", "category", "unit", "planned", "arrived", "removed", "removed_by")
+_STORED_AS = {"reason": "decision_reason"}
+
+
+def _status_word(word: str | None) -> str | None:
+    return "" if word is None or not word.strip() else normalise_convoy_status(word)
+
+
+def _counts(batch: _Batch, role: str, whole: bool) -> pl.Series | None:
+    """Numbers of a column that must not be negative (and, with ``whole``, be whole)."""
+    values = batch.numbers(role)
+    if values is None:
+        return None
+    raw = batch.raw(role)
+    assert raw is not None
+    bad = values < 0
+    if whole:
+        bad = bad | (values != values.floor())
+    bad = bad.fill_null(False)
+    what = "a whole number, not negative" if whole else "not negative"
+    for i in bad.arg_true().to_list():
+        batch.error(batch.rows[i], "bad-number", f"must be {what}", role, raw[i])
+    return pl.select(pl.when(~bad).then(values)).to_series()
+
+
+def _fill_codes(frame: pl.DataFrame, context: Context) -> pl.DataFrame:
+    """Blank P-code cells of a convoy's rows take the convoy's P-code from its other rows."""
+    code = context.layout.roles["code"]
+    key = pl.col(f"c{code.index}").str.to_uppercase()
+    return frame.with_columns(
+        pl.col(f"c{c.index}").fill_null(pl.col(f"c{c.index}").drop_nulls().first().over(key))
+        for _, c in context.layout.code_columns
+    )
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value == int(value) else f"{value:,}"
+    return repr(value)
+
+
+class _Convoys:
+    """The rows of a file grouped into convoys, checked, and made into records."""
+
+    def __init__(self, batch: _Batch, known: Mapping[str, tuple[str, int | None]]) -> None:
+        self.batch = batch
+        self.known = known
+        self.rows: list[int] = batch.rows.to_list()
+        layout = batch.context.layout
+        self.place_role = next(
+            (
+                r
+                for r in ("code5", "code4", "code3", "code2", "code1", "code0")
+                if r in layout.roles
+            ),
+            None,
+        )
+
+    def error(self, i: int, code: str, reason: str, role: str | None, *_: Any) -> None:
+        """An error of the row at index ``i``, naming the role's column and the cell as given."""
+        if role == "place_id":
+            role = self.place_role
+        raw = self.batch.raw(role) if role else None
+        self.batch.error(self.rows[i], code, reason, role, raw[i] if raw is not None else None)
+
+    def parse(self) -> dict[str, list[Any]]:
+        batch = self.batch
+        requested = batch.dates("requested_on")
+        statuses = ", ".join(CONVOY_STATUSES)
+        categories = ", ".join(ITEM_CATEGORIES)
+        series: dict[str, pl.Series | None] = {
+            "code": batch.text("code"),
+            "requested_on": requested,
+            "decided_on": batch.dates("decided_on"),
+            "delivered_on": batch.dates("delivered_on"),
+            "status": batch.words("status", _status_word, "unknown-convoy-status", statuses),
+            "category": batch.words(
+                "category", normalise_item_category, "unknown-category", categories
+            ),
+            "trucks": _counts(batch, "trucks", whole=True),
+            "trucks_approved": _counts(batch, "trucks_approved", whole=True),
+            "planned_people": batch.numbers("planned_people", people=True),
+            "people_approved": batch.numbers("people_approved", people=True),
+            "reached": batch.numbers("reached", people=True),
+            "planned": _counts(batch, "planned", whole=False),
+            "arrived": _counts(batch, "arrived", whole=False),
+            "removed": _counts(batch, "removed", whole=False),
+            "place_id": batch.place(requested),
+            "source_id": batch.source_ids(),
+        }
+        for role in (
+            "source",
+            "agencies",
+            "decided_by",
+            "reason",
+            "note",
+            "item",
+            "unit",
+            "removed_by",
+        ):
+            series[role] = batch.text(role)
+        n = batch.frame.height
+        return {k: (v.to_list() if v is not None else [None] * n) for k, v in series.items()}
+
+    def group(self, cols: dict[str, list[Any]]) -> dict[str, list[int]]:
+        """Upper-case code -> the indexes of its rows; a row with values but no code is an error."""
+        groups: dict[str, list[int]] = {}
+        for i, code in enumerate(cols["code"]):
+            if code is None:
+                self.error(i, "no-convoy-code", "a row needs its convoy's code", "code")
+                continue
+            groups.setdefault(code.upper(), []).append(i)
+        return groups
+
+    def merge(self, cols: dict[str, list[Any]], idx: list[int]) -> dict[str, Any]:
+        """The convoy's own fields from its rows: the first value given; a different one is an
+        error of the row that gives it."""
+        code = cols["code"][idx[0]]
+        merged: dict[str, Any] = {"code": code, "row_number": self.rows[idx[0]]}
+        firsts: dict[str, int] = {}
+        for role, label in CONVOY_ROLES.items():
+            first: int | None = None
+            for i in idx:
+                value = cols[role][i]
+                if value is None or value == "" and role == "status":
+                    continue
+                if first is None:
+                    first = i
+                elif value != cols[role][first]:
+                    self.error(
+                        i,
+                        "convoy-disagrees",
+                        f"convoy {code}: {label} is {_shown(cols[role][first])} in row "
+                        f"{self.rows[first]} but {_shown(value)} here",
+                        role,
+                        value,
+                    )
+            merged[role] = cols[role][first] if first is not None else None
+            firsts[role] = first if first is not None else idx[0]
+        merged["_first"] = firsts
+        # The source named on the convoy's rows, else the import's --source.
+        merged["source_id"] = cols["source_id"][firsts["source"]]
+        del merged["source"]
+        return merged
+
+    def check(self, c: dict[str, Any]) -> None:
+        """The rules of a convoy's life, on the merged fields."""
+        first = c["_first"]
+        code = c["code"]
+        if c["requested_on"] is None and first["requested_on"] not in self._failed():
+            self.error(
+                first["requested_on"],
+                "no-date",
+                f"convoy {code} needs the date it was requested (#date+requested)",
+                "requested_on",
+            )
+        status = c["_given_status"] = c["status"] or None
+        if status in (None, "approved", "partly_approved") and (
+            c["delivered_on"] is not None or c["reached"] is not None
+        ):
+            status = "delivered"  # approved, then delivered: the decision stays in its fields
+        elif status is None:
+            if c["decided_on"] is not None:
+                self.error(
+                    first["decided_on"],
+                    "no-status",
+                    f"convoy {code} was decided on {c['decided_on'].isoformat()}, but no status "
+                    "says approved, partly approved or denied",
+                    "decided_on",
+                    c["decided_on"],
+                )
+                c["status"] = "requested"
+                return
+            else:
+                status = "requested"
+        c["status"] = status
+        how_much = (c["trucks_approved"], c["people_approved"])
+        if c["_given_status"] == "partly_approved" and how_much == (None, None):
+            self.error(
+                first["status"],
+                "partly-how-much",
+                f"convoy {code} is partly approved: say how much, in #convoy+trucks+approved "
+                "or #targeted+approved",
+                "status",
+            )
+        if status == "delivered" and c["delivered_on"] is None:
+            self.error(
+                first["status"],
+                "no-date",
+                f"convoy {code} is delivered but has no delivery date (#date+delivered)",
+                "status",
+                status,
+            )
+        if status != "delivered":
+            for role in ("delivered_on", "reached"):
+                if c[role] is not None:
+                    self.error(
+                        first[role],
+                        "not-delivered",
+                        f"convoy {code} is {status.replace('_', ' ')}: it has no "
+                        f"{CONVOY_ROLES[role]}",
+                        role,
+                        c[role],
+                    )
+        if status == "requested" and c["decided_on"] is not None:
+            self.error(
+                first["decided_on"],
+                "not-decided",
+                f"convoy {code} is requested, not decided: it has no decision date",
+                "decided_on",
+                c["decided_on"],
+            )
+        if status == "denied":
+            for role in ("trucks_approved", "people_approved"):
+                if c[role]:
+                    self.error(
+                        first[role],
+                        "denied",
+                        f"convoy {code} is denied: no {CONVOY_ROLES[role]}",
+                        role,
+                        c[role],
+                    )
+        self._check_order(c)
+
+    def _check_order(self, c: dict[str, Any]) -> None:
+        first, code = c["_first"], c["code"]
+        steps = [
+            (c["requested_on"], "requested"),
+            (c["decided_on"], "decided"),
+            (c["delivered_on"], "delivered"),
+        ]
+        known = [(d, what) for d, what in steps if d is not None]
+        for (before, was), (after, then) in zip(known, known[1:], strict=False):
+            if after < before:
+                role = "decided_on" if then == "decided" else "delivered_on"
+                self.error(
+                    first[role],
+                    "date-order",
+                    f"convoy {code} was {then} on {after.isoformat()}, before it was {was} on "
+                    f"{before.isoformat()}",
+                    role,
+                    after,
+                )
+        for approved, asked, label in (
+            ("trucks_approved", "trucks", "trucks"),
+            ("people_approved", "planned_people", "people"),
+        ):
+            if c[approved] is not None and c[asked] is not None and c[approved] > c[asked]:
+                self.error(
+                    first[approved],
+                    "above-request",
+                    f"convoy {code}: {c[approved]:,.0f} {label} approved, more than the "
+                    f"{c[asked]:,.0f} requested",
+                    approved,
+                    c[approved],
+                )
+
+    def items(
+        self, cols: dict[str, list[Any]], idx: list[int], c: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        named: dict[str, int] = {}
+        code = c["code"]
+        for i in idx:
+            item = {role: cols[role][i] for role in ITEM_ROLES}
+            if item["item"] is None:
+                given = [r for r in ITEM_ROLES if item[r] not in (None, "")]
+                if given:
+                    self.error(
+                        i,
+                        "no-item-name",
+                        "item values without an item name (#item+name)",
+                        given[0],
+                        item[given[0]],
+                    )
+                continue
+            key = item["item"].casefold()
+            if key in named:
+                self.error(
+                    i,
+                    "item-twice",
+                    f"convoy {code} has item {item['item']!r} in row {self.rows[named[key]]} "
+                    "already: give each item once",
+                    "item",
+                    item["item"],
+                )
+                continue
+            named[key] = i
+            planned, arrived, removed = item["planned"], item["arrived"], item["removed"]
+            if (arrived or removed) and c["status"] != "delivered":
+                role = "arrived" if arrived else "removed"
+                self.error(
+                    i,
+                    "not-delivered",
+                    f"convoy {code} is {c['status'].replace('_', ' ')}: nothing arrived or was "
+                    "removed yet",
+                    role,
+                    item[role],
+                )
+            elif planned is not None and (arrived or 0) + (removed or 0) > planned:
+                self.error(
+                    i,
+                    "above-planned",
+                    f"{_shown(arrived or 0.0)} arrived and {_shown(removed or 0.0)} removed is "
+                    f"more than the {_shown(planned)} planned",
+                    "removed" if removed else "arrived",
+                    removed if removed else arrived,
+                )
+            item["category"] = item["category"] or ""
+            item["row_number"] = self.rows[i]
+            found.append(item)
+        return found
+
+    def _failed(self) -> set[int]:
+        rows = set(self.batch.rejected)
+        return {i for i, row in enumerate(self.rows) if row in rows}
+
+    def build(self) -> list[dict[str, Any]]:
+        cols = self.parse()
+        built = []
+        for key, idx in self.group(cols).items():
+            merged = self.merge(cols, idx)
+            self.check(merged)
+            items = self.items(cols, idx, merged)
+            held = self.known.get(key)
+            if held is not None:
+                where = f"import #{held[1]}" if held[1] else "entered on the command line"
+                self.error(
+                    idx[0],
+                    "convoy-exists",
+                    f"convoy {held[0]} exists already ({where}): a file cannot change it; use "
+                    "'lagebild convoy decide/deliver'"
+                    + (f", or undo import #{held[1]} first" if held[1] else ""),
+                    "code",
+                    merged["code"],
+                )
+            failed = [self.rows[i] for i in idx if self.rows[i] in self.batch.rejected]
+            if failed:
+                reason = f"convoy {merged['code']} has errors in row(s) " + ", ".join(
+                    str(r) for r in failed
+                )
+                for i in idx:
+                    self.batch.rejected.setdefault(self.rows[i], reason)
+                continue
+            record = {_STORED_AS.get(k, k): v for k, v in merged.items() if not k.startswith("_")}
+            record["trucks"] = _whole(record["trucks"])
+            record["trucks_approved"] = _whole(record["trucks_approved"])
+            record["import_id"] = self.batch.context.import_id or None
+            record["items"] = items
+            built.append(record)
+        return built
+
+
+def _whole(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def build(
+    frame: pl.DataFrame, context: Context, known: Mapping[str, tuple[str, int | None]]
+) -> tuple[list[dict[str, Any]], dict[int, str]]:
+    """Validated convoys of a whole file, each with its items; and the rejected rows with why.
+
+    ``known`` holds the codes already stored (``store.convoys.known_codes``): a file cannot
+    change a stored convoy. A convoy with an error in any of its rows is rejected as a whole.
+    """
+    if frame.height == 0:
+        return [], {}
+    batch = _Batch(_fill_codes(frame, context), context)
+    convoys = _Convoys(batch, known).build()
+    return convoys, batch.rejected
+
+
+def write(writer: Writer, convoys: Sequence[dict[str, Any]]) -> int:
+    """Insert built convoys with their items; returns how many convoys."""
+    for convoy in convoys:
+        convoy_store.add(writer, convoy, convoy["items"])
+    return len(convoys)
+
+
+__all__ = [
+    "DECISIONS",
+    "ConvoyError",
+    "PlannedItem",
+    "build",
+    "check_decision",
+    "check_delivery",
+    "decide",
+    "deliver",
+    "parse_item",
+    "parse_quantity",
+    "request",
+    "write",
+]
