@@ -1,0 +1,176 @@
+"""Incidents as the analysis reads them: totals per place and event type, and lists of events."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, case, func, select, true
+
+from lagebild.store import schema as t
+from lagebild.store.store import Store, _required_date
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentTotal:
+    """Events of one type at one place (None: unplaced), with fatalities and attacks on aid."""
+
+    place_id: int | None
+    event_type: str
+    events: int
+    fatalities: int
+    attacks_on_aid: int
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRow:
+    """One stored incident with how it was placed and the file and row it came from."""
+
+    id: int
+    event_code: str | None
+    date: date
+    event_type: str
+    sub_event_type: str | None
+    actor1: str | None
+    actor2: str | None
+    fatalities: int | None
+    attack_on_aid: bool
+    lat: float | None
+    lon: float | None
+    location: str | None
+    admin_names: str | None
+    notes: str | None
+    reported_by: str | None
+    place_id: int | None
+    placed_by: str
+    place_confidence: float | None
+    place_distance_km: float | None
+    source: str | None
+    import_id: int
+    file_name: str
+    row_number: int
+
+
+def _when(date_from: date | None, date_to: date | None) -> ColumnElement[bool]:
+    i = t.incidents
+    conditions = []
+    if date_from is not None:
+        conditions.append(i.c.date >= date_from)
+    if date_to is not None:
+        conditions.append(i.c.date <= date_to)
+    return and_(true(), *conditions)
+
+
+def incident_totals(
+    store: Store, date_from: date | None = None, date_to: date | None = None
+) -> list[IncidentTotal]:
+    """Per place (None for the unplaced) and event type: events, fatalities, attacks on aid,
+    dated within [date_from, date_to] (either end open when None)."""
+    i = t.incidents
+    query = (
+        select(
+            i.c.place_id,
+            i.c.event_type,
+            func.count(),
+            func.coalesce(func.sum(i.c.fatalities), 0),
+            func.coalesce(func.sum(case((i.c.attack_on_aid, 1), else_=0)), 0),
+        )
+        .where(_when(date_from, date_to))
+        .group_by(i.c.place_id, i.c.event_type)
+        .order_by(i.c.place_id, i.c.event_type)
+    )
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [IncidentTotal(r[0], r[1] or "", int(r[2]), int(r[3]), int(r[4])) for r in rows]
+
+
+def incident_list(
+    store: Store,
+    place_ids: Collection[int] | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    *,
+    unplaced: bool = False,
+    limit: int | None = None,
+    newest_first: bool = False,
+) -> list[IncidentRow]:
+    """The incidents at the given places (all when None; only the unplaced with ``unplaced``),
+    dated within [date_from, date_to], by date."""
+    i, s, imp = t.incidents, t.sources, t.imports
+    where = _when(date_from, date_to)
+    if unplaced:
+        where = and_(where, i.c.place_id.is_(None))
+    elif place_ids is not None:
+        where = and_(where, i.c.place_id.in_(sorted(place_ids)))
+    order = [i.c.date.desc(), i.c.id.desc()] if newest_first else [i.c.date, i.c.id]
+    query = (
+        select(
+            i.c.id,
+            i.c.event_code,
+            i.c.date,
+            i.c.event_type,
+            i.c.sub_event_type,
+            i.c.actor1,
+            i.c.actor2,
+            i.c.fatalities,
+            i.c.attack_on_aid,
+            i.c.lat,
+            i.c.lon,
+            i.c.location,
+            i.c.admin_names,
+            i.c.notes,
+            i.c.reported_by,
+            i.c.place_id,
+            i.c.placed_by,
+            i.c.place_confidence,
+            i.c.place_distance_km,
+            s.c.name,
+            i.c.import_id,
+            imp.c.file_name,
+            i.c.row_number,
+        )
+        .select_from(i.outerjoin(s, s.c.id == i.c.source_id).join(imp, imp.c.id == i.c.import_id))
+        .where(where)
+        .order_by(*order)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [
+        IncidentRow(
+            r[0],
+            r[1],
+            _required_date(r[2]),
+            r[3] or "",
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            bool(r[8]),
+            r[9],
+            r[10],
+            r[11],
+            r[12],
+            r[13],
+            r[14],
+            r[15],
+            r[16],
+            r[17],
+            r[18],
+            r[19],
+            r[20],
+            r[21],
+            r[22],
+        )
+        for r in rows
+    ]
+
+
+def placing_counts(store: Store) -> dict[str, int]:
+    """How many incidents each placing method placed (pcode, polygon, nearest, name, none)."""
+    i = t.incidents
+    query = select(i.c.placed_by, func.count()).group_by(i.c.placed_by)
+    with store.engine.connect() as conn:
+        return {r[0]: int(r[1]) for r in conn.execute(query)}
