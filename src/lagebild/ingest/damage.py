@@ -1,0 +1,335 @@
+"""Damage assessments: UNOSAT points (a building or site with a damage class) or counts per place.
+
+Two forms of file (``docs/hxl.md``):
+
+* **points**: one row per building or site, ``#damage+class`` 1-4 (UNOSAT: 1 destroyed, 2 severe,
+  3 moderate, 4 possible; also UNOSAT's words), the date of the imagery, and a P-code or
+  ``#geo+lat``/``#geo+lon``. A point without a P-code is placed by point in polygon on the
+  gazetteer's boundaries, in the finest place whose boundary holds it (the placing engine of the
+  incidents, ``ingest/placing.py``; on a shared border, the place first in the gazetteer).
+* **counts**: per place and date, ``#damage+destroyed``, ``+severe``, ``+moderate``,
+  ``+possible``; ``+houses`` or ``+buildings`` on the tags say what is counted.
+
+A point is stored as a count of one in its class's column, so both forms add up alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from lagebild.ingest.columns import CODE_ROLES, Layout, LayoutError, describe
+from lagebild.ingest.gazetteer import PLACEHOLDERS, Gazetteer, resolve_places
+from lagebild.ingest.placing import NONE, PlaceIndex
+from lagebild.ingest.problems import WARNING, Problem
+from lagebild.ingest.records import Context, Insert, _Batch, _insert, _iso
+
+#: The columns of the ``damage`` table an import writes.
+DAMAGE_COLUMNS = (
+    "place_id",
+    "date",
+    "site",
+    "damage_class",
+    "destroyed",
+    "severe",
+    "moderate",
+    "possible",
+    "unit",
+    "lat",
+    "lon",
+    "source_id",
+    "import_id",
+    "row_number",
+)
+#: Count columns, in UNOSAT's class order (class 1 is ``destroyed``).
+COUNTS = ("destroyed", "severe", "moderate", "possible")
+UNITS = ("buildings", "houses")
+_UNIT_WORDS = {
+    "buildings": "buildings",
+    "building": "buildings",
+    "houses": "houses",
+    "house": "houses",
+}
+
+#: UNOSAT's class words, as its damage assessments write them, and the usual variants.
+CLASS_WORDS = {
+    "destroyed": 1,
+    "destroyed building": 1,
+    "severe damage": 2,
+    "severely damaged": 2,
+    "severe": 2,
+    "moderate damage": 3,
+    "moderately damaged": 3,
+    "moderate": 3,
+    "possible damage": 4,
+    "possibly damaged": 4,
+    "possible": 4,
+}
+CLASS_HELP = (
+    "use 1 (destroyed), 2 (severe), 3 (moderate) or 4 (possible), or UNOSAT's words "
+    "Destroyed, Severe Damage, Moderate Damage, Possible Damage"
+)
+
+
+def damage_class(word: str | None) -> int | None:
+    """``'2'``, ``'2.0'``, ``'Severe Damage'`` -> 2; None for anything else."""
+    if word is None:
+        return None
+    text = " ".join(word.split()).casefold()
+    if text in CLASS_WORDS:
+        return CLASS_WORDS[text]
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() and 1 <= number <= 4 else None
+
+
+@dataclass(frozen=True)
+class DamageForm:
+    """How a damage file gives its numbers: ``points`` or ``counts``, and the unit counted."""
+
+    form: str
+    unit: str
+
+
+def damage_form(layout: Layout) -> DamageForm:
+    """The form and unit of a damage file; ``LayoutError`` when its columns do not make one."""
+    roles = layout.roles
+    counts = [r for r in COUNTS if r in roles]
+    if "damage_class" in roles and counts:
+        raise LayoutError(
+            "a damage file gives either a class per point (#damage+class) or counts per place "
+            f"(#damage+destroyed ...), not both: {describe(roles['damage_class'])} and "
+            f"{describe(roles[counts[0]])}"
+        )
+    if "damage_class" not in roles and not counts:
+        raise LayoutError(
+            "a damage file needs #damage+class (one building or site a row, UNOSAT classes 1-4) "
+            "or counts per place: #damage+destroyed, +severe, +moderate, +possible"
+        )
+    if ("lat" in roles) != ("lon" in roles):
+        raise LayoutError("damage points need both #geo+lat and #geo+lon")
+    if not layout.code_columns and "lat" not in roles:
+        raise LayoutError(
+            "damage rows need a place: a P-code column (#adm1+code ... #adm4+code) or "
+            "#geo+lat and #geo+lon"
+        )
+    units = set()
+    for role in ("damage_class", *counts):
+        tag = roles[role].tag if role in roles else None
+        found = {_UNIT_WORDS[a] for a in (tag.attributes if tag else ()) if a in _UNIT_WORDS}
+        if len(found) > 1:
+            raise LayoutError(f"{describe(roles[role])} counts both houses and buildings")
+        units |= found
+    if len(units) > 1:
+        raise LayoutError(
+            "the damage columns count houses in one and buildings in another: one file, one unit"
+        )
+    return DamageForm(
+        "points" if "damage_class" in roles else "counts", units.pop() if units else "buildings"
+    )
+
+
+class DamageBuilder:
+    """Validated damage rows of each batch of one import.
+
+    ``geometries`` gives the gazetteer's boundaries as (place id, GeoJSON text); it is called
+    once, and only when a row must be placed by its coordinates.
+    """
+
+    def __init__(self, geometries: Callable[[], Sequence[tuple[int, str]]]) -> None:
+        self._geometries = geometries
+        self._index: PlaceIndex | None = None
+
+    def index(self, gazetteer: Gazetteer) -> PlaceIndex:
+        """The placing engine of the incidents (ingest/placing.py), on the current places."""
+        if self._index is None:
+            self._index = PlaceIndex(gazetteer.places.values(), self._geometries())
+        return self._index
+
+    def __call__(
+        self, frame: pl.DataFrame, context: Context
+    ) -> tuple[Insert | None, dict[int, str]]:
+        batch = _Batch(frame, context)
+        form = damage_form(context.layout)
+        n = frame.height
+        when = batch.when(
+            "a damage assessment needs a date: #date+imagery, #date or import with --date"
+        )
+        counts = self._classes(batch) if form.form == "points" else self._counts(batch)
+        lat = batch.numbers("lat", coordinate=True)
+        lon = batch.numbers("lon", coordinate=True)
+        place_id = self._places(batch, when, lat, lon)
+        klass = counts.pop("damage_class", None)
+        values: dict[str, pl.Series | None] = {
+            "place_id": place_id,
+            "date": _iso(when, n),
+            "site": batch.raw("site"),
+            "damage_class": klass,
+            **counts,
+            "unit": pl.Series([form.unit] * n, dtype=pl.Utf8),
+            "lat": lat,
+            "lon": lon,
+            "source_id": batch.source_ids(),
+            "import_id": pl.Series([context.import_id] * n, dtype=pl.Int64),
+            "row_number": batch.rows,
+        }
+        return _insert("damage", DAMAGE_COLUMNS, values, batch), batch.rejected
+
+    # -- the numbers ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _classes(batch: _Batch) -> dict[str, pl.Series]:
+        raw = batch.text("damage_class")
+        mapping = {w: damage_class(w) for w in raw.unique().to_list() if w is not None}
+        klass = raw.replace_strict(mapping, default=None, return_dtype=pl.Int64)
+        for i in klass.is_null().arg_true().to_list():
+            word = raw[i]
+            reason = (
+                f"no damage class: {CLASS_HELP}"
+                if word is None
+                else f"unknown damage class {word!r}: {CLASS_HELP}"
+            )
+            batch.error(batch.rows[i], "unknown-damage-class", reason, "damage_class", word)
+        out = {"damage_class": klass}
+        for number, name in enumerate(COUNTS, start=1):
+            out[name] = (klass == number).fill_null(False).cast(pl.Float64)
+        return out
+
+    @staticmethod
+    def _counts(batch: _Batch) -> dict[str, pl.Series]:
+        n = batch.frame.height
+        out: dict[str, pl.Series] = {}
+        given = pl.Series([False] * n)
+        for name in COUNTS:
+            values = batch.numbers(name)
+            if values is None:
+                out[name] = pl.Series([0.0] * n, dtype=pl.Float64)
+                continue
+            raw = batch.raw(name)
+            assert raw is not None
+            bad = ((values < 0) | (values != values.floor())).fill_null(False)
+            for i in bad.arg_true().to_list():
+                batch.error(
+                    batch.rows[i],
+                    "not-a-count",
+                    f"a count of {name} buildings or houses is a whole number, 0 or more",
+                    name,
+                    raw[i],
+                )
+            given = given | values.is_not_null()
+            out[name] = values.fill_null(0.0)
+        for i in (~given).arg_true().to_list():
+            row = batch.rows[i]
+            if row not in batch.rejected:
+                batch.context.report.add(
+                    Problem(
+                        WARNING,
+                        "no-damage-counts",
+                        "no damage counts in this row; nothing stored for it",
+                        batch.context.file,
+                        row,
+                    )
+                )
+                batch.rejected[row] = "no damage counts"
+        return out
+
+    # -- the place ------------------------------------------------------------------------------
+
+    def _places(
+        self,
+        batch: _Batch,
+        when: pl.Series,
+        lat: pl.Series | None,
+        lon: pl.Series | None,
+    ) -> pl.Series:
+        """The P-code of a row when it gives one; else the place its coordinates lie in."""
+        layout = batch.context.layout
+        frame = batch.frame
+        n = frame.height
+        coded = pl.Series([False] * n)
+        for role in CODE_ROLES.values():
+            raw = batch.raw(role)
+            if raw is not None:
+                text = raw.str.strip_chars().str.to_uppercase()
+                coded = coded | (
+                    text.is_not_null() & ~text.is_in(list(PLACEHOLDERS)) & (text != "")
+                )
+        place_id = pl.Series("place_id", [None] * n, dtype=pl.Int64)
+        if layout.code_columns and coded.any():
+            index = coded.arg_true()
+            resolved = resolve_places(
+                frame.filter(coded),
+                layout,
+                batch.context.gazetteer,
+                batch.context.report,
+                when.filter(coded),
+            )
+            place_id = place_id.scatter(index, resolved.place_id)
+            for j in resolved.error_mask.arg_true().to_list():
+                row = batch.rows[index[j]]
+                reason = "no valid P-code at any level"
+                batch.rejected[row] = (
+                    f"{batch.rejected[row]}; {reason}" if row in batch.rejected else reason
+                )
+        by_point = (~coded).arg_true().to_list()
+        if not by_point:
+            return place_id
+        if lat is None or lon is None:
+            for i in by_point:
+                batch.error(
+                    batch.rows[i],
+                    "no-place",
+                    "no P-code in this row, and the file has no #geo+lat/#geo+lon to place it by",
+                    None,
+                    None,
+                )
+            return place_id
+        wanted = []
+        for i in by_point:
+            y, x = lat[i], lon[i]
+            if batch.rows[i] in batch.rejected:
+                continue
+            if y is None or x is None:
+                batch.error(
+                    batch.rows[i],
+                    "no-place",
+                    "no P-code and no coordinates: give #geo+lat and #geo+lon, or a P-code",
+                    "lat" if y is None else "lon",
+                    None,
+                )
+            elif abs(y) > 90 or abs(x) > 180:
+                batch.error(
+                    batch.rows[i],
+                    "out-of-range",
+                    "coordinates must be WGS 84 degrees: latitude within ±90, longitude ±180",
+                    "lat" if abs(y) > 90 else "lon",
+                    f"{y}, {x}",
+                )
+            else:
+                wanted.append(i)
+        if not wanted:
+            return place_id
+        polygons = self.index(batch.context.gazetteer)
+        found = polygons.locate([lat[i] for i in wanted], [lon[i] for i in wanted]).tolist()
+        hits: list[int] = []
+        ids: list[int] = []
+        for i, pid in zip(wanted, found, strict=True):
+            if pid != NONE:
+                hits.append(i)
+                ids.append(pid)
+                continue
+            reason = (
+                "the point lies outside every boundary in the gazetteer: check the coordinates "
+                "(latitude, longitude in WGS 84) or give a P-code"
+                if polygons.polygon_levels
+                else "no P-code, and the gazetteer has no boundaries to place the point by: "
+                "import a GeoJSON gazetteer with boundaries, or give a P-code"
+            )
+            batch.error(batch.rows[i], "outside-boundaries", reason, "lat", f"{lat[i]}, {lon[i]}")
+        if hits:
+            place_id = place_id.scatter(hits, pl.Series(ids, dtype=pl.Int64))
+        return place_id

@@ -1,0 +1,115 @@
+"""Queries of the war in the picture: damage assessments and the sums of conflict incidents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, case, func, select
+
+from lagebild.store import schema as t
+from lagebild.store.store import Store, _required_date
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentRow:
+    """The damage rows one import gave for one place, unit and date, from one source, summed:
+    one assessment of the place (a UNOSAT point is a row; a count per place is a row too)."""
+
+    place_id: int
+    unit: str
+    date: date
+    source_id: int | None
+    import_id: int
+    first_id: int  # the lowest damage row id: the last tie-breaker of the current-figure rule
+    rows: int
+    points: int  # rows with a damage class: buildings or sites, not counts per place
+    destroyed: float
+    severe: float
+    moderate: float
+    possible: float
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentSum:
+    """Incidents of one place (None: events that could not be placed) in a period."""
+
+    place_id: int | None
+    events: int
+    fatalities: int
+    attacks_on_aid: int
+
+
+def damage_assessments(
+    store: Store, as_of: date | None = None, unit: str | None = None
+) -> list[AssessmentRow]:
+    """Every damage assessment dated on or before ``as_of`` (all, without it), of one unit or all:
+    the rows of each (place, unit, date, source, import), summed."""
+    d = t.damage
+    query = (
+        select(
+            d.c.place_id,
+            d.c.unit,
+            d.c.date,
+            d.c.source_id,
+            d.c.import_id,
+            func.min(d.c.id),
+            func.count(),
+            func.count(d.c.damage_class),
+            func.sum(d.c.destroyed),
+            func.sum(d.c.severe),
+            func.sum(d.c.moderate),
+            func.sum(d.c.possible),
+        )
+        .group_by(d.c.place_id, d.c.unit, d.c.date, d.c.source_id, d.c.import_id)
+        .order_by(d.c.place_id, d.c.unit, d.c.date, d.c.import_id)
+    )
+    if as_of is not None:
+        query = query.where(d.c.date <= as_of)
+    if unit is not None:
+        query = query.where(d.c.unit == unit)
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [
+        AssessmentRow(
+            int(r[0]),
+            str(r[1]),
+            _required_date(r[2]),
+            r[3],
+            int(r[4]),
+            int(r[5]),
+            int(r[6]),
+            int(r[7]),
+            float(r[8] or 0),
+            float(r[9] or 0),
+            float(r[10] or 0),
+            float(r[11] or 0),
+        )
+        for r in rows
+    ]
+
+
+def damage_units(store: Store) -> list[str]:
+    """The units the damage rows count (``buildings``, ``houses``), in order."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(t.damage.c.unit).distinct()).all()
+    return sorted(str(r[0]) for r in rows)
+
+
+def incident_sums(store: Store, after: date, until: date) -> list[IncidentSum]:
+    """Per place (and once for the unplaced events, ``place_id`` None): incidents dated in
+    ``(after, until]``, their fatalities (blank counts as none) and the attacks on aid."""
+    i = t.incidents
+    query = (
+        select(
+            i.c.place_id,
+            func.count(),
+            func.coalesce(func.sum(i.c.fatalities), 0),
+            func.coalesce(func.sum(case((i.c.attack_on_aid, 1), else_=0)), 0),
+        )
+        .where(and_(i.c.date > after, i.c.date <= until))
+        .group_by(i.c.place_id)
+    )
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [IncidentSum(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows]

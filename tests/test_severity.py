@@ -1,0 +1,195 @@
+"""The war in the analysis (issue 5, point 4): incidents and damage in ``situation``, and
+``gaps --rank severity``, whose numbers are computed here another way, straight from the rows the
+test writes, with the formula of docs/severity.md."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lagebild.cli import main
+from lagebild.ingest import ImportOptions, import_file
+from lagebild.store import Store
+
+AS_OF = date(2017, 2, 28)
+WINDOW = 30
+
+PLACES = [
+    ["#adm1+code", "#adm4+code", "#adm4+name"],
+    ["SY02", "C1007", "Aleppo"],
+    ["SY02", "C1552", "Ma'btali"],
+    ["SY07", "C3871", "Idleb"],
+    ["SY07", "C3905", "Foah"],
+]
+NEED = {"C1007": 100_000, "C1552": 20_000, "C3871": 50_000, "C3905": 12_000}
+#: The last delivery of each place (Foah: never), days before AS_OF.
+DELIVERED_DAYS_AGO = {"C1007": 5, "C1552": 100, "C3871": 40}
+#: Incidents: (place or None for an unplaced event, days before AS_OF, fatalities, attack on aid).
+INCIDENTS = [
+    ("C1007", 3, 5, False),
+    ("C1007", 10, None, True),
+    ("C3871", 2, 12, False),
+    ("C3871", 50, 100, False),  # outside the window
+    ("C3905", 29, 1, False),
+    (None, 1, 7, False),  # could not be placed
+]
+#: Damage in buildings: destroyed, severe, moderate, possible.
+DAMAGE = {"C1552": (300, 100, 0, 40), "C3871": (50, 50, 100, 0)}
+
+
+def write(path: Path, rows: list[list[object]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    return path
+
+
+@pytest.fixture
+def war(store: Store, tmp_path: Path) -> Store:
+    """Four communities with people in need, deliveries, incidents and damage."""
+    import_file(store, write(tmp_path / "p.csv", PLACES), ImportOptions())
+    need = [["#adm4+code", "#inneed", "#date"]] + [[c, n, "2017-01-01"] for c, n in NEED.items()]
+    import_file(store, write(tmp_path / "n.csv", need), ImportOptions(source="HNO"))
+    four_w = [["#adm4+code", "#sector", "#reached+ind", "#date", "#org+impl"]] + [
+        [c, "food", 1000, (AS_OF - timedelta(days=d)).isoformat(), "WFP"]
+        for c, d in DELIVERED_DAYS_AGO.items()
+    ]
+    import_file(store, write(tmp_path / "4w.csv", four_w), ImportOptions(source="4W"))
+    damage = [
+        ["#adm4+code", "#date", "#damage+destroyed", "#damage+severe", "#damage+moderate",
+         "#damage+possible"]
+    ] + [[c, "2017-01-15", *counts] for c, counts in DAMAGE.items()]
+    import_file(store, write(tmp_path / "d.csv", damage), ImportOptions(source="UNOSAT"))
+    ids = {p.pcode: p.id for p in store.places()}
+    with store.writer() as writer:
+        import_id = writer.add_import("incidents.csv", "", "incidents", None, "{}")
+        writer.insert_rows(
+            "incidents",
+            ["event_code", "date", "event_type", "fatalities", "attack_on_aid", "place_id",
+             "placed_by", "import_id", "row_number"],
+            [
+                (f"SYR{n}", (AS_OF - timedelta(days=d)).isoformat(), "Shelling", dead, aid,
+                 ids[code] if code else None, "pcode" if code else "none", import_id, n + 2)
+                for n, (code, d, dead, aid) in enumerate(INCIDENTS)
+            ],
+        )
+    return store
+
+
+def in_window(days_ago: int) -> bool:
+    return 0 <= days_ago < WINDOW
+
+
+def expected_severity() -> dict[str, float]:
+    """docs/severity.md, computed from the test's own rows."""
+    events = {c: 0 for c in NEED}
+    dead = {c: 0 for c in NEED}
+    for code, days_ago, fatalities, _ in INCIDENTS:
+        if code and in_window(days_ago):
+            events[code] += 1
+            dead[code] += fatalities or 0
+    total = {c: sum(DAMAGE[c][:3]) if c in DAMAGE else 0 for c in NEED}
+    cap = 3 * WINDOW
+    out = {}
+    for code in NEED:
+        need = NEED[code] / max(NEED.values())
+        days = DELIVERED_DAYS_AGO.get(code)
+        aid = 1.0 if days is None else min(days, cap) / cap
+        incidents = 0.5 * events[code] / max(events.values()) + 0.5 * dead[code] / max(
+            dead.values()
+        )
+        damage = total[code] / max(total.values())
+        out[code] = 100 * (0.4 * need + 0.2 * aid + 0.2 * incidents + 0.2 * damage)
+    return out
+
+
+def run(db_url: str, *args: str) -> dict:  # type: ignore[type-arg]
+    result = CliRunner().invoke(main, ["--db", db_url, *args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)  # type: ignore[no-any-return]
+
+
+def test_gaps_ranked_by_severity_match_the_formula_computed_another_way(
+    war: Store, db_url: str
+) -> None:
+    data = run(
+        db_url, "gaps", "--as-of", AS_OF.isoformat(), "--level", "adm4", "--rank", "severity"
+    )
+    expected = expected_severity()
+    assert data["rank"] == "severity" and "0.4" in data["rank_rule"]
+    assert [p["pcode"] for p in data["places"]] == sorted(expected, key=lambda c: -expected[c])
+    for place in data["places"]:
+        assert place["severity"] == pytest.approx(expected[place["pcode"]])
+        assert set(place["severity_parts"]) == {"need", "aid", "incidents", "damage"}
+    by_code = {p["pcode"]: p for p in data["places"]}
+    assert (by_code["C3871"]["incidents"], by_code["C3871"]["fatalities"]) == (1, 12)
+    assert by_code["C1552"]["damage_total"] == {"buildings": 400}
+    assert by_code["C3905"]["severity_parts"]["aid"] == 1.0  # never had a delivery
+
+
+def test_the_plain_ranking_stays_the_default_and_its_json_contract_is_unchanged(
+    war: Store, db_url: str
+) -> None:
+    plain = run(db_url, "gaps", "--as-of", AS_OF.isoformat(), "--level", "adm4")
+    assert "rank" not in plain
+    contract = {
+        "pcode", "name", "level", "access", "people_in_need", "reached", "coverage",
+        "last_delivery", "days_without_aid", "cut_off",
+    }
+    for place in plain["places"]:
+        assert contract <= set(place)
+        assert not {"severity", "severity_parts", "incidents", "damage_total"} & set(place)
+    # DESIGN.md: cut-off places first by people in need, then the rest by coverage.
+    cut = [p["pcode"] for p in plain["places"] if p["cut_off"]]
+    assert cut == ["C3871", "C1552", "C3905"]
+    assert [p["pcode"] for p in plain["places"]] == [*cut, "C1007"]
+
+
+def test_severity_without_incidents_or_damage_weighs_need_and_days_without_aid(
+    store: Store, tmp_path: Path
+) -> None:
+    from lagebild.analysis import gaps
+
+    import_file(store, write(tmp_path / "p.csv", PLACES), ImportOptions())
+    need = [["#adm4+code", "#inneed", "#date"], ["C1007", "1000", "2017-01-01"]]
+    import_file(store, write(tmp_path / "n.csv", need), ImportOptions(source="HNO"))
+    result = gaps(store, AS_OF, WINDOW, 4, rank="severity")
+    top = result.places[0]
+    assert top.pcode == "C1007" and top.severity is not None
+    assert top.severity.value == pytest.approx(100 * (0.4 * 1 + 0.2 * 1))
+    # Places with no one known to be in need wait for no aid: severity 0.
+    assert all(r.severity and r.severity.value == 0 for r in result.places[1:])
+    with pytest.raises(ValueError, match="unknown ranking"):
+        gaps(store, AS_OF, WINDOW, 4, rank="loudest")
+
+
+def test_situation_reports_incidents_fatalities_and_damage_beside_needs(
+    war: Store, db_url: str
+) -> None:
+    data = run(db_url, "situation", "--as-of", AS_OF.isoformat(), "--level", "adm1")
+    by_code = {p["pcode"]: p for p in data["places"]}
+    # By hand: Aleppo governorate has C1007 (2 events in the window, 5 dead, one attack on aid)
+    # and C1552 (damage); Idleb has C3871 (one event in the window, 12 dead) and C3905 (one, 1).
+    assert by_code["SY02"]["incidents"] == {
+        "events": 2, "fatalities": 5, "attacks_on_aid": 1, "unplaced": 0
+    }
+    assert by_code["SY07"]["incidents"]["events"] == 2
+    assert by_code["SY07"]["incidents"]["fatalities"] == 13
+    total = data["total"]["incidents"]
+    assert (total["events"], total["fatalities"], total["unplaced"]) == (5, 25, 1)
+    national = sum(d[0] for d in DAMAGE.values())
+    aleppo = by_code["SY02"]["damage"]["buildings"]
+    assert (aleppo["destroyed"], aleppo["total"], aleppo["possible"]) == (300, 400, 40)
+    assert aleppo["share_destroyed"] == pytest.approx(300 / national)
+    assert data["total"]["damage"]["buildings"]["destroyed"] == national
+    # The keys situation had before stay as they were.
+    assert {"population", "people_in_need", "displaced", "reached"} <= set(by_code["SY02"])
+    table = CliRunner().invoke(
+        main, ["--db", db_url, "situation", "--as-of", AS_OF.isoformat(), "--format", "csv"]
+    )
+    header = table.output.splitlines()[0].split(",")
+    assert {"Incidents", "Fatalities", "Destroyed buildings", "Damaged buildings"} <= set(header)
