@@ -123,7 +123,7 @@ def shared_data() -> Path:
 def test_demo_files_are_bundled_in_import_order() -> None:
     assert [p.name for p in DEMO_FILES] == [
         "01_places.csv", "02_figures_national.csv", "02_figures.csv", "03_access.csv",
-        "04_deliveries.csv",
+        "04_deliveries.csv", "05_convoys.csv", "06_incidents.csv", "07_damage.csv",
     ]
     assert all(p.is_file() and p.parent == DATA_DIR for p in DEMO_FILES)
     assert sorted(p.name for p in DATA_DIR.glob("*.csv")) == sorted(p.name for p in DEMO_FILES)
@@ -149,9 +149,12 @@ def test_every_number_not_from_the_seed_is_marked_illustrative() -> None:
                 seed_cells += [(tag, int(v)) for tag, v in numbers.items()]
             else:
                 assert "illustrative" in source, f"{path.name} row {i}: source {source!r}"
-    # The seed's figures, cited to their speaker, on the country, and nothing else.
-    assert sorted(seed_cells) == [("#affected+idps", 6_300_000), ("#inneed", 13_500_000)]
-    assert {v for _, v in seed_cells} == SEED_NUMBERS
+    # The seed's figures, cited to their speaker, on the country, and nothing else: 6.3 million
+    # displaced, 13.5 million in need, "three quarters of the population".
+    assert sorted(seed_cells) == [
+        ("#affected+idps", 6_300_000), ("#inneed", 13_500_000), ("#inneed+pct", 75)
+    ]
+    assert {v for _, v in seed_cells} == SEED_NUMBERS | {75}
 
 
 def test_gazetteer_rows_carry_their_parents() -> None:
@@ -175,6 +178,11 @@ def test_every_place_in_the_data_is_in_the_demo_gazetteer() -> None:
     known = {finest(r) for r in data("01_places.csv")}
     for path in DEMO_FILES[1:]:
         for row in rows(path):
+            if path.name == "06_incidents.csv" and not finest(row):
+                # ACLED events carry coordinates or names, not P-codes: placed on import (a
+                # test below proves every one is placed).
+                assert (row["#geo+lat"] and row["#geo+lon"]) or row["#loc+name"], path.name
+                continue
             assert finest(row) in known, (path.name, finest(row))
 
 
@@ -260,7 +268,9 @@ def demo(store):  # type: ignore[no-untyped-def]
 
 def test_build_demo_imports_every_file_without_a_problem(demo) -> None:  # type: ignore[no-untyped-def]
     _, reports = demo
-    assert [r.kind for r in reports] == ["places", "figures", "figures", "access", "deliveries"]
+    assert [r.kind for r in reports] == [
+        "places", "figures", "figures", "access", "deliveries", "convoys", "incidents", "damage",
+    ]
     for report, path in zip(reports, DEMO_FILES, strict=True):
         assert report.file == path.name
         assert [str(p) for p in report.problems] == []
@@ -350,3 +360,12 @@ def test_denied_and_planned_convoys_are_no_delivery(demo) -> None:  # type: igno
     later = {r.pcode: r for r in gaps(store, as_of=date(2017, 3, 31), level=4).places}
     assert later[MADAYA].last_delivery == date(2016, 11, 28) and later[MADAYA].cut_off
     assert later["C1002"].last_delivery == date(2016, 12, 5)  # Yarmuk: 8 February denied
+
+
+def test_every_demo_incident_is_placed_in_the_demo_gazetteer(demo) -> None:  # type: ignore[no-untyped-def]
+    from lagebild.store.incidents import incident_list, placing_counts
+
+    store, _ = demo
+    events = incident_list(store)
+    assert len(events) == len(rows(DATA_DIR / "06_incidents.csv"))
+    assert placing_counts(store).get("none", 0) == 0

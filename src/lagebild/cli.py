@@ -47,7 +47,7 @@ def _cause(exc: BaseException) -> str:
 def _store(ctx: click.Context, *, ready: bool = True, create: bool = False) -> Store:
     target = ctx.obj["db"]
     try:
-        store = Store.open(target)
+        store = Store.open(target, actor=ctx.obj.get("user"))
         if create and store.revision() is None:
             store.migrate()
         if ready:
@@ -70,9 +70,16 @@ def _store(ctx: click.Context, *, ready: bool = True, create: bool = False) -> S
     help="Database: a file path (SQLite) or a URL such as postgresql://user@host/db. "
     "Default: $LAGEBILD_DB, else ./lagebild.db.",
 )
+@click.option(
+    "--user",
+    envvar="LAGEBILD_USER",
+    metavar="NAME",
+    help="Who the changes are recorded as in the audit trail. Default: $LAGEBILD_USER, else "
+    "the system user.",
+)
 @click.version_option(__version__, prog_name="lagebild")
 @click.pass_context
-def main(ctx: click.Context, db: str | None) -> None:
+def main(ctx: click.Context, db: str | None, user: str | None) -> None:
     """lagebild: the situation picture of a humanitarian response.
 
     Load a gazetteer, figures, access status and 4W deliveries, then ask who is in need, who is
@@ -80,6 +87,7 @@ def main(ctx: click.Context, db: str | None) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["db"] = db
+    ctx.obj["user"] = user
 
 
 @main.command()
@@ -152,11 +160,13 @@ def _progress_printer(path: Path) -> tuple[Callable[[int], None], Callable[[], N
     type=click.Path(path_type=Path, dir_okay=False),
     metavar="MAP",
     help="YAML file mapping header text (or GeoJSON property names) to hashtags, for files "
-    "without HXL tags.",
+    "without HXL tags; or the name of a map lagebild ships (acu-earthquake-2023).",
 )
 @click.option(
     "--kind",
-    type=click.Choice(["places", "figures", "access", "deliveries"]),
+    type=click.Choice(
+        ["places", "figures", "access", "deliveries", "convoys", "incidents", "damage"]
+    ),
     help="What the file holds (default: recognised from its hashtags).",
 )
 @click.option("--date", "on", type=DATE, help="Date of figures and access rows without one.")
@@ -188,6 +198,21 @@ def _progress_printer(path: Path) -> tuple[Callable[[int], None], Callable[[], N
     help="Undo import ID as a whole: its figures, access changes or deliveries go; its record "
     "stays, marked undone.",
 )
+@click.option("--why", metavar="TEXT", help="With --undo: why (kept in the audit trail).")
+@click.option(
+    "--org",
+    "organisation",
+    metavar="ORG",
+    help="The organisation whose records these are (a partner's): its accounts see them in "
+    "full, other partners as the public does.",
+)
+@click.option(
+    "--max-km",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    help="Incidents: how far the nearest community may be from an event's coordinates.",
+)
 @click.pass_context
 def import_(
     ctx: click.Context,
@@ -205,8 +230,14 @@ def import_(
     fmt: str,
     verbose: bool,
     undo: int | None,
+    why: str | None,
+    max_km: float,
+    organisation: str | None,
 ) -> None:
     """Import HXL-tagged CSV, XLSX or GeoJSON files: a gazetteer, figures, access status or a 4W.
+
+    Also shapefiles of boundaries (with their .dbf and .prj) and ACLED's conflict events, in
+    ACLED's own columns or HXL-tagged; events are placed by polygon, community or name.
 
     Each file is one transaction: a file with errors changes nothing, and each problem is listed
     with its row, column and value.
@@ -217,7 +248,7 @@ def import_(
     if undo is not None:
         if files:
             raise click.UsageError("--undo takes an import id, not files")
-        _undo(ctx, undo)
+        _undo(ctx, undo, why)
         return
     if not files:
         raise click.UsageError("give the files to import, or --undo ID")
@@ -239,6 +270,8 @@ def import_(
         rejects=rejects,
         encoding=encoding,
         batch_rows=100_000,
+        max_km=max_km,
+        organisation=organisation,
     )
     failed = 0
     reports = []
@@ -274,11 +307,11 @@ def import_(
         sys.exit(1)
 
 
-def _undo(ctx: click.Context, import_id: int) -> None:
+def _undo(ctx: click.Context, import_id: int, why: str | None) -> None:
     store = _store(ctx)
     try:
         with store.writer() as writer:
-            removed = writer.undo_import(import_id)
+            removed = writer.undo_import(import_id, why=why)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
     what = ", ".join(f"{n:,} {name.replace('_', ' ')}" for name, n in removed.items() if n)
@@ -381,7 +414,8 @@ def situation(
     title = f"Situation on {as_of.isoformat()} ({level}, window {window} days" + (
         f", sector {sector})" if sector else ")"
     )
-    _emit(fmt, result.as_dict(), render.situation_columns(result.level), rows, title)
+    columns = render.situation_columns(result.level, result.damage_units)
+    _emit(fmt, result.as_dict(), columns, rows, title)
     if fmt == "table" and result.total:
         click.echo("\nSources of the totals:")
         for key in ("population", "people_in_need", "displaced", "besieged", "hard_to_reach"):
@@ -403,6 +437,14 @@ def situation(
     default=0,
     help="Show only the first N places (table format; 0 = all).",
 )
+@click.option(
+    "--rank",
+    type=click.Choice(["plain", "severity"]),
+    default="plain",
+    show_default=True,
+    help="plain: cut off first by people in need, then by coverage (DESIGN.md); severity: by "
+    "people in need, days without aid, recent incidents and damage (docs/severity.md).",
+)
 @click.pass_context
 def gaps(
     ctx: click.Context,
@@ -412,15 +454,18 @@ def gaps(
     sector: str | None,
     fmt: str,
     limit: int,
+    rank: str,
 ) -> None:
-    """Places ranked by gap: cut-off places first by people in need, then by coverage."""
+    """Places ranked by gap: cut-off places first by people in need, then by coverage; or, with
+    --rank severity, by a severity that adds recent incidents and damage."""
     from lagebild import analysis
     from lagebild.model import normalise_sector
     from lagebild.publish import render
 
     store = _store(ctx)
     result = analysis.gaps(
-        store, as_of, window, _level(level), normalise_sector(sector) if sector else None
+        store, as_of, window, _level(level), normalise_sector(sector) if sector else None,
+        rank=rank,
     )
     rows = render.gap_rows(result)
     if fmt == "table" and limit:
@@ -433,7 +478,67 @@ def gaps(
         + f"): {len(cut)} places cut off, "
         f"{people:,.0f} people in need in them"
     )
-    _emit(fmt, result.as_dict(), render.gap_columns(result.level), rows, title)
+    columns = render.gap_columns(result.level, severity=rank == "severity")
+    _emit(fmt, result.as_dict(), columns, rows, title)
+
+
+# -- damage (issue 5) ---------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--as-of", "as_of", type=DATE, help="Date of the picture (default: today).")
+@click.option("--level", type=LEVELS, default="adm1", show_default=True)
+@click.option("--place", "pcode", metavar="PCODE", help="Only places within this one.")
+@click.option(
+    "--unit",
+    type=click.Choice(["buildings", "houses"]),
+    help="Only damage counted in this unit (default: each unit apart).",
+)
+@click.option(
+    "--changes", is_flag=True, help="The change between successive assessments of each place."
+)
+@click.option("--format", "fmt", type=FORMAT, default="table", show_default=True)
+@click.pass_context
+def damage(
+    ctx: click.Context,
+    as_of: date | None,
+    level: str,
+    pcode: str | None,
+    unit: str | None,
+    changes: bool,
+    fmt: str,
+) -> None:
+    """Damage by place: destroyed, severe, moderate and possible, the damage total (destroyed +
+    severe + moderate; possible apart) and each place's share of the national total.
+
+    A place's current damage is its latest assessment on or before the date (same date: the more
+    reliable source, then the later import); a place without one sums its children's. Houses and
+    buildings are never added together.
+    """
+    from lagebild.analysis.damage import damage as damage_by_place
+    from lagebild.analysis.damage import damage_changes
+    from lagebild.publish import render
+
+    store = _store(ctx)
+    when = as_of or date.today()
+    try:
+        if changes:
+            found = damage_changes(store, when, _level(level), pcode, unit)
+            rows = [c.as_dict() for c in found]
+            data = {
+                "as_of": when.isoformat(),
+                "level": level,
+                "unit": unit,
+                "changes": rows,
+            }
+            title = f"Damage: changes between assessments up to {when.isoformat()} ({level})"
+            _emit(fmt, data, render.damage_change_columns(level), rows, title)
+            return
+        result = damage_by_place(store, when, _level(level), pcode, unit)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    title = f"Damage on {when.isoformat()} ({level}); damage total = destroyed + severe + moderate"
+    _emit(fmt, result.as_dict(), render.damage_columns(level), render.damage_rows(result), title)
 
 
 @main.command()
@@ -471,8 +576,10 @@ def places(ctx: click.Context, level: str | None, search: str | None, fmt: str) 
 )
 @click.pass_context
 def access(ctx: click.Context, pcode: str, as_of: date | None, fmt: str) -> None:
-    """A place's access history: accessible, hard to reach or besieged (by whom), since when."""
+    """A place's access history: accessible, hard to reach or besieged (by whom), since when;
+    beside each period, the incidents in the place and below it."""
     from lagebild import analysis
+    from lagebild.analysis.incidents import incidents_by_period
     from lagebild.publish.render import to_json
 
     store = _store(ctx)
@@ -482,6 +589,7 @@ def access(ctx: click.Context, pcode: str, as_of: date | None, fmt: str) -> None
         raise click.ClickException(f"unknown P-code {pcode!r}")
     periods = analysis.history(store, place.id)
     on = analysis.access_of(tree, analysis.status_on(store, as_of), place.id) if as_of else None
+    by_period = incidents_by_period(store, tree, place.id, periods)
     if fmt == "json":
         click.echo(
             to_json(
@@ -491,6 +599,7 @@ def access(ctx: click.Context, pcode: str, as_of: date | None, fmt: str) -> None
                     "history": [p.as_dict() for p in periods],
                     "as_of": as_of.isoformat() if as_of else None,
                     "status_on": on.as_dict() if on else None,
+                    "incidents": _period_incidents_json(by_period, tree),
                 }
             ),
             nl=False,
@@ -499,10 +608,15 @@ def access(ctx: click.Context, pcode: str, as_of: date | None, fmt: str) -> None
     click.echo(f"{place.pcode} {place.name('en')}")
     if not periods:
         click.echo("  no access status of its own")
-    for period in periods:
-        until = period.valid_to.isoformat() if period.valid_to else "now"
-        party = f" by {period.party}" if period.party else ""
-        click.echo(f"  {period.valid_from.isoformat()} .. {until}: {period.status}{party}")
+    for group in by_period:
+        period = group.period
+        if period is None:
+            click.echo("  before any access status:" if periods else "  incidents:")
+        else:
+            until = period.valid_to.isoformat() if period.valid_to else "now"
+            party = f" by {period.party}" if period.party else ""
+            click.echo(f"  {period.valid_from.isoformat()} .. {until}: {period.status}{party}")
+        _echo_period_incidents(group, tree)
     if as_of:
         if on is None:
             click.echo(f"on {as_of.isoformat()}: unknown")
@@ -512,6 +626,182 @@ def access(ctx: click.Context, pcode: str, as_of: date | None, fmt: str) -> None
             click.echo(
                 f"on {as_of.isoformat()}: {on.status}{party} since {on.since.isoformat()}{via}"
             )
+
+
+# -- incidents (issue 5) ------------------------------------------------------------------------
+
+PERIOD_INCIDENTS_SHOWN = 5
+
+
+def _incident_line(row: Any, tree: Any) -> str:
+    place = tree.places.get(row.place_id) if row.place_id is not None else None
+    what = row.event_type + (f" ({row.sub_event_type})" if row.sub_event_type else "")
+    where = row.location or (place.name("en") if place else "an unknown place")
+    killed = f", {row.fatalities} killed" if row.fatalities else ""
+    aid = ", attack on aid" if row.attack_on_aid else ""
+    return f"{row.date.isoformat()} {what or 'incident'} at {where}{killed}{aid}"
+
+
+def _echo_period_incidents(group: Any, tree: Any) -> None:
+    """The incidents of one access period, newest first, a few of them."""
+    rows = group.incidents
+    if not rows:
+        return
+    click.echo(
+        f"    {len(rows)} incident(s), {group.fatalities} killed, "
+        f"{group.attacks_on_aid} attack(s) on aid"
+    )
+    for row in rows[::-1][:PERIOD_INCIDENTS_SHOWN]:
+        click.echo("      " + _incident_line(row, tree))
+    if len(rows) > PERIOD_INCIDENTS_SHOWN:
+        click.echo(
+            f"      ... and {len(rows) - PERIOD_INCIDENTS_SHOWN} earlier "
+            "('lagebild incidents --list --place PCODE' lists them)"
+        )
+
+
+def _period_incidents_json(by_period: Any, tree: Any) -> list[dict[str, Any]]:
+    from lagebild.analysis.incidents import incident_dict
+
+    return [
+        {
+            "valid_from": g.period.valid_from.isoformat() if g.period else None,
+            "status": g.period.status if g.period else None,
+            "events": len(g.incidents),
+            "fatalities": g.fatalities,
+            "attacks_on_aid": g.attacks_on_aid,
+            "incidents": [incident_dict(r, tree) for r in g.incidents],
+        }
+        for g in by_period
+    ]
+
+
+def _slug(text: str) -> str:
+    return "_".join(w for w in "".join(c if c.isalnum() else " " for c in text.lower()).split())
+
+
+@main.command()
+@click.option("--place", "pcode", metavar="PCODE", help="This place and the places below it.")
+@click.option("--from", "date_from", type=DATE, help="Incidents dated on or after this date.")
+@click.option("--to", "date_to", type=DATE, help="Incidents dated on or before this date.")
+@click.option(
+    "--level",
+    type=LEVELS,
+    help="One row per place of this level (default: governorates, or the level below --place).",
+)
+@click.option(
+    "--list",
+    "as_list",
+    is_flag=True,
+    help="List the events with how each was placed (P-code, polygon, nearest, name or none).",
+)
+@click.option("--unplaced", is_flag=True, help="With --list: only the events not placed.")
+@click.option("--limit", type=click.IntRange(min=1), help="With --list: at most this many events.")
+@click.option("--format", "fmt", type=FORMAT, default="table", show_default=True)
+@click.pass_context
+def incidents(
+    ctx: click.Context,
+    pcode: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    level: str | None,
+    as_list: bool,
+    unplaced: bool,
+    limit: int | None,
+    fmt: str,
+) -> None:
+    """Conflict incidents per place and period: events by type, fatalities and attacks on aid,
+    rolled up the place tree; or, with --list, the events and how each was placed."""
+    from lagebild.analysis.incidents import incident_summary
+    from lagebild.analysis.place import UnknownPlace
+
+    if (unplaced or limit) and not as_list:
+        raise click.UsageError("--unplaced and --limit go with --list")
+    if unplaced and pcode:
+        raise click.UsageError("--unplaced lists the events no place holds: drop --place")
+    store = _store(ctx)
+    try:
+        if as_list:
+            _list_incidents(fmt, store, pcode, date_from, date_to, unplaced, limit)
+            return
+        summary = incident_summary(store, pcode, date_from, date_to, level)
+    except UnknownPlace as exc:
+        raise click.ClickException(str(exc)) from exc
+    _emit_incident_summary(fmt, summary)
+
+
+def _emit_incident_summary(fmt: str, summary: Any) -> None:
+    from lagebild.publish.render import Col
+
+    tag = f"#{summary.level}" if summary.level.startswith("adm") else "#country"
+    columns = [
+        Col("pcode", "P-code", f"{tag}+code"),
+        Col("name", "Name", f"{tag}+name"),
+        Col("events", "Events", "#event+num"),
+        Col("fatalities", "Fatalities", "#affected+killed"),
+        Col("attacks_on_aid", "Attacks on aid", "#event+aid+num"),
+    ]
+    columns += [
+        Col(f"type:{t}", t or "(no type)", f"#event+num+{_slug(t) or 'untyped'}")
+        for t in summary.event_types
+    ]
+    rows = []
+    for counts in [*summary.places, summary.total]:
+        row = counts.as_dict()
+        if counts is summary.total:
+            row["pcode"] = f"{counts.pcode} (total)".strip()
+        row.update({f"type:{t}": counts.by_type.get(t, 0) for t in summary.event_types})
+        rows.append(row)
+    span = f"{summary.date_from or '…'} .. {summary.date_to or '…'}"
+    placed = ", ".join(f"{n:,} {m}" for m, n in summary.placed_by.items() if n)
+    title = (
+        f"Incidents {span} by {summary.level}"
+        + (f" in {summary.place}" if summary.place else "")
+        + f": {summary.total.events:,} events, {summary.total.fatalities:,} killed, "
+        f"{summary.total.attacks_on_aid:,} attacks on aid"
+        + (f"; {summary.unplaced:,} not placed" if summary.unplaced else "")
+        + (f"; {summary.above_level:,} placed above {summary.level}" if summary.above_level else "")
+        + (f"\nplaced by (all incidents): {placed}" if placed else "")
+    )
+    _emit(fmt, summary.as_dict(), columns, rows, title)
+
+
+def _list_incidents(
+    fmt: str,
+    store: Store,
+    pcode: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    unplaced: bool,
+    limit: int | None,
+) -> None:
+    from lagebild.analysis.incidents import incident_dict, incidents_at
+    from lagebild.publish.render import Col
+
+    tree, found = incidents_at(store, pcode, date_from, date_to, unplaced=unplaced, limit=limit)
+    rows = [incident_dict(r, tree) for r in found]
+    columns = [
+        Col("date", "Date", "#date+occurred"),
+        Col("event_code", "Event", "#event+code"),
+        Col("event_type", "Type", "#event+type"),
+        Col("sub_event_type", "Sub-type", "#event+type+sub"),
+        Col("location", "Location", "#loc+name"),
+        Col("pcode", "P-code", "#loc+code"),
+        Col("place", "Place", "#loc+name+placed"),
+        Col("placed_by", "Placed by", "#meta+placed_by"),
+        Col("confidence", "Confidence", "#meta+confidence"),
+        Col("distance_km", "km", "#meta+distance_km"),
+        Col("fatalities", "Fatalities", "#affected+killed"),
+        Col("attack_on_aid", "Aid", "#event+aid"),
+        Col("file_name", "File", "#meta+file"),
+        Col("row_number", "Row", "#meta+row"),
+    ]
+    if fmt == "table":  # two decimals read better than the table's whole numbers
+        for row in rows:
+            for key in ("confidence", "distance_km"):
+                row[key] = None if row[key] is None else f"{row[key]:.2f}"
+    title = f"{len(rows):,} incident(s)" + (f" in {pcode.upper()} and below" if pcode else "")
+    _emit(fmt, {"place": pcode, "incidents": rows}, columns, rows, title)
 
 
 @main.group(invoke_without_command=True)
@@ -575,6 +865,7 @@ def sources(ctx: click.Context, fmt: str) -> None:
     help="un_agency, ngo, cluster, government, "
     "party_to_conflict, first_responders, media or individual.",
 )
+@click.option("--why", metavar="TEXT", help="Why the grade changes (kept in the audit trail).")
 @click.pass_context
 def sources_grade(
     ctx: click.Context,
@@ -582,6 +873,7 @@ def sources_grade(
     reliability: str | None,
     credibility: int | None,
     kind: str | None,
+    why: str | None,
 ) -> None:
     """Set the Admiralty grade (and kind) of a source; the current-figure rule uses it at once."""
     from lagebild.model import SOURCE_KINDS, normalise_source_kind
@@ -601,9 +893,128 @@ def sources_grade(
         reliability or current.reliability,
         credibility or current.credibility,
         wanted_kind,
+        why=why,
     )
     graded = next(s for s in store.sources().values() if s.name == name.strip())
     click.echo(f"{graded.name}: {graded.grade}" + (f", {graded.kind}" if graded.kind else ""))
+
+
+# -- the audit trail -------------------------------------------------------------------------------
+
+RECORD_KINDS = click.Choice(["figure", "access", "delivery"])
+
+
+@main.command()
+@click.argument("pcode", required=False)
+@click.option("--only", is_flag=True, help="Only the place itself, not the places below it.")
+@click.option(
+    "--kind",
+    "record_kind",
+    metavar="KIND",
+    help="Only changes of this record kind (figure, access, delivery, source, import, ...).",
+)
+@click.option("--record", "record_id", type=int, metavar="ID", help="Only this record's changes.")
+@click.option("--by", "actor", metavar="NAME", help="Only changes made by this person.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many, newest first.")
+@click.option("--format", "fmt", type=FORMAT, default="table", show_default=True)
+@click.pass_context
+def history(
+    ctx: click.Context,
+    pcode: str | None,
+    only: bool,
+    record_kind: str | None,
+    record_id: int | None,
+    actor: str | None,
+    limit: int | None,
+    fmt: str,
+) -> None:
+    """The audit trail: every import, undo, edit, deletion and grade change, with who, when,
+    what it was before and after, and why. With PCODE: the changes of that place and the places
+    below it, newest first.
+    """
+    from lagebild.analysis.changes import change_row, place_history
+    from lagebild.analysis.place import UnknownPlace
+    from lagebild.publish.render import Col
+    from lagebild.store.audit import history as all_history
+
+    store = _store(ctx)
+    title = "all changes"
+    if pcode:
+        try:
+            place, changes = place_history(store, pcode, below=not only)
+        except UnknownPlace as exc:
+            raise click.ClickException(str(exc)) from exc
+        title = f"changes of {place.pcode} {place.name('en')}" + ("" if only else " and below")
+        changes = [
+            c
+            for c in changes
+            if (record_kind is None or c.record_kind == record_kind)
+            and (record_id is None or c.record_id == record_id)
+            and (actor is None or c.actor == actor)
+        ][:limit]
+    else:
+        changes = all_history(
+            store, record_kind=record_kind, record_id=record_id, actor=actor, limit=limit
+        )
+    rows = [change_row(c) for c in changes]
+    columns = [
+        Col("at", "When", "#date+changed"),
+        Col("actor", "Who", "#contact+name"),
+        Col("action", "Action", "#meta+action"),
+        Col("pcode", "P-code", "#loc+code"),
+        Col("what", "What", "#description"),
+        Col("why", "Why", "#description+why"),
+    ]
+    _emit(fmt, {"changes": rows}, columns, rows, f"{title}: {len(rows)}")
+
+
+@main.command()
+@click.argument("kind", type=RECORD_KINDS)
+@click.argument("record_id", type=int)
+@click.argument("assignments", nargs=-1, required=True)
+@click.option("--why", required=True, metavar="TEXT", help="Why (kept in the audit trail).")
+@click.pass_context
+def edit(
+    ctx: click.Context, kind: str, record_id: int, assignments: tuple[str, ...], why: str
+) -> None:
+    """Change one stored figure, access change or delivery: FIELD=VALUE ... (such as
+    value=12000 or status=besieged). The audit trail keeps what it was.
+
+    A figure's own grade overrides its source's: 'lagebild edit figure 17 reliability=C
+    credibility=3 --why "..."' (empty values return it to the source's grade).
+    """
+    from lagebild.ingest.edit import EditError, parse_edits
+    from lagebild.store.audit import edit_record
+
+    store = _store(ctx)
+    try:
+        values = parse_edits(kind, assignments)
+        before, after = edit_record(store, kind, record_id, values, why)
+    except (EditError, StoreError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    changed = [k for k in values if before.get(k) != after.get(k)]
+    click.echo(
+        f"{kind} #{record_id}: "
+        + (", ".join(f"{k} {before.get(k)} -> {after.get(k)}" for k in changed) or "unchanged")
+    )
+
+
+@main.command()
+@click.argument("kind", type=RECORD_KINDS)
+@click.argument("record_id", type=int)
+@click.option("--why", required=True, metavar="TEXT", help="Why (kept in the audit trail).")
+@click.pass_context
+def delete(ctx: click.Context, kind: str, record_id: int, why: str) -> None:
+    """Delete one stored figure, access change or delivery. The audit trail keeps all of it; an
+    import's record is never deleted ('import --undo' takes a whole import back)."""
+    from lagebild.store.audit import delete_record
+
+    store = _store(ctx)
+    try:
+        delete_record(store, kind, record_id, why)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{kind} #{record_id} deleted; 'lagebild history --record {record_id}' shows it")
 
 
 @main.command()
@@ -818,11 +1229,13 @@ def _serve(ctx: click.Context, host: str, port: int, tile_url: str | None) -> No
 
     from lagebild.web import WebConfig, create_app
 
-    app = create_app(WebConfig(db=ctx.obj["db"], tile_url=tile_url))
+    web = ctx.obj.get("web", {})
+    app = create_app(WebConfig(db=ctx.obj["db"], tile_url=tile_url, **web))
     click.echo(
         f"lagebild serves {ctx.obj['db'] or 'lagebild.db'} at http://{host}:{port}/ "
         "(Ctrl-C stops it)"
     )
+    click.echo(_access_mode(app.state.lagebild.store, web))
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
@@ -850,12 +1263,73 @@ def serve_options(command: Any) -> Any:
     return command
 
 
+def _access_mode(store: Store, web: dict[str, Any]) -> str:
+    """Say who may use the server: everyone (no accounts yet) or those who sign in."""
+    from lagebild.store import accounts
+
+    count = len(accounts.accounts(store))
+    if not count and web.get("sign_in") != "required":
+        return (
+            "open: the database has no accounts, so everyone who reaches this server may see and "
+            "do everything; make the first with 'lagebild user add NAME --role admin'"
+        )
+    public = "; anonymous visitors see the public picture" if web.get("public") else ""
+    return f"sign-in required ({count} account(s)){public}"
+
+
 @main.command()
 @serve_options
+@click.option(
+    "--sign-in",
+    "sign_in",
+    type=click.Choice(["auto", "required"]),
+    default="auto",
+    show_default=True,
+    help="auto: open while the database has no accounts, sign-in required once one exists; "
+    "required: always.",
+)
+@click.option(
+    "--public", is_flag=True, help="Anonymous visitors see the public picture (as viewers)."
+)
+@click.option(
+    "--protocol",
+    envvar="LAGEBILD_PROTOCOL",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    metavar="FILE",
+    help="Information sharing protocol (YAML; default: the one lagebild ships, "
+    "security/protocol.yml).",
+)
+@click.option(
+    "--insecure-cookies",
+    is_flag=True,
+    help="Send the session cookie over plain http too (an office network without TLS). "
+    "Default: Secure, unless served over plain http on loopback.",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, tile_url: str | None) -> None:
+def serve(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    tile_url: str | None,
+    sign_in: str,
+    public: bool,
+    protocol: Path | None,
+    insecure_cookies: bool,
+) -> None:
     """Serve the dashboard, map, gap table, place pages and the JSON API of a database."""
+    from lagebild.security.protocol import ProtocolError, load
+
     _store(ctx)  # a clear error now rather than on the first page
+    try:
+        load(protocol)
+    except ProtocolError as exc:
+        raise click.ClickException(str(exc)) from exc
+    ctx.obj["web"] = {
+        "sign_in": sign_in,
+        "public": public,
+        "protocol": str(protocol) if protocol else None,
+        "secure_cookies": False if insecure_cookies else None,
+    }
     _serve(ctx, host, port, tile_url)
 
 
@@ -928,6 +1402,545 @@ def demo(
         _serve(ctx, host, port, tile_url)
 
 
+# -- convoys (issue 5) ---------------------------------------------------------------------------
+
+CONVOY_STATUS = click.Choice(
+    ["requested", "approved", "partly_approved", "denied", "delivered"], case_sensitive=False
+)
+
+
+def _convoy_call(call: Callable[[], Any]) -> Any:
+    from lagebild.ingest.convoys import ConvoyError
+
+    try:
+        return call()
+    except ConvoyError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _convoy_line(convoy: Any) -> str:
+    """One line saying what a convoy is now."""
+    status = convoy.status.replace("_", " ")
+    people = f"{convoy.planned_people:,.0f} people" if convoy.planned_people is not None else ""
+    trucks = f"{convoy.trucks} trucks" if convoy.trucks is not None else ""
+    planned = ", ".join(x for x in (trucks, people) if x)
+    text = (
+        f"convoy {convoy.code} to {convoy.pcode} {convoy.place_name or ''}".rstrip()
+        + f": {status}; requested on {convoy.requested_on.isoformat()}"
+        + (f" ({planned})" if planned else "")
+    )
+    if convoy.decided_on:
+        verb = "denied" if convoy.decision == "denied" else "decided"
+        text += f"; {verb} on {convoy.decided_on.isoformat()} by {convoy.decided_by}"
+    if convoy.delivered_on:
+        reached = f", {convoy.reached:,.0f} people reached" if convoy.reached is not None else ""
+        text += f"; delivered on {convoy.delivered_on.isoformat()}{reached}"
+    return text
+
+
+def _approved(convoy: Any) -> str | None:
+    """What a decision approved: trucks and people, in full or in part."""
+    if convoy.decision in (None, "denied"):
+        return None
+    trucks = "?" if convoy.trucks_approved is None else f"{convoy.trucks_approved}"
+    people = "?" if convoy.people_approved is None else f"{convoy.people_approved:,.0f}"
+    return f"{trucks} trucks, {people} people ({convoy.decision.replace('_', ' ')})"
+
+
+@main.group()
+def convoy() -> None:
+    """Inter-agency convoys to besieged and hard-to-reach places: the request, the decision
+    (approved, partly approved, denied), the delivery with the items that arrived and those
+    removed at checkpoints; and their statistics per place and period.
+
+    A delivered convoy counts in 'lagebild gaps' as a completed delivery without a sector.
+    """
+
+
+@convoy.command("request")
+@click.argument("code")
+@click.option("--place", "pcode", required=True, metavar="PCODE", help="Where the convoy goes.")
+@click.option("--date", "on", type=DATE, required=True, help="Date of the request.")
+@click.option("--agencies", metavar="NAMES", help="Agencies of the convoy, e.g. 'UN, ICRC, SARC'.")
+@click.option("--trucks", type=click.IntRange(min=0), help="Trucks requested.")
+@click.option("--people", type=click.IntRange(min=0), help="People the convoy is planned for.")
+@click.option(
+    "--item",
+    "items",
+    multiple=True,
+    metavar="NAME:CATEGORY:QTY[:UNIT]",
+    help="An item to carry, e.g. 'surgical kits:medical:120:kits'; repeat for each item. "
+    "Categories: medical, food, nutrition, nfi, shelter, wash, education, protection, other.",
+)
+@click.option("--source", metavar="NAME", help="Who reports the convoy.")
+@click.option("--note", metavar="TEXT", help="A note on the convoy.")
+@click.pass_context
+def convoy_request(
+    ctx: click.Context,
+    code: str,
+    pcode: str,
+    on: date,
+    agencies: str | None,
+    trucks: int | None,
+    people: int | None,
+    items: tuple[str, ...],
+    source: str | None,
+    note: str | None,
+) -> None:
+    """Record the request of convoy CODE (its own reference, e.g. DUMA-2018-03-05)."""
+    from lagebild.ingest import convoys as life
+
+    planned = _convoy_call(lambda: [life.parse_item(text) for text in items])
+    store = _store(ctx)
+    done = _convoy_call(
+        lambda: life.request(
+            store,
+            code,
+            pcode,
+            on,
+            agencies=agencies,
+            trucks=trucks,
+            people=people,
+            items=planned,
+            source=source,
+            note=note,
+        )
+    )
+    click.echo(_convoy_line(done) + f"; {len(done.items)} item(s)")
+
+
+@convoy.command("decide")
+@click.argument("code")
+@click.option("--approved", "decision", flag_value="approved", help="Approved in full.")
+@click.option(
+    "--partly",
+    "decision",
+    flag_value="partly_approved",
+    help="Approved in part (--trucks, --people).",
+)
+@click.option("--denied", "decision", flag_value="denied", help="Denied.")
+@click.option("--by", required=True, metavar="WHO", help="Who decided.")
+@click.option("--date", "on", type=DATE, required=True, help="Date of the decision.")
+@click.option("--reason", metavar="TEXT", help="Why, as the decision says.")
+@click.option("--trucks", type=click.IntRange(min=0), help="Trucks approved.")
+@click.option("--people", type=click.IntRange(min=0), help="People approved.")
+@click.pass_context
+def convoy_decide(
+    ctx: click.Context,
+    code: str,
+    decision: str | None,
+    by: str,
+    on: date,
+    reason: str | None,
+    trucks: int | None,
+    people: int | None,
+) -> None:
+    """Record the decision on requested convoy CODE; a request is decided once."""
+    from lagebild.ingest import convoys as life
+
+    if decision is None:
+        raise click.UsageError("give --approved, --partly or --denied")
+    store = _store(ctx)
+    done = _convoy_call(
+        lambda: life.decide(
+            store, code, decision, by, on, reason=reason, trucks=trucks, people=people
+        )
+    )
+    click.echo(_convoy_line(done))
+
+
+@convoy.command("deliver")
+@click.argument("code")
+@click.option("--date", "on", type=DATE, required=True, help="Date of the delivery.")
+@click.option("--reached", type=click.IntRange(min=0), required=True, help="People reached.")
+@click.option(
+    "--arrived",
+    multiple=True,
+    metavar="NAME=QTY",
+    help="How much of an item arrived; items not named arrived as planned, less what was removed.",
+)
+@click.option(
+    "--removed", multiple=True, metavar="NAME=QTY", help="How much of an item was removed."
+)
+@click.option("--by", "removed_by", metavar="WHO", help="Who removed the items (with --removed).")
+@click.pass_context
+def convoy_deliver(
+    ctx: click.Context,
+    code: str,
+    on: date,
+    reached: int,
+    arrived: tuple[str, ...],
+    removed: tuple[str, ...],
+    removed_by: str | None,
+) -> None:
+    """Record the delivery of approved convoy CODE: people reached, what arrived, what was
+    removed at checkpoints and by whom."""
+    from lagebild.ingest import convoys as life
+
+    came = _convoy_call(lambda: dict(life.parse_quantity(text) for text in arrived))
+    taken = _convoy_call(lambda: dict(life.parse_quantity(text) for text in removed))
+    store = _store(ctx)
+    done = _convoy_call(
+        lambda: life.deliver(
+            store, code, on, reached, arrived=came, removed=taken, removed_by=removed_by
+        )
+    )
+    click.echo(_convoy_line(done))
+    for item in done.items:
+        if item.removed:
+            click.echo(
+                f"  {item.item}: {item.removed:,.0f} of {item.loaded or 0:,.0f} "
+                f"{item.unit or ''} removed by {item.removed_by}".replace("  removed", " removed")
+            )
+
+
+CONVOY_LIST_COLUMNS = (
+    ("code", "Convoy", "#convoy+code"),
+    ("pcode", "P-code", "#loc+code"),
+    ("place", "Place", "#loc+name"),
+    ("status", "Status", "#convoy+status"),
+    ("requested_on", "Requested", "#date+requested"),
+    ("agencies", "Agencies", "#org+impl"),
+    ("trucks", "Trucks", "#convoy+trucks"),
+    ("planned_people", "People planned", "#targeted"),
+    ("decided_on", "Decided", "#date+decided"),
+    ("decided_by", "By", "#org+decided"),
+    ("trucks_approved", "Trucks approved", "#convoy+trucks+approved"),
+    ("people_approved", "People approved", "#targeted+approved"),
+    ("delivered_on", "Delivered", "#date+delivered"),
+    ("reached", "Reached", "#reached+ind"),
+    ("source", "Source", "#meta+source"),
+)
+
+
+@convoy.command("list")
+@click.option("--place", "pcode", metavar="PCODE", help="Convoys to this place and places below.")
+@click.option("--status", type=CONVOY_STATUS, help="Only convoys with this status.")
+@click.option("--format", "fmt", type=FORMAT, default="table", show_default=True)
+@click.pass_context
+def convoy_list(ctx: click.Context, pcode: str | None, status: str | None, fmt: str) -> None:
+    """The convoys, in order of request."""
+    from lagebild import analysis
+    from lagebild.publish.render import Col
+    from lagebild.store import convoys as convoy_store
+
+    store = _store(ctx)
+    place_ids = None
+    if pcode:
+        tree = analysis.PlaceTree(store.places())
+        place = tree.get(pcode)
+        if place is None:
+            raise click.ClickException(f"unknown P-code {pcode!r}")
+        place_ids = [i for i in tree.places if place.id in tree.ancestors(i).values()]
+    found = convoy_store.convoys(
+        store, place_ids=place_ids, status=status.lower() if status else None
+    )
+    rows = [c.as_dict() for c in found]
+    columns = [Col(*c) for c in CONVOY_LIST_COLUMNS]
+    _emit(fmt, {"convoys": rows}, columns, rows, f"{len(rows)} convoy(s)")
+
+
+@convoy.command("show")
+@click.argument("code")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.pass_context
+def convoy_show(ctx: click.Context, code: str, fmt: str) -> None:
+    """A convoy: its request, decision, delivery, items and the history of its changes."""
+    from lagebild.publish.render import to_json
+    from lagebild.store import audit
+    from lagebild.store import convoys as convoy_store
+
+    store = _store(ctx)
+    found = convoy_store.convoy(store, code)
+    if found is None:
+        raise click.ClickException(
+            f"there is no convoy {code!r}: 'lagebild convoy list' lists them"
+        )
+    changes = audit.history(store, record_kind="convoy", record_id=found.id)
+    if fmt == "json":
+        data = {**found.as_dict(), "history": [c.as_dict() for c in changes]}
+        click.echo(to_json(data), nl=False)
+        return
+    click.echo(_convoy_line(found))
+    for label, value in (
+        ("agencies", found.agencies),
+        ("approved", _approved(found)),
+        ("reason", found.decision_reason),
+        ("note", found.note),
+        ("source", found.source),
+        ("import", f"#{found.import_id}, row {found.row_number}" if found.import_id else None),
+    ):
+        if value:
+            click.echo(f"  {label:<9} {value}")
+    click.echo("items:" if found.items else "items: none")
+    for item in found.items:
+        unit = f" {item.unit}" if item.unit else ""
+        parts = [f"planned {item.planned:,.0f}{unit}" if item.planned is not None else ""]
+        if item.arrived is not None:
+            parts.append(f"arrived {item.arrived:,.0f}")
+        if item.removed:
+            parts.append(f"removed {item.removed:,.0f} by {item.removed_by or 'unknown'}")
+        click.echo(f"  {item.item} ({item.category or '-'}): {', '.join(p for p in parts if p)}")
+    click.echo("history:" if changes else "history: none")
+    for change in reversed(changes):
+        status = (change.after or {}).get("status", "") if isinstance(change.after, dict) else ""
+        click.echo(
+            f"  {change.at.isoformat(sep=' ')}  {change.action:<6} {status:<16} {change.actor}"
+        )
+
+
+def _convoy_stats_columns(level: str | None) -> list[Any]:
+    from lagebild.publish.render import Col
+
+    where = level if level and level.startswith("adm") else "loc"
+    return [
+        Col("period", "Period", "#date+period"),
+        Col("pcode", "P-code", f"#{where}+code"),
+        Col("name", "Name", f"#{where}+name"),
+        Col("access", "Access", "#access"),
+        Col("requested", "Requested", "#convoy+requested+num"),
+        Col("approved", "Approved", "#convoy+approved+num"),
+        Col("partly_approved", "Partly", "#convoy+approved+partly+num"),
+        Col("denied", "Denied", "#convoy+denied+num"),
+        Col("pending", "Pending", "#convoy+pending+num"),
+        Col("delivered", "Delivered", "#convoy+delivered+num"),
+        Col("share_denied", "Denied %", "#indicator+denied+pct"),
+        Col("planned_people", "People planned", "#targeted"),
+        Col("reached", "Reached", "#reached+ind"),
+        Col("share_reached", "Of planned", "#indicator+reached+targeted+pct"),
+        Col("share_medical_removed", "Medical removed", "#indicator+medical+removed+pct"),
+        Col("population", "Population", "#population"),
+        Col("share_population_reached", "Of population", "#indicator+reached+population+pct"),
+    ]
+
+
+def _convoy_stats_rows(result: Any) -> list[dict[str, Any]]:
+    rows = []
+    for row in [*result.places, *result.totals]:
+        out = row.as_dict()
+        for key in ("denied", "reached", "medical_removed", "population_reached"):
+            out[f"share_{key}"] = out[f"{key}_share"]
+        if not out["pcode"]:
+            out["pcode"] = "(total)"
+        rows.append(out)
+    return rows
+
+
+@convoy.command("stats")
+@click.option("--from", "date_from", type=DATE, help="Convoys requested on or after this date.")
+@click.option("--to", "date_to", type=DATE, help="Convoys requested on or before this date.")
+@click.option("--level", type=LEVELS, help="Count at this level (default: each convoy's place).")
+@click.option(
+    "--by",
+    type=click.Choice(["total", "month"]),
+    default="total",
+    show_default=True,
+    help="One period from --from to --to, or one per month of request.",
+)
+@click.option("--format", "fmt", type=FORMAT, default="table", show_default=True)
+@click.pass_context
+def convoy_stats(
+    ctx: click.Context,
+    date_from: date | None,
+    date_to: date | None,
+    level: str | None,
+    by: str,
+    fmt: str,
+) -> None:
+    """Per place and period: convoys requested, approved, denied and delivered; the share of
+    requests denied, of planned people reached, of medical items removed and of the place's
+    population reached. A convoy counts in the period of its request."""
+    from lagebild.analysis.convoys import convoy_stats as stats
+
+    store = _store(ctx)
+    try:
+        result = stats(store, date_from, date_to, _level(level) if level else None, by)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    rows = _convoy_stats_rows(result)
+    title = f"Convoys by place ({result.level or 'place of each convoy'}, per {by})"
+    _emit(fmt, result.as_dict(), _convoy_stats_columns(result.level), rows, title)
+
+
+# -- accounts and API tokens (issue 6) -----------------------------------------------------------
+
+ROLE_CHOICE = click.Choice(["viewer", "partner", "analyst", "admin"])
+
+
+def _account_call(call: Callable[[], Any]) -> Any:
+    from lagebild.security.passwords import PasswordRefused
+
+    try:
+        return call()
+    except (StoreError, PasswordRefused, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _new_password(name: str, from_stdin: bool) -> str:
+    """A password from standard input (one line) or asked twice at a prompt; checked."""
+    from lagebild.security.passwords import check_strength
+
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt(
+            f"Password for {name}", hide_input=True, confirmation_prompt=True
+        )
+    _account_call(lambda: check_strength(password, name))
+    return str(password)
+
+
+PASSWORD_STDIN = click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+)
+
+
+@main.group()
+def user() -> None:
+    """Accounts of the web app: add, list, disable, set a password.
+
+    A database without accounts serves everything to everyone (a single laptop); as soon as an
+    account exists, the web app asks everyone to sign in. Make the first admin here.
+    """
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=ROLE_CHOICE, required=True, help="What the account may do.")
+@click.option("--org", "organisation", metavar="ORG", help="Its organisation (partners need one).")
+@PASSWORD_STDIN
+@click.pass_context
+def user_add(
+    ctx: click.Context, name: str, role: str, organisation: str | None, password_stdin: bool
+) -> None:
+    """Add an account: viewer (the public picture), partner (its organisation's deliveries),
+    analyst (all detail, grades, edits) or admin (also accounts and gazetteers)."""
+    from lagebild.security import passwords, policy
+    from lagebild.store import accounts
+
+    _account_call(lambda: policy.check_account(role, organisation))
+    store = _store(ctx)
+    if accounts.account(store, name) is not None:
+        raise click.ClickException(f"there is already an account {name!r}")
+    password = _new_password(name, password_stdin)
+    found = _account_call(
+        lambda: accounts.add_account(
+            store, name, passwords.hash_password(password), role, organisation
+        )
+    )
+    org = f" of {found.organisation}" if found.organisation else ""
+    click.echo(f"added {found.name}: {found.role}{org}")
+
+
+@user.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+def user_list(ctx: click.Context, fmt: str) -> None:
+    """The accounts: name, role, organisation, disabled or not."""
+    from lagebild.publish.render import Col, to_json, to_table
+    from lagebild.store import accounts
+
+    rows = [
+        {
+            "name": a.name,
+            "role": a.role,
+            "organisation": a.organisation,
+            "disabled": a.disabled,
+            "created": a.created_at.isoformat(sep=" "),
+        }
+        for a in accounts.accounts(_store(ctx))
+    ]
+    if fmt == "table":
+        rows = [{**r, "disabled": "yes" if r["disabled"] else "no"} for r in rows]
+    if fmt == "json":
+        click.echo(to_json(rows), nl=False)
+        return
+    columns = [Col(k, k.capitalize(), "") for k in ("name", "role", "organisation", "disabled",
+                                                   "created")]
+    click.echo(to_table(columns, rows), nl=False)
+
+
+@user.command("disable")
+@click.argument("name")
+@click.option("--enable", is_flag=True, help="Enable the account again.")
+@click.pass_context
+def user_disable(ctx: click.Context, name: str, enable: bool) -> None:
+    """Disable an account: its sessions end and its API tokens stop working."""
+    from lagebild.store import accounts
+
+    store = _store(ctx)
+    _account_call(lambda: accounts.set_disabled(store, name, not enable))
+    click.echo(f"{name} is {'enabled' if enable else 'disabled'}")
+
+
+@user.command("password")
+@click.argument("name")
+@PASSWORD_STDIN
+@click.pass_context
+def user_password(ctx: click.Context, name: str, password_stdin: bool) -> None:
+    """Set an account's password; its sessions end."""
+    from lagebild.security import passwords
+    from lagebild.store import accounts
+
+    store = _store(ctx)
+    if accounts.account(store, name) is None:
+        raise click.ClickException(f"there is no account {name!r}")
+    password = _new_password(name, password_stdin)
+    _account_call(
+        lambda: accounts.set_password_hash(store, name, passwords.hash_password(password))
+    )
+    click.echo(f"the password of {name} is set; its sessions have ended")
+
+
+@main.group()
+def token() -> None:
+    """API tokens for scripts: 'Authorization: Bearer TOKEN' on /api, with the account's role."""
+
+
+@token.command("create")
+@click.argument("name")
+@click.option("--label", metavar="TEXT", help="What the token is for.")
+@click.pass_context
+def token_create(ctx: click.Context, name: str, label: str | None) -> None:
+    """Make an API token for account NAME and print it, once: only its hash is kept."""
+    import secrets
+
+    from lagebild.security.passwords import secret_hash
+    from lagebild.store import accounts
+
+    store = _store(ctx)
+    secret = secrets.token_urlsafe(32)
+    token_id = _account_call(lambda: accounts.add_token(store, name, secret_hash(secret), label))
+    click.echo(f"token #{token_id} for {name} (shown once, keep it safe):", err=True)
+    click.echo(secret)
+
+
+@token.command("list")
+@click.pass_context
+def token_list(ctx: click.Context) -> None:
+    """The API tokens: id, account, label, made, revoked (never the token itself)."""
+    from lagebild.store import accounts
+
+    for found in accounts.tokens(_store(ctx)):
+        state = f"revoked {found.revoked_at:%Y-%m-%d %H:%M}" if found.revoked_at else "active"
+        label = f" {found.label}" if found.label else ""
+        click.echo(f"#{found.id} {found.user}{label} (made {found.created_at:%Y-%m-%d}, {state})")
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int, metavar="ID")
+@click.pass_context
+def token_revoke(ctx: click.Context, token_id: int) -> None:
+    """Revoke API token ID: it stops working at once."""
+    from lagebild.store import accounts
+
+    store = _store(ctx)
+    _account_call(lambda: accounts.revoke_token(store, token_id))
+    click.echo(f"token #{token_id} is revoked")
+
+
 # -- evidence: photos and videos -----------------------------------------------------------------
 
 EVIDENCE_STATUS = click.Choice(
@@ -961,16 +1974,8 @@ def _evidence_call(call: Callable[[], Any]) -> Any:
 
 def _demo_evidence(store: Store) -> None:
     """Illustrative pictures for the demo, one of them recycled, and what the check says of it."""
-    import importlib.util
     import tempfile
 
-    missing = [m for m in ("pdqhash", "av", "PIL") if importlib.util.find_spec(m) is None]
-    if missing:
-        click.echo(
-            f"evidence: not in this demo ({', '.join(missing)} not installed: "
-            "pip install 'lagebild[evidence]')"
-        )
-        return
     from lagebild.evidence.demo import add_demo_evidence
 
     with tempfile.TemporaryDirectory(prefix="lagebild-demo-pictures-") as drawn:
@@ -1128,6 +2133,115 @@ def evidence_show(ctx: click.Context, item_id: int) -> None:
         click.echo(
             f"  {change.at.isoformat(sep=' ')}  {change.status:<12}  by {change.by}: {change.why}"
         )
+
+
+# -- backup and restore (issue 6) ----------------------------------------------------------------
+
+EVIDENCE_FOLDER_OPTION = click.option(
+    "--folder",
+    envvar="LAGEBILD_EVIDENCE",
+    metavar="DIR",
+    help="The evidence folder, with --evidence. Default: $LAGEBILD_EVIDENCE, else evidence/ "
+    "beside a SQLite database, ./lagebild-evidence for PostgreSQL.",
+)
+
+
+def _evidence_folder(store: Store, wanted: bool, folder: str | None) -> Path | None:
+    if not wanted:
+        return None
+    from lagebild.evidence.archive import evidence_folder
+
+    return evidence_folder(store, folder)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--evidence", "with_evidence", is_flag=True,
+    help="Also put the evidence files (photos and videos) into the backup.",
+)
+@EVIDENCE_FOLDER_OPTION
+@click.pass_context
+def backup(ctx: click.Context, file: Path, with_evidence: bool, folder: str | None) -> None:
+    """Write a consistent copy of the whole database to FILE while it is in use.
+
+    Every table is read in one snapshot: an import running meanwhile is wholly in the copy or
+    not at all. FILE is a zip archive of lagebild.db (a SQLite lagebild database) and
+    manifest.json (lagebild version, schema revision, rows and SHA-256 of every table), so a
+    PostgreSQL server can be backed up to a laptop and restored into either kind of database.
+
+    The evidence folder holds the photos and videos under their SHA-256 and never changes a
+    stored file: give --evidence to put them into FILE, or copy the folder (rsync -a, cp -a)
+    after the backup; a later copy holds every file the backup names.
+    """
+    from lagebild.store.backup import backup as make_backup
+
+    store = _store(ctx)
+    started = time.monotonic()
+    try:
+        manifest = make_backup(store, file, _evidence_folder(store, with_evidence, folder))
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    files = f", {len(manifest.evidence)} evidence files" if with_evidence else ""
+    click.echo(
+        f"{file}: {len(manifest.tables)} tables, {manifest.rows:,} rows{files} at schema "
+        f"{manifest.revision}, {file.stat().st_size / 1e6:,.1f} MB in "
+        f"{time.monotonic() - started:.1f} s"
+    )
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace everything in a database that holds data.")
+@click.option("--check", is_flag=True, help="Only check FILE completely; write nothing.")
+@click.option(
+    "--evidence", "with_evidence", is_flag=True,
+    help="Also put the backup's evidence files into the evidence folder.",
+)
+@EVIDENCE_FOLDER_OPTION
+@click.pass_context
+def restore(
+    ctx: click.Context,
+    file: Path,
+    force: bool,
+    check: bool,
+    with_evidence: bool,
+    folder: str | None,
+) -> None:
+    """Restore a backup made by 'lagebild backup' into the database (--db).
+
+    The database must be empty (a new file, or a new PostgreSQL database) unless --force.
+    Everything is checked before anything is written: the archive, the schema revision (an
+    older backup is migrated forward), the rows and SHA-256 of every table. All tables are
+    loaded in one transaction and compared with the backup before it commits: a refused or
+    failed restore changes nothing.
+    """
+    from lagebild.store.backup import restore as restore_backup
+    from lagebild.store.backup import verify_backup
+
+    try:
+        if check:
+            manifest = verify_backup(file)
+            click.echo(
+                f"{file}: sound; {len(manifest.tables)} tables, {manifest.rows:,} rows at schema "
+                f"{manifest.revision}, made {manifest.created_at} by lagebild "
+                f"{manifest.lagebild_version} from {manifest.source_dialect}"
+            )
+            return
+        store = _store(ctx, ready=False)
+        done = restore_backup(
+            store, file, force=force, evidence_folder=_evidence_folder(store, with_evidence, folder)
+        )
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    manifest = done.manifest
+    migrated = f", migrated to {done.revision}" if done.revision != manifest.revision else ""
+    files = f", {done.evidence_files} evidence files" if with_evidence else ""
+    click.echo(
+        f"restored {file} into {store.url}: {len(manifest.tables)} tables, {manifest.rows:,} "
+        f"rows{files} (made {manifest.created_at} from {manifest.source_dialect} at schema "
+        f"{manifest.revision}{migrated}); every table matches the backup"
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -51,9 +51,25 @@ def figure_rank(
     return (-when.toordinal(), reliability, credibility, -import_id, -figure_id)
 
 
-def _rank(row: FigureRow, sources: dict[int, Source]) -> tuple[object, ...]:
+def graded_source(row: FigureRow, sources: dict[int, Source]) -> Source | None:
+    """The figure's source with the grade that counts for it: a grade set on the figure itself
+    (``lagebild edit figure ID reliability=.. credibility=..`` or ``#meta+source+reliability``)
+    overrides its source's, field by field."""
     source = sources.get(row.source_id) if row.source_id is not None else None
-    return figure_rank(row.date, source, row.import_id, row.id)
+    if row.reliability is None and row.credibility is None:
+        return source
+    base = source or Source(0, "unsourced", None, None, None)
+    return Source(
+        base.id,
+        base.name,
+        base.kind,
+        row.reliability or base.reliability,
+        row.credibility or base.credibility,
+    )
+
+
+def _rank(row: FigureRow, sources: dict[int, Source]) -> tuple[object, ...]:
+    return figure_rank(row.date, graded_source(row, sources), row.import_id, row.id)
 
 
 def current_figures(

@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from lagebild.analysis.access import AccessOn, access_of, access_within, status_on
 from lagebild.analysis.figures import FigureValue, Rollup, current_figures, own_from
 from lagebild.analysis.tree import PlaceTree
 from lagebild.model import level_name
 from lagebild.store import Store
+
+if TYPE_CHECKING:
+    from lagebild.analysis.severity import Severity
 
 REACHED_RULE_ALL = (
     "largest per-sector sum of people reached by recent completed and partial deliveries "
@@ -85,6 +89,7 @@ class GapRow:
     days_without_aid: int | None
     cut_off: bool
     access_within: dict[str, int] = field(default_factory=dict)
+    severity: Severity | None = None  # only when ranked by severity (analysis/severity.py)
 
     def as_dict(self) -> dict[str, object]:
         """The row as the JSON contract of ``lagebild gaps`` has it."""
@@ -108,6 +113,7 @@ class GapRow:
             if self.people_in_need
             else [],
             "access_within": self.access_within,
+            **(self.severity.as_dict() if self.severity is not None else {}),
         }
 
 
@@ -119,6 +125,8 @@ class GapsResult:
     sector: str | None
     places: list[GapRow] = field(default_factory=list)
     reached_rule: str = REACHED_RULE_ALL
+    rank: str = "plain"  # or "severity": lagebild gaps --rank severity
+    rank_rule: str = ""  # the severity's formula, when ranked by it
 
     @property
     def cut_off(self) -> list[GapRow]:
@@ -131,6 +139,7 @@ class GapsResult:
             "level": self.level,
             "sector": self.sector,
             "reached_rule": self.reached_rule,
+            **({"rank": self.rank, "rank_rule": self.rank_rule} if self.rank != "plain" else {}),
             "places": [r.as_dict() for r in self.places],
         }
 
@@ -151,10 +160,14 @@ def gaps(
     level: int = 3,
     sector: str | None = None,
     tree: PlaceTree | None = None,
+    rank: str = "plain",
 ) -> GapsResult:
-    """Every place of a level with its people in need, reached, coverage and days without aid."""
+    """Every place of a level with its people in need, reached, coverage and days without aid;
+    ranked as DESIGN.md says, or with ``rank="severity"`` by severity (analysis/severity.py)."""
     if window < 1:
         raise ValueError("the window must be at least one day")
+    if rank not in ("plain", "severity"):
+        raise ValueError(f"unknown ranking {rank!r}: use plain or severity")
     tree = tree or PlaceTree(store.places())
     pin = people_in_need(store, tree, as_of, sector)
     act = activity(store, tree, as_of, window, level, sector)
@@ -194,4 +207,8 @@ def gaps(
             )
         )
     result.places.sort(key=rank_key)
+    if rank == "severity":
+        from lagebild.analysis.severity import rank_by_severity
+
+        rank_by_severity(store, tree, result, level)
     return result

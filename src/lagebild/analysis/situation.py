@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from lagebild.analysis.access import AccessOn, access_of, status_on
+from lagebild.analysis.damage import TOTAL_RULE, DamageShare, damage_shares
 from lagebild.analysis.figures import FigureValue, Rollup, current_figures, own_from, source_name
 from lagebild.analysis.gaps import REACHED_RULE_ALL, REACHED_RULE_SECTOR, Reached, activity
+from lagebild.analysis.severity import IncidentCount, recent_incidents
 from lagebild.analysis.tree import PlaceTree
 from lagebild.model import level_name
 from lagebild.store import Store
@@ -41,6 +43,9 @@ class SituationRow:
     reached: float
     reached_upper: float
     deliveries: int
+    # Incidents in the window, and current damage per unit (houses, buildings) with its shares.
+    incidents: IncidentCount = field(default_factory=IncidentCount)
+    damage: dict[str, DamageShare] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -58,6 +63,8 @@ class SituationRow:
             "upper": self.reached_upper,
             "deliveries": self.deliveries,
         }
+        out["incidents"] = self.incidents.as_dict()
+        out["damage"] = {unit: share.as_dict() for unit, share in self.damage.items()}
         return out
 
 
@@ -70,6 +77,7 @@ class SituationResult:
     places: list[SituationRow] = field(default_factory=list)
     total: SituationRow | None = None
     reached_rule: str = REACHED_RULE_ALL
+    damage_units: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -78,6 +86,7 @@ class SituationResult:
             "level": self.level,
             "sector": self.sector,
             "reached_rule": self.reached_rule,
+            "damage_rule": TOTAL_RULE,
             "places": [p.as_dict() for p in self.places],
             "total": self.total.as_dict() if self.total else None,
         }
@@ -111,6 +120,8 @@ def situation(
         )
     roots = tree.roots()
     act = activity(store, tree, as_of, window, level, sector)
+    incidents, incidents_total = recent_incidents(store, tree, as_of, window, level)
+    damage, damage_national = damage_shares(store, tree, as_of)
     result = SituationResult(
         as_of,
         window,
@@ -131,8 +142,11 @@ def situation(
                 reached=_reached(got, sector),
                 reached_upper=got.upper if got else 0.0,
                 deliveries=got.deliveries if got else 0,
+                incidents=incidents.get(place.id, IncidentCount()),
+                damage=damage.get(place.id, {}),
             )
         )
+    result.damage_units = sorted(damage_national)
     if len(roots) == 1:
         root = tree.places[roots[0]]
         got = activity(store, tree, as_of, window, root.level, sector).reached.get(root.id)
@@ -146,6 +160,8 @@ def situation(
             reached=_reached(got, sector),
             reached_upper=got.upper if got else 0.0,
             deliveries=got.deliveries if got else 0,
+            incidents=incidents_total,
+            damage=damage_national,
         )
     elif roots:
         reached = sum(_reached(act.reached.get(p.id), sector) for p in tree.at_level(level, as_of))
@@ -159,6 +175,8 @@ def situation(
             reached=reached,
             reached_upper=reached,
             deliveries=0,
+            incidents=incidents_total,
+            damage=damage_national,
         )
     return result
 

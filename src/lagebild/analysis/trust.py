@@ -16,6 +16,7 @@ from lagebild.analysis.situation import _own_or_population
 from lagebild.analysis.tree import PlaceTree
 from lagebild.ingest import ImportReport, Problem
 from lagebild.model import INDICATORS, Source, normalise_indicator
+from lagebild.model.vocab import SHARE_SUFFIX
 from lagebild.store import Store
 from lagebild.store.trust import (
     FigureRecord,
@@ -44,15 +45,18 @@ class UnknownIndicator(ValueError):
 
 
 def _source(r: FigureRecord) -> Source | None:
-    if r.source_id is None:
+    if r.source_id is None and not r.own_grade:
         return None
-    return Source(r.source_id, r.source or "", None, r.reliability, r.credibility)
+    return Source(r.source_id or 0, r.source or "unsourced", None, r.reliability, r.credibility)
 
 
 def grade(r: FigureRecord) -> str:
-    """``B2``, ``unrated``, or ``unsourced`` for a figure without a source."""
+    """``B2``, ``unrated``, or ``unsourced`` for a figure without a source or a grade of its
+    own; a grade set on the figure is marked ``(figure)``."""
     source = _source(r)
-    return source.grade if source else "unsourced"
+    if source is None:
+        return "unsourced"
+    return f"{source.grade} (figure)" if r.own_grade else source.grade
 
 
 def rank(r: FigureRecord) -> tuple[int, ...]:
@@ -266,7 +270,56 @@ def checks(
     found += _reached_above_population(store, tree, current, as_of, window)
     found += _children_above_parent(tree, current, by_id)
     found += _jumps(series)
+    found += _shares_against_population(series, current)
     return found
+
+
+#: A stated share is checked against the population on record: the total it implies may be this
+#: far (relative) from the population before it is a finding.
+SHARE_TOLERANCE = 0.10
+
+
+def _shares_against_population(
+    series: dict[tuple[int, str, str], list[FigureRecord]],
+    current: dict[tuple[int, str, str], FigureRecord],
+) -> list[Finding]:
+    """A total stated with a share ("13.5 million, three quarters of the population") implies a
+    population (13.5 / 0.75 = 18 million): compare it with the population on record."""
+    found = []
+    for (place_id, ind, sector), shares in series.items():
+        if not ind.endswith(SHARE_SUFFIX):
+            continue
+        share = min(shares, key=rank)
+        # The total stated with it: the same row of the same import, else the current total.
+        base = ind.removesuffix(SHARE_SUFFIX)
+        totals = series.get((place_id, base, sector), [])
+        same_row = [
+            r
+            for r in totals
+            if r.import_id == share.import_id and r.row_number == share.row_number
+        ]
+        total = same_row[0] if same_row else current.get((place_id, base, sector))
+        population = current.get((place_id, "population", ""))
+        if total is None or population is None or share.value <= 0 or population.value <= 0:
+            continue
+        fraction = share.value / 100.0 if share.value > 1 else share.value
+        implied = total.value / fraction
+        if abs(implied - population.value) <= SHARE_TOLERANCE * population.value:
+            continue
+        actual = total.value / population.value
+        found.append(
+            Finding(
+                "share-against-population",
+                f"{share.pcode} {share.name}: {INDICATORS.get(base, base)} {_label(total)} is "
+                f"stated as {fraction:.0%} of the population ({_label(share)}), which makes a "
+                f"population of {implied:,.0f}; the population on record is "
+                f"{_label(population)}, of which {total.value:,.0f} is {actual:.0%}",
+                share.pcode,
+                ind,
+                [total, share, population],
+            )
+        )
+    return sorted(found, key=lambda f: (f.pcode, f.indicator))
 
 
 def _above_population(current: dict[tuple[int, str, str], FigureRecord]) -> list[Finding]:
@@ -329,6 +382,8 @@ def _children_above_parent(
         own[(ind, sector)][place_id] = r
     found = []
     for (ind, _sector), rows in sorted(own.items()):
+        if ind.endswith(SHARE_SUFFIX):
+            continue  # shares do not add up over places
 
         def value(place_id: int, rows: dict[int, FigureRecord] = rows) -> FigureValue | None:
             r = rows.get(place_id)
@@ -422,7 +477,7 @@ def add_consistency_warnings(store: Store, report: ImportReport) -> int:
                 report.file,
                 mine.row_number,
                 mine.column,
-                f"{mine.value:g}",
+                f"{mine.value:.15g}",
             )
         )
     return len(findings)

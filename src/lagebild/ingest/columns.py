@@ -76,7 +76,7 @@ COMMON_ROLES: dict[str, tuple[Pattern, ...]] = {
     "code3": (p("#adm3+code"),),
     "code4": (p("#adm4+code"), p("#loc+code")),
     "code5": (p("#adm5+code"),),
-    "source": (p("#meta+source"),),
+    "source": (p("#meta+source-reliability-credibility-grade-kind"),),
 }
 
 GAZETTEER_ROLES: dict[str, tuple[Pattern, ...]] = {
@@ -129,17 +129,76 @@ ACCESS_ROLES: dict[str, tuple[Pattern, ...]] = {
 }
 
 #: Convoys (issue 5): one row per convoy, or per convoy and item; see docs/hxl.md.
-CONVOY_ROLES: dict[str, tuple[Pattern, ...]] = {}
+CONVOY_ROLES: dict[str, tuple[Pattern, ...]] = {
+    "code": (p("#convoy+code"), p("#convoy+id")),
+    "requested_on": (
+        p("#date+requested"),
+        p("#date-decided-delivered-start-end-valid_on-valid_to"),
+    ),
+    "agencies": (p("#org+impl"), p("#org-decided-removed_by-reporting-funder-donor")),
+    "trucks": (p("#convoy+trucks-approved"),),
+    "planned_people": (p("#targeted-approved", exact=True),),
+    "status": (p("#convoy+status"), p("#status")),
+    "decided_on": (p("#date+decided"),),
+    "decided_by": (p("#org+decided"), p("#group+decided")),
+    "reason": (p("#description+reason"),),
+    "trucks_approved": (p("#convoy+trucks+approved"),),
+    "people_approved": (p("#targeted+approved", exact=True),),
+    "delivered_on": (p("#date+delivered"),),
+    "reached": (p("#reached+ind", exact=True), p("#reached", exact=True)),
+    "note": (p("#description-reason"), p("#meta+note")),
+    "item": (p("#item+name"),),
+    "category": (p("#item+type"), p("#item+category")),
+    "unit": (p("#item+unit"),),
+    "planned": (p("#item+planned"),),
+    "arrived": (p("#item+arrived"),),
+    "removed": (p("#item+removed-removed_by"),),
+    "removed_by": (p("#group+removed_by"), p("#org+removed_by")),
+}
 
 #: Conflict events as ACLED publishes them on HDX (#event+code, #date+occurred, ...).
-INCIDENT_ROLES: dict[str, tuple[Pattern, ...]] = {}
+#: ``#meta+source`` (the common ``source`` role) is who reported the event: kept as reported_by.
+INCIDENT_ROLES: dict[str, tuple[Pattern, ...]] = {
+    "event_code": (p("#event+code-num"), p("#event+id")),
+    "date": (p("#date+occurred"), p("#date-year-precision-timestamp-reported-updated")),
+    "event_type": (p("#event+type-sub-disorder"),),
+    "sub_event_type": (p("#event+type+sub"),),
+    "actor1": (p("#group+name+first-assoc"),),
+    "actor2": (p("#group+name+second-assoc"),),
+    "fatalities": (p("#affected+killed"),),
+    "lat": (p("#geo+lat"),),
+    "lon": (p("#geo+lon"),),
+    "location": (p("#loc+name"),),
+    "name1": (p("#adm1+name"),),
+    "name2": (p("#adm2+name"),),
+    "name3": (p("#adm3+name"),),
+    "notes": (p("#description"),),
+}
 
 #: Damage: UNOSAT points (#damage+class) or counts per place (#damage+destroyed, ...).
-DAMAGE_ROLES: dict[str, tuple[Pattern, ...]] = {}
+DAMAGE_ROLES: dict[str, tuple[Pattern, ...]] = {
+    "damage_class": (p("#damage+class"),),
+    "destroyed": (p("#damage+destroyed-pct"),),
+    "severe": (p("#damage+severe-pct"),),
+    "moderate": (p("#damage+moderate-pct"),),
+    "possible": (p("#damage+possible-pct"),),
+    "date": (
+        p("#date+imagery"),
+        p("#date+assessed"),
+        p("#date-start-end-valid_on-valid_to-updated"),
+    ),
+    "lat": (p("#geo+lat"),),
+    "lon": (p("#geo+lon"),),
+    "site": (p("#loc+name"), p("#loc-code")),
+}
 
 FIGURE_ROLES: dict[str, tuple[Pattern, ...]] = {
     "date": (p("#date-start-end-valid_on-valid_to"), p("#date+start")),
     "sector": (p("#sector"),),
+    # A grade of the row's figures, over their source's (Admiralty: A-F and 1-6, or both as B2).
+    "grade": (p("#meta+source+grade"), p("#meta+grade")),
+    "reliability": (p("#meta+source+reliability"), p("#meta+reliability")),
+    "credibility": (p("#meta+source+credibility"), p("#meta+credibility")),
 }
 
 
@@ -179,6 +238,8 @@ def figure_indicator(column: Column) -> tuple[str, str] | None:
     if tag is None or tag.hashtag not in ("population", "inneed", "affected"):
         return None
     attrs = set(tag.attributes) - NEUTRAL
+    share = "pct" in attrs  # a stated share of the population: kept as <indicator>_share
+    attrs.discard("pct")
     if attrs & DISAGGREGATION:
         return None
     kinds = {
@@ -206,6 +267,10 @@ def figure_indicator(column: Column) -> tuple[str, str] | None:
     sectors = [a for a in attrs if is_sector_word(a)]
     if len(sectors) > 1 or attrs - set(sectors):
         return None  # an attribute lagebild does not understand: better ignored than misread
+    if share:
+        if indicator in ("population", "returnees"):
+            return None
+        indicator += "_share"
     return indicator, normalise_sector(sectors[0]) if sectors else ""
 
 
@@ -269,10 +334,15 @@ def layout_for(columns: Sequence[Column], kind: str | None = None) -> Layout:
         _assign(columns, DELIVERY_ROLES, layout, used)
     elif kind == "convoys":
         _assign(columns, CONVOY_ROLES, layout, used)
+        if "code" not in layout.roles:
+            raise LayoutError("a convoy file needs a #convoy+code column: the convoy's reference")
     elif kind == "incidents":
         _assign(columns, INCIDENT_ROLES, layout, used)
     elif kind == "damage":
         _assign(columns, DAMAGE_ROLES, layout, used)
+        from lagebild.ingest.damage import damage_form  # it builds on this module
+
+        damage_form(layout)  # points or counts, and one unit: else a LayoutError
     elif kind == "access":
         _assign(columns, ACCESS_ROLES, layout, used)
         if "access" not in layout.roles:

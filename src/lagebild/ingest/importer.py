@@ -19,12 +19,14 @@ from typing import Any
 import polars as pl
 import yaml
 
-from lagebild.ingest import records
+from lagebild.ingest import convoys, records
 from lagebild.ingest.columns import Layout, LayoutError, describe, layout_for
+from lagebild.ingest.damage import DamageBuilder
 from lagebild.ingest.gazetteer import Gazetteer
 from lagebild.ingest.problems import ERROR, WARNING, ImportFailed, ImportReport, Problem
 from lagebild.ingest.read import ReadError, Table, open_table
-from lagebild.store import Store, Writer
+from lagebild.store import Store, Writer, accounts
+from lagebild.store import convoys as convoy_store
 
 Progress = Callable[[int], None]
 
@@ -44,6 +46,8 @@ class ImportOptions:
     rejects: Path | None = None  # where --skip-invalid writes rejected rows
     encoding: str | None = None
     batch_rows: int = 500_000
+    max_km: float = 10.0  # incidents: how far the nearest community may be
+    organisation: str | None = None  # whose records these are (the partner's; --org)
 
     def as_json(self) -> str:
         values = asdict(self)
@@ -53,9 +57,22 @@ class ImportOptions:
         return json.dumps(values, ensure_ascii=False, sort_keys=True)
 
 
+#: Tag maps shipped with lagebild, for well-known untagged files: ``--tags NAME`` finds them.
+SHIPPED_TAG_MAPS = Path(__file__).parent / "tagmaps"
+
+
+def shipped_tag_maps() -> list[str]:
+    """Names of the tag maps lagebild ships (``acu-earthquake-2023``, ...)."""
+    return sorted(p.stem for p in SHIPPED_TAG_MAPS.glob("*.yml"))
+
+
 def load_tag_map(path: Path | str) -> dict[str, str]:
-    """A mapping file: header text -> hashtag (YAML or JSON)."""
+    """A mapping file: header text -> hashtag (YAML or JSON); or, when no such file exists, the
+    shipped tag map of that name (``acu-earthquake-2023``)."""
     path = Path(path)
+    shipped = SHIPPED_TAG_MAPS / f"{path.name}.yml"
+    if not path.exists() and path.name == str(path) and not path.suffix and shipped.is_file():
+        path = shipped
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except OSError as exc:
@@ -160,7 +177,9 @@ def import_file(
                 _refuse_a_second_time(store, report)
             else:
                 with store.writer() as writer:
-                    _run(store, writer, table, layout, options, report, progress)
+                    marks = writer.id_marks()
+                    footprint = records.Footprint()
+                    _run(store, writer, table, layout, options, report, progress, footprint)
                     report.sha256 = digest.result()
                     if _refuse_a_second_time(store, report):
                         raise ImportFailed(report)  # rolls the transaction back
@@ -168,6 +187,7 @@ def import_file(
                     writer.set_import_hash(report.import_id, report.sha256)
                     if report.error_count and not options.skip_invalid:
                         raise ImportFailed(report)
+                    writer.record_import(report.import_id, marks, footprint.summary())
     if report.error_count and not options.skip_invalid:
         raise ImportFailed(report)
     return report
@@ -209,6 +229,7 @@ def _run(
     options: ImportOptions,
     report: ImportReport,
     progress: Progress | None,
+    footprint: records.Footprint | None = None,
 ) -> None:
     gazetteer = Gazetteer(store.places())
     rejects = _Rejects(
@@ -221,7 +242,12 @@ def _run(
     if writer is not None:
         default_source = sources.id_of(options.source) if options.source else None
         import_id = writer.add_import(
-            report.file, "", layout.kind, default_source, options.as_json()
+            report.file,
+            "",
+            layout.kind,
+            default_source,
+            options.as_json(),
+            accounts.organisation_id(writer, options.organisation),
         )
         report.import_id = import_id
     context = records.Context(
@@ -233,6 +259,7 @@ def _run(
         report=report,
         sources=sources,
         import_id=import_id or 0,
+        footprint=footprint if footprint is not None else records.Footprint(),
     )
     if layout.kind == "places":
         frames = list(table.batches(options.batch_rows))
@@ -244,7 +271,26 @@ def _run(
             ids = writer.upsert_places(place_rows)
             report.records_written = len({r["pcode"] for r in place_rows} & set(ids))
         report.rows_written = frame.height - len(rejected)
+    elif layout.kind == "convoys":
+        # Small files, read whole: the rows of a convoy (one per item) are checked together.
+        frames = list(table.batches(options.batch_rows))
+        frame = pl.concat(frames) if frames else _empty(table)
+        report.rows_read = frame.height
+        built, rejected = convoys.build(frame, context, convoy_store.known_codes(store))
+        _collect_rejects(frame, rejected, report, rejects)
+        if writer is not None and (not report.error_count or options.skip_invalid):
+            report.records_written = convoys.write(writer, built)
+        report.rows_written = frame.height - len(rejected)
     else:
+        build: Callable[[pl.DataFrame, records.Context], Any] = records.build
+        if layout.kind == "damage":
+            # Points without a P-code are placed on the gazetteer's boundaries (ingest/damage.py).
+            build = DamageBuilder(store.place_geometries)
+        elif layout.kind == "incidents":
+            from lagebild.ingest.incidents import IncidentBuilder  # loads shapely and rapidfuzz
+
+            # Events are placed by P-code, polygon, nearest community or name (ingest/placing.py).
+            build = IncidentBuilder(store.place_geometries, options.max_km)
         batches: Iterator[pl.DataFrame] = table.batches(options.batch_rows)
         with ExitStack() as stack:
             if writer is not None and layout.kind == "deliveries":
@@ -254,7 +300,7 @@ def _run(
             )
             for frame in batches:
                 report.rows_read += frame.height
-                insert, rejected = records.build(frame, context)
+                insert, rejected = build(frame, context)
                 _collect_rejects(frame, rejected, report, rejects)
                 report.rows_written += frame.height - len(rejected)
                 strict_failed = report.error_count and not options.skip_invalid

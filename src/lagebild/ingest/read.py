@@ -21,6 +21,7 @@ import itertools
 import math
 import re
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -198,6 +199,10 @@ def open_table(
         from lagebild.ingest.geojson import open_geojson  # it builds on this module
 
         return open_geojson(path, mapping, encoding, locale)
+    if kind == "shapefile":
+        from lagebild.ingest.shapefile import open_shapefile  # it builds on this module
+
+        return open_shapefile(path, mapping, encoding, locale)
     if kind == "csv":
         return _open_csv(path, head, mapping, encoding, delimiter)
     return _open_sheet(path, kind, sheet, mapping, locale)
@@ -225,12 +230,15 @@ def _sniff_format(path: Path, head: bytes) -> str:
     if head.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(path) as archive:
+                check_archive(path, archive)
                 names = set(archive.namelist())
                 mimetype = archive.read("mimetype") if "mimetype" in names else b""
-        except (zipfile.BadZipFile, OSError) as exc:
+        except _ZIP_ERRORS as exc:
             raise ReadError(path, reason=f"a damaged ZIP archive, {_NOT_A_TABLE}") from exc
         if "[Content_Types].xml" in names:
             return "xlsx"
+        if any(n.lower().endswith(".shp") for n in names):
+            return "shapefile"
         if mimetype.strip() == b"application/vnd.oasis.opendocument.spreadsheet":
             return "ods"
         raise ReadError(path, reason=f"a ZIP archive, {_NOT_A_TABLE}")
@@ -238,10 +246,93 @@ def _sniff_format(path: Path, head: bytes) -> str:
         return "xls"
     if path.suffix.lower() in _JSON_SUFFIXES:
         return "geojson"
+    if head.startswith(b"\x00\x00\x27\x0a") or path.suffix.lower() == ".shp":
+        return "shapefile"
     text = head.removeprefix(codecs.BOM_UTF8).lstrip()
     if text.startswith(b"{") and b'"FeatureCollection"' in head:
         return "geojson"
     return "csv"
+
+
+# ---- ZIP archives (XLSX, ODS, zipped shapefiles): no bombs, no DOCTYPE ----------------------
+
+#: The most an archive may unpack to, all its parts together (a 1M-row XLSX sheet is ~300 MB).
+MAX_UNPACKED_BYTES = 1 << 30
+#: The most a part larger than ``_RATIO_FLOOR`` may unpack to per byte packed; spreadsheet XML
+#: packs 5 to 30 times, a ZIP bomb about a thousand times.
+MAX_PACKING_RATIO = 100
+MAX_ARCHIVE_PARTS = 10_000
+_RATIO_FLOOR = 1 << 20
+_XML_PARTS = (".xml", ".rels")
+#: A DOCTYPE is how XML declares entities: external ones (XXE) and nested ones (billion laughs).
+#: Office and OpenDocument files never carry one. UTF-8 and UTF-16 spellings.
+_DOCTYPE = (b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    NotImplementedError,  # a compression method zipfile does not know
+    RuntimeError,  # an encrypted part
+    ValueError,
+    OSError,
+)
+
+
+def check_archive(path: Path, archive: zipfile.ZipFile) -> None:
+    """Refuse a ZIP archive that would unpack to too much, or whose XML declares a DOCTYPE.
+
+    The sizes the archive declares are checked first, before anything is unpacked: in all at most
+    ``MAX_UNPACKED_BYTES``, no part larger than 1 MB packed more than ``MAX_PACKING_RATIO`` times.
+    Then each part is unpacked in blocks, never held whole: zipfile stops a part at its declared
+    size and fails on its checksum, so a part that lies about its size is refused as damaged
+    (raises ``zipfile.BadZipFile``), and the XML parts are searched for a DOCTYPE.
+
+    Raises:
+        ReadError: the archive is refused, with why.
+        zipfile.BadZipFile, zlib.error, ...: the archive is damaged (see ``_ZIP_ERRORS``).
+    """
+    parts = archive.infolist()
+    if len(parts) > MAX_ARCHIVE_PARTS:
+        raise ReadError(
+            path,
+            reason=f"a ZIP archive of {len(parts):,} parts, more than {MAX_ARCHIVE_PARTS:,}: "
+            "refused",
+        )
+    names = [p.filename for p in parts]
+    if len(set(names)) != len(names):
+        raise ReadError(path, reason="a ZIP archive with two parts of the same name: refused")
+    total = sum(p.file_size for p in parts)
+    if total > MAX_UNPACKED_BYTES:
+        raise ReadError(
+            path,
+            reason=f"unpacks to {total:,} bytes, more than the limit of {MAX_UNPACKED_BYTES:,} "
+            "(a ZIP bomb?): refused before unpacking",
+        )
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > _RATIO_FLOOR and ratio > MAX_PACKING_RATIO:
+            raise ReadError(
+                path,
+                value=part.filename,
+                reason=f"this part unpacks {ratio:,.0f} times its packed size to "
+                f"{part.file_size:,} bytes, more than {MAX_PACKING_RATIO} times "
+                "(a ZIP bomb?): refused before unpacking",
+            )
+    for part in parts:
+        xml = part.filename.lower().endswith(_XML_PARTS)
+        tail = b""
+        with archive.open(part) as stream:
+            while block := stream.read(_BLOCK_BYTES):
+                if xml:
+                    window = tail + block
+                    if any(marker in window for marker in _DOCTYPE):
+                        raise ReadError(
+                            path,
+                            value=part.filename,
+                            reason="this XML part declares a DOCTYPE, which can fetch files or "
+                            "expand without end; spreadsheets never need one: refused",
+                        )
+                    tail = window[-20:]
 
 
 # ---- the rows above the data ------------------------------------------------------------------
@@ -294,7 +385,13 @@ def _find_layout(path: Path, head: list[list[str]], mapping: dict[str, Tag] | No
                 columns.append(Column(j, column_letter(j), header, tag))
             return _Layout(i, i + 1, columns)
     if not mapping:
-        raise ReadError(path, reason=_NO_TAGS)
+        from lagebild.ingest.incidents import acled_tag_map  # ACLED's own export needs no tags
+
+        found = acled_tag_map(head)
+        if found is None:
+            raise ReadError(path, reason=_NO_TAGS)
+        mapping = _normal_tag_map(path, found)
+        assert mapping is not None
     best, best_count = -1, 0
     for i, cells in enumerate(head):
         count = sum(1 for c in cells if c.strip() and _normal_header(c) in mapping)

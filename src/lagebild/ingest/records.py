@@ -15,6 +15,7 @@ from lagebild.ingest.geometry import Geometry, GeometryError, read_geometry
 from lagebild.ingest.notation import parse_dates, parse_numbers
 from lagebild.ingest.problems import ERROR, WARNING, ImportReport, Problem
 from lagebild.model.vocab import (
+    SHARE_SUFFIX,
     DELIVERY_STATUSES,
     normalise_access,
     normalise_sector,
@@ -29,6 +30,43 @@ class SourceIds(Protocol):
     def ids_for(self, names: pl.Series | None, n: int) -> pl.Series: ...
 
 
+#: The number an import's footprint sums, per table (None: rows only).
+FOOTPRINT_NUMBER = {"figures": None, "access_changes": None, "deliveries": "reached"}
+
+
+@dataclass
+class Footprint:
+    """Per table and place: how many rows an import writes and the sum of their main number,
+    gathered from the batches as they go (for the audit trail, without reading the rows back)."""
+
+    parts: dict[str, list[pl.DataFrame]] = field(default_factory=dict)
+
+    def add(self, table: str, frame: pl.DataFrame) -> None:
+        if table not in FOOTPRINT_NUMBER or frame.height == 0:
+            return
+        number = FOOTPRINT_NUMBER[table]
+        sums = [pl.len().alias("rows")]
+        if number is not None and number in frame.columns:
+            sums.append(pl.col(number).sum().alias("total"))
+        self.parts.setdefault(table, []).append(frame.group_by("place_id").agg(sums))
+
+    def summary(self) -> dict[str, list[tuple[int, int, float | None]]]:
+        """table -> [(place id, rows, sum)]."""
+        out = {}
+        for table, frames in self.parts.items():
+            merged = pl.concat(frames, how="diagonal_relaxed")
+            sums = [pl.col("rows").sum()]
+            if "total" in merged.columns:
+                sums.append(pl.col("total").sum())
+            merged = merged.group_by("place_id").agg(sums).sort("place_id")
+            totals = merged["total"] if "total" in merged.columns else None
+            out[table] = [
+                (int(p), int(n), float(totals[i]) if totals is not None else None)
+                for i, (p, n) in enumerate(zip(merged["place_id"], merged["rows"], strict=True))
+            ]
+        return out
+
+
 @dataclass
 class Context:
     """What every batch of one import shares."""
@@ -41,6 +79,7 @@ class Context:
     report: ImportReport
     sources: SourceIds
     import_id: int
+    footprint: Footprint = field(default_factory=Footprint)
 
 
 @dataclass
@@ -177,6 +216,36 @@ class _Batch:
         mapping = {w: normalise_sector(w) for w in raw.unique().to_list() if w is not None}
         return raw.replace_strict(mapping, default="", return_dtype=pl.Utf8)
 
+    def grades(self) -> tuple[pl.Series, pl.Series]:
+        """Each row's own Admiralty grade (reliability A-F, credibility 1-6), from
+        ``#meta+source+grade`` (``B2``) or ``#meta+source+reliability`` and ``+credibility``;
+        null where the row gives none (its source's grade then counts)."""
+        n = self.frame.height
+        reliability = pl.Series([None] * n, dtype=pl.Utf8)
+        credibility = pl.Series([None] * n, dtype=pl.Int64)
+        for role, pattern, reason in (
+            ("grade", r"^([A-F])?([1-6])?$", "a grade is a letter A-F and a number 1-6, e.g. B2"),
+            ("reliability", r"^([A-F])()$", "source reliability is a letter A to F"),
+            ("credibility", r"^()([1-6])$", "information credibility is a number 1 to 6"),
+        ):
+            raw = self.raw(role)
+            if raw is None:
+                continue
+            text = raw.str.strip_chars().str.to_uppercase()
+            text = pl.select(pl.when(text != "").then(text)).to_series()
+            parts = text.str.extract_groups(pattern)
+            letter = parts.struct.field("1")
+            number = parts.struct.field("2")
+            bad = text.is_not_null() & (letter.is_null() | (text == ""))
+            bad = bad | (text.is_not_null() & ~text.str.contains(pattern))
+            for i in bad.fill_null(False).arg_true().to_list():
+                self.error(self.rows[i], "bad-grade", f"{reason}: not {raw[i]!r}", role, raw[i])
+            letter = pl.select(pl.when(letter != "").then(letter)).to_series()
+            number = pl.select(pl.when(number != "").then(number)).to_series()
+            reliability = reliability.fill_null(letter)
+            credibility = credibility.fill_null(number.cast(pl.Int64, strict=False))
+        return reliability.alias("reliability"), credibility.alias("credibility")
+
     def source_ids(self) -> pl.Series:
         return self.context.sources.ids_for(self.raw("source"), self.frame.height)
 
@@ -274,6 +343,7 @@ def _insert(
     frame = frame.filter(keep)
     if frame.height == 0:
         return None
+    batch.context.footprint.add(table, frame)
     # Columns the file left empty stay NULL without binding a million Nones.
     filled = [c for c in columns if frame[c].null_count() < frame.height]
     return table, filled, frame.select(filled).iter_rows()
@@ -318,12 +388,15 @@ def _figures(batch: _Batch) -> Insert | None:
         layout.roles[role] = fc.column
         values = batch.numbers(role, people=True)
         assert values is not None  # the role was just given its column
+        if fc.indicator.endswith(SHARE_SUFFIX):
+            values = _percent(values, batch, role)
         parsed.append((fc, values))
     any_value = pl.select(
         pl.any_horizontal([v.is_not_null() for _, v in parsed]) if parsed else pl.lit(False)
     ).to_series()
     when = batch.when("a figure needs a date: add a #date column or import with --date", any_value)
     place_id = batch.place(when)
+    reliability, credibility = batch.grades()
     keep = ~batch.reject_mask()
     source_id = batch.source_ids()
     frames = []
@@ -341,6 +414,8 @@ def _figures(batch: _Batch) -> Insert | None:
                 "import_id": pl.Series([batch.context.import_id] * n, dtype=pl.Int64),
                 "row_number": batch.rows,
                 "column": pl.Series([fc.column.letter] * n, dtype=pl.Utf8),
+                "reliability": reliability,
+                "credibility": credibility,
             }
         ).filter(keep & values.is_not_null())
         frames.append(frame)
@@ -349,7 +424,22 @@ def _figures(batch: _Batch) -> Insert | None:
     out = pl.concat(frames)
     if out.height == 0:
         return None
+    batch.context.footprint.add("figures", out)
     return "figures", FIGURE_COLUMNS, out.select(FIGURE_COLUMNS).iter_rows()
+
+
+def _percent(values: pl.Series, batch: _Batch, role: str) -> pl.Series:
+    """A stated share as percent: 75 stays 75, a fraction such as 0.75 becomes 75; above 100 %
+    is an error."""
+    values = pl.select(pl.when(values <= 1).then(values * 100).otherwise(values)).to_series()
+    above = (values > 100).fill_null(False)
+    raw = batch.raw(role)
+    for i in above.arg_true().to_list():
+        batch.error(
+            batch.rows[i], "share-above-100", "a share of the population cannot exceed 100 %",
+            role, raw[i] if raw is not None else None,
+        )
+    return pl.select(pl.when(~above).then(values)).to_series()
 
 
 def places(frame: pl.DataFrame, context: Context) -> tuple[list[dict[str, Any]], dict[int, str]]:

@@ -59,7 +59,16 @@ INDICATORS: dict[str, str] = {
     "returnees": "returnees",
     "besieged": "people in besieged areas",
     "hard_to_reach": "people in hard-to-reach areas",
+    # A share of the population stated beside a total ("13.5 million, three quarters of the
+    # population"): percent, as the source gives it (#inneed+pct). Checked against the
+    # population on record; never summed.
+    "inneed_share": "share of the population in need (stated, %)",
+    "idps_share": "share of the population displaced (stated, %)",
+    "besieged_share": "share of the population besieged (stated, %)",
+    "hard_to_reach_share": "share of the population in hard-to-reach areas (stated, %)",
 }
+#: Indicators that are shares, not counts of people: never summed over places.
+SHARE_SUFFIX = "_share"
 
 
 def _key(text: str) -> str:
@@ -349,3 +358,199 @@ def normalise_source_kind(text: str) -> str | None:
 def normalise_indicator(text: str) -> str | None:
     """The stored indicator of a name (``people_in_need`` -> ``inneed``), or ``None``."""
     return INDICATOR_NAMES.get(text.strip().lower())
+
+
+# -- convoys (issue 5) ------------------------------------------------------------------------
+
+#: The life of an inter-agency convoy: requested, then approved, partly approved or denied,
+#: then (when approved) delivered.
+CONVOY_STATUSES = ("requested", "approved", "partly_approved", "denied", "delivered")
+#: Statuses a convoy may move to from each status (``lagebild convoy decide`` / ``deliver``).
+CONVOY_NEXT: dict[str, tuple[str, ...]] = {
+    "requested": ("approved", "partly_approved", "denied"),
+    "approved": ("delivered",),
+    "partly_approved": ("delivered",),
+    "denied": (),
+    "delivered": (),
+}
+
+_CONVOY_WORDS: dict[str, tuple[str, ...]] = {
+    "requested": (
+        "requested",
+        "request",
+        "submitted",
+        "pending",
+        "pending approval",
+        "awaiting approval",
+        "under review",
+        "planned",
+        "beantragt",
+        "angefragt",
+        "demande",
+        "en attente",
+        "مطلوب",
+        "قيد الانتظار",
+        "بانتظار الموافقة",
+        "قيد الدراسة",
+    ),
+    "approved": (
+        "approved",
+        "fully approved",
+        "approved in full",
+        "cleared",
+        "granted",
+        "authorised",
+        "authorized",
+        "genehmigt",
+        "bewilligt",
+        "approuve",
+        "autorise",
+        "موافق عليه",
+        "تمت الموافقة",
+        "موافقة",
+    ),
+    "partly_approved": (
+        "partly approved",
+        "partially approved",
+        "approved in part",
+        "partial approval",
+        "conditionally approved",
+        "teilweise genehmigt",
+        "approuve partiellement",
+        "موافقة جزئية",
+        "موافق عليه جزئيا",
+    ),
+    "denied": (
+        "denied",
+        "rejected",
+        "refused",
+        "not approved",
+        "no approval",
+        "approval withheld",
+        "blocked",
+        "verweigert",
+        "abgelehnt",
+        "refuse",
+        "rejete",
+        "مرفوض",
+        "رفض",
+        "ممنوع",
+        "لم تتم الموافقة",
+    ),
+    "delivered": (
+        "delivered",
+        "completed",
+        "complete",
+        "done",
+        "arrived",
+        "reached",
+        "geliefert",
+        "angekommen",
+        "livre",
+        "تم التسليم",
+        "وصلت",
+        "منجز",
+        "مكتمل",
+    ),
+}
+_CONVOY = {_key(w): status for status, words in _CONVOY_WORDS.items() for w in words}
+
+
+def normalise_convoy_status(text: str | None) -> str | None:
+    """The convoy status a word means (``Partially approved`` -> ``partly_approved``), or
+    ``None`` when the word is unknown or blank."""
+    if text is None or not text.strip():
+        return None
+    return _CONVOY.get(_key(text))
+
+
+#: Categories of convoy items. ``medical`` is what the share of medical items removed counts.
+ITEM_CATEGORIES = (
+    "medical",
+    "food",
+    "nutrition",
+    "nfi",
+    "shelter",
+    "wash",
+    "education",
+    "protection",
+    "other",
+)
+_CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
+    "medical": (
+        "medical",
+        "health",
+        "medical supplies",
+        "medicines",
+        "medicine",
+        "drugs",
+        "surgical",
+        "surgical supplies",
+        "trauma kits",
+        "pharmaceuticals",
+        "medizinisch",
+        "medikamente",
+        "gesundheit",
+        "medical supply",
+        "medicaments",
+        "sante",
+        "طبي",
+        "طبية",
+        "مواد طبية",
+        "أدوية",
+        "ادوية",
+        "الصحة",
+        "صحة",
+    ),
+    "food": (
+        "food",
+        "food security",
+        "food parcels",
+        "wheat flour",
+        "flour",
+        "lebensmittel",
+        "nahrung",
+        "nourriture",
+        "alimentaire",
+        "غذاء",
+        "غذائي",
+        "مواد غذائية",
+        "الأمن الغذائي",
+    ),
+    "nutrition": ("nutrition", "ernaehrung", "تغذية", "التغذية"),
+    "nfi": (
+        "nfi",
+        "nfis",
+        "non food items",
+        "core relief items",
+        "cri",
+        "hilfsgueter",
+        "articles non alimentaires",
+        "مواد غير غذائية",
+    ),
+    "shelter": ("shelter", "shelter nfi", "unterkunft", "abris", "مأوى", "المأوى"),
+    "wash": (
+        "wash",
+        "water",
+        "hygiene",
+        "hygiene kits",
+        "water sanitation and hygiene",
+        "wasser",
+        "eau",
+        "مياه",
+        "نظافة",
+        "المياه والصرف الصحي",
+    ),
+    "education": ("education", "school supplies", "bildung", "schulmaterial", "تعليم", "التعليم"),
+    "protection": ("protection", "schutz", "حماية", "الحماية"),
+    "other": ("other", "others", "misc", "miscellaneous", "sonstige", "autre", "أخرى", "اخرى"),
+}
+_CATEGORY = {_key(w): c for c, words in _CATEGORY_WORDS.items() for w in words}
+
+
+def normalise_item_category(text: str | None) -> str | None:
+    """The category a word means (``Health`` -> ``medical``); ``""`` for a blank, ``None`` when
+    the word is unknown."""
+    if text is None or not text.strip():
+        return ""
+    return _CATEGORY.get(_key(text))

@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from lagebild.analysis import GapsResult, SituationResult
+from lagebild.analysis.damage import DamageResult
 from lagebild.analysis.situation import COLUMNS
 from lagebild.model import Place
 
@@ -27,7 +29,20 @@ def _level_tag(level: str, what: str) -> str:
     return f"#{level}+{what}" if level.startswith("adm") else f"#country+{what}"
 
 
-def gap_columns(level: str) -> list[Col]:
+def gap_columns(level: str, severity: bool = False) -> list[Col]:
+    """The columns of ``gaps``; ranked by severity, its number and parts first."""
+    ranked = [
+        Col("severity", "Severity", "#severity"),
+        Col("incidents", "Incidents", "#event+num"),
+        Col("fatalities", "Fatalities", "#affected+killed"),
+        Col("damage_total", "Damage total", "#damage+total"),
+    ]
+    return ([ranked[0]] if severity else []) + _gap_columns(level) + (
+        ranked[1:] if severity else []
+    )
+
+
+def _gap_columns(level: str) -> list[Col]:
     return [
         Col("pcode", "P-code", _level_tag(level, "code")),
         Col("name", "Name", _level_tag(level, "name")),
@@ -43,7 +58,15 @@ def gap_columns(level: str) -> list[Col]:
 
 
 def gap_rows(result: GapsResult) -> list[dict[str, Any]]:
-    return [r.as_dict() for r in result.places]
+    rows = [r.as_dict() for r in result.places]
+    for row in rows:
+        totals = row.get("damage_total")
+        if isinstance(totals, dict):  # per unit; houses and buildings are never added
+            only = list(totals.values())
+            row["damage_total"] = (
+                only[0] if len(only) == 1 else "; ".join(f"{v:.0f} {u}" for u, v in totals.items())
+            ) if only else None
+    return rows
 
 
 SITUATION_TAGS = {
@@ -56,7 +79,8 @@ SITUATION_TAGS = {
 }
 
 
-def situation_columns(level: str) -> list[Col]:
+def situation_columns(level: str, damage_units: Sequence[str] = ()) -> list[Col]:
+    """The columns of ``situation``; with ``damage_units`` (the result's), the damage of each."""
     cols = [
         Col("pcode", "P-code", _level_tag(level, "code")),
         Col("name", "Name", _level_tag(level, "name")),
@@ -66,6 +90,14 @@ def situation_columns(level: str) -> list[Col]:
         cols.append(Col(key, key.replace("_", " ").capitalize(), SITUATION_TAGS[key]))
         cols.append(Col(f"{key}_sources", "Sources", f"#meta+source+{key}"))
     cols.append(Col("reached", "Reached", "#reached+ind"))
+    cols.append(Col("incidents", "Incidents", "#event+num"))
+    cols.append(Col("fatalities", "Fatalities", "#affected+killed"))
+    for unit in damage_units:
+        cols.append(Col(f"destroyed_{unit}", f"Destroyed {unit}", f"#damage+destroyed+{unit}"))
+        cols.append(Col(f"damage_total_{unit}", f"Damaged {unit}", f"#damage+total+{unit}"))
+        cols.append(
+            Col(f"share_destroyed_{unit}", "Share destroyed", f"#indicator+share+destroyed+{unit}")
+        )
     return cols
 
 
@@ -84,8 +116,70 @@ def situation_rows(result: SituationResult) -> list[dict[str, Any]]:
             out[key] = value.value if value else None
             out[f"{key}_sources"] = "; ".join(value.sources) if value else None
         out["reached"] = row.reached
+        out["incidents"] = row.incidents.events
+        out["fatalities"] = row.incidents.fatalities
+        for unit, share in row.damage.items():
+            out[f"destroyed_{unit}"] = share.value.destroyed
+            out[f"damage_total_{unit}"] = share.value.total
+            out[f"share_destroyed_{unit}"] = share.share_destroyed
         rows.append(out)
     return rows
+
+
+def damage_columns(level: str) -> list[Col]:
+    """``lagebild damage``: a place's current damage in one unit and its national shares."""
+    return [
+        Col("pcode", "P-code", _level_tag(level, "code")),
+        Col("name", "Name", _level_tag(level, "name")),
+        Col("unit", "Unit", "#meta+unit"),
+        Col("destroyed", "Destroyed", "#damage+destroyed"),
+        Col("severe", "Severe", "#damage+severe"),
+        Col("moderate", "Moderate", "#damage+moderate"),
+        Col("total", "Damage total", "#damage+total"),
+        Col("possible", "Possible", "#damage+possible"),
+        Col("share_destroyed", "Share destroyed", "#indicator+share+destroyed"),
+        Col("share_total", "Share total", "#indicator+share+total"),
+        Col("date", "Assessed", "#date+assessed"),
+        Col("sources", "Sources", "#meta+source"),
+    ]
+
+
+def damage_rows(result: DamageResult) -> list[dict[str, Any]]:
+    rows = []
+    for row in result.places:
+        out = row.as_dict()
+        out["sources"] = "; ".join(row.value.sources)
+        rows.append(out)
+    for unit, value in result.national.items():
+        rows.append(
+            {
+                "pcode": "(national)",
+                "name": "national total",
+                "unit": unit,
+                **value.counts(),
+                "share_destroyed": 1.0 if value.destroyed else None,
+                "share_total": 1.0 if value.total else None,
+                "date": value.date.isoformat() if value.date else None,
+                "sources": "; ".join(value.sources),
+            }
+        )
+    return rows
+
+
+def damage_change_columns(level: str) -> list[Col]:
+    """``lagebild damage --changes``: damage on two successive dates and the change."""
+    cols = [
+        Col("pcode", "P-code", _level_tag(level, "code")),
+        Col("name", "Name", _level_tag(level, "name")),
+        Col("unit", "Unit", "#meta+unit"),
+        Col("date_before", "From", "#date+start"),
+        Col("date_after", "To", "#date+end"),
+    ]
+    for key in ("destroyed", "severe", "moderate", "total", "possible"):
+        cols.append(Col(f"{key}_before", f"{key.capitalize()} before", f"#damage+{key}+before"))
+        cols.append(Col(key, key.capitalize(), f"#damage+{key}"))
+        cols.append(Col(f"{key}_change", "Change", f"#damage+{key}+change"))
+    return cols
 
 
 def place_columns() -> list[Col]:
@@ -115,6 +209,11 @@ def place_rows(places: Sequence[Place], parents: dict[int, str]) -> list[dict[st
     ]
 
 
+#: What a spreadsheet takes for the start of a formula (OWASP, CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -122,7 +221,23 @@ def _cell(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:.4f}".rstrip("0").rstrip(".") if not value.is_integer() else f"{value:.0f}"
-    return str(value)
+    if isinstance(value, int):
+        return str(value)
+    return neutralise(str(value))
+
+
+def neutralise(text: str) -> str:
+    """Text that a spreadsheet opening the CSV would run as a formula (``=HYPERLINK(...)``,
+    ``@SUM(...)``, ``-2+3``...), as text: a ``'`` in front (OWASP's advice on CSV injection).
+    A plain number such as ``-5`` stays as it is.
+
+    A carriage return becomes a line feed: the CSV writer quotes a cell with a line feed (our
+    line end) but not one with a lone carriage return, which would start a new row there, its
+    first cell unguarded."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def _display(key: str, value: Any) -> str:
@@ -130,6 +245,8 @@ def _display(key: str, value: Any) -> str:
         return "–"
     if key == "coverage" and isinstance(value, float):
         return f"{value:.0%}"
+    if key.startswith("share_") and isinstance(value, float):
+        return f"{value:.1%}"
     if isinstance(value, bool):
         return "CUT OFF" if value and key == "cut_off" else ("yes" if value else "")
     if isinstance(value, float | int) and not isinstance(value, bool):

@@ -6,6 +6,7 @@ from lagebild.store.store import (
     FigureRow,
     Store,
     StoreError,
+    StoreUnavailable,
     Writer,
     database_url,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "FigureRow",
     "Store",
     "StoreError",
+    "StoreUnavailable",
     "Writer",
     "database_url",
 ]

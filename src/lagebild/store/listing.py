@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, and_, func, literal, select
+from sqlalchemy import ColumnElement, Select, Table, and_, case, func, literal, select
 
 from lagebild.store import schema as t
+from lagebild.store.accounts import EVERYTHING, Scope
 from lagebild.store.store import DELIVERED_SQL, Store, _date
 
 
@@ -70,9 +71,21 @@ def _page(
     return Page(items, int(total), limit, offset)
 
 
-def deliveries(store: Store, where: DeliveryFilter, limit: int = 100, offset: int = 0) -> Page:
-    """Deliveries, newest first, with place, source and the file row each came from."""
-    d, p, s, i = t.deliveries, t.places, t.sources, t.imports
+def deliveries(
+    store: Store,
+    where: DeliveryFilter,
+    limit: int = 100,
+    offset: int = 0,
+    scope: Scope = EVERYTHING,
+) -> Page:
+    """Deliveries, newest first, with place, source and the file row each came from.
+
+    Each row says under ``own`` whether it is in ``scope`` (its import's organisation is the
+    reader's): the protocol shows restricted fields of those rows only. A search by organisation
+    finds only rows in scope, so that it cannot tell whose the others are.
+    """
+    d, p, s, i, o = t.deliveries, t.places, t.sources, t.imports, t.organisations
+    own = scope.owns(i.c.organisation_id)
     conditions: list[ColumnElement[bool]] = []
     if where.place_ids is not None:
         conditions.append(d.c.place_id.in_(list(where.place_ids)))
@@ -83,6 +96,9 @@ def deliveries(store: Store, where: DeliveryFilter, limit: int = 100, offset: in
             | func.lower(d.c.org_reporting).contains(needle, autoescape=True)
             | func.lower(d.c.donor).contains(needle, autoescape=True)
         )
+        if not scope.everything:
+            in_scope = select(i.c.id).where(own)
+            conditions.append(d.c.import_id.in_(in_scope))
     if where.sector:
         conditions.append(d.c.sector == where.sector)
     if where.status:
@@ -97,11 +113,13 @@ def deliveries(store: Store, where: DeliveryFilter, limit: int = 100, offset: in
             d.c.status, d.c.sector, d.c.reached, d.c.households, d.c.org_impl, d.c.org_reporting,
             d.c.donor, d.c.activity, d.c.modality, d.c.item, d.c.quantity, d.c.unit,
             d.c.value_usd, s.c.name.label("source"), d.c.import_id, i.c.file_name,
-            d.c.row_number,
+            d.c.row_number, o.c.name.label("organisation"),
+            case((own, True), else_=False).label("own"),
         )
         .join(p, p.c.id == d.c.place_id)
         .join(i, i.c.id == d.c.import_id)
         .outerjoin(s, s.c.id == d.c.source_id)
+        .outerjoin(o, o.c.id == i.c.organisation_id)
     )
     where_all = and_(literal(True), *conditions)
     return _page(store, d, where_all, [d.c.date.desc(), d.c.id.desc()], query, limit, offset)

@@ -45,6 +45,7 @@ imports = Table(
     Column("warning_count", Integer, nullable=False, default=0),
     Column("options", Text),
     Column("status", String(20), nullable=False, default="committed"),
+    Column("organisation_id", Integer, ForeignKey("organisations.id")),  # migration 0006
 )
 
 places = Table(
@@ -160,6 +161,8 @@ FIGURE_COLUMNS = (
     "import_id",
     "row_number",
     "column",
+    "reliability",
+    "credibility",
 )
 ACCESS_COLUMNS = (
     "place_id",
@@ -337,4 +340,58 @@ damage = Table(
     Column("source_id", Integer, ForeignKey("sources.id")),
     Column("import_id", Integer, ForeignKey("imports.id"), nullable=False),
     Column("row_number", Integer, nullable=False),
+)
+
+# -- accounts (migration 0006) -------------------------------------------------------------------
+
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(80), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),  # argon2id, lagebild.security.passwords
+    Column("role", String(12), nullable=False),  # viewer | partner | analyst | admin
+    Column("organisation_id", Integer, ForeignKey("organisations.id")),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("password_set_at", DateTime, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),  # SHA-256 of the cookie
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Column("client", String(64)),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),  # SHA-256 of the token
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("label", Text),
+    Column("created_at", DateTime, nullable=False),
+    Column("revoked_at", DateTime),
+)
+
+signin_failures = Table(
+    "signin_failures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False),
+    Column("account", String(80), nullable=False, index=True),
+    Column("client", String(64), nullable=False, index=True),
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -23,13 +25,41 @@ from lagebild.store import schema as t
 
 DEFAULT_DB = "lagebild.db"
 DELIVERED_SQL = "status IN ('completed', 'partial')"
+#: A delivered convoy counts in gaps as a completed 4W row without a sector (docs/hxl.md).
+CONVOY_DELIVERED_SQL = "status = 'delivered'"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 #: Above this many rows an import drops the delivery indexes and builds them again afterwards.
 BULK_REINDEX_ROWS = 200_000
+#: Record kinds of audit rows that change no data (sign-ins, denials, accounts: store/accounts.py).
+SECURITY_KINDS = ("account", "token", "security")
+
+
+def default_actor() -> str:
+    """Who makes a change, when no account says so: ``LAGEBILD_USER``, else the system user."""
+    try:
+        return os.environ.get("LAGEBILD_USER") or getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name on this system
+        return "unknown"
+
+
+def _json(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
 class StoreError(Exception):
     """A database that cannot be opened, is not initialised, or refuses a write."""
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be reached or opened now: server down, network cut, file locked."""
+
+
+#: How long a SQLite connection waits for a lock before it gives up (milliseconds).
+SQLITE_BUSY_TIMEOUT_MS = 5000
+#: How long a PostgreSQL connection attempt may take, unless the URL says (seconds).
+CONNECT_TIMEOUT_S = 10
 
 
 def database_url(target: str | None = None) -> str:
@@ -45,6 +75,7 @@ def database_url(target: str | None = None) -> str:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_MS)}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -80,6 +111,8 @@ class FigureRow:
     source_id: int | None
     import_id: int
     row_number: int
+    reliability: str | None = None  # the figure's own grade, over its source's
+    credibility: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,18 +129,22 @@ class AccessRow:
 class Store:
     """A lagebild database: SQLite by default, PostgreSQL for a shared server."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, actor: str | None = None) -> None:
         self.engine = engine
+        #: Who the changes made through this store are recorded as (the audit trail).
+        self.actor = actor or default_actor()
 
     @classmethod
-    def open(cls, target: str | None = None) -> Store:
+    def open(cls, target: str | None = None, actor: str | None = None) -> Store:
         url = database_url(target)
         if url.startswith("sqlite"):
             engine = create_engine(url)
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
-            engine = create_engine(url, pool_pre_ping=True)
-        return cls(engine)
+            given = "connect_timeout" in make_url(url).query
+            connect_args = {} if given else {"connect_timeout": CONNECT_TIMEOUT_S}
+            engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+        return cls(engine, actor)
 
     @property
     def dialect(self) -> str:
@@ -119,6 +156,10 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def as_actor(self, actor: str) -> Store:
+        """This database, its changes recorded as ``actor`` (the signed-in user of a request)."""
+        return Store(self.engine, actor)
 
     # -- migrations ---------------------------------------------------------------------------
 
@@ -148,7 +189,7 @@ class Store:
             current = self.revision()
         except SQLAlchemyError as exc:
             cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            raise StoreError(f"cannot open database {self.url}: {cause}") from exc
+            raise StoreUnavailable(f"cannot open database {self.url}: {cause}") from exc
         if current is None:
             raise StoreError(f"database {self.url} is not initialised: run 'lagebild init' first")
         if current != self.head_revision():
@@ -163,7 +204,7 @@ class Store:
     def writer(self) -> Iterator[Writer]:
         """One transaction: everything written through the writer lands together or not at all."""
         with self.engine.begin() as conn:
-            yield Writer(conn)
+            yield Writer(conn, self.actor)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -221,16 +262,22 @@ class Store:
             for r in rows
         ]
 
-    def data_version(self) -> tuple[int, int]:
-        """Changes whenever an import is written or undone: (newest import id, imports undone)."""
+    def data_version(self) -> tuple[int, int, int]:
+        """Changes whenever data changes: (newest import id, imports undone, newest change id).
+
+        Every import, undo, edit, deletion and grade leaves a row in ``changes``.
+        """
         i = t.imports
         query = select(
             func.coalesce(func.max(i.c.id), 0),
             func.coalesce(func.sum(case((i.c.status == "undone", 1), else_=0)), 0),
+            select(func.coalesce(func.max(t.changes.c.id), 0))
+            .where(t.changes.c.record_kind.not_in(SECURITY_KINDS))
+            .scalar_subquery(),
         )
         with self.engine.connect() as conn:
-            newest, undone = conn.execute(query).one()
-        return int(newest), int(undone)
+            newest, undone, change = conn.execute(query).one()
+        return int(newest), int(undone), int(change)
 
     def counts(self) -> dict[str, int]:
         """How many rows each table holds."""
@@ -262,6 +309,8 @@ class Store:
                 f.c.source_id,
                 f.c.import_id,
                 f.c.row_number,
+                f.c.reliability,
+                f.c.credibility,
             )
             .where(f.c.indicator == indicator, f.c.sector == sector, f.c.date <= as_of)
             .order_by(f.c.place_id, f.c.date)
@@ -269,7 +318,9 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         return [
-            FigureRow(r[0], r[1], r[2], r[3], _required_date(r[4]), r[5], r[6], r[7], r[8])
+            FigureRow(
+                r[0], r[1], r[2], r[3], _required_date(r[4]), r[5], r[6], r[7], r[8], r[9], r[10]
+            )
             for r in rows
         ]
 
@@ -306,6 +357,12 @@ class Store:
             sql += " AND d.sector = :sector"
             params["sector"] = sector
         sql += " GROUP BY d.place_id, d.sector"
+        if not sector:
+            sql += (
+                " UNION ALL SELECT c.place_id, '', SUM(c.reached), COUNT(*) FROM convoys c "
+                f"WHERE c.{CONVOY_DELIVERED_SQL} AND c.delivered_on > :after "
+                "AND c.delivered_on <= :until GROUP BY c.place_id"
+            )
         with self.engine.connect() as conn:
             rows = conn.execute(text(sql), self._params(params)).all()
         return [(r[0], r[1], float(r[2] or 0.0), int(r[3])) for r in rows]
@@ -324,12 +381,28 @@ class Store:
         params: dict[str, Any] = {"as_of": as_of}
         if sector is not None:
             params["sector"] = sector
+        convoys = (
+            "SELECT place_id, MAX(delivered_on) FROM convoys "
+            f"WHERE {CONVOY_DELIVERED_SQL} AND delivered_on <= :as_of GROUP BY place_id"
+        )
         with self.engine.connect() as conn:
-            rows = conn.execute(text(sql), self._params(params)).all()
-        return {r[0]: _date(r[1]) for r in rows if r[1] is not None}  # type: ignore[misc]
+            rows = list(conn.execute(text(sql), self._params(params)))
+            if not sector:
+                rows += conn.execute(text(convoys), self._params({"as_of": as_of})).all()
+        found: dict[int, date] = {}
+        for place_id, when in rows:
+            day = _date(when)
+            if day is not None and (place_id not in found or day > found[place_id]):
+                found[place_id] = day
+        return found
 
     def grade_source(
-        self, name: str, reliability: str | None, credibility: int | None, kind: str | None = None
+        self,
+        name: str,
+        reliability: str | None,
+        credibility: int | None,
+        kind: str | None = None,
+        why: str | None = None,
     ) -> int:
         """Set the Admiralty grade of a source (reliability A-F, credibility 1-6)."""
         if reliability is not None and reliability.upper() not in "ABCDEF":
@@ -338,14 +411,25 @@ class Store:
             raise ValueError(f"credibility {credibility!r}: use 1 to 6")
         with self.writer() as writer:
             source_id = writer.source_id(name, kind)
-            writer.conn.execute(
-                t.sources.update()
-                .where(t.sources.c.id == source_id)
-                .values(
-                    reliability=reliability.upper() if reliability else None,
-                    credibility=credibility,
-                    **({"kind": kind} if kind else {}),
+            s = t.sources
+            before = writer.conn.execute(
+                select(s.c.name, s.c.kind, s.c.reliability, s.c.credibility).where(
+                    s.c.id == source_id
                 )
+            ).one()
+            after = {
+                "reliability": reliability.upper() if reliability else None,
+                "credibility": credibility,
+                **({"kind": kind} if kind else {}),
+            }
+            writer.conn.execute(s.update().where(s.c.id == source_id).values(**after))
+            writer.record_change(
+                "grade",
+                "source",
+                source_id,
+                before=dict(before._mapping),
+                after={**dict(before._mapping), **after},
+                why=why,
             )
         return source_id
 
@@ -368,9 +452,64 @@ class Store:
 class Writer:
     """Writes of one transaction; made by ``Store.writer()``."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, actor: str | None = None) -> None:
         self.conn = conn
         self.dialect = conn.dialect.name
+        self.actor = actor or default_actor()
+        self._now = datetime.now().replace(microsecond=0)
+
+    def record_change(
+        self,
+        action: str,
+        record_kind: str,
+        record_id: int | None = None,
+        *,
+        place_id: int | None = None,
+        import_id: int | None = None,
+        before: Any = None,
+        after: Any = None,
+        why: str | None = None,
+    ) -> None:
+        """Write one row of the audit trail: who (this writer's actor), when, what before and
+        after (as JSON). ``action`` is import, undo, add, edit, delete, grade or status."""
+        self.conn.execute(
+            t.changes.insert().values(
+                at=datetime.now().replace(microsecond=0),
+                actor=self.actor,
+                action=action,
+                record_kind=record_kind,
+                record_id=record_id,
+                place_id=place_id,
+                import_id=import_id,
+                before=_json(before),
+                after=_json(after),
+                why=why,
+            )
+        )
+
+    def record_changes(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Many audit rows at once; each a dict of ``record_change``'s arguments."""
+        if not rows:
+            return
+        at = datetime.now().replace(microsecond=0)
+        self.conn.execute(
+            t.changes.insert(),
+            [
+                {
+                    "at": at,
+                    "actor": self.actor,
+                    "action": r["action"],
+                    "record_kind": r["record_kind"],
+                    "record_id": r.get("record_id"),
+                    "place_id": r.get("place_id"),
+                    "import_id": r.get("import_id"),
+                    "before": _json(r.get("before")),
+                    "after": _json(r.get("after")),
+                    "why": r.get("why"),
+                }
+                for r in rows
+            ],
+        )
 
     def source_id(self, name: str, kind: str | None = None) -> int:
         """The id of the source with this name, registering it when new."""
@@ -382,8 +521,15 @@ class Writer:
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def add_import(
-        self, file_name: str, sha256: str, kind: str, source_id: int | None, options: str
+        self,
+        file_name: str,
+        sha256: str,
+        kind: str,
+        source_id: int | None,
+        options: str,
+        organisation_id: int | None = None,
     ) -> int:
+        """A new import; its records belong to ``organisation_id`` (the partner's, if any)."""
         result = self.conn.execute(
             t.imports.insert().values(
                 file_name=file_name,
@@ -393,6 +539,7 @@ class Writer:
                 imported_at=datetime.now().replace(microsecond=0),
                 options=options,
                 status="committed",
+                organisation_id=organisation_id,
             )
         )
         return int(result.inserted_primary_key[0])  # type: ignore[index]
@@ -404,15 +551,118 @@ class Writer:
             .values(row_count=rows, rejected_count=rejected, warning_count=warnings)
         )
 
-    def undo_import(self, import_id: int) -> dict[str, int]:
-        """Remove the figures, access changes and deliveries of one import; keep its record.
+    #: The tables an import writes, each with its place column and the number its footprint sums.
+    _IMPORTED = (
+        ("figure", "figures", None),
+        ("access", "access_changes", None),
+        ("delivery", "deliveries", "reached"),
+        ("incident", "incidents", "fatalities"),
+        ("damage", "damage", "destroyed"),
+        ("convoy", "convoys", "reached"),
+        ("place", "places", None),
+    )
+
+    def id_marks(self) -> dict[str, int]:
+        """The newest id of each imported table: an import's rows lie above these marks."""
+        marks = {}
+        for _, name, _ in self._IMPORTED:
+            table = t.metadata.tables[name]
+            marks[name] = int(
+                self.conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+            )
+        return marks
+
+    def import_footprint(
+        self,
+        import_id: int,
+        marks: dict[str, int] | None = None,
+        known: dict[str, list[tuple[int, int, float | None]]] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Per record kind and place: how many rows an import holds there, and the sum of their
+        main number (people reached, the figure's value, fatalities, buildings destroyed).
+
+        With ``marks`` (from ``id_marks`` before the import wrote) only rows above them are read:
+        a range of the primary key, not a scan of the table.
+        """
+        found: list[dict[str, Any]] = []
+        for kind, name, number in self._IMPORTED:
+            if known is not None and name in known:
+                for place_id, count, value in known[name]:
+                    entry = {"rows": count, **({number: value} if number else {})}
+                    found.append({"record_kind": kind, "place_id": place_id, "summary": entry})
+                continue
+            table = t.metadata.tables[name]
+            place = table.c.id if name == "places" else table.c.place_id
+            total = func.sum(table.c[number]) if number else func.count()
+            query = (
+                select(place, func.count(), total)
+                .where(table.c.import_id == import_id)
+                .group_by(place)
+            )
+            if marks is not None:
+                query = query.where(table.c.id > marks.get(name, 0))
+            for place_id, count, value in self.conn.execute(query):
+                entry: dict[str, Any] = {"rows": int(count)}
+                if number:
+                    entry[number] = float(value) if value is not None else None
+                found.append({"record_kind": kind, "place_id": place_id, "summary": entry})
+        return found
+
+    def record_import(
+        self,
+        import_id: int,
+        marks: dict[str, int] | None = None,
+        known: dict[str, list[tuple[int, int, float | None]]] | None = None,
+        why: str | None = None,
+    ) -> None:
+        """The audit rows of a finished import: one for the import, one per kind and place.
+
+        ``known``: per table, (place id, rows, sum) the importer gathered as it wrote; the other
+        tables are read back above ``marks``.
+        """
+        record = self.conn.execute(
+            select(t.imports).where(t.imports.c.id == import_id)
+        ).one()._mapping
+        rows: list[dict[str, Any]] = [
+            {
+                "action": "import",
+                "record_kind": "import",
+                "record_id": import_id,
+                "import_id": import_id,
+                "after": {
+                    "file": record["file_name"],
+                    "kind": record["kind"],
+                    "rows": record["row_count"],
+                    "rejected": record["rejected_count"],
+                    "source_id": record["source_id"],
+                },
+                "why": why,
+            }
+        ]
+        for part in self.import_footprint(import_id, marks, known):
+            rows.append(
+                {
+                    "action": "import",
+                    "record_kind": part["record_kind"],
+                    "place_id": part["place_id"],
+                    "import_id": import_id,
+                    "after": part["summary"],
+                }
+            )
+        self.record_changes(rows)
+
+    def undo_import(self, import_id: int, why: str | None = None) -> dict[str, int]:
+        """Remove the records of one import; keep its record, and say in the audit trail what
+        went, per place.
 
         The import stays in ``imports``, marked ``undone``, so that the record of what came in
         is never lost and the same file may be imported again. A gazetteer cannot be undone:
         other imports point at its places.
         """
         record = self.conn.execute(
-            select(t.imports.c.kind, t.imports.c.status).where(t.imports.c.id == import_id)
+            select(t.imports.c.kind, t.imports.c.status, t.imports.c.file_name).where(
+                t.imports.c.id == import_id
+            )
         ).first()
         if record is None:
             raise StoreError(f"there is no import #{import_id}")
@@ -423,15 +673,51 @@ class Writer:
                 f"import #{import_id} is a gazetteer: its places may carry other imports' data "
                 "and cannot be undone"
             )
+        footprint = self.import_footprint(import_id)
         removed = {}
         for name, table in (
             ("figures", t.figures), ("access_changes", t.access_changes),
-            ("deliveries", t.deliveries),
+            ("deliveries", t.deliveries), ("damage", t.damage), ("incidents", t.incidents),
         ):
             result = self.conn.execute(table.delete().where(table.c.import_id == import_id))
             removed[name] = int(result.rowcount or 0)
+        # A convoy's items go before it, also items added to it later on the command line.
+        convoy_ids = select(t.convoys.c.id).where(t.convoys.c.import_id == import_id)
+        for name, table, which in (
+            ("convoy_items", t.convoy_items, t.convoy_items.c.convoy_id.in_(convoy_ids)),
+            ("convoys", t.convoys, t.convoys.c.import_id == import_id),
+        ):
+            removed[name] = int(self.conn.execute(table.delete().where(which)).rowcount or 0)
         self.conn.execute(
             t.imports.update().where(t.imports.c.id == import_id).values(status="undone")
+        )
+        self.record_changes(
+            [
+                {
+                    "action": "undo",
+                    "record_kind": "import",
+                    "record_id": import_id,
+                    "import_id": import_id,
+                    "before": {
+                        "file": record.file_name,
+                        "kind": record.kind,
+                        "status": "committed",
+                    },
+                    "after": {"status": "undone", "removed": removed},
+                    "why": why,
+                },
+                *(
+                    {
+                        "action": "undo",
+                        "record_kind": part["record_kind"],
+                        "place_id": part["place_id"],
+                        "import_id": import_id,
+                        "before": part["summary"],
+                        "why": why,
+                    }
+                    for part in footprint
+                ),
+            ]
         )
         return removed
 

@@ -51,6 +51,7 @@ class FigureRecord:
     file_name: str
     row_number: int
     column: str | None
+    own_grade: bool = False  # the grade is the figure's own, over its source's
 
 
 def source_register(store: Store) -> list[SourceCount]:
@@ -127,12 +128,13 @@ def figure_records(
             f.c.value,
             f.c.source_id,
             s.c.name,
-            s.c.reliability,
-            s.c.credibility,
+            func.coalesce(f.c.reliability, s.c.reliability),
+            func.coalesce(f.c.credibility, s.c.credibility),
             f.c.import_id,
             i.c.file_name,
             f.c.row_number,
             f.c.column,
+            (f.c.reliability.is_not(None) | f.c.credibility.is_not(None)),
         )
         .join(p, p.c.id == f.c.place_id)
         .join(i, i.c.id == f.c.import_id)
@@ -160,6 +162,7 @@ def figure_records(
             r[13],
             r[14],
             r[15],
+            bool(r[16]),
         )
         for r in rows
     ]
@@ -195,8 +198,34 @@ def delivered_by_sector(
         .where(_delivered_where(place_ids, after, until, sector))
         .group_by(d.c.sector)
     )
+    found: dict[str, tuple[float, int]] = {}
     with store.engine.connect() as conn:
-        return {r[0]: (float(r[1] or 0.0), int(r[2])) for r in conn.execute(query)}
+        for r in conn.execute(query):
+            found[r[0]] = (float(r[1] or 0.0), int(r[2]))
+        if not sector:  # a delivered convoy counts as a delivery without a sector
+            c = t.convoys
+            reached, count = conn.execute(
+                select(func.sum(c.c.reached), func.count()).where(
+                    _convoys_where(place_ids, after, until)
+                )
+            ).one()
+            if count:
+                before = found.get("", (0.0, 0))
+                found[""] = (before[0] + float(reached or 0.0), before[1] + int(count))
+    return found
+
+
+def _convoys_where(
+    place_ids: Sequence[int] | None, after: date, until: date
+) -> ColumnElement[bool]:
+    """Convoys delivered in (after, until] in the places (None: everywhere)."""
+    c = t.convoys
+    return and_(
+        c.c.place_id.in_(list(place_ids)) if place_ids is not None else literal(True),
+        c.c.status == "delivered",
+        c.c.delivered_on > after,
+        c.c.delivered_on <= until,
+    )
 
 
 def delivered_rows(
@@ -231,12 +260,40 @@ def delivered_rows(
         .order_by(d.c.date.desc(), d.c.id.desc())
         .limit(limit)
     )
+    c = t.convoys
+    convoys = (
+        select(
+            c.c.id,
+            p.c.pcode,
+            c.c.delivered_on.label("date"),
+            literal("convoy").label("status"),
+            literal("").label("sector"),
+            c.c.reached,
+            c.c.agencies.label("org_impl"),
+            s.c.name.label("source"),
+            c.c.import_id,
+            func.coalesce(i.c.file_name, literal("")).label("file_name"),
+            c.c.row_number,
+            c.c.code.label("convoy"),
+        )
+        .join(p, p.c.id == c.c.place_id)
+        .outerjoin(i, i.c.id == c.c.import_id)
+        .outerjoin(s, s.c.id == c.c.source_id)
+        .where(_convoys_where(place_ids, after, until))
+        .order_by(c.c.delivered_on.desc(), c.c.id.desc())
+        .limit(limit)
+    )
     with store.engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(query).mappings()]
+        if not sector:
+            rows += [dict(r) for r in conn.execute(convoys).mappings()]
     for row in rows:
         row["date"] = _date(row["date"])
         row["source"] = row["source"] or "unsourced"
-    return rows
+        if row.get("convoy") and not row["file_name"]:
+            row["file_name"] = f"convoy {row['convoy']} (entered on the command line)"
+    rows.sort(key=lambda r: (r["date"], r["id"]), reverse=True)
+    return rows[:limit]
 
 
 __all__ = [

@@ -18,7 +18,9 @@ from lagebild.analysis.tree import PlaceTree
 from lagebild.model import normalise_access, normalise_sector, normalise_status, parse_level
 from lagebild.publish import render
 from lagebild.publish.render import Col
+from lagebild.security import protocol as sharing
 from lagebild.store import Store, listing
+from lagebild.web import auth
 from lagebild.web.app import Context
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -146,6 +148,8 @@ DELIVERY_TAGS = {
     "source": "#meta+source",
     "file_name": "#meta+file",
     "row_number": "#meta+row",
+    "organisation": "#org+entered",
+    "suppressed": "#meta+suppressed",
 }
 FIGURE_TAGS = {
     "pcode": "#loc+code",
@@ -358,10 +362,30 @@ def deliveries(
         date_from=date_from,
         date_to=until,
     )
-    page = listing.deliveries(ctx.store, where, limit, offset)
-    data = _page(page)
-    keys = list(DELIVERY_TAGS)
-    return respond(request, fmt, data, _columns(keys, DELIVERY_TAGS), data["items"], "deliveries")
+    # The policy's scope picks the rows seen in full; the protocol redacts the others.
+    page = listing.deliveries(ctx.store, where, limit, offset, auth.scope_of(request))
+    shown = sharing.view(auth.principal_of(request), "delivery", page.items, ctx.protocol)
+    data = _page(listing.Page(shown, page.total, page.limit, page.offset))
+    export_format = wanted_format(request, fmt)
+    auth.record_export(request, "delivery", shown, export_format)
+    keys = _shown_keys(DELIVERY_TAGS, shown)
+    rows = _flagged(data["items"])
+    return respond(request, fmt, data, _columns(keys, DELIVERY_TAGS), rows, "deliveries")
+
+
+def _shown_keys(tags: dict[str, str], rows: list[dict[str, Any]]) -> list[str]:
+    """The columns of a download: those some row shows (redacted fields are in none)."""
+    present = {k for row in rows for k in row}
+    return [k for k in tags if k in present or not rows and k != "suppressed"]
+
+
+def _flagged(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows for CSV: the suppressed counts named in one cell, ``reached;households``."""
+    return [
+        {**r, "suppressed": ";".join(r["suppressed"])} if isinstance(r.get("suppressed"), list)
+        else r
+        for r in rows
+    ]
 
 
 @router.get("/places/{pcode}/deliveries", summary="Deliveries in a place and below it")
@@ -413,10 +437,16 @@ def gaps(
     result = ctx.gaps(when, window, level, wanted)
     data = result.as_dict()
     total = len(result.places)
-    data["places"] = data["places"][offset : offset + limit]  # type: ignore[index]
+    page = data["places"][offset : offset + limit]  # type: ignore[index]
+    # The public sees small counts suppressed (security/protocol.py).
+    data["places"] = sharing.public_table(auth.principal_of(request), "gaps", page, ctx.protocol)
     data.update(total=total, limit=limit, offset=offset, cut_off=len(result.cut_off))
     rows = data["places"]
-    return respond(request, fmt, data, render.gap_columns(result.level), rows, "gaps")  # type: ignore[arg-type]
+    columns = render.gap_columns(result.level)
+    if any("suppressed" in r for r in rows):  # type: ignore[union-attr]
+        columns = [*columns, Col("suppressed", "Suppressed", "#meta+suppressed")]
+        rows = _flagged(rows)  # type: ignore[arg-type]
+    return respond(request, fmt, data, columns, rows, "gaps")  # type: ignore[arg-type]
 
 
 @router.get("/trend", summary="People reached per month and sector")

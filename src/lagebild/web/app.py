@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
@@ -11,19 +13,23 @@ from pathlib import Path
 from threading import Lock
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lagebild import __version__, analysis
 from lagebild.analysis import GapsResult, PlaceTree, SituationResult
 from lagebild.analysis.place import UnknownPlace
 from lagebild.model import parse_level
-from lagebild.store import Store
+from lagebild.store import Store, StoreUnavailable
+from lagebild.web.security import SecurityHeaders
 
 HERE = Path(__file__).parent
+log = logging.getLogger("lagebild.web")
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,22 @@ class WebConfig:
     db: str | None = None
     tile_url: str | None = None
     default_language: str = "en"
+    # Accounts (web/auth.py, security/policy.py). "auto": everything is open while the database
+    # has no account (a single laptop) and sign-in is required as soon as one exists;
+    # "required": sign-in is always required.
+    sign_in: str = "auto"
+    public: bool = False  # anonymous visitors see the public picture, as viewers
+    secure_cookies: bool | None = None  # None: Secure, unless served over plain loopback http
+    protocol: str | None = None  # sharing protocol file (default: $LAGEBILD_PROTOCOL, shipped)
+    session_hours: float = 12.0
+    lockout_attempts: int = 5  # failed sign-ins of one account within lockout_minutes ...
+    lockout_client_attempts: int = 20  # ... or from one client address, lock it out
+    lockout_minutes: float = 15.0
+    #: The largest file the Import page accepts, in bytes (None: ``upload.MAX_UPLOAD_BYTES``,
+    #: 200 MB); larger files are for ``lagebild import``.
+    max_upload_bytes: int | None = None
+    #: Where the evidence files are (None: $LAGEBILD_EVIDENCE, else beside a SQLite database).
+    evidence_folder: str | None = None
 
 
 class Context:
@@ -49,8 +71,11 @@ class Context:
     CACHE_SIZE = 64
 
     def __init__(self, config: WebConfig) -> None:
+        from lagebild.security import protocol
+
         self.config = config
         self.store = Store.open(config.db)
+        self.protocol = protocol.load(config.protocol)
         self._lock = Lock()
         self._version: tuple[int, int] = (-1, -1)
         self._tree: PlaceTree | None = None
@@ -118,7 +143,10 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
         yield
         app.state.lagebild.store.close()
 
+    from lagebild.web import auth
+
     app = FastAPI(
+        dependencies=[Depends(auth.guard)],
         lifespan=lifespan,
         title="lagebild",
         version=__version__,
@@ -129,13 +157,24 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.lagebild = Context(config)
+    # CSP, nosniff, no framing, same-origin referrer on every response (web/security.py)
+    app.add_middleware(SecurityHeaders, tile_url=config.tile_url, docs_url=app.docs_url)
 
     from lagebild.web import api, mapview, pages, upload
 
     app.include_router(api.router)
     app.include_router(mapview.router)
     app.include_router(upload.router)
+    from lagebild.web import trustpages
+
+    app.include_router(trustpages.api_router)
+    app.include_router(trustpages.router)
+    from lagebild.web import evidence
+
+    app.include_router(evidence.api_router)
+    app.include_router(evidence.router)
     app.include_router(pages.router)
+    auth.install(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     # Errors are JSON under /api/, and an HTML page in the visitor's language elsewhere.
@@ -145,6 +184,16 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
         if not _is_api(request):
             return pages.error_page(request, 404, "unknown-place", pcode=exc.pcode)
         return JSONResponse({"error": str(exc), "status": 404, "pcode": exc.pcode}, status_code=404)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def database_error(request: Request, exc: SQLAlchemyError) -> Response:
+        if not database_unavailable(exc):
+            raise exc  # a bug, not an outage: the server's 500
+        return _unavailable(request, exc)
+
+    @app.exception_handler(StoreUnavailable)
+    async def store_unavailable(request: Request, exc: StoreUnavailable) -> Response:
+        return _unavailable(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -178,6 +227,48 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
         )
 
     return app
+
+
+#: Seconds a client is asked to wait when the database is unavailable (Retry-After).
+RETRY_AFTER_S = 10
+_SQLITE_OUTAGES = ("locked", "busy", "unable to open", "disk i/o error")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether a database error means the database cannot be reached now (down, cut off, locked
+    beyond the busy timeout), rather than a fault in a query."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, PoolTimeout):
+        return True
+    if isinstance(exc, OperationalError):
+        if isinstance(exc.orig, sqlite3.Error):  # SQLite says "no such table" this way too
+            return any(word in str(exc.orig).lower() for word in _SQLITE_OUTAGES)
+        return True  # psycopg: the connection failed, was closed or was terminated
+    return False
+
+
+def _unavailable(request: Request, exc: BaseException) -> Response:
+    """503 with Retry-After: a page in the visitor's language, or JSON under /api/. What the
+    driver said goes to the log, not to the visitor (it names hosts and ports)."""
+    from lagebild.web import pages
+
+    cause = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
+    log.warning("database unavailable for %s %s: %s", request.method, request.url.path, cause)
+    headers = {"Retry-After": str(RETRY_AFTER_S)}
+    if not _is_api(request):
+        page = pages.error_page(request, 503, "unavailable")
+        page.headers.update(headers)
+        return page
+    return JSONResponse(
+        {
+            "error": "the database is unavailable; try again shortly",
+            "status": 503,
+            "retry_after": RETRY_AFTER_S,
+        },
+        status_code=503,
+        headers=headers,
+    )
 
 
 def _is_api(request: Request) -> bool:

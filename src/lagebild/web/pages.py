@@ -18,15 +18,17 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from lagebild import analysis
+from lagebild import analysis, evidence
 from lagebild.analysis import overview as breakdowns
 from lagebild.analysis.figures import FigureValue
 from lagebild.analysis.gaps import GapRow, GapsResult
 from lagebild.analysis.place import find, profile, search, subtree_ids
 from lagebild.analysis.situation import COLUMNS as COLUMN_INDICATORS
 from lagebild.model import Place, level_name, normalise_sector, parse_level
+from lagebild.security import policy
+from lagebild.security import protocol as sharing
 from lagebild.store import listing
-from lagebild.web import charts
+from lagebild.web import auth, charts
 from lagebild.web.api import AsOf, Ctx, Level, Offset, Window, default_as_of
 from lagebild.web.app import Context
 from lagebild.web.i18n import Language, negotiate
@@ -478,11 +480,22 @@ def place_page(request: Request, ctx: Ctx, pcode: str, as_of: AsOf = None) -> Re
             histories.append(IndicatorHistory(indicator, column, rows, current))
     below = subtree_ids(tree, place)
     # Over a million deliveries these two take a good part of a second: kept like the rest.
+    scope = auth.scope_of(request)  # whose deliveries this reader sees in full
     deliveries = ctx.cached(
-        ("place_deliveries", place.id, when),
+        ("place_deliveries", place.id, when, scope),
         lambda: listing.deliveries(
-            ctx.store, listing.DeliveryFilter(place_ids=below, date_to=when), PLACE_DELIVERIES
+            ctx.store,
+            listing.DeliveryFilter(place_ids=below, date_to=when),
+            PLACE_DELIVERIES,
+            scope=scope,
         ),
+    )
+    principal = auth.principal_of(request)
+    deliveries = listing.Page(
+        sharing.view(principal, "delivery", deliveries.items, ctx.protocol),
+        deliveries.total,
+        deliveries.limit,
+        deliveries.offset,
     )
     trend = ctx.cached(
         ("place_trend", place.id, when),
@@ -492,6 +505,7 @@ def place_page(request: Request, ctx: Ctx, pcode: str, as_of: AsOf = None) -> Re
     if level_name(place.level) in GAP_LEVELS:
         result = _gaps(ctx, when, 30, level_name(place.level), None)
         gap = next((r for r in result.places if r.pcode == place.pcode), None)
+    trust_view = ctx.cached(("place_trust", place.id, when), lambda: _place_trust(ctx, place, when))
     return _page(
         request,
         "place.html",
@@ -511,7 +525,32 @@ def place_page(request: Request, ctx: Ctx, pcode: str, as_of: AsOf = None) -> Re
         else None,
         timeline_svg=_access_timeline(found.access_history, when, lang, words),
         trend_svg=_trend_chart("place-trend", trend, lang),
+        conflicts=trust_view[0],
+        changes=trust_view[1] if policy.may(principal, policy.SEE_DETAIL) else [],
+        # Evidence is confidential: counted only for those who may see it (web/evidence.py).
+        evidence_count=evidence.browse(ctx.store, below, limit=1).total
+        if policy.may(principal, policy.SEE_DETAIL)
+        else None,
+        explained=EXPLAINED,
     )
+
+
+#: The key figures the place page links to their explanation (``/explain``).
+EXPLAINED = frozenset(
+    {"people_in_need", "population", "displaced", "besieged", "hard_to_reach", "reached"}
+)
+PLACE_CHANGES = 8
+
+
+def _place_trust(ctx: Context, place: Place, when: date) -> tuple[list[Any], list[Any]]:
+    """The contradicting figures of a place and below it up to ``when`` (20 % apart, by
+    month), and its newest changes."""
+    from lagebild.analysis import trust
+    from lagebild.analysis.changes import change_row, place_history
+
+    found = trust.conflicts(ctx.store, 0.2, None, place.pcode, None, when, ctx.tree())
+    _, changes = place_history(ctx.store, place.pcode, limit=PLACE_CHANGES)
+    return found, [change_row(c) for c in changes]
 
 
 def _access_timeline(

@@ -31,6 +31,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from starlette.types import Message
 
 from lagebild.analysis.trust import add_consistency_warnings
 from lagebild.ingest import (
@@ -45,7 +46,9 @@ from lagebild.ingest import problems as problem_records
 from lagebild.ingest.columns import KINDS
 from lagebild.ingest.notation import LOCALES
 from lagebild.ingest.problems import ERROR
+from lagebild.security import policy
 from lagebild.store import Store
+from lagebild.web import auth
 from lagebild.web.templating import render
 
 
@@ -62,7 +65,8 @@ async def _lifespan(app: Any) -> AsyncIterator[None]:
 
 router = APIRouter(include_in_schema=False, lifespan=_lifespan)
 
-#: The largest file the page accepts; larger files are for ``lagebild import``.
+#: The largest file the page accepts unless ``WebConfig.max_upload_bytes`` says otherwise;
+#: larger files are for ``lagebild import``.
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 #: The largest tag map file.
 MAX_TAG_MAP_BYTES = 1024 * 1024
@@ -110,6 +114,8 @@ class Upload:
     tag_map_name: str | None = None
     created: float = field(default_factory=time.time)
     result: dict[str, Any] | None = None  # set once the import is written
+    owner: str | None = None  # who uploaded it: nobody else sees or imports it
+    organisation: str | None = None  # whose records the import writes (the partner's)
 
     @property
     def path(self) -> Path:
@@ -131,6 +137,7 @@ class Upload:
             dry_run=dry_run,
             skip_invalid=self.mode == "skip-invalid",
             rejects=self.rejects,
+            organisation=self.organisation,
         )
 
     def save(self) -> None:
@@ -230,6 +237,30 @@ def _remove_stale_roots() -> None:
             continue  # another user's, or removed meanwhile
 
 
+def upload_limit(request: Request) -> int:
+    """The largest file the page accepts: ``WebConfig.max_upload_bytes``, else the default."""
+    configured = getattr(request.app.state.lagebild.config, "max_upload_bytes", None)
+    return MAX_UPLOAD_BYTES if configured is None else int(configured)
+
+
+def _limited(request: Request, limit: int) -> Request:
+    """The request, whose body is refused once more than ``limit`` bytes have come: whether
+    or not it declared its length (a chunked body declares none), no more is read or stored."""
+    receive = request.receive
+    received = 0
+
+    async def counted() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise FormError("too-large", 413)
+        return message
+
+    return Request(request.scope, counted)
+
+
 def uploads_of(request: Request) -> Uploads:
     state = request.app.state
     if not hasattr(state, "uploads"):
@@ -300,7 +331,7 @@ def _options_from(values: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _receive(uploads: Uploads, form: Any, values: dict[str, str]) -> Upload:
+def _receive(uploads: Uploads, form: Any, values: dict[str, str], limit: int) -> Upload:
     """Check the form and put its files into a new upload folder."""
     options = _options_from(values)
     file = form.get("file")
@@ -315,7 +346,7 @@ def _receive(uploads: Uploads, form: Any, values: dict[str, str]) -> Upload:
     try:
         upload = Upload(token=token, folder=folder, file_name=name, **options)
         upload.path.parent.mkdir()
-        _copy(file.file, upload.path, MAX_UPLOAD_BYTES)
+        _copy(file.file, upload.path, limit)
         if has_tags:
             assert isinstance(tags, UploadFile)
             tag_file = folder / "tags.yml"
@@ -347,17 +378,17 @@ def _form_page(
         values=values or {},
         error=error,
         cancelled=cancelled,
-        **_choices(),
+        **_choices(upload_limit(request)),
     )
 
 
-def _choices() -> dict[str, Any]:
+def _choices(limit: int) -> dict[str, Any]:
     return {
         "locales": LOCALES,
         "kinds": KINDS,
         "modes": MODES,
         "extensions": EXTENSIONS,
-        "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
+        "max_mb": limit // (1024 * 1024),
     }
 
 
@@ -453,26 +484,51 @@ def import_form(request: Request, cancelled: bool = False) -> Response:
 async def import_check(request: Request) -> Response:
     uploads = uploads_of(request)
     await run_in_threadpool(uploads.sweep)
+    limit = upload_limit(request)
+    body_limit = limit + MAX_TAG_MAP_BYTES + _CHUNK  # the file, a tag map and the form fields
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES + MAX_TAG_MAP_BYTES + _CHUNK:
-        return _form_page(request, error=FormError("too-large", 413, limit=MAX_UPLOAD_BYTES))
+    if declared.isdigit() and int(declared) > body_limit:
+        return _form_page(request, error=FormError("too-large", 413, limit=limit))
     values: dict[str, str] = {}
     try:
-        async with request.form(max_files=2, max_fields=20) as form:
+        async with _limited(request, body_limit).form(max_files=2, max_fields=20) as form:
             values = _form_values(form)
-            upload = await run_in_threadpool(_receive, uploads, form, values)
+            upload = await run_in_threadpool(_receive, uploads, form, values, limit)
     except FormError as exc:
         return _form_page(request, values, exc)
+    principal = auth.principal_of(request)
+    upload.owner, upload.organisation = principal.name, policy.import_organisation(principal)
+    upload.save()
     store = request.app.state.lagebild.store
     report = await run_in_threadpool(_check, store, uploads, upload)
+    await run_in_threadpool(_allow_kind, request, uploads, upload, report)
     return _report_page(request, upload, report, "check")
+
+
+def _mine(request: Request, upload: Upload | None) -> Upload | None:
+    """An upload is its uploader's alone: to anyone else it is unknown."""
+    if upload is None or upload.owner != auth.principal_of(request).name:
+        return None
+    return upload
+
+
+def _allow_kind(request: Request, uploads: Uploads, upload: Upload, report: ImportReport) -> None:
+    """The policy says which kinds of data the uploader may import; the kind checked is the
+    kind the confirmation writes (a file of another kind is refused and discarded)."""
+    if report.kind is None:
+        return
+    if not policy.may_import(auth.principal_of(request), report.kind):
+        uploads.discard(upload.token)
+        auth.deny(request, policy.IMPORT, f"import of {report.kind}")
+    upload.kind = report.kind
+    upload.save()
 
 
 @router.post("/import/{token}/mode")
 async def import_mode(request: Request, token: str) -> Response:
     """Check the upload again in the other mode (strict or skip-invalid)."""
     uploads = uploads_of(request)
-    upload = uploads.get(token)
+    upload = _mine(request, uploads.get(token))
     if upload is None:
         return _gone(request, token)
     if upload.result is not None:
@@ -490,10 +546,10 @@ async def import_mode(request: Request, token: str) -> Response:
 @router.post("/import/{token}/confirm")
 async def import_confirm(request: Request, token: str) -> Response:
     uploads = uploads_of(request)
-    upload = uploads.get(token)
+    upload = _mine(request, uploads.get(token))
     if upload is None:
         return _gone(request, token)
-    store = request.app.state.lagebild.store
+    store = auth.request_store(request)  # the audit trail names the signed-in user
     written, report = await run_in_threadpool(_write, store, uploads, upload)
     if written.result is None:
         return _report_page(request, written, report, "failed", status=422)
@@ -502,13 +558,14 @@ async def import_confirm(request: Request, token: str) -> Response:
 
 @router.post("/import/{token}/cancel")
 def import_cancel(request: Request, token: str) -> Response:
-    uploads_of(request).discard(token)
+    if _mine(request, uploads_of(request).get(token)) is not None:
+        uploads_of(request).discard(token)
     return RedirectResponse("/import?cancelled=true", status_code=303)
 
 
 @router.get("/import/{token}/rejects.csv")
 def import_rejects(request: Request, token: str) -> Response:
-    upload = uploads_of(request).get(token)
+    upload = _mine(request, uploads_of(request).get(token))
     if upload is None:
         return _gone(request, token)
     if not upload.rejects.is_file():
