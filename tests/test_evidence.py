@@ -399,6 +399,17 @@ def test_status_history_keeps_who_set_it_and_why(db: str, tmp_path: Path, corpus
     assert evidence(db, folder, "list", "--status", "false")[1].endswith("1 items\n")
     assert evidence(db, folder, "list", "--status", "verified")[1] == "0 items\n"
     assert evidence(db, folder, "list", "--place", "C2329")[1] == "0 items\n"
+    # The audit trail has them too, with the place, so that `lagebild history C1007` shows them.
+    from lagebild.store.audit import history as audit_history
+
+    trail = audit_history(Store.open(db), record_kind="evidence", record_id=1)
+    assert [(c.action, (c.before or {}).get("status"), (c.after or {}).get("status"), c.why)
+            for c in reversed(trail)] == [
+        ("add", None, None, None),
+        ("status", "unverified", "disputed", "seen in 2015"),
+        ("status", "disputed", "false", "a 2013 launch"),
+    ]  # fmt: skip
+    assert {c.pcode for c in trail} == {"C1007"}
 
 
 @pytest.mark.parametrize(

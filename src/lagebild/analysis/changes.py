@@ -47,7 +47,10 @@ def describe(change: Change) -> str:
     if change.action == "delete":
         what = ", ".join(f"{k} {_number(before[k])}" for k in _WHAT if before.get(k) is not None)
         return f"{change.record_kind} #{change.record_id} deleted ({what})"
-    if change.action in ("edit", "grade"):
+    if change.action == "add":
+        what = ", ".join(f"{k} {_number(v)}" for k, v in sorted(after.items()) if k not in _HIDDEN)
+        return f"{change.record_kind} #{change.record_id} added ({what})"
+    if change.action in ("edit", "grade", "status"):
         fields = [
             k
             for k in sorted(set(before) | set(after))

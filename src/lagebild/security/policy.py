@@ -18,6 +18,7 @@ the API ask ``may``/``permission_for``; the store applies ``scope_of`` as query 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from lagebild.store.accounts import EVERYTHING, NOTHING, Account, Scope
@@ -65,6 +66,7 @@ ROUTE_PERMISSIONS: dict[str, str] = {
     "/import/{token}/cancel": IMPORT,
     "/import/{token}/rejects.csv": IMPORT,
     "/api/deliveries/{delivery_id}": EDIT,
+    "/api/records/{kind}/{record_id}": EDIT,
     "/signout": VIEW,
 }
 
@@ -149,6 +151,25 @@ def may_import(principal: Principal, kind: str | None) -> bool:
         return False
     kinds = IMPORT_KINDS.get(principal.role, frozenset())
     return kinds is None or (kind is not None and kind in kinds)
+
+
+#: The record kinds each role may edit or delete one by one (``lagebild.store.audit.EDITABLE``);
+#: a partner only its own organisation's deliveries (``scope_of``).
+EDIT_KINDS: dict[str, frozenset[str]] = {
+    "viewer": frozenset(),
+    "partner": frozenset({"delivery"}),
+    "analyst": frozenset({"figure", "access", "delivery"}),
+    "admin": frozenset({"figure", "access", "delivery"}),
+}
+#: Fields whose change is a grade: an analyst's judgement, not a correction of the data.
+GRADE_FIELDS = frozenset({"reliability", "credibility"})
+
+
+def may_edit(principal: Principal, kind: str, fields: Collection[str] = ()) -> bool:
+    """Whether the principal may change (or delete) records of this kind, these fields."""
+    if not may(principal, EDIT) or kind not in EDIT_KINDS.get(principal.role, frozenset()):
+        return False
+    return not (set(fields) & GRADE_FIELDS) or may(principal, GRADE)
 
 
 def import_organisation(principal: Principal) -> str | None:

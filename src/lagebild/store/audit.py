@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Table, and_, func, literal, select
 
 from lagebild.store import schema as t
+from lagebild.store.accounts import EVERYTHING, Scope
 from lagebild.store.store import Store, StoreError
 
 #: Record kinds that can be edited or deleted one by one, and the fields an edit may change.
@@ -97,6 +98,23 @@ def _record(conn: Any, table: Table, record_id: int) -> dict[str, Any] | None:
     return None if row is None else {k: _plain(v) for k, v in row._mapping.items()}
 
 
+class OutOfScope(StoreError):
+    """A record the writer's scope does not own (another organisation's)."""
+
+
+def _check_scope(conn: Any, table: Table, record_id: int, kind: str, scope: Scope) -> None:
+    if scope.everything:
+        return
+    i = t.imports
+    owned = conn.execute(
+        select(scope.owns(i.c.organisation_id))
+        .select_from(table.join(i, i.c.id == table.c.import_id))
+        .where(table.c.id == record_id)
+    ).scalar()
+    if not owned:
+        raise OutOfScope(f"{kind} #{record_id} belongs to another organisation")
+
+
 def _kind(kind: str) -> tuple[Table, tuple[str, ...]]:
     if kind not in EDITABLE:
         raise StoreError(f"unknown record kind {kind!r}: use {', '.join(EDITABLE)}")
@@ -104,7 +122,12 @@ def _kind(kind: str) -> tuple[Table, tuple[str, ...]]:
 
 
 def edit_record(
-    store: Store, kind: str, record_id: int, values: dict[str, Any], why: str
+    store: Store,
+    kind: str,
+    record_id: int,
+    values: dict[str, Any],
+    why: str,
+    scope: Scope = EVERYTHING,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Change fields of one stored record; returns it (before, after). The audit trail keeps both.
 
@@ -122,6 +145,7 @@ def edit_record(
         before = _record(writer.conn, table, record_id)
         if before is None:
             raise StoreError(f"there is no {kind} #{record_id}")
+        _check_scope(writer.conn, table, record_id, kind, scope)
         writer.conn.execute(table.update().where(table.c.id == record_id).values(**values))
         after = _record(writer.conn, table, record_id)
         assert after is not None
@@ -138,13 +162,16 @@ def edit_record(
     return before, after
 
 
-def delete_record(store: Store, kind: str, record_id: int, why: str) -> dict[str, Any]:
+def delete_record(
+    store: Store, kind: str, record_id: int, why: str, scope: Scope = EVERYTHING
+) -> dict[str, Any]:
     """Delete one stored record; the audit trail keeps all of it (``before``)."""
     table, _ = _kind(kind)
     with store.writer() as writer:
         before = _record(writer.conn, table, record_id)
         if before is None:
             raise StoreError(f"there is no {kind} #{record_id}")
+        _check_scope(writer.conn, table, record_id, kind, scope)
         writer.conn.execute(table.delete().where(table.c.id == record_id))
         writer.record_change(
             "delete",

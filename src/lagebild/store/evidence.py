@@ -104,6 +104,13 @@ def add_item(
                 set_at=item.registered_at,
             )
         )
+        writer.record_change(
+            "add",
+            "evidence",
+            item_id,
+            place_id=item.place_id,
+            after={"file": item.file_name, "sha256": item.sha256, "source": item.source},
+        )
     return item_id
 
 
@@ -194,13 +201,25 @@ def set_status(store: Store, item_id: int, status: str, by: str, why: str, at: d
     """Give an item a new verification status, keeping who set it, when and why."""
     e = t.evidence_items
     with store.writer() as writer:
-        updated = writer.conn.execute(e.update().where(e.c.id == item_id).values(status=status))
-        if updated.rowcount != 1:
+        before = writer.conn.execute(
+            select(e.c.status, e.c.place_id).where(e.c.id == item_id)
+        ).first()
+        if before is None:
             raise StoreError(f"no evidence item {item_id}")
+        writer.conn.execute(e.update().where(e.c.id == item_id).values(status=status))
         writer.conn.execute(
             t.evidence_status.insert().values(
                 item_id=item_id, status=status, set_by=by, why=why, set_at=at
             )
+        )
+        writer.record_change(
+            "status",
+            "evidence",
+            item_id,
+            place_id=before.place_id,
+            before={"status": before.status},
+            after={"status": status, "set_by": by},
+            why=why,
         )
 
 
