@@ -138,7 +138,17 @@ def default() -> Protocol:
 
 
 def suppress_count(value: Any, threshold: int) -> tuple[Any, bool]:
-    """``(value, False)``, or ``(None, True)`` for a count above 0 and below ``threshold``."""
+    """``(value, False)``, or ``(None, True)`` for a count above 0 and below ``threshold``.
+
+    A count given with its bounds (``{"value": 4, "upper": 4, ...}``, as the situation gives
+    people reached) has each of ``value`` and ``upper`` suppressed on its own."""
+    if isinstance(value, Mapping) and "value" in value:
+        out, gone = dict(value), False
+        for key in ("value", "upper"):
+            if key in out:
+                out[key], hidden = suppress_count(out[key], threshold)
+                gone = gone or hidden
+        return out, gone
     if isinstance(value, int | float) and not isinstance(value, bool):
         if 0 < value < threshold:
             return None, True
@@ -229,6 +239,11 @@ def public_table(
         return [dict(r) for r in rows]
     found = (redact(protocol, kind, r, "public", suppress=True) for r in rows)
     return [r for r in found if r is not None]
+
+
+def sees_public_tables(principal: policy.Principal) -> bool:
+    """Whether aggregated tables are shown to this principal as the public sees them."""
+    return policy.sees_public_tables(principal)
 
 
 def restricted_fields(

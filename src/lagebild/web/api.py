@@ -220,16 +220,20 @@ def children(
 
 
 @router.get("/places/{pcode}/access", summary="A place's access history and status on a date")
-def place_access(ctx: Ctx, pcode: str, as_of: AsOf = None) -> dict[str, Any]:
+def place_access(request: Request, ctx: Ctx, pcode: str, as_of: AsOf = None) -> dict[str, Any]:
     tree = ctx.tree()
     found = find(tree, pcode)
     when = default_as_of(ctx, as_of)
     on = analysis.access_of(tree, analysis.status_on(ctx.store, when), found.id)
+    # The besieging party follows the sharing protocol (security/protocol.yml: access.party).
+    principal = auth.principal_of(request)
+    shown = sharing.public_table(principal, "access", [on.as_dict()] if on else [], ctx.protocol)
+    history = [p.as_dict() for p in analysis.history(ctx.store, found.id)]
     return {
         "pcode": found.pcode,
         "as_of": when.isoformat(),
-        "status_on": on.as_dict() if on else None,
-        "history": [p.as_dict() for p in analysis.history(ctx.store, found.id)],
+        "status_on": shown[0] if shown else None,
+        "history": sharing.public_table(principal, "access", history, ctx.protocol),
     }
 
 
@@ -317,7 +321,9 @@ def access(
                 "valid_from": row.valid_from.isoformat(),
             }
         )
-    items = rows[offset : offset + limit]
+    items = sharing.public_table(
+        auth.principal_of(request), "access", rows[offset : offset + limit], ctx.protocol
+    )
     data = {
         "as_of": when.isoformat(),
         "total": len(rows),
@@ -414,10 +420,22 @@ def situation(
     when = default_as_of(ctx, as_of)
     wanted = normalise_sector(sector) if sector else None
     result = ctx.situation(when, window, level, wanted)
+    data = result.as_dict()
     rows = render.situation_rows(result)
-    return respond(
-        request, fmt, result.as_dict(), render.situation_columns(result.level), rows, "situation"
-    )
+    columns = render.situation_columns(result.level)
+    principal = auth.principal_of(request)
+    if sharing.sees_public_tables(principal):
+        # The public sees small counts of people reached suppressed (security/protocol.yml).
+        data["places"] = sharing.public_table(principal, "situation", data["places"], ctx.protocol)
+        if data.get("total"):
+            data["total"] = sharing.public_table(
+                principal, "situation", [data["total"]], ctx.protocol
+            )[0]
+        rows = sharing.public_table(principal, "situation", rows, ctx.protocol)
+        if any("suppressed" in r for r in rows):
+            columns = [*columns, Col("suppressed", "Suppressed", "#meta+suppressed")]
+            rows = _flagged(rows)
+    return respond(request, fmt, data, columns, rows, "situation")
 
 
 @router.get("/gaps", summary="Places ranked by gap: cut off first, then by coverage")
@@ -451,6 +469,7 @@ def gaps(
 
 @router.get("/trend", summary="People reached per month and sector")
 def trend(
+    request: Request,
     ctx: Ctx,
     as_of: AsOf = None,
     months: Annotated[int, Query(ge=1, le=120)] = 12,
@@ -464,7 +483,12 @@ def trend(
     return {
         "as_of": when.isoformat(),
         "from": start.isoformat(),
-        "items": [{"month": m, "sector": s, "reached": r, "deliveries": n} for m, s, r, n in rows],
+        "items": sharing.public_table(
+            auth.principal_of(request),
+            "trend",
+            [{"month": m, "sector": s, "reached": r, "deliveries": n} for m, s, r, n in rows],
+            ctx.protocol,
+        ),
     }
 
 

@@ -1,0 +1,75 @@
+"""Aggregated tables as the public sees them (issue 6, point 3): the situation's small counts of
+people reached are suppressed for a viewer and exact for an analyst; the besieging party follows
+the sharing protocol in the access API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from accounts_support import CHEAP_ARGON2, add_accounts, load_two_organisations, sign_in, web
+
+from lagebild.ingest import import_file
+from lagebild.security import protocol as sharing
+from lagebild.store import Store
+
+ACCESS = """\
+Community,Access,Besieged by,Since
+#adm4+code,#access,#group+besieging,#date+start
+C1003,besieged,Party X,2016-01-01
+"""
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAGEBILD_ARGON2", CHEAP_ARGON2)
+
+
+@pytest.fixture
+def loaded(store: Store, tmp_path: Path) -> Store:
+    load_two_organisations(store, tmp_path)
+    (tmp_path / "access.csv").write_text(ACCESS, encoding="utf-8")
+    import_file(store, tmp_path / "access.csv")
+    add_accounts(store)
+    return store
+
+
+def situation_as(store: Store, name: str, **config: object) -> dict[str, dict[str, object]]:
+    with web(store, **config) as client:
+        assert sign_in(client, name) == 303
+        data = client.get("/api/situation?as_of=2017-02-28&level=adm4").json()
+    return {p["pcode"]: p for p in data["places"]}
+
+
+def test_a_viewer_sees_small_counts_of_people_reached_suppressed(loaded: Store) -> None:
+    analyst = situation_as(loaded, "analyst1")
+    viewer = situation_as(loaded, "viewer1")
+    assert analyst["C1007"]["reached"]["value"] == 4  # Org A's 4 people: below the threshold of 10
+    assert viewer["C1007"]["reached"]["value"] is None
+    assert "reached" in viewer["C1007"]["suppressed"]  # type: ignore[operator]
+    assert viewer["C1003"]["reached"] == analyst["C1003"]["reached"]
+    assert analyst["C1003"]["reached"]["value"] == 250
+
+
+def test_the_besieging_party_is_withheld_when_the_protocol_restricts_it(
+    loaded: Store, tmp_path: Path
+) -> None:
+    text = sharing.DEFAULT_PATH.read_text(encoding="utf-8") if hasattr(
+        sharing, "DEFAULT_PATH"
+    ) else (Path(sharing.__file__).parent / "protocol.yml").read_text(encoding="utf-8")
+    strict = tmp_path / "protocol.yml"
+    strict.write_text(
+        text.replace("party: public", "party: restricted"), encoding="utf-8"
+    )
+    for protocol, expected in ((None, "Party X"), (strict, None)):
+        config = {"protocol": str(protocol)} if protocol else {}
+        with web(loaded, **config) as client:
+            sign_in(client, "viewer1")
+            listed = client.get("/api/access?as_of=2017-02-28&level=adm4").json()["items"]
+            one = client.get("/api/places/C1003/access?as_of=2017-02-28").json()
+            sign_in(client, "analyst1")
+            full = client.get("/api/places/C1003/access?as_of=2017-02-28").json()
+        (row,) = [r for r in listed if r["pcode"] == "C1003"]
+        assert row.get("party") == expected
+        assert one["status_on"].get("party") == expected
+        assert full["status_on"]["party"] == "Party X"
