@@ -2045,6 +2045,25 @@ def evidence_add(
             )
 
 
+@evidence.command("link")
+@click.argument("item_id", type=int)
+@click.option(
+    "--incident", required=True, metavar="CODE|ID", help="The incident it shows: code or number."
+)
+@click.option("--why", required=True, metavar="TEXT", help="Why (kept in the audit trail).")
+@click.pass_context
+def evidence_link(ctx: click.Context, item_id: int, incident: str, why: str) -> None:
+    """Link an item to the incident it is said to show ('lagebild incidents --list' lists them)."""
+    from lagebild.store.evidence import link_incident
+
+    store = _store(ctx)
+    try:
+        _, label = link_incident(store, item_id, incident, why)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"item {item_id} linked to incident {label}")
+
+
 @evidence.command("verify")
 @click.pass_context
 def evidence_verify(ctx: click.Context) -> None:
@@ -2122,6 +2141,11 @@ def evidence_show(ctx: click.Context, item_id: int) -> None:
         lines.append(f"  GPS         {item.lat:.6f}, {item.lon:.6f} (embedded)")
     if item.duration is not None:
         lines.append(f"  duration    {item.duration:.1f} s, {found.hashes} keyframes hashed")
+    if item.incident_id is not None:
+        from lagebild.store.evidence import incident_label
+
+        label = incident_label(store, item.incident_id)
+        lines.append(f"  incident    {label or f'#{item.incident_id} (no longer stored)'}")
     click.echo("\n".join(lines))
     click.echo("matches:" if found.matches else "matches: none")
     for match, other in found.matches:

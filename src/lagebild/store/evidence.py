@@ -302,3 +302,54 @@ def match_counts(store: Store, item_ids: Sequence[int]) -> dict[int, int]:
             for item_id, count in conn.execute(query):
                 counts[int(item_id)] += int(count)
     return counts
+
+
+def link_incident(store: Store, item_id: int, incident: str, why: str) -> tuple[int, str]:
+    """Link an item to the incident it is said to show: ``incident`` is the event's code (such
+    as ACLED's ``SYR12345``) or its number. Returns (incident id, its code or date and type)."""
+    i, e = t.incidents, t.evidence_items
+    ref = incident.strip()
+    condition = i.c.event_code == ref
+    if ref.isdigit():
+        condition = condition | (i.c.id == int(ref))
+    with store.writer() as writer:
+        found = writer.conn.execute(
+            select(i.c.id, i.c.event_code, i.c.date, i.c.event_type).where(condition)
+        ).all()
+        if not found:
+            raise StoreError(f"there is no incident {ref!r}: give its code or number")
+        if len(found) > 1:
+            raise StoreError(f"incident {ref!r} is ambiguous: give its number")
+        before = writer.conn.execute(
+            select(e.c.incident_id, e.c.place_id).where(e.c.id == item_id)
+        ).first()
+        if before is None:
+            raise StoreError(f"no evidence item {item_id}")
+        incident_id = int(found[0].id)
+        writer.conn.execute(e.update().where(e.c.id == item_id).values(incident_id=incident_id))
+        writer.record_change(
+            "edit",
+            "evidence",
+            item_id,
+            place_id=before.place_id,
+            before={"incident_id": before.incident_id},
+            after={"incident_id": incident_id},
+            why=why,
+        )
+    label = found[0].event_code or f"{found[0].date} {found[0].event_type}"
+    return incident_id, str(label)
+
+
+def incident_label(store: Store, incident_id: int) -> str | None:
+    """``#12 SYR123 2017-02-07 Air/drone strike`` for an item's incident, None when gone."""
+    i = t.incidents
+    with store.engine.connect() as conn:
+        row = conn.execute(
+            select(i.c.id, i.c.event_code, i.c.date, i.c.event_type, i.c.sub_event_type).where(
+                i.c.id == incident_id
+            )
+        ).first()
+    if row is None:
+        return None
+    kind = row.sub_event_type or row.event_type
+    return f"#{row.id} {row.event_code or ''} {row.date} {kind}".replace("  ", " ")
