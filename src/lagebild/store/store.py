@@ -5,6 +5,9 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import sqlite3
+import threading
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,7 +21,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, case, create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from lagebild.model import ImportRecord, Place, Source
 from lagebild.store import schema as t
@@ -71,6 +74,87 @@ def database_url(target: str | None = None) -> str:
             url = url.set(drivername="postgresql+psycopg")
         return url.render_as_string(hide_password=False)
     return f"sqlite:///{Path(target).expanduser().absolute()}"
+
+
+def _insert_or_ignore(dialect: str, table: Any, key: str) -> Any:
+    """An INSERT that does nothing when a row with the same unique ``key`` exists (or is being
+    written by another transaction, which it waits for on PostgreSQL)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing(index_elements=[key])
+
+
+#: How long a write waits for the other writing transactions of this process (SQLite; seconds).
+SQLITE_WRITE_WAIT_S = 60.0
+#: Connections a SQLite engine may open beyond its pool of 5: more than the server's threads, so
+#: that a write waiting for its turn while holding a connection never starves the one writing.
+SQLITE_MAX_OVERFLOW = 100
+_WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER"})
+_TURN = "lagebild_write_turn"
+
+
+class _WriteTurns:
+    """The writing transactions of one SQLite engine take turns.
+
+    SQLite lets one transaction write at a time; the others wait in its busy handler, which polls
+    with sleeps of up to 100 ms and gives up after the busy timeout, so under a stream of imports
+    into a server a write can keep missing its turn until it fails with "database is locked".
+    Here the writers of the process queue on one lock instead: ``Store.writer`` takes it before
+    its transaction gets a connection, any other transaction with its first write statement; it
+    is given back when the transaction ends. The busy timeout still applies between processes
+    (``lagebild import`` beside ``lagebild serve``).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.lock = threading.Lock()
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "commit", self._end)
+        event.listen(engine, "rollback", self._end)
+        event.listen(engine.pool, "checkin", self._checkin)
+
+    def take(self) -> None:
+        if not self.lock.acquire(timeout=SQLITE_WRITE_WAIT_S):
+            raise OperationalError(
+                "BEGIN", None, sqlite3.OperationalError("database is locked (by this process)")
+            )
+
+    @contextmanager
+    def writer(self, engine: Engine) -> Iterator[Connection]:
+        """A transaction that holds the turn from before it has a connection until it ends."""
+        self.take()
+        try:
+            with engine.begin() as conn:
+                conn.info[_TURN] = "writer"
+                try:
+                    yield conn
+                finally:
+                    conn.info.pop(_TURN, None)
+        finally:
+            self.lock.release()
+
+    def _before(self, conn: Connection, _cursor: Any, statement: str, *_: Any) -> None:
+        verb = (statement.lstrip()[:8].split() or [""])[0].upper()
+        if verb not in _WRITES or _TURN in conn.info:
+            return
+        self.take()
+        conn.info[_TURN] = "statement"
+
+    def _end(self, conn: Connection) -> None:
+        self._give_back(conn.info)
+
+    def _checkin(self, _dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            self._give_back(record.info)
+
+    def _give_back(self, info: dict[Any, Any]) -> None:
+        if info.get(_TURN) == "statement":
+            del info[_TURN]
+            self.lock.release()
+
+
+#: SQLite engines of this process and their turns.
+_WRITE_TURNS: weakref.WeakKeyDictionary[Engine, _WriteTurns] = weakref.WeakKeyDictionary()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -138,8 +222,9 @@ class Store:
     def open(cls, target: str | None = None, actor: str | None = None) -> Store:
         url = database_url(target)
         if url.startswith("sqlite"):
-            engine = create_engine(url)
+            engine = create_engine(url, max_overflow=SQLITE_MAX_OVERFLOW)
             event.listen(engine, "connect", _sqlite_pragmas)
+            _WRITE_TURNS[engine] = _WriteTurns(engine)
         else:
             given = "connect_timeout" in make_url(url).query
             connect_args = {} if given else {"connect_timeout": CONNECT_TIMEOUT_S}
@@ -202,8 +287,10 @@ class Store:
 
     @contextmanager
     def writer(self) -> Iterator[Writer]:
-        """One transaction: everything written through the writer lands together or not at all."""
-        with self.engine.begin() as conn:
+        """One transaction: everything written through the writer lands together or not at all.
+        On SQLite the writers of this process take turns (``_WriteTurns``)."""
+        turns = _WRITE_TURNS.get(self.engine)
+        with turns.writer(self.engine) if turns else self.engine.begin() as conn:
             yield Writer(conn, self.actor)
 
     # -- reading ------------------------------------------------------------------------------
@@ -514,11 +601,14 @@ class Writer:
     def source_id(self, name: str, kind: str | None = None) -> int:
         """The id of the source with this name, registering it when new."""
         name = name.strip()
-        found = self.conn.execute(select(t.sources.c.id).where(t.sources.c.name == name)).scalar()
+        which = select(t.sources.c.id).where(t.sources.c.name == name)
+        found = self.conn.execute(which).scalar()
         if found is not None:
             return int(found)
-        result = self.conn.execute(t.sources.insert().values(name=name, kind=kind))
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
+        # Two imports at once may register the same new source: the second takes the first's.
+        insert = _insert_or_ignore(self.dialect, t.sources, "name")
+        self.conn.execute(insert.values(name=name, kind=kind))
+        return int(self.conn.execute(which).scalar_one())
 
     def add_import(
         self,
@@ -720,6 +810,14 @@ class Writer:
             ]
         )
         return removed
+
+    def lock_import_hash(self, sha256: str) -> None:
+        """Until this transaction ends, hold off other imports of a file with this hash, so that
+        the check that it was not imported before cannot race a concurrent import of the same
+        file (PostgreSQL; SQLite lets one transaction write at a time anyway)."""
+        if self.dialect == "postgresql":
+            key = int(sha256[:15], 16)  # 60 bits: a bigint lock key
+            self.conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     def set_import_hash(self, import_id: int, sha256: str) -> None:
         self.conn.execute(

@@ -62,20 +62,30 @@ def upgrade() -> None:
         sa.Column("account", sa.String(80), nullable=False, index=True),
         sa.Column("client", sa.String(64), nullable=False, index=True),
     )
-    with op.batch_alter_table("imports") as batch:
-        batch.add_column(
-            sa.Column(
-                "organisation_id",
-                sa.Integer,
-                sa.ForeignKey("organisations.id", name="fk_imports_organisation"),
-            )
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite adds a nullable column with its reference in place; a batch copy of ``imports``
+        # would drop a table that every record points at, which foreign keys refuse.
+        op.execute(
+            "ALTER TABLE imports ADD COLUMN organisation_id INTEGER "
+            "CONSTRAINT fk_imports_organisation REFERENCES organisations (id)"
+        )
+    else:
+        op.add_column("imports", sa.Column("organisation_id", sa.Integer))
+        op.create_foreign_key(
+            "fk_imports_organisation", "imports", "organisations", ["organisation_id"], ["id"]
         )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("imports") as batch:
-        batch.drop_constraint("fk_imports_organisation", type_="foreignkey")
-        batch.drop_column("organisation_id")
+    if op.get_bind().dialect.name == "sqlite":
+        # The batch copies ``imports``: its foreign keys are checked at commit, when every
+        # record points at the copy again.
+        op.execute("PRAGMA defer_foreign_keys = ON")
+        with op.batch_alter_table("imports") as batch:
+            batch.drop_column("organisation_id")
+    else:
+        op.drop_constraint("fk_imports_organisation", "imports", type_="foreignkey")
+        op.drop_column("imports", "organisation_id")
     op.drop_table("signin_failures")
     op.drop_table("api_tokens")
     op.drop_table("sessions")
