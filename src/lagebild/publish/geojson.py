@@ -97,3 +97,37 @@ def outline_collection(tree: PlaceTree, geometries: Mapping[int, str]) -> str:
             f'"properties":{properties}}}'
         )
     return f'{{"type":"FeatureCollection","features":[{",".join(features)}]}}'
+
+
+@dataclass(frozen=True)
+class PointCollection:
+    """A FeatureCollection of points (incidents, damaged places) as JSON text, and what it
+    left off."""
+
+    text: str
+    features: int
+    left_off: dict[str, int]  # why -> how many were not drawn (unplaced, without_location)
+
+
+def points_collection(
+    points: list[tuple[dict[str, object], float | None, float | None]],
+    meta: Mapping[str, object],
+    left_off: Mapping[str, int] | None = None,
+) -> PointCollection:
+    """Points as GeoJSON features: each ``(properties, lat, lon)``; a point without coordinates
+    is left out and counted in ``left_off["without_location"]``. ``meta`` goes to the
+    collection's top level beside the counts of what was left off."""
+    features: list[str] = []
+    counts = {"without_location": 0, **(left_off or {})}
+    for properties, lat, lon in points:
+        if lat is None or lon is None:
+            counts["without_location"] += 1
+            continue
+        geometry = json.dumps({"type": "Point", "coordinates": [lon, lat]})
+        body = json.dumps(properties, ensure_ascii=False)
+        features.append(f'{{"type":"Feature","geometry":{geometry},"properties":{body}}}')
+    head = json.dumps(
+        {"type": "FeatureCollection", **meta, "features_drawn": len(features), **counts},
+        ensure_ascii=False,
+    )[:-1]
+    return PointCollection(f'{head},"features":[{",".join(features)}]}}', len(features), counts)

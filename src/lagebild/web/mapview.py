@@ -19,6 +19,7 @@ from lagebild.model import normalise_sector, parse_level
 from lagebild.publish.geojson import MapCollection, gaps_collection, outline_collection
 from lagebild.web.api import AsOf, Ctx, Level, Window, default_as_of
 from lagebild.web.app import Context
+from lagebild.web.i18n import Language, negotiate
 from lagebild.web.templating import render
 
 router = APIRouter(tags=["map"])
@@ -150,6 +151,8 @@ def map_page(
     if wanted:
         params["sector"] = wanted
     sectors = ctx.sectors()
+    from lagebild.web import war  # the incident and damage layers (issue 5)
+
     return render(
         request,
         "map.html",
@@ -170,4 +173,6 @@ def map_page(
         coverage_colours=COVERAGE_COLOURS,
         no_figure_colour=NO_FIGURE_COLOUR,
         cut_off_stroke=CUT_OFF_STROKE,
+        layers=war.map_layers(request, ctx, when, days),
+        war_words=war.WarWords(Language(negotiate(request, ctx.config.default_language)).gettext),
     )

@@ -506,6 +506,8 @@ def place_page(request: Request, ctx: Ctx, pcode: str, as_of: AsOf = None) -> Re
         result = _gaps(ctx, when, 30, level_name(place.level), None)
         gap = next((r for r in result.places if r.pcode == place.pcode), None)
     trust_view = ctx.cached(("place_trust", place.id, when), lambda: _place_trust(ctx, place, when))
+    from lagebild.web import war  # convoys, incidents and damage (issue 5)
+
     return _page(
         request,
         "place.html",
@@ -532,6 +534,8 @@ def place_page(request: Request, ctx: Ctx, pcode: str, as_of: AsOf = None) -> Re
         if policy.may(principal, policy.SEE_DETAIL)
         else None,
         explained=EXPLAINED,
+        war=war.place_section(request, ctx, place, when, found.access_history),
+        war_words=war.WarWords(lang.gettext),
     )
 
 

@@ -95,6 +95,158 @@
     return L.circleMarker(latlng, { radius: feature.properties.cut_off ? 8 : 6 });
   }
 
+  // The switchable layers (Leaflet's layer control): the incidents of the period and each
+  // place's damage on the date, fetched from /api/map/incidents and /api/map/damage the first
+  // time they are switched on. Which are on is kept in the address (?layers=incidents,damage).
+  var layers = {
+    incidents: { url: config.incidents, group: L.layerGroup(), draw: incidentLayer },
+    damage: { url: config.damage, group: L.layerGroup(), draw: damageLayer }
+  };
+
+  function name(text) {
+    var span = document.createElement("span");
+    span.textContent = text; // the control writes its names as HTML: give it escaped text
+    return span.outerHTML;
+  }
+
+  function tipBox(title, rows, notes) {
+    var box = document.createElement("div");
+    box.className = "map-tip";
+    box.dir = dir;
+    var head = document.createElement("strong");
+    head.textContent = title;
+    box.append(head);
+    var list = document.createElement("dl");
+    rows.forEach(function (row) {
+      if (row[1] !== null && row[1] !== undefined && row[1] !== "") line(list, row[0], row[1]);
+    });
+    box.append(list);
+    notes.forEach(function (text) {
+      var note = document.createElement("p");
+      note.textContent = text;
+      box.append(note);
+    });
+    return box;
+  }
+
+  function count(p, key) {
+    if (p[key] !== null && p[key] !== undefined) return number.format(p[key]);
+    return (p.suppressed || []).indexOf(key) >= 0 ? config.suppressed : "–";
+  }
+
+  function toPlace(layer, pcode) {
+    if (!pcode) return;
+    layer.on("click", function () {
+      window.location.assign("/places/" + encodeURIComponent(pcode));
+    });
+  }
+
+  function incidentLayer(data) {
+    var rounded = data.coordinates === "rounded";
+    return L.geoJSON(data, {
+      pointToLayer: function (feature, latlng) {
+        var p = feature.properties;
+        return L.circleMarker(latlng, {
+          pane: "incidents",
+          className: "map-incident" + (p.attack_on_aid ? " map-attack-on-aid" : ""),
+          radius: Math.min(5 + 1.5 * Math.sqrt(p.fatalities || 0), 16),
+          color: "#1d2733",
+          weight: 1,
+          fillOpacity: 0.9,
+          fillColor: p.attack_on_aid ? config.aidColour : config.incidentColour
+        });
+      },
+      onEachFeature: function (feature, layer) {
+        var p = feature.properties;
+        var what = (config.eventTypes[p.event_type] || p.event_type || "") +
+          (p.sub_event_type ? " (" + p.sub_event_type + ")" : "");
+        var notes = [];
+        if (p.attack_on_aid) notes.push(words.attack_on_aid);
+        if (p.located === "place") notes.push(words.at_place);
+        else if (rounded) notes.push(words.rounded);
+        if (p.notes) notes.push(p.notes);
+        layer.bindTooltip(tipBox(what, [
+          [words.date, p.date ? day.format(new Date(p.date)) : null],
+          [words.place, [p.location, p.place].filter(Boolean).join(" · ")],
+          [words.fatalities, count(p, "fatalities")],
+          [words.placed_by, config.placingNames[p.placed_by] || p.placed_by]
+        ], notes), { direction: "auto", sticky: true });
+        toPlace(layer, p.pcode);
+      }
+    });
+  }
+
+  function damageLayer(data) {
+    return L.geoJSON(data, {
+      pointToLayer: function (feature, latlng) {
+        var p = feature.properties;
+        return L.circleMarker(latlng, {
+          pane: "damage",
+          className: "map-damage",
+          radius: Math.min(4 + Math.sqrt(p.destroyed || 0) / 8, 22),
+          color: config.damageColour,
+          weight: 1,
+          fillOpacity: 0.55,
+          fillColor: config.damageColour
+        });
+      },
+      onEachFeature: function (feature, layer) {
+        var p = feature.properties;
+        var title = (lang === "ar" && p.name_ar ? p.name_ar : p.name) + " · " +
+          (config.unitNames[p.unit] || p.unit);
+        layer.bindTooltip(tipBox(title, [
+          [words.destroyed, number.format(p.destroyed)],
+          [words.damage_total, number.format(p.total)],
+          [words.share_destroyed, p.share_destroyed === null ? "–" : percent.format(p.share_destroyed)],
+          [words.assessed, p.date ? day.format(new Date(p.date)) : null]
+        ], []), { direction: "auto", sticky: true });
+        toPlace(layer, p.pcode);
+      }
+    });
+  }
+
+  function switchable(placesLayer) {
+    map.createPane("damage").style.zIndex = 440;
+    map.createPane("incidents").style.zIndex = 450;
+    var overlays = {};
+    overlays[name(words.layer_places)] = placesLayer;
+    overlays[name(words.layer_incidents)] = layers.incidents.group;
+    overlays[name(words.layer_damage)] = layers.damage.group;
+    L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+    var element = document.getElementById("map");
+
+    function remember() {
+      var on = Object.keys(layers).filter(function (key) {
+        return map.hasLayer(layers[key].group);
+      });
+      var url = new URL(window.location.href);
+      if (on.length) url.searchParams.set("layers", on.join(","));
+      else url.searchParams.delete("layers");
+      window.history.replaceState(null, "", url);
+    }
+
+    Object.keys(layers).forEach(function (key) {
+      var layer = layers[key];
+      layer.group.on("add", function () {
+        if (!layer.loading) {
+          layer.loading = json(layer.url).then(function (data) {
+            layer.draw(data).addTo(layer.group);
+            element.setAttribute("data-" + key, String(data.features.length));
+          }).catch(function (error) {
+            layer.loading = null;
+            element.setAttribute("data-" + key + "-failed", "true");
+            if (window.console) window.console.error(error);
+          });
+        }
+      });
+    });
+    map.on("overlayadd overlayremove", remember);
+    var wanted = (new URL(window.location.href).searchParams.get("layers") || "").split(",");
+    wanted.forEach(function (key) {
+      if (layers[key]) map.addLayer(layers[key].group);
+    });
+  }
+
   function json(url) {
     return fetch(url, { headers: { Accept: "application/geo+json" } }).then(function (response) {
       if (!response.ok) throw new Error(url + ": " + response.status);
@@ -111,6 +263,7 @@
     // The most urgent places (first in rank order) are drawn last, on top.
     data.features = data.features.slice().reverse();
     places = L.geoJSON(data, { style: style, pointToLayer: dot, onEachFeature: place }).addTo(map);
+    switchable(places);
     var bounds = places.getBounds().isValid() ? places.getBounds() : outline.getBounds();
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [16, 16], maxZoom: 12 });
     document.getElementById("map").setAttribute("data-ready", String(data.features.length));
