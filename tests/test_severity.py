@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -193,3 +194,24 @@ def test_situation_reports_incidents_fatalities_and_damage_beside_needs(
     )
     header = table.output.splitlines()[0].split(",")
     assert {"Incidents", "Fatalities", "Destroyed buildings", "Damaged buildings"} <= set(header)
+
+
+def test_the_web_ranks_by_severity_as_the_command_line_does(war: Store, db_url: str) -> None:
+    from fastapi.testclient import TestClient
+
+    from lagebild.web import WebConfig, create_app
+
+    cli = run(db_url, "gaps", "--as-of", AS_OF.isoformat(), "--level", "adm4", "--rank", "severity")
+    query = f"as_of={AS_OF.isoformat()}&level=adm4&rank=severity"
+    with TestClient(create_app(WebConfig(db=db_url))) as client:
+        api = client.get(f"/api/gaps?{query}").json()
+        page = client.get(f"/gaps?{query}").text
+        plain = client.get(f"/gaps?as_of={AS_OF.isoformat()}&level=adm4").text
+        csv_text = client.get(f"/api/gaps?{query}&format=csv").text
+    assert [(p["pcode"], p["severity"]) for p in api["places"]] == [
+        (p["pcode"], p["severity"]) for p in cli["places"]
+    ]
+    shown = re.findall(r'data-pcode="([^"]+)"', page)
+    assert shown == [p["pcode"] for p in cli["places"]]
+    assert 'id="severity-rule"' in page and 'id="severity-rule"' not in plain
+    assert csv_text.splitlines()[0].endswith("Severity")

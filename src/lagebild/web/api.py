@@ -449,10 +449,14 @@ def gaps(
     limit: Annotated[int, Query(ge=1, le=50000)] = 1000,
     offset: Offset = 0,
     fmt: FormatQ = None,
+    rank: Annotated[
+        Literal["plain", "severity"],
+        Query(description="plain (DESIGN.md) or severity (docs/severity.md)"),
+    ] = "plain",
 ) -> Response:
     when = default_as_of(ctx, as_of)
     wanted = normalise_sector(sector) if sector else None
-    result = ctx.gaps(when, window, level, wanted)
+    result = ctx.gaps(when, window, level, wanted, rank)
     data = result.as_dict()
     total = len(result.places)
     page = data["places"][offset : offset + limit]  # type: ignore[index]
@@ -461,6 +465,8 @@ def gaps(
     data.update(total=total, limit=limit, offset=offset, cut_off=len(result.cut_off))
     rows = data["places"]
     columns = render.gap_columns(result.level)
+    if rank == "severity":
+        columns = [*columns, Col("severity", "Severity", "#severity")]
     if any("suppressed" in r for r in rows):  # type: ignore[union-attr]
         columns = [*columns, Col("suppressed", "Suppressed", "#meta+suppressed")]
         rows = _flagged(rows)  # type: ignore[arg-type]

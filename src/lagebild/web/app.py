@@ -96,12 +96,14 @@ class Context:
                 self._tree = PlaceTree(self.store.places())
             return self._tree
 
-    def gaps(self, as_of: date, window: int, level: str, sector: str | None) -> GapsResult:
+    def gaps(
+        self, as_of: date, window: int, level: str, sector: str | None, rank: str = "plain"
+    ) -> GapsResult:
         """``analysis.gaps``, kept per data version: the API, the pages and the map share it."""
         return self.cached(  # type: ignore[no-any-return]
-            ("gaps", as_of, window, level, sector),
+            ("gaps", as_of, window, level, sector, rank),
             lambda: analysis.gaps(self.store, as_of, window, parse_level(level), sector,
-                                  self.tree()),
+                                  self.tree(), rank),
         )
 
     def situation(
@@ -165,7 +167,12 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(mapview.router)
     app.include_router(upload.router)
-    from lagebild.web import trustpages
+    from lagebild.web import imports_api
+
+    app.include_router(imports_api.router)
+    from lagebild.web import records_api, trustpages
+
+    app.include_router(records_api.router)
 
     app.include_router(trustpages.api_router)
     app.include_router(trustpages.router)
@@ -173,6 +180,10 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
 
     app.include_router(evidence.api_router)
     app.include_router(evidence.router)
+    from lagebild.web import war  # convoys, incidents and damage (issue 5)
+
+    app.include_router(war.api_router)
+    app.include_router(war.router)
     app.include_router(pages.router)
     auth.install(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -370,14 +370,17 @@ def gaps_page(
     sector: str | None = None,
     limit: Annotated[int, Query(ge=1, le=50000)] = 100,
     offset: Offset = 0,
+    rank: Literal["plain", "severity"] = "plain",
 ) -> Response:
     when = default_as_of(ctx, as_of)
     wanted = normalise_sector(sector) if sector else None
-    result = _gaps(ctx, when, window, level, wanted)
+    result = ctx.gaps(when, window, level, wanted, rank)
     rows = result.places[offset : offset + limit]
     params: dict[str, Any] = {"as_of": when.isoformat(), "window": window, "level": level}
     if sector:
         params["sector"] = sector
+    if rank != "plain":
+        params["rank"] = rank
     shown = {**params, "limit": limit, "offset": offset}
     downloads = {fmt: "/api/gaps?" + urlencode({**shown, "format": fmt}) for fmt in ("csv", "hxl")}
     pages = {
@@ -410,6 +413,7 @@ def gaps_page(
         downloads=downloads,
         pages=pages,
         days_ago=lambda d: (when - d).days if d else None,
+        rank=rank,
     )
 
 
