@@ -85,6 +85,45 @@ def incident_totals(
     return [IncidentTotal(r[0], r[1] or "", int(r[2]), int(r[3]), int(r[4])) for r in rows]
 
 
+def _filters(
+    place_ids: Collection[int] | None,
+    date_from: date | None,
+    date_to: date | None,
+    unplaced: bool,
+    event_type: str | None,
+    placed_by: str | None,
+) -> ColumnElement[bool]:
+    i = t.incidents
+    where = _when(date_from, date_to)
+    if unplaced:
+        where = and_(where, i.c.place_id.is_(None))
+    elif place_ids is not None:
+        where = and_(where, i.c.place_id.in_(sorted(place_ids)))
+    if event_type is not None:
+        where = and_(where, func.lower(i.c.event_type) == event_type.strip().lower())
+    if placed_by is not None:
+        where = and_(where, i.c.placed_by == placed_by)
+    return where
+
+
+def incident_count(
+    store: Store,
+    place_ids: Collection[int] | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    *,
+    unplaced: bool = False,
+    event_type: str | None = None,
+    placed_by: str | None = None,
+) -> int:
+    """How many incidents ``incident_list`` with the same filters gives."""
+    where = _filters(place_ids, date_from, date_to, unplaced, event_type, placed_by)
+    with store.engine.connect() as conn:
+        return int(
+            conn.execute(select(func.count()).select_from(t.incidents).where(where)).scalar_one()
+        )
+
+
 def incident_list(
     store: Store,
     place_ids: Collection[int] | None = None,
@@ -94,15 +133,15 @@ def incident_list(
     unplaced: bool = False,
     limit: int | None = None,
     newest_first: bool = False,
+    event_type: str | None = None,
+    placed_by: str | None = None,
+    offset: int = 0,
 ) -> list[IncidentRow]:
     """The incidents at the given places (all when None; only the unplaced with ``unplaced``),
-    dated within [date_from, date_to], by date."""
+    dated within [date_from, date_to], of one event type (any case) and placing method when
+    given, by date; ``offset`` and ``limit`` page through them."""
     i, s, imp = t.incidents, t.sources, t.imports
-    where = _when(date_from, date_to)
-    if unplaced:
-        where = and_(where, i.c.place_id.is_(None))
-    elif place_ids is not None:
-        where = and_(where, i.c.place_id.in_(sorted(place_ids)))
+    where = _filters(place_ids, date_from, date_to, unplaced, event_type, placed_by)
     order = [i.c.date.desc(), i.c.id.desc()] if newest_first else [i.c.date, i.c.id]
     query = (
         select(
@@ -136,6 +175,8 @@ def incident_list(
     )
     if limit is not None:
         query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
     with store.engine.connect() as conn:
         rows = conn.execute(query).all()
     return [

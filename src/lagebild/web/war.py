@@ -34,7 +34,12 @@ from lagebild.publish.render import Col
 from lagebild.security import policy
 from lagebild.security import protocol as sharing
 from lagebild.store import convoys as convoy_store
-from lagebild.store.incidents import IncidentRow, incident_list, incident_totals
+from lagebild.store.incidents import (
+    IncidentRow,
+    incident_count,
+    incident_list,
+    incident_totals,
+)
 from lagebild.web import auth
 from lagebild.web.api import (
     EARLIEST,
@@ -365,32 +370,22 @@ def incident_page(
     limit: int,
     offset: int,
 ) -> tuple[list[IncidentRow], int]:
-    """One page of the incidents, newest first, and how many there are in all. Filters the
-    store cannot apply (type, placing method) are applied here, over the period's events."""
+    """One page of the incidents, newest first, and how many there are in all; every filter
+    applied by the store."""
     ids = subtree_ids(ctx.tree(), place) if place else None
     unplaced = placed_by == "none"
     if unplaced and place is not None:
         return [], 0  # an event no place holds is below no place
-    if event_type is None and placed_by in (None, "none"):
-        wanted = set(ids) if ids is not None else None
-        total = sum(
-            t.events
-            for t in _incident_totals(ctx, date_from, date_to)
-            if (t.place_id is None if unplaced else wanted is None or t.place_id in wanted)
-        )
-        rows = incident_list(
-            ctx.store, ids, date_from, date_to, unplaced=unplaced, limit=offset + limit,
-            newest_first=True,
-        )
-        return rows[offset:], total
-    kind = event_type.strip().casefold() if event_type else None
-    found = [
-        r
-        for r in incident_list(ctx.store, ids, date_from, date_to, newest_first=True)
-        if (kind is None or r.event_type.casefold() == kind)
-        and (placed_by is None or r.placed_by == placed_by)
-    ]
-    return found[offset : offset + limit], len(found)
+    method = None if unplaced else placed_by
+    rows = incident_list(
+        ctx.store, ids, date_from, date_to, unplaced=unplaced, limit=limit, offset=offset,
+        newest_first=True, event_type=event_type, placed_by=method,
+    )  # fmt: skip
+    total = incident_count(
+        ctx.store, ids, date_from, date_to, unplaced=unplaced, event_type=event_type,
+        placed_by=method,
+    )  # fmt: skip
+    return rows, total
 
 
 def incident_view(request: Request, ctx: Context, rows: list[IncidentRow]) -> list[dict[str, Any]]:
