@@ -8,8 +8,9 @@ Without Chromium or Playwright the tests skip, saying why; with ``CI`` set they 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 from browser_support import CHROMIUM_ARGS, LiveServer, chromium, demo_database, in_ci
@@ -17,7 +18,9 @@ from browser_support import CHROMIUM_ARGS, LiveServer, chromium, demo_database, 
 from lagebild.web import WebConfig, create_app
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Page
+
+T = TypeVar("T")
 
 PAGES = {"overview": "/", "map": "/map", "place": "/places/C2450"}
 TIMEOUT_MS = 15_000
@@ -52,18 +55,54 @@ def live_server(
         server.stop()
 
 
-@pytest.fixture(scope="module")
-def browser(chromium_path: str) -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
+class BrowserThread:
+    """Chromium driven from a thread of its own: Playwright's sync API refuses to start a
+    second time in a thread where it already runs (tests/test_browser.py's session browser)."""
 
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
+    def __init__(self, executable: str) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csp-browser")
+        self._pool.submit(self._start, executable).result()
+
+    def _start(self, executable: str) -> None:
+        from playwright.sync_api import sync_playwright
+
+        self._playwright = sync_playwright().start()
+        self.browser = self._playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
         )
-        try:
-            yield launched
-        finally:
-            launched.close()
+
+    def _stop(self) -> None:
+        self.browser.close()
+        self._playwright.stop()
+
+    def run(self, test: Callable[[Watched], T]) -> T:
+        """``test(watched)`` on a fresh English page in that thread; its result or exception."""
+
+        def in_thread() -> T:
+            context = self.browser.new_context(
+                locale="en-US", viewport={"width": 1280, "height": 900}
+            )
+            context.set_default_timeout(TIMEOUT_MS)
+            context.add_init_script(RECORD_VIOLATIONS)
+            try:
+                return test(Watched(context.new_page()))
+            finally:
+                context.close()
+
+        return self._pool.submit(in_thread).result()
+
+    def close(self) -> None:
+        self._pool.submit(self._stop).result()
+        self._pool.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path: str) -> Iterator[BrowserThread]:
+    thread = BrowserThread(chromium_path)
+    try:
+        yield thread
+    finally:
+        thread.close()
 
 
 class Watched:
@@ -84,21 +123,14 @@ class Watched:
         return found + self.console
 
 
-@pytest.fixture
-def watched(browser: Browser) -> Iterator[Watched]:
-    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    context.add_init_script(RECORD_VIOLATIONS)
-    try:
-        yield Watched(context.new_page())
-    finally:
-        context.close()
-
-
 @pytest.mark.parametrize("name", PAGES)
 def test_page_runs_under_the_policy_without_a_violation(
-    live_server: LiveServer, watched: Watched, name: str
+    live_server: LiveServer, browser: BrowserThread, name: str
 ) -> None:
+    browser.run(lambda watched: _page_under_policy(live_server, watched, name))
+
+
+def _page_under_policy(live_server: LiveServer, watched: Watched, name: str) -> None:
     page = watched.page
     response = page.goto(live_server.url(PAGES[name]), wait_until="networkidle")
     assert response is not None and response.status == 200
@@ -115,9 +147,13 @@ def test_page_runs_under_the_policy_without_a_violation(
     assert watched.violations() == []
 
 
-def test_a_violation_would_be_seen(live_server: LiveServer, watched: Watched) -> None:
+def test_a_violation_would_be_seen(live_server: LiveServer, browser: BrowserThread) -> None:
     """What the page tests look for is there: an inline style and an inline script, added to
     the overview on purpose, are refused and reported."""
+    browser.run(lambda watched: _violation_seen(live_server, watched))
+
+
+def _violation_seen(live_server: LiveServer, watched: Watched) -> None:
     page = watched.page
     page.goto(live_server.url("/"), wait_until="networkidle")
     page.evaluate(

@@ -181,6 +181,7 @@ def import_file(
                     footprint = records.Footprint()
                     _run(store, writer, table, layout, options, report, progress, footprint)
                     report.sha256 = digest.result()
+                    writer.lock_import_hash(report.sha256)  # one import of a file at a time
                     if _refuse_a_second_time(store, report):
                         raise ImportFailed(report)  # rolls the transaction back
                     assert report.import_id is not None

@@ -65,6 +65,7 @@ ROUTE_PERMISSIONS: dict[str, str] = {
     "/import/{token}/confirm": IMPORT,
     "/import/{token}/cancel": IMPORT,
     "/import/{token}/rejects.csv": IMPORT,
+    "/api/imports": IMPORT,
     "/api/deliveries/{delivery_id}": EDIT,
     "/api/records/{kind}/{record_id}": EDIT,
     "/signout": VIEW,

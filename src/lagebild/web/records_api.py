@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from lagebild.ingest.edit import EditError, parse_edits
@@ -18,6 +18,7 @@ from lagebild.web import auth
 router = APIRouter(prefix="/api", tags=["records"])
 
 Kind = Literal["figure", "access", "delivery"]
+RecordId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The record's number.")]
 
 
 class Edit(BaseModel):
@@ -46,7 +47,7 @@ def _refused(request: Request, kind: str, exc: StoreError) -> HTTPException:
     "/records/{kind}/{record_id}",
     summary="Change fields of one figure, access change or delivery (kept in the audit trail)",
 )
-def edit(request: Request, kind: Kind, record_id: int, body: Edit) -> dict[str, Any]:
+def edit(request: Request, kind: Kind, record_id: RecordId, body: Edit) -> dict[str, Any]:
     _check(request, kind, list(body.set))
     try:
         values = parse_edits(kind, [f"{k}={v}" for k, v in body.set.items()])
@@ -67,7 +68,7 @@ def edit(request: Request, kind: Kind, record_id: int, body: Edit) -> dict[str, 
 def delete(
     request: Request,
     kind: Kind,
-    record_id: int,
+    record_id: RecordId,
     why: Annotated[str, Query(min_length=1, max_length=2000)],
 ) -> dict[str, Any]:
     _check(request, kind, [])
