@@ -12,6 +12,7 @@ fetched and parsed: no script, event handler or ``javascript:`` link may come ou
 from __future__ import annotations
 
 import asyncio
+import threading
 import base64
 import csv
 import hashlib
@@ -452,7 +453,21 @@ def test_streamed_upload_without_length_stops_being_read_at_the_limit(
         "server": ("testserver", 80),
         "state": {},
     }
-    asyncio.run(app(scope, receive, send))
+    # In a thread of its own: a worker that ran a browser test keeps an event loop running in
+    # the main thread, where asyncio.run would refuse to start.
+    failed: list[BaseException] = []
+
+    def serve() -> None:
+        try:
+            asyncio.run(app(scope, receive, send))
+        except BaseException as exc:  # noqa: BLE001 - re-raised below
+            failed.append(exc)
+
+    worker = threading.Thread(target=serve)
+    worker.start()
+    worker.join()
+    if failed:
+        raise failed[0]
     start = next(m for m in sent if m["type"] == "http.response.start")
     page = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     assert start["status"] == 413 and b'data-code="too-large"' in page

@@ -26,6 +26,7 @@ from fastapi.testclient import TestClient
 from lagebild.ingest import ImportOptions, import_file
 from lagebild.security.passwords import secret_hash
 from lagebild.store import Store, accounts, listing
+from lagebild.store import store as store_module
 from lagebild.web import WebConfig, create_app
 
 HEADER = (
@@ -332,3 +333,28 @@ def test_concurrent_imports_of_several_partners_lose_and_duplicate_nothing(
     for _, markers in outcomes:
         for marker in markers:
             assert owner[marker] == partners[marker.split("-")[0]]
+
+
+def test_sqlite_writers_of_one_process_take_turns_instead_of_failing_locked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Transactions that hold SQLite's write lock longer than the busy timeout, and short
+    writes (an audit event) between them, from 8 threads: all wait their turn, none fails with
+    "database is locked". (Without the turns, 23 of these 24 failed.)"""
+    monkeypatch.setattr(store_module, "SQLITE_BUSY_TIMEOUT_MS", 20)
+    store = Store.open(str(tmp_path / "turns.db"))
+    store.migrate()
+
+    def write(number: int) -> None:
+        with store.writer() as writer:
+            writer.source_id(f"source {number}")
+            time.sleep(0.05)  # holds the write lock for longer than the busy timeout
+        accounts.record_event(store, "tests", "signin", {"number": number})
+
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(write, range(24)))
+        assert len(store.sources()) == 24
+        assert len(changes_of(store, "signin")) == 24
+    finally:
+        store.close()
