@@ -12,7 +12,6 @@ fetched and parsed: no script, event handler or ``javascript:`` link may come ou
 from __future__ import annotations
 
 import asyncio
-import threading
 import base64
 import csv
 import hashlib
@@ -20,6 +19,7 @@ import io
 import json
 import re
 import struct
+import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
