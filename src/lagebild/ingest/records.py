@@ -15,8 +15,8 @@ from lagebild.ingest.geometry import Geometry, GeometryError, read_geometry
 from lagebild.ingest.notation import parse_dates, parse_numbers
 from lagebild.ingest.problems import ERROR, WARNING, ImportReport, Problem
 from lagebild.model.vocab import (
-    SHARE_SUFFIX,
     DELIVERY_STATUSES,
+    SHARE_SUFFIX,
     normalise_access,
     normalise_sector,
     normalise_status,

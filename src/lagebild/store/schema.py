@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean,
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -314,7 +314,8 @@ incidents = Table(
     Column("notes", Text),
     Column("reported_by", Text),  # ACLED's "source" column: the media that reported it
     Column("place_id", Integer, ForeignKey("places.id")),  # None: could not be placed (reported)
-    Column("placed_by", String(12), nullable=False, default="none"),  # pcode|polygon|nearest|name|none
+    # pcode | polygon | nearest | name | none
+    Column("placed_by", String(12), nullable=False, default="none"),
     Column("place_confidence", Float),  # 0-1
     Column("place_distance_km", Float),  # for "nearest"
     Column("source_id", Integer, ForeignKey("sources.id")),

@@ -678,8 +678,10 @@ class Writer:
         for kind, name, number in self._IMPORTED:
             if known is not None and name in known:
                 for place_id, count, value in known[name]:
-                    entry = {"rows": count, **({number: value} if number else {})}
-                    found.append({"record_kind": kind, "place_id": place_id, "summary": entry})
+                    summary: dict[str, Any] = {"rows": count}
+                    if number:
+                        summary[number] = value
+                    found.append({"record_kind": kind, "place_id": place_id, "summary": summary})
                 continue
             table = t.metadata.tables[name]
             place = table.c.id if name == "places" else table.c.place_id

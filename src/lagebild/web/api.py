@@ -420,7 +420,7 @@ def situation(
     when = default_as_of(ctx, as_of)
     wanted = normalise_sector(sector) if sector else None
     result = ctx.situation(when, window, level, wanted)
-    data = result.as_dict()
+    data: dict[str, Any] = result.as_dict()
     rows = render.situation_rows(result)
     columns = render.situation_columns(result.level)
     principal = auth.principal_of(request)
@@ -467,7 +467,7 @@ def gaps(
     columns = render.gap_columns(result.level)
     if rank == "severity":
         columns = [*columns, Col("severity", "Severity", "#severity")]
-    if any("suppressed" in r for r in rows):  # type: ignore[union-attr]
+    if any("suppressed" in r for r in rows):  # type: ignore[attr-defined]
         columns = [*columns, Col("suppressed", "Suppressed", "#meta+suppressed")]
         rows = _flagged(rows)  # type: ignore[arg-type]
     return respond(request, fmt, data, columns, rows, "gaps")  # type: ignore[arg-type]

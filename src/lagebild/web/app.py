@@ -77,11 +77,11 @@ class Context:
         self.store = Store.open(config.db)
         self.protocol = protocol.load(config.protocol)
         self._lock = Lock()
-        self._version: tuple[int, int] = (-1, -1)
+        self._version: tuple[int, ...] = (-1, -1)
         self._tree: PlaceTree | None = None
         self._results: OrderedDict[Hashable, Any] = OrderedDict()
 
-    def _current(self) -> tuple[int, int]:
+    def _current(self) -> tuple[int, ...]:
         version = self.store.data_version()
         with self._lock:
             if version != self._version:

@@ -3,7 +3,8 @@
 A convoy has a life (requested, approved / partly approved / denied, delivered) and items that
 were planned, arrived or were removed at checkpoints. An incident is a conflict event as ACLED
 records it, placed on a P-code by point in polygon, nearest community or name, with how it was
-placed. A damage row is a UNOSAT point (a building or site with a damage class) or a count per place.
+placed. A damage row is a UNOSAT point (a building or site with a damage class) or a count
+per place.
 
 Revision ID: 0005
 Revises: 0004
