@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -123,3 +124,36 @@ def store(db_url: str) -> Iterator[Store]:
 def sqlite_store(tmp_path: Path) -> Iterator[Store]:
     """A migrated, empty SQLite store, for tests that need not run on both databases."""
     yield from _open(str(tmp_path / "lagebild.db"))
+
+
+# -- the browser: one Chromium per test process ---------------------------------------------------
+# Playwright's sync API keeps an event loop in the thread that started it until it stops: one
+# session-wide instance serves every browser test module of a worker (tests/test_*browser*.py);
+# modules that need their own run it in a thread of their own.
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    from browser_support import chromium
+
+    path, reason = chromium()
+    if path is None:
+        if in_ci():
+            pytest.fail(f"CI is set but the browser tests cannot run: {reason}", pytrace=False)
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str) -> Iterator[Any]:
+    from browser_support import CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()

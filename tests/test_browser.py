@@ -19,11 +19,8 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from browser_support import (
-    CHROMIUM_ARGS,
     LiveServer,
-    chromium,
     demo_database,
-    in_ci,
     output_dir,
 )
 
@@ -70,14 +67,6 @@ WFP,Health,Completed,C2450,250,2017-02-22
 # -- fixtures ------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def chromium_path() -> str:
-    path, reason = chromium()
-    if path is None:
-        if in_ci():
-            pytest.fail(f"CI is set but the browser tests cannot run: {reason}", pytrace=False)
-        pytest.skip(reason)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -94,18 +83,6 @@ def live_server(
         server.stop()
 
 
-@pytest.fixture(scope="session")
-def browser(chromium_path: str) -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 class Watch:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
-from browser_support import CHROMIUM_ARGS, LiveServer, chromium, demo_database, in_ci, output_dir
+from browser_support import LiveServer, demo_database, output_dir
 
 from lagebild.evidence.demo import DEMO_ITEMS, RECYCLED, add_demo_evidence
 from lagebild.store import Store
@@ -31,14 +31,6 @@ TIMEOUT_MS = 15_000
 ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
 
 
-@pytest.fixture(scope="module")
-def chromium_path() -> str:
-    path, reason = chromium()
-    if path is None:
-        if in_ci():
-            pytest.fail(f"CI is set but the browser tests cannot run: {reason}", pytrace=False)
-        pytest.skip(reason)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -59,18 +51,6 @@ def live_server(
         server.stop()
 
 
-@pytest.fixture(scope="module")
-def browser(chromium_path: str) -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture
@@ -92,8 +72,19 @@ def page(browser: Browser) -> Iterator[tuple[Page, list[str], list[str]]]:
 
 def drawn_thumbnails(page: Page) -> list[int]:
     """The natural width of every picture of the page, once all have loaded (0: not drawn)."""
-    page.wait_for_function("[...document.images].every(i => i.complete)")
-    return page.evaluate("[...document.images].map(i => i.naturalWidth)")
+    # Polled from here: wait_for_function would evaluate a string in the page, which the pages'
+    # Content-Security-Policy refuses.
+    widths: list[int] = []
+    for _ in range(100):
+        widths = page.evaluate("[...document.images].map(i => i.complete ? i.naturalWidth : 0)")
+        if all(widths):
+            break
+        page.wait_for_timeout(100)
+    return widths
+
+
+def undrawn(page: Page) -> list[str]:
+    return page.evaluate("[...document.images].filter(i => !i.naturalWidth).map(i => i.src)")
 
 
 def test_from_the_place_page_to_the_recycled_picture_and_the_one_it_recycles(
@@ -110,7 +101,7 @@ def test_from_the_place_page_to_the_recycled_picture_and_the_one_it_recycles(
     browser_page.wait_for_url(re.compile(rf"/evidence\?place={place}$"))
     rows = browser_page.locator("#evidence-table tbody tr[data-item]")
     assert rows.count() == len(here) + 1
-    assert all(width > 0 for width in drawn_thumbnails(browser_page))
+    assert all(width > 0 for width in drawn_thumbnails(browser_page)), undrawn(browser_page)
     browser_page.screenshot(
         path=str(output_dir("screenshots") / "evidence-list-en.png"), full_page=True
     )

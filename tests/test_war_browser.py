@@ -16,11 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from browser_support import (
-    CHROMIUM_ARGS,
     LiveServer,
-    chromium,
     demo_database,
-    in_ci,
     output_dir,
 )
 
@@ -32,14 +29,6 @@ if TYPE_CHECKING:
 TIMEOUT_MS = 15_000
 
 
-@pytest.fixture(scope="module")
-def chromium_path() -> str:
-    path, reason = chromium()
-    if path is None:
-        if in_ci():
-            pytest.fail(f"CI is set but the browser tests cannot run: {reason}", pytrace=False)
-        pytest.skip(reason)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -54,18 +43,6 @@ def live_server(
         server.stop()
 
 
-@pytest.fixture(scope="module")
-def browser(chromium_path: str) -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def test_the_incident_layer_switches_on_and_shows_a_marker_per_incident(
