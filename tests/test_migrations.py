@@ -5,6 +5,7 @@ with its foreign keys on, and PostgreSQL) it runs and keeps every row."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -39,3 +40,36 @@ def test_upgrading_a_populated_0005_database_keeps_every_row(db_url: str) -> Non
         assert [i.status for i in store.imports()] == ["committed"]
     finally:
         store.close()
+
+
+def test_long_free_text_and_a_malformed_pcode_are_kept_or_reported_never_a_crash(
+    store: Store, tmp_path: Path
+) -> None:
+    """Found by the fuzzing test on PostgreSQL: a sector or source name longer than its old
+    VARCHAR, or a gazetteer "P-code" of 34 characters, ended the import with a database error."""
+    from lagebild.ingest import ImportFailed, ImportOptions, import_file
+
+    def write(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    import_file(store, write("p.csv", "#country+code,#adm1+code\nSY,SY02\n"))
+    sector = "a sector named at some length " * 3
+    source = "a source that explains itself " * 10
+    report = import_file(
+        store,
+        write("d.csv", f"#adm1+code,#org,#sector,#date,#reached\nSY02,X,{sector},2017-01-01,5\n"),
+        ImportOptions(source=source),
+    )
+    assert report.rows_written == 1
+    assert source.strip() in {s.name for s in store.sources().values()}
+    bad = 'SY02;"SY02";"SY02";"SY0200";"SY02"'
+    try:
+        import_file(store, write("g.csv", f"#country+code,#adm1+code\nSY,{bad!r}\n"))
+    except ImportFailed as exc:
+        (problem,) = [p for p in exc.report.problems if p.code == "bad-pcode"]
+        assert problem.row == 2 and problem.value is not None and "SY02;" in problem.value
+    else:
+        raise AssertionError("a malformed P-code was imported")
+    assert len(store.places()) == 2

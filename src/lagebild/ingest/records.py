@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -442,6 +443,10 @@ def _percent(values: pl.Series, batch: _Batch, role: str) -> pl.Series:
     return pl.select(pl.when(~above).then(values)).to_series()
 
 
+#: What a P-code of a gazetteer may look like (``places.pcode`` holds 32 characters).
+PCODE_SHAPE = re.compile(r"[A-Z0-9_.-]{1,32}")
+
+
 def places(frame: pl.DataFrame, context: Context) -> tuple[list[dict[str, Any]], dict[int, str]]:
     """Gazetteer rows: each row declares its finest place and that place's parents."""
     batch = _Batch(frame, context)
@@ -474,7 +479,17 @@ def places(frame: pl.DataFrame, context: Context) -> tuple[list[dict[str, Any]],
         for lvl in code_levels:
             value = raw[lvl][i]
             if value is not None and value.strip().upper() not in PLACEHOLDERS:
-                codes.append((lvl, value.strip().upper()))
+                code = value.strip().upper()
+                if not PCODE_SHAPE.fullmatch(code):
+                    batch.error(
+                        row, "bad-pcode",
+                        "a P-code is 1 to 32 letters, digits, '.', '-' or '_' (such as SY0200, C1007)",
+                        CODE_ROLES[lvl], value,
+                    )  # fmt: skip
+                    continue
+                codes.append((lvl, code))
+        if row in batch.rejected:
+            continue
         if not codes:
             batch.error(row, "no-valid-pcode", "a gazetteer row needs a P-code", None, None)
             continue

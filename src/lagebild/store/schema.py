@@ -24,7 +24,7 @@ sources = Table(
     "sources",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(200), nullable=False, unique=True),
+    Column("name", Text, nullable=False, unique=True),
     Column("kind", String(40)),
     Column("reliability", String(1)),  # Admiralty A-F
     Column("credibility", SmallInteger),  # Admiralty 1-6
@@ -72,7 +72,7 @@ figures = Table(
     Column("id", Integer, primary_key=True),
     Column("place_id", Integer, ForeignKey("places.id"), nullable=False),
     Column("indicator", String(20), nullable=False),
-    Column("sector", String(40), nullable=False, default=""),
+    Column("sector", Text, nullable=False, default=""),
     Column("date", Date, nullable=False),
     Column("value", Float, nullable=False),
     Column("source_id", Integer, ForeignKey("sources.id")),
@@ -105,7 +105,7 @@ deliveries = Table(
     Column("date_start", Date),
     Column("date_end", Date),
     Column("status", String(12), nullable=False),
-    Column("sector", String(40), nullable=False, default=""),
+    Column("sector", Text, nullable=False, default=""),
     Column("reached", Float),
     Column("households", Float),
     Column("reached_female", Float),
@@ -259,7 +259,7 @@ convoys = Table(
     "convoys",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("code", String(60), nullable=False),  # the convoy's own reference
+    Column("code", Text, nullable=False),  # the convoy's own reference
     Column("place_id", Integer, ForeignKey("places.id"), nullable=False),
     Column("status", String(20), nullable=False),  # model.vocab: requested ... delivered
     Column("requested_on", Date, nullable=False),
@@ -299,10 +299,10 @@ incidents = Table(
     "incidents",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("event_code", String(40)),  # ACLED's event_id_cnty
+    Column("event_code", Text),  # ACLED's event_id_cnty
     Column("date", Date, nullable=False),
-    Column("event_type", String(80), nullable=False, default=""),
-    Column("sub_event_type", String(80)),
+    Column("event_type", Text, nullable=False, default=""),
+    Column("sub_event_type", Text),
     Column("actor1", Text),
     Column("actor2", Text),
     Column("fatalities", Integer),
@@ -349,7 +349,7 @@ organisations = Table(
     "organisations",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(200), nullable=False, unique=True),
+    Column("name", Text, nullable=False, unique=True),
     Column("created_at", DateTime, nullable=False),
 )
 
