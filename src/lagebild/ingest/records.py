@@ -483,7 +483,8 @@ def places(frame: pl.DataFrame, context: Context) -> tuple[list[dict[str, Any]],
                 if not PCODE_SHAPE.fullmatch(code):
                     batch.error(
                         row, "bad-pcode",
-                        "a P-code is 1 to 32 letters, digits, '.', '-' or '_' (such as SY0200, C1007)",
+                        "a P-code is 1 to 32 letters, digits, '.', '-' or '_' "
+                        "(such as SY0200, C1007)",
                         CODE_ROLES[lvl], value,
                     )  # fmt: skip
                     continue

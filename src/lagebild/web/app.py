@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
@@ -29,6 +30,8 @@ from lagebild.store import Store, StoreUnavailable
 from lagebild.web.security import SecurityHeaders
 
 HERE = Path(__file__).parent
+#: The API reader (Swagger UI, shipped in static/vendor/swagger-ui).
+DOCS_URL = "/api/docs"
 log = logging.getLogger("lagebild.web")
 
 
@@ -155,12 +158,23 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
         description="The situation picture of a humanitarian response: people in need, access, "
         "deliveries and gaps, each number traced to its source.",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served below from the package's own copy of Swagger UI
         redoc_url=None,
     )
     app.state.lagebild = Context(config)
     # CSP, nosniff, no framing, same-origin referrer on every response (web/security.py)
-    app.add_middleware(SecurityHeaders, tile_url=config.tile_url, docs_url=app.docs_url)
+    app.add_middleware(SecurityHeaders, tile_url=config.tile_url, docs_url=DOCS_URL)
+
+    @app.get(DOCS_URL, include_in_schema=False)
+    def api_docs() -> Response:
+        """The API reader, with Swagger UI from the package: nothing fetched from elsewhere."""
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title="lagebild API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/icon.svg",
+        )
 
     from lagebild.web import api, mapview, pages, upload
 

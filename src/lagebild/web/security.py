@@ -4,9 +4,9 @@ styles, no MIME sniffing, no framing, no referrer sent to other hosts.
 The pages run no inline script (their data travels in ``<script type="application/json">``,
 which is never executed) and carry no ``style`` attribute, so ``script-src`` and ``style-src``
 are ``'self'``: a name that slipped past escaping still could not run. Images may come from the
-optional tile server of ``WebConfig.tile_url``. FastAPI's API reader at ``/api/docs`` is the one
-page that loads a script from its CDN and runs an inline script of its own; it alone gets a policy
-naming that CDN and the hashes of exactly the inline scripts FastAPI wrote into it.
+optional tile server of ``WebConfig.tile_url``. The API reader at ``/api/docs`` (Swagger UI,
+shipped in ``static/vendor/swagger-ui``) is the one page that runs an inline script of its own; it
+alone gets a policy naming the hashes of exactly the inline scripts FastAPI wrote into it.
 """
 
 from __future__ import annotations
@@ -20,9 +20,6 @@ from urllib.parse import urlsplit
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-#: FastAPI's API reader loads Swagger UI from here (and its icon from FastAPI's site).
-DOCS_CDN = "https://cdn.jsdelivr.net"
-DOCS_ICON = "https://fastapi.tiangolo.com"
 _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.S)
 
 HEADERS = {
@@ -130,12 +127,7 @@ class SecurityHeaders:
             if message.get("more_body", False):
                 return
             page = b"".join(body)
-            policy = content_security_policy(
-                self.tile_url,
-                scripts=[DOCS_CDN, *_script_hashes(page)],
-                styles=[DOCS_CDN],
-                images=[DOCS_ICON],
-            )
+            policy = content_security_policy(self.tile_url, scripts=_script_hashes(page))
             self._add(start, policy)
             await send(start)
             await send({"type": "http.response.body", "body": page, "more_body": False})
