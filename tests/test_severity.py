@@ -214,4 +214,4 @@ def test_the_web_ranks_by_severity_as_the_command_line_does(war: Store, db_url: 
     shown = re.findall(r'data-pcode="([^"]+)"', page)
     assert shown == [p["pcode"] for p in cli["places"]]
     assert 'id="severity-rule"' in page and 'id="severity-rule"' not in plain
-    assert csv_text.splitlines()[0].endswith("Severity")
+    assert csv_text.splitlines()[0].startswith("Severity,")

@@ -1691,31 +1691,6 @@ def convoy_show(ctx: click.Context, code: str, fmt: str) -> None:
         )
 
 
-def _convoy_stats_columns(level: str | None) -> list[Any]:
-    from lagebild.publish.render import Col
-
-    where = level if level and level.startswith("adm") else "loc"
-    return [
-        Col("period", "Period", "#date+period"),
-        Col("pcode", "P-code", f"#{where}+code"),
-        Col("name", "Name", f"#{where}+name"),
-        Col("access", "Access", "#access"),
-        Col("requested", "Requested", "#convoy+requested+num"),
-        Col("approved", "Approved", "#convoy+approved+num"),
-        Col("partly_approved", "Partly", "#convoy+approved+partly+num"),
-        Col("denied", "Denied", "#convoy+denied+num"),
-        Col("pending", "Pending", "#convoy+pending+num"),
-        Col("delivered", "Delivered", "#convoy+delivered+num"),
-        Col("share_denied", "Denied %", "#indicator+denied+pct"),
-        Col("planned_people", "People planned", "#targeted"),
-        Col("reached", "Reached", "#reached+ind"),
-        Col("share_reached", "Of planned", "#indicator+reached+targeted+pct"),
-        Col("share_medical_removed", "Medical removed", "#indicator+medical+removed+pct"),
-        Col("population", "Population", "#population"),
-        Col("share_population_reached", "Of population", "#indicator+reached+population+pct"),
-    ]
-
-
 def _convoy_stats_rows(result: Any) -> list[dict[str, Any]]:
     rows = []
     for row in [*result.places, *result.totals]:
@@ -1753,6 +1728,7 @@ def convoy_stats(
     requests denied, of planned people reached, of medical items removed and of the place's
     population reached. A convoy counts in the period of its request."""
     from lagebild.analysis.convoys import convoy_stats as stats
+    from lagebild.publish import render as render_columns
 
     store = _store(ctx)
     try:
@@ -1761,7 +1737,7 @@ def convoy_stats(
         raise click.ClickException(str(exc)) from exc
     rows = _convoy_stats_rows(result)
     title = f"Convoys by place ({result.level or 'place of each convoy'}, per {by})"
-    _emit(fmt, result.as_dict(), _convoy_stats_columns(result.level), rows, title)
+    _emit(fmt, result.as_dict(), render_columns.convoy_stats_columns(result.level), rows, title)
 
 
 # -- accounts and API tokens (issue 6) -----------------------------------------------------------

@@ -182,6 +182,30 @@ def damage_change_columns(level: str) -> list[Col]:
     return cols
 
 
+def convoy_stats_columns(level: str | None) -> list[Col]:
+    """The columns of ``lagebild convoy stats`` (and ``/api/convoys/stats``)."""
+    where = level if level and level.startswith("adm") else "loc"
+    return [
+        Col("period", "Period", "#date+period"),
+        Col("pcode", "P-code", f"#{where}+code"),
+        Col("name", "Name", f"#{where}+name"),
+        Col("access", "Access", "#access"),
+        Col("requested", "Requested", "#convoy+requested+num"),
+        Col("approved", "Approved", "#convoy+approved+num"),
+        Col("partly_approved", "Partly", "#convoy+approved+partly+num"),
+        Col("denied", "Denied", "#convoy+denied+num"),
+        Col("pending", "Pending", "#convoy+pending+num"),
+        Col("delivered", "Delivered", "#convoy+delivered+num"),
+        Col("share_denied", "Denied %", "#indicator+denied+pct"),
+        Col("planned_people", "People planned", "#targeted"),
+        Col("reached", "Reached", "#reached+ind"),
+        Col("share_reached", "Of planned", "#indicator+reached+targeted+pct"),
+        Col("share_medical_removed", "Medical removed", "#indicator+medical+removed+pct"),
+        Col("population", "Population", "#population"),
+        Col("share_population_reached", "Of population", "#indicator+reached+population+pct"),
+    ]
+
+
 def place_columns() -> list[Col]:
     return [
         Col("pcode", "P-code", "#loc+code"),

@@ -464,9 +464,7 @@ def gaps(
     data["places"] = sharing.public_table(auth.principal_of(request), "gaps", page, ctx.protocol)
     data.update(total=total, limit=limit, offset=offset, cut_off=len(result.cut_off))
     rows = data["places"]
-    columns = render.gap_columns(result.level)
-    if rank == "severity":
-        columns = [*columns, Col("severity", "Severity", "#severity")]
+    columns = render.gap_columns(result.level, severity=rank == "severity")
     if any("suppressed" in r for r in rows):  # type: ignore[attr-defined]
         columns = [*columns, Col("suppressed", "Suppressed", "#meta+suppressed")]
         rows = _flagged(rows)  # type: ignore[arg-type]
