@@ -347,6 +347,21 @@ def test_every_template_is_autoescaped() -> None:
 # ---- security headers ---------------------------------------------------------------------------
 
 
+def test_even_the_servers_own_500_carries_the_security_headers(sqlite_store: Store) -> None:
+    url = sqlite_store.engine.url.render_as_string(hide_password=False)
+    app = create_app(WebConfig(db=url))
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom")
+    assert response.status_code == 500
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+
+
 @pytest.mark.parametrize(
     "path",
     ["/", "/map", "/places/C1007", "/import", "/api/gaps", "/static/js/map.js",

@@ -140,6 +140,15 @@ class Context:
         return value
 
 
+class _App(FastAPI):
+    """FastAPI with the security headers outside every other layer, so that an answer Starlette's
+    own error middleware writes (a 500) carries them too."""
+
+    def build_middleware_stack(self) -> Any:
+        inner = super().build_middleware_stack()
+        return SecurityHeaders(inner, **getattr(self.state, "security_headers", {}))
+
+
 def create_app(config: WebConfig | None = None) -> FastAPI:
     config = config or WebConfig()
 
@@ -150,7 +159,7 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
 
     from lagebild.web import auth
 
-    app = FastAPI(
+    app = _App(
         dependencies=[Depends(auth.guard)],
         lifespan=lifespan,
         title="lagebild",
@@ -162,8 +171,9 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.lagebild = Context(config)
-    # CSP, nosniff, no framing, same-origin referrer on every response (web/security.py)
-    app.add_middleware(SecurityHeaders, tile_url=config.tile_url, docs_url=DOCS_URL)
+    # CSP, nosniff, no framing, same-origin referrer on every response (web/security.py), the
+    # server's own 500 included: outside even Starlette's error middleware (``_App``).
+    app.state.security_headers = {"tile_url": config.tile_url, "docs_url": DOCS_URL}
 
     @app.get(DOCS_URL, include_in_schema=False)
     def api_docs() -> Response:
