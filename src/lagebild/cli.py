@@ -291,6 +291,8 @@ def import_(
                     f"{report.warning_count} warning(s): nothing was imported",
                     err=True,
                 )
+                if report.kind:
+                    click.echo(_recognition(report), err=True)
             continue
         done()
         if not dry_run:
@@ -331,9 +333,26 @@ def _summary(report: Any) -> str:
             text += f" (see {report.rejects_path})"
     if report.warning_count:
         text += f"; {report.warning_count:,} warning(s)"
-    if report.ignored_columns:
-        text += f"; ignored columns: {', '.join(report.ignored_columns)}"
-    return text
+    return text + "\n" + _recognition(report)
+
+
+def _recognition(report: Any) -> str:
+    """How the kind was recognised and which columns were left out, wrapped for 80 columns."""
+    import textwrap
+
+    lines = []
+    if report.decided_by:
+        lines.append(
+            f"kind {report.kind}: {report.reason} ({', '.join(report.decided_by)})"
+        )
+    elif report.kind:
+        lines.append(f"kind {report.kind}: {report.reason or 'named by --kind'}")
+    if report.unused_columns:
+        lines.append(f"unused columns: {', '.join(report.unused_columns)}")
+    return "\n".join(
+        textwrap.fill(line, width=78, initial_indent="  ", subsequent_indent="    ")
+        for line in lines
+    )
 
 
 def _print_problems(report: Any, verbose: bool, err: bool) -> None:
@@ -728,6 +747,49 @@ def incidents(
     except UnknownPlace as exc:
         raise click.ClickException(str(exc)) from exc
     _emit_incident_summary(fmt, summary)
+
+
+@main.command()
+@click.option("--place", "pcode", metavar="PCODE", help="This place and the places below it.")
+@click.option(
+    "--level",
+    type=LEVELS,
+    help="One row per place of this level (default: governorates, or the level below --place).",
+)
+@click.option("--sector", metavar="SECTOR", help="Only this sector (a cluster code or name).")
+@click.option("--format", "fmt", type=FORMAT, default="table", show_default=True)
+@click.pass_context
+def presence(
+    ctx: click.Context, pcode: str | None, level: str | None, sector: str | None, fmt: str
+) -> None:
+    """Who does what where (3W): organisations present per place and sector.
+
+    Presence reaches no one by itself: it never counts as a delivery in gaps.
+    """
+    from lagebild.analysis.place import UnknownPlace
+    from lagebild.analysis.presence import presence as presence_summary
+    from lagebild.model.vocab import normalise_sector
+    from lagebild.publish.render import presence_columns, presence_rows
+
+    store = _store(ctx)
+    wanted = normalise_sector(sector) if sector else None
+    try:
+        summary = presence_summary(store, pcode, level, wanted)
+    except UnknownPlace as exc:
+        raise click.ClickException(str(exc)) from exc
+    total = summary.total
+    title = (
+        f"Who does what where, by {summary.level}"
+        + (f" in {summary.place}" if summary.place else "")
+        + (f", sector {summary.sector}" if summary.sector else "")
+        + f": {len(total.organisations):,} organisations in {len(summary.places):,} places"
+        + (
+            f"; {summary.above_level:,} known only above {summary.level}"
+            if summary.above_level
+            else ""
+        )
+    )
+    _emit(fmt, summary.as_dict(), presence_columns(summary.level), presence_rows(summary), title)
 
 
 def _emit_incident_summary(fmt: str, summary: Any) -> None:

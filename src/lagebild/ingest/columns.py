@@ -9,7 +9,16 @@ from dataclasses import dataclass, field
 from lagebild.ingest.read import Column
 from lagebild.model.vocab import is_sector_word, normalise_sector
 
-KINDS = ("places", "figures", "access", "deliveries", "convoys", "incidents", "damage")
+KINDS = (
+    "places",
+    "figures",
+    "access",
+    "deliveries",
+    "presence",
+    "convoys",
+    "incidents",
+    "damage",
+)
 #: Kinds that need no P-code column: an incident is placed by its coordinates or its names.
 PLACED_KINDS = frozenset({"incidents", "damage"})
 
@@ -39,6 +48,50 @@ DISAGGREGATION = frozenset(
 )
 #: Attributes that say nothing about what a total counts.
 NEUTRAL = frozenset({"total", "ind", "num", "people", "persons", "all", "intersector", "is"})
+
+#: Hashtags a gazetteer may carry: places, their names, codes, coordinates and dates, metadata.
+PLACE_HASHTAGS = frozenset(
+    {"country", "adm1", "adm2", "adm3", "adm4", "adm5", "loc", "geo", "date", "meta", "region"}
+)
+#: Hashtags whose columns hold values (numbers about people, money or things). Such a column that
+#: no role of the file's kind reads is refused when it holds values: never dropped in silence.
+VALUE_HASHTAGS = frozenset(
+    {
+        "population",
+        "inneed",
+        "affected",
+        "targeted",
+        "reached",
+        "value",
+        "capacity",
+        "indicator",
+        "damage",
+        "severity",
+        "output",
+        "access",
+        "event",
+        "convoy",
+    }
+)
+#: Hashtags of figure columns (population, people in need, displaced, targeted, ...).
+FIGURE_HASHTAGS = frozenset({"population", "inneed", "affected", "targeted"})
+#: What a ``#loc+code`` may name besides a place: such codes are not P-codes.
+NOT_PLACE_CODES = frozenset(
+    {
+        "market",
+        "facility",
+        "site",
+        "warehouse",
+        "camp",
+        "school",
+        "hospital",
+        "clinic",
+        "crossing",
+        "point",
+        "org",
+        "parent",
+    }
+)
 
 #: Level of each P-code column role.
 CODE_ROLES = {0: "code0", 1: "code1", 2: "code2", 3: "code3", 4: "code4", 5: "code5"}
@@ -74,7 +127,10 @@ COMMON_ROLES: dict[str, tuple[Pattern, ...]] = {
     "code1": (p("#adm1+code"),),
     "code2": (p("#adm2+code"),),
     "code3": (p("#adm3+code"),),
-    "code4": (p("#adm4+code"), p("#loc+code")),
+    "code4": (
+        p("#adm4+code"),
+        p("#loc+code-" + "-".join(sorted(NOT_PLACE_CODES))),
+    ),
     "code5": (p("#adm5+code"),),
     "source": (p("#meta+source-reliability-credibility-grade-kind"),),
 }
@@ -173,6 +229,11 @@ INCIDENT_ROLES: dict[str, tuple[Pattern, ...]] = {
     "name2": (p("#adm2+name"),),
     "name3": (p("#adm3+name"),),
     "notes": (p("#description"),),
+    # lagebild's own list of incidents (``incidents --list --format hxl``) states these.
+    "aid": (p("#event+aid"),),
+    "placed_by": (p("#meta+placed_by"),),
+    "confidence": (p("#meta+confidence"),),
+    "distance_km": (p("#meta+distance_km"),),
 }
 
 #: Damage: UNOSAT points (#damage+class) or counts per place (#damage+destroyed, ...).
@@ -190,6 +251,32 @@ DAMAGE_ROLES: dict[str, tuple[Pattern, ...]] = {
     "lat": (p("#geo+lat"),),
     "lon": (p("#geo+lon"),),
     "site": (p("#loc+name"), p("#loc-code")),
+}
+
+#: A 3W or operational presence: who works in which sector where (no people reached).
+PRESENCE_ROLES: dict[str, tuple[Pattern, ...]] = {
+    "org": (
+        p("#org+impl"),
+        p("#org+name"),
+        p("#org-acronym-type-reporting-funder-donor-code"),
+    ),
+    "org_acronym": (p("#org+acronym"),),
+    "org_type": (p("#org+type+name"), p("#org+type-code")),
+    "sector": (p("#sector+code"), p("#sector-name"), p("#sector")),
+    "activity": (p("#activity-code"),),
+    "date": (p("#date+reported"), p("#date-start-end-valid_on-valid_to"), p("#date+end")),
+}
+
+#: lagebild's own list of places (``lagebild places --format hxl``): any level in one column.
+PLACE_LIST_ROLES: dict[str, tuple[Pattern, ...]] = {
+    "code": (p("#loc+code-parent"),),
+    "level": (p("#meta+level"),),
+    "parent": (p("#loc+code+parent"),),
+    "name_en": (p("#loc+name+i_en"), p("#loc+name-i_ar")),
+    "name_ar": (p("#loc+name+i_ar"),),
+    "valid_to": (p("#date+valid_to"),),
+    "lat": (p("#geo+lat"),),
+    "lon": (p("#geo+lon"),),
 }
 
 FIGURE_ROLES: dict[str, tuple[Pattern, ...]] = {
@@ -217,6 +304,14 @@ class Layout:
     roles: dict[str, Column] = field(default_factory=dict)
     figure_columns: list[FigureColumn] = field(default_factory=list)
     ignored: list[Column] = field(default_factory=list)
+    #: The columns whose hashtags decided the kind (none when ``--kind`` gave it).
+    decided_by: list[Column] = field(default_factory=list)
+    #: Why the kind: a sentence for the import report.
+    reason: str = ""
+    #: Columns with a value hashtag that this kind does not read: refused when they hold values.
+    unread: list[Column] = field(default_factory=list)
+    #: Columns without a hashtag (with a header), left out.
+    untagged: list[Column] = field(default_factory=list)
 
     @property
     def code_columns(self) -> list[tuple[int, Column]]:
@@ -274,34 +369,198 @@ def figure_indicator(column: Column) -> tuple[str, str] | None:
     return indicator, normalise_sector(sectors[0]) if sectors else ""
 
 
-def recognise(columns: Sequence[Column]) -> str:
-    """The kind of data the hashtags describe."""
-    tags = [c.tag for c in columns if c.tag is not None]
-    hashtags = {t.hashtag for t in tags}
+@dataclass(frozen=True)
+class Recognition:
+    """The kind of a file, the columns that decided it and why, in words."""
+
+    kind: str
+    decided_by: tuple[Column, ...]
+    reason: str
+
+
+def _with(columns: Sequence[Column], *hashtags: str) -> list[Column]:
+    return [c for c in columns if c.tag is not None and c.tag.hashtag in hashtags]
+
+
+def _place_code_columns(columns: Sequence[Column]) -> list[Column]:
+    return [
+        c
+        for c in columns
+        if any(any(pt.matches(c) for pt in COMMON_ROLES[r]) for r in CODE_ROLES.values())
+    ]
+
+
+def _not_place_codes(columns: Sequence[Column]) -> list[Column]:
+    """``#loc+market+code`` and alike: codes of things that are not places of the gazetteer."""
+    return [
+        c
+        for c in columns
+        if c.tag is not None
+        and c.tag.hashtag == "loc"
+        and "code" in c.tag.attributes
+        and set(c.tag.attributes) & (NOT_PLACE_CODES - {"parent"})
+    ]
+
+
+def _is_place_list(columns: Sequence[Column]) -> bool:
+    """lagebild's own list of places: ``#loc+code``, ``#meta+level``, ``#loc+code+parent``."""
+    roles = {
+        role
+        for role, patterns in PLACE_LIST_ROLES.items()
+        for c in columns
+        if any(pt.matches(c) for pt in patterns)
+    }
+    return {"code", "level"} <= roles
+
+
+def _defines_places(columns: Sequence[Column]) -> list[Column]:
+    """The code and name columns of the levels a file names places at (code and name both)."""
+    found: list[Column] = []
+    for level, role in CODE_ROLES.items():
+        codes = [c for c in columns if any(pt.matches(c) for pt in COMMON_ROLES[role])]
+        if not codes:
+            continue
+        names: list[Column] = []
+        for lang in ("en", "ar"):
+            patterns = GAZETTEER_ROLES.get(f"name{level}_{lang}", ())
+            if level == 4:
+                patterns = (*patterns, *GAZETTEER_FALLBACK[f"name4_{lang}"])
+            names += [c for c in columns if any(pt.matches(c) for pt in patterns)]
+        if names:
+            found += [codes[0], names[0]]
+    return found
+
+
+#: Tables lagebild computes and writes: recognised by a column only they carry, and refused.
+COMPUTED_TABLES: tuple[tuple[str, Pattern], ...] = (
+    ("gaps", p("#status+cut_off")),
+    ("gaps", p("#indicator+days_without_aid")),
+    ("priorities (gaps ranked by severity)", p("#severity")),
+    ("situation", p("#meta+source+people_in_need")),
+    ("situation", p("#meta+source+population")),
+    ("convoy statistics", p("#convoy+requested+num")),
+    ("incident summary", p("#event+num")),
+    ("damage (totals and shares)", p("#indicator+share+destroyed")),
+    ("damage changes", p("#damage+change")),
+    ("history (the audit trail)", p("#meta+action")),
+    ("figures comparison", p("#meta+spread")),
+    ("presence summary (who does what where)", p("#org+num")),
+)
+
+
+def computed_table(columns: Sequence[Column]) -> tuple[str, Column] | None:
+    """(name, column) when the columns are those of a table lagebild computes (gaps, situation,
+    statistics): output, not input data."""
+    for name, pattern in COMPUTED_TABLES:
+        for column in columns:
+            if pattern.matches(column):
+                return name, column
+    return None
+
+
+def _names(columns: Sequence[Column]) -> str:
+    return ", ".join(describe(c) for c in columns)
+
+
+def recognise(columns: Sequence[Column]) -> Recognition:
+    """The kind of data the hashtags describe, the columns that decided it, and why.
+
+    A file is a gazetteer only when it defines places (a code and a name at some level) and
+    carries nothing but places; a 3W (organisation, sector, place, no people reached) is
+    presence; a file with values lagebild does not read is refused, naming them.
+    """
+    tagged = [c for c in columns if c.tag is not None]
+    hashtags = {c.tag.hashtag for c in tagged if c.tag is not None}
+    computed = computed_table(columns)
+    if computed is not None:
+        name, column = computed
+        raise LayoutError(
+            f"this is a lagebild {name} table, not input data (column {describe(column)}): "
+            "its numbers are computed from records already in a database; import the records "
+            "it was computed from instead"
+        )
     # A convoy file has #reached and #org too: it is told apart first.
     if "convoy" in hashtags:
-        return "convoys"
+        return Recognition("convoys", tuple(_with(tagged, "convoy")), "#convoy columns")
     if "event" in hashtags:
-        return "incidents"
+        return Recognition("incidents", tuple(_with(tagged, "event")), "#event columns")
     if "damage" in hashtags:
-        return "damage"
-    if "reached" in hashtags or (
-        "org" in hashtags and hashtags & {"sector", "activity"} and "date" in hashtags
-    ):
-        return "deliveries"
+        return Recognition("damage", tuple(_with(tagged, "damage")), "#damage columns")
     if "access" in hashtags:
-        return "access"
-    if any(figure_indicator(c) for c in columns):
-        return "figures"
-    if any(
-        any(pt.matches(c) for pt in COMMON_ROLES[r]) for r in CODE_ROLES.values() for c in columns
-    ):
-        return "places"
-    found = ", ".join(sorted("#" + h for h in hashtags)) or "none"
+        return Recognition("access", tuple(_with(tagged, "access")), "an #access column")
+    who = _with(tagged, "org", "activity", "delivery", "item")
+    reached = [c for c in _with(tagged, "reached")]
+    if reached and who:
+        return Recognition(
+            "deliveries",
+            (reached[0], who[0]),
+            "people reached (#reached) with who or what delivered (#org, #activity, #item)",
+        )
+    figures = _with(tagged, *FIGURE_HASHTAGS)
+    if figures:
+        return Recognition(
+            "figures",
+            tuple(figures),
+            "figures (#population, #inneed, #affected, #targeted)",
+        )
+    codes = _place_code_columns(tagged)
+    orgs = _with(tagged, "org")
+    sectors = _with(tagged, "sector")
+    if orgs and sectors and codes and not reached:
+        return Recognition(
+            "presence",
+            (orgs[0], sectors[0], codes[0]),
+            "organisations by sector and place without people reached (3W, operational "
+            "presence)",
+        )
+    values = [c for c in tagged if c.tag is not None and c.tag.hashtag in VALUE_HASHTAGS]
+    others = [c for c in tagged if c.tag is not None and c.tag.hashtag not in PLACE_HASHTAGS]
+    if _is_place_list(tagged) and not others:
+        found = [c for c in tagged if any(pt.matches(c) for pt in PLACE_LIST_ROLES["code"])]
+        return Recognition("places", tuple(found[:1]), "a list of places with their levels")
+    defining = _defines_places(tagged)
+    if defining and not others:
+        return Recognition("places", tuple(defining), "P-codes with names and nothing else")
+    not_places = _not_place_codes(tagged)
+    problems: list[str] = []
+    money = [c for c in values if c.tag is not None and c.tag.hashtag == "value"]
+    if values and len(money) == len(values):
+        raise LayoutError(
+            f"this file holds money values or prices ({_names(money)}), which lagebild does not "
+            "import: no --kind or --tags reads them (lagebild keeps people in need, access, "
+            "deliveries, presence, convoys, incidents and damage)"
+        )
+    if values:
+        problems.append(
+            f"columns {_names(values)} hold values lagebild does not import "
+            "(it reads #population, #inneed, #affected and #targeted as figures, #reached "
+            "with #org as deliveries, #access, #convoy, #event and #damage)"
+        )
+    if not_places:
+        problems.append(
+            f"{_names(not_places)} "
+            f"{'are codes' if len(not_places) > 1 else 'is a code'} of markets, facilities, sites "
+            "or the like, not P-codes of places"
+        )
+    if codes and not defining and not values:
+        problems.append(
+            "it has P-codes but no names of places, so it is no gazetteer"
+        )
+    elif defining and others and not values:
+        problems.append(
+            f"it names places but also carries {_names(others)}, so it is no gazetteer"
+        )
+    if not problems:
+        found = ", ".join(sorted("#" + h for h in hashtags)) or "none"
+        problems.append(
+            "no #reached (4W), #access, #population/#inneed/#affected/#targeted (figures), "
+            "#org with #sector (3W), #convoy, #event (incidents), #damage, or P-codes with names "
+            f"(gazetteer); hashtags found: {found}"
+        )
     raise LayoutError(
-        "cannot tell what this file holds: no #reached (4W), #access, #population/#inneed/"
-        "#affected (figures), #convoy, #event (incidents), #damage or P-code columns "
-        f"(gazetteer); hashtags found: {found}"
+        "cannot tell what this file holds: "
+        + "; ".join(problems)
+        + ". Tag the columns it should be read by (--tags map.yml) or name its kind (--kind)"
     )
 
 
@@ -321,17 +580,33 @@ def _assign(
 
 def layout_for(columns: Sequence[Column], kind: str | None = None) -> Layout:
     """Recognise (or take) the kind, then give each role its column."""
-    kind = kind or recognise(columns)
-    if kind not in KINDS:
-        raise LayoutError(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
-    layout = Layout(kind)
+    if kind is None:
+        recognition = recognise(columns)
+        kind = recognition.kind
+    else:
+        if kind not in KINDS:
+            raise LayoutError(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
+        recognition = Recognition(kind, (), "named by --kind")
+    layout = Layout(kind, decided_by=list(recognition.decided_by), reason=recognition.reason)
     used: set[int] = set()
+    if kind == "places" and _is_place_list(columns):
+        _assign(columns, PLACE_LIST_ROLES, layout, used)
+        layout.roles = {f"list_{r}": c for r, c in layout.roles.items()}
+        _finish(columns, layout, used)
+        return layout
     _assign(columns, COMMON_ROLES, layout, used)
     if kind == "places":
         _assign(columns, GAZETTEER_ROLES, layout, used)
         _assign(columns, GAZETTEER_FALLBACK, layout, used)
     elif kind == "deliveries":
         _assign(columns, DELIVERY_ROLES, layout, used)
+    elif kind == "presence":
+        _assign(columns, PRESENCE_ROLES, layout, used)
+        for role in ("org", "sector"):
+            if role not in layout.roles:
+                raise LayoutError(
+                    "a 3W (presence) file needs an #org column and a #sector column"
+                )
     elif kind == "convoys":
         _assign(columns, CONVOY_ROLES, layout, used)
         if "code" not in layout.roles:
@@ -366,8 +641,52 @@ def layout_for(columns: Sequence[Column], kind: str | None = None) -> Layout:
             used.add(column.index)
             layout.figure_columns.append(FigureColumn(column, *found))
     if not layout.code_columns and kind not in PLACED_KINDS:
-        raise LayoutError(
-            "no P-code column: tag one with #adm1+code ... #adm4+code (or #country+code)"
+        codes = _not_place_codes(columns)
+        hint = (
+            f" ({_names(codes)} {'are codes' if len(codes) > 1 else 'is a code'} of markets, "
+            "facilities or sites, not P-codes)"
+            if codes
+            else ""
         )
-    layout.ignored = [c for c in columns if c.tag is not None and c.index not in used]
+        raise LayoutError(
+            "no P-code column: tag one with #adm1+code ... #adm4+code (or #country+code)" + hint
+        )
+    _finish(columns, layout, used)
     return layout
+
+
+def _finish(columns: Sequence[Column], layout: Layout, used: set[int]) -> None:
+    """The columns left out: tagged, untagged, and those holding values this kind does not read."""
+    layout.ignored = [c for c in columns if c.tag is not None and c.index not in used]
+    layout.untagged = [c for c in columns if c.tag is None and (c.header or "").strip()]
+    layout.unread = [
+        c for c in layout.ignored if c.tag is not None and c.tag.hashtag in VALUE_HASHTAGS
+    ]
+
+
+def unread_hint(layout: Layout, column: Column) -> str:
+    """What would import the values of a column that this kind of file does not read."""
+    tag = column.tag
+    hashtag = tag.hashtag if tag else ""
+    if hashtag == "reached":
+        return (
+            "people reached count as deliveries only in a 4W with who delivered (#org) and when "
+            "(#date): import such a file separately"
+        )
+    if hashtag in FIGURE_HASHTAGS:
+        return (
+            "lagebild does not know what this figure counts: tag it as one of the figures in "
+            "docs/hxl.md (--tags map.yml), or leave its hashtag out"
+        )
+    kinds = {
+        "access": "access",
+        "event": "incidents",
+        "convoy": "convoys",
+        "damage": "damage",
+    }
+    if hashtag in kinds:
+        return f"import it as a file of its own kind (--kind {kinds[hashtag]})"
+    return (
+        "lagebild has no place for these values (prices, funding and the like are not "
+        "imported): remove the column or its hashtag if it is not needed"
+    )

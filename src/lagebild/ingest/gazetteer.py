@@ -43,6 +43,10 @@ class Gazetteer:
     def ids_at_level(self, level: int) -> dict[str, int]:
         return {code: p.id for code, p in self.by_code.items() if p.level == level}
 
+    def ids(self) -> dict[str, int]:
+        """Every P-code's id, at any level (a P-code is unique across levels)."""
+        return {code: p.id for code, p in self.by_code.items()}
+
 
 @dataclass
 class Resolved:
@@ -76,9 +80,10 @@ def resolve_places(
     for level, column in columns:
         raw[level] = df[f"c{column.index}"]
         cleaned = df.select(_clean_codes(df[f"c{column.index}"])).to_series()
-        ids[level] = cleaned.replace_strict(
-            gazetteer.ids_at_level(level), default=None, return_dtype=pl.Int64
-        )
+        # ``#loc+code`` names a place of any level (lagebild's own exports write it so).
+        any_level = column.tag is not None and column.tag.hashtag == "loc"
+        known = gazetteer.ids() if any_level else gazetteer.ids_at_level(level)
+        ids[level] = cleaned.replace_strict(known, default=None, return_dtype=pl.Int64)
     finest = pl.Series("place_id", [None] * n, dtype=pl.Int64)
     finest_level = pl.Series("level", [None] * n, dtype=pl.Int8)
     for level, _ in columns:  # coarse to fine: later levels overwrite

@@ -20,11 +20,11 @@ import polars as pl
 import yaml
 
 from lagebild.ingest import convoys, records
-from lagebild.ingest.columns import Layout, LayoutError, describe, layout_for
+from lagebild.ingest.columns import Layout, LayoutError, describe, layout_for, unread_hint
 from lagebild.ingest.damage import DamageBuilder
 from lagebild.ingest.gazetteer import Gazetteer
 from lagebild.ingest.problems import ERROR, WARNING, ImportFailed, ImportReport, Problem
-from lagebild.ingest.read import ReadError, Table, open_table
+from lagebild.ingest.read import Column, ReadError, Table, open_table
 from lagebild.store import Store, Writer, accounts
 from lagebild.store import convoys as convoy_store
 
@@ -167,6 +167,9 @@ def import_file(
             raise ImportFailed(report) from exc
         report.kind = layout.kind
         report.ignored_columns = [describe(c) for c in layout.ignored]
+        report.decided_by = [describe(c) for c in layout.decided_by]
+        report.reason = layout.reason
+        report.unused_columns = [_unused(c) for c in (*layout.ignored, *layout.untagged)]
         report.source = options.source
         # Hashing releases the interpreter lock: it runs beside the import.
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -192,6 +195,51 @@ def import_file(
     if report.error_count and not options.skip_invalid:
         raise ImportFailed(report)
     return report
+
+
+def _unused(column: Column) -> str:
+    """``K #org+acronym (ORG_ACRONYM)``: a column left out, with its header where it has one."""
+    header = (column.header or "").strip()
+    text = describe(column)
+    return f"{text} ({header})" if header and header != str(column.tag or "") else text
+
+
+def _refuse_unread(frame: pl.DataFrame, layout: Layout, report: ImportReport) -> None:
+    """Columns with values this kind of file does not read would be dropped: refuse the file,
+    naming each with how many rows of the batch hold a value and the first of them."""
+    found = False
+    for column in layout.unread:
+        cells = frame[f"c{column.index}"].str.strip_chars()
+        held = cells.is_not_null() & (cells != "")
+        count = int(held.sum())
+        if not count:
+            continue
+        found = True
+        first = int(held.arg_true()[0])
+        report.add(
+            Problem(
+                ERROR,
+                "unread-values",
+                f"this {layout.kind} file does not read {describe(column)}, which holds values "
+                f"in {count:,} of {frame.height:,} rows (first in row {frame['_row'][first]}); "
+                f"importing would drop them. {unread_hint(layout, column)}",
+                report.file,
+                int(frame["_row"][first]),
+                describe(column),
+                cells[first],
+            )
+        )
+    if found:
+        raise ImportFailed(report)
+
+
+def _checked(
+    batches: Iterator[pl.DataFrame], layout: Layout, report: ImportReport
+) -> Iterator[pl.DataFrame]:
+    for frame in batches:
+        if layout.unread:
+            _refuse_unread(frame, layout, report)
+        yield frame
 
 
 def _refuse_a_second_time(store: Store, report: ImportReport) -> bool:
@@ -249,6 +297,7 @@ def _run(
             default_source,
             options.as_json(),
             accounts.organisation_id(writer, options.organisation),
+            json.dumps(report.recognition(), ensure_ascii=False, sort_keys=True),
         )
         report.import_id = import_id
     context = records.Context(
@@ -263,7 +312,7 @@ def _run(
         footprint=footprint if footprint is not None else records.Footprint(),
     )
     if layout.kind == "places":
-        frames = list(table.batches(options.batch_rows))
+        frames = list(_checked(table.batches(options.batch_rows), layout, report))
         frame = pl.concat(frames) if frames else _empty(table)
         report.rows_read = frame.height
         place_rows, rejected = records.places(frame, context)
@@ -274,7 +323,7 @@ def _run(
         report.rows_written = frame.height - len(rejected)
     elif layout.kind == "convoys":
         # Small files, read whole: the rows of a convoy (one per item) are checked together.
-        frames = list(table.batches(options.batch_rows))
+        frames = list(_checked(table.batches(options.batch_rows), layout, report))
         frame = pl.concat(frames) if frames else _empty(table)
         report.rows_read = frame.height
         built, rejected = convoys.build(frame, context, convoy_store.known_codes(store))
@@ -292,7 +341,7 @@ def _run(
 
             # Events are placed by P-code, polygon, nearest community or name (ingest/placing.py).
             build = IncidentBuilder(store.place_geometries, options.max_km)
-        batches: Iterator[pl.DataFrame] = table.batches(options.batch_rows)
+        batches = _checked(table.batches(options.batch_rows), layout, report)
         with ExitStack() as stack:
             if writer is not None and layout.kind == "deliveries":
                 stack.enter_context(writer.bulk_deliveries(_estimated_rows(table)))

@@ -230,8 +230,13 @@ class IncidentBuilder:
             )
         ).to_series()
         admin_names = pl.select(pl.when(admin_names != "").then(admin_names)).to_series()
+        aid = _stated_aid(batch, aid)
         ids = pl.Series(placement.place_id)
         place_id = pl.select(pl.when(ids != NONE).then(ids)).to_series()
+        placed_by = pl.Series(placement.placed_by.astype(str))
+        confidence = pl.Series(np.round(placement.confidence, 3)).fill_nan(None)
+        distance = pl.Series(np.round(placement.distance_km, 3)).fill_nan(None)
+        placed_by, confidence, distance = _stated_placing(batch, placed_by, confidence, distance)
         values = {
             "event_code": texts["event_code"],
             "date": _iso(when, n),
@@ -248,14 +253,67 @@ class IncidentBuilder:
             "notes": texts["notes"],
             "reported_by": texts["source"],
             "place_id": place_id,
-            "placed_by": pl.Series(placement.placed_by.astype(str)),
-            "place_confidence": pl.Series(np.round(placement.confidence, 3)).fill_nan(None),
-            "place_distance_km": pl.Series(np.round(placement.distance_km, 3)).fill_nan(None),
+            "placed_by": placed_by,
+            "place_confidence": confidence,
+            "place_distance_km": distance,
             "source_id": context.sources.ids_for(None, n),
             "import_id": pl.Series([context.import_id] * n, dtype=pl.Int64),
             "row_number": batch.rows,
         }
         return _insert("incidents", INCIDENT_COLUMNS, values, batch), batch.rejected
+
+
+_YES = {"yes", "y", "true", "1", "نعم", "ja"}
+_NO = {"no", "n", "false", "0", "لا", "nein"}
+
+
+def _stated_aid(batch: _Batch, found: pl.Series) -> pl.Series:
+    """``#event+aid`` (yes/no), as lagebild's own list writes it, over the rule of the words."""
+    raw = batch.raw("aid")
+    if raw is None:
+        return found
+    words = raw.str.strip_chars().str.to_lowercase()
+    for i in (words.is_not_null() & ~words.is_in([*_YES, *_NO])).arg_true().to_list():
+        batch.error(batch.rows[i], "not-yes-no", "an attack on aid is yes or no", "aid", raw[i])
+    stated = pl.select(
+        pl.when(words.is_in(list(_YES))).then(True).when(words.is_in(list(_NO))).then(False)
+    ).to_series()
+    return pl.select(pl.coalesce(stated, found)).to_series()
+
+
+def _stated_placing(
+    batch: _Batch, placed_by: pl.Series, confidence: pl.Series, distance: pl.Series
+) -> tuple[pl.Series, pl.Series, pl.Series]:
+    """How an event listed by lagebild was placed (``#meta+placed_by``, ``+confidence``,
+    ``+distance_km``) is kept when the row is placed by its P-code: the re-import of a list keeps
+    the history of each event's place rather than claiming the P-code was given."""
+    stated = batch.raw("placed_by")
+    if stated is None:
+        return placed_by, confidence, distance
+    method = stated.str.strip_chars().str.to_lowercase()
+    allowed = ["pcode", "polygon", "nearest", "name", "none"]
+    for i in (method.is_not_null() & ~method.is_in(allowed)).arg_true().to_list():
+        batch.error(
+            batch.rows[i], "bad-placing", f"placed by one of {', '.join(allowed)}",
+            "placed_by", stated[i],
+        )  # fmt: skip
+    by_code = (placed_by == "pcode") & method.is_in(allowed).fill_null(False)
+    numbers = {
+        role: batch.numbers(role) for role in ("confidence", "distance_km")
+    }
+    kept_confidence = numbers["confidence"]
+    kept_distance = numbers["distance_km"]
+    return (
+        pl.select(pl.when(by_code).then(method).otherwise(placed_by)).to_series(),
+        pl.select(
+            pl.when(by_code).then(kept_confidence).otherwise(confidence)
+        ).to_series()
+        if kept_confidence is not None
+        else confidence,
+        pl.select(pl.when(by_code).then(kept_distance).otherwise(distance)).to_series()
+        if kept_distance is not None
+        else distance,
+    )
 
 
 def _arabic(text: pl.Series) -> pl.Series:

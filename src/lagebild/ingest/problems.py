@@ -62,6 +62,11 @@ class ImportReport:
     dry_run: bool = False
     rejects_path: Path | None = None
     ignored_columns: list[str] = field(default_factory=list)
+    #: The columns whose hashtags decided the kind, and why, in words.
+    decided_by: list[str] = field(default_factory=list)
+    reason: str = ""
+    #: Every column left out: tagged ones this kind does not read, and untagged ones.
+    unused_columns: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
 
@@ -92,6 +97,15 @@ class ImportReport:
         """Problems counted but not kept in full."""
         return sum(self.counts.values()) - len(self.problems)
 
+    def recognition(self) -> dict[str, object]:
+        """How the kind was recognised, as kept with the import's record."""
+        return {
+            "kind": self.kind,
+            "decided_by": self.decided_by,
+            "reason": self.reason,
+            "unused_columns": self.unused_columns,
+        }
+
     def as_dict(self) -> dict[str, object]:
         return {
             "file": self.file,
@@ -108,6 +122,9 @@ class ImportReport:
             "errors": self.error_count,
             "warnings": self.warning_count,
             "ignored_columns": self.ignored_columns,
+            "decided_by": self.decided_by,
+            "reason": self.reason,
+            "unused_columns": self.unused_columns,
             "problems": [p.as_dict() for p in self.problems],
         }
 

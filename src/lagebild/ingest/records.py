@@ -21,8 +21,14 @@ from lagebild.model.vocab import (
     normalise_access,
     normalise_sector,
     normalise_status,
+    parse_level,
 )
-from lagebild.store.schema import ACCESS_COLUMNS, DELIVERY_COLUMNS, FIGURE_COLUMNS
+from lagebild.store.schema import (
+    ACCESS_COLUMNS,
+    DELIVERY_COLUMNS,
+    FIGURE_COLUMNS,
+    PRESENCE_COLUMNS,
+)
 
 Insert = tuple[str, Sequence[str], Iterable[Sequence[Any]]]
 
@@ -32,7 +38,12 @@ class SourceIds(Protocol):
 
 
 #: The number an import's footprint sums, per table (None: rows only).
-FOOTPRINT_NUMBER = {"figures": None, "access_changes": None, "deliveries": "reached"}
+FOOTPRINT_NUMBER = {
+    "figures": None,
+    "access_changes": None,
+    "deliveries": "reached",
+    "presence": None,
+}
 
 
 @dataclass
@@ -278,6 +289,8 @@ def build(frame: pl.DataFrame, context: Context) -> tuple[Insert | None, dict[in
         return _deliveries(batch), batch.rejected
     if kind == "access":
         return _access(batch), batch.rejected
+    if kind == "presence":
+        return _presence(batch), batch.rejected
     return _figures(batch), batch.rejected
 
 
@@ -330,6 +343,32 @@ def _deliveries(batch: _Batch) -> Insert | None:
         "row_number": batch.rows,
     }
     return _insert("deliveries", DELIVERY_COLUMNS, values, batch)
+
+
+def _presence(batch: _Batch) -> Insert | None:
+    """A 3W row: an organisation works in a sector in a place (on a date, when given)."""
+    n = batch.frame.height
+    when = batch.dates("date")
+    if when is None and batch.context.default_date is not None:
+        when = pl.Series([batch.context.default_date] * n, dtype=pl.Date)
+    org = batch.text("org")
+    acronym = batch.text("org_acronym")
+    named = pl.select(pl.coalesce([org, acronym])).to_series()
+    for i in named.is_null().arg_true().to_list():
+        batch.error(batch.rows[i], "no-org", "a 3W row needs an organisation", "org", None)
+    values = {
+        "place_id": batch.place(when),
+        "org": named,
+        "org_acronym": acronym,
+        "org_type": batch.text("org_type"),
+        "sector": batch.sector(),
+        "activity": batch.text("activity"),
+        "date": _iso(when, n),
+        "source_id": batch.source_ids(),
+        "import_id": pl.Series([batch.context.import_id] * n, dtype=pl.Int64),
+        "row_number": batch.rows,
+    }
+    return _insert("presence", PRESENCE_COLUMNS, values, batch)
 
 
 def _insert(
@@ -451,6 +490,8 @@ def places(frame: pl.DataFrame, context: Context) -> tuple[list[dict[str, Any]],
     """Gazetteer rows: each row declares its finest place and that place's parents."""
     batch = _Batch(frame, context)
     layout = context.layout
+    if "list_code" in layout.roles:
+        return _place_list(batch), batch.rejected
     lat = batch.numbers("lat", coordinate=True)
     lon = batch.numbers("lon", coordinate=True)
     valid_on = batch.dates("valid_on")
@@ -547,6 +588,47 @@ def places(frame: pl.DataFrame, context: Context) -> tuple[list[dict[str, Any]],
             _give_shape(finest, shape)
     ordered = sorted(merged.values(), key=lambda e: e["level"])
     return ordered, batch.rejected
+
+
+def _place_list(batch: _Batch) -> list[dict[str, Any]]:
+    """lagebild's own list of places: each row one place with its level and its parent's code."""
+    codes = batch.text("list_code").to_list()
+    levels = batch.text("list_level").to_list()
+    parents = batch.text("list_parent").to_list()
+    names_en = batch.text("list_name_en").to_list()
+    names_ar = batch.text("list_name_ar").to_list()
+    valid_to = batch.dates("list_valid_to")
+    lat = batch.numbers("list_lat", coordinate=True)
+    lon = batch.numbers("list_lon", coordinate=True)
+    out: list[dict[str, Any]] = []
+    for i, row in enumerate(batch.rows.to_list()):
+        code = (codes[i] or "").strip().upper()
+        if not PCODE_SHAPE.fullmatch(code):
+            batch.error(
+                row, "bad-pcode", "a P-code is 1 to 32 letters, digits, '.', '-' or '_'",
+                "list_code", codes[i],
+            )  # fmt: skip
+            continue
+        try:
+            level = parse_level(levels[i] or "")
+        except ValueError as exc:
+            batch.error(row, "bad-level", str(exc), "list_level", levels[i])
+            continue
+        parent = (parents[i] or "").strip().upper() or None
+        entry: dict[str, Any] = {
+            "pcode": code,
+            "level": level,
+            "parent": parent,
+            "import_id": batch.context.import_id,
+            "row_number": row,
+            "name_en": names_en[i],
+            "name_ar": names_ar[i],
+        }
+        for key, series in (("valid_to", valid_to), ("lat", lat), ("lon", lon)):
+            if series is not None and series[i] is not None:
+                entry[key] = series[i]
+        out.append(entry)
+    return sorted(out, key=lambda e: e["level"])
 
 
 def _geometries(batch: _Batch) -> dict[int, Geometry]:

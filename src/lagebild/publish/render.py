@@ -315,3 +315,33 @@ def to_table(columns: Sequence[Col], rows: Sequence[dict[str, Any]], title: str 
 
 def to_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def presence_columns(level: str) -> list[Col]:
+    """The columns of ``lagebild presence`` (who does what where): computed, not input data."""
+    return [
+        Col("pcode", "P-code", _level_tag(level, "code")),
+        Col("name", "Name", _level_tag(level, "name")),
+        Col("organisations", "Organisations", "#org+num"),
+        Col("sectors", "Organisations by sector", "#sector+list"),
+        Col("names", "Who", "#org+list"),
+    ]
+
+
+def presence_rows(summary: Any, names: int = 6) -> list[dict[str, Any]]:
+    """One row per place: organisations, per sector, and the first ``names`` organisations."""
+    out = []
+    for place in summary.places:
+        data = place.as_dict()
+        shown = data["names"][:names]
+        more = len(data["names"]) - len(shown)
+        out.append(
+            {
+                "pcode": data["pcode"],
+                "name": data["name"],
+                "organisations": data["organisations"],
+                "sectors": ", ".join(f"{s or 'inter-sector'} {n}" for s, n in data["sectors"].items()),
+                "names": ", ".join(shown) + (f" and {more} more" if more else ""),
+            }
+        )
+    return out

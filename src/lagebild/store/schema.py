@@ -46,6 +46,7 @@ imports = Table(
     Column("options", Text),
     Column("status", String(20), nullable=False, default="committed"),
     Column("organisation_id", Integer, ForeignKey("organisations.id")),  # migration 0006
+    Column("recognition", Text),  # migration 0009: JSON, how the kind was recognised
 )
 
 places = Table(
@@ -81,6 +82,37 @@ figures = Table(
     Column("column", String(8)),
     Column("reliability", String(1)),  # a grade of its own, over its source's (migration 0004)
     Column("credibility", SmallInteger),
+)
+
+#: Presence (3W, operational presence): an organisation works in a sector in a place (0009).
+presence = Table(
+    "presence",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("place_id", Integer, ForeignKey("places.id"), nullable=False, index=True),
+    Column("org", Text, nullable=False),
+    Column("org_acronym", Text),
+    Column("org_type", Text),
+    Column("sector", Text, nullable=False, default=""),
+    Column("activity", Text),
+    Column("date", Date),
+    Column("source_id", Integer, ForeignKey("sources.id")),
+    Column("import_id", Integer, ForeignKey("imports.id"), nullable=False, index=True),
+    Column("row_number", Integer, nullable=False),
+)
+
+#: Columns of ``presence`` that an import fills, in insert order.
+PRESENCE_COLUMNS = (
+    "place_id",
+    "org",
+    "org_acronym",
+    "org_type",
+    "sector",
+    "activity",
+    "date",
+    "source_id",
+    "import_id",
+    "row_number",
 )
 
 access_changes = Table(

@@ -375,6 +375,7 @@ class Store:
             "figures": t.figures,
             "access_changes": t.access_changes,
             "deliveries": t.deliveries,
+            "presence": t.presence,
         }
         with self.engine.connect() as conn:
             return {
@@ -618,8 +619,11 @@ class Writer:
         source_id: int | None,
         options: str,
         organisation_id: int | None = None,
+        recognition: str | None = None,
     ) -> int:
-        """A new import; its records belong to ``organisation_id`` (the partner's, if any)."""
+        """A new import; its records belong to ``organisation_id`` (the partner's, if any).
+
+        ``recognition``: JSON, the kind's deciding hashtags and the columns left unused."""
         result = self.conn.execute(
             t.imports.insert().values(
                 file_name=file_name,
@@ -630,6 +634,7 @@ class Writer:
                 options=options,
                 status="committed",
                 organisation_id=organisation_id,
+                recognition=recognition,
             )
         )
         return int(result.inserted_primary_key[0])  # type: ignore[index]
@@ -649,6 +654,7 @@ class Writer:
         ("incident", "incidents", "fatalities"),
         ("damage", "damage", "destroyed"),
         ("convoy", "convoys", "reached"),
+        ("presence", "presence", None),
         ("place", "places", None),
     )
 
@@ -770,6 +776,7 @@ class Writer:
         for name, table in (
             ("figures", t.figures), ("access_changes", t.access_changes),
             ("deliveries", t.deliveries), ("damage", t.damage), ("incidents", t.incidents),
+            ("presence", t.presence),
         ):
             result = self.conn.execute(table.delete().where(table.c.import_id == import_id))
             removed[name] = int(result.rowcount or 0)
