@@ -331,7 +331,7 @@ def test_file_of_unknown_kind_names_the_hashtags_it_found(store: Store, tmp_path
     with pytest.raises(ImportFailed) as failed:
         import_file(store, path)
     reason = failed.value.report.errors[0].reason
-    assert "cannot tell" in reason and "#item" in reason
+    assert "money values or prices (B #value)" in reason and "no --kind or --tags" in reason
 
 
 def test_a_code_column_empty_throughout_is_one_warning_not_one_per_row(
