@@ -335,12 +335,13 @@ def presence_rows(summary: Any, names: int = 6) -> list[dict[str, Any]]:
         data = place.as_dict()
         shown = data["names"][:names]
         more = len(data["names"]) - len(shown)
+        sectors = data["sectors"].items()
         out.append(
             {
                 "pcode": data["pcode"],
                 "name": data["name"],
                 "organisations": data["organisations"],
-                "sectors": ", ".join(f"{s or 'inter-sector'} {n}" for s, n in data["sectors"].items()),
+                "sectors": ", ".join(f"{s or 'inter-sector'} {n}" for s, n in sectors),
                 "names": ", ".join(shown) + (f" and {more} more" if more else ""),
             }
         )
