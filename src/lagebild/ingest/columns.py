@@ -453,8 +453,11 @@ def computed_table(columns: Sequence[Column]) -> tuple[str, Column] | None:
     statistics): output, not input data."""
     for name, pattern in COMPUTED_TABLES:
         for column in columns:
-            if pattern.matches(column):
-                return name, column
+            tag = column.tag
+            # The exact tag: ACLED's ``#event+code+num`` is no ``#event+num`` count.
+            if tag is not None and pattern.hashtag == tag.hashtag:
+                if set(tag.attributes) == pattern.must:
+                    return name, column
     return None
 
 
