@@ -203,8 +203,9 @@ def test_a_partner_may_not_import_figures_nor_pass_them_off_as_deliveries(loaded
     assert refused.status_code == 403, refused.text
     denied = [c for c in changes_of(loaded, "denied") if c.actor == "partner_a"]
     assert denied[0].after["what"] == "import of figures"
-    # Told to read it as a 4W, the import writes what it was allowed to: deliveries.
-    assert disguised.status_code == 201 and disguised.json()["kind"] == "deliveries"
+    # Told to read it as a 4W, the import is refused: its people in need would be dropped.
+    assert disguised.status_code == 422, disguised.text
+    assert "#inneed" in disguised.text
     assert loaded.counts()["figures"] == 0
 
 

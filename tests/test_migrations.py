@@ -54,7 +54,7 @@ def test_long_free_text_and_a_malformed_pcode_are_kept_or_reported_never_a_crash
         path.write_text(text, encoding="utf-8")
         return path
 
-    import_file(store, write("p.csv", "#country+code,#adm1+code\nSY,SY02\n"))
+    import_file(store, write("p.csv", "#country+code,#adm1+code,#adm1+name\nSY,SY02,Aleppo\n"))
     sector = "a sector named at some length " * 3
     source = "a source that explains itself " * 10
     report = import_file(
@@ -66,7 +66,8 @@ def test_long_free_text_and_a_malformed_pcode_are_kept_or_reported_never_a_crash
     assert source.strip() in {s.name for s in store.sources().values()}
     bad = 'SY02;"SY02";"SY02";"SY0200";"SY02"'
     try:
-        import_file(store, write("g.csv", f"#country+code,#adm1+code\nSY,{bad!r}\n"))
+        bad_row = f"#country+code,#adm1+code\nSY,{bad!r}\n"
+        import_file(store, write("g.csv", bad_row), ImportOptions(kind="places"))
     except ImportFailed as exc:
         (problem,) = [p for p in exc.report.problems if p.code == "bad-pcode"]
         assert problem.row == 2 and problem.value is not None and "SY02;" in problem.value

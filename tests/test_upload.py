@@ -221,7 +221,7 @@ def test_report_counts_the_problems_it_does_not_list_and_names_ignored_columns(
     assert [row[:3] for row in problem_rows(report)] == [["Error", "3", "E #reached+ind"]]
     assert field_text(report, "error-count") == "3"
     assert "Problems counted but not listed: 2 (the first 1 of each kind" in report.text
-    assert field_text(report, "ignored-columns") == "G #description"
+    assert field_text(report, "ignored-columns") == "G #description (Note)"
 
 
 def test_strict_mode_with_errors_cannot_be_confirmed(client: TestClient, places: Store) -> None:

@@ -73,6 +73,12 @@ VALUE_HASHTAGS = frozenset(
         "convoy",
     }
 )
+#: Hashtags that describe the records of a kind: in a file of that kind, a column of one of them
+#: that no role reads (ACLED's ``#event+type+disorder``) is a description left out, not a value.
+OWN_HASHTAGS: dict[str, frozenset[str]] = {
+    "incidents": frozenset({"event"}),
+    "access": frozenset({"access"}),
+}
 #: Hashtags of figure columns (population, people in need, displaced, targeted, ...).
 FIGURE_HASHTAGS = frozenset({"population", "inneed", "affected", "targeted"})
 #: What a ``#loc+code`` may name besides a place: such codes are not P-codes.
@@ -468,9 +474,10 @@ def _names(columns: Sequence[Column]) -> str:
 def recognise(columns: Sequence[Column]) -> Recognition:
     """The kind of data the hashtags describe, the columns that decided it, and why.
 
-    A file is a gazetteer only when it defines places (a code and a name at some level) and
-    carries nothing but places; a 3W (organisation, sector, place, no people reached) is
-    presence; a file with values lagebild does not read is refused, naming them.
+    A file is a gazetteer only when it defines places (a code with a name, coordinates, a
+    boundary or validity dates) and carries nothing but places; a 3W (organisation, sector,
+    place, no people reached) is presence; a file with values lagebild does not read is refused,
+    naming them.
     """
     tagged = [c for c in columns if c.tag is not None]
     hashtags = {c.tag.hashtag for c in tagged if c.tag is not None}
@@ -492,14 +499,19 @@ def recognise(columns: Sequence[Column]) -> Recognition:
     if "access" in hashtags:
         return Recognition("access", tuple(_with(tagged, "access")), "an #access column")
     who = _with(tagged, "org", "activity", "delivery", "item")
-    reached = [c for c in _with(tagged, "reached")]
+    reached = _with(tagged, "reached")
+    figures = _with(tagged, *FIGURE_HASHTAGS)
+    dates = _with(tagged, "date")
     if reached and who:
         return Recognition(
             "deliveries",
             (reached[0], who[0]),
             "people reached (#reached) with who or what delivered (#org, #activity, #item)",
         )
-    figures = _with(tagged, *FIGURE_HASHTAGS)
+    if reached and dates and not figures:
+        return Recognition(
+            "deliveries", (reached[0], dates[0]), "people reached (#reached) on a date (#date)"
+        )
     if figures:
         return Recognition(
             "figures",
@@ -524,6 +536,21 @@ def recognise(columns: Sequence[Column]) -> Recognition:
     defining = _defines_places(tagged)
     if defining and not others:
         return Recognition("places", tuple(defining), "P-codes with names and nothing else")
+    about = [
+        c
+        for c in tagged
+        if any(
+            pt.matches(c)
+            for role in ("lat", "lon", "geometry", "valid_on", "valid_to")
+            for pt in GAZETTEER_ROLES[role]
+        )
+    ]
+    if codes and about and not others:
+        return Recognition(
+            "places",
+            (codes[0], about[0]),
+            "P-codes with their coordinates, boundaries or validity, and nothing else",
+        )
     not_places = _not_place_codes(tagged)
     problems: list[str] = []
     money = [c for c in values if c.tag is not None and c.tag.hashtag == "value"]
@@ -662,8 +689,11 @@ def _finish(columns: Sequence[Column], layout: Layout, used: set[int]) -> None:
     """The columns left out: tagged, untagged, and those holding values this kind does not read."""
     layout.ignored = [c for c in columns if c.tag is not None and c.index not in used]
     layout.untagged = [c for c in columns if c.tag is None and (c.header or "").strip()]
+    own = OWN_HASHTAGS.get(layout.kind, frozenset())
     layout.unread = [
-        c for c in layout.ignored if c.tag is not None and c.tag.hashtag in VALUE_HASHTAGS
+        c
+        for c in layout.ignored
+        if c.tag is not None and c.tag.hashtag in VALUE_HASHTAGS - own
     ]
 
 

@@ -375,7 +375,6 @@ class Store:
             "figures": t.figures,
             "access_changes": t.access_changes,
             "deliveries": t.deliveries,
-            "presence": t.presence,
         }
         with self.engine.connect() as conn:
             return {
