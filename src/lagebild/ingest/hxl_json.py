@@ -5,8 +5,8 @@
   the array, from 1, so the hashtag row under two header rows is row 3 and the first data row 4.
 - An array of objects whose keys are hashtags (``[{"#sector": "WASH", "#adm1+code": "SY02"}]``):
   each object is a data row, numbered by its position in the array from 1. The columns are the
-  keys in the order they first appear; a key that is no hashtag is a header, tagged by the tag
-  map or left untagged.
+  keys in the order they first appear (a key missing from an object is an empty cell); a key that
+  is no hashtag is the column's header, tagged by the tag map or left untagged.
 - Either of these as a member of a JSON object, at any depth (``{"status": "OK", "results":
   [...]}``). When the object holds several tables with hashtags, ``member`` chooses one
   (``results``, or ``data.results`` for one inside ``data``); without it the import is refused
@@ -101,8 +101,9 @@ def _choose(path: Path, data: Any, mapping: dict[str, Tag] | None, member: str |
     if isinstance(data, list):
         if member is not None:
             raise ReadError(
-                path, value=member, reason="the JSON is an array, a table with no members: "
-                "leave --member out",
+                path,
+                value=member,
+                reason="the JSON is an array, a table with no members: leave --member out",
             )
         if not data:
             raise ReadError(path, reason="the JSON array is empty: no rows")
@@ -116,7 +117,9 @@ def _choose(path: Path, data: Any, mapping: dict[str, Tag] | None, member: str |
         if chosen:
             return chosen[0]
         listed = ", ".join(repr(t.where) for t in tables) or "none"
-        raise ReadError(path, value=member, reason=f"no such table in the JSON; its tables: {listed}")
+        raise ReadError(
+            path, value=member, reason=f"no such table in the JSON; its tables: {listed}"
+        )
     tagged = [(t, _tags_of(t, mapping)) for t in tables]
     tagged = [(t, tags) for t, tags in tagged if tags]
     if len(tagged) == 1:
@@ -196,9 +199,10 @@ def _arrays_table(
                 value=_shown(row),
                 reason=f"row {number} is {_what(row)}, not an array of cells like the rows before",
             )
+    # a list or object in a cell is no header or hashtag; in a data row it is an error (below)
     head = [
-        [_cell(path, number, j, None, value, locale) or "" for j, value in enumerate(row)]
-        for number, row in enumerate(found.rows[:HEAD_ROWS], start=1)
+        ["" if isinstance(v, dict | list) else render_cell(v, locale) or "" for v in row]
+        for row in found.rows[:HEAD_ROWS]
     ]
     layout = _find_layout(path, head, mapping)
     width = len(layout.columns)
@@ -206,7 +210,7 @@ def _arrays_table(
     for number, row in enumerate(found.rows[layout.first_data :], start=layout.first_data + 1):
         rows.append(
             [
-                _cell(path, number, j, layout.columns[j], row[j], locale) if j < len(row) else None
+                _cell(path, number, layout.columns[j], row[j], locale) if j < len(row) else None
                 for j in range(width)
             ]
         )
@@ -237,10 +241,12 @@ def _objects_table(
                 reason=f"row {number} is {_what(row)}, not a JSON object like the rows before",
             )
         keys.update(dict.fromkeys(row))
-    columns = [
-        Column(j, column_letter(j), key.strip() or None, _key_tag(key, mapping))
-        for j, key in enumerate(keys)
-    ]
+    columns = []
+    for j, key in enumerate(keys):
+        # as in libhxl: a key that is a hashtag is the tag row, a key that is none the header
+        own = Tag.parse(key) if key.strip().startswith("#") else None
+        header = None if own is not None else key.strip() or None
+        columns.append(Column(j, column_letter(j), header, own or _key_tag(key, mapping)))
     if not any(c.tag is not None for c in columns):
         names = ", ".join(repr(k) for k in list(keys)[:10])
         reason = (
@@ -251,7 +257,7 @@ def _objects_table(
         )
         raise ReadError(path, reason=reason)
     rows = [
-        [_cell(path, number, j, columns[j], row.get(key), locale) for j, key in enumerate(keys)]
+        [_cell(path, number, columns[j], row.get(key), locale) for j, key in enumerate(keys)]
         for number, row in enumerate(found.rows, start=1)
     ]
     info = TableInfo(path, "json", None, None, None, None, 1)
@@ -266,14 +272,10 @@ def _key_tag(key: str, mapping: dict[str, Tag] | None) -> Tag | None:
     return mapping.get(_normal_header(key)) if mapping and key.strip() else None
 
 
-def _cell(
-    path: Path, number: int, index: int, column: Column | None, value: Any, locale: str
-) -> str | None:
+def _cell(path: Path, number: int, column: Column, value: Any, locale: str) -> str | None:
     if isinstance(value, dict | list):
-        where = column_letter(index)
-        label = column and (column.tag or column.header)
-        if label:
-            where = f"{where} {label}"
+        label = column.tag or column.header
+        where = f"{column.letter} {label}" if label else column.letter
         raise ReadError(
             path,
             row=number,
