@@ -503,6 +503,16 @@ def test_unpacked_file_goes_when_the_table_is_closed(
     assert list(scratch.iterdir()) == []
 
 
+@pytest.mark.parametrize("name", ["../../../evil.csv", "/etc/evil.csv", "data/../../evil.csv"])
+def test_zip_with_a_file_named_to_climb_out_is_refused(tmp_path: Path, name: str) -> None:
+    path = write_zip(tmp_path / "evil.zip", {name: CSV_4W, "good.csv": CSV_4W})
+    with pytest.raises(ReadError) as caught:
+        open_table(path)
+    assert caught.value.value == name
+    assert "named to land outside the folder it is unpacked in" in caught.value.reason
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["evil.zip"]
+
+
 def test_zipped_shapefile_still_goes_to_the_shapefile_reader(tmp_path: Path) -> None:
     shp = DATA / "syria" / "cod_ab_2020-12-17" / "shp"
     if not shp.exists():
@@ -578,15 +588,35 @@ def test_workbook_with_a_tag_map_reads_the_one_sheet_it_names(tmp_path: Path) ->
     assert rows == [("WFP", "C1007", 2)]
 
 
-def test_workbook_with_a_tag_map_and_a_tagged_sheet_is_refused_as_two_candidates(
+def test_workbook_with_a_tag_map_reads_the_first_sheet_when_the_map_names_its_headers(
+    tmp_path: Path,
+) -> None:
+    matrix = [["Partner", "Pcode", "Sector"], ["WFP", "C1007", "Food"]]
+    lists = [["Sector"], ["Food"], ["WASH"]]
+    tag_map = {"Partner": "#org", "Pcode": "#adm4+code", "Sector": "#sector"}
+    path = make_workbook(tmp_path / "cash.xlsx", {"Matrix": matrix, "Lists": lists})
+    table, rows = read_all(path, tag_map=tag_map)
+    assert table.info.sheet == "Matrix"
+    assert rows == [("WFP", "C1007", "Food", 2)]
+
+
+def test_workbook_with_a_tag_map_and_two_other_candidate_sheets_is_refused(
     tmp_path: Path,
 ) -> None:
     path = make_workbook(
         tmp_path / "cash.xlsx",
-        {"Tagged": TAGGED, "Matrix": [["Partner", "Pcode"], ["WFP", "C1007"]]},
+        {
+            "Cover": [["Cash matrix"]],
+            "Tagged": TAGGED,
+            "Matrix": [["Partner", "Pcode"], ["WFP", "C1007"]],
+        },
     )
-    with pytest.raises(ReadError, match="2 sheets have hashtags or headers the tag map names"):
+    with pytest.raises(ReadError) as caught:
         open_table(path, tag_map={"Partner": "#org", "Pcode": "#adm4+code"})
+    assert caught.value.reason == (
+        "2 sheets have hashtags or headers the tag map names: 'Tagged' (#org, #adm4+code, "
+        "#reached); 'Matrix' (#org, #adm4+code); choose one with --sheet NAME"
+    )
 
 
 def test_named_sheet_is_read_even_when_another_carries_tags(tmp_path: Path) -> None:
@@ -677,3 +707,35 @@ def test_cli_refuses_a_zip_of_two_tables_naming_member_and_reads_the_one_chosen(
     result = cli("--db", places_db, "import", "--dry-run", "--member", "b.csv", str(packed))
     assert result.exit_code == 0, result.output
     assert "would import figures: 1 rows" in result.stdout
+
+
+SYRIA = DATA / "syria"
+needs_syria = pytest.mark.skipif(not SYRIA.exists(), reason="Syria data not in ../shared/data")
+
+
+@needs_syria
+def test_real_4w_workbook_with_its_tag_map_reads_the_data_sheet_not_the_lists() -> None:
+    # its "otherlists" sheet has a "Sector" header the map names too: the first sheet is meant
+    from lagebild.ingest import load_tag_map
+
+    path = SYRIA / "cash_4w_2023" / "SYR_TurkeyXB_CBR_4Ws_DATA_ver2_20230324_fsl_export.xlsx"
+    tag_map = load_tag_map(Path(__file__).parent / "data" / "cash_4w_tags.yml")
+    table, rows = read_all(path, tag_map=tag_map)
+    assert table.info.sheet == "data_entry"
+    assert len(rows) == 413
+
+
+@needs_syria
+def test_real_impact_workbook_with_a_shipped_map_finds_its_dataset_sheet_without_sheet() -> None:
+    from lagebild.ingest import load_tag_map
+
+    path = SYRIA / "earthquake_2023_acu" / "syria-earthquake-impact-05-march-2023.xlsx"
+    with pytest.raises(ReadError) as caught:
+        open_table(path)
+    assert caught.value.reason.endswith("the sheets are 'Info', 'DATASET'")
+    table, rows = read_all(path, tag_map=load_tag_map("acu-earthquake-2023"))
+    assert table.info.sheet == "DATASET"
+    sheet = openpyxl.load_workbook(path, read_only=True)["DATASET"]
+    values = [r for r in sheet.iter_rows(values_only=True)]
+    below = values[table.info.first_data_row - 1 :]
+    assert len(rows) == sum(1 for r in below if any(v not in (None, "") for v in r)) == 148

@@ -450,6 +450,15 @@ def _open_member(
     try:
         try:
             with zipfile.ZipFile(path) as archive:
+                for part in archive.namelist():
+                    climbs = PurePosixPath(part.replace("\\", "/"))
+                    if climbs.is_absolute() or ".." in climbs.parts:
+                        raise ReadError(
+                            path,
+                            value=part,
+                            reason="a file of the ZIP archive is named to land outside the "
+                            "folder it is unpacked in (a hostile archive?): refused",
+                        )
                 name = _choose_member(path, archive_files(archive), member)
                 target = folder / PurePosixPath(name.replace("\\", "/")).name
                 with archive.open(name) as source, target.open("wb") as out:
@@ -1100,10 +1109,11 @@ def _sheet_with_tags(
 ) -> tuple[_SheetTable, _Layout]:
     """The sheet of a workbook that carries the hashtags, when no sheet is named.
 
-    The one sheet with an HXL hashtag row in its first rows (or, with a tag map, the one sheet
-    with a hashtag row or a header row the map names); without such a sheet, the one sheet whose
-    headers are a known export's (ACLED). Several such sheets, or none, are refused with the sheets
-    listed, so that the import never reads a sheet by guess.
+    The one sheet with an HXL hashtag row in its first rows; without such a sheet, the one sheet
+    whose headers are a known export's (ACLED). With a tag map: the first sheet when it has a
+    hashtag row or a header row the map names (the default it always had), else the one sheet
+    that has. Several such sheets, or none, are refused with the sheets listed, so that the import
+    never reads a sheet by guess.
     """
     tagged: list[tuple[_SheetTable, _Layout]] = []
     mapped: list[tuple[_SheetTable, _Layout]] = []
@@ -1119,6 +1129,9 @@ def _sheet_with_tags(
     pool = tagged + mapped if mapping else tagged or mapped
     if len(pool) == 1:
         return pool[0]
+    first = [found for found in pool if found[0].sheet == names[0]]
+    if mapping and first:
+        return first[0]  # a tag map is for the first sheet unless --sheet says otherwise
     listed = ", ".join(repr(n) for n in names)
     if pool:
         what = "an HXL hashtag row" if not mapped else "hashtags or headers the tag map names"
