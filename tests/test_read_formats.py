@@ -117,6 +117,15 @@ def test_files_libhxl_cannot_read_are_a_read_error_here_not_a_traceback(name: st
 
 
 @needs_libhxl
+@pytest.mark.parametrize("name", ["input-notag1.html", "input-notag2.html"])
+def test_html_page_is_refused_as_a_page_not_a_table_as_libhxl_does(name: str) -> None:
+    with pytest.raises(hxl.input.HXLHTMLException):
+        libhxl_read(LIBHXL_IO / name)
+    with pytest.raises(ReadError, match="an HTML page, not a table"):
+        open_table(LIBHXL_IO / name)
+
+
+@needs_libhxl
 def test_zipped_workbook_libhxl_refuses_reads_as_the_workbook_inside() -> None:
     table, rows = read_all(LIBHXL_IO / "input-zip-invalid.zip")
     assert (table.info.format, table.info.member) == ("xlsx", "input-valid.xlsx")
@@ -739,3 +748,16 @@ def test_real_impact_workbook_with_a_shipped_map_finds_its_dataset_sheet_without
     values = [r for r in sheet.iter_rows(values_only=True)]
     below = values[table.info.first_data_row - 1 :]
     assert len(rows) == sum(1 for r in below if any(v not in (None, "") for v in r)) == 148
+
+
+def test_a_file_imported_once_is_refused_zipped_as_it_would_count_twice(
+    places_db: str, tmp_path: Path
+) -> None:
+    pin = "#adm4+code,#inneed,#date\nC1007,10,2017-01-01\n"
+    bare = tmp_path / "pin.csv"
+    bare.write_text(pin, encoding="utf-8")
+    assert cli("--db", places_db, "import", str(bare)).exit_code == 0
+    packed = write_zip(tmp_path / "pin.zip", {"export/pin.csv": pin})
+    result = cli("--db", places_db, "import", str(packed))
+    assert result.exit_code == 1
+    assert "this file was already imported as import #2" in result.stderr

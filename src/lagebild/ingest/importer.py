@@ -172,7 +172,7 @@ def import_file(
         report.source = options.source
         # Hashing releases the interpreter lock: it runs beside the import.
         with ThreadPoolExecutor(max_workers=1) as pool:
-            digest = pool.submit(sha256_of, path)
+            digest = pool.submit(sha256_of, table.data_path)  # a zipped file: the file in it
             if options.dry_run:
                 _run(store, None, table, layout, options, report, progress)
                 report.sha256 = digest.result()

@@ -57,6 +57,7 @@ _NOT_A_TABLE = "not a CSV or XLSX file"
 _JSON_SUFFIXES = (".geojson", ".json")
 #: The start of a JSON array of rows or objects, or of a JSON object (not "[Org],..." of a CSV).
 _JSON_START = re.compile(rb'\s*(\{\s*["}]|\[\s*[\[{\]])')
+_HTML_START = re.compile(rb"\s*<(!doctype\s+html|html[\s>])", re.IGNORECASE)
 #: Names of the files in a ZIP archive that are tables (a README.pdf beside them is not).
 TABLE_SUFFIXES = (
     ".csv", ".tsv", ".tab", ".ssv", ".hxl", ".txt", ".json", ".geojson",
@@ -147,6 +148,12 @@ class Table:
         self.info = info
         self.columns = columns
         self.warnings = []
+
+    @property
+    def data_path(self) -> Path:
+        """The file whose bytes hold the rows: the file itself, or the one unpacked from a ZIP
+        archive (so that a table counts as the same file zipped or not)."""
+        return self.info.path
 
     @property
     def names(self) -> list[str]:
@@ -295,6 +302,12 @@ def _sniff_format(path: Path, head: bytes) -> str:
         return "shapefile"
     if _JSON_START.match(head.removeprefix(codecs.BOM_UTF8)):
         return "json"  # JSON under another name (libhxl's input-valid-json.txt)
+    if _HTML_START.match(head.removeprefix(codecs.BOM_UTF8)):
+        raise ReadError(
+            path,
+            reason="an HTML page, not a table: a link to a web page or a login page rather than "
+            "to the file itself? Download the file (CSV, XLSX, JSON) and import that",
+        )
     return "csv"
 
 
@@ -491,6 +504,10 @@ class _MemberTable(Table):
         self._inner = inner
         self._name = name
         self._folder = folder
+
+    @property
+    def data_path(self) -> Path:
+        return self._inner.info.path
 
     def batches(self, rows: int = 500_000) -> Iterator[pl.DataFrame]:
         try:
@@ -1134,7 +1151,13 @@ def _sheet_with_tags(
         return first[0]  # a tag map is for the first sheet unless --sheet says otherwise
     listed = ", ".join(repr(n) for n in names)
     if pool:
-        what = "an HXL hashtag row" if not mapped else "hashtags or headers the tag map names"
+        what = (
+            "hashtags or headers the tag map names"
+            if mapping
+            else "an HXL hashtag row"
+            if tagged
+            else "the columns of a known export (ACLED)"
+        )
         several = "; ".join(
             f"{table.sheet!r} ({_few_tags(layout.columns)})" for table, layout in pool
         )
