@@ -174,7 +174,7 @@ def test_properties_are_tagged_by_the_tag_map_and_found_by_content(tmp_path: Pat
     ("content", "reason"),
     [
         ('{"type": "Feature", "properties": {}, "geometry": null}', "a GeoJSON Feature, not a"),
-        ("[1, 2]", "JSON, not a GeoJSON FeatureCollection"),
+        ("[1, 2]", "JSON that is no table: HXL JSON is an array of rows"),
         ('{"type": "FeatureCollection", "features": [', "not valid JSON"),
         ('{"type": "FeatureCollection", "features": []}', "has no features"),
         (

@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+import python_calamine
 
 from lagebild.ingest.notation import LOCALES, parse_number, parse_numbers
 from lagebild.ingest.read import (
@@ -496,11 +497,21 @@ def test_binary_file_is_not_a_table(tmp_path: Path) -> None:
         open_table(path)
 
 
-def test_zip_archive_that_is_not_a_workbook_is_not_a_table(tmp_path: Path) -> None:
+def test_zip_archive_that_is_not_a_workbook_is_read_by_its_content(tmp_path: Path) -> None:
     path = tmp_path / "data.xlsx"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("data.csv", "#org\nA\n")
-    with pytest.raises(ReadError, match="a ZIP archive, not a CSV or XLSX file"):
+    table, rows = read_all(path)
+    assert (table.info.format, table.info.member) == ("csv", "data.csv")
+    assert rows == [("A", 2)]
+
+
+def test_zip_archive_without_a_table_is_not_a_table(tmp_path: Path) -> None:
+    path = tmp_path / "data.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("report.pdf", b"%PDF-1.4")
+        archive.writestr("logo.png", b"\x89PNG")
+    with pytest.raises(ReadError, match="a ZIP archive with no table in it .* 'report.pdf'"):
         open_table(path)
 
 
@@ -565,7 +576,7 @@ XLSX_ROWS: list[list[object]] = [
 
 def test_xlsx_cells_are_read_as_text_in_the_locale_notation(tmp_path: Path) -> None:
     path = make_xlsx(tmp_path / "4w.xlsx", XLSX_ROWS)
-    table, rows = read_all(path)
+    table, rows = read_all(path, sheet="Data")
     assert table.info.format == "xlsx"
     assert (table.info.sheet, table.info.encoding, table.info.delimiter) == ("Data", None, None)
     assert (table.info.tag_row, table.info.first_data_row) == (2, 3)
@@ -580,7 +591,7 @@ def test_xlsx_cells_are_read_as_text_in_the_locale_notation(tmp_path: Path) -> N
 
 def test_xlsx_numbers_use_a_decimal_comma_for_de(tmp_path: Path) -> None:
     path = make_xlsx(tmp_path / "4w.xlsx", XLSX_ROWS)
-    _, rows = read_all(path, locale="de")
+    _, rows = read_all(path, locale="de", sheet="Data")
     assert [r[2] for r in rows] == ["13,5", "1,2340", "0,00001"]
     values, reasons = parse_numbers(pl.Series([r[2] for r in rows]), "de")
     assert values.to_list() == [13.5, 1.234, 0.00001]
@@ -611,7 +622,7 @@ def test_xlsx_unknown_sheet_is_an_error_listing_the_sheets(tmp_path: Path) -> No
 def test_xlsx_starting_at_c3_keeps_spreadsheet_rows_and_letters(tmp_path: Path) -> None:
     rows_in: list[list[object]] = [["Org", "N"], ["#org", "#affected"], ["A", 1], ["B", 2]]
     path = make_xlsx(tmp_path / "offset.xlsx", rows_in, start="C3")
-    table, rows = read_all(path)
+    table, rows = read_all(path, sheet="Data")
     assert (table.info.tag_row, table.info.first_data_row) == (4, 5)
     tagged = [c for c in table.columns if c.tag]
     assert [(c.letter, c.index, c.header, str(c.tag)) for c in tagged] == [
@@ -635,16 +646,16 @@ def test_xlsx_untagged_with_map_finds_the_header_row_under_title_rows(tmp_path: 
         "Community PCODE": "#adm4+code",
         "# of Individuals Reached": "#reached+ind",
     }
-    table, rows = read_all(path, tag_map=tag_map)
+    table, rows = read_all(path, tag_map=tag_map, sheet="Data")
     assert table.info.first_data_row == 5
     assert tags_of(table) == ["#org+impl", "#adm4+code", "#reached+ind"]
     assert rows == [("CBR-004", "C4143", "1685", 5)]
 
 
 def test_xlsx_with_another_extension_is_recognised_by_content(tmp_path: Path) -> None:
-    path = make_xlsx(tmp_path / "4w.xlsx", XLSX_ROWS)
+    path = make_xlsx(tmp_path / "4w.xlsx", XLSX_ROWS)  # its sheet "Other" is tagged too
     renamed = path.rename(tmp_path / "4w.dat")
-    table, rows = read_all(renamed)
+    table, rows = read_all(renamed, sheet="Data")
     assert table.info.format == "xlsx"
     assert len(rows) == 3
 
@@ -653,7 +664,7 @@ def test_xlsx_without_tag_row_is_an_error(tmp_path: Path) -> None:
     rows_in: list[list[object]] = [["Org", "N"], ["A", 1]]
     path = make_xlsx(tmp_path / "plain.xlsx", rows_in)
     with pytest.raises(ReadError, match="no HXL hashtag row"):
-        open_table(path)
+        open_table(path, sheet="Data")
 
 
 @pytest.mark.parametrize(
@@ -750,9 +761,11 @@ def test_libhxl_png_is_not_a_table() -> None:
 
 
 @needs_libhxl
-def test_libhxl_zipped_csv_is_not_a_table() -> None:
-    with pytest.raises(ReadError, match="a ZIP archive, not a CSV or XLSX file"):
-        open_table(LIBHXL_IO / "input-valid-csv.zip")
+def test_libhxl_zipped_csv_reads_as_the_csv_inside() -> None:
+    table, rows = read_all(LIBHXL_IO / "input-valid-csv.zip")
+    assert (table.info.format, table.info.member) == ("csv", "input.csv")
+    assert table.info.path == LIBHXL_IO / "input-valid-csv.zip"
+    assert rows == LIBHXL_ROWS
 
 
 @needs_libhxl
@@ -778,11 +791,15 @@ def test_libhxl_merged_xlsx() -> None:
 @needs_libhxl
 def test_libhxl_untagged_workbook_sheet_is_an_error_and_the_tagged_sheet_reads() -> None:
     path = LIBHXL_IO / "input-quality.xlsx"
+    untagged = python_calamine.CalamineWorkbook.from_path(str(path)).sheet_names[0]
     with pytest.raises(ReadError, match="no HXL hashtag row"):
-        open_table(path)
+        open_table(path, sheet=untagged)
     table, rows = read_all(path, sheet="input-quality-hxl")
     assert table.info.tag_row == 3
     assert len(rows) == 4
+    found, same = read_all(path)  # without --sheet: the one sheet with hashtags
+    assert found.info.sheet == "input-quality-hxl"
+    assert same == rows
 
 
 @needs_fixtures

@@ -153,7 +153,16 @@ def _progress_printer(path: Path) -> tuple[Callable[[int], None], Callable[[], N
     show_default=True,
     help="How the file writes numbers: 1,234.5 / 1.234,5 / ١٬٢٣٤٫٥.",
 )
-@click.option("--sheet", metavar="NAME", help="Sheet of an XLSX file (default: the first).")
+@click.option(
+    "--sheet",
+    metavar="NAME",
+    help="Sheet of a workbook (default: the one sheet with an HXL hashtag row).",
+)
+@click.option(
+    "--member",
+    metavar="NAME",
+    help="File to read inside a ZIP archive, or table of a JSON object (default: the only one).",
+)
 @click.option(
     "--tags",
     "tags",
@@ -220,6 +229,7 @@ def import_(
     source: str | None,
     locale: str,
     sheet: str | None,
+    member: str | None,
     tags: Path | None,
     kind: str | None,
     on: date | None,
@@ -234,7 +244,8 @@ def import_(
     max_km: float,
     organisation: str | None,
 ) -> None:
-    """Import HXL-tagged CSV, XLSX or GeoJSON files: a gazetteer, figures, access status or a 4W.
+    """Import HXL-tagged CSV, XLSX, JSON or GeoJSON files (also zipped): a gazetteer, figures,
+    access status or a 4W.
 
     Also shapefiles of boundaries (with their .dbf and .prj) and ACLED's conflict events, in
     ACLED's own columns or HXL-tagged; events are placed by polygon, community or name.
@@ -262,6 +273,7 @@ def import_(
         source=source,
         locale=locale,
         sheet=sheet,
+        member=member,
         tag_map=tag_map,
         kind=kind,
         date=on,

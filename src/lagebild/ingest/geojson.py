@@ -47,7 +47,19 @@ def open_geojson(
     locale: str = "en",
 ) -> GeoJsonTable:
     """Read a FeatureCollection; raises :class:`ReadError` for anything else."""
-    data, encoding_name, mended = _load(path, encoding)
+    data, encoding_name, mended = load_json(path, encoding)
+    return geojson_table(path, data, encoding_name, mended, mapping, locale)
+
+
+def geojson_table(
+    path: Path,
+    data: Any,
+    encoding_name: str,
+    mended: bool,
+    mapping: dict[str, Tag] | None,
+    locale: str = "en",
+) -> GeoJsonTable:
+    """The table of a FeatureCollection already parsed (by :func:`load_json`)."""
     features = _features(path, data)
     keys: dict[str, None] = {}
     for feature in features:
@@ -104,8 +116,9 @@ class GeoJsonTable(Table):
                 yield frame
 
 
-def _load(path: Path, encoding: str | None) -> tuple[Any, str, bool]:
-    """The parsed JSON, the encoding it was read in, and whether bytes had to be replaced."""
+def load_json(path: Path, encoding: str | None) -> tuple[Any, str, bool]:
+    """The parsed JSON, the encoding it was read in, and whether bytes had to be replaced
+    (invalid UTF-8 is read as U+FFFD; the table reports it)."""
     try:
         raw = path.read_bytes()
     except OSError as exc:

@@ -38,6 +38,7 @@ class ImportOptions:
     source: str | None = None
     locale: str = "en"
     sheet: str | None = None
+    member: str | None = None  # the file inside a ZIP archive, or the table of a JSON object
     tag_map: Mapping[str, str] | None = None
     kind: str | None = None
     date: date | None = None  # for figure and access rows without a date of their own
@@ -146,6 +147,7 @@ def import_file(
             tag_map=options.tag_map,
             encoding=options.encoding,
             locale=options.locale,
+            member=options.member,
         )
     except ReadError as exc:
         report.add(
@@ -173,7 +175,7 @@ def import_file(
         report.source = options.source
         # Hashing releases the interpreter lock: it runs beside the import.
         with ThreadPoolExecutor(max_workers=1) as pool:
-            digest = pool.submit(sha256_of, path)
+            digest = pool.submit(sha256_of, table.data_path)  # a zipped file: the file in it
             if options.dry_run:
                 _run(store, None, table, layout, options, report, progress)
                 report.sha256 = digest.result()

@@ -1,10 +1,15 @@
-"""Open a table file: CSV, a spreadsheet or GeoJSON, its HXL hashtags, and its rows as string
-columns.
+"""Open a table file: CSV, a spreadsheet, HXL JSON or GeoJSON, its HXL hashtags, and its rows as
+string columns.
 
 ``open_table`` finds the format (from the content, not the name), the encoding and delimiter of a
 CSV file, the hashtag row (under any number of header rows) or the header row a tag map names, and
 returns a :class:`Table` whose :meth:`Table.batches` stream the data rows as polars DataFrames of
 strings, each row with its number as a spreadsheet shows it.
+
+What libhxl reads, this reads: HXL JSON (an array of rows or an array of objects keyed by
+hashtags, also inside a JSON object; see :mod:`lagebild.ingest.hxl_json`), JSON under any name,
+the one table inside a ZIP archive (:func:`check_archive` guards every archive), and the sheet of
+a workbook that carries the hashtags.
 
 CSV files stream through pyarrow's CSV reader from the byte offset of the first data row, so a
 file of any size is read in bounded memory. Spreadsheets are read with calamine; typed cells come
@@ -20,14 +25,16 @@ import io
 import itertools
 import math
 import re
+import shutil
+import tempfile
 import zipfile
 import zlib
 from collections import Counter
 from collections.abc import Generator, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Any
 
@@ -48,6 +55,14 @@ _CLEAN_ROWS = 65_536  # rows are stripped and checked for emptiness this many at
 _NO_TAGS = "no HXL hashtag row in the first 25 rows; tag the file or pass --tags map.yml"
 _NOT_A_TABLE = "not a CSV or XLSX file"
 _JSON_SUFFIXES = (".geojson", ".json")
+#: The start of a JSON array of rows or objects, or of a JSON object (not "[Org],..." of a CSV).
+_JSON_START = re.compile(rb'\s*(\{\s*["}]|\[\s*[\[{\]])')
+_HTML_START = re.compile(rb"\s*<(!doctype\s+html|html[\s>])", re.IGNORECASE)
+#: Names of the files in a ZIP archive that are tables (a README.pdf beside them is not).
+TABLE_SUFFIXES = (
+    ".csv", ".tsv", ".tab", ".ssv", ".hxl", ".txt", ".json", ".geojson",
+    ".xlsx", ".xlsm", ".xls", ".ods",
+)  # fmt: skip
 
 
 class ReadError(Exception):
@@ -101,12 +116,15 @@ class ReadWarning:
 @dataclass(frozen=True)
 class TableInfo:
     path: Path
-    format: str  # 'csv', 'xlsx', 'xls' / 'ods' (read like xlsx), or 'geojson'
+    format: str  # 'csv', 'xlsx', 'xls' / 'ods' (read like xlsx), 'json', 'geojson', 'shapefile'
     encoding: str | None  # csv only: 'utf-8', 'utf-8-sig', 'utf-16', 'cp1256', 'latin-1', ...
     delimiter: str | None  # csv only
     sheet: str | None  # spreadsheets only
     tag_row: int | None  # 1-based row of the hashtag row (None if the tags came from a map)
     first_data_row: int  # 1-based row of the first data row
+    #: The file read inside a ZIP archive (``path`` is the archive), or the member of a JSON
+    #: object that holds the table (``results``, ``data.rows``); else None.
+    member: str | None = None
 
 
 def column_letter(index: int) -> str:
@@ -130,6 +148,12 @@ class Table:
         self.info = info
         self.columns = columns
         self.warnings = []
+
+    @property
+    def data_path(self) -> Path:
+        """The file whose bytes hold the rows: the file itself, or the one unpacked from a ZIP
+        archive (so that a table counts as the same file zipped or not)."""
+        return self.info.path
 
     @property
     def names(self) -> list[str]:
@@ -169,20 +193,25 @@ def open_table(
     encoding: str | None = None,
     delimiter: str | None = None,
     locale: str = "en",
+    member: str | None = None,
 ) -> Table:
     """Open a CSV or spreadsheet file with an HXL hashtag row, or with headers a tag map names;
-    or a GeoJSON FeatureCollection whose properties are named as hashtags or in a tag map.
+    HXL JSON; a GeoJSON FeatureCollection whose properties are named as hashtags or in a tag map;
+    or a ZIP archive holding one of these.
 
     Args:
-        path: the file; its format is recognised from its content (GeoJSON also from a
-            ``.geojson`` or ``.json`` name).
-        sheet: for spreadsheets, the sheet by name (default: the first).
+        path: the file; its format is recognised from its content (JSON also from a ``.json``
+            or ``.geojson`` name).
+        sheet: for spreadsheets, the sheet by name (default: the one sheet whose first rows
+            hold an HXL hashtag row, or the one sheet, else an error listing the sheets).
         tag_map: header text -> hashtag, for files without a hashtag row (or to tag the columns a
             hashtag row leaves untagged). Header text matches in any case, spaces collapsed.
         encoding: for CSV, the encoding (default: recognised).
         delimiter: for CSV, the delimiter (default: recognised among , ; tab |).
         locale: the number notation spreadsheet numbers are written in (``en``, ``de``, ``ar``,
             ``fr``), so that the number parser of the same locale reads them back.
+        member: for a ZIP archive, the file inside it to read (default: its one table); for a
+            JSON object, the member holding the table (default: the one table with hashtags).
 
     Raises:
         ReadError: the file is missing, empty, not a table, or has no hashtag row.
@@ -193,12 +222,35 @@ def open_table(
     if delimiter is not None and len(delimiter) != 1:
         raise ReadError(path, reason=f"the delimiter must be one character, not {delimiter!r}")
     mapping = _normal_tag_map(path, tag_map)
+    return _open(path, sheet, mapping, encoding, delimiter, locale, member, in_archive=False)
+
+
+def _open(
+    path: Path,
+    sheet: str | None,
+    mapping: dict[str, Tag] | None,
+    encoding: str | None,
+    delimiter: str | None,
+    locale: str,
+    member: str | None,
+    in_archive: bool,
+) -> Table:
     head = _read_head(path)
     kind = _sniff_format(path, head)
-    if kind == "geojson":
-        from lagebild.ingest.geojson import open_geojson  # it builds on this module
+    if kind == "zip":
+        if in_archive:
+            raise ReadError(path, reason="a ZIP archive inside a ZIP archive: unzip it first")
+        return _open_member(path, member, sheet, mapping, encoding, delimiter, locale)
+    if member is not None and kind != "json":
+        raise ReadError(
+            path,
+            reason=f"--member {member!r} names a file inside a ZIP archive or a table inside a "
+            f"JSON object, and this is a {kind.upper()} file: leave --member out",
+        )
+    if kind == "json":
+        from lagebild.ingest.hxl_json import open_json  # it builds on this module
 
-        return open_geojson(path, mapping, encoding, locale)
+        return open_json(path, mapping, encoding, locale, member)
     if kind == "shapefile":
         from lagebild.ingest.shapefile import open_shapefile  # it builds on this module
 
@@ -241,16 +293,21 @@ def _sniff_format(path: Path, head: bytes) -> str:
             return "shapefile"
         if mimetype.strip() == b"application/vnd.oasis.opendocument.spreadsheet":
             return "ods"
-        raise ReadError(path, reason=f"a ZIP archive, {_NOT_A_TABLE}")
+        return "zip"  # a ZIP of a table: see _open_member
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return "xls"
     if path.suffix.lower() in _JSON_SUFFIXES:
-        return "geojson"
+        return "json"
     if head.startswith(b"\x00\x00\x27\x0a") or path.suffix.lower() == ".shp":
         return "shapefile"
-    text = head.removeprefix(codecs.BOM_UTF8).lstrip()
-    if text.startswith(b"{") and b'"FeatureCollection"' in head:
-        return "geojson"
+    if _JSON_START.match(head.removeprefix(codecs.BOM_UTF8)):
+        return "json"  # JSON under another name (libhxl's input-valid-json.txt)
+    if _HTML_START.match(head.removeprefix(codecs.BOM_UTF8)):
+        raise ReadError(
+            path,
+            reason="an HTML page, not a table: a link to a web page or a login page rather than "
+            "to the file itself? Download the file (CSV, XLSX, JSON) and import that",
+        )
     return "csv"
 
 
@@ -333,6 +390,136 @@ def check_archive(path: Path, archive: zipfile.ZipFile) -> None:
                             "expand without end; spreadsheets never need one: refused",
                         )
                     tail = window[-20:]
+
+
+# ---- a table inside a ZIP archive -------------------------------------------------------------
+
+
+def archive_files(archive: zipfile.ZipFile) -> list[str]:
+    """The names of the files in an archive, without folders, dotfiles and ``__MACOSX``."""
+    names = []
+    for part in archive.infolist():
+        parts = PurePosixPath(part.filename.replace("\\", "/")).parts
+        if part.is_dir() or not parts or parts[0] == "__MACOSX":
+            continue
+        if any(p.startswith(".") for p in parts):
+            continue
+        names.append(part.filename)
+    return names
+
+
+def _choose_member(path: Path, names: list[str], member: str | None) -> str:
+    """The file of the archive to read: ``member``, else the one table (by its name's suffix),
+    else the one file; anything else is refused with the names."""
+    listed = _listing(names)
+    if member is not None:
+        if member in names:
+            return member
+        same = [n for n in names if PurePosixPath(n).name == member]
+        if len(same) == 1:
+            return same[0]
+        raise ReadError(
+            path, value=member, reason=f"no such file in the ZIP archive; its files: {listed}"
+        )
+    tables = [n for n in names if PurePosixPath(n).suffix.lower() in TABLE_SUFFIXES]
+    if len(tables) == 1:
+        return tables[0]
+    if not tables and len(names) == 1:
+        return names[0]  # a table under another name: its content tells
+    if not tables:
+        what = f"its files: {listed}" if names else "it holds no file"
+        raise ReadError(
+            path,
+            reason="a ZIP archive with no table in it (CSV, TSV, XLSX, XLS, ODS, JSON or a "
+            f"shapefile), {_NOT_A_TABLE}; {what}",
+        )
+    raise ReadError(
+        path,
+        reason=f"a ZIP archive of {len(tables)} tables: {_listing(tables)}; choose the one to "
+        "import with --member NAME",
+    )
+
+
+def _listing(names: Sequence[str], most: int = 10) -> str:
+    shown = ", ".join(repr(n) for n in names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def _open_member(
+    path: Path,
+    member: str | None,
+    sheet: str | None,
+    mapping: dict[str, Tag] | None,
+    encoding: str | None,
+    delimiter: str | None,
+    locale: str,
+) -> Table:
+    """Read the table inside a ZIP archive (already passed through :func:`check_archive`).
+
+    The file is unpacked into a temporary folder, which goes when the table is closed; errors
+    name the archive and the file in it, and rows are numbered as in that file.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="lagebild-zip-"))
+    try:
+        try:
+            with zipfile.ZipFile(path) as archive:
+                for part in archive.namelist():
+                    climbs = PurePosixPath(part.replace("\\", "/"))
+                    if climbs.is_absolute() or ".." in climbs.parts:
+                        raise ReadError(
+                            path,
+                            value=part,
+                            reason="a file of the ZIP archive is named to land outside the "
+                            "folder it is unpacked in (a hostile archive?): refused",
+                        )
+                name = _choose_member(path, archive_files(archive), member)
+                target = folder / PurePosixPath(name.replace("\\", "/")).name
+                with archive.open(name) as source, target.open("wb") as out:
+                    shutil.copyfileobj(source, out, _BLOCK_BYTES)
+        except _ZIP_ERRORS as exc:
+            raise ReadError(path, reason=f"a damaged ZIP archive: {exc}") from exc
+        try:
+            inner = _open(target, sheet, mapping, encoding, delimiter, locale, None, True)
+        except ReadError as exc:
+            raise _in_member(exc, path, name) from exc
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return _MemberTable(path, name, inner, folder)
+
+
+def _in_member(exc: ReadError, path: Path, name: str) -> ReadError:
+    reason = f"{name} (in the ZIP archive): {exc.reason}"
+    return ReadError(path, exc.row, exc.column, exc.value, reason)
+
+
+class _MemberTable(Table):
+    """The table of a file unpacked from a ZIP archive; its info names the archive."""
+
+    def __init__(self, path: Path, name: str, inner: Table, folder: Path) -> None:
+        within = inner.info.member
+        info = replace(inner.info, path=path, member=f"{name}: {within}" if within else name)
+        super().__init__(info, inner.columns)
+        self.warnings = inner.warnings
+        self._inner = inner
+        self._name = name
+        self._folder = folder
+
+    @property
+    def data_path(self) -> Path:
+        return self._inner.info.path
+
+    def batches(self, rows: int = 500_000) -> Iterator[pl.DataFrame]:
+        try:
+            yield from self._inner.batches(rows)
+        except ReadError as exc:
+            raise _in_member(exc, self.info.path, self._name) from exc
+
+    def close(self) -> None:
+        try:
+            self._inner.close()
+        finally:
+            shutil.rmtree(self._folder, ignore_errors=True)
 
 
 # ---- the rows above the data ------------------------------------------------------------------
@@ -899,14 +1086,17 @@ def _open_sheet(
         names = list(workbook.sheet_names)
         if not names:
             raise ReadError(path, reason="the workbook has no sheets")
-        if sheet is None:
-            sheet = names[0]
-        elif sheet not in names:
-            listed = ", ".join(repr(n) for n in names)
-            raise ReadError(path, reason=f"no sheet {sheet!r}; the sheets are {listed}")
-        table = _SheetTable(path, kind, workbook, sheet, locale)
-        head = [[c or "" for c in cells] for _, cells in itertools.islice(table.rows(), HEAD_ROWS)]
-        layout = _find_layout(path, head, mapping)
+        if sheet is None and len(names) > 1:
+            table, layout = _sheet_with_tags(path, kind, workbook, names, mapping, locale)
+            sheet = table.sheet
+        else:
+            if sheet is None:
+                sheet = names[0]
+            elif sheet not in names:
+                listed = ", ".join(repr(n) for n in names)
+                raise ReadError(path, reason=f"no sheet {sheet!r}; the sheets are {listed}")
+            table = _SheetTable(path, kind, workbook, sheet, locale)
+            layout = _find_layout(path, table.head(), mapping)
     except ReadError:
         workbook.close()
         raise
@@ -926,6 +1116,73 @@ def _open_sheet(
     return table
 
 
+def _sheet_with_tags(
+    path: Path,
+    kind: str,
+    workbook: python_calamine.CalamineWorkbook,
+    names: list[str],
+    mapping: dict[str, Tag] | None,
+    locale: str,
+) -> tuple[_SheetTable, _Layout]:
+    """The sheet of a workbook that carries the hashtags, when no sheet is named.
+
+    The one sheet with an HXL hashtag row in its first rows; without such a sheet, the one sheet
+    whose headers are a known export's (ACLED). With a tag map: the first sheet when it has a
+    hashtag row or a header row the map names (the default it always had), else the one sheet
+    that has. Several such sheets, or none, are refused with the sheets listed, so that the import
+    never reads a sheet by guess.
+    """
+    tagged: list[tuple[_SheetTable, _Layout]] = []
+    mapped: list[tuple[_SheetTable, _Layout]] = []
+    for name in names:
+        table = _SheetTable(path, kind, workbook, name, locale)
+        try:
+            layout = _find_layout(path, table.head(), mapping)
+        except ReadError:
+            continue
+        (tagged if layout.tag_row is not None else mapped).append((table, layout))
+        if len(tagged) + len(mapped) > 1:
+            table.unload()  # only the sheet that is read stays in memory
+    pool = tagged + mapped if mapping else tagged or mapped
+    if len(pool) == 1:
+        return pool[0]
+    first = [found for found in pool if found[0].sheet == names[0]]
+    if mapping and first:
+        return first[0]  # a tag map is for the first sheet unless --sheet says otherwise
+    listed = ", ".join(repr(n) for n in names)
+    if pool:
+        what = (
+            "hashtags or headers the tag map names"
+            if mapping
+            else "an HXL hashtag row"
+            if tagged
+            else "the columns of a known export (ACLED)"
+        )
+        several = "; ".join(
+            f"{table.sheet!r} ({_few_tags(layout.columns)})" for table, layout in pool
+        )
+        raise ReadError(
+            path,
+            reason=f"{len(pool)} sheets have {what}: {several}; choose one with --sheet NAME",
+        )
+    if mapping:
+        reason = (
+            f"no sheet has an HXL hashtag row or a header the tag map names in its first "
+            f"{HEAD_ROWS} rows; the sheets are {listed}"
+        )
+    else:
+        reason = (
+            f"no sheet has an HXL hashtag row in its first {HEAD_ROWS} rows; tag the sheet or "
+            f"pass --tags map.yml (and --sheet NAME); the sheets are {listed}"
+        )
+    raise ReadError(path, reason=reason)
+
+
+def _few_tags(columns: list[Column], most: int = 4) -> str:
+    tags = [str(c.tag) for c in columns if c.tag is not None]
+    return ", ".join(tags[:most]) + (f", ... ({len(tags)} tags)" if len(tags) > most else "")
+
+
 class _SheetTable(Table):
     def __init__(
         self,
@@ -940,6 +1197,18 @@ class _SheetTable(Table):
         self._sheet = sheet
         self._locale = locale
         self._loaded: python_calamine.CalamineSheet | None = None
+
+    @property
+    def sheet(self) -> str:
+        return self._sheet
+
+    def unload(self) -> None:
+        """Forget the sheet's cells (read again when needed)."""
+        self._loaded = None
+
+    def head(self) -> list[list[str]]:
+        """The first ``HEAD_ROWS`` rows, empty cells as ``""``: where the hashtags are."""
+        return [[c or "" for c in cells] for _, cells in itertools.islice(self.rows(), HEAD_ROWS)]
 
     def rows(self) -> Iterator[tuple[int, list[str | None]]]:
         """(1-based row number, cells from column A) for every row of the sheet."""
