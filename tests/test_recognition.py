@@ -76,6 +76,15 @@ def test_a_file_of_places_with_a_value_column_is_no_gazetteer() -> None:
 def test_codes_of_markets_are_not_p_codes() -> None:
     with pytest.raises(LayoutError, match=r"A #loc\+market\+code is a code of markets"):
         layout_for(columns("#loc+market+code", "#loc+market+name", "#adm1+name", "#geo+lat"))
+    # WFP's global list of markets: a country code and the markets' coordinates make no
+    # gazetteer of countries.
+    with pytest.raises(LayoutError, match="market"):
+        layout_for(
+            columns(
+                "#loc+market+code", "#loc+market+name", "#country+code", "#adm1+name",
+                "#adm2+name", "#geo+lat", "#geo+lon",
+            )
+        )  # fmt: skip
 
 
 def test_codes_without_names_make_no_gazetteer() -> None:

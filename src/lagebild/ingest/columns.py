@@ -529,7 +529,18 @@ def recognise(columns: Sequence[Column]) -> Recognition:
             "presence)",
         )
     values = [c for c in tagged if c.tag is not None and c.tag.hashtag in VALUE_HASHTAGS]
-    others = [c for c in tagged if c.tag is not None and c.tag.hashtag not in PLACE_HASHTAGS]
+    # Markets, facilities and sites (``#loc+market+name``) are not places of a gazetteer: a file
+    # of them is no gazetteer, even with coordinates (those are the markets').
+    things = [
+        c
+        for c in tagged
+        if c.tag is not None
+        and c.tag.hashtag == "loc"
+        and set(c.tag.attributes) & (NOT_PLACE_CODES - {"parent"})
+    ]
+    others = [
+        c for c in tagged if c.tag is not None and c.tag.hashtag not in PLACE_HASHTAGS
+    ] + things
     if _is_place_list(tagged) and not others:
         found = [c for c in tagged if any(pt.matches(c) for pt in PLACE_LIST_ROLES["code"])]
         return Recognition("places", tuple(found[:1]), "a list of places with their levels")
