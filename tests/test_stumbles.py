@@ -130,7 +130,7 @@ def test_dry_run_on_a_missing_database_creates_none_and_says_once_pcodes_are_unc
     target = work / "lagebild.db"
     code, out, err = run("--db", str(target), "import", "--dry-run", str(four_w))
     assert code == 0, out + err
-    assert f"no database at {target} yet" in err and "creates none" in err
+    assert err.startswith(f"note: no database at {target} yet, and a dry run creates none\n")
     assert "4w.csv: would import deliveries: 150 rows" in out
     said = [line for line in (out + err).splitlines() if "cannot be checked" in line]
     assert len(said) == 1 and said[0].startswith("warning: 4w.csv:")
@@ -321,6 +321,17 @@ def cod_adm1_to_adm3(shared_data: Path, tmp_path: Path) -> str:
     return target
 
 
+def first_paragraph(lines: list[str]) -> str:
+    """The first message of an output, its lines (wrapped at 80 columns) joined again."""
+    head = [lines[0]]
+    for line in lines[1:]:
+        if not line.startswith("  "):
+            break
+        head.append(line.strip())
+    assert all(len(line) <= 80 for line in head), head
+    return " ".join(head)
+
+
 def cash_4w(shared_data: Path) -> Path:
     return shared_data / "syria" / "cash_4w_2023" / "syr_nws_cash_4w_2023-02_03.csv"
 
@@ -346,7 +357,7 @@ def test_a_4w_of_communities_without_the_communities_gazetteer_is_said_once(
     code, out, err = run("--db", cod_adm1_to_adm3, "import", "--dry-run", "--tags", tags, str(path))
     assert code == 1  # the 30 undated rows are errors, as before
     lines = err.splitlines()
-    assert lines[0] == (
+    assert first_paragraph(lines) == (
         f"warning: {path.name}: {sum(codes.values())} rows ({len(codes)} distinct P-codes at adm4, "
         f"e.g. {examples}; country SY) are not in the gazetteer: import the gazetteer that "
         "defines them first (docs/hxl.md); until then they are kept at the coarser level whose "
@@ -428,7 +439,7 @@ def test_a_file_of_another_country_says_none_of_its_pcodes_is_in_the_gazetteer(
     code, out, err = run("--db", cod_adm1_to_adm3, "import", str(path))
     assert code == 1
     lines = err.splitlines()
-    assert lines[0] == (
+    assert first_paragraph(lines) == (
         "error: afg.csv: none of the file's P-codes is in the gazetteer (it holds 349 places): "
         "13 rows (13 distinct P-codes at adm2, e.g. AF0101, AF0102, AF0103; country AF); this "
         "file needs another gazetteer: import the gazetteer that defines them first (docs/hxl.md)"
@@ -447,7 +458,7 @@ def test_a_database_without_places_says_so_plainly(tmp_path: Path) -> None:
     path = write(tmp_path / "4w.csv", FOUR_W)
     code, _, err = run("--db", target, "import", str(path))
     assert code == 1
-    assert err.splitlines()[0] == (
+    assert first_paragraph(err.splitlines()) == (
         "error: 4w.csv: the database holds no places yet, so no row can be placed: 3 rows "
         "(2 distinct P-codes at adm4, e.g. C2329, C1007); import the gazetteer that defines "
         "them first (docs/hxl.md)"
@@ -469,7 +480,7 @@ def test_rows_with_and_without_a_known_coarser_code_are_counted_apart(
     code, out, err = run("--db", db, "import", str(path))
     assert code == 1
     lines = err.splitlines()
-    assert lines[0] == (
+    assert first_paragraph(lines) == (
         "error: mixed.csv: 3 rows (2 distinct P-codes at adm4, e.g. C1099, C9999; country SY) "
         "are not in the gazetteer: import the gazetteer that defines them first (docs/hxl.md); "
         "2 of them are kept at a coarser level, 1 has no known P-code"
@@ -481,3 +492,28 @@ def test_rows_with_and_without_a_known_coarser_code_are_counted_apart(
     assert code == 0 and "imported deliveries: 4 rows" in out and "1 rows rejected" in out
     rejects = (tmp_path / "mixed.rejects.csv").read_text(encoding="utf-8")
     assert "no valid P-code at any level" in rejects and ",C9999," in rejects
+
+
+def test_the_import_page_says_the_unknown_pcodes_once_above_the_rows(
+    db: str, tmp_path: Path
+) -> None:
+    rows = [FOUR_W[0]] + [
+        [f"C{7000 + i % 4}", "Food", "10", "2017-02-20", "WFP", ""] for i in range(30)
+    ]
+    content = "\n".join(",".join(r) for r in rows)
+    with TestClient(create_app(WebConfig(db=db))) as client:
+        page = client.post(
+            "/import",
+            files={"file": ("unknown.csv", content.encode("utf-8"), "text/csv")},
+            data={"source": "Test partner"},
+            headers={"Accept-Language": "de"},
+        )
+    found = re.search(r'id="import-unknown-pcodes"[^>]*><bdi dir="ltr">(.*?)</bdi>', page.text)
+    assert found is not None, page.text
+    assert found.group(1) == (
+        "none of the file&#39;s P-codes is in the gazetteer (it holds 7 places): 30 rows "
+        "(4 distinct P-codes at adm4, e.g. C7000, C7001, C7002); this file needs another "
+        "gazetteer: import the gazetteer that defines them first (docs/hxl.md)"
+    )
+    assert "P-Codes, die nicht im Ortsverzeichnis stehen" in page.text
+    assert page.text.count('class="problem error"') == 30  # the rows are still listed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import textwrap
 import time
 from collections.abc import Callable
 from datetime import date, datetime
@@ -50,7 +51,7 @@ def _store(ctx: click.Context, *, ready: bool = True, create: bool = False) -> S
     if missing is not None and ready and not create:  # opening it would create an empty file
         raise click.ClickException(
             f"no database at {missing}: create it with 'lagebild init' or 'lagebild import "
-            "FILE', or give --db"
+            "FILE'"
         )
     try:
         store = Store.open(target, actor=ctx.obj.get("user"))
@@ -279,8 +280,7 @@ def import_(
         raise click.ClickException(str(exc)) from exc
     if dry_run and (missing := missing_sqlite_file(ctx.obj["db"])) is not None:
         click.echo(
-            f"note: there is no database at {missing} yet; --dry-run creates none and checks "
-            "the file against an empty one",
+            f"note: no database at {missing} yet, and a dry run creates none",
             err=True,
         )
         store = _scratch_store(ctx)
@@ -371,7 +371,8 @@ def _print_problems(report: Any, verbose: bool, err: bool) -> None:
     unknown = report.unknown_pcodes
     summarise = bool(unknown.rows) and not verbose
     if unknown.rows:  # said once, first; the rows it stands for are listed with --verbose
-        click.echo(f"{unknown.severity}: {report.file}: {unknown.message()}", err=err)
+        said = f"{unknown.severity}: {report.file}: {unknown.message()}"
+        click.echo(textwrap.fill(said, width=80, subsequent_indent="  "), err=err)
     shown = summarised = kept = 0
     for problem in report.problems:
         kept += problem.code == "unknown-pcode"
@@ -384,11 +385,7 @@ def _print_problems(report: Any, verbose: bool, err: bool) -> None:
         shown += problem.severity == WARNING
     if summarise:  # and those past the cap of problems kept per code
         summarised += report.counts[(WARNING, "unknown-pcode")] - kept
-        click.echo(
-            "... the row by row lines of these unknown P-codes are not listed; --verbose lists "
-            "them",
-            err=err,
-        )
+        click.echo("... a line for each row of these P-codes with --verbose", err=err)
     hidden = report.warning_count - min(shown, report.warning_count) - summarised
     if hidden > 0 and not verbose:
         click.echo(f"... and {hidden:,} more warning(s); --verbose lists them all", err=err)

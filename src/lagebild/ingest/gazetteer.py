@@ -211,7 +211,7 @@ def pcodes_unchecked(gazetteer: Gazetteer, report: ImportReport) -> bool:
                 WARNING,
                 "pcodes-unchecked",
                 "the database holds no places yet, so P-codes cannot be checked: import a "
-                "gazetteer first (docs/hxl.md); the import itself needs it",
+                "gazetteer first (docs/hxl.md)",
                 report.file,
             )
         )
