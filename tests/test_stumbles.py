@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import sqlite3
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
@@ -146,6 +147,21 @@ def test_dry_run_on_a_missing_database_creates_none_and_says_once_pcodes_are_unc
     )
     assert [p["code"] for p in report["problems"]] == ["pcodes-unchecked"]
     assert files_in(work) == [] and files_in(own_tmp) == []
+
+
+def test_dry_run_on_an_uninitialised_database_file_leaves_it_as_it_was(
+    tmp_path: Path, own_tmp: Path
+) -> None:
+    target = tmp_path / "empty.db"
+    target.touch()  # what an older lagebild left behind after a read on a missing file
+    four_w = write(tmp_path / "4w.csv", FOUR_W)
+    code, out, err = run("--db", str(target), "import", "--dry-run", str(four_w))
+    assert code == 0, out + err
+    assert "is not initialised, and a dry run changes nothing" in err
+    assert "would import deliveries: 3 rows" in out and "cannot be checked" in out
+    with sqlite3.connect(target) as conn:  # SQLite's header maybe, but no schema written
+        assert conn.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
+    assert files_in(own_tmp) == []
 
 
 def test_dry_run_on_a_missing_database_still_finds_the_other_errors(

@@ -69,6 +69,13 @@ def _store(ctx: click.Context, *, ready: bool = True, create: bool = False) -> S
     return store
 
 
+def _revision(store: Store) -> str | None:
+    try:
+        return store.revision()
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"cannot open database {store.url}: {_cause(exc)}") from exc
+
+
 def _scratch_store(ctx: click.Context) -> Store:
     """An empty database in a temporary folder, removed when the command ends: what a dry run
     checks against when the database it names does not exist yet."""
@@ -279,13 +286,16 @@ def import_(
     except ReadError as exc:
         raise click.ClickException(str(exc)) from exc
     if dry_run and (missing := missing_sqlite_file(ctx.obj["db"])) is not None:
-        click.echo(
-            f"note: no database at {missing} yet, and a dry run creates none",
-            err=True,
-        )
+        click.echo(f"note: no database at {missing} yet, and a dry run creates none", err=True)
         store = _scratch_store(ctx)
     else:
-        store = _store(ctx, ready=not dry_run, create=True)
+        store = _store(ctx, ready=not dry_run, create=not dry_run)
+        if dry_run and _revision(store) is None:  # an empty file or server database: no schema
+            click.echo(
+                f"note: database {store.url} is not initialised, and a dry run changes nothing",
+                err=True,
+            )
+            store = _scratch_store(ctx)
     options = ImportOptions(
         source=source,
         locale=locale,
