@@ -189,6 +189,21 @@ def test_dry_run_of_a_gazetteer_on_a_missing_database_counts_its_places(
     assert not target.exists()
 
 
+def test_dry_run_on_a_database_without_places_checks_pcodes_and_says_there_are_none(
+    tmp_path: Path,
+) -> None:
+    target = str(tmp_path / "empty.db")
+    assert run("--db", target, "init")[0] == 0
+    code, out, err = run(
+        "--db", target, "import", "--dry-run", str(write(tmp_path / "4w.csv", FOUR_W))
+    )
+    assert code == 1  # as the import itself would be: the dry run tells the truth
+    assert first_paragraph(err.splitlines()).startswith(
+        "error: 4w.csv: the database holds no places yet, so no row can be placed: 3 rows"
+    )
+    assert "cannot be checked" not in err and "note:" not in err
+
+
 def test_dry_run_on_an_existing_database_checks_pcodes_as_before(db: str, tmp_path: Path) -> None:
     extra = write(
         tmp_path / "more.csv", [FOUR_W[0], ["C2329", "Food", "10", "2017-02-28", "WFP", ""]]
@@ -533,3 +548,21 @@ def test_the_import_page_says_the_unknown_pcodes_once_above_the_rows(
     )
     assert "P-Codes, die nicht im Ortsverzeichnis stehen" in page.text
     assert page.text.count('class="problem error"') == 30  # the rows are still listed
+
+
+def test_dry_run_of_incidents_on_a_missing_database_says_once_they_cannot_be_placed(
+    tmp_path: Path, own_tmp: Path
+) -> None:
+    from lagebild.demo import DATA_DIR
+
+    events = DATA_DIR / "06_incidents.csv"
+    with events.open(encoding="utf-8-sig", newline="") as fh:
+        rows = len(list(csv.reader(fh))) - 2  # header and hashtag rows
+    code, out, err = run(
+        "--db", str(tmp_path / "none.db"), "import", "--dry-run", "--format", "json", str(events)
+    )
+    report = json.loads(out)[0]
+    assert code == 0, err
+    assert (report["kind"], report["rows_written"]) == ("incidents", rows)
+    assert [p["code"] for p in report["problems"]] == ["pcodes-unchecked"]
+    assert files_in(tmp_path) == ["tmp"] and files_in(own_tmp) == []

@@ -285,9 +285,10 @@ def import_(
         tag_map = load_tag_map(tags) if tags else None
     except ReadError as exc:
         raise click.ClickException(str(exc)) from exc
+    no_database = False
     if dry_run and (missing := missing_sqlite_file(ctx.obj["db"])) is not None:
         click.echo(f"note: no database at {missing} yet, and a dry run creates none", err=True)
-        store = _scratch_store(ctx)
+        store, no_database = _scratch_store(ctx), True
     else:
         store = _store(ctx, ready=not dry_run, create=not dry_run)
         if dry_run and _revision(store) is None:  # an empty file or server database: no schema
@@ -295,7 +296,7 @@ def import_(
                 f"note: database {store.url} is not initialised, and a dry run changes nothing",
                 err=True,
             )
-            store = _scratch_store(ctx)
+            store, no_database = _scratch_store(ctx), True
     options = ImportOptions(
         source=source,
         locale=locale,
@@ -310,6 +311,7 @@ def import_(
         batch_rows=100_000,
         max_km=max_km,
         organisation=organisation,
+        no_database=no_database,
     )
     failed = 0
     reports = []

@@ -20,8 +20,9 @@ PLACEHOLDERS = frozenset({"#N/A", "N/A", "NA", "#REF!", "#VALUE!", "0", "-", "--
 class Gazetteer:
     """Every known place, by P-code, with its level, parents and validity."""
 
-    def __init__(self, places: Iterable[Place]) -> None:
+    def __init__(self, places: Iterable[Place], checked: bool = True) -> None:
         self.places = {p.id: p for p in places}
+        self.checked = checked  # False: no database to check against (a dry run without one)
         self.by_code = {p.pcode.upper(): p for p in self.places.values()}
         self._ancestors: dict[int, dict[int, int]] = {}
 
@@ -201,17 +202,17 @@ def stands_for_unknown_pcode(problem: Problem) -> bool:
 
 
 def pcodes_unchecked(gazetteer: Gazetteer, report: ImportReport) -> bool:
-    """A dry run without places (no database yet, or no gazetteer in it) cannot check P-codes:
-    True then, and the report says so once."""
-    if gazetteer.places or not report.dry_run:
+    """A dry run without a database cannot check P-codes: True then, and the report says so
+    once. (A database without places can: every code is unknown, and the summary says why.)"""
+    if gazetteer.checked:
         return False
     if not report.counts[(WARNING, "pcodes-unchecked")]:
         report.add(
             Problem(
                 WARNING,
                 "pcodes-unchecked",
-                "the database holds no places yet, so P-codes cannot be checked: import a "
-                "gazetteer first (docs/hxl.md)",
+                "there is no database yet, so P-codes cannot be checked: import a gazetteer "
+                "first (docs/hxl.md)",
                 report.file,
             )
         )
@@ -224,8 +225,8 @@ def _unchecked(
     cleaned: dict[int, pl.Series],
     report: ImportReport,
 ) -> Resolved:
-    """A dry run without places (no database yet, or no gazetteer in it): P-codes cannot be
-    checked. Said once; only rows without any P-code are errors."""
+    """A dry run without a database: P-codes cannot be checked. Said once; only rows without
+    any P-code are errors."""
     n = df.height
     blank = pl.Series([True] * n)
     for level, _ in columns:
