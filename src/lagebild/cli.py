@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import textwrap
 import time
 from collections.abc import Callable
 from datetime import date, datetime
@@ -14,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from lagebild import __version__
 from lagebild.model import parse_level
-from lagebild.store import Store, StoreError
+from lagebild.store import Store, StoreError, missing_sqlite_file
 
 FORMAT = click.Choice(["table", "json", "csv", "hxl"], case_sensitive=False)
 LEVELS = click.Choice(["country", "adm1", "adm2", "adm3", "adm4"], case_sensitive=False)
@@ -46,6 +47,12 @@ def _cause(exc: BaseException) -> str:
 
 def _store(ctx: click.Context, *, ready: bool = True, create: bool = False) -> Store:
     target = ctx.obj["db"]
+    missing = missing_sqlite_file(target)
+    if missing is not None and ready and not create:  # opening it would create an empty file
+        raise click.ClickException(
+            f"no database at {missing}: create it with 'lagebild init' or 'lagebild import "
+            "FILE'"
+        )
     try:
         store = Store.open(target, actor=ctx.obj.get("user"))
         if create and store.revision() is None:
@@ -59,6 +66,27 @@ def _store(ctx: click.Context, *, ready: bool = True, create: bool = False) -> S
             f"cannot open database {target or 'lagebild.db'}: {_cause(exc)}"
         ) from exc
     ctx.call_on_close(store.close)
+    return store
+
+
+def _revision(store: Store) -> str | None:
+    try:
+        return store.revision()
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"cannot open database {store.url}: {_cause(exc)}") from exc
+
+
+def _scratch_store(ctx: click.Context) -> Store:
+    """An empty database in a temporary folder, removed when the command ends: what a dry run
+    checks against when the database it names does not exist yet."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="lagebild-dry-run-"))
+    store = Store.open(str(folder / "empty.db"), actor=ctx.obj.get("user"))
+    ctx.call_on_close(lambda: shutil.rmtree(folder, ignore_errors=True))
+    ctx.call_on_close(store.close)  # runs first: callbacks run last in, first out
+    store.migrate()
     return store
 
 
@@ -268,7 +296,18 @@ def import_(
         tag_map = load_tag_map(tags) if tags else None
     except ReadError as exc:
         raise click.ClickException(str(exc)) from exc
-    store = _store(ctx, ready=not dry_run, create=True)
+    no_database = False
+    if dry_run and (missing := missing_sqlite_file(ctx.obj["db"])) is not None:
+        click.echo(f"note: no database at {missing} yet, and a dry run creates none", err=True)
+        store, no_database = _scratch_store(ctx), True
+    else:
+        store = _store(ctx, ready=not dry_run, create=not dry_run)
+        if dry_run and _revision(store) is None:  # an empty file or server database: no schema
+            click.echo(
+                f"note: database {store.url} is not initialised, and a dry run changes nothing",
+                err=True,
+            )
+            store, no_database = _scratch_store(ctx), True
     options = ImportOptions(
         source=source,
         locale=locale,
@@ -284,6 +323,7 @@ def import_(
         batch_rows=100_000,
         max_km=max_km,
         organisation=organisation,
+        no_database=no_database,
     )
     failed = 0
     reports = []
@@ -368,13 +408,28 @@ def _recognition(report: Any) -> str:
 
 
 def _print_problems(report: Any, verbose: bool, err: bool) -> None:
-    shown = 0
+    from lagebild.ingest.gazetteer import stands_for_unknown_pcode
+    from lagebild.ingest.problems import WARNING
+
+    unknown = report.unknown_pcodes
+    summarise = bool(unknown.rows) and not verbose
+    if unknown.rows:  # said once, first; the rows it stands for are listed with --verbose
+        said = f"{unknown.severity}: {report.file}: {unknown.message()}"
+        click.echo(textwrap.fill(said, width=80, subsequent_indent="  "), err=err)
+    shown = summarised = kept = 0
     for problem in report.problems:
-        if problem.severity == "warning" and not verbose and shown >= 20:
+        kept += problem.code == "unknown-pcode"
+        if summarise and stands_for_unknown_pcode(problem):
+            summarised += problem.severity == WARNING
+            continue
+        if problem.severity == WARNING and not verbose and shown >= 20:
             continue
         click.echo(str(problem), err=err)
-        shown += problem.severity == "warning"
-    hidden = report.warning_count - min(shown, report.warning_count)
+        shown += problem.severity == WARNING
+    if summarise:  # and those past the cap of problems kept per code
+        summarised += report.counts[(WARNING, "unknown-pcode")] - kept
+        click.echo("... a line for each row of these P-codes with --verbose", err=err)
+    hidden = report.warning_count - min(shown, report.warning_count) - summarised
     if hidden > 0 and not verbose:
         click.echo(f"... and {hidden:,} more warning(s); --verbose lists them all", err=err)
     if report.omitted:
@@ -403,7 +458,11 @@ def picture_options(level: str, window_help: str) -> Callable[[Any], Any]:
         for option in reversed(
             [
                 click.option(
-                    "--as-of", "as_of", type=DATE, required=True, help="Date of the picture."
+                    "--as-of",
+                    "as_of",
+                    type=DATE,
+                    help="Date of the picture (default: the date of the newest data, never "
+                    "after today).",
                 ),
                 click.option(
                     "--window",
@@ -425,11 +484,37 @@ def picture_options(level: str, window_help: str) -> Callable[[Any], Any]:
     return decorate
 
 
+def _picture_date(store: Store, as_of: date | None, fmt: str) -> tuple[date, str]:
+    """The date of a picture and how it was chosen: ``given`` (--as-of), ``newest data`` (the
+    latest figure, access change or delivery made, never after today) or ``today`` (no data).
+    A chosen date is said in a line above a table, on stderr beside CSV; JSON carries the how."""
+    from lagebild.store import listing
+
+    if as_of is not None:
+        return as_of, "given"
+    newest = listing.latest_date(store)
+    when, how = (newest, "newest data") if newest else (date.today(), "today")
+    why = "the date of the newest data" if newest else "today, as there is no dated data yet"
+    if fmt != "json":
+        click.echo(f"As of {when.isoformat()}, {why} (no --as-of given)", err=fmt != "table")
+    return when, how
+
+
+def _with_as_of_basis(data: dict[str, Any], how: str) -> dict[str, Any]:
+    """The JSON of a picture with ``as_of_basis`` (how the date was chosen) after ``as_of``."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        out[key] = value
+        if key == "as_of":
+            out["as_of_basis"] = how
+    return out
+
+
 @main.command()
 @picture_options("adm1", "Days a delivery counts as recent.")
 @click.pass_context
 def situation(
-    ctx: click.Context, as_of: date, window: int, level: str, sector: str | None, fmt: str
+    ctx: click.Context, as_of: date | None, window: int, level: str, sector: str | None, fmt: str
 ) -> None:
     """Per place and in total: population, people in need, displaced, besieged, hard to reach,
     reached, with the sources behind each figure."""
@@ -438,6 +523,7 @@ def situation(
     from lagebild.publish import render
 
     store = _store(ctx)
+    as_of, how = _picture_date(store, as_of, fmt)
     result = analysis.situation(
         store, as_of, window, _level(level), normalise_sector(sector) if sector else None
     )
@@ -446,7 +532,7 @@ def situation(
         f", sector {sector})" if sector else ")"
     )
     columns = render.situation_columns(result.level, result.damage_units)
-    _emit(fmt, result.as_dict(), columns, rows, title)
+    _emit(fmt, _with_as_of_basis(result.as_dict(), how), columns, rows, title)
     if fmt == "table" and result.total:
         click.echo("\nSources of the totals:")
         for key in ("population", "people_in_need", "displaced", "besieged", "hard_to_reach"):
@@ -454,7 +540,7 @@ def situation(
             if value:
                 click.echo(
                     f"  {key.replace('_', ' ')}: {value.value:,.0f} "
-                    f"({value.basis}; {', '.join(value.sources)})"
+                    f"({value.describe()}; {', '.join(value.sources)})"
                 )
 
 
@@ -479,7 +565,7 @@ def situation(
 @click.pass_context
 def gaps(
     ctx: click.Context,
-    as_of: date,
+    as_of: date | None,
     window: int,
     level: str,
     sector: str | None,
@@ -494,6 +580,7 @@ def gaps(
     from lagebild.publish import render
 
     store = _store(ctx)
+    as_of, how = _picture_date(store, as_of, fmt)
     result = analysis.gaps(
         store, as_of, window, _level(level), normalise_sector(sector) if sector else None,
         rank=rank,
@@ -510,7 +597,7 @@ def gaps(
         f"{people:,.0f} people in need in them"
     )
     columns = render.gap_columns(result.level, severity=rank == "severity")
-    _emit(fmt, result.as_dict(), columns, rows, title)
+    _emit(fmt, _with_as_of_basis(result.as_dict(), how), columns, rows, title)
 
 
 # -- damage (issue 5) ---------------------------------------------------------------------------

@@ -29,6 +29,10 @@ class FigureValue:
     figure_ids: tuple[int, ...] = ()
     children: int = 0
 
+    def describe(self) -> str:
+        """Where the number comes from, in words: "its own figure", "sum of 5 places below"."""
+        return basis_words(self.basis, self.children)
+
     def as_dict(self) -> dict[str, object]:
         return {
             "value": self.value,
@@ -38,6 +42,16 @@ class FigureValue:
             "figure_ids": list(self.figure_ids),
             "children": self.children,
         }
+
+
+def basis_words(basis: str, places_below: int = 0) -> str:
+    """A basis in words: ``own`` is "its own figure", ``children`` "sum of N places below"
+    (N: the places below with a figure); another rule's name says itself."""
+    if basis == "own":
+        return "its own figure"
+    if basis == "children":
+        return f"sum of {places_below:,} place{'' if places_below == 1 else 's'} below"
+    return basis
 
 
 def figure_rank(

@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from lagebild.analysis.access import status_on
-from lagebild.analysis.figures import FigureValue, Rollup, current_figures, figure_rank, own_from
+from lagebild.analysis.figures import (
+    FigureValue,
+    Rollup,
+    basis_words,
+    current_figures,
+    figure_rank,
+    own_from,
+)
 from lagebild.analysis.gaps import REACHED_RULE_ALL, REACHED_RULE_SECTOR
 from lagebild.analysis.place import find, subtree_ids
 from lagebild.analysis.situation import _own_or_population
@@ -29,7 +36,9 @@ CURRENT_RULE = (
     "current figure: the latest dated on or before as_of; on the same date the more reliable "
     "source (Admiralty grade), then the later import"
 )
-CHILDREN_RULE = "sum of the children's current figures: the place has no figure of its own"
+CHILDREN_RULE = (
+    "sum of the current figures of the places below: the place has no figure of its own"
+)
 #: Indicators that cannot exceed the population of their place.
 WITHIN_POPULATION = ("inneed", "idps", "besieged", "hard_to_reach")
 #: A figure this many times its previous value (or a tenth of it) is a jump.
@@ -703,13 +712,14 @@ def _figure_line(e: dict[str, object]) -> str:
 
 def _node_lines(node: dict[str, object], depth: int, lines: list[str]) -> None:
     pad = "  " * depth
-    lines.append(f"{pad}{node['pcode']} {node['name']}: {_number(node['value'])} ({node['basis']})")
+    below = len(node["children"]) if node["basis"] == "children" else 0  # type: ignore[arg-type]
+    basis = basis_words(str(node["basis"]), below)
+    lines.append(f"{pad}{node['pcode']} {node['name']}: {_number(node['value'])} ({basis})")
     if node["basis"] == "own":
         lines.append(f"{pad}  chosen: {_figure_line(node['chosen'])}")  # type: ignore[arg-type]
         for beaten in node["beaten"]:  # type: ignore[attr-defined]
             lines.append(f"{pad}  beaten: {_figure_line(beaten)}: {beaten['why']}")
     elif node["basis"] == "children":
-        lines.append(f"{pad}  {node['rule']}")
         for child in node["children"]:  # type: ignore[attr-defined]
             _node_lines(child, depth + 1, lines)
     elif node.get("population"):

@@ -10,6 +10,7 @@ import polars as pl
 
 from lagebild.ingest.columns import Layout, describe
 from lagebild.ingest.problems import ERROR, WARNING, ImportReport, Problem
+from lagebild.ingest.read import Column
 from lagebild.model import Place, level_name
 
 #: What partners write when a lookup failed or a code is unknown; read as "no code".
@@ -19,8 +20,9 @@ PLACEHOLDERS = frozenset({"#N/A", "N/A", "NA", "#REF!", "#VALUE!", "0", "-", "--
 class Gazetteer:
     """Every known place, by P-code, with its level, parents and validity."""
 
-    def __init__(self, places: Iterable[Place]) -> None:
+    def __init__(self, places: Iterable[Place], checked: bool = True) -> None:
         self.places = {p.id: p for p in places}
+        self.checked = checked  # False: no database to check against (a dry run without one)
         self.by_code = {p.pcode.upper(): p for p in self.places.values()}
         self._ancestors: dict[int, dict[int, int]] = {}
 
@@ -77,13 +79,16 @@ def resolve_places(
     n = df.height
     raw: dict[int, pl.Series] = {}
     ids: dict[int, pl.Series] = {}
+    cleaned: dict[int, pl.Series] = {}
     for level, column in columns:
         raw[level] = df[f"c{column.index}"]
-        cleaned = df.select(_clean_codes(df[f"c{column.index}"])).to_series()
+        cleaned[level] = df.select(_clean_codes(df[f"c{column.index}"])).to_series()
         # ``#loc+code`` names a place of any level (lagebild's own exports write it so).
         any_level = column.tag is not None and column.tag.hashtag == "loc"
         known = gazetteer.ids() if any_level else gazetteer.ids_at_level(level)
-        ids[level] = cleaned.replace_strict(known, default=None, return_dtype=pl.Int64)
+        ids[level] = cleaned[level].replace_strict(known, default=None, return_dtype=pl.Int64)
+    if pcodes_unchecked(gazetteer, report):
+        return _unchecked(df, columns, cleaned, report)
     finest = pl.Series("place_id", [None] * n, dtype=pl.Int64)
     finest_level = pl.Series("level", [None] * n, dtype=pl.Int8)
     for level, _ in columns:  # coarse to fine: later levels overwrite
@@ -94,6 +99,7 @@ def resolve_places(
         ).to_series()
     rows = df["_row"]
     missing = finest.is_null()
+    _count_unknown(columns, cleaned, ids, finest_level, missing, gazetteer, report)
     for i in missing.arg_true().to_list():
         given = [f"{describe(c)}={raw[lvl][i]!r}" for lvl, c in columns if raw[lvl][i] is not None]
         report.add(
@@ -190,3 +196,107 @@ def resolve_places(
                 )
             )
     return Resolved(finest, finest_level, missing)
+
+
+def stands_for_unknown_pcode(problem: Problem) -> bool:
+    """A row's problem that the summary of unknown P-codes (``UnknownPcodes``) says for it:
+    an unknown finer P-code, or no known P-code at any level while some were given."""
+    if problem.code == "unknown-pcode":  # a placeholder (#N/A) is no code, said row by row
+        return (problem.value or "").strip().upper() not in PLACEHOLDERS | {""}
+    return problem.code == "no-valid-pcode" and problem.reason.endswith("not in the gazetteer)")
+
+
+def pcodes_unchecked(gazetteer: Gazetteer, report: ImportReport) -> bool:
+    """A dry run without a database cannot check P-codes: True then, and the report says so
+    once. (A database without places can: every code is unknown, and the summary says why.)"""
+    if gazetteer.checked:
+        return False
+    if not report.counts[(WARNING, "pcodes-unchecked")]:
+        report.add(
+            Problem(
+                WARNING,
+                "pcodes-unchecked",
+                "there is no database yet, so P-codes cannot be checked: import a gazetteer "
+                "first (docs/hxl.md)",
+                report.file,
+            )
+        )
+    return True
+
+
+def _unchecked(
+    df: pl.DataFrame,
+    columns: list[tuple[int, Column]],
+    cleaned: dict[int, pl.Series],
+    report: ImportReport,
+) -> Resolved:
+    """A dry run without a database: P-codes cannot be checked. Said once; only rows without
+    any P-code are errors."""
+    n = df.height
+    blank = pl.Series([True] * n)
+    for level, _ in columns:
+        blank = blank & cleaned[level].is_null()
+    rows = df["_row"]
+    for i in blank.arg_true().to_list():
+        report.add(
+            Problem(
+                ERROR,
+                "no-valid-pcode",
+                "no valid P-code at any level (all P-code cells blank)",
+                report.file,
+                rows[i],
+                None,
+                None,
+            )
+        )
+    return Resolved(
+        pl.Series("place_id", [None] * n, dtype=pl.Int64),
+        pl.Series("level", [None] * n, dtype=pl.Int8),
+        blank,
+    )
+
+
+def _count_unknown(
+    columns: list[tuple[int, Column]],
+    cleaned: dict[int, pl.Series],
+    ids: dict[int, pl.Series],
+    finest_level: pl.Series,
+    missing: pl.Series,
+    gazetteer: Gazetteer,
+    report: ImportReport,
+) -> None:
+    """Count, for the summary of the import, each row's finest given P-code that the gazetteer
+    lacks (finer than the code it was placed on), with the country the row names."""
+    summary = report.unknown_pcodes
+    summary.gazetteer_places = len(gazetteer)
+    summary.placed += int((~missing).sum())
+    found = finest_level.fill_null(-1)
+    taken = pl.Series([False] * len(found))
+    country = _countries(columns, cleaned)
+    for level, _ in reversed(columns):  # fine to coarse: a row counts at its finest unknown code
+        unknown = cleaned[level].is_not_null() & ids[level].is_null() & (found < level) & ~taken
+        unknown = unknown.fill_null(False)
+        if not unknown.any():
+            continue
+        taken = taken | unknown
+        summary.note(
+            level,
+            cleaned[level].filter(unknown).to_list(),
+            int((unknown & missing).sum()),
+            country.filter(unknown).to_list(),
+        )
+
+
+def _countries(columns: list[tuple[int, Column]], cleaned: dict[int, pl.Series]) -> pl.Series:
+    """The country a row names: its #country+code, else the letters that begin its coarsest
+    P-code (SY of SY0200, AF of AF01); null where neither says."""
+    n = cleaned[columns[0][0]].len() if columns else 0
+    found = pl.Series([None] * n, dtype=pl.Utf8)
+    for level, _ in columns:
+        if level == 0:
+            found = cleaned[level]
+            continue
+        if level <= 3:
+            prefix = cleaned[level].str.extract(r"^([A-Z]{2,3})[0-9]", 1)
+            found = found.fill_null(prefix)
+    return found

@@ -49,6 +49,7 @@ class ImportOptions:
     batch_rows: int = 500_000
     max_km: float = 10.0  # incidents: how far the nearest community may be
     organisation: str | None = None  # whose records these are (the partner's; --org)
+    no_database: bool = False  # a dry run without a database: P-codes cannot be checked
 
     def as_json(self) -> str:
         values = asdict(self)
@@ -282,7 +283,7 @@ def _run(
     progress: Progress | None,
     footprint: records.Footprint | None = None,
 ) -> None:
-    gazetteer = Gazetteer(store.places())
+    gazetteer = Gazetteer(store.places(), checked=not options.no_database)
     rejects = _Rejects(
         [c.header or "" for c in table.columns],
         [str(c.tag) if c.tag else "" for c in table.columns],

@@ -28,7 +28,7 @@ import numpy as np
 import polars as pl
 
 from lagebild.ingest.columns import CODE_ROLES
-from lagebild.ingest.gazetteer import PLACEHOLDERS
+from lagebild.ingest.gazetteer import PLACEHOLDERS, pcodes_unchecked
 from lagebild.ingest.names import normalise_arabic
 from lagebild.ingest.notation import parse_dates
 from lagebild.ingest.placing import (
@@ -206,7 +206,10 @@ class IncidentBuilder:
                     role,
                     texts[role][i],
                 )
-        known = _known_places(batch)
+        unchecked = pcodes_unchecked(context.gazetteer, context.report)  # said once
+        known = np.full(batch.frame.height, NONE, dtype=np.int64) if unchecked else (
+            _known_places(batch)
+        )
         admin = [texts[f"name{k}"].to_list() for k in (1, 2, 3)]
         location = texts["location"].to_list()
         placement = self.index(context).place(
@@ -219,7 +222,8 @@ class IncidentBuilder:
             location=location,
         )
         kept = ~batch.reject_mask().to_numpy()
-        _report_unplaced(batch, placement.place_id, kept, lat, lon, admin, location)
+        if not unchecked:
+            _report_unplaced(batch, placement.place_id, kept, lat, lon, admin, location)
         aid = pl.select(
             pl.coalesce(texts["sub_event_type"].str.contains(_AID_POLARS), pl.lit(False))
             | pl.coalesce(_arabic(texts["notes"]).str.contains(_AID_POLARS), pl.lit(False))

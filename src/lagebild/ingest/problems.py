@@ -46,6 +46,92 @@ class Problem:
         }
 
 
+#: How many unknown P-codes the summary of an import names as examples, per level.
+EXAMPLES = 3
+
+
+@dataclass
+class UnknownPcodes:
+    """The P-codes of a file that the gazetteer does not hold, counted over the whole import
+    and said once: rows, distinct codes by level, examples, the likely country."""
+
+    rows: int = 0  # rows whose finest given P-code is unknown
+    unplaced: int = 0  # of those, rows with no known P-code at any level (errors)
+    placed: int = 0  # rows placed on a known P-code
+    gazetteer_places: int = 0
+    codes: dict[int, Counter[str]] = field(default_factory=dict)  # level -> code -> rows
+    countries: Counter[str] = field(default_factory=Counter)
+
+    def note(self, level: int, codes: list[str], unplaced: int, countries: list[str]) -> None:
+        """Rows whose finest unknown code is at ``level``: their codes, how many of them have
+        no known code at all, and the country each names (if any)."""
+        self.rows += len(codes)
+        self.unplaced += unplaced
+        self.codes.setdefault(level, Counter()).update(codes)
+        self.countries.update(c for c in countries if c)
+
+    def _levels(self) -> str:
+        parts = []
+        for level in sorted(self.codes, reverse=True):
+            counted = self.codes[level]
+            examples = ", ".join(code for code, _ in counted.most_common(EXAMPLES))
+            parts.append(
+                f"{len(counted):,} distinct P-code{'' if len(counted) == 1 else 's'} at "
+                f"{'country' if level == 0 else f'adm{level}'}, e.g. {examples}"
+            )
+        countries = ", ".join(c for c, _ in self.countries.most_common(3))
+        return "; ".join(parts) + (f"; country {countries}" if countries else "")
+
+    def message(self) -> str:
+        """One paragraph: what is unknown, and which gazetteer to import."""
+        rows = f"{self.rows:,} row{'' if self.rows == 1 else 's'}"
+        fix = "import the gazetteer that defines them first (docs/hxl.md)"
+        if not self.gazetteer_places:
+            return (
+                f"the database holds no places yet, so no row can be placed: {rows} "
+                f"({self._levels()}); {fix}"
+            )
+        if not self.placed:
+            return (
+                f"none of the file's P-codes is in the gazetteer (it holds "
+                f"{self.gazetteer_places:,} places): {rows} ({self._levels()}); this file needs "
+                f"another gazetteer: {fix}"
+            )
+        verb = "is" if self.rows == 1 else "are"
+        text = f"{rows} ({self._levels()}) {verb} not in the gazetteer: {fix}"
+        kept = self.rows - self.unplaced
+        if kept and self.unplaced:
+            text += (
+                f"; {kept:,} of them {'is' if kept == 1 else 'are'} kept at a coarser level, "
+                f"{self.unplaced:,} {'has' if self.unplaced == 1 else 'have'} no known P-code"
+            )
+        elif kept:
+            text += "; until then they are kept at the coarser level whose P-code is known"
+        return text
+
+    @property
+    def severity(self) -> str:
+        return ERROR if self.unplaced else WARNING
+
+    def as_dict(self) -> dict[str, object] | None:
+        if not self.rows:
+            return None
+        return {
+            "severity": self.severity,
+            "rows": self.rows,
+            "rows_unplaced": self.unplaced,
+            "levels": {
+                ("country" if level == 0 else f"adm{level}"): {
+                    "codes": len(counted),
+                    "examples": [code for code, _ in counted.most_common(EXAMPLES)],
+                }
+                for level, counted in sorted(self.codes.items(), reverse=True)
+            },
+            "countries": [c for c, _ in self.countries.most_common()],
+            "message": self.message(),
+        }
+
+
 @dataclass
 class ImportReport:
     """What an import did or would do, and every problem it found."""
@@ -69,6 +155,7 @@ class ImportReport:
     unused_columns: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    unknown_pcodes: UnknownPcodes = field(default_factory=UnknownPcodes)
 
     def add(self, problem: Problem) -> None:
         key = (problem.severity, problem.code)
@@ -125,6 +212,7 @@ class ImportReport:
             "decided_by": self.decided_by,
             "reason": self.reason,
             "unused_columns": self.unused_columns,
+            "unknown_pcodes": self.unknown_pcodes.as_dict(),
             "problems": [p.as_dict() for p in self.problems],
         }
 

@@ -9,6 +9,7 @@ from lagebild.store.store import (
     StoreUnavailable,
     Writer,
     database_url,
+    missing_sqlite_file,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "StoreUnavailable",
     "Writer",
     "database_url",
+    "missing_sqlite_file",
 ]

@@ -210,10 +210,12 @@ def monthly_reached(
     return [(r[0], r[1], float(r[2] or 0.0), int(r[3])) for r in rows]
 
 
-def latest_date(store: Store) -> date | None:
-    """The newest date of a delivery made, a figure or an access change: the end of the data.
+def latest_date(store: Store, today: date | None = None) -> date | None:
+    """The newest date of a delivery made, a figure or an access change: the end of the data,
+    the date of a picture when none is asked for; never later than ``today`` (default: the
+    computer's date), so that a projection dated ahead does not become the current figure.
 
-    Planned deliveries look ahead and do not count.
+    Planned deliveries look ahead and do not count. None when the database holds none of them.
     """
     d = t.deliveries
     queries = [
@@ -224,7 +226,7 @@ def latest_date(store: Store) -> date | None:
     with store.engine.connect() as conn:
         found = [_date(conn.execute(query).scalar()) for query in queries]
     dates = [d for d in found if d is not None]
-    return max(dates) if dates else None
+    return min(max(dates), today or date.today()) if dates else None
 
 
 def figure_sectors(store: Store, indicator: str = "inneed") -> list[str]:

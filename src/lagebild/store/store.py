@@ -76,6 +76,20 @@ def database_url(target: str | None = None) -> str:
     return f"sqlite:///{Path(target).expanduser().absolute()}"
 
 
+def missing_sqlite_file(target: str | None = None) -> Path | None:
+    """The file of an SQLite ``--db`` that does not exist yet (in a folder that does), else None.
+
+    Opening such a file would create it: read-only commands ask this first and create nothing.
+    A server URL, an in-memory database or a file in a missing folder give None (the last fails
+    to open with the driver's own message).
+    """
+    url = make_url(database_url(target))
+    if not url.drivername.startswith("sqlite") or url.database in (None, "", ":memory:"):
+        return None
+    path = Path(url.database)
+    return path if not path.exists() and path.parent.is_dir() else None
+
+
 def _insert_or_ignore(dialect: str, table: Any, key: str) -> Any:
     """An INSERT that does nothing when a row with the same unique ``key`` exists (or is being
     written by another transaction, which it waits for on PostgreSQL)."""
