@@ -398,7 +398,8 @@ def test_a_4w_of_communities_without_the_communities_gazetteer_is_said_once(
     # Row by row only the failed lookups (#N/A): no code, so not in the summary.
     listed = [line for line in lines if "unknown adm4 P-code" in line]
     assert len(listed) == 2 and all("value '#N/A'" in line for line in listed)
-    assert len(lines) < 50  # 30 undated rows, 8 other warnings, the summary and the totals
+    problems = [line for line in lines if line.startswith(("error:", "warning:", "..."))]
+    assert len(problems) < 50  # 30 undated rows, 8 other warnings, the summary and the totals
 
     data = json.loads(
         run(
@@ -476,7 +477,7 @@ def test_a_file_of_another_country_says_none_of_its_pcodes_is_in_the_gazetteer(
         "file needs another gazetteer: import the gazetteer that defines them first (docs/hxl.md)"
     )
     assert not any(", row " in line for line in lines)
-    assert lines[-1] == "afg.csv: 13 error(s), 0 warning(s): nothing was imported"
+    assert "afg.csv: 13 error(s), 0 warning(s): nothing was imported" in lines
     data = json.loads(run("--db", cod_adm1_to_adm3, "import", "--format", "json", str(path))[1])[0]
     assert [p["row"] for p in data["problems"]] == list(range(2, 15))  # kept row by row
     assert data["unknown_pcodes"]["rows_unplaced"] == 13
