@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lagebild.ingest.placechanges import PlaceChanges
 
 ERROR = "error"
 WARNING = "warning"
@@ -64,6 +68,7 @@ class ImportReport:
     ignored_columns: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    place_changes: PlaceChanges | None = None  # a gazetteer's effect on the places known
 
     def add(self, problem: Problem) -> None:
         key = (problem.severity, problem.code)
@@ -109,6 +114,7 @@ class ImportReport:
             "warnings": self.warning_count,
             "ignored_columns": self.ignored_columns,
             "problems": [p.as_dict() for p in self.problems],
+            "place_changes": self.place_changes.as_dict() if self.place_changes else None,
         }
 
 
