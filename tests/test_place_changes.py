@@ -276,6 +276,25 @@ def test_the_same_gazetteer_again_changes_nothing_and_says_so(known: Store, tmp_
     assert places_table(known) == before and place_edits(known) == []
 
 
+def test_a_known_pcode_at_another_level_is_refused_even_with_update_places(
+    known: Store, tmp_path: Path
+) -> None:
+    before = places_table(known)
+    header, tags = ["Sub-district", "Code"], ["#adm3+name", "#adm3+code"]
+    path = write(
+        tmp_path / "levels.csv", [["Jebel Saman", "SY020000"], ["Aleppo", "C1007"]], header, tags
+    )
+    with pytest.raises(ImportFailed) as failed:
+        import_file(known, path, ImportOptions(update_places=True))
+    report = failed.value.report
+    assert [(p.code, p.row, p.column, p.value) for p in report.errors] == [
+        ("place-level", 4, "B #adm3+code", "C1007")
+    ]
+    assert "C1007 is adm4 in the places known but adm3 in this file" in report.errors[0].reason
+    assert report.as_dict()["place_changes"]["level_conflicts"][0]["new"] == "adm3"  # type: ignore[index]
+    assert places_table(known) == before
+
+
 def test_a_replaced_boundary_is_a_relocation_and_the_audit_keeps_both(
     store: Store, tmp_path: Path
 ) -> None:

@@ -277,7 +277,10 @@ def _run(
             lambda role: describe(layout.roles[role]) if role in layout.roles else None,
         )
         report.place_changes = changes
-        if not options.update_places and placechanges.refuse(changes, report):
+        refused = placechanges.refuse_levels(changes, report)
+        if not options.update_places:
+            refused = placechanges.refuse(changes, report) or refused
+        if refused:
             raise ImportFailed(report)  # even with --skip-invalid: no row is at fault
         if writer is not None and (not report.error_count or options.skip_invalid):
             assert import_id is not None

@@ -73,6 +73,8 @@ class PlaceChanges:
     counts: Counter[str] = field(default_factory=Counter)  # places per kind
     changes: list[PlaceChange] = field(default_factory=list)
     applied: bool = False  # written (not a dry run, not refused)
+    #: Known P-codes the file gives at another level: never applied (``field`` is ``level``).
+    conflicts: list[PlaceChange] = field(default_factory=list)
 
     def of(self, *kinds: str) -> list[PlaceChange]:
         return [c for c in self.changes if c.kind in kinds]
@@ -87,6 +89,7 @@ class PlaceChanges:
             "counts": {kind: self.counts[kind] for kind in KINDS},
             "applied": self.applied,
             "changes": [c.as_dict() for c in self.changes],
+            "level_conflicts": [c.as_dict() for c in self.conflicts],
         }
 
     def lines(self, limit: int = 20, width: int = 80) -> list[str]:
@@ -171,6 +174,14 @@ def plan(
             )
             out.append(row)
             continue
+        if row["level"] != place.level:
+            at, role = row.get("origins", {}).get("code", (row.get("row_number"), None))
+            old, new = level_name(place.level), level_name(row["level"])
+            conflict = PlaceChange(
+                "level", place.pcode, place.level, "level", old, new, at, column_of(role)
+            )
+            result.conflicts.append(conflict)
+            continue
         found = _compare(row, place, pcode_of, geometries.get(place.id), column_of)
         kinds = {c.kind for c in found}
         result.counts.update(kinds or {UNCHANGED})
@@ -245,6 +256,25 @@ def _only_changed(row: dict[str, Any], found: Sequence[PlaceChange]) -> dict[str
         for key in _FIELDS_OF[change.field or ""]:
             kept[key] = row.get(key)
     return kept
+
+
+def refuse_levels(changes: PlaceChanges, report: ImportReport) -> bool:
+    """A P-code keeps its level: one error for each the file gives at another. Returns whether
+    there was any."""
+    for change in changes.conflicts:
+        report.add(
+            Problem(
+                ERROR,
+                "place-level",
+                f"{change.pcode} is {change.old} in the places known but {change.new} in this "
+                "file: a P-code keeps its level (a new place needs a new P-code)",
+                report.file,
+                change.row,
+                change.column,
+                change.pcode,
+            )
+        )
+    return bool(changes.conflicts)
 
 
 def refuse(changes: PlaceChanges, report: ImportReport) -> bool:

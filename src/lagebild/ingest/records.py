@@ -510,7 +510,8 @@ def places(frame: pl.DataFrame, context: Context) -> tuple[list[dict[str, Any]],
                     "parent": parent,
                     "import_id": context.import_id,
                     "row_number": row,
-                    "origins": {},  # field -> (row, role) it came from, for reports
+                    # field -> (row, role) it came from, for reports (ingest/placechanges.py)
+                    "origins": {"code": (row, CODE_ROLES[lvl])},
                 },
             )
             origins = entry["origins"]
