@@ -467,3 +467,35 @@ def test_only_who_may_import_a_gazetteer_sees_the_box(
     with web(known) as client:
         sign_in(client, "admin1")
         assert 'name="update_places"' in client.get("/import").text
+
+
+def test_the_import_api_refuses_renames_unless_update_places_and_reports_the_changes(
+    known: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lagebild.security.passwords import secret_hash
+    from lagebild.store import accounts
+
+    monkeypatch.setenv("LAGEBILD_ARGON2", CHEAP_ARGON2)
+    add_accounts(known)
+    accounts.add_token(known, "admin1", secret_hash("token-of-admin1"), "tests")
+    newer = write(tmp_path / "g.csv", NEWER).read_bytes()
+    before = places_table(known)
+    with web(known) as client:
+
+        def send(**fields: str) -> Any:
+            return client.post(
+                "/api/imports",
+                files={"file": ("g.csv", newer, "text/csv")},
+                data=fields,
+                headers={"Authorization": "Bearer token-of-admin1"},
+            )
+
+        refused = send()
+        assert refused.status_code == 422
+        assert [p["code"] for p in refused.json()["problems"]] == ["place-renamed", "place-moved"]
+        assert places_table(known) == before
+        assert send(update_places="maybe").status_code == 422
+        created = send(update_places="true")
+        assert created.status_code == 201, created.text
+        assert created.json()["place_changes"]["counts"] == EXPECTED
+    assert by_code(known)["C1007"].name_en == "Halab"
