@@ -78,8 +78,9 @@ EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".ods", ".geojson", ".jso
 MODES = ("strict", "skip-invalid")
 #: Problem codes that no mode can get past: the file as a whole cannot be imported.
 FILE_PROBLEMS = frozenset({"unreadable", "layout", "already-imported"})
-#: Problems only the "rename and move places" box gets past (``--update-places``), no mode.
-PLACE_CHANGE_PROBLEMS = frozenset({"place-renamed", "place-moved"})
+#: A gazetteer's renames and moves (only the "rename and move places" box, ``--update-places``,
+#: gets past them) and P-codes at another level: no mode gets past these.
+PLACE_CHANGE_PROBLEMS = frozenset({"place-renamed", "place-moved", "place-level"})
 
 _CHUNK = 1 << 20
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
