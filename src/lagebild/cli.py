@@ -210,6 +210,12 @@ def _progress_printer(path: Path) -> tuple[Callable[[int], None], Callable[[], N
 @click.option("--encoding", metavar="NAME", help="Text encoding (default: detected).")
 @click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
 @click.option(
+    "--update-places",
+    is_flag=True,
+    help="Let a gazetteer rename existing places and move them to another parent (else such "
+    "an import is refused, listing the renames and moves).",
+)
+@click.option(
     "--skip-invalid",
     is_flag=True,
     help="Write the valid rows; put rejected rows with a reason into a rejects file.",
@@ -263,6 +269,7 @@ def import_(
     on: date | None,
     encoding: str | None,
     dry_run: bool,
+    update_places: bool,
     skip_invalid: bool,
     rejects: Path | None,
     fmt: str,
@@ -324,6 +331,7 @@ def import_(
         max_km=max_km,
         organisation=organisation,
         no_database=no_database,
+        update_places=update_places,
     )
     failed = 0
     reports = []
@@ -338,6 +346,7 @@ def import_(
             reports.append(report)
             if fmt == "text":
                 _print_problems(report, verbose, err=True)
+                _print_place_changes(report, err=True)
                 click.echo(
                     f"{report.file}: {report.error_count} error(s), "
                     f"{report.warning_count} warning(s): nothing was imported",
@@ -355,6 +364,7 @@ def import_(
         if fmt == "text":
             _print_problems(report, verbose, err=False)
             click.echo(_summary(report))
+            _print_place_changes(report, err=False)
     if fmt == "json":
         click.echo(to_json([r.as_dict() for r in reports]), nl=False)
     if failed:
@@ -405,6 +415,13 @@ def _recognition(report: Any) -> str:
         textwrap.fill(line, width=78, initial_indent="  ", subsequent_indent="    ")
         for line in lines
     )
+
+
+def _print_place_changes(report: Any, err: bool) -> None:
+    """A gazetteer's effect on the places known: counts per kind, the first renames and moves."""
+    if report.place_changes is not None:
+        for line in report.place_changes.lines():
+            click.echo(line, err=err)
 
 
 def _print_problems(report: Any, verbose: bool, err: bool) -> None:

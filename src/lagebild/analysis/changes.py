@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from lagebild.analysis.place import UnknownPlace, subtree_ids
@@ -23,6 +24,15 @@ def _number(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _value(key: str, value: Any) -> str:
+    """A field's value in one line; a place's boundary (GeoJSON) only by its type and size."""
+    if key == "geometry" and value:
+        text = str(value)
+        kind = re.search(r'"type"\s*:\s*"(\w+)"', text)
+        return f"{kind.group(1) if kind else 'boundary'} ({len(text):,} characters)"
+    return _number(value) or "-"
+
+
 def describe(change: Change) -> str:
     """One line saying what the change did."""
     before, after = change.before or {}, change.after or {}
@@ -37,6 +47,8 @@ def describe(change: Change) -> str:
             f"import #{change.record_id}: {after.get('file')}, {after.get('kind')}, "
             f"{_number(after.get('rows'))} rows"
         )
+    if change.record_kind == "place" and change.action == "import":
+        return f"place added by import #{change.import_id}"
     if change.action in ("import", "undo"):
         summary = after if change.action == "import" else before
         rows = summary.get("rows", 0)
@@ -57,8 +69,7 @@ def describe(change: Change) -> str:
             if k not in _HIDDEN and before.get(k) != after.get(k)
         ]
         diffs = ", ".join(
-            f"{k} {_number(before.get(k)) or '-'} -> {_number(after.get(k)) or '-'}"
-            for k in fields
+            f"{k} {_value(k, before.get(k))} -> {_value(k, after.get(k))}" for k in fields
         )
         name = f" {before['name']}" if change.record_kind == "source" and "name" in before else ""
         return f"{change.record_kind}{name} #{change.record_id}: {diffs or 'no field changed'}"

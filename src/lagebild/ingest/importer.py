@@ -19,7 +19,7 @@ from typing import Any
 import polars as pl
 import yaml
 
-from lagebild.ingest import convoys, records
+from lagebild.ingest import convoys, placechanges, records
 from lagebild.ingest.columns import Layout, LayoutError, describe, layout_for, unread_hint
 from lagebild.ingest.damage import DamageBuilder
 from lagebild.ingest.gazetteer import Gazetteer
@@ -50,6 +50,7 @@ class ImportOptions:
     max_km: float = 10.0  # incidents: how far the nearest community may be
     organisation: str | None = None  # whose records these are (the partner's; --org)
     no_database: bool = False  # a dry run without a database: P-codes cannot be checked
+    update_places: bool = False  # a gazetteer may rename and move existing places
 
     def as_json(self) -> str:
         values = asdict(self)
@@ -320,9 +321,25 @@ def _run(
         report.rows_read = frame.height
         place_rows, rejected = records.places(frame, context)
         _collect_rejects(frame, rejected, report, rejects)
+        pcodes = {r["pcode"] for r in place_rows}
+        changes, place_rows = placechanges.plan(
+            place_rows,
+            gazetteer.places.values(),
+            dict(store.place_geometries()),
+            lambda role: describe(layout.roles[role]) if role in layout.roles else None,
+        )
+        report.place_changes = changes
+        refused = placechanges.refuse_levels(changes, report)
+        if not options.update_places:
+            refused = placechanges.refuse(changes, report) or refused
+        if refused:
+            raise ImportFailed(report)  # even with --skip-invalid: no row is at fault
         if writer is not None and (not report.error_count or options.skip_invalid):
+            assert import_id is not None
             ids = writer.upsert_places(place_rows)
-            report.records_written = len({r["pcode"] for r in place_rows} & set(ids))
+            writer.record_changes(placechanges.audit_rows(changes, ids, import_id, report.file))
+            changes.applied = True
+            report.records_written = len(pcodes & set(ids))
         report.rows_written = frame.height - len(rejected)
     elif layout.kind == "convoys":
         # Small files, read whole: the rows of a convoy (one per item) are checked together.

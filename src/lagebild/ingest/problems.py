@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lagebild.ingest.placechanges import PlaceChanges
 
 ERROR = "error"
 WARNING = "warning"
@@ -156,6 +160,7 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     unknown_pcodes: UnknownPcodes = field(default_factory=UnknownPcodes)
+    place_changes: PlaceChanges | None = None  # a gazetteer's effect on the places known
 
     def add(self, problem: Problem) -> None:
         key = (problem.severity, problem.code)
@@ -214,6 +219,7 @@ class ImportReport:
             "unused_columns": self.unused_columns,
             "unknown_pcodes": self.unknown_pcodes.as_dict(),
             "problems": [p.as_dict() for p in self.problems],
+            "place_changes": self.place_changes.as_dict() if self.place_changes else None,
         }
 
 

@@ -551,8 +551,13 @@ def places(frame: pl.DataFrame, context: Context) -> tuple[list[dict[str, Any]],
                     "parent": parent,
                     "import_id": context.import_id,
                     "row_number": row,
+                    # field -> (row, role) it came from, for reports (ingest/placechanges.py)
+                    "origins": {"code": (row, CODE_ROLES[lvl])},
                 },
             )
+            origins = entry["origins"]
+            if k and "parent" not in origins:
+                origins["parent"] = (row, CODE_ROLES[codes[k - 1][0]])
             if parent and code in parent_seen and parent_seen[code][0] not in (None, parent):
                 context.report.add(
                     Problem(
@@ -574,6 +579,7 @@ def places(frame: pl.DataFrame, context: Context) -> tuple[list[dict[str, Any]],
                 name = names[(lvl, lang)][i]
                 if name and not entry.get(f"name_{lang}"):
                     entry[f"name_{lang}"] = name
+                    origins[f"name_{lang}"] = (row, f"name{lvl}_{lang}")
         finest = merged[codes[-1][1]]
         for key, series in (
             ("lat", lat),
@@ -583,9 +589,13 @@ def places(frame: pl.DataFrame, context: Context) -> tuple[list[dict[str, Any]],
         ):
             if series is not None and series[i] is not None and finest.get(key) is None:
                 finest[key] = series[i]
+                role = {"lon": "lat", "valid_from": "valid_on"}.get(key, key)
+                finest["origins"].setdefault(_ORIGIN.get(key, key), (row, role))
         shape = shapes.get(row)
         if shape is not None:
             _give_shape(finest, shape)
+            finest["origins"].setdefault("geometry", (row, "geometry"))
+            finest["origins"].setdefault("coordinates", (row, "geometry"))
     ordered = sorted(merged.values(), key=lambda e: e["level"])
     return ordered, batch.rejected
 
@@ -623,12 +633,24 @@ def _place_list(batch: _Batch) -> list[dict[str, Any]]:
             "row_number": row,
             "name_en": names_en[i],
             "name_ar": names_ar[i],
+            "origins": {
+                "code": (row, "list_code"),
+                "parent": (row, "list_parent"),
+                "name_en": (row, "list_name_en"),
+                "name_ar": (row, "list_name_ar"),
+                "valid_to": (row, "list_valid_to"),
+                "coordinates": (row, "list_lat"),
+            },
         }
         for key, series in (("valid_to", valid_to), ("lat", lat), ("lon", lon)):
             if series is not None and series[i] is not None:
                 entry[key] = series[i]
         out.append(entry)
     return sorted(out, key=lambda e: e["level"])
+
+
+#: The field of a place change (``ingest.placechanges``) each place key belongs to.
+_ORIGIN = {"lat": "coordinates", "lon": "coordinates"}
 
 
 def _geometries(batch: _Batch) -> dict[int, Geometry]:

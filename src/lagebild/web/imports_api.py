@@ -48,7 +48,7 @@ from lagebild.web.upload import EXTENSIONS, Uploads, extension, safe_name, uploa
 router = APIRouter(prefix="/api", tags=["imports"])
 
 #: Form fields besides the file; anything else is refused (a typing slip should not pass).
-FIELDS = ("source", "date", "locale", "kind", "sheet")
+FIELDS = ("source", "date", "locale", "kind", "sheet", "update_places")
 #: Room for the multipart framing and the form fields around the file.
 _FORM_OVERHEAD = 64 * 1024
 _CHUNK = 1 << 20
@@ -82,6 +82,8 @@ class ImportCreated(BaseModel):
     warning_count: int
     warnings: list[ImportProblem]
     ignored_columns: list[str]
+    #: A gazetteer's effect on the places known (counts per kind, each change); else null.
+    place_changes: dict[str, Any] | None = None
 
 
 class ImportRefused(BaseModel):
@@ -134,6 +136,12 @@ _REQUEST_BODY = {
                         "description": "The kind of data (default: recognised from the hashtags).",
                     },
                     "sheet": {"type": "string", "description": "Spreadsheets: the sheet's name."},
+                    "update_places": {
+                        "type": "boolean",
+                        "default": False,
+                        "description": "A gazetteer may rename known places and move them to "
+                        "another parent (else it is refused, listing them).",
+                    },
                 },
             }
         }
@@ -213,6 +221,9 @@ def _options(form: Any, organisation: str | None) -> ImportOptions:
             raise _Refused(
                 422, _form_problem("date", values["date"], "not a date: write it as YYYY-MM-DD")
             ) from None
+    update = values.get("update_places", "").lower()
+    if update not in _BOOLEANS:
+        raise _Refused(422, _form_problem("update_places", update, "use true or false (or 1 or 0)"))
     return ImportOptions(
         source=values.get("source") or None,
         locale=locale,
@@ -220,7 +231,20 @@ def _options(form: Any, organisation: str | None) -> ImportOptions:
         kind=kind,
         date=on,
         organisation=organisation,
+        update_places=_BOOLEANS[update],
     )
+
+
+#: How a form writes yes and no (an absent field is no).
+_BOOLEANS = {
+    "": False,
+    "false": False,
+    "0": False,
+    "no": False,
+    "true": True,
+    "1": True,
+    "yes": True,
+}
 
 
 def _keep(uploads: Uploads, file: Any, limit: int) -> tuple[str, Path]:
@@ -315,6 +339,7 @@ def _created(report: ImportReport, organisation: str | None) -> JSONResponse:
         warning_count=report.warning_count,
         warnings=_problems(report.warnings),
         ignored_columns=report.ignored_columns,
+        place_changes=report.place_changes.as_dict() if report.place_changes else None,
     )
     return JSONResponse(body.model_dump(), status_code=201)
 

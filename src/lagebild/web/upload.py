@@ -45,6 +45,7 @@ from lagebild.ingest import (
 from lagebild.ingest import problems as problem_records
 from lagebild.ingest.columns import KINDS
 from lagebild.ingest.notation import LOCALES
+from lagebild.ingest.placechanges import KINDS as PLACE_CHANGE_KINDS
 from lagebild.ingest.problems import ERROR
 from lagebild.security import policy
 from lagebild.store import Store
@@ -77,6 +78,9 @@ EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".ods", ".geojson", ".jso
 MODES = ("strict", "skip-invalid")
 #: Problem codes that no mode can get past: the file as a whole cannot be imported.
 FILE_PROBLEMS = frozenset({"unreadable", "layout", "already-imported"})
+#: A gazetteer's renames and moves (only the "rename and move places" box, ``--update-places``,
+#: gets past them) and P-codes at another level: no mode gets past these.
+PLACE_CHANGE_PROBLEMS = frozenset({"place-renamed", "place-moved", "place-level"})
 
 _CHUNK = 1 << 20
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
@@ -116,6 +120,7 @@ class Upload:
     result: dict[str, Any] | None = None  # set once the import is written
     owner: str | None = None  # who uploaded it: nobody else sees or imports it
     organisation: str | None = None  # whose records the import writes (the partner's)
+    update_places: bool = False  # a gazetteer may rename and move known places (admins)
 
     @property
     def path(self) -> Path:
@@ -138,6 +143,7 @@ class Upload:
             skip_invalid=self.mode == "skip-invalid",
             rejects=self.rejects,
             organisation=self.organisation,
+            update_places=self.update_places,
         )
 
     def save(self) -> None:
@@ -287,7 +293,7 @@ def extension(name: str) -> str:
 
 
 def _form_values(form: Any) -> dict[str, str]:
-    names = ("source", "locale", "sheet", "kind", "date", "mode")
+    names = ("source", "locale", "sheet", "kind", "date", "mode", "update_places")
     return {n: v.strip() for n in names if isinstance(v := form.get(n), str)}
 
 
@@ -328,6 +334,7 @@ def _options_from(values: dict[str, str]) -> dict[str, Any]:
         "kind": kind,
         "date": on,
         "mode": mode,
+        "update_places": values.get("update_places") == "yes",
     }
 
 
@@ -378,6 +385,7 @@ def _form_page(
         values=values or {},
         error=error,
         cancelled=cancelled,
+        may_update_places=policy.may_import(auth.principal_of(request), "places"),
         **_choices(upload_limit(request)),
     )
 
@@ -443,7 +451,10 @@ def _can_skip(report: ImportReport) -> bool:
     return (
         bool(errors)
         and report.rows_written > 0
-        and all(p.row is not None and p.code not in FILE_PROBLEMS for p in errors)
+        and all(
+            p.row is not None and p.code not in FILE_PROBLEMS | PLACE_CHANGE_PROBLEMS
+            for p in errors
+        )
     )
 
 
@@ -459,6 +470,7 @@ def _report_page(
         report=report,
         stage=stage,
         problems=_sorted_problems(report) if report else [],
+        place_kinds=PLACE_CHANGE_KINDS,
         keep=problem_records.KEEP_PER_CODE,
         can_skip=report is not None and _can_skip(report),
         blocked=report is not None
@@ -498,6 +510,8 @@ async def import_check(request: Request) -> Response:
         return _form_page(request, values, exc)
     principal = auth.principal_of(request)
     upload.owner, upload.organisation = principal.name, policy.import_organisation(principal)
+    # Only who may import a gazetteer may let one rename and move places.
+    upload.update_places = upload.update_places and policy.may_import(principal, "places")
     upload.save()
     store = request.app.state.lagebild.store
     report = await run_in_threadpool(_check, store, uploads, upload)
