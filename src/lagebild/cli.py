@@ -213,6 +213,12 @@ def _progress_printer(path: Path) -> tuple[Callable[[int], None], Callable[[], N
     show_default=True,
     help="Incidents: how far the nearest community may be from an event's coordinates.",
 )
+@click.option(
+    "--country",
+    metavar="CODE",
+    help="Figures: the country (level 0 P-code) of rows without any admin code, where the "
+    "database holds several.",
+)
 @click.pass_context
 def import_(
     ctx: click.Context,
@@ -233,6 +239,7 @@ def import_(
     why: str | None,
     max_km: float,
     organisation: str | None,
+    country: str | None,
 ) -> None:
     """Import HXL-tagged CSV, XLSX or GeoJSON files: a gazetteer, figures, access status or a 4W.
 
@@ -272,6 +279,7 @@ def import_(
         batch_rows=100_000,
         max_km=max_km,
         organisation=organisation,
+        country=country,
     )
     failed = 0
     reports = []

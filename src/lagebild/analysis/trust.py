@@ -29,6 +29,10 @@ CURRENT_RULE = (
     "current figure: the latest dated on or before as_of; on the same date the more reliable "
     "source (Admiralty grade), then the later import"
 )
+PARTS_RULE = (
+    "sum of the place's disaggregated figures that partition it (f and m, or every age range "
+    "once): the place, date and source have no total row"
+)
 CHILDREN_RULE = "sum of the children's current figures: the place has no figure of its own"
 #: Indicators that cannot exceed the population of their place.
 WITHIN_POPULATION = ("inneed", "idps", "besieged", "hard_to_reach")
@@ -79,6 +83,7 @@ def entry(r: FigureRecord, **extra: object) -> dict[str, object]:
         "file_name": r.file_name,
         "row_number": r.row_number,
         "column": r.column,
+        **({"dimensions": r.dimensions} if any(r.dimensions.values()) else {}),
         **extra,
     }
 
@@ -595,7 +600,17 @@ def explain(
             "value": value.value,
             "basis": value.basis,
         }
-        if value.basis == "own":
+        if value.basis == "own" and len(value.figure_ids) > 1:
+            # No total row: the sum of disaggregated figures that partition it.
+            parts = figure_records(store, ids=value.figure_ids)
+            first = min(parts, key=lambda r: r.id)
+            ranked = sorted(records[ind].get(place_id, []), key=rank)
+            out["rule"] = PARTS_RULE
+            out["chosen"] = {**entry(first), "figure_id": None, "value": value.value,
+                             "column": None,
+                             "parts": [entry(r) for r in parts]}  # fmt: skip
+            out["beaten"] = [entry(r, why=_why_beaten(r, first)) for r in ranked]
+        elif value.basis == "own":
             ranked = sorted(records[ind].get(place_id, []), key=rank)
             chosen = ranked[0]
             out["rule"] = CURRENT_RULE
@@ -706,6 +721,8 @@ def _node_lines(node: dict[str, object], depth: int, lines: list[str]) -> None:
     lines.append(f"{pad}{node['pcode']} {node['name']}: {_number(node['value'])} ({node['basis']})")
     if node["basis"] == "own":
         lines.append(f"{pad}  chosen: {_figure_line(node['chosen'])}")  # type: ignore[arg-type]
+        for part in node["chosen"].get("parts", []):  # type: ignore[attr-defined]
+            lines.append(f"{pad}    part: {_figure_line(part)}")
         for beaten in node["beaten"]:  # type: ignore[attr-defined]
             lines.append(f"{pad}  beaten: {_figure_line(beaten)}: {beaten['why']}")
     elif node["basis"] == "children":

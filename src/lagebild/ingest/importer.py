@@ -48,6 +48,7 @@ class ImportOptions:
     batch_rows: int = 500_000
     max_km: float = 10.0  # incidents: how far the nearest community may be
     organisation: str | None = None  # whose records these are (the partner's; --org)
+    country: str | None = None  # figures: the country of rows without an admin code (--country)
 
     def as_json(self) -> str:
         values = asdict(self)
@@ -261,6 +262,7 @@ def _run(
         sources=sources,
         import_id=import_id or 0,
         footprint=footprint if footprint is not None else records.Footprint(),
+        country=options.country,
     )
     if layout.kind == "places":
         frames = list(table.batches(options.batch_rows))

@@ -132,10 +132,14 @@ def figure_conditions(
     date_from: date | None = None,
     date_to: date | None = None,
     import_id: int | None = None,
+    totals: bool = False,
 ) -> list[ColumnElement[bool]]:
-    """The WHERE terms of a figures query: place ids, indicator, sector, period, import."""
+    """The WHERE terms of a figures query: place ids, indicator, sector, period, import; with
+    ``totals`` only the figures total in every dimension (a place's figures)."""
     f = t.figures
     conditions: list[ColumnElement[bool]] = []
+    if totals:
+        conditions += [f.c[d] == "" for d in t.FIGURE_DIMENSIONS]
     if place_ids is not None:
         conditions.append(f.c.place_id.in_(list(place_ids)))
     if indicator:
