@@ -379,3 +379,111 @@ def test_explain_names_the_rows_a_partition_sum_adds_up(syria: Store, tmp_path: 
     assert [p["dimensions"]["gender"] for p in node["chosen"]["parts"]] == ["f", "m"]
     text = "\n".join(explanation_lines(explain(syria, MLI_DATE, "SY01", "inneed")))
     assert "part: 400" in text and "part: 500" in text
+
+
+# -- showing the disaggregation: --by gender|age|population-group ------------------------------
+
+
+def cli(*args: str) -> str:
+    from click.testing import CliRunner
+
+    from lagebild.cli import main
+
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.fixture
+def mali(tmp_path: Path, shared_data: Path) -> tuple[str, list[dict[str, str]]]:
+    db = str(tmp_path / "mali.db")
+    rows = mali_rows(shared_data)
+    cli("--db", db, "import", str(mali_gazetteer(tmp_path, rows)))
+    cli("--db", db, "import", "--kind", "figures", "--date", MLI_DATE.isoformat(),
+        str(shared_data.joinpath(*FIXTURES, MLI)))  # fmt: skip
+    return db, rows
+
+
+def national_need(rows: list[dict[str, str]], **where: str) -> list[float]:
+    """People in need of Mali's inter-sector national rows matching ``where`` (column: value)."""
+    return [
+        float(r["In Need"])
+        for r in rows
+        if not r["Admin 1 PCode"] and not r["Admin 2 PCode"] and r["Disabled"] == "a"
+        and all(r[k] == v for k, v in {"Sector": "ALL", **where}.items())
+        and r["In Need"].strip()
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("level", ["adm1", "adm2"])
+def test_situation_by_gender_lists_the_parts_beside_a_total_that_is_the_place_s_figure(
+    mali: tuple[str, list[dict[str, str]]], level: str
+) -> None:
+    import json
+
+    db, rows = mali
+    data = json.loads(cli("--db", db, "situation", "--as-of", "2024-06-01", "--level", level,
+                          "--by", "gender", "--format", "json"))  # fmt: skip
+    need = {p["pcode"]: p["people_in_need"]["value"] for p in data["places"] if p["people_in_need"]}
+    need["ML"] = data["total"]["people_in_need"]["value"]
+    listed = data["disaggregation"]["places"]
+    assert listed and data["disaggregation"]["by"] == "gender"
+    for place in listed:  # the people in need of a place always equal its total row
+        assert place["inneed"]["total"] == need[place["pcode"]]
+    (ml,) = [p for p in listed if p["pcode"] == "ML"]
+    assert ml["inneed"]["total"] == 7_107_194
+    # f and m: the sum of their age ranges (0-17, 18-64, 65+), computed from the file.
+    for gender in ("f", "m"):
+        ages = national_need(rows, **{"Gender": gender, "Population Group": "ALL"})
+        assert len(ages) == 3
+        assert ml["inneed"]["values"][gender] == pytest.approx(sum(ages))
+
+
+def test_situation_by_age_and_by_population_group_match_the_file(
+    mali: tuple[str, list[dict[str, str]]],
+) -> None:
+    import json
+
+    db, rows = mali
+    by_age = json.loads(cli("--db", db, "situation", "--as-of", "2024-06-01", "--by", "age",
+                            "--format", "json"))["disaggregation"]["places"]  # fmt: skip
+    (ml,) = [p for p in by_age if p["pcode"] == "ML"]
+    for age in ("0-17", "18-64", "65+"):
+        both = national_need(rows, **{"Age Range": age, "Population Group": "ALL"})
+        assert len(both) == 2 and ml["inneed"]["values"][age] == pytest.approx(sum(both))
+    assert list(ml["inneed"]["values"]) == ["0-17", "18-64", "65+"]
+    # Population groups come in the WASH rows only: by gender and age, summed where complete.
+    by_group = json.loads(cli("--db", db, "situation", "--as-of", "2024-06-01", "--sector", "WSH",
+                              "--by", "population-group", "--format", "json"))  # fmt: skip
+    (ml,) = [p for p in by_group["disaggregation"]["places"] if p["pcode"] == "ML"]
+    assert ml["inneed"]["total"] == national_need(rows, Sector="WSH", Gender="a")[0] == 3_211_436
+    for code, group in (("IDP", "idps"), ("RRI", "rri")):
+        parts = [
+            float(r["In Need"]) for r in rows
+            if not r["Admin 1 PCode"] and not r["Admin 2 PCode"] and r["Sector"] == "WSH"
+            and r["Population Group"] == code
+        ]  # fmt: skip
+        assert len(parts) == 6 and ml["inneed"]["values"][group] == pytest.approx(sum(parts))
+    table = cli("--db", db, "situation", "--as-of", "2024-06-01", "--sector", "WSH", "--by",
+                "population-group")  # fmt: skip
+    assert "By population group" in table and "idps" in table
+
+
+def test_gaps_by_gender_keeps_its_json_and_adds_the_breakdown(
+    mali: tuple[str, list[dict[str, str]]],
+) -> None:
+    import json
+
+    db, _ = mali
+    plain = json.loads(cli("--db", db, "gaps", "--as-of", "2024-06-01", "--level", "adm2",
+                           "--format", "json"))  # fmt: skip
+    data = json.loads(cli("--db", db, "gaps", "--as-of", "2024-06-01", "--level", "adm2",
+                          "--by", "gender", "--format", "json"))  # fmt: skip
+    assert {k: v for k, v in data.items() if k != "disaggregation"} == plain
+    need = {p["pcode"]: p["people_in_need"] for p in plain["places"]}
+    assert data["disaggregation"]["places"]
+    for place in data["disaggregation"]["places"]:
+        assert place["inneed"]["total"] == need[place["pcode"]]
+    hxl = cli("--db", db, "gaps", "--as-of", "2024-06-01", "--level", "adm2", "--by", "gender",
+              "--format", "hxl")  # fmt: skip
+    assert hxl.splitlines()[1].startswith("#loc+code,#loc+name,#indicator+code,#gender+code")

@@ -373,6 +373,55 @@ def _level(text: str) -> int:
     return parse_level(text)
 
 
+def _emit_breakdown(
+    ctx: click.Context,
+    fmt: str,
+    by: str,
+    as_of: date,
+    places: list[tuple[str, str]],
+    sector: str,
+    data: dict[str, Any],
+) -> None:
+    """``--by``: per place, people in need and population by gender, age or population group
+    beside the total. JSON: the command's own object with a ``disaggregation`` key added; table,
+    CSV and HXL: one row per place, indicator and value (the total first)."""
+    from lagebild.analysis.disaggregation import BY, breakdown
+    from lagebild.publish.render import Col
+
+    store = _store(ctx)
+    ids = {p.pcode: p.id for p in store.places()}
+    found = breakdown(store, as_of, by, [ids[c] for c, _ in places if c in ids], sector)
+    rows: list[dict[str, Any]] = []
+    listed = []
+    for pcode, name in places:
+        parts = found.get(ids.get(pcode, -1), [])
+        if not parts:
+            continue
+        listed.append({"pcode": pcode, "name": name, **{b.indicator: b.as_dict() for b in parts}})
+        for b in parts:
+            for key, value in (("total", b.total), *b.values.items()):
+                rows.append({"pcode": pcode, "name": name, "indicator": b.indicator,
+                             "value_of": key, "value": value,
+                             "date": b.date.isoformat()})  # fmt: skip
+    dimension = BY[by]
+    tag = {"gender": "#gender+code", "age": "#age+range", "population_group":
+           "#population_group+code"}[dimension]  # fmt: skip
+    columns = [
+        Col("pcode", "P-code", "#loc+code"),
+        Col("name", "Name", "#loc+name"),
+        Col("indicator", "Indicator", "#indicator+code"),
+        Col("value_of", by.replace("-", " ").capitalize(), tag),
+        Col("value", "Value", "#indicator+value+num"),
+        Col("date", "Date", "#date"),
+    ]
+    data = {**data, "disaggregation": {"by": by, "places": listed}}
+    title = (
+        f"By {by.replace('-', ' ')} on {as_of.isoformat()}: {len(listed)} of {len(places)} "
+        "places carry it; the total is the place's figure"
+    )
+    _emit(fmt, data, columns, rows, title)
+
+
 def picture_options(level: str, window_help: str) -> Callable[[Any], Any]:
     """The options ``situation`` and ``gaps`` share: date, window, level, sector, format."""
 
@@ -402,11 +451,26 @@ def picture_options(level: str, window_help: str) -> Callable[[Any], Any]:
     return decorate
 
 
+BY_OPTION = click.option(
+    "--by",
+    type=click.Choice(["gender", "age", "population-group"]),
+    help="Also list, per place, people in need (and population) by gender, age range or "
+    "population group beside the total, where the data carries it.",
+)
+
+
 @main.command()
 @picture_options("adm1", "Days a delivery counts as recent.")
+@BY_OPTION
 @click.pass_context
 def situation(
-    ctx: click.Context, as_of: date, window: int, level: str, sector: str | None, fmt: str
+    ctx: click.Context,
+    as_of: date,
+    window: int,
+    level: str,
+    sector: str | None,
+    fmt: str,
+    by: str | None,
 ) -> None:
     """Per place and in total: population, people in need, displaced, besieged, hard to reach,
     reached, with the sources behind each figure."""
@@ -418,6 +482,12 @@ def situation(
     result = analysis.situation(
         store, as_of, window, _level(level), normalise_sector(sector) if sector else None
     )
+    places = [(r.pcode, r.name) for r in result.places]
+    if result.total is not None and result.total.pcode:
+        places.append((result.total.pcode, result.total.name))
+    if by and fmt != "table":
+        _emit_breakdown(ctx, fmt, by, as_of, places, result.sector or "", result.as_dict())
+        return
     rows = render.situation_rows(result)
     title = f"Situation on {as_of.isoformat()} ({level}, window {window} days" + (
         f", sector {sector})" if sector else ")"
@@ -433,6 +503,9 @@ def situation(
                     f"  {key.replace('_', ' ')}: {value.value:,.0f} "
                     f"({value.basis}; {', '.join(value.sources)})"
                 )
+    if by:
+        click.echo()
+        _emit_breakdown(ctx, fmt, by, as_of, places, result.sector or "", {})
 
 
 @main.command()
@@ -453,6 +526,7 @@ def situation(
     help="plain: cut off first by people in need, then by coverage (DESIGN.md); severity: by "
     "people in need, days without aid, recent incidents and damage (docs/severity.md).",
 )
+@BY_OPTION
 @click.pass_context
 def gaps(
     ctx: click.Context,
@@ -463,6 +537,7 @@ def gaps(
     fmt: str,
     limit: int,
     rank: str,
+    by: str | None,
 ) -> None:
     """Places ranked by gap: cut-off places first by people in need, then by coverage; or, with
     --rank severity, by a severity that adds recent incidents and damage."""
@@ -475,6 +550,10 @@ def gaps(
         store, as_of, window, _level(level), normalise_sector(sector) if sector else None,
         rank=rank,
     )
+    places = [(r.pcode, r.name) for r in result.places]
+    if by and fmt != "table":
+        _emit_breakdown(ctx, fmt, by, as_of, places, result.sector or "", result.as_dict())
+        return
     rows = render.gap_rows(result)
     if fmt == "table" and limit:
         rows = rows[:limit]
@@ -488,6 +567,10 @@ def gaps(
     )
     columns = render.gap_columns(result.level, severity=rank == "severity")
     _emit(fmt, result.as_dict(), columns, rows, title)
+    if by:
+        click.echo()
+        _emit_breakdown(ctx, fmt, by, as_of, places[:limit] if limit else places,
+                        result.sector or "", {})  # fmt: skip
 
 
 # -- damage (issue 5) ---------------------------------------------------------------------------
