@@ -487,3 +487,32 @@ def test_gaps_by_gender_keeps_its_json_and_adds_the_breakdown(
     hxl = cli("--db", db, "gaps", "--as-of", "2024-06-01", "--level", "adm2", "--by", "gender",
               "--format", "hxl")  # fmt: skip
     assert hxl.splitlines()[1].startswith("#loc+code,#loc+name,#indicator+code,#gender+code")
+
+
+def test_figures_of_a_place_show_its_total_first_then_each_disaggregated_series(
+    mali: tuple[str, list[dict[str, str]]],
+) -> None:
+    import json
+
+    db, rows = mali
+    data = json.loads(cli("--db", db, "figures", "ML", "--indicator", "people_in_need",
+                          "--format", "json"))  # fmt: skip
+    inter = [s for s in data["series"] if s["sector"] == ""]
+    assert "dimensions" not in inter[0] and inter[0]["current"]["value"] == 7_107_194
+    expected = {
+        (r["Gender"], r["Age Range"]): float(r["In Need"])
+        for r in rows
+        if not r["Admin 1 PCode"] and not r["Admin 2 PCode"] and r["Sector"] == "ALL"
+        and r["Gender"] != "a"
+    }  # fmt: skip
+    assert {
+        (s["dimensions"]["gender"], s["dimensions"]["age"]): s["current"]["value"]
+        for s in inter[1:]
+    } == expected
+    by_group = json.loads(cli("--db", db, "figures", "ML0402", "--by", "population-group",
+                              "--format", "json"))  # fmt: skip
+    assert {s["dimensions"]["population_group"] for s in by_group["series"] if "dimensions" in s}
+    assert all(s["dimensions"]["population_group"] for s in by_group["series"]
+               if "dimensions" in s)  # fmt: skip
+    table = cli("--db", db, "figures", "ML", "--indicator", "people_in_need")
+    assert "gender f, age 0-17" in table

@@ -1145,6 +1145,11 @@ def delete(ctx: click.Context, kind: str, record_id: int, why: str) -> None:
     help="Date of the checks and of the current figure (default: the end of the data).",
 )
 @click.option("--format", "fmt", type=FORMAT, default="table", show_default=True)
+@click.option(
+    "--by",
+    type=click.Choice(["gender", "age", "population-group"]),
+    help="With PCODE: the place's figures and those disaggregated by this dimension only.",
+)
 @click.pass_context
 def figures(
     ctx: click.Context,
@@ -1158,9 +1163,12 @@ def figures(
     date_to: date | None,
     as_of: date | None,
     fmt: str,
+    by: str | None,
 ) -> None:
     """Every value of every source for a place side by side with the spread (PCODE), the
-    contradicting figures (--conflicts), or the consistency checks (--check)."""
+    contradicting figures (--conflicts), or the consistency checks (--check). A place's figures
+    come first; its disaggregated ones (gender, age, population group, disability) follow, each
+    series on its own (--by: only those by one dimension)."""
     from lagebild.analysis import trust
     from lagebild.analysis.place import UnknownPlace
     from lagebild.store import listing
@@ -1178,7 +1186,10 @@ def figures(
             _emit_findings(fmt, findings, when)
         else:
             assert pcode is not None
-            series = trust.side_by_side(store, pcode, as_of or date_to, indicator, date_from)
+            series = trust.side_by_side(
+                store, pcode, as_of or date_to, indicator, date_from,
+                by=by.replace("-", "_") if by else None,
+            )  # fmt: skip
             _emit_series(fmt, pcode, series)
     except (UnknownPlace, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
@@ -1251,17 +1262,22 @@ def _emit_series(fmt: str, pcode: str, series: list[Any]) -> None:
     rows = []
     for s in series:
         gap = s.as_dict()["spread"]
+        dims = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in s.dimensions.items() if v)
         for value in s.as_dict()["values"]:
             rows.append(
                 {
                     "spread": f"{gap['min']:,.0f}..{gap['max']:,.0f} ({gap['relative']:.0%})",
                     **value,
+                    "dimensions": dims or "total",
                     "current": "yes" if value["current"] else "",
                 }
             )
     data = {"pcode": pcode.upper(), "series": [s.as_dict() for s in series]}
     title = f"Figures of {pcode.upper()} from every source"
-    _emit(fmt, data, _entry_columns(("spread", "Spread", "#meta+spread")), rows, title)
+    columns = _entry_columns(
+        ("spread", "Spread", "#meta+spread"), ("dimensions", "Of", "#meta+dimensions")
+    )
+    _emit(fmt, data, columns, rows, title)
 
 
 @main.command()

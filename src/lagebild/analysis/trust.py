@@ -194,16 +194,19 @@ def conflicts(
 
 @dataclass(frozen=True)
 class FigureSeries:
-    """Every value of one indicator and sector of a place, from every source."""
+    """Every value of one indicator and sector of a place, from every source; a series of
+    disaggregated figures (``dimensions`` not all ``''``) is one gender, age range, population
+    group or disability, never the place's figure."""
 
     indicator: str
     sector: str
     values: list[FigureRecord]
     current: FigureRecord | None
+    dimensions: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         current_id = self.current.id if self.current else None
-        return {
+        out: dict[str, object] = {
             "indicator": self.indicator,
             "sector": self.sector,
             "sources": sorted({r.source or "unsourced" for r in self.values}),
@@ -211,6 +214,9 @@ class FigureSeries:
             "current": entry(self.current) if self.current else None,
             "values": [entry(r, current=r.id == current_id) for r in self.values],
         }
+        if any(self.dimensions.values()):
+            out["dimensions"] = dict(self.dimensions)
+        return out
 
 
 def side_by_side(
@@ -220,18 +226,31 @@ def side_by_side(
     indicator: str | None = None,
     date_from: date | None = None,
     tree: PlaceTree | None = None,
+    by: str | None = None,
 ) -> list[FigureSeries]:
     """Every figure of a place, from every source, by indicator and sector, with the spread and
-    the current figure on ``as_of`` (default: the latest date)."""
+    the current figure on ``as_of`` (default: the latest date). The totals (the place's
+    figures) come first in each indicator and sector, then the disaggregated series; with
+    ``by`` (``gender``, ``age``, ``population_group``) only those disaggregated by it."""
     tree = tree or PlaceTree(store.places())
     place = find(tree, pcode)
-    records = figure_records(store, [place.id], _indicator(indicator), None, date_from, as_of)
-    groups: dict[tuple[str, str], list[FigureRecord]] = defaultdict(list)
+    records = figure_records(
+        store, [place.id], _indicator(indicator), None, date_from, as_of, totals=False
+    )
+    groups: dict[tuple[str, str, tuple[str, ...]], list[FigureRecord]] = defaultdict(list)
     for r in records:
-        groups[(r.indicator, r.sector)].append(r)
+        dims = tuple(r.dimensions.values())
+        if by is not None and any(dims) and not r.dimensions[by]:
+            continue
+        groups[(r.indicator, r.sector, dims)].append(r)
+    names = ("gender", "age", "population_group", "disability")
     return [
-        FigureSeries(ind, sector, values, min(values, key=rank))
-        for (ind, sector), values in sorted(groups.items())
+        FigureSeries(
+            ind, sector, values, min(values, key=rank), dict(zip(names, dims, strict=True))
+        )
+        for (ind, sector, dims), values in sorted(
+            groups.items(), key=lambda kv: (kv[0][0], kv[0][1], any(kv[0][2]), kv[0][2])
+        )
     ]
 
 
