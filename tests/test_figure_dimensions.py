@@ -516,3 +516,30 @@ def test_figures_of_a_place_show_its_total_first_then_each_disaggregated_series(
                if "dimensions" in s)  # fmt: skip
     table = cli("--db", db, "figures", "ML", "--indicator", "people_in_need")
     assert "gender f, age 0-17" in table
+
+
+def test_the_api_gives_the_breakdown_and_the_place_page_only_totals(
+    mali: tuple[str, list[dict[str, str]]],
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from lagebild.web import WebConfig, create_app
+
+    db, rows = mali
+    client = TestClient(create_app(WebConfig(db=db)))
+    data = client.get("/api/situation", params={"as_of": "2024-06-01", "by": "age"}).json()
+    (ml,) = [p for p in data["disaggregation"]["places"] if p["pcode"] == "ML"]
+    assert ml["inneed"]["total"] == data["total"]["people_in_need"]["value"] == 7_107_194
+    assert set(ml["inneed"]["values"]) == {"0-17", "18-64", "65+"}
+    assert "disaggregation" not in client.get("/api/situation",
+                                              params={"as_of": "2024-06-01"}).json()  # fmt: skip
+    listed = client.get(
+        "/api/figures", params={"pcode": "ML", "indicator": "inneed", "sector": "",
+                                "as_of": "2024-06-01", "limit": 1000}
+    ).json()["items"]  # fmt: skip
+    assert {(i["gender"], i["age"]) for i in listed if i["pcode"] == "ML" and not i["sector"]} == {
+        ("", ""), ("f", "0-17"), ("f", "18-64"), ("f", "65+"), ("m", "0-17"), ("m", "18-64"),
+        ("m", "65+"),
+    }  # fmt: skip
+    page = client.get("/places/ML", params={"as_of": "2024-06-01"}).text
+    assert "7,107,194" in page and "1,937,229" not in page  # never an age group as its figure

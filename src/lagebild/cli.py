@@ -385,24 +385,20 @@ def _emit_breakdown(
     """``--by``: per place, people in need and population by gender, age or population group
     beside the total. JSON: the command's own object with a ``disaggregation`` key added; table,
     CSV and HXL: one row per place, indicator and value (the total first)."""
-    from lagebild.analysis.disaggregation import BY, breakdown
+    from lagebild.analysis.disaggregation import BY, by_place
     from lagebild.publish.render import Col
 
-    store = _store(ctx)
-    ids = {p.pcode: p.id for p in store.places()}
-    found = breakdown(store, as_of, by, [ids[c] for c, _ in places if c in ids], sector)
+    listed = by_place(_store(ctx), as_of, by, places, sector)
     rows: list[dict[str, Any]] = []
-    listed = []
-    for pcode, name in places:
-        parts = found.get(ids.get(pcode, -1), [])
-        if not parts:
-            continue
-        listed.append({"pcode": pcode, "name": name, **{b.indicator: b.as_dict() for b in parts}})
-        for b in parts:
-            for key, value in (("total", b.total), *b.values.items()):
-                rows.append({"pcode": pcode, "name": name, "indicator": b.indicator,
-                             "value_of": key, "value": value,
-                             "date": b.date.isoformat()})  # fmt: skip
+    for place in listed:
+        for indicator in ("inneed", "population"):
+            b: dict[str, Any] | None = place.get(indicator)  # type: ignore[assignment]
+            if b is None:
+                continue
+            for key, value in (("total", b["total"]), *b["values"].items()):
+                rows.append({"pcode": place["pcode"], "name": place["name"],
+                             "indicator": indicator, "value_of": key, "value": value,
+                             "date": b["date"]})  # fmt: skip
     dimension = BY[by]
     tag = {"gender": "#gender+code", "age": "#age+range", "population_group":
            "#population_group+code"}[dimension]  # fmt: skip

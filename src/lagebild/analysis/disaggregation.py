@@ -102,4 +102,22 @@ def breakdown(
     return out
 
 
-__all__ = ["BY", "Breakdown", "breakdown", "value_of"]
+def by_place(
+    store: Store, as_of: date, by: str, places: list[tuple[str, str]], sector: str = ""
+) -> list[dict[str, object]]:
+    """The breakdowns of the places given as (P-code, name), in their order, as the command line
+    and the API show them: ``{"pcode", "name", "inneed": {...}, "population": {...}}`` for each
+    place that carries one."""
+    ids = {p.pcode: p.id for p in store.places()}
+    found = breakdown(store, as_of, by, [ids[c] for c, _ in places if c in ids], sector)
+    listed: list[dict[str, object]] = []
+    for pcode, name in places:
+        parts = found.get(ids.get(pcode, -1), [])
+        if parts:
+            listed.append(
+                {"pcode": pcode, "name": name, **{b.indicator: b.as_dict() for b in parts}}
+            )
+    return listed
+
+
+__all__ = ["BY", "Breakdown", "breakdown", "by_place", "value_of"]
