@@ -90,7 +90,7 @@ def test_a_figure_tag_gives_its_own_indicator_and_dimensions(
         ("#affected+arrivals", ("arrivals",)),
         ("#population+f+m", ("f", "m")),
         ("#inneed+hh", ("hh",)),
-        ("#population+sex", ("sex",)),
+        ("#targeted+percentage", ("percentage",)),  # of the people in need: no population share
     ],
 )
 def test_an_attribute_lagebild_does_not_understand_is_named_never_dropped(
@@ -103,6 +103,7 @@ def test_an_attribute_lagebild_does_not_understand_is_named_never_dropped(
 
 
 def test_columns_of_other_hashtags_are_no_figure_columns() -> None:
+    assert figure_indicator(column("#population+sex")) is None  # the gender column of a row
     assert figure_indicator(column("#adm1+code")) is None
     assert figure_indicator(column("#org+impl")) is None
 
@@ -543,3 +544,28 @@ def test_the_api_gives_the_breakdown_and_the_place_page_only_totals(
     }  # fmt: skip
     page = client.get("/places/ML", params={"as_of": "2024-06-01"}).text
     assert "7,107,194" in page and "1,937,229" not in page  # never an age group as its figure
+
+
+def test_a_gender_column_in_words_and_a_bad_disability_are_read_or_refused_by_row(
+    syria: Store, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path / "t.csv",
+        "#adm1+code,#population+sex,#targeted\nSY01,Mujeres,100\nSY01,Hombres,120\n",
+    )
+    import_file(syria, path, ImportOptions(kind="figures", date=MLI_DATE))
+    with syria.engine.connect() as conn:
+        got = set(conn.execute(select(t.figures.c.gender, t.figures.c.value)).all())
+    assert got == {("f", 100), ("m", 120)}
+    bad = write(
+        tmp_path / "d.csv",
+        "#adm1+code,#is_disabled,#inneed+f,#gender\nSY01,maybe,5,a\nSY02,a,6,m\n",
+    )
+    with pytest.raises(ImportFailed) as failed:
+        import_file(syria, bad, ImportOptions(kind="figures", date=MLI_DATE))
+    found = {(p.code, p.row, p.column, p.value) for p in failed.value.report.problems}
+    assert found == {
+        ("bad-dimension", 2, "B #is_disabled", "maybe"),
+        ("dimension-clash", 3, "D #gender", "m"),  # the column says f, the row says m
+    }
+    assert syria.counts()["figures"] == 2  # all or nothing: the refused file wrote none

@@ -205,7 +205,7 @@ FIGURE_ROLES: dict[str, tuple[Pattern, ...]] = {
 #: Long form (HDX HAPI's humanitarian needs, population and alike): columns that give the
 #: dimensions of every figure of their row. ``ALL``/``all``/``a``/blank is the total.
 LONG_FORM_ROLES: dict[str, tuple[Pattern, ...]] = {
-    "gender": (p("#gender"),),
+    "gender": (p("#gender"), p("#population+sex"), p("#population+gender")),
     "age": (p("#age+range"), p("#age-min-max")),
     "age_min": (p("#age+min"),),
     "age_max": (p("#age+max"),),
@@ -349,9 +349,12 @@ def figure_indicator(column: Column) -> FigureTag | None:
     if tag is None or tag.hashtag not in FIGURE_HASHTAGS:
         return None
     attrs = set(tag.attributes) - NEUTRAL - STOCK
+    if attrs & {"sex", "gender"}:
+        return None  # #population+sex: the gender of the row's figures, a dimension column
     text = str(tag)
-    share = bool(attrs & {"pct", "percentage"})  # a stated share: kept as <indicator>_share
-    attrs -= {"pct", "percentage"}
+    shares = attrs & {"pct", "percentage"}  # a stated share: kept as <indicator>_share
+    share = bool(shares)
+    attrs -= shares
     if attrs & {"hh", "households"}:
         return _refuse(text, attrs & {"hh", "households"}, "households are not people: "
                        "lagebild's figures count people")  # fmt: skip
@@ -421,7 +424,7 @@ def figure_indicator(column: Column) -> FigureTag | None:
         return _refuse(text, set(sectors), "two sectors in one column")
     if share:
         if indicator not in SHARE_BASES:
-            return _refuse(text, {"pct"}, f"a share of {indicator} is not a figure lagebild keeps")
+            return _refuse(text, shares, f"a share of {indicator} is not a figure lagebild keeps")
         indicator += "_share"
     return FigureTag(
         indicator,

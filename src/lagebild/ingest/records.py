@@ -395,8 +395,8 @@ INTER_SECTOR = frozenset(
 )
 #: Cell values of a dimension column that mean the total in that dimension.
 TOTAL_WORDS = frozenset({"", "all", "a", "total", "t"})
-GENDER_CODES = {"f": "f", "female": "f", "w": "f", "women": "f", "m": "m", "male": "m",
-                "men": "m"}  # fmt: skip
+GENDER_CODES = {"f": "f", "female": "f", "w": "f", "women": "f", "femmes": "f", "mujeres": "f",
+                "m": "m", "male": "m", "men": "m", "hommes": "m", "hombres": "m"}  # fmt: skip
 DISABILITY_CODES = {"y": "y", "yes": "y", "true": "y", "1": "y", "n": "n", "no": "n",
                     "false": "n", "0": "n"}  # fmt: skip
 POPULATION_GROUPS = {"idp": "idps", "idps": "idps", "ref": "refugees", "refugees": "refugees",
