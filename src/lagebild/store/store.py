@@ -19,7 +19,18 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, case, create_engine, event, func, or_, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    case,
+    create_engine,
+    event,
+    func,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -411,7 +422,11 @@ class Store:
         if totals:
             where += [d == "" for d in dims]
         else:
-            where.append(or_(*[d != "" for d in dims]))
+            # Each term a range of ix_figures_lookup (its dimensions follow indicator and
+            # sector), so that the totals are never scanned: '' sorts before every other value.
+            where.append(
+                or_(*[and_(*[e == "" for e in dims[:k]], d > "") for k, d in enumerate(dims)])
+            )
         query = (
             select(
                 f.c.id,
