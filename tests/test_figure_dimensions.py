@@ -569,3 +569,17 @@ def test_a_gender_column_in_words_and_a_bad_disability_are_read_or_refused_by_ro
         ("dimension-clash", 3, "D #gender", "m"),  # the column says f, the row says m
     }
     assert syria.counts()["figures"] == 2  # all or nothing: the refused file wrote none
+
+
+def test_a_partition_sum_competes_with_totals_by_the_current_figure_rule(
+    syria: Store, tmp_path: Path
+) -> None:
+    """A total of another source stands beside a partition sum like any figure: the latest wins;
+    a total of the same place, date and source leaves the parts unsummed."""
+    older = write(tmp_path / "old.csv", "#adm1+code,#date,#inneed\nSY01,2023-12-01,700\n")
+    import_file(syria, older, ImportOptions(kind="figures", source="Cluster"))
+    pin(syria, tmp_path, "SY01,f,,,400\nSY01,m,,,500\n")  # HNO, 2024-01-01: no total row
+    assert need_of(syria, "SY01") == 900
+    same_day = write(tmp_path / "total.csv", "#adm1+code,#date,#inneed\nSY01,2024-01-01,950\n")
+    import_file(syria, same_day, ImportOptions(kind="figures", source="HNO"))
+    assert need_of(syria, "SY01") == 950  # the HNO's own total now: its parts are not summed
