@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from lagebild.store import Store
 from lagebild.store import schema as t
@@ -74,3 +74,43 @@ def test_long_free_text_and_a_malformed_pcode_are_kept_or_reported_never_a_crash
     else:
         raise AssertionError("a malformed P-code was imported")
     assert len(store.places()) == 2
+
+
+def test_upgrading_to_0008_gives_every_stored_figure_the_total_in_each_dimension(
+    db_url: str,
+) -> None:
+    """Figures stored before dimensions existed were totals: after 0008 they read as such, and a
+    downgrade to 0007 keeps them."""
+    store = Store.open(db_url)
+    try:
+        store.migrate("0007")
+        with store.engine.begin() as conn:
+            conn.execute(
+                t.imports.insert().values(
+                    id=1, file_name="pin.csv", sha256="0" * 64, kind="figures",
+                    imported_at=datetime(2017, 3, 1), row_count=2, status="committed",
+                )
+            )  # fmt: skip
+            conn.execute(t.places.insert().values(id=1, pcode="SY", level=0, import_id=1))
+            conn.execute(
+                text(
+                    "INSERT INTO figures (place_id, indicator, sector, date, value, import_id, "
+                    "row_number) VALUES (1, 'inneed', '', :d, :v, 1, :r)"
+                ),
+                [{"d": date(2017, 2, r), "v": 1000.0 * r, "r": r} for r in (1, 2)],
+            )
+        assert store.migrate() == store.head_revision() >= "0008"
+        with store.engine.connect() as conn:
+            dims = conn.execute(
+                select(*[t.figures.c[d] for d in t.FIGURE_DIMENSIONS])
+            ).all()
+        assert dims == [("", "", "", "")] * 2
+        assert [r.value for r in store.figures_on("inneed", "", date(2017, 3, 1))] == [
+            1000.0,
+            2000.0,
+        ]
+        store.migrate("0007")
+        with store.engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(text("figures"))).scalar() == 2
+    finally:
+        store.close()

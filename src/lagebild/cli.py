@@ -256,6 +256,12 @@ def _progress_printer(path: Path) -> tuple[Callable[[int], None], Callable[[], N
     show_default=True,
     help="Incidents: how far the nearest community may be from an event's coordinates.",
 )
+@click.option(
+    "--country",
+    metavar="CODE",
+    help="Figures: the country (level 0 P-code) of rows without any admin code, where the "
+    "database holds several.",
+)
 @click.pass_context
 def import_(
     ctx: click.Context,
@@ -278,6 +284,7 @@ def import_(
     why: str | None,
     max_km: float,
     organisation: str | None,
+    country: str | None,
 ) -> None:
     """Import HXL-tagged CSV, XLSX, JSON or GeoJSON files (also zipped): a gazetteer, figures,
     access status or a 4W.
@@ -332,6 +339,7 @@ def import_(
         organisation=organisation,
         no_database=no_database,
         update_places=update_places,
+        country=country,
     )
     failed = 0
     reports = []
@@ -468,6 +476,51 @@ def _level(text: str) -> int:
     return parse_level(text)
 
 
+def _emit_breakdown(
+    ctx: click.Context,
+    fmt: str,
+    by: str,
+    as_of: date,
+    places: list[tuple[str, str]],
+    sector: str,
+    data: dict[str, Any],
+) -> None:
+    """``--by``: per place, people in need and population by gender, age or population group
+    beside the total. JSON: the command's own object with a ``disaggregation`` key added; table,
+    CSV and HXL: one row per place, indicator and value (the total first)."""
+    from lagebild.analysis.disaggregation import BY, by_place
+    from lagebild.publish.render import Col
+
+    listed = by_place(_store(ctx), as_of, by, places, sector)
+    rows: list[dict[str, Any]] = []
+    for place in listed:
+        for indicator in ("inneed", "population"):
+            b: dict[str, Any] | None = place.get(indicator)  # type: ignore[assignment]
+            if b is None:
+                continue
+            for key, value in (("total", b["total"]), *b["values"].items()):
+                rows.append({"pcode": place["pcode"], "name": place["name"],
+                             "indicator": indicator, "value_of": key, "value": value,
+                             "date": b["date"]})  # fmt: skip
+    dimension = BY[by]
+    tag = {"gender": "#gender+code", "age": "#age+range", "population_group":
+           "#population_group+code"}[dimension]  # fmt: skip
+    columns = [
+        Col("pcode", "P-code", "#loc+code"),
+        Col("name", "Name", "#loc+name"),
+        Col("indicator", "Indicator", "#indicator+code"),
+        Col("value_of", by.replace("-", " ").capitalize(), tag),
+        Col("value", "Value", "#indicator+value+num"),
+        Col("date", "Date", "#date"),
+    ]
+    data = {**data, "disaggregation": {"by": by, "places": listed}}
+    title = (
+        f"By {by.replace('-', ' ')} on {as_of.isoformat()}: {len(listed)} of {len(places)} "
+        "places carry it; the total is the place's figure"
+    )
+    _emit(fmt, data, columns, rows, title)
+
+
 def picture_options(level: str, window_help: str) -> Callable[[Any], Any]:
     """The options ``situation`` and ``gaps`` share: date, window, level, sector, format."""
 
@@ -525,13 +578,26 @@ def _with_as_of_basis(data: dict[str, Any], how: str) -> dict[str, Any]:
         if key == "as_of":
             out["as_of_basis"] = how
     return out
+BY_OPTION = click.option(
+    "--by",
+    type=click.Choice(["gender", "age", "population-group"]),
+    help="Also list, per place, people in need (and population) by gender, age range or "
+    "population group beside the total, where the data carries it.",
+)
 
 
 @main.command()
 @picture_options("adm1", "Days a delivery counts as recent.")
+@BY_OPTION
 @click.pass_context
 def situation(
-    ctx: click.Context, as_of: date | None, window: int, level: str, sector: str | None, fmt: str
+    ctx: click.Context,
+    as_of: date | None,
+    window: int,
+    level: str,
+    sector: str | None,
+    fmt: str,
+    by: str | None,
 ) -> None:
     """Per place and in total: population, people in need, displaced, besieged, hard to reach,
     reached, with the sources behind each figure."""
@@ -544,6 +610,15 @@ def situation(
     result = analysis.situation(
         store, as_of, window, _level(level), normalise_sector(sector) if sector else None
     )
+    places = [(r.pcode, r.name) for r in result.places]
+    if result.total is not None and result.total.pcode:
+        places.append((result.total.pcode, result.total.name))
+    if by and fmt != "table":
+        _emit_breakdown(
+            ctx, fmt, by, as_of, places, result.sector or "",
+            _with_as_of_basis(result.as_dict(), how),
+        )
+        return
     rows = render.situation_rows(result)
     title = f"Situation on {as_of.isoformat()} ({level}, window {window} days" + (
         f", sector {sector})" if sector else ")"
@@ -559,6 +634,9 @@ def situation(
                     f"  {key.replace('_', ' ')}: {value.value:,.0f} "
                     f"({value.describe()}; {', '.join(value.sources)})"
                 )
+    if by:
+        click.echo()
+        _emit_breakdown(ctx, fmt, by, as_of, places, result.sector or "", {})
 
 
 @main.command()
@@ -579,6 +657,7 @@ def situation(
     help="plain: cut off first by people in need, then by coverage (DESIGN.md); severity: by "
     "people in need, days without aid, recent incidents and damage (docs/severity.md).",
 )
+@BY_OPTION
 @click.pass_context
 def gaps(
     ctx: click.Context,
@@ -589,6 +668,7 @@ def gaps(
     fmt: str,
     limit: int,
     rank: str,
+    by: str | None,
 ) -> None:
     """Places ranked by gap: cut-off places first by people in need, then by coverage; or, with
     --rank severity, by a severity that adds recent incidents and damage."""
@@ -602,6 +682,13 @@ def gaps(
         store, as_of, window, _level(level), normalise_sector(sector) if sector else None,
         rank=rank,
     )
+    places = [(r.pcode, r.name) for r in result.places]
+    if by and fmt != "table":
+        _emit_breakdown(
+            ctx, fmt, by, as_of, places, result.sector or "",
+            _with_as_of_basis(result.as_dict(), how),
+        )
+        return
     rows = render.gap_rows(result)
     if fmt == "table" and limit:
         rows = rows[:limit]
@@ -615,6 +702,10 @@ def gaps(
     )
     columns = render.gap_columns(result.level, severity=rank == "severity")
     _emit(fmt, _with_as_of_basis(result.as_dict(), how), columns, rows, title)
+    if by:
+        click.echo()
+        _emit_breakdown(ctx, fmt, by, as_of, places[:limit] if limit else places,
+                        result.sector or "", {})  # fmt: skip
 
 
 # -- damage (issue 5) ---------------------------------------------------------------------------
@@ -1232,6 +1323,11 @@ def delete(ctx: click.Context, kind: str, record_id: int, why: str) -> None:
     help="Date of the checks and of the current figure (default: the end of the data).",
 )
 @click.option("--format", "fmt", type=FORMAT, default="table", show_default=True)
+@click.option(
+    "--by",
+    type=click.Choice(["gender", "age", "population-group"]),
+    help="With PCODE: the place's figures and those disaggregated by this dimension only.",
+)
 @click.pass_context
 def figures(
     ctx: click.Context,
@@ -1245,9 +1341,12 @@ def figures(
     date_to: date | None,
     as_of: date | None,
     fmt: str,
+    by: str | None,
 ) -> None:
     """Every value of every source for a place side by side with the spread (PCODE), the
-    contradicting figures (--conflicts), or the consistency checks (--check)."""
+    contradicting figures (--conflicts), or the consistency checks (--check). A place's figures
+    come first; its disaggregated ones (gender, age, population group, disability) follow, each
+    series on its own (--by: only those by one dimension)."""
     from lagebild.analysis import trust
     from lagebild.analysis.place import UnknownPlace
     from lagebild.store import listing
@@ -1265,7 +1364,10 @@ def figures(
             _emit_findings(fmt, findings, when)
         else:
             assert pcode is not None
-            series = trust.side_by_side(store, pcode, as_of or date_to, indicator, date_from)
+            series = trust.side_by_side(
+                store, pcode, as_of or date_to, indicator, date_from,
+                by=by.replace("-", "_") if by else None,
+            )  # fmt: skip
             _emit_series(fmt, pcode, series)
     except (UnknownPlace, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
@@ -1338,17 +1440,22 @@ def _emit_series(fmt: str, pcode: str, series: list[Any]) -> None:
     rows = []
     for s in series:
         gap = s.as_dict()["spread"]
+        dims = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in s.dimensions.items() if v)
         for value in s.as_dict()["values"]:
             rows.append(
                 {
                     "spread": f"{gap['min']:,.0f}..{gap['max']:,.0f} ({gap['relative']:.0%})",
                     **value,
+                    "dimensions": dims or "total",
                     "current": "yes" if value["current"] else "",
                 }
             )
     data = {"pcode": pcode.upper(), "series": [s.as_dict() for s in series]}
     title = f"Figures of {pcode.upper()} from every source"
-    _emit(fmt, data, _entry_columns(("spread", "Spread", "#meta+spread")), rows, title)
+    columns = _entry_columns(
+        ("spread", "Spread", "#meta+spread"), ("dimensions", "Of", "#meta+dimensions")
+    )
+    _emit(fmt, data, columns, rows, title)
 
 
 @main.command()

@@ -3,6 +3,7 @@ else the sum of its children's."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -93,14 +94,110 @@ def current_figures(
     sector: str = "",
     sources: dict[int, Source] | None = None,
 ) -> dict[int, FigureRow]:
-    """place id -> the current figure of that place (dated on or before ``as_of``)."""
+    """place id -> the current figure of that place (dated on or before ``as_of``).
+
+    A place's figure is a total row (total in every dimension); where a place, date and source
+    have no total row, the sum of disaggregated figures that partition it (``partition_sums``)
+    stands in for one. A disaggregated value alone never stands for the place.
+    """
     sources = sources if sources is not None else store.sources()
+    totals = store.figures_on(indicator, sector, as_of)
+    candidates = totals + partition_sums(totals, store.figure_parts_on(indicator, sector, as_of))
     best: dict[int, FigureRow] = {}
-    for row in store.figures_on(indicator, sector, as_of):
+    for row in candidates:
         held = best.get(row.place_id)
         if held is None or _rank(row, sources) < _rank(held, sources):
             best[row.place_id] = row
     return best
+
+
+AgeRange = tuple[int, int | None]
+
+
+def age_range(text: str) -> AgeRange | None:
+    """``0-4`` -> (0, 4), ``65+`` -> (65, None); None for a word (``children``) or a blank."""
+    m = re.fullmatch(r"(\d+)(?:-(\d+)|(\+))", text)
+    if m is None:
+        return None
+    return int(m.group(1)), int(m.group(2)) if m.group(2) is not None else None
+
+
+def complete_ages(ages: list[str]) -> bool:
+    """True when the age ranges cover every age exactly once: from 0, each range starting the
+    year after the one before ends, the last open (``65+``); no word, no repeat, no gap."""
+    ranges = [age_range(a) for a in ages]
+    if not ranges or any(r is None for r in ranges):
+        return False
+    ordered = sorted(r for r in ranges if r is not None)
+    expected = 0
+    for i, (low, high) in enumerate(ordered):
+        if low != expected:
+            return False
+        if high is None:
+            return i == len(ordered) - 1
+        if high < low:
+            return False
+        expected = high + 1
+    return False  # no open range at the end: the oldest are left out
+
+
+def partition(rows: list[FigureRow]) -> list[FigureRow] | None:
+    """The rows (of one place, date and source) that add up to the place's total, or None.
+
+    Conservative: rows with a population group or a disability never add up (groups overlap or
+    leave people out); of the rest, in this order, the first that holds:
+    1. exactly one ``f`` and one ``m`` row, total in age;
+    2. age ranges of rows total in gender that cover every age once (``complete_ages``);
+    3. for ``f`` and for ``m`` alike, age ranges that cover every age once.
+    Two rows with the same gender and age (the same number twice, or two breakdowns mixed up)
+    make it unknown. Age words (``children``, ``adults``) never add up: sources draw them
+    differently.
+    """
+    usable = [r for r in rows if not r.population_group and not r.disability]
+    cells: dict[tuple[str, str], FigureRow] = {}
+    for r in usable:
+        key = (r.gender, r.age)
+        if key in cells:
+            return None
+        cells[key] = r
+    if ("f", "") in cells and ("m", "") in cells:
+        return [cells[("f", "")], cells[("m", "")]]
+    by_gender: dict[str, list[str]] = {}
+    for gender, age in cells:
+        if age:
+            by_gender.setdefault(gender, []).append(age)
+    if "" in by_gender and complete_ages(by_gender[""]):
+        return [cells[("", a)] for a in by_gender[""]]
+    if all(g in by_gender and complete_ages(by_gender[g]) for g in ("f", "m")):
+        return [cells[(g, a)] for g in ("f", "m") for a in by_gender[g]]
+    return None
+
+
+def partition_sums(totals: list[FigureRow], parts: list[FigureRow]) -> list[FigureRow]:
+    """A figure for each place, date and source (and import) that has disaggregated figures
+    which partition it but no total row: their sum, with the ids of the rows summed."""
+    have = {(r.place_id, r.date, r.source_id) for r in totals}
+    groups: dict[tuple[int, date, int | None, int], list[FigureRow]] = {}
+    for r in parts:
+        if (r.place_id, r.date, r.source_id) in have:
+            continue
+        groups.setdefault((r.place_id, r.date, r.source_id, r.import_id), []).append(r)
+    out = []
+    for (place_id, when, source_id, import_id), rows in groups.items():
+        summed = partition(rows)
+        if summed is None:
+            continue
+        first = min(summed, key=lambda r: r.id)
+        grades = {(r.reliability, r.credibility) for r in summed}
+        reliability, credibility = grades.pop() if len(grades) == 1 else (None, None)
+        out.append(
+            FigureRow(
+                first.id, place_id, first.indicator, first.sector, when,
+                sum(r.value for r in summed), source_id, import_id, first.row_number,
+                reliability, credibility, parts=tuple(sorted(r.id for r in summed)),
+            )  # fmt: skip
+        )
+    return out
 
 
 def source_name(row: FigureRow, sources: dict[int, Source]) -> str:
@@ -170,6 +267,7 @@ def own_from(
         row = rows.get(place_id)
         if row is None:
             return None
-        return FigureValue(row.value, "own", row.date, (source_name(row, sources),), (row.id,))
+        ids = row.parts or (row.id,)
+        return FigureValue(row.value, "own", row.date, (source_name(row, sources),), ids)
 
     return own

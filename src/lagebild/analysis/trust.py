@@ -36,6 +36,10 @@ CURRENT_RULE = (
     "current figure: the latest dated on or before as_of; on the same date the more reliable "
     "source (Admiralty grade), then the later import"
 )
+PARTS_RULE = (
+    "sum of the place's disaggregated figures that partition it (f and m, or every age range "
+    "once): the place, date and source have no total row"
+)
 CHILDREN_RULE = (
     "sum of the current figures of the places below: the place has no figure of its own"
 )
@@ -88,6 +92,7 @@ def entry(r: FigureRecord, **extra: object) -> dict[str, object]:
         "file_name": r.file_name,
         "row_number": r.row_number,
         "column": r.column,
+        **({"dimensions": r.dimensions} if any(r.dimensions.values()) else {}),
         **extra,
     }
 
@@ -198,16 +203,19 @@ def conflicts(
 
 @dataclass(frozen=True)
 class FigureSeries:
-    """Every value of one indicator and sector of a place, from every source."""
+    """Every value of one indicator and sector of a place, from every source; a series of
+    disaggregated figures (``dimensions`` not all ``''``) is one gender, age range, population
+    group or disability, never the place's figure."""
 
     indicator: str
     sector: str
     values: list[FigureRecord]
     current: FigureRecord | None
+    dimensions: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         current_id = self.current.id if self.current else None
-        return {
+        out: dict[str, object] = {
             "indicator": self.indicator,
             "sector": self.sector,
             "sources": sorted({r.source or "unsourced" for r in self.values}),
@@ -215,6 +223,9 @@ class FigureSeries:
             "current": entry(self.current) if self.current else None,
             "values": [entry(r, current=r.id == current_id) for r in self.values],
         }
+        if any(self.dimensions.values()):
+            out["dimensions"] = dict(self.dimensions)
+        return out
 
 
 def side_by_side(
@@ -224,18 +235,31 @@ def side_by_side(
     indicator: str | None = None,
     date_from: date | None = None,
     tree: PlaceTree | None = None,
+    by: str | None = None,
 ) -> list[FigureSeries]:
     """Every figure of a place, from every source, by indicator and sector, with the spread and
-    the current figure on ``as_of`` (default: the latest date)."""
+    the current figure on ``as_of`` (default: the latest date). The totals (the place's
+    figures) come first in each indicator and sector, then the disaggregated series; with
+    ``by`` (``gender``, ``age``, ``population_group``) only those disaggregated by it."""
     tree = tree or PlaceTree(store.places())
     place = find(tree, pcode)
-    records = figure_records(store, [place.id], _indicator(indicator), None, date_from, as_of)
-    groups: dict[tuple[str, str], list[FigureRecord]] = defaultdict(list)
+    records = figure_records(
+        store, [place.id], _indicator(indicator), None, date_from, as_of, totals=False
+    )
+    groups: dict[tuple[str, str, tuple[str, ...]], list[FigureRecord]] = defaultdict(list)
     for r in records:
-        groups[(r.indicator, r.sector)].append(r)
+        dims = tuple(r.dimensions.values())
+        if by is not None and any(dims) and not r.dimensions[by]:
+            continue
+        groups[(r.indicator, r.sector, dims)].append(r)
+    names = ("gender", "age", "population_group", "disability")
     return [
-        FigureSeries(ind, sector, values, min(values, key=rank))
-        for (ind, sector), values in sorted(groups.items())
+        FigureSeries(
+            ind, sector, values, min(values, key=rank), dict(zip(names, dims, strict=True))
+        )
+        for (ind, sector, dims), values in sorted(
+            groups.items(), key=lambda kv: (kv[0][0], kv[0][1], any(kv[0][2]), kv[0][2])
+        )
     ]
 
 
@@ -604,7 +628,17 @@ def explain(
             "value": value.value,
             "basis": value.basis,
         }
-        if value.basis == "own":
+        if value.basis == "own" and len(value.figure_ids) > 1:
+            # No total row: the sum of disaggregated figures that partition it.
+            parts = figure_records(store, ids=value.figure_ids)
+            first = min(parts, key=lambda r: r.id)
+            ranked = sorted(records[ind].get(place_id, []), key=rank)
+            out["rule"] = PARTS_RULE
+            out["chosen"] = {**entry(first), "figure_id": None, "value": value.value,
+                             "column": None,
+                             "parts": [entry(r) for r in parts]}  # fmt: skip
+            out["beaten"] = [entry(r, why=_why_beaten(r, first)) for r in ranked]
+        elif value.basis == "own":
             ranked = sorted(records[ind].get(place_id, []), key=rank)
             chosen = ranked[0]
             out["rule"] = CURRENT_RULE
@@ -717,6 +751,8 @@ def _node_lines(node: dict[str, object], depth: int, lines: list[str]) -> None:
     lines.append(f"{pad}{node['pcode']} {node['name']}: {_number(node['value'])} ({basis})")
     if node["basis"] == "own":
         lines.append(f"{pad}  chosen: {_figure_line(node['chosen'])}")  # type: ignore[arg-type]
+        for part in node["chosen"].get("parts", []):  # type: ignore[attr-defined]
+            lines.append(f"{pad}    part: {_figure_line(part)}")
         for beaten in node["beaten"]:  # type: ignore[attr-defined]
             lines.append(f"{pad}  beaten: {_figure_line(beaten)}: {beaten['why']}")
     elif node["basis"] == "children":

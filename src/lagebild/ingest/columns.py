@@ -295,11 +295,31 @@ FIGURE_ROLES: dict[str, tuple[Pattern, ...]] = {
 }
 
 
+#: Long form (HDX HAPI's humanitarian needs, population and alike): columns that give the
+#: dimensions of every figure of their row. ``ALL``/``all``/``a``/blank is the total.
+LONG_FORM_ROLES: dict[str, tuple[Pattern, ...]] = {
+    "gender": (p("#gender"), p("#population+sex"), p("#population+gender")),
+    "age": (p("#age+range"), p("#age-min-max")),
+    "age_min": (p("#age+min"),),
+    "age_max": (p("#age+max"),),
+    "population_group": (p("#population_group"),),
+    "disability": (p("#is_disabled"), p("#disabled_marker"), p("#disabled")),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class FigureColumn:
     column: Column
-    indicator: str
-    sector: str  # "" for inter-sector; a sector from the tag's attributes
+    tag: FigureTag
+
+    @property
+    def indicator(self) -> str:
+        assert self.tag.indicator is not None
+        return self.tag.indicator
+
+    @property
+    def sector(self) -> str:  # "" for inter-sector; a sector from the tag's attributes
+        return self.tag.sector
 
 
 @dataclass
@@ -309,6 +329,8 @@ class Layout:
     kind: str
     roles: dict[str, Column] = field(default_factory=dict)
     figure_columns: list[FigureColumn] = field(default_factory=list)
+    #: Figure columns lagebild cannot read, with why: the import refuses them by name.
+    unreadable_figures: list[tuple[Column, FigureTag]] = field(default_factory=list)
     ignored: list[Column] = field(default_factory=list)
     #: The columns whose hashtags decided the kind (none when ``--kind`` gave it).
     decided_by: list[Column] = field(default_factory=list)
@@ -333,46 +355,190 @@ def describe(column: Column) -> str:
     return f"{column.letter} {column.tag}" if column.tag else column.letter
 
 
-def figure_indicator(column: Column) -> tuple[str, str] | None:
-    """(indicator, sector) of a figure column, or None when the column is no total figure."""
+#: Hashtags of figure columns (``#reached`` only where a file is read as figures: a stated
+#: number of people reached, kept as ``reached_figure``; deliveries are another thing).
+FIGURE_HASHTAGS = frozenset({"population", "inneed", "affected", "targeted", "reached"})
+
+#: Attributes that make an ``#affected`` (or ``#population``) column a group of people: the
+#: stock of displaced people, returnees, refugees; besieged and hard-to-reach populations.
+GROUPS = {"idps": "idps", "returnees": "returnees", "refugees": "refugees"}
+AREAS = {"besieged": "besieged", "hard_to_reach": "hard_to_reach", "htr": "hard_to_reach"}
+#: Flows over a period: never the stock, never added to it.
+FLOWS = {"arrivals": "arrivals", "departures": "departures", "newdisp": "new", "new": "new"}
+#: The cause of a displacement (IDMC): part of the indicator, so that conflict and disaster
+#: figures are never added together (``idps_conflict``, ``idps_new_disaster``).
+CAUSES = frozenset({"conflict", "disaster"})
+#: Attributes that say the number is a stock at a date: the plain indicator.
+STOCK = frozenset({"stock"})
+
+GENDERS = {"f": "f", "female": "f", "women": "f", "girls": "f", "m": "m", "male": "m", "men": "m",
+           "boys": "m"}  # fmt: skip
+#: Age words kept as words (their ranges differ between sources); a stated range wins over them.
+AGE_WORDS = frozenset({"infants", "children", "adolescents", "youth", "adults", "elderly"})
+#: Age words that also say a gender.
+GENDERED_AGE = {"girls": "children", "boys": "children", "women": "adults", "men": "adults"}
+DISABLED = frozenset({"disabled", "pwd"})
+AGE_RANGE = re.compile(r"age(\d+)(?:_(\d+)|(plus))")
+
+
+def normalise_age(text: str) -> str | None:
+    """An age range as lagebild stores it: ``0-4``, ``65+``; ``age0_4`` and ``age80plus`` (HXL
+    attributes), ``00-04``, ``0 - 4``, ``65 plus``. ``None`` when it is not a range."""
+    t = text.strip().lower()
+    m = AGE_RANGE.fullmatch(t) or re.fullmatch(r"(\d+)\s*(?:[-_–]\s*(\d+)|(\+|plus|and over))", t)
+    if m is None:
+        return None
+    low, high, open_end = m.groups()
+    if open_end:
+        return f"{int(low)}+"
+    if int(high) < int(low):
+        return None
+    return f"{int(low)}-{int(high)}"
+
+
+@dataclass(frozen=True, slots=True)
+class FigureTag:
+    """What a figure column's hashtag says: indicator, sector and dimensions, or why lagebild
+    cannot read it (``unknown_attributes``, ``reason``). True only when it can be read."""
+
+    indicator: str | None
+    sector: str = ""
+    gender: str = ""
+    age: str = ""
+    population_group: str = ""
+    disability: str = ""
+    unknown_attributes: tuple[str, ...] = ()
+    reason: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.indicator is not None and not self.unknown_attributes and not self.reason
+
+    @property
+    def dimensions(self) -> tuple[str, str, str, str]:
+        return (self.gender, self.age, self.population_group, self.disability)
+
+    @property
+    def key(self) -> tuple[str, str, str, str, str, str]:
+        return (self.indicator or "", self.sector, *self.dimensions)
+
+    def describe(self) -> str:
+        """``inneed for health, gender f, age 0-4``: for messages."""
+        parts = [self.indicator or "?"]
+        if self.sector:
+            parts.append(f"for {self.sector}")
+        for name, value in zip(
+            ("gender", "age", "population group", "disability"), self.dimensions, strict=True
+        ):
+            if value:
+                parts.append(f"{name} {value}")
+        return parts[0] + (" " + ", ".join(parts[1:]) if parts[1:] else "")
+
+
+def _refuse(tag_text: str, unknown: set[str], why: str) -> FigureTag:
+    return FigureTag(None, unknown_attributes=tuple(sorted(unknown)), reason=f"{tag_text}: {why}")
+
+
+def figure_indicator(column: Column) -> FigureTag | None:
+    """What a figure column counts: indicator, sector and dimensions (gender, age range,
+    population group, disability; ``''`` is the total in each).
+
+    ``None`` when the column is no figure column (another hashtag). A ``FigureTag`` that is false
+    when the column is a figure column lagebild cannot read: ``unknown_attributes`` and ``reason``
+    say why, so that the import can refuse it by name rather than drop it silently.
+    """
     tag = column.tag
-    if tag is None or tag.hashtag not in ("population", "inneed", "affected"):
+    if tag is None or tag.hashtag not in FIGURE_HASHTAGS:
         return None
-    attrs = set(tag.attributes) - NEUTRAL
-    share = "pct" in attrs  # a stated share of the population: kept as <indicator>_share
-    attrs.discard("pct")
-    if attrs & DISAGGREGATION:
-        return None
-    kinds = {
-        "besieged": "besieged",
-        "hard_to_reach": "hard_to_reach",
-        "htr": "hard_to_reach",
-        "idps": "idps",
-        "returnees": "returnees",
-    }
-    indicator = None
-    if "returnees" in attrs:
-        indicator = "returnees"
+    attrs = set(tag.attributes) - NEUTRAL - STOCK
+    if attrs & {"sex", "gender"}:
+        return None  # #population+sex: the gender of the row's figures, a dimension column
+    text = str(tag)
+    shares = attrs & {"pct", "percentage"}  # a stated share: kept as <indicator>_share
+    share = bool(shares)
+    attrs -= shares
+    if attrs & {"hh", "households"}:
+        return _refuse(text, attrs & {"hh", "households"}, "households are not people: "
+                       "lagebild's figures count people")  # fmt: skip
+    # Dimensions.
+    genders = {GENDERS[a] for a in attrs if a in GENDERS}
+    ages = {r for a in attrs if (r := normalise_age(a)) is not None}
+    words = {a for a in attrs if a in AGE_WORDS}
+    words |= {GENDERED_AGE[a] for a in attrs & set(GENDERED_AGE)}
+    disabled = attrs & DISABLED
+    personal = {a for a in attrs if a in GENDERS or a in AGE_WORDS or normalise_age(a)}
+    attrs -= personal | DISABLED
+    if len(genders) > 1 or len(ages) > 1 or (not ages and len(words) > 1):
+        return _refuse(text, personal, "two genders or two age groups in one column")
+    gender = next(iter(genders), "")
+    age = next(iter(ages), "") or next(iter(words), "")
+    disability = "y" if disabled else ""
+    # What is counted.
+    groups = {GROUPS[a] for a in attrs if a in GROUPS}
+    areas = {AREAS[a] for a in attrs if a in AREAS}
+    flows = {FLOWS[a] for a in attrs if a in FLOWS}
+    causes = attrs & CAUSES
+    attrs -= set(GROUPS) | set(AREAS) | set(FLOWS) | CAUSES
+    population_group = ""
+    hashtag = tag.hashtag
+    if len(areas) > 1 or len(flows) > 1 or len(causes) > 1:
+        return _refuse(text, areas | flows | causes, "two kinds of people in one column")
+    if hashtag in ("inneed", "targeted", "reached"):
+        # People in need (targeted, reached) among a group: the group is a population group.
+        if areas:
+            return _refuse(text, areas, f"#{hashtag} among the {next(iter(areas))}: "
+                           "not a figure lagebild keeps")  # fmt: skip
+        if flows or causes:
+            return _refuse(text, flows | causes, "a flow or cause on #" + hashtag)
+        if len(groups) > 1:
+            return _refuse(text, groups, "two population groups in one column")
+        population_group = next(iter(groups), "")
+        indicator = {"inneed": "inneed", "targeted": "targeted", "reached": "reached_figure"}[
+            hashtag
+        ]
     else:
-        for attr, name in kinds.items():
-            if attr in attrs:
-                indicator = name
-                break
-    attrs -= set(kinds)
-    if indicator is None:
-        if tag.hashtag == "affected":
-            return None
-        indicator = "population" if tag.hashtag == "population" else "inneed"
-    elif tag.hashtag == "inneed":
-        return None  # people in need among the besieged: not a total lagebild keeps
+        if areas and (groups or flows or causes):
+            return _refuse(text, areas | groups | flows, "besieged or hard to reach, and a group")
+        if groups == {"idps", "returnees"}:
+            groups = {"returnees"}  # returned IDPs are returnees
+        if len(groups) > 1:
+            return _refuse(text, groups, "two groups of people in one column")
+        group = next(iter(groups), None)
+        if areas:
+            indicator = next(iter(areas))
+        elif group is not None:
+            indicator = group
+            if group == "returnees" and flows - {"arrivals"}:
+                return _refuse(text, flows, "returnees are arrivals already")
+            if flows and group != "returnees":
+                indicator += "_" + next(iter(flows))
+            if causes:
+                indicator += "_" + next(iter(causes))
+        elif flows or causes:
+            return _refuse(text, flows | causes, "a flow or cause of whom? add +idps or +refugees")
+        else:
+            indicator = "population" if hashtag == "population" else "affected"
     sectors = [a for a in attrs if is_sector_word(a)]
-    if len(sectors) > 1 or attrs - set(sectors):
-        return None  # an attribute lagebild does not understand: better ignored than misread
+    unknown = attrs - set(sectors)
+    if unknown:
+        return _refuse(text, unknown, "attributes lagebild does not understand on a figure")
+    if len(sectors) > 1:
+        return _refuse(text, set(sectors), "two sectors in one column")
     if share:
-        if indicator in ("population", "returnees"):
-            return None
+        if indicator not in SHARE_BASES:
+            return _refuse(text, shares, f"a share of {indicator} is not a figure lagebild keeps")
         indicator += "_share"
-    return indicator, normalise_sector(sectors[0]) if sectors else ""
+    return FigureTag(
+        indicator,
+        normalise_sector(sectors[0]) if sectors else "",
+        gender,
+        age,
+        population_group,
+        disability,
+    )
+
+
+#: Indicators of which a stated share of the population is kept (``#inneed+pct``).
+SHARE_BASES = frozenset({"inneed", "idps", "besieged", "hard_to_reach"})
 
 
 @dataclass(frozen=True)
@@ -665,22 +831,24 @@ def layout_for(columns: Sequence[Column], kind: str | None = None) -> Layout:
             raise LayoutError("an access file needs an #access column")
     else:
         _assign(columns, FIGURE_ROLES, layout, used)
-        seen: dict[tuple[str, str], Column] = {}
+        seen: dict[tuple[str, ...], Column] = {}
         for column in columns:
             if column.index in used:
                 continue
             found = figure_indicator(column)
-            if found is None:
+            if not found:
+                if found is not None:
+                    layout.unreadable_figures.append((column, found))
                 continue
-            if found in seen:
+            if found.key in seen:
                 raise LayoutError(
-                    f"columns {describe(seen[found])} and {describe(column)} both give "
-                    f"{found[0]}{' for ' + found[1] if found[1] else ''}: "
-                    "tag one of them differently"
+                    f"columns {describe(seen[found.key])} and {describe(column)} both give "
+                    f"{found.describe()}: tag one of them differently"
                 )
-            seen[found] = column
+            seen[found.key] = column
             used.add(column.index)
-            layout.figure_columns.append(FigureColumn(column, *found))
+            layout.figure_columns.append(FigureColumn(column, found))
+        _assign(columns, LONG_FORM_ROLES, layout, used)
     if not layout.code_columns and kind not in PLACED_KINDS:
         codes = _not_place_codes(columns)
         hint = (

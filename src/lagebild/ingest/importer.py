@@ -51,6 +51,7 @@ class ImportOptions:
     organisation: str | None = None  # whose records these are (the partner's; --org)
     no_database: bool = False  # a dry run without a database: P-codes cannot be checked
     update_places: bool = False  # a gazetteer may rename and move existing places
+    country: str | None = None  # figures: the country of rows without an admin code (--country)
 
     def as_json(self) -> str:
         values = asdict(self)
@@ -314,6 +315,7 @@ def _run(
         sources=sources,
         import_id=import_id or 0,
         footprint=footprint if footprint is not None else records.Footprint(),
+        country=options.country,
     )
     if layout.kind == "places":
         frames = list(_checked(table.batches(options.batch_rows), layout, report))

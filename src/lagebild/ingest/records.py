@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 import polars as pl
 
-from lagebild.ingest.columns import CODE_ROLES, FigureColumn, Layout, describe
+from lagebild.ingest.columns import CODE_ROLES, FigureColumn, Layout, describe, normalise_age
 from lagebild.ingest.gazetteer import PLACEHOLDERS, Gazetteer, resolve_places
 from lagebild.ingest.geometry import Geometry, GeometryError, read_geometry
 from lagebild.ingest.notation import parse_dates, parse_numbers
@@ -27,6 +27,7 @@ from lagebild.store.schema import (
     ACCESS_COLUMNS,
     DELIVERY_COLUMNS,
     FIGURE_COLUMNS,
+    FIGURE_DIMENSIONS,
     PRESENCE_COLUMNS,
 )
 
@@ -92,6 +93,7 @@ class Context:
     sources: SourceIds
     import_id: int
     footprint: Footprint = field(default_factory=Footprint)
+    country: str | None = None  # --country: the place of figure rows without an admin code
 
 
 @dataclass
@@ -225,7 +227,11 @@ class _Batch:
 
     def sector(self) -> pl.Series:
         raw = self.text("sector")
-        mapping = {w: normalise_sector(w) for w in raw.unique().to_list() if w is not None}
+        mapping = {
+            w: "" if w.strip().lower() in INTER_SECTOR else normalise_sector(w)
+            for w in raw.unique().to_list()
+            if w is not None
+        }
         return raw.replace_strict(mapping, default="", return_dtype=pl.Utf8)
 
     def grades(self) -> tuple[pl.Series, pl.Series]:
@@ -418,10 +424,131 @@ def _access(batch: _Batch) -> Insert | None:
     return _insert("access_changes", ACCESS_COLUMNS, values, batch)
 
 
+#: Sector words of a long-form table that mean inter-sector (stored as ``''``).
+INTER_SECTOR = frozenset(
+    {"all", "intersectoral", "inter-sectoral", "intersector", "inter-sector", "inter sector"}
+)
+#: Cell values of a dimension column that mean the total in that dimension.
+TOTAL_WORDS = frozenset({"", "all", "a", "total", "t"})
+GENDER_CODES = {"f": "f", "female": "f", "w": "f", "women": "f", "femmes": "f", "mujeres": "f",
+                "m": "m", "male": "m", "men": "m", "hommes": "m", "hombres": "m"}  # fmt: skip
+DISABILITY_CODES = {"y": "y", "yes": "y", "true": "y", "1": "y", "n": "n", "no": "n",
+                    "false": "n", "0": "n"}  # fmt: skip
+POPULATION_GROUPS = {"idp": "idps", "idps": "idps", "ref": "refugees", "refugees": "refugees",
+                     "ret": "returnees", "returnees": "returnees"}  # fmt: skip
+
+
+def _dimension(batch: _Batch, name: str) -> pl.Series:
+    """A long-form dimension column's value in each row (``''``: the total); null where the
+    cell cannot be read (the row is then an error)."""
+    n = batch.frame.height
+    raw = batch.raw(name)
+    if name == "age" and raw is None:
+        return _age_from_bounds(batch)
+    if raw is None:
+        return pl.Series([""] * n, dtype=pl.Utf8)
+    out: dict[str, str | None] = {}
+    for word in raw.unique().to_list():
+        key = (word or "").strip().lower()
+        if key in TOTAL_WORDS:
+            out[word] = ""
+        elif name == "gender":
+            out[word] = GENDER_CODES.get(key, key)
+        elif name == "disability":
+            out[word] = DISABILITY_CODES.get(key)
+        elif name == "age":
+            out[word] = normalise_age(key) or key
+        else:
+            out[word] = POPULATION_GROUPS.get(key, key)
+    values = raw.fill_null("").replace_strict(
+        {("" if k is None else k): v for k, v in out.items()}, return_dtype=pl.Utf8
+    )
+    if name == "age" and batch.raw("age_min") is not None:
+        values = pl.select(
+            pl.when(values == "").then(_age_from_bounds(batch)).otherwise(values)
+        ).to_series()
+    for i in values.is_null().arg_true().to_list():
+        batch.error(
+            batch.rows[i], "bad-dimension",
+            f"a {name} is y (yes), n (no) or a (all)", name, raw[i],
+        )  # fmt: skip
+    return values
+
+
+def _age_from_bounds(batch: _Batch) -> pl.Series:
+    """``#age+min`` and ``#age+max`` as a range (``18-64``, ``65+``); ``''`` where both are
+    blank."""
+    n = batch.frame.height
+    low, high = batch.raw("age_min"), batch.raw("age_max")
+    if low is None:
+        return pl.Series([""] * n, dtype=pl.Utf8)
+    low = low.str.strip_chars().fill_null("")
+    high = (high if high is not None else pl.Series([None] * n, dtype=pl.Utf8)).str.strip_chars()
+    text = pl.select(
+        pl.when(low == "")
+        .then(pl.lit(""))
+        .when(high.is_null() | (high == ""))
+        .then(low + "+")
+        .otherwise(low + "-" + high)
+    ).to_series()
+    return text.map_elements(lambda t: normalise_age(t) or t if t else "", return_dtype=pl.Utf8)
+
+
+NAME_HASHTAGS = frozenset({"adm1", "adm2", "adm3", "adm4", "adm5", "loc"})
+
+
+def _national(batch: _Batch, layout: Layout) -> tuple[pl.Series, int | None]:
+    """Rows without any admin code (and no place name) are national: they get the country
+    (level 0) place, the gazetteer's only one or ``--country``; an error where that is not
+    known. Returns the mask of national rows and the country's id."""
+    code_columns = layout.code_columns
+    frame = batch.frame
+    blank = pl.Series([True] * frame.height)
+    for _, column in code_columns:
+        cleaned = frame[f"c{column.index}"].str.strip_chars().str.to_uppercase()
+        blank = blank & (cleaned.is_null() | (cleaned == "") | cleaned.is_in(list(PLACEHOLDERS)))
+    # A row that names its place (#adm1+name, ...) without a code is no national row.
+    for column in layout.ignored:
+        tag = column.tag
+        if tag is not None and tag.hashtag in NAME_HASHTAGS and "name" in tag.attributes:
+            named = frame[f"c{column.index}"].str.strip_chars()
+            blank = blank & (named.is_null() | (named == ""))
+    if "code0" in layout.roles or not blank.any():
+        return pl.Series([False] * frame.height), None
+    gazetteer = batch.context.gazetteer
+    countries = sorted(p.pcode for p in gazetteer.places.values() if p.level == 0)
+    chosen = batch.context.country
+    reason = None
+    if chosen is not None:
+        chosen = chosen.strip().upper()
+        if chosen not in countries:
+            reason = f"--country {chosen} is not a country of the gazetteer" + (
+                f" ({', '.join(countries)})" if countries else ""
+            )
+    elif not countries:
+        reason = (
+            "a national row (no admin code), but the gazetteer has no country: import one with "
+            "a #country+code column (a level 0 place)"
+        )
+    elif len(countries) > 1:
+        reason = (
+            "a national row (no admin code), and the database holds several countries "
+            f"({', '.join(countries)}): choose one with --country CODE"
+        )
+    else:
+        chosen = countries[0]
+    if reason is not None or chosen is None:
+        for i in blank.arg_true().to_list():
+            batch.error(batch.rows[i], "national-row", reason or "", None, None)
+        return blank, None
+    return blank, gazetteer.by_code[chosen].id
+
+
 def _figures(batch: _Batch) -> Insert | None:
     n = batch.frame.height
     layout = batch.context.layout
     row_sector = batch.sector()
+    rows_dims = {name: _dimension(batch, name) for name in FIGURE_DIMENSIONS}
     parsed: list[tuple[FigureColumn, pl.Series]] = []
     for fc in layout.figure_columns:
         role = f"figure:{fc.column.index}"
@@ -435,33 +562,69 @@ def _figures(batch: _Batch) -> Insert | None:
         pl.any_horizontal([v.is_not_null() for _, v in parsed]) if parsed else pl.lit(False)
     ).to_series()
     when = batch.when("a figure needs a date: add a #date column or import with --date", any_value)
-    place_id = batch.place(when)
+    national, country_id = _national(batch, layout)
+    if national.any():
+        place_id = pl.Series([None] * n, dtype=pl.Int64)
+        if country_id is not None:
+            place_id = pl.select(
+                pl.when(national).then(pl.lit(country_id, pl.Int64)).otherwise(place_id)
+            ).to_series()
+        others = (~national).arg_true()
+        if others.len():
+            resolved = resolve_places(
+                batch.frame.filter(~national), layout, batch.context.gazetteer,
+                batch.context.report, when.filter(~national),
+            )  # fmt: skip
+            place_id = place_id.scatter(others, resolved.place_id)
+            for i in resolved.error_mask.arg_true().to_list():
+                row = batch.rows[others[i]]
+                if row not in batch.rejected:
+                    batch.rejected[row] = "no valid P-code at any level"
+    else:
+        place_id = batch.place(when)
     reliability, credibility = batch.grades()
-    keep = ~batch.reject_mask()
     source_id = batch.source_ids()
     frames = []
     for fc, values in parsed:
         assert values is not None
         sector = pl.Series([fc.sector] * n, dtype=pl.Utf8) if fc.sector else row_sector
-        frame = pl.DataFrame(
-            {
-                "place_id": place_id,
-                "indicator": pl.Series([fc.indicator] * n, dtype=pl.Utf8),
-                "sector": sector,
-                "date": _iso(when, n),
-                "value": values,
-                "source_id": source_id,
-                "import_id": pl.Series([batch.context.import_id] * n, dtype=pl.Int64),
-                "row_number": batch.rows,
-                "column": pl.Series([fc.column.letter] * n, dtype=pl.Utf8),
-                "reliability": reliability,
-                "credibility": credibility,
-            }
-        ).filter(keep & values.is_not_null())
-        frames.append(frame)
+        dims: dict[str, pl.Series] = {}
+        for name, own in zip(FIGURE_DIMENSIONS, fc.tag.dimensions, strict=True):
+            row_values = rows_dims[name]
+            if own:
+                clash = (row_values.is_not_null() & (row_values != "") & (row_values != own))
+                for i in clash.fill_null(False).arg_true().to_list():
+                    batch.error(
+                        batch.rows[i], "dimension-clash",
+                        f"the column says {name} {own}, the row says {row_values[i]}",
+                        name, row_values[i],
+                    )  # fmt: skip
+                dims[name] = pl.Series([own] * n, dtype=pl.Utf8)
+            else:
+                dims[name] = row_values
+        frames.append(
+            pl.DataFrame(
+                {
+                    "place_id": place_id,
+                    "indicator": pl.Series([fc.indicator] * n, dtype=pl.Utf8),
+                    "sector": sector,
+                    "date": _iso(when, n),
+                    "value": values,
+                    "source_id": source_id,
+                    "import_id": pl.Series([batch.context.import_id] * n, dtype=pl.Int64),
+                    "row_number": batch.rows,
+                    "column": pl.Series([fc.column.letter] * n, dtype=pl.Utf8),
+                    "reliability": reliability,
+                    "credibility": credibility,
+                    **{name: dims[name].fill_null("").alias(name) for name in FIGURE_DIMENSIONS},
+                }
+            ).filter(values.is_not_null())
+        )
     if not frames:
         return None
     out = pl.concat(frames)
+    if batch.rejected:
+        out = out.filter(~pl.col("row_number").is_in(list(batch.rejected)))
     if out.height == 0:
         return None
     batch.context.footprint.add("figures", out)

@@ -55,8 +55,25 @@ DELIVERED_STATUSES = ("completed", "partial")
 INDICATORS: dict[str, str] = {
     "population": "population",
     "inneed": "people in need",
-    "idps": "internally displaced people",
+    "idps": "internally displaced people (a stock: displaced at a date)",
+    # Flows over a period: never the stock, never added to it (#affected+idps+arrivals, ...).
+    "idps_arrivals": "arrivals of displaced people (a flow over a period)",
+    "idps_departures": "departures of displaced people (a flow over a period)",
+    "idps_new": "new displacements (a flow over a period)",
+    # The cause of a displacement (IDMC's +conflict, +disaster) is part of the indicator.
+    "idps_conflict": "internally displaced people by conflict (a stock)",
+    "idps_disaster": "internally displaced people by disasters (a stock)",
+    "idps_new_conflict": "new displacements by conflict (a flow)",
+    "idps_new_disaster": "new displacements by disasters (a flow)",
     "returnees": "returnees",
+    "refugees": "refugees (a stock)",
+    "refugees_arrivals": "arrivals of refugees (a flow over a period)",
+    "refugees_departures": "departures of refugees (a flow over a period)",
+    "refugees_new": "new refugees (a flow over a period)",
+    "targeted": "people targeted",
+    "affected": "people affected",
+    # A number of people reached stated in a figures table (an HNO's #reached): not deliveries.
+    "reached_figure": "people reached (as stated in a figures table)",
     "besieged": "people in besieged areas",
     "hard_to_reach": "people in hard-to-reach areas",
     # A share of the population stated beside a total ("13.5 million, three quarters of the
@@ -346,6 +363,9 @@ _KIND = {_key(w): k for k, words in _KIND_WORDS.items() for w in (k, *words)}
 INDICATOR_NAMES: dict[str, str] = {
     "people_in_need": "inneed",
     "displaced": "idps",
+    "arrivals": "idps_arrivals",
+    "departures": "idps_departures",
+    "new_displacements": "idps_new",
     **{code: code for code in INDICATORS},
 }
 

@@ -132,10 +132,14 @@ def figure_conditions(
     date_from: date | None = None,
     date_to: date | None = None,
     import_id: int | None = None,
+    totals: bool = False,
 ) -> list[ColumnElement[bool]]:
-    """The WHERE terms of a figures query: place ids, indicator, sector, period, import."""
+    """The WHERE terms of a figures query: place ids, indicator, sector, period, import; with
+    ``totals`` only the figures total in every dimension (a place's figures)."""
     f = t.figures
     conditions: list[ColumnElement[bool]] = []
+    if totals:
+        conditions += [f.c[d] == "" for d in t.FIGURE_DIMENSIONS]
     if place_ids is not None:
         conditions.append(f.c.place_id.in_(list(place_ids)))
     if indicator:
@@ -160,15 +164,19 @@ def figures(
     date_from: date | None = None,
     limit: int = 100,
     offset: int = 0,
+    totals: bool = False,
 ) -> Page:
-    """Figures, newest first, each with its source, grade, import, file and row."""
+    """Figures, newest first, each with its source, grade, import, file, row and dimensions
+    (``totals``: only the place's figures, total in every dimension)."""
     f, p, s, i = t.figures, t.places, t.sources, t.imports
-    conditions = figure_conditions(place_ids, indicator, sector, date_from, date_to)
+    conditions = figure_conditions(
+        place_ids, indicator, sector, date_from, date_to, totals=totals
+    )
     query = (
         select(
             f.c.id, p.c.pcode, p.c.name_en, p.c.name_ar, f.c.indicator, f.c.sector, f.c.date,
             f.c.value, s.c.name.label("source"), s.c.reliability, s.c.credibility, f.c.import_id,
-            i.c.file_name, f.c.row_number, f.c.column,
+            i.c.file_name, f.c.row_number, f.c.column, *[f.c[d] for d in t.FIGURE_DIMENSIONS],
         )
         .join(p, p.c.id == f.c.place_id)
         .join(i, i.c.id == f.c.import_id)

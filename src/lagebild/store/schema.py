@@ -82,7 +82,16 @@ figures = Table(
     Column("column", String(8)),
     Column("reliability", String(1)),  # a grade of its own, over its source's (migration 0004)
     Column("credibility", SmallInteger),
+    # Dimensions (migration 0008): '' is the total in that dimension; the place's figure is the
+    # row that is total in all four.
+    Column("gender", Text, nullable=False, default="", server_default=""),
+    Column("age", Text, nullable=False, default="", server_default=""),
+    Column("population_group", Text, nullable=False, default="", server_default=""),
+    Column("disability", Text, nullable=False, default="", server_default=""),
 )
+
+#: The dimensions of a figure, as columns of ``figures``; ``''`` is the total in each.
+FIGURE_DIMENSIONS = ("gender", "age", "population_group", "disability")
 
 #: Presence (3W, operational presence): an organisation works in a sector in a place (0009).
 presence = Table(
@@ -195,6 +204,7 @@ FIGURE_COLUMNS = (
     "column",
     "reliability",
     "credibility",
+    *FIGURE_DIMENSIONS,
 )
 ACCESS_COLUMNS = (
     "place_id",

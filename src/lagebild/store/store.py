@@ -19,7 +19,18 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, case, create_engine, event, func, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    case,
+    create_engine,
+    event,
+    func,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -211,6 +222,16 @@ class FigureRow:
     row_number: int
     reliability: str | None = None  # the figure's own grade, over its source's
     credibility: int | None = None
+    gender: str = ""  # dimensions: '' is the total in each (see schema.FIGURE_DIMENSIONS)
+    age: str = ""
+    population_group: str = ""
+    disability: str = ""
+    #: A sum of disaggregated figures that partition the place's total (no total row): their ids.
+    parts: tuple[int, ...] = ()
+
+    @property
+    def is_total(self) -> bool:
+        return not (self.gender or self.age or self.population_group or self.disability)
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,8 +418,29 @@ class Store:
             }
 
     def figures_on(self, indicator: str, sector: str, as_of: date) -> list[FigureRow]:
-        """Every figure of an indicator and sector dated on or before ``as_of``."""
+        """Every figure of an indicator and sector dated on or before ``as_of`` that is a total
+        in every dimension (gender, age, population group, disability): a place's figure."""
+        return self._figures_on(indicator, sector, as_of, totals=True)
+
+    def figure_parts_on(self, indicator: str, sector: str, as_of: date) -> list[FigureRow]:
+        """The disaggregated figures (not total in some dimension) of an indicator and sector
+        dated on or before ``as_of``, with their dimensions."""
+        return self._figures_on(indicator, sector, as_of, totals=False)
+
+    def _figures_on(
+        self, indicator: str, sector: str, as_of: date, *, totals: bool
+    ) -> list[FigureRow]:
         f = t.figures
+        dims = [f.c[d] for d in t.FIGURE_DIMENSIONS]
+        where = [f.c.indicator == indicator, f.c.sector == sector, f.c.date <= as_of]
+        if totals:
+            where += [d == "" for d in dims]
+        else:
+            # Each term a range of ix_figures_lookup (its dimensions follow indicator and
+            # sector), so that the totals are never scanned: '' sorts before every other value.
+            where.append(
+                or_(*[and_(*[e == "" for e in dims[:k]], d > "") for k, d in enumerate(dims)])
+            )
         query = (
             select(
                 f.c.id,
@@ -412,16 +454,18 @@ class Store:
                 f.c.row_number,
                 f.c.reliability,
                 f.c.credibility,
+                *dims,
             )
-            .where(f.c.indicator == indicator, f.c.sector == sector, f.c.date <= as_of)
-            .order_by(f.c.place_id, f.c.date)
+            .where(*where)
+            .order_by(f.c.place_id, f.c.date, f.c.id)
         )
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         return [
             FigureRow(
-                r[0], r[1], r[2], r[3], _required_date(r[4]), r[5], r[6], r[7], r[8], r[9], r[10]
-            )
+                r[0], r[1], r[2], r[3], _required_date(r[4]), r[5], r[6], r[7], r[8], r[9], r[10],
+                r[11], r[12], r[13], r[14],
+            )  # fmt: skip
             for r in rows
         ]
 

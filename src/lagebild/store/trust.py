@@ -52,6 +52,19 @@ class FigureRecord:
     row_number: int
     column: str | None
     own_grade: bool = False  # the grade is the figure's own, over its source's
+    gender: str = ""  # dimensions: '' is the total in each
+    age: str = ""
+    population_group: str = ""
+    disability: str = ""
+
+    @property
+    def dimensions(self) -> dict[str, str]:
+        return {
+            "gender": self.gender,
+            "age": self.age,
+            "population_group": self.population_group,
+            "disability": self.disability,
+        }
 
 
 def source_register(store: Store) -> list[SourceCount]:
@@ -112,10 +125,17 @@ def figure_records(
     date_from: date | None = None,
     date_to: date | None = None,
     import_id: int | None = None,
+    totals: bool = True,
+    ids: Sequence[int] | None = None,
 ) -> list[FigureRecord]:
-    """Figures with where they came from, by place, indicator, sector and date."""
+    """Figures with where they came from, by place, indicator, sector and date: the totals
+    (a place's figures; ``totals=False``: the disaggregated ones too), or the ``ids`` given."""
     f, p, s, i = t.figures, t.places, t.sources, t.imports
-    conditions = figure_conditions(place_ids, indicator, sector, date_from, date_to, import_id)
+    conditions = figure_conditions(
+        place_ids, indicator, sector, date_from, date_to, import_id, totals and ids is None
+    )
+    if ids is not None:
+        conditions.append(f.c.id.in_(list(ids)))
     query = (
         select(
             f.c.id,
@@ -135,6 +155,7 @@ def figure_records(
             f.c.row_number,
             f.c.column,
             (f.c.reliability.is_not(None) | f.c.credibility.is_not(None)),
+            *[f.c[d] for d in t.FIGURE_DIMENSIONS],
         )
         .join(p, p.c.id == f.c.place_id)
         .join(i, i.c.id == f.c.import_id)
@@ -163,6 +184,10 @@ def figure_records(
             r[14],
             r[15],
             bool(r[16]),
+            r[17],
+            r[18],
+            r[19],
+            r[20],
         )
         for r in rows
     ]

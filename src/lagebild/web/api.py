@@ -159,6 +159,10 @@ FIGURE_TAGS = {
     "sector": "#sector",
     "date": "#date",
     "value": "#indicator+value+num",
+    "gender": "#gender+code",
+    "age": "#age+range",
+    "population_group": "#population_group+code",
+    "disability": "#is_disabled",
     "source": "#meta+source",
     "reliability": "#meta+reliability",
     "credibility": "#meta+credibility",
@@ -416,11 +420,25 @@ def situation(
     level: Level = "adm1",
     sector: str | None = None,
     fmt: FormatQ = None,
+    by: Annotated[
+        Literal["gender", "age", "population-group"] | None,
+        Query(description="Add people in need and population by this dimension beside each "
+              "place's total (JSON: a disaggregation key)"),
+    ] = None,
 ) -> Response:
     when = default_as_of(ctx, as_of)
     wanted = normalise_sector(sector) if sector else None
     result = ctx.situation(when, window, level, wanted)
     data: dict[str, Any] = result.as_dict()
+    if by:
+        from lagebild.analysis.disaggregation import by_place
+
+        places = [(r.pcode, r.name) for r in result.places]
+        if result.total is not None and result.total.pcode:
+            places.append((result.total.pcode, result.total.name))
+        data["disaggregation"] = {
+            "by": by, "places": by_place(ctx.store, when, by, places, wanted or "")
+        }
     rows = render.situation_rows(result)
     columns = render.situation_columns(result.level)
     principal = auth.principal_of(request)

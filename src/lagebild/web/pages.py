@@ -475,7 +475,9 @@ def place_page(request: Request, ctx: Ctx, pcode: str, as_of: AsOf = None) -> Re
     lang = _language(request)
     words = Words(lang)
     found = profile(ctx.store, place.pcode, when, tree)
-    figures = listing.figures(ctx.store, [place.id], date_to=when, limit=PLACE_FIGURES).items
+    figures = listing.figures(  # the place's own figures: totals, never an age group
+        ctx.store, [place.id], date_to=when, limit=PLACE_FIGURES, totals=True
+    ).items
     histories = []
     for column, indicator in COLUMN_INDICATORS.items():
         rows = [f for f in figures if f["indicator"] == indicator]

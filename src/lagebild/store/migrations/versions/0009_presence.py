@@ -6,7 +6,7 @@ is kept apart from deliveries and never counts in gaps. ``imports.recognition`` 
 the hashtags that decided the kind of the file and the columns left unused.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-06
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
