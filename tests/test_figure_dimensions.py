@@ -111,7 +111,8 @@ def test_columns_of_other_hashtags_are_no_figure_columns() -> None:
 def test_stock_and_flows_of_one_file_are_stored_apart_never_mixed(
     sqlite_store: Store, tmp_path: Path
 ) -> None:
-    import_file(sqlite_store, write(tmp_path / "g.csv", "#country+code,#adm1+code\nSY,SY02\n"))
+    places = "#country+code,#adm1+code,#adm1+name\nSY,SY02,Aleppo\n"
+    import_file(sqlite_store, write(tmp_path / "g.csv", places))
     import_file(
         sqlite_store,
         write(
@@ -202,11 +203,19 @@ def mali_rows(shared_data: Path) -> list[dict[str, str]]:
 
 def mali_gazetteer(tmp_path: Path, rows: list[dict[str, str]], countries: str = "ML") -> Path:
     """Mali from the file's own codes, under a country row ML (and others given)."""
-    lines = ["#country+code,#adm1+code,#adm2+code"]
-    lines += [f"{c},," for c in countries.split(",")]
-    lines += sorted({f"ML,{r['Admin 1 PCode']}," for r in rows if r["Admin 1 PCode"]})
+    lines = ["#country+code,#country+name,#adm1+code,#adm1+name,#adm2+code,#adm2+name"]
+    lines += [f"{c},{c},,,," for c in countries.split(",")]
+    # The file names no places: each is named by its code, as a gazetteer needs a name.
     lines += sorted(
-        {f"ML,{r['Admin 1 PCode']},{r['Admin 2 PCode']}" for r in rows if r["Admin 2 PCode"]}
+        {f"ML,ML,{r['Admin 1 PCode']},{r['Admin 1 PCode']},," for r in rows if r["Admin 1 PCode"]}
+    )
+    lines += sorted(
+        {
+            f"ML,ML,{r['Admin 1 PCode']},{r['Admin 1 PCode']},{r['Admin 2 PCode']},"
+            f"{r['Admin 2 PCode']}"
+            for r in rows
+            if r["Admin 2 PCode"]
+        }
     )
     return write(tmp_path / "mli_gazetteer.csv", "\n".join(lines) + "\n")
 
@@ -305,7 +314,7 @@ def test_national_rows_need_to_know_the_country(
 def test_national_rows_without_a_country_in_the_gazetteer_are_refused(
     sqlite_store: Store, tmp_path: Path
 ) -> None:
-    import_file(sqlite_store, write(tmp_path / "g.csv", "#adm1+code\nML01\n"))
+    import_file(sqlite_store, write(tmp_path / "g.csv", "#adm1+code,#adm1+name\nML01,Kayes\n"))
     path = write(
         tmp_path / "hno.csv",
         "#adm1+code,#sector+code,#gender+code,#inneed\n,ALL,a,100\nML01,ALL,a,40\n",
@@ -330,7 +339,11 @@ def pin(store: Store, tmp_path: Path, body: str, source: str = "HNO") -> None:
 def syria(sqlite_store: Store, tmp_path: Path) -> Store:
     import_file(
         sqlite_store,
-        write(tmp_path / "g.csv", "#country+code,#adm1+code\nSY,\nSY,SY01\nSY,SY02\n"),
+        write(
+            tmp_path / "g.csv",
+            "#country+code,#country+name,#adm1+code,#adm1+name\n"
+            "SY,Syria,,\nSY,Syria,SY01,Damascus\nSY,Syria,SY02,Aleppo\n",
+        ),
     )
     return sqlite_store
 

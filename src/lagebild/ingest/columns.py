@@ -886,9 +886,11 @@ def unread_hint(layout: Layout, column: Column) -> str:
             "(#date): import such a file separately"
         )
     if hashtag in FIGURE_HASHTAGS:
+        found = figure_indicator(column)
+        why = f" ({found.reason})" if found is not None and found.reason else ""
         return (
-            "lagebild does not know what this figure counts: tag it as one of the figures in "
-            "docs/hxl.md (--tags map.yml), or leave its hashtag out"
+            f"lagebild does not know what this figure counts{why}: tag it as one of the "
+            "figures in docs/hxl.md (--tags map.yml), or leave its hashtag out"
         )
     kinds = {
         "access": "access",
