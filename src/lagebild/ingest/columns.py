@@ -273,6 +273,12 @@ PRESENCE_ROLES: dict[str, tuple[Pattern, ...]] = {
     "date": (p("#date+reported"), p("#date-start-end-valid_on-valid_to"), p("#date+end")),
 }
 
+#: lagebild's own list of figures (``/api/figures``): the indicator is a column of its own.
+FIGURE_LIST_ROLES: dict[str, tuple[Pattern, ...]] = {
+    "list_indicator": (p("#indicator+code"),),
+    "list_value": (p("#indicator+value+num"), p("#indicator+value")),
+}
+
 #: lagebild's own list of places (``lagebild places --format hxl``): any level in one column.
 PLACE_LIST_ROLES: dict[str, tuple[Pattern, ...]] = {
     "code": (p("#loc+code-parent"),),
@@ -668,6 +674,9 @@ def recognise(columns: Sequence[Column]) -> Recognition:
     reached = _with(tagged, "reached")
     figures = _with(tagged, *FIGURE_HASHTAGS)
     dates = _with(tagged, "date")
+    listed = [
+        c for c in tagged if any(pt.matches(c) for pts in FIGURE_LIST_ROLES.values() for pt in pts)
+    ]
     if reached and who:
         return Recognition(
             "deliveries",
@@ -677,6 +686,12 @@ def recognise(columns: Sequence[Column]) -> Recognition:
     if reached and dates and not figures:
         return Recognition(
             "deliveries", (reached[0], dates[0]), "people reached (#reached) on a date (#date)"
+        )
+    if len(listed) == 2 and not figures:
+        return Recognition(
+            "figures",
+            tuple(listed),
+            "a list of figures, one a row (#indicator+code with #indicator+value+num)",
         )
     if figures:
         return Recognition(
@@ -831,6 +846,7 @@ def layout_for(columns: Sequence[Column], kind: str | None = None) -> Layout:
             raise LayoutError("an access file needs an #access column")
     else:
         _assign(columns, FIGURE_ROLES, layout, used)
+        _assign(columns, FIGURE_LIST_ROLES, layout, used)
         seen: dict[tuple[str, ...], Column] = {}
         for column in columns:
             if column.index in used:

@@ -17,8 +17,10 @@ from lagebild.ingest.notation import parse_dates, parse_numbers
 from lagebild.ingest.problems import ERROR, WARNING, ImportReport, Problem
 from lagebild.model.vocab import (
     DELIVERY_STATUSES,
+    INDICATORS,
     SHARE_SUFFIX,
     normalise_access,
+    normalise_indicator,
     normalise_sector,
     normalise_status,
     parse_level,
@@ -550,6 +552,7 @@ def _figures(batch: _Batch) -> Insert | None:
     row_sector = batch.sector()
     rows_dims = {name: _dimension(batch, name) for name in FIGURE_DIMENSIONS}
     parsed: list[tuple[FigureColumn, pl.Series]] = []
+    listed = _figure_list(batch) if "list_indicator" in layout.roles else None
     for fc in layout.figure_columns:
         role = f"figure:{fc.column.index}"
         layout.roles[role] = fc.column
@@ -561,6 +564,8 @@ def _figures(batch: _Batch) -> Insert | None:
     any_value = pl.select(
         pl.any_horizontal([v.is_not_null() for _, v in parsed]) if parsed else pl.lit(False)
     ).to_series()
+    if listed is not None:
+        any_value = listed[1].is_not_null()
     when = batch.when("a figure needs a date: add a #date column or import with --date", any_value)
     national, country_id = _national(batch, layout)
     if national.any():
@@ -620,6 +625,31 @@ def _figures(batch: _Batch) -> Insert | None:
                 }
             ).filter(values.is_not_null())
         )
+    if listed is not None:
+        indicators, values = listed
+        frames.append(
+            pl.DataFrame(
+                {
+                    "place_id": place_id,
+                    "indicator": indicators,
+                    "sector": row_sector,
+                    "date": _iso(when, n),
+                    "value": values,
+                    "source_id": source_id,
+                    "import_id": pl.Series([batch.context.import_id] * n, dtype=pl.Int64),
+                    "row_number": batch.rows,
+                    "column": pl.Series(
+                        [layout.roles["list_value"].letter] * n, dtype=pl.Utf8
+                    ),
+                    "reliability": reliability,
+                    "credibility": credibility,
+                    **{
+                        name: rows_dims[name].fill_null("").alias(name)
+                        for name in FIGURE_DIMENSIONS
+                    },
+                }
+            ).filter(values.is_not_null() & indicators.is_not_null())
+        )
     if not frames:
         return None
     out = pl.concat(frames)
@@ -629,6 +659,27 @@ def _figures(batch: _Batch) -> Insert | None:
         return None
     batch.context.footprint.add("figures", out)
     return "figures", FIGURE_COLUMNS, out.select(FIGURE_COLUMNS).iter_rows()
+
+
+def _figure_list(batch: _Batch) -> tuple[pl.Series, pl.Series]:
+    """lagebild's own list of figures: the indicator of each row (a known one, else an error
+    naming it) and its value."""
+    raw = batch.text("list_indicator")
+    known = {
+        word: normalise_indicator(word) for word in raw.unique().to_list() if word is not None
+    }
+    for i, word in enumerate(raw.to_list()):
+        if word is None or known.get(word) is None:
+            batch.error(
+                batch.rows[i], "unknown-indicator",
+                f"an indicator is one of {', '.join(INDICATORS)}", "list_indicator", word,
+            )  # fmt: skip
+    indicators = raw.replace_strict(
+        {k: v for k, v in known.items() if v is not None}, default=None, return_dtype=pl.Utf8
+    )
+    values = batch.numbers("list_value", people=True)
+    assert values is not None  # the role has its column
+    return indicators, values
 
 
 def _percent(values: pl.Series, batch: _Batch, role: str) -> pl.Series:

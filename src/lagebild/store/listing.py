@@ -175,7 +175,11 @@ def figures(
     query = (
         select(
             f.c.id, p.c.pcode, p.c.name_en, p.c.name_ar, f.c.indicator, f.c.sector, f.c.date,
-            f.c.value, s.c.name.label("source"), s.c.reliability, s.c.credibility, f.c.import_id,
+            f.c.value, s.c.name.label("source"),
+            # The grade that counts: the figure's own, else its source's.
+            func.coalesce(f.c.reliability, s.c.reliability).label("reliability"),
+            func.coalesce(f.c.credibility, s.c.credibility).label("credibility"),
+            f.c.import_id,
             i.c.file_name, f.c.row_number, f.c.column, *[f.c[d] for d in t.FIGURE_DIMENSIONS],
         )
         .join(p, p.c.id == f.c.place_id)
