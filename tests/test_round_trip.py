@@ -1,7 +1,8 @@
 """Issue 10, point 5: every HXL file lagebild writes imports back, or is refused as output.
 
-Record lists (places, figures, access on a date, incidents, convoys, deliveries) exported from the demo database import into
-a fresh database, and exported again they are the same file, except the columns that say which
+Record lists (places, figures, access on a date, incidents, convoys, deliveries) exported from
+the demo database import into a fresh database, and exported again they are the same file,
+except the columns that say which
 file and row each record came from (``#meta+file``, ``#meta+row``): they name the export now.
 Computed tables (gaps, situation, statistics, summaries, the audit trail) are refused as "a
 lagebild ... table, not input data".
