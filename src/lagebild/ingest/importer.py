@@ -25,6 +25,8 @@ from lagebild.ingest.damage import DamageBuilder
 from lagebild.ingest.gazetteer import Gazetteer
 from lagebild.ingest.problems import ERROR, WARNING, ImportFailed, ImportReport, Problem
 from lagebild.ingest.read import ReadError, Table, open_table
+from lagebild.ingest.vocabularies import ImportVocabularies
+from lagebild.model.vocab import VocabularyError
 from lagebild.store import Store, Writer, accounts
 from lagebild.store import convoys as convoy_store
 
@@ -48,12 +50,20 @@ class ImportOptions:
     batch_rows: int = 500_000
     max_km: float = 10.0  # incidents: how far the nearest community may be
     organisation: str | None = None  # whose records these are (the partner's; --org)
+    # Words -> codes that extend the shipped vocabularies for this import (--sectors, ...).
+    sectors: Mapping[str, str] | None = None
+    statuses: Mapping[str, str] | None = None
+    modalities: Mapping[str, str] | None = None
+    event_types: Mapping[str, str] | None = None
 
     def as_json(self) -> str:
         values = asdict(self)
         values["date"] = self.date.isoformat() if self.date else None
         values["rejects"] = str(self.rejects) if self.rejects else None
         values["tag_map"] = dict(self.tag_map) if self.tag_map else None
+        for name in ("sectors", "statuses", "modalities", "event_types"):
+            mapping = getattr(self, name)
+            values[name] = dict(mapping) if mapping else None
         return json.dumps(values, ensure_ascii=False, sort_keys=True)
 
 
@@ -167,19 +177,33 @@ def import_file(
             raise ImportFailed(report) from exc
         report.kind = layout.kind
         report.ignored_columns = [describe(c) for c in layout.ignored]
+        try:
+            vocabularies = ImportVocabularies(
+                layout.kind,
+                sectors=options.sectors,
+                statuses=options.statuses,
+                modalities=options.modalities,
+                event_types=options.event_types,
+            )
+        except VocabularyError as exc:
+            report.add(Problem(ERROR, "vocabulary", str(exc), path.name))
+            raise ImportFailed(report) from exc
         report.source = options.source
         # Hashing releases the interpreter lock: it runs beside the import.
         with ThreadPoolExecutor(max_workers=1) as pool:
             digest = pool.submit(sha256_of, path)
             if options.dry_run:
-                _run(store, None, table, layout, options, report, progress)
+                _run(store, None, table, layout, options, report, progress, vocabularies)
                 report.sha256 = digest.result()
                 _refuse_a_second_time(store, report)
             else:
                 with store.writer() as writer:
                     marks = writer.id_marks()
                     footprint = records.Footprint()
-                    _run(store, writer, table, layout, options, report, progress, footprint)
+                    _run(
+                        store, writer, table, layout, options, report, progress, vocabularies,
+                        footprint,
+                    )
                     report.sha256 = digest.result()
                     writer.lock_import_hash(report.sha256)  # one import of a file at a time
                     if _refuse_a_second_time(store, report):
@@ -230,6 +254,7 @@ def _run(
     options: ImportOptions,
     report: ImportReport,
     progress: Progress | None,
+    vocabularies: ImportVocabularies,
     footprint: records.Footprint | None = None,
 ) -> None:
     gazetteer = Gazetteer(store.places())
@@ -261,6 +286,7 @@ def _run(
         sources=sources,
         import_id=import_id or 0,
         footprint=footprint if footprint is not None else records.Footprint(),
+        vocabularies=vocabularies,
     )
     if layout.kind == "places":
         frames = list(table.batches(options.batch_rows))

@@ -235,7 +235,7 @@ class IncidentBuilder:
         values = {
             "event_code": texts["event_code"],
             "date": _iso(when, n),
-            "event_type": texts["event_type"].fill_null(""),
+            "event_type": batch.mapped("event_type", "event_types", blank=""),
             "sub_event_type": texts["sub_event_type"],
             "actor1": texts["actor1"],
             "actor2": texts["actor2"],

@@ -64,6 +64,12 @@ class ImportReport:
     ignored_columns: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    #: (vocabulary, word as written, code) -> rows of the file that carry the word.
+    mappings: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+
+    def add_mapping(self, vocabulary: str, word: str, code: str, rows: int) -> None:
+        """A word of the file mapped to a code of a vocabulary (``sector``), in ``rows`` rows."""
+        self.mappings[(vocabulary, word, code)] += rows
 
     def add(self, problem: Problem) -> None:
         key = (problem.severity, problem.code)
@@ -108,6 +114,10 @@ class ImportReport:
             "errors": self.error_count,
             "warnings": self.warning_count,
             "ignored_columns": self.ignored_columns,
+            "mappings": [
+                {"vocabulary": v, "word": w, "code": c, "rows": n}
+                for (v, w, c), n in sorted(self.mappings.items())
+            ],
             "problems": [p.as_dict() for p in self.problems],
         }
 
