@@ -225,10 +225,10 @@ class _Batch:
     ) -> pl.Series:
         """Each word of the ``role`` column through the import's vocabulary ``name``.
 
-        A blank cell is ``blank`` (an error when ``required``). Each word mapped goes to the report with
-        the number of rows that carry it. A word the vocabulary does not hold is an error of its
-        row naming the option that would map it; with ``keep_unknown`` it is kept as written,
-        with one warning per word.
+        A blank cell is ``blank`` (an error when ``required``). Each word mapped goes to the
+        report with the number of rows that carry it. A word the vocabulary does not hold is an
+        error of its row naming the option that would map it; with ``keep_unknown`` it is kept
+        as written, with one warning per word.
         """
         raw = self.text(role)
         vocab = self.context.vocabularies[name]
