@@ -8,9 +8,12 @@ Expected numbers are counted here another way, with the csv module straight from
 from __future__ import annotations
 
 import csv
+import html
 import json
+import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -531,3 +534,58 @@ def test_the_real_acled_sample_imports_with_its_event_types_counted_as_the_file_
     report = import_file(store, sample)
     counted = column_values(sample, "EVENT_TYPE")
     assert {w: n for (v, w, _), n in report.mappings.items() if v == "event type"} == counted
+
+
+# -- the web import page --------------------------------------------------------------------------
+
+
+def _post(client: object, content: str, sectors: str | None = None) -> Any:
+    files = {"file": ("4w.csv", content.encode("utf-8"), "text/csv")}
+    if sectors is not None:
+        files["sectors"] = ("sectors.yml", sectors.encode("utf-8"), "application/yaml")
+    return client.post("/import", files=files, data={"source": "Partner"})  # type: ignore[attr-defined]
+
+
+def _mapping_rows(page: Any) -> list[list[str]]:
+    body = page.text.split('id="import-mappings"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", body.split("<tbody>", 1)[1], flags=re.S)
+    return [
+        [
+            html.unescape(re.sub(r"<[^>]+>", "", c)).strip()
+            for c in re.findall(r"<td[^>]*>(.*?)</td>", r, flags=re.S)
+        ]
+        for r in rows
+    ]
+
+
+def test_web_import_takes_a_sector_map_and_lists_the_words_mapped(
+    places: Store, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from lagebild.web import WebConfig, create_app
+
+    url = places.engine.url.render_as_string(hide_password=False)
+    content = four_w(tmp_path, ["Food", "Agri-business", "Agri-business", "ISC"]).read_text()
+    with TestClient(create_app(WebConfig(db=url))) as client:
+        refused = _post(client, content)
+        assert "unknown sector &#39;Agri-business&#39;" in refused.text
+        assert 'id="import-confirm"' not in refused.text
+        page = _post(client, content, sectors="Agri-business: agriculture\n")
+        assert page.status_code == 200 and 'id="import-confirm"' in page.text
+        assert _mapping_rows(page) == [
+            ["Sector", "Agri-business", "agriculture", "2"],
+            ["Sector", "Food", "food", "1"],
+            ["Sector", "ISC", "Inter-sector", "1"],
+        ]
+        token = re.search(r'action="/import/([A-Za-z0-9_-]+)/confirm"', page.text).group(1)  # type: ignore[union-attr]
+        done = client.post(f"/import/{token}/confirm")
+        assert 'data-stage="done"' in done.text
+        assert [d["sector"] for d in stored_deliveries(places)] == [
+            "food",
+            "agriculture",
+            "agriculture",
+            "",
+        ]
+        broken = _post(client, content, sectors="- food\n")
+        assert broken.status_code == 400 and 'data-code="sectors"' in broken.text
