@@ -589,3 +589,12 @@ def test_web_import_takes_a_sector_map_and_lists_the_words_mapped(
         ]
         broken = _post(client, content, sectors="- food\n")
         assert broken.status_code == 400 and 'data-code="sectors"' in broken.text
+
+
+def test_an_edit_takes_a_sector_word_and_refuses_one_nothing_maps() -> None:
+    from lagebild.ingest.edit import EditError, parse_edits
+
+    assert parse_edits("delivery", ["sector=PRO-GBV"]) == {"sector": "protection_gbv"}
+    assert parse_edits("delivery", ["sector=Intersectoral"]) == {"sector": ""}
+    with pytest.raises(EditError, match="sector='Fod': use food, "):
+        parse_edits("delivery", ["sector=Fod"])
