@@ -178,13 +178,7 @@ def import_file(
         report.kind = layout.kind
         report.ignored_columns = [describe(c) for c in layout.ignored]
         try:
-            vocabularies = ImportVocabularies(
-                layout.kind,
-                sectors=options.sectors,
-                statuses=options.statuses,
-                modalities=options.modalities,
-                event_types=options.event_types,
-            )
+            _vocabularies(options, layout.kind)  # an override that does not fit refuses the file
         except VocabularyError as exc:
             report.add(Problem(ERROR, "vocabulary", str(exc), path.name))
             raise ImportFailed(report) from exc
@@ -193,17 +187,14 @@ def import_file(
         with ThreadPoolExecutor(max_workers=1) as pool:
             digest = pool.submit(sha256_of, path)
             if options.dry_run:
-                _run(store, None, table, layout, options, report, progress, vocabularies)
+                _run(store, None, table, layout, options, report, progress)
                 report.sha256 = digest.result()
                 _refuse_a_second_time(store, report)
             else:
                 with store.writer() as writer:
                     marks = writer.id_marks()
                     footprint = records.Footprint()
-                    _run(
-                        store, writer, table, layout, options, report, progress, vocabularies,
-                        footprint,
-                    )
+                    _run(store, writer, table, layout, options, report, progress, footprint)
                     report.sha256 = digest.result()
                     writer.lock_import_hash(report.sha256)  # one import of a file at a time
                     if _refuse_a_second_time(store, report):
@@ -216,6 +207,17 @@ def import_file(
     if report.error_count and not options.skip_invalid:
         raise ImportFailed(report)
     return report
+
+
+def _vocabularies(options: ImportOptions, kind: str) -> ImportVocabularies:
+    """The shipped vocabularies with the import's override maps (``--sectors`` ...)."""
+    return ImportVocabularies(
+        kind,
+        sectors=options.sectors,
+        statuses=options.statuses,
+        modalities=options.modalities,
+        event_types=options.event_types,
+    )
 
 
 def _refuse_a_second_time(store: Store, report: ImportReport) -> bool:
@@ -254,7 +256,6 @@ def _run(
     options: ImportOptions,
     report: ImportReport,
     progress: Progress | None,
-    vocabularies: ImportVocabularies,
     footprint: records.Footprint | None = None,
 ) -> None:
     gazetteer = Gazetteer(store.places())
@@ -286,7 +287,7 @@ def _run(
         sources=sources,
         import_id=import_id or 0,
         footprint=footprint if footprint is not None else records.Footprint(),
-        vocabularies=vocabularies,
+        vocabularies=_vocabularies(options, layout.kind),
     )
     if layout.kind == "places":
         frames = list(table.batches(options.batch_rows))
