@@ -598,3 +598,21 @@ def test_an_edit_takes_a_sector_word_and_refuses_one_nothing_maps() -> None:
     assert parse_edits("delivery", ["sector=Intersectoral"]) == {"sector": ""}
     with pytest.raises(EditError, match="sector='Fod': use food, "):
         parse_edits("delivery", ["sector=Fod"])
+
+
+def test_a_sector_attribute_of_a_figure_tag_is_reported_with_the_rows_that_give_a_value(
+    places: Store, tmp_path: Path
+) -> None:
+    text = (
+        "#adm4+code,#inneed+WASH,#inneed+fsc,#inneed,#date\n"
+        "C1007,100,,900,2017-01-01\nC4140,50,70,800,2017-01-01\nC1007,,,,2017-02-01\n"
+    )
+    path = write(tmp_path / "pin.csv", text)
+    report = import_file(places, path)
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    given = {tag: sum(1 for r in rows if r[tag]) for tag in ("#inneed+WASH", "#inneed+fsc")}
+    assert dict(report.mappings) == {
+        ("sector", "+wash", "wash"): given["#inneed+WASH"],
+        ("sector", "+fsc", "food"): given["#inneed+fsc"],
+    }

@@ -16,7 +16,7 @@ from lagebild.ingest.geometry import Geometry, GeometryError, read_geometry
 from lagebild.ingest.notation import parse_dates, parse_numbers
 from lagebild.ingest.problems import ERROR, WARNING, ImportReport, Problem
 from lagebild.ingest.vocabularies import OVERRIDE_OPTION, UNKNOWN_CODE, ImportVocabularies
-from lagebild.model.vocab import ACCESS_STATUSES, DELIVERY_STATUSES, SHARE_SUFFIX
+from lagebild.model.vocab import ACCESS_STATUSES, DELIVERY_STATUSES, SHARE_SUFFIX, sector_code
 from lagebild.store.schema import ACCESS_COLUMNS, DELIVERY_COLUMNS, FIGURE_COLUMNS
 
 Insert = tuple[str, Sequence[str], Iterable[Sequence[Any]]]
@@ -465,6 +465,8 @@ def _figures(batch: _Batch) -> Insert | None:
     for fc, values in parsed:
         assert values is not None
         sector = pl.Series([fc.sector] * n, dtype=pl.Utf8) if fc.sector else row_sector
+        if fc.sector:
+            _report_attribute(batch, fc, int(values.is_not_null().sum()))
         frame = pl.DataFrame(
             {
                 "place_id": place_id,
@@ -488,6 +490,15 @@ def _figures(batch: _Batch) -> Insert | None:
         return None
     batch.context.footprint.add("figures", out)
     return "figures", FIGURE_COLUMNS, out.select(FIGURE_COLUMNS).iter_rows()
+
+
+def _report_attribute(batch: _Batch, fc: FigureColumn, rows: int) -> None:
+    """A sector named by an attribute of the column's tag (``#inneed+wash``) is a mapping too:
+    the report counts the rows that give a value in that column."""
+    tag = fc.column.tag
+    words = [a for a in (tag.attributes if tag else ()) if sector_code(a) == fc.sector]
+    if words and rows:
+        batch.context.report.add_mapping("sector", "+" + words[0], fc.sector, rows)
 
 
 def _percent(values: pl.Series, batch: _Batch, role: str) -> pl.Series:
