@@ -522,13 +522,14 @@ async def import_check(request: Request) -> Response:
     uploads = uploads_of(request)
     await run_in_threadpool(uploads.sweep)
     limit = upload_limit(request)
-    body_limit = limit + MAX_TAG_MAP_BYTES + _CHUNK  # the file, a tag map and the form fields
+    # the file, the tag and sector maps (1 MB between them at the most) and the form fields
+    body_limit = limit + MAX_TAG_MAP_BYTES + _CHUNK
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > body_limit:
         return _form_page(request, error=FormError("too-large", 413, limit=limit))
     values: dict[str, str] = {}
     try:
-        async with _limited(request, body_limit).form(max_files=2, max_fields=20) as form:
+        async with _limited(request, body_limit).form(max_files=3, max_fields=20) as form:
             values = _form_values(form)
             upload = await run_in_threadpool(_receive, uploads, form, values, limit)
     except FormError as exc:
