@@ -568,6 +568,7 @@ def test_web_import_takes_a_sector_map_and_lists_the_words_mapped(
     url = places.engine.url.render_as_string(hide_password=False)
     content = four_w(tmp_path, ["Food", "Agri-business", "Agri-business", "ISC"]).read_text()
     with TestClient(create_app(WebConfig(db=url))) as client:
+        assert 'name="sectors"' in client.get("/import").text
         refused = _post(client, content)
         assert "unknown sector &#39;Agri-business&#39;" in refused.text
         assert 'id="import-confirm"' not in refused.text
