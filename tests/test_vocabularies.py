@@ -331,7 +331,8 @@ def test_a_status_map_cannot_invent_a_status(tmp_path: Path) -> None:
     "text, message",
     [
         ("- food\n- health\n", "write one entry a line"),
-        ("food: [1, 2]\n", "which is not a word"),
+        ("food: [1, 2]\n", "lists 1, not a word: quote"),
+        ("yes: completed\n", "True is not a word: quote"),
         ("food: {a: b}\n", "neither 'word: code' nor 'code: \\[words\\]'"),
         ("food: [unclosed\n", "not valid YAML"),
     ],

@@ -89,12 +89,6 @@ def _key(text: str) -> str:
     return re.sub(r"[\s_\-./:,;()'\u2019\"]+", " ", text).strip()
 
 
-def fold(text: str) -> str:
-    """The form in which a vocabulary compares words (``"Cash - Unrestricted"`` ->
-    ``"cash unrestricted"``)."""
-    return _key(text)
-
-
 class VocabularyError(ValueError):
     """A vocabulary or an override file that is not a mapping of codes and words."""
 
@@ -148,21 +142,21 @@ def parse_mapping(data: object, what: str) -> dict[str, str]:
             "'code: [word, word]'"
         )
     out: dict[str, str] = {}
+    quote = "quote words and codes YAML reads as something else (yes, no, on, off, numbers)"
     for key, value in data.items():
         key = "" if key is None else key
+        if not isinstance(key, str):
+            raise VocabularyError(f"{what}: {key!r} is not a word: {quote}")
         if isinstance(value, list):
-            code = str(key)
             for word in value:
                 if not isinstance(word, str) or not word.strip():
-                    raise VocabularyError(
-                        f"{what}: {code!r} lists {word!r}, which is not a word: quote it"
-                    )
-                out[word] = code
-        elif isinstance(key, str) and key.strip() and isinstance(value, (str, type(None))):
+                    raise VocabularyError(f"{what}: {key!r} lists {word!r}, not a word: {quote}")
+                out[word] = key
+        elif key.strip() and isinstance(value, str | None):
             out[key] = (value or "").strip()
         else:
             raise VocabularyError(
-                f"{what}: {key!r}: {value!r} is neither 'word: code' nor 'code: [words]'"
+                f"{what}: {key!r}: {value!r} is neither 'word: code' nor 'code: [words]' ({quote})"
             )
     return out
 
