@@ -302,6 +302,7 @@ CONVOY_NEXT: dict[str, tuple[str, ...]] = {
     "delivered": (),
 }
 
+
 def normalise_convoy_status(text: str | None) -> str | None:
     """The convoy status a word means (``Partially approved`` -> ``partly_approved``), or
     ``None`` when the word is unknown or blank."""
