@@ -618,3 +618,25 @@ def test_a_sector_attribute_of_a_figure_tag_is_reported_with_the_rows_that_give_
         ("sector", "+wash", "wash"): given["#inneed+WASH"],
         ("sector", "+fsc", "food"): given["#inneed+fsc"],
     }
+
+
+def test_a_type_word_that_is_not_its_type_is_kept_as_the_sub_event_type_and_tells_aid_attacks(
+    store: Store, tmp_path: Path
+) -> None:
+    text = (
+        "#event+code,#date+occurred,#event+type,#event+type+sub,#geo+lat,#geo+lon\n"
+        "E1,2017-02-07,Shelling,,36.2,37.1\n"
+        "E2,2017-02-08,Attack on aid convoy,,36.2,37.1\n"
+        "E3,2017-02-09,battles,Armed clash,36.2,37.1\n"
+        "E4,2017-02-10,Remote violence,Shelling/artillery/missile attack,36.2,37.1\n"
+    )
+    path = write(tmp_path / "events.csv", text)
+    options = ImportOptions(event_types={"Attack on aid convoy": "Violence against civilians"})
+    import_file(store, path, options)
+    found = [(i.event_type, i.sub_event_type, i.attack_on_aid) for i in incident_list(store, None)]
+    assert found == [
+        ("Explosions/Remote violence", "Shelling", False),
+        ("Violence against civilians", "Attack on aid convoy", True),
+        ("Battles", "Armed clash", False),
+        ("Explosions/Remote violence", "Shelling/artillery/missile attack", False),
+    ]
