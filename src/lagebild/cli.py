@@ -206,6 +206,32 @@ def _progress_printer(path: Path) -> tuple[Callable[[int], None], Callable[[], N
     ),
     help="What the file holds (default: recognised from its hashtags).",
 )
+@click.option(
+    "--sectors",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    metavar="MAP",
+    help="YAML file mapping sector words to sector codes ('word: code'), beside the shipped "
+    "vocabulary, for this import.",
+)
+@click.option(
+    "--statuses",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    metavar="MAP",
+    help="YAML file mapping status words to delivery (or, for a convoy file, convoy) statuses.",
+)
+@click.option(
+    "--modalities",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    metavar="MAP",
+    help="YAML file mapping delivery modality words (#delivery) to modality codes.",
+)
+@click.option(
+    "--event-types",
+    "event_types",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    metavar="MAP",
+    help="YAML file mapping incident event type words (#event+type) to event types.",
+)
 @click.option("--date", "on", type=DATE, help="Date of figures and access rows without one.")
 @click.option("--encoding", metavar="NAME", help="Text encoding (default: detected).")
 @click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
@@ -272,6 +298,10 @@ def import_(
     member: str | None,
     tags: Path | None,
     kind: str | None,
+    sectors: Path | None,
+    statuses: Path | None,
+    modalities: Path | None,
+    event_types: Path | None,
     on: date | None,
     encoding: str | None,
     dry_run: bool,
@@ -295,7 +325,14 @@ def import_(
     Each file is one transaction: a file with errors changes nothing, and each problem is listed
     with its row, column and value.
     """
-    from lagebild.ingest import ImportFailed, ImportOptions, ReadError, import_file, load_tag_map
+    from lagebild.ingest import (
+        ImportFailed,
+        ImportOptions,
+        ReadError,
+        import_file,
+        load_tag_map,
+        load_vocabulary_map,
+    )
     from lagebild.publish.render import to_json
 
     if undo is not None:
@@ -308,6 +345,15 @@ def import_(
 
     try:
         tag_map = load_tag_map(tags) if tags else None
+        maps = {
+            name: load_vocabulary_map(path) if path else None
+            for name, path in (
+                ("sectors", sectors),
+                ("statuses", statuses),
+                ("modalities", modalities),
+                ("event_types", event_types),
+            )
+        }
     except ReadError as exc:
         raise click.ClickException(str(exc)) from exc
     no_database = False
@@ -340,6 +386,10 @@ def import_(
         no_database=no_database,
         update_places=update_places,
         country=country,
+        sectors=maps["sectors"],
+        statuses=maps["statuses"],
+        modalities=maps["modalities"],
+        event_types=maps["event_types"],
     )
     failed = 0
     reports = []
@@ -371,6 +421,8 @@ def import_(
         reports.append(report)
         if fmt == "text":
             _print_problems(report, verbose, err=False)
+            for line in _mapping_lines(report):
+                click.echo(line)
             click.echo(_summary(report))
             _print_place_changes(report, err=False)
     if fmt == "json":
@@ -430,6 +482,21 @@ def _print_place_changes(report: Any, err: bool) -> None:
     if report.place_changes is not None:
         for line in report.place_changes.lines():
             click.echo(line, err=err)
+
+
+def _mapping_lines(report: Any, width: int = 80) -> list[str]:
+    """``  sector "Multipurpose - One time" -> cash: 413 rows``, one line a word the import
+    mapped to another code (a word that is its code but for case, "Food" -> food, is left out;
+    the JSON report lists it)."""
+    lines = []
+    for (vocabulary, word, code), rows in sorted(report.mappings.items()):
+        if word.strip().casefold() == code.casefold():
+            continue
+        tail = f" -> {code or '(inter-sector)'}: {rows:,} row{'s' if rows != 1 else ''}"
+        room = max(width - len(vocabulary) - len(tail) - 5, 8)
+        shown = word.strip() if len(word.strip()) <= room else word.strip()[: room - 1] + "…"
+        lines.append(f"  {vocabulary} \"{shown}\"{tail}")
+    return lines
 
 
 def _print_problems(report: Any, verbose: bool, err: bool) -> None:

@@ -3,6 +3,7 @@
 from lagebild.ingest.importer import ImportOptions, import_file, load_tag_map
 from lagebild.ingest.problems import ImportFailed, ImportReport, Problem
 from lagebild.ingest.read import ReadError
+from lagebild.ingest.vocabularies import load_vocabulary_map
 
 __all__ = [
     "ImportFailed",
@@ -12,4 +13,5 @@ __all__ = [
     "ReadError",
     "import_file",
     "load_tag_map",
+    "load_vocabulary_map",
 ]

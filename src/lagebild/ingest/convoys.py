@@ -22,7 +22,6 @@ from lagebild.model.vocab import (
     CONVOY_NEXT,
     CONVOY_STATUSES,
     ITEM_CATEGORIES,
-    normalise_convoy_status,
     normalise_item_category,
 )
 from lagebild.store import Store, Writer
@@ -369,10 +368,6 @@ ITEM_ROLES = ("item", "category", "unit", "planned", "arrived", "removed", "remo
 _STORED_AS = {"reason": "decision_reason"}
 
 
-def _status_word(word: str | None) -> str | None:
-    return "" if word is None or not word.strip() else normalise_convoy_status(word)
-
-
 def _counts(batch: _Batch, role: str, whole: bool) -> pl.Series | None:
     """Numbers of a column that must not be negative (and, with ``whole``, be whole)."""
     values = batch.numbers(role)
@@ -442,10 +437,8 @@ class _Convoys:
             "requested_on": requested,
             "decided_on": batch.dates("decided_on"),
             "delivered_on": batch.dates("delivered_on"),
-            "status": batch.words("status", _status_word, "unknown-convoy-status", statuses),
-            "category": batch.words(
-                "category", normalise_item_category, "unknown-category", categories
-            ),
+            "status": batch.mapped("status", "convoy_statuses", blank="", allowed=statuses),
+            "category": batch.mapped("category", "item_categories", blank="", allowed=categories),
             "trucks": _counts(batch, "trucks", whole=True),
             "trucks_approved": _counts(batch, "trucks_approved", whole=True),
             "planned_people": batch.numbers("planned_people", people=True),

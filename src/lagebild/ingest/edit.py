@@ -9,9 +9,10 @@ from typing import Any
 from lagebild.model.vocab import (
     ACCESS_STATUSES,
     DELIVERY_STATUSES,
+    SECTORS,
     normalise_access,
-    normalise_sector,
     normalise_status,
+    sector_code,
 )
 
 _NUMBERS = {
@@ -88,10 +89,13 @@ def _text(text: str) -> str | None:
 
 def parse_edits(kind: str, assignments: Sequence[str]) -> dict[str, Any]:
     """``["value=1200", "date=2016-03-01"]`` -> typed values; raises ``EditError``."""
+    sectors = (*SECTORS, "or a word of sectors.yml (docs/hxl.md)")
     special: dict[str, Callable[[str], Any]] = {
         "reliability": _grade_letter,
         "credibility": _grade_number,
-        "sector": normalise_sector,
+        # A sector word the vocabulary does not hold is refused, as on import; blank is
+        # inter-sector.
+        "sector": _word("sector", sector_code, sectors),
         "party": _text,
     }
     if kind == "access":

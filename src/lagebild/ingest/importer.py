@@ -25,6 +25,8 @@ from lagebild.ingest.damage import DamageBuilder
 from lagebild.ingest.gazetteer import Gazetteer
 from lagebild.ingest.problems import ERROR, WARNING, ImportFailed, ImportReport, Problem
 from lagebild.ingest.read import Column, ReadError, Table, open_table
+from lagebild.ingest.vocabularies import ImportVocabularies
+from lagebild.model.vocab import VocabularyError
 from lagebild.store import Store, Writer, accounts
 from lagebild.store import convoys as convoy_store
 
@@ -52,12 +54,20 @@ class ImportOptions:
     no_database: bool = False  # a dry run without a database: P-codes cannot be checked
     update_places: bool = False  # a gazetteer may rename and move existing places
     country: str | None = None  # figures: the country of rows without an admin code (--country)
+    # Words -> codes that extend the shipped vocabularies for this import (--sectors, ...).
+    sectors: Mapping[str, str] | None = None
+    statuses: Mapping[str, str] | None = None
+    modalities: Mapping[str, str] | None = None
+    event_types: Mapping[str, str] | None = None
 
     def as_json(self) -> str:
         values = asdict(self)
         values["date"] = self.date.isoformat() if self.date else None
         values["rejects"] = str(self.rejects) if self.rejects else None
         values["tag_map"] = dict(self.tag_map) if self.tag_map else None
+        for name in ("sectors", "statuses", "modalities", "event_types"):
+            mapping = getattr(self, name)
+            values[name] = dict(mapping) if mapping else None
         return json.dumps(values, ensure_ascii=False, sort_keys=True)
 
 
@@ -175,6 +185,11 @@ def import_file(
         report.decided_by = [describe(c) for c in layout.decided_by]
         report.reason = layout.reason
         report.unused_columns = [_unused(c) for c in (*layout.ignored, *layout.untagged)]
+        try:
+            _vocabularies(options, layout.kind)  # an override that does not fit refuses the file
+        except VocabularyError as exc:
+            report.add(Problem(ERROR, "vocabulary", str(exc), path.name))
+            raise ImportFailed(report) from exc
         report.source = options.source
         # Hashing releases the interpreter lock: it runs beside the import.
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -245,6 +260,15 @@ def _checked(
         if layout.unread:
             _refuse_unread(frame, layout, report)
         yield frame
+def _vocabularies(options: ImportOptions, kind: str) -> ImportVocabularies:
+    """The shipped vocabularies with the import's override maps (``--sectors`` ...)."""
+    return ImportVocabularies(
+        kind,
+        sectors=options.sectors,
+        statuses=options.statuses,
+        modalities=options.modalities,
+        event_types=options.event_types,
+    )
 
 
 def _refuse_a_second_time(store: Store, report: ImportReport) -> bool:
@@ -316,6 +340,7 @@ def _run(
         import_id=import_id or 0,
         footprint=footprint if footprint is not None else records.Footprint(),
         country=options.country,
+        vocabularies=_vocabularies(options, layout.kind),
     )
     if layout.kind == "places":
         frames = list(_checked(table.batches(options.batch_rows), layout, report))

@@ -206,6 +206,8 @@ class IncidentBuilder:
                     role,
                     texts[role][i],
                 )
+        event_type = batch.mapped("event_type", "event_types", blank="")
+        texts["sub_event_type"] = _kept_type_word(texts["event_type"], event_type, texts)
         unchecked = pcodes_unchecked(context.gazetteer, context.report)  # said once
         known = np.full(batch.frame.height, NONE, dtype=np.int64) if unchecked else (
             _known_places(batch)
@@ -244,7 +246,7 @@ class IncidentBuilder:
         values = {
             "event_code": texts["event_code"],
             "date": _iso(when, n),
-            "event_type": texts["event_type"].fill_null(""),
+            "event_type": event_type,
             "sub_event_type": texts["sub_event_type"],
             "actor1": texts["actor1"],
             "actor2": texts["actor2"],
@@ -318,6 +320,18 @@ def _stated_placing(
         if kept_distance is not None
         else distance,
     )
+def _kept_type_word(
+    written: pl.Series, event_type: pl.Series, texts: dict[str, pl.Series]
+) -> pl.Series:
+    """The sub-event type of each row; where the row gives none and its type word is not the
+    type it maps to (``Shelling`` -> Explosions/Remote violence), the word as written, so that
+    nothing the file says is lost and an attack on aid is still told from it."""
+    word = written.str.strip_chars()
+    other = word.str.to_lowercase() != event_type.str.to_lowercase()
+    keep = texts["sub_event_type"].is_null() & word.is_not_null() & (word != "") & other
+    return pl.select(
+        pl.when(keep.fill_null(False)).then(word).otherwise(texts["sub_event_type"])
+    ).to_series()
 
 
 def _arabic(text: pl.Series) -> pl.Series:

@@ -161,6 +161,12 @@ class ImportReport:
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     unknown_pcodes: UnknownPcodes = field(default_factory=UnknownPcodes)
     place_changes: PlaceChanges | None = None  # a gazetteer's effect on the places known
+    #: (vocabulary, word as written, code) -> rows of the file that carry the word.
+    mappings: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+
+    def add_mapping(self, vocabulary: str, word: str, code: str, rows: int) -> None:
+        """A word of the file mapped to a code of a vocabulary (``sector``), in ``rows`` rows."""
+        self.mappings[(vocabulary, word, code)] += rows
 
     def add(self, problem: Problem) -> None:
         key = (problem.severity, problem.code)
@@ -218,6 +224,10 @@ class ImportReport:
             "reason": self.reason,
             "unused_columns": self.unused_columns,
             "unknown_pcodes": self.unknown_pcodes.as_dict(),
+            "mappings": [
+                {"vocabulary": v, "word": w, "code": c, "rows": n}
+                for (v, w, c), n in sorted(self.mappings.items())
+            ],
             "problems": [p.as_dict() for p in self.problems],
             "place_changes": self.place_changes.as_dict() if self.place_changes else None,
         }

@@ -15,15 +15,15 @@ from lagebild.ingest.gazetteer import PLACEHOLDERS, Gazetteer, resolve_places
 from lagebild.ingest.geometry import Geometry, GeometryError, read_geometry
 from lagebild.ingest.notation import parse_dates, parse_numbers
 from lagebild.ingest.problems import ERROR, WARNING, ImportReport, Problem
+from lagebild.ingest.vocabularies import OVERRIDE_OPTION, UNKNOWN_CODE, ImportVocabularies
 from lagebild.model.vocab import (
+    ACCESS_STATUSES,
     DELIVERY_STATUSES,
     INDICATORS,
     SHARE_SUFFIX,
-    normalise_access,
     normalise_indicator,
-    normalise_sector,
-    normalise_status,
     parse_level,
+    sector_code,
 )
 from lagebild.store.schema import (
     ACCESS_COLUMNS,
@@ -96,6 +96,7 @@ class Context:
     import_id: int
     footprint: Footprint = field(default_factory=Footprint)
     country: str | None = None  # --country: the place of figure rows without an admin code
+    vocabularies: ImportVocabularies = field(default_factory=ImportVocabularies)
 
 
 @dataclass
@@ -228,13 +229,73 @@ class _Batch:
         return resolved.place_id
 
     def sector(self) -> pl.Series:
-        raw = self.text("sector")
-        mapping = {
-            w: "" if w.strip().lower() in INTER_SECTOR else normalise_sector(w)
-            for w in raw.unique().to_list()
-            if w is not None
-        }
-        return raw.replace_strict(mapping, default="", return_dtype=pl.Utf8)
+        """The sector code of each row (``""``: inter-sector or blank); an unknown word is an
+        error naming the option that maps it."""
+        return self.mapped("sector", "sectors", blank="")
+
+    def mapped(
+        self,
+        role: str,
+        name: str,
+        *,
+        blank: str | None,
+        required: bool = False,
+        allowed: str | None = None,
+        keep_unknown: bool = False,
+    ) -> pl.Series:
+        """Each word of the ``role`` column through the import's vocabulary ``name``.
+
+        A blank cell is ``blank`` (an error when ``required``). Each word mapped goes to the
+        report with the number of rows that carry it. A word the vocabulary does not hold is an
+        error of its row naming the option that would map it; with ``keep_unknown`` it is kept
+        as written, with one warning per word.
+        """
+        raw = self.text(role)
+        vocab = self.context.vocabularies[name]
+        mapping: dict[str, str | None] = {}
+        unknown: dict[str, int] = {}
+        for word, rows in raw.value_counts().iter_rows():
+            if word is None or not word.strip():
+                mapping[word or ""] = blank
+                continue
+            code = vocab.code(word)
+            if code is None:
+                unknown[word] = rows
+                mapping[word] = word.strip() if keep_unknown else None
+                continue
+            mapping[word] = code
+            self.context.report.add_mapping(vocab.name, word, code, rows)
+        option = OVERRIDE_OPTION.get(name)
+        use = f"use {allowed}" if allowed else ""
+        if option:
+            use += f"{' or ' if use else ''}map it with {option} map.yml (docs/hxl.md)"
+        slug = UNKNOWN_CODE[name]
+        if unknown and keep_unknown:
+            for word, rows in unknown.items():
+                first = self.rows.filter(raw == word)[0]
+                self.context.report.add(
+                    Problem(
+                        WARNING, slug,
+                        f"{vocab.name} {word!r} in {rows:,} row(s) is not in lagebild's "
+                        f"vocabulary: kept as written; {option} map.yml maps it",
+                        self.context.file, first, self._column(role), word,
+                    )
+                )  # fmt: skip
+        elif unknown:
+            for i in raw.is_in(list(unknown)).fill_null(False).arg_true().to_list():
+                word = raw[i]
+                reason = f"unknown {role.replace('_', ' ')} {word!r}: {use}"
+                self.error(self.rows[i], slug, reason, role, word)
+        if required:
+            empty = raw.is_null() | (raw.str.strip_chars() == "").fill_null(False)
+            for i in empty.arg_true().to_list():
+                reason = f"no {role.replace('_', ' ')}: {use}"
+                self.error(self.rows[i], slug, reason, role, raw[i])
+        return raw.fill_null("").replace_strict(mapping, default=None, return_dtype=pl.Utf8)
+
+    def _column(self, role: str) -> str | None:
+        column = self.context.layout.roles.get(role)
+        return describe(column) if column else None
 
     def grades(self) -> tuple[pl.Series, pl.Series]:
         """Each row's own Admiralty grade (reliability A-F, credibility 1-6), from
@@ -323,7 +384,7 @@ def _deliveries(batch: _Batch) -> Insert | None:
                 None,
             )
     allowed = ", ".join(DELIVERY_STATUSES)
-    status = batch.words("status", normalise_status, "unknown-status", allowed)
+    status = batch.mapped("status", "statuses", blank="completed", allowed=allowed)
     place_id = batch.place(effective)
     values = {
         "place_id": place_id,
@@ -341,7 +402,9 @@ def _deliveries(batch: _Batch) -> Insert | None:
         "org_reporting": batch.text("org_reporting"),
         "donor": batch.text("donor"),
         "activity": batch.text("activity"),
-        "modality": batch.text("modality"),
+        "modality": batch.mapped("modality", "modalities", blank=None, keep_unknown=True)
+        if "modality" in batch.context.layout.roles
+        else None,
         "item": batch.text("item"),
         "quantity": batch.numbers("quantity"),
         "unit": batch.text("unit"),
@@ -400,9 +463,8 @@ def _insert(
 def _access(batch: _Batch) -> Insert | None:
     n = batch.frame.height
     when = batch.when("an access status needs the date it holds from (#date+start or --date)")
-    status = batch.words(
-        "access", normalise_access, "unknown-access", "accessible, hard_to_reach or besieged"
-    )
+    allowed = " or ".join(ACCESS_STATUSES)
+    status = batch.mapped("access", "access", blank=None, required=True, allowed=allowed)
     party = batch.text("party")
     for i in ((status == "besieged").fill_null(False) & party.is_null()).arg_true().to_list():
         batch.context.report.add(
@@ -593,6 +655,8 @@ def _figures(batch: _Batch) -> Insert | None:
     for fc, values in parsed:
         assert values is not None
         sector = pl.Series([fc.sector] * n, dtype=pl.Utf8) if fc.sector else row_sector
+        if fc.sector:
+            _report_attribute(batch, fc, int(values.is_not_null().sum()))
         dims: dict[str, pl.Series] = {}
         for name, own in zip(FIGURE_DIMENSIONS, fc.tag.dimensions, strict=True):
             row_values = rows_dims[name]
@@ -680,6 +744,15 @@ def _figure_list(batch: _Batch) -> tuple[pl.Series, pl.Series]:
     values = batch.numbers("list_value", people=True)
     assert values is not None  # the role has its column
     return indicators, values
+
+
+def _report_attribute(batch: _Batch, fc: FigureColumn, rows: int) -> None:
+    """A sector named by an attribute of the column's tag (``#inneed+wash``) is a mapping too:
+    the report counts the rows that give a value in that column."""
+    tag = fc.column.tag
+    words = [a for a in (tag.attributes if tag else ()) if sector_code(a) == fc.sector]
+    if words and rows:
+        batch.context.report.add_mapping("sector", "+" + words[0], fc.sector, rows)
 
 
 def _percent(values: pl.Series, batch: _Batch, role: str) -> pl.Series:

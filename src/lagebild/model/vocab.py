@@ -3,13 +3,23 @@
 Partners write the same word many ways ("Completed", "done", "منجز"); each ``normalise_*``
 function maps what a partner wrote to the one word lagebild stores, or ``None`` when it does not
 know the word, so that the importer can report it with its row and column.
+
+The words of sectors, statuses, access, convoy statuses, item categories, modalities and event
+types are YAML files shipped beside this module (``vocabularies/*.yml``, one entry per code with
+the words that mean it), read once; an import may extend them (:meth:`Vocabulary.extended`).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import IntEnum
+from functools import cache
+from importlib import resources
+
+import yaml
 
 
 class Level(IntEnum):
@@ -92,248 +102,166 @@ def _key(text: str) -> str:
     """Fold case, accents, Arabic diacritics and punctuation so that spellings compare equal."""
     text = unicodedata.normalize("NFKD", text.strip().lower())
     text = "".join(ch for ch in text if not unicodedata.combining(ch) and ch != "\u0640")
-    return re.sub(r"[\s_\-./]+", " ", text).strip()
+    text = text.replace("&", " and ")
+    return re.sub(r"[\s_\-./:,;()'\u2019\"]+", " ", text).strip()
 
 
-_STATUS_WORDS: dict[str, tuple[str, ...]] = {
-    "completed": (
-        "completed",
-        "complete",
-        "done",
-        "finished",
-        "delivered",
-        "closed",
-        "achieved",
-        "distributed",
-        "abgeschlossen",
-        "erledigt",
-        "geliefert",
-        "fertig",
-        "termine",
-        "termine e",
-        "realise",
-        "منجز",
-        "مكتمل",
-        "منتهي",
-        "تم",
-        "تم التسليم",
-        "مكتملة",
-        "منفذ",
-    ),
-    "partial": (
-        "partial",
-        "partially completed",
-        "partly completed",
-        "partially delivered",
-        "ongoing",
-        "on going",
-        "in progress",
-        "active",
-        "running",
-        "teilweise",
-        "laufend",
-        "in bearbeitung",
-        "en cours",
-        "partiel",
-        "جزئي",
-        "قيد التنفيذ",
-        "جاري",
-        "مستمر",
-    ),
-    "planned": (
-        "planned",
-        "plan",
-        "pipeline",
-        "proposed",
-        "pending",
-        "scheduled",
-        "not started",
-        "geplant",
-        "vorgesehen",
-        "prevu",
-        "planifie",
-        "مخطط",
-        "مخطط له",
-        "مقترح",
-    ),
-    "denied": (
-        "denied",
-        "rejected",
-        "refused",
-        "blocked",
-        "not approved",
-        "verweigert",
-        "abgelehnt",
-        "refuse",
-        "bloque",
-        "مرفوض",
-        "ممنوع",
-        "رفض",
-    ),
-    "cancelled": (
-        "cancelled",
-        "canceled",
-        "suspended",
-        "storniert",
-        "abgesagt",
-        "annule",
-        "ملغى",
-        "ملغي",
-    ),
+class VocabularyError(ValueError):
+    """A vocabulary or an override file that is not a mapping of codes and words."""
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The codes lagebild stores for one kind of word, and the words partners write for them.
+
+    ``open`` vocabularies (sectors, modalities, event types) take new codes from an override;
+    closed ones (statuses) only new words for their fixed codes.
+    """
+
+    name: str
+    codes: tuple[str, ...]
+    words: Mapping[str, str]  # folded word -> code
+    open: bool = True
+
+    def code(self, text: str) -> str | None:
+        """The code a word means, or ``None`` when the vocabulary does not hold it."""
+        return self.words.get(_key(text))
+
+    def extended(self, mapping: Mapping[str, str]) -> Vocabulary:
+        """This vocabulary with ``word -> code`` added or changed (an import's override).
+
+        A code may be written as any word the vocabulary holds (``Foo: Food Security`` maps Foo
+        to ``food``); a new code is taken only by an open vocabulary.
+        """
+        if not mapping:
+            return self
+        codes = list(self.codes)
+        words = dict(self.words)
+        for word, given in mapping.items():
+            code = given if given in codes else self.words.get(_key(given), given)
+            if code not in codes:
+                if not self.open:
+                    raise VocabularyError(
+                        f"{word!r}: {given!r} is not a {self.name} lagebild knows: use "
+                        + ", ".join(c for c in self.codes if c)
+                    )
+                codes.append(code)
+            words[_key(word)] = code
+        return Vocabulary(self.name, tuple(codes), words, self.open)
+
+
+def parse_mapping(data: object, what: str) -> dict[str, str]:
+    """``word -> code`` from either shape of a vocabulary file: ``code: [word, ...]`` (as the
+    shipped files) or ``word: code`` (one word a line); both may mix in one file."""
+    if not isinstance(data, dict) or not data:
+        raise VocabularyError(
+            f"{what}: write one entry a line, 'word: code', or a code and its words, "
+            "'code: [word, word]'"
+        )
+    out: dict[str, str] = {}
+    quote = "quote words and codes YAML reads as something else (yes, no, on, off, numbers)"
+    for key, value in data.items():
+        key = "" if key is None else key
+        if not isinstance(key, str):
+            raise VocabularyError(f"{what}: {key!r} is not a word: {quote}")
+        if isinstance(value, list):
+            for word in value:
+                if not isinstance(word, str) or not word.strip():
+                    raise VocabularyError(f"{what}: {key!r} lists {word!r}, not a word: {quote}")
+                out[word] = key
+        elif key.strip() and isinstance(value, str | None):
+            out[key] = (value or "").strip()
+        else:
+            raise VocabularyError(
+                f"{what}: {key!r}: {value!r} is neither 'word: code' nor 'code: [words]' ({quote})"
+            )
+    return out
+
+
+#: The vocabularies lagebild ships (``model/vocabularies/<name>.yml``) and whether an override
+#: may add codes to them.
+VOCABULARY_FILES: dict[str, bool] = {
+    "sectors": True,
+    "statuses": False,
+    "convoy_statuses": False,
+    "access": False,
+    "item_categories": False,
+    "modalities": True,
+    "event_types": True,
 }
-_STATUS = {_key(w): status for status, words in _STATUS_WORDS.items() for w in words}
+#: The singular a message uses for a vocabulary.
+VOCABULARY_WORD = {
+    "sectors": "sector",
+    "statuses": "status",
+    "convoy_statuses": "convoy status",
+    "access": "access status",
+    "item_categories": "item category",
+    "modalities": "modality",
+    "event_types": "event type",
+}
+
+
+@cache
+def vocabulary(name: str) -> Vocabulary:
+    """A vocabulary shipped with lagebild, read once."""
+    source = resources.files("lagebild.model") / "vocabularies" / f"{name}.yml"
+    mapping = parse_mapping(yaml.safe_load(source.read_text(encoding="utf-8")), f"{name}.yml")
+    codes: list[str] = []
+    words: dict[str, str] = {}
+    for word, code in mapping.items():
+        if code not in codes:
+            codes.append(code)
+            if code:
+                words.setdefault(_key(code), code)
+        earlier = words.get(_key(word))
+        if earlier is not None and earlier != code:
+            raise VocabularyError(f"{name}.yml: {word!r} is both {earlier!r} and {code!r}")
+        words[_key(word)] = code
+    return Vocabulary(VOCABULARY_WORD[name], tuple(codes), words, VOCABULARY_FILES[name])
 
 
 def normalise_status(text: str | None) -> str | None:
     """The delivery status a partner's word means; blank means completed; ``None`` if unknown."""
     if text is None or not text.strip():
         return "completed"
-    return _STATUS.get(_key(text))
-
-
-_ACCESS_WORDS: dict[str, tuple[str, ...]] = {
-    "accessible": (
-        "accessible",
-        "access",
-        "open",
-        "reachable",
-        "zugaenglich",
-        "erreichbar",
-        "يمكن الوصول",
-        "متاح",
-        "سهل الوصول",
-    ),
-    "hard_to_reach": (
-        "hard to reach",
-        "hard-to-reach",
-        "htr",
-        "hard",
-        "difficult",
-        "schwer erreichbar",
-        "schwer zu erreichen",
-        "difficile d acces",
-        "difficile",
-        "صعب الوصول",
-        "يصعب الوصول",
-    ),
-    "besieged": (
-        "besieged",
-        "under siege",
-        "siege",
-        "belagert",
-        "assiege",
-        "محاصر",
-        "محاصرة",
-        "تحت الحصار",
-    ),
-}
-_ACCESS = {_key(w): status for status, words in _ACCESS_WORDS.items() for w in words}
+    return vocabulary("statuses").code(text)
 
 
 def normalise_access(text: str | None) -> str | None:
     """The access status a word means, or ``None`` if unknown (blank is unknown too)."""
     if text is None or not text.strip():
         return None
-    return _ACCESS.get(_key(text))
+    return vocabulary("access").code(text)
 
 
-#: Cluster codes of the humanitarian system and the ways partners name them.
-_SECTOR_WORDS: dict[str, tuple[str, ...]] = {
-    "food": (
-        "food",
-        "food security",
-        "fss",
-        "fsl",
-        "food security and livelihoods",
-        "fsa",
-        "food security and agriculture",
-        "nahrung",
-        "ernaehrungssicherheit",
-        "lebensmittel",
-        "securite alimentaire",
-        "الأمن الغذائي",
-        "الامن الغذائي",
-        "غذاء",
-    ),
-    "health": ("health", "gesundheit", "sante", "الصحة", "صحة"),
-    "wash": (
-        "wash",
-        "water sanitation and hygiene",
-        "water sanitation hygiene",
-        "water",
-        "wasser",
-        "eau hygiene et assainissement",
-        "المياه والصرف الصحي",
-        "مياه",
-    ),
-    "shelter": (
-        "shelter",
-        "shelter nfi",
-        "shelter and nfi",
-        "snfi",
-        "unterkunft",
-        "abris",
-        "المأوى",
-        "مأوى",
-    ),
-    "nfi": ("nfi", "non food items", "non-food items", "core relief items", "مواد غير غذائية"),
-    "protection": ("protection", "schutz", "الحماية", "حماية"),
-    "education": ("education", "bildung", "التعليم", "تعليم"),
-    "nutrition": ("nutrition", "ernaehrung", "التغذية", "تغذية"),
-    "cccm": (
-        "cccm",
-        "camp coordination and camp management",
-        "camp management",
-        "camps",
-        "تنسيق وإدارة المخيمات",
-    ),
-    "erl": (
-        "erl",
-        "early recovery",
-        "early recovery and livelihoods",
-        "livelihoods",
-        "wiederaufbau",
-        "التعافي المبكر",
-        "التعافي المبكر وسبل العيش",
-    ),
-    "logistics": ("logistics", "logistik", "اللوجستيات"),
-    "cash": (
-        "cash",
-        "mpc",
-        "multipurpose cash",
-        "multi purpose cash",
-        "multipurpose",
-        "multipurpose one time",
-        "multipurpose cash assistance",
-        "mpca",
-        "bargeld",
-        "النقد",
-        "نقد متعدد الأغراض",
-    ),
-}
-SECTORS = tuple(_SECTOR_WORDS)
-_SECTOR = {_key(w): code for code, words in _SECTOR_WORDS.items() for w in words}
+def sector_code(text: str | None) -> str | None:
+    """The sector code a word means (``""`` for inter-sector or blank), or ``None`` when the
+    shipped vocabulary does not hold it."""
+    if text is None or not text.strip():
+        return ""
+    return vocabulary("sectors").code(text)
 
 
 def normalise_sector(text: str | None) -> str:
-    """The cluster code a sector name means; an unknown name is kept, folded, as its own sector.
+    """The sector code a name means; ``""`` stands for inter-sector (``ALL``, intersectoral, or
+    no sector given).
 
-    The empty string stands for inter-sector (no sector given).
+    For a query (``--sector``), an unknown name is kept, folded, so that a sector an override
+    brought in can still be asked for; an import refuses unknown names (:func:`sector_code`).
     """
-    if text is None or not text.strip():
-        return ""
-    key = _key(text)
-    if key in _SECTOR:
-        return _SECTOR[key]
-    first = re.split(r"\s*(?:-|–|:|\()\s*", text.strip().lower())[0]
-    if _key(first) in _SECTOR:
-        return _SECTOR[_key(first)]
-    return key.replace(" ", "_")
+    found = sector_code(text)
+    if found is not None:
+        return found
+    return _key(text or "").replace(" ", "_")
 
 
 def is_sector_word(text: str) -> bool:
     """True when an HXL attribute such as ``+food`` names a known sector."""
-    return _key(text) in _SECTOR
+    return sector_code(text) is not None and bool(text.strip())
+
+
+#: The sector codes of the shipped vocabulary (inter-sector, "", not among them).
+SECTORS = tuple(c for c in vocabulary("sectors").codes if c)
 
 
 #: Kinds of source, in the words of the source register.
@@ -394,94 +322,13 @@ CONVOY_NEXT: dict[str, tuple[str, ...]] = {
     "delivered": (),
 }
 
-_CONVOY_WORDS: dict[str, tuple[str, ...]] = {
-    "requested": (
-        "requested",
-        "request",
-        "submitted",
-        "pending",
-        "pending approval",
-        "awaiting approval",
-        "under review",
-        "planned",
-        "beantragt",
-        "angefragt",
-        "demande",
-        "en attente",
-        "مطلوب",
-        "قيد الانتظار",
-        "بانتظار الموافقة",
-        "قيد الدراسة",
-    ),
-    "approved": (
-        "approved",
-        "fully approved",
-        "approved in full",
-        "cleared",
-        "granted",
-        "authorised",
-        "authorized",
-        "genehmigt",
-        "bewilligt",
-        "approuve",
-        "autorise",
-        "موافق عليه",
-        "تمت الموافقة",
-        "موافقة",
-    ),
-    "partly_approved": (
-        "partly approved",
-        "partially approved",
-        "approved in part",
-        "partial approval",
-        "conditionally approved",
-        "teilweise genehmigt",
-        "approuve partiellement",
-        "موافقة جزئية",
-        "موافق عليه جزئيا",
-    ),
-    "denied": (
-        "denied",
-        "rejected",
-        "refused",
-        "not approved",
-        "no approval",
-        "approval withheld",
-        "blocked",
-        "verweigert",
-        "abgelehnt",
-        "refuse",
-        "rejete",
-        "مرفوض",
-        "رفض",
-        "ممنوع",
-        "لم تتم الموافقة",
-    ),
-    "delivered": (
-        "delivered",
-        "completed",
-        "complete",
-        "done",
-        "arrived",
-        "reached",
-        "geliefert",
-        "angekommen",
-        "livre",
-        "تم التسليم",
-        "وصلت",
-        "منجز",
-        "مكتمل",
-    ),
-}
-_CONVOY = {_key(w): status for status, words in _CONVOY_WORDS.items() for w in words}
-
 
 def normalise_convoy_status(text: str | None) -> str | None:
     """The convoy status a word means (``Partially approved`` -> ``partly_approved``), or
     ``None`` when the word is unknown or blank."""
     if text is None or not text.strip():
         return None
-    return _CONVOY.get(_key(text))
+    return vocabulary("convoy_statuses").code(text)
 
 
 #: Categories of convoy items. ``medical`` is what the share of medical items removed counts.
@@ -496,76 +343,6 @@ ITEM_CATEGORIES = (
     "protection",
     "other",
 )
-_CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
-    "medical": (
-        "medical",
-        "health",
-        "medical supplies",
-        "medicines",
-        "medicine",
-        "drugs",
-        "surgical",
-        "surgical supplies",
-        "trauma kits",
-        "pharmaceuticals",
-        "medizinisch",
-        "medikamente",
-        "gesundheit",
-        "medical supply",
-        "medicaments",
-        "sante",
-        "طبي",
-        "طبية",
-        "مواد طبية",
-        "أدوية",
-        "ادوية",
-        "الصحة",
-        "صحة",
-    ),
-    "food": (
-        "food",
-        "food security",
-        "food parcels",
-        "wheat flour",
-        "flour",
-        "lebensmittel",
-        "nahrung",
-        "nourriture",
-        "alimentaire",
-        "غذاء",
-        "غذائي",
-        "مواد غذائية",
-        "الأمن الغذائي",
-    ),
-    "nutrition": ("nutrition", "ernaehrung", "تغذية", "التغذية"),
-    "nfi": (
-        "nfi",
-        "nfis",
-        "non food items",
-        "core relief items",
-        "cri",
-        "hilfsgueter",
-        "articles non alimentaires",
-        "مواد غير غذائية",
-    ),
-    "shelter": ("shelter", "shelter nfi", "unterkunft", "abris", "مأوى", "المأوى"),
-    "wash": (
-        "wash",
-        "water",
-        "hygiene",
-        "hygiene kits",
-        "water sanitation and hygiene",
-        "wasser",
-        "eau",
-        "مياه",
-        "نظافة",
-        "المياه والصرف الصحي",
-    ),
-    "education": ("education", "school supplies", "bildung", "schulmaterial", "تعليم", "التعليم"),
-    "protection": ("protection", "schutz", "حماية", "الحماية"),
-    "other": ("other", "others", "misc", "miscellaneous", "sonstige", "autre", "أخرى", "اخرى"),
-}
-_CATEGORY = {_key(w): c for c, words in _CATEGORY_WORDS.items() for w in words}
 
 
 def normalise_item_category(text: str | None) -> str | None:
@@ -573,4 +350,4 @@ def normalise_item_category(text: str | None) -> str | None:
     the word is unknown."""
     if text is None or not text.strip():
         return ""
-    return _CATEGORY.get(_key(text))
+    return vocabulary("item_categories").code(text)

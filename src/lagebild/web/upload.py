@@ -41,6 +41,7 @@ from lagebild.ingest import (
     ReadError,
     import_file,
     load_tag_map,
+    load_vocabulary_map,
 )
 from lagebild.ingest import problems as problem_records
 from lagebild.ingest.columns import KINDS
@@ -50,6 +51,7 @@ from lagebild.ingest.problems import ERROR
 from lagebild.security import policy
 from lagebild.store import Store
 from lagebild.web import auth
+from lagebild.web.pages import N_
 from lagebild.web.templating import render
 
 
@@ -116,6 +118,8 @@ class Upload:
     mode: str = "strict"
     tag_map: dict[str, str] | None = None
     tag_map_name: str | None = None
+    sector_map: dict[str, str] | None = None  # sector words -> codes, for this import
+    sector_map_name: str | None = None
     created: float = field(default_factory=time.time)
     result: dict[str, Any] | None = None  # set once the import is written
     owner: str | None = None  # who uploaded it: nobody else sees or imports it
@@ -144,6 +148,7 @@ class Upload:
             rejects=self.rejects,
             organisation=self.organisation,
             update_places=self.update_places,
+            sectors=self.sector_map,
         )
 
     def save(self) -> None:
@@ -365,6 +370,17 @@ def _receive(uploads: Uploads, form: Any, values: dict[str, str], limit: int) ->
             except ReadError as exc:
                 raise FormError("tags", reason=exc.reason) from None
             upload.tag_map_name = safe_name(tags.filename)
+        sectors = form.get("sectors")
+        if isinstance(sectors, UploadFile) and sectors.filename:
+            map_file = folder / "sectors.yml"
+            try:
+                _copy(sectors.file, map_file, MAX_TAG_MAP_BYTES)
+                upload.sector_map = load_vocabulary_map(map_file)
+            except FormError as exc:
+                raise FormError("sectors-" + exc.code, exc.status, **exc.values) from None
+            except ReadError as exc:
+                raise FormError("sectors", reason=exc.reason) from None
+            upload.sector_map_name = safe_name(sectors.filename)
         upload.save()
         return upload
     except BaseException:
@@ -445,6 +461,26 @@ def _sorted_problems(report: ImportReport) -> list[Any]:
     )
 
 
+#: The vocabularies of the import report's mappings, in the page's words.
+VOCABULARY_NAMES = {
+    "sector": N_("Sector"),
+    "status": N_("Status"),
+    "convoy status": N_("Status"),
+    "access status": N_("Access status"),
+    "item category": N_("Item category"),
+    "modality": N_("Modality"),
+    "event type": N_("Event type"),
+}
+
+
+def _mappings(report: ImportReport) -> list[dict[str, Any]]:
+    """Each word the import mapped to a code, with its rows, by vocabulary and word."""
+    return [
+        {"vocabulary": VOCABULARY_NAMES.get(v, v), "word": w, "code": c, "rows": n}
+        for (v, w, c), n in sorted(report.mappings.items())
+    ]
+
+
 def _can_skip(report: ImportReport) -> bool:
     """Skip-invalid would write something: the errors are row errors and some rows are good."""
     errors = report.errors
@@ -471,6 +507,7 @@ def _report_page(
         stage=stage,
         problems=_sorted_problems(report) if report else [],
         place_kinds=PLACE_CHANGE_KINDS,
+        mappings=_mappings(report) if report else [],
         keep=problem_records.KEEP_PER_CODE,
         can_skip=report is not None and _can_skip(report),
         blocked=report is not None
@@ -497,13 +534,14 @@ async def import_check(request: Request) -> Response:
     uploads = uploads_of(request)
     await run_in_threadpool(uploads.sweep)
     limit = upload_limit(request)
-    body_limit = limit + MAX_TAG_MAP_BYTES + _CHUNK  # the file, a tag map and the form fields
+    # the file, the tag and sector maps (1 MB between them at the most) and the form fields
+    body_limit = limit + MAX_TAG_MAP_BYTES + _CHUNK
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > body_limit:
         return _form_page(request, error=FormError("too-large", 413, limit=limit))
     values: dict[str, str] = {}
     try:
-        async with _limited(request, body_limit).form(max_files=2, max_fields=20) as form:
+        async with _limited(request, body_limit).form(max_files=3, max_fields=20) as form:
             values = _form_values(form)
             upload = await run_in_threadpool(_receive, uploads, form, values, limit)
     except FormError as exc:
