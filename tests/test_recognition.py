@@ -107,9 +107,12 @@ def test_a_3w_is_presence_not_deliveries() -> None:
 
 
 def test_a_figures_file_with_people_reached_but_no_organisation_is_figures() -> None:
+    """An HNO's #reached is a stated figure (reached_figure), never deliveries."""
     layout = layout_for(columns("#adm1+code", "#inneed", "#population", "#reached"))
-    assert layout.kind == "figures"
-    assert [str(c.tag) for c in layout.unread] == ["#reached"]
+    assert layout.kind == "figures" and layout.unread == []
+    assert sorted(f.indicator for f in layout.figure_columns) == [
+        "inneed", "population", "reached_figure"
+    ]
 
 
 def test_import_report_names_kind_deciding_tags_and_unused_columns(
@@ -166,7 +169,7 @@ def test_a_value_column_this_kind_does_not_read_is_refused_with_row_column_and_v
     path = write(
         tmp_path / "needs.csv",
         [
-            ["#adm4+code", "#inneed", "#reached", "#date"],
+            ["#adm4+code", "#inneed", "#value+usd", "#date"],
             ["C1007", "1000", "", "2017-01-01"],
             ["C2329", "2000", "150", "2017-01-01"],
         ],
@@ -176,19 +179,19 @@ def test_a_value_column_this_kind_does_not_read_is_refused_with_row_column_and_v
         import_file(gazetteer, path, ImportOptions(source="S"))
     (problem,) = failed.value.report.errors
     assert (problem.code, problem.row, problem.column, problem.value) == (
-        "unread-values", 3, "C #reached", "150"
+        "unread-values", 3, "C #value+usd", "150"
     )
-    assert "in 1 of 2 rows" in problem.reason and "#org" in problem.reason
+    assert "in 1 of 2 rows" in problem.reason and "no place for these values" in problem.reason
     assert gazetteer.counts() == before
 
 
 def test_an_empty_value_column_is_only_reported_unused(gazetteer: Store, tmp_path: Path) -> None:
     path = write(
         tmp_path / "needs.csv",
-        [["#adm4+code", "#inneed", "#reached", "#date"], ["C1007", "1000", "", "2017-01-01"]],
+        [["#adm4+code", "#inneed", "#value+usd", "#date"], ["C1007", "1000", "", "2017-01-01"]],
     )
     report = import_file(gazetteer, path, ImportOptions(source="S"))
-    assert report.rows_written == 1 and report.unused_columns == ["C #reached"]
+    assert report.rows_written == 1 and report.unused_columns == ["C #value+usd"]
 
 
 def test_skip_invalid_does_not_let_dropped_values_through(
@@ -196,7 +199,7 @@ def test_skip_invalid_does_not_let_dropped_values_through(
 ) -> None:
     path = write(
         tmp_path / "needs.csv",
-        [["#adm4+code", "#inneed", "#reached", "#date"], ["C1007", "1000", "9", "2017-01-01"]],
+        [["#adm4+code", "#inneed", "#value+usd", "#date"], ["C1007", "1000", "9", "2017-01-01"]],
     )
     with pytest.raises(ImportFailed):
         import_file(gazetteer, path, ImportOptions(source="S", skip_invalid=True))

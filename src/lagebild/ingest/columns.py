@@ -363,7 +363,8 @@ def describe(column: Column) -> str:
 
 #: Hashtags of figure columns (``#reached`` only where a file is read as figures: a stated
 #: number of people reached, kept as ``reached_figure``; deliveries are another thing).
-FIGURE_HASHTAGS = frozenset({"population", "inneed", "affected", "targeted", "reached"})
+#: Hashtags ``figure_indicator`` reads: the figures, and ``#reached`` in a file of figures.
+FIGURE_TAG_HASHTAGS = frozenset({"population", "inneed", "affected", "targeted", "reached"})
 
 #: Attributes that make an ``#affected`` (or ``#population``) column a group of people: the
 #: stock of displaced people, returnees, refugees; besieged and hard-to-reach populations.
@@ -453,7 +454,7 @@ def figure_indicator(column: Column) -> FigureTag | None:
     say why, so that the import can refuse it by name rather than drop it silently.
     """
     tag = column.tag
-    if tag is None or tag.hashtag not in FIGURE_HASHTAGS:
+    if tag is None or tag.hashtag not in FIGURE_TAG_HASHTAGS:
         return None
     attrs = set(tag.attributes) - NEUTRAL - STOCK
     if attrs & {"sex", "gender"}:
