@@ -114,6 +114,9 @@ def test_a_partners_import_is_written_and_its_rows_belong_to_its_organisation(
     assert (report["rows_read"], report["rows_written"], report["rows_rejected"]) == (2, 2, 0)
     assert report["file"] == "4w.csv" and report["source"] == "Alpha 4W"
     assert len(report["sha256"]) == 64 and report["warnings"] == []
+    # How the kind was recognised, and that no column was left out.
+    assert report["decided_by"] == ["F #reached+ind", "A #org+impl"]
+    assert report["reason"].startswith("people reached") and report["unused_columns"] == []
     rows = [r for r in deliveries(loaded) if r["import_id"] == report["import_id"]]
     assert sorted(r["reached"] for r in rows) == [40, 120]
     assert {r["organisation"] for r in rows} == {"Org A"}

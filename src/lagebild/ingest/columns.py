@@ -809,7 +809,12 @@ def layout_for(columns: Sequence[Column], kind: str | None = None) -> Layout:
     else:
         if kind not in KINDS:
             raise LayoutError(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
-        recognition = Recognition(kind, (), "named by --kind")
+        try:
+            recognition = recognise(columns)  # the hashtags may say the same: then say which
+        except LayoutError:
+            recognition = Recognition(kind, (), "named by --kind")
+        if recognition.kind != kind:
+            recognition = Recognition(kind, (), "named by --kind")
     layout = Layout(kind, decided_by=list(recognition.decided_by), reason=recognition.reason)
     used: set[int] = set()
     if kind == "places" and _is_place_list(columns):

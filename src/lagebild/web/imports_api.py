@@ -82,6 +82,10 @@ class ImportCreated(BaseModel):
     warning_count: int
     warnings: list[ImportProblem]
     ignored_columns: list[str]
+    #: The columns whose hashtags decided the kind, and why; every column left out.
+    decided_by: list[str] = []
+    reason: str = ""
+    unused_columns: list[str] = []
     #: A gazetteer's effect on the places known (counts per kind, each change); else null.
     place_changes: dict[str, Any] | None = None
 
@@ -339,6 +343,9 @@ def _created(report: ImportReport, organisation: str | None) -> JSONResponse:
         warning_count=report.warning_count,
         warnings=_problems(report.warnings),
         ignored_columns=report.ignored_columns,
+        decided_by=report.decided_by,
+        reason=report.reason,
+        unused_columns=report.unused_columns,
         place_changes=report.place_changes.as_dict() if report.place_changes else None,
     )
     return JSONResponse(body.model_dump(), status_code=201)

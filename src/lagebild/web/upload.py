@@ -76,7 +76,9 @@ MAX_TAG_MAP_BYTES = 1024 * 1024
 #: An upload (and its rejects file) is removed this long after it was made.
 UPLOAD_MAX_AGE_SECONDS = 24 * 3600
 #: The file types the importer reads.
-EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".ods", ".geojson", ".json")
+EXTENSIONS = (
+    ".csv", ".tsv", ".txt", ".hxl", ".xlsx", ".xls", ".ods", ".geojson", ".json", ".zip"
+)
 MODES = ("strict", "skip-invalid")
 #: Problem codes that no mode can get past: the file as a whole cannot be imported.
 FILE_PROBLEMS = frozenset({"unreadable", "layout", "already-imported"})
