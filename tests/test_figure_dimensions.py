@@ -557,6 +557,16 @@ def test_the_api_gives_the_breakdown_and_the_place_page_only_totals(
     }  # fmt: skip
     page = client.get("/places/ML", params={"as_of": "2024-06-01"}).text
     assert "7,107,194" in page and "1,937,229" not in page  # never an age group as its figure
+    # The place page's breakdown: people in need by age is the f + m rows of each range,
+    # computed here from the file's national inter-sector rows.
+    national = [r for r in rows if not r["Admin 1 PCode"] and r["Sector"] == "ALL"
+                and r["Population Group"] == "ALL" and r["Gender"] != "a"]  # fmt: skip
+    by_age: dict[str, float] = {}
+    for r in national:
+        by_age[r["Age Range"]] = by_age.get(r["Age Range"], 0) + float(r["In Need"])
+    assert 'data-by="age" data-indicator="inneed"' in page
+    for value in by_age.values():
+        assert f"{value:,.0f}" in page
 
 
 def test_a_gender_column_in_words_and_a_bad_disability_are_read_or_refused_by_row(

@@ -512,6 +512,9 @@ def place_page(request: Request, ctx: Ctx, pcode: str, as_of: AsOf = None) -> Re
         result = _gaps(ctx, when, 30, level_name(place.level), None)
         gap = next((r for r in result.places if r.pcode == place.pcode), None)
     trust_view = ctx.cached(("place_trust", place.id, when), lambda: _place_trust(ctx, place, when))
+    disaggregated = ctx.cached(
+        ("place_breakdown", place.id, when), lambda: _place_breakdown(ctx, place, when)
+    )
     from lagebild.web import war  # convoys, incidents and damage (issue 5)
 
     return _page(
@@ -541,6 +544,7 @@ def place_page(request: Request, ctx: Ctx, pcode: str, as_of: AsOf = None) -> Re
         else None,
         explained=EXPLAINED,
         war=war.place_section(request, ctx, place, when, found.access_history),
+        disaggregated=disaggregated,
         war_words=war.WarWords(lang.gettext),
     )
 
@@ -550,6 +554,18 @@ EXPLAINED = frozenset(
     {"people_in_need", "population", "displaced", "besieged", "hard_to_reach", "reached"}
 )
 PLACE_CHANGES = 8
+
+
+def _place_breakdown(ctx: Context, place: Place, when: date) -> list[tuple[str, Any]]:
+    """(dimension, breakdown) of the place's people in need and population, by gender, age and
+    population group, where its current figure has disaggregated figures beside it."""
+    from lagebild.analysis.disaggregation import BY, breakdown
+
+    found = []
+    for by in BY:
+        for part in breakdown(ctx.store, when, by, [place.id]).get(place.id, []):
+            found.append((by, part))
+    return found
 
 
 def _place_trust(ctx: Context, place: Place, when: date) -> tuple[list[Any], list[Any]]:
