@@ -672,7 +672,11 @@ def recognise(columns: Sequence[Column]) -> Recognition:
     if "access" in hashtags:
         return Recognition("access", tuple(_with(tagged, "access")), "an #access column")
     who = _with(tagged, "org", "activity", "delivery", "item")
-    reached = _with(tagged, "reached")
+    # People reached, the individuals first (#reached+ind before #reached+hh).
+    reached = sorted(
+        _with(tagged, "reached"),
+        key=lambda c: not any(pt.matches(c) for pt in DELIVERY_ROLES["reached"]),
+    )
     figures = _with(tagged, *FIGURE_HASHTAGS)
     dates = _with(tagged, "date")
     listed = [
