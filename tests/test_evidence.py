@@ -452,7 +452,7 @@ def test_sqlite_keeps_the_files_beside_the_database(tmp_path: Path, corpus: Corp
     target = tmp_path / "db" / "lagebild.db"
     target.parent.mkdir()
     places = tmp_path / "p.csv"
-    places.write_text("#adm1+code,#adm4+code\nSY02,C1007\n", encoding="utf-8")
+    places.write_text("#adm1+code,#adm4+code,#adm4+name\nSY02,C1007,Aleppo\n", encoding="utf-8")
     runner = CliRunner()
     assert runner.invoke(main, ["--db", str(target), "import", str(places)]).exit_code == 0
     result = runner.invoke(
@@ -471,7 +471,8 @@ def test_the_demo_evidence_has_one_recycled_picture_that_is_caught(tmp_path: Pat
     target = str(tmp_path / "demo.db")
     places = tmp_path / "p.csv"
     places.write_text(
-        "#adm1+code,#adm3+code,#adm4+code\nSY02,SY020000,C1007\nSY03,SY030200,\n",
+        "#adm1+code,#adm3+code,#adm3+name,#adm4+code,#adm4+name\n"
+        "SY02,SY020000,Jebel Saman,C1007,Aleppo\nSY03,SY030200,Duma,,\n",
         encoding="utf-8",
     )
     assert CliRunner().invoke(main, ["--db", target, "import", str(places)]).exit_code == 0

@@ -60,7 +60,7 @@ def test_long_free_text_and_a_malformed_pcode_are_kept_or_reported_never_a_crash
     report = import_file(
         store,
         write("d.csv", f"#adm1+code,#org,#sector,#date,#reached\nSY02,X,{sector},2017-01-01,5\n"),
-        ImportOptions(source=source),
+        ImportOptions(source=source, sectors={sector: sector}),  # a sector of its own
     )
     assert report.rows_written == 1
     assert source.strip() in {s.name for s in store.sources().values()}
