@@ -202,7 +202,7 @@ def _progress_printer(path: Path) -> tuple[Callable[[int], None], Callable[[], N
 @click.option(
     "--kind",
     type=click.Choice(
-        ["places", "figures", "access", "deliveries", "convoys", "incidents", "damage"]
+        ["places", "figures", "access", "deliveries", "presence", "convoys", "incidents", "damage"]
     ),
     help="What the file holds (default: recognised from its hashtags).",
 )

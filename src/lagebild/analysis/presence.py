@@ -11,9 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from lagebild.analysis.place import UnknownPlace
-from lagebild.analysis.tree import PlaceTree
-from lagebild.model import level_name, parse_level
+from lagebild.analysis.tree import PlaceTree, root_and_level
+from lagebild.model import level_name
 from lagebild.store import Store
 from lagebild.store.presence import presence_rows
 
@@ -71,17 +70,8 @@ def presence(
     number of organisations, most first, then by P-code.
     """
     tree = PlaceTree(store.places())
-    root = None
-    if place is not None:
-        root = tree.get(place)
-        if root is None:
-            raise UnknownPlace(place)
-    if level is None:
-        wanted = min(root.level + 1, 4) if root is not None else 1
-    else:
-        wanted = parse_level(level) if isinstance(level, str) else level
+    root, wanted = root_and_level(tree, place, level)
     if root is not None:
-        wanted = max(wanted, root.level)
         total = PlacePresence(root.pcode, root.name("en"), level_name(root.level))
     else:
         total = PlacePresence("", "all places", "total")

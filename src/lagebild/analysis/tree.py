@@ -79,3 +79,26 @@ class PlaceTree:
             stack.append((node, True))
             stack.extend((c, False) for c in self.children.get(node, []))
         return order
+
+
+def root_and_level(
+    tree: PlaceTree, place: str | None, level: str | int | None
+) -> tuple[Place | None, int]:
+    """The place a summary is made within (None: everywhere; ``UnknownPlace`` if not known) and
+    the level of its rows: ``level``, by default the governorates, or the level below the place;
+    never above the place itself."""
+    from lagebild.analysis.place import UnknownPlace
+    from lagebild.model import parse_level
+
+    root = None
+    if place is not None:
+        root = tree.get(place)
+        if root is None:
+            raise UnknownPlace(place)
+    if level is None:
+        wanted = min(root.level + 1, 4) if root is not None else 1
+    else:
+        wanted = parse_level(level) if isinstance(level, str) else level
+    if root is not None:
+        wanted = max(wanted, root.level)
+    return root, wanted
