@@ -81,7 +81,7 @@ def export(db: str, what: str) -> str:
     commands = {
         "places": ["places", "--format", "hxl"],
         "incidents": ["incidents", "--list", "--format", "hxl"],
-        "convoys": ["convoy", "list", "--format", "hxl"],
+        "convoys": ["convoy", "list", "--items", "--format", "hxl"],
     }
     if what in commands:
         code, out, err = cli("--db", db, *commands[what])

@@ -1965,12 +1965,35 @@ CONVOY_LIST_COLUMNS = (
 )
 
 
+#: With ``convoy list --items``: the decision's reason, the note and one row per item, as a
+#: convoy file is imported (docs/hxl.md), so that the list imports back whole.
+CONVOY_ITEM_COLUMNS = (
+    ("decision_reason", "Reason", "#description+reason"),
+    ("note", "Note", "#meta+note"),
+    ("item", "Item", "#item+name"),
+    ("category", "Category", "#item+type"),
+    ("unit", "Unit", "#item+unit"),
+    ("planned", "Planned", "#item+planned"),
+    ("arrived", "Arrived", "#item+arrived"),
+    ("removed", "Removed", "#item+removed"),
+    ("removed_by", "Removed by", "#group+removed_by"),
+)
+
+
 @convoy.command("list")
 @click.option("--place", "pcode", metavar="PCODE", help="Convoys to this place and places below.")
 @click.option("--status", type=CONVOY_STATUS, help="Only convoys with this status.")
+@click.option(
+    "--items",
+    is_flag=True,
+    help="One row per convoy and item, with the decision's reason and the note: the shape a "
+    "convoy file is imported in.",
+)
 @click.option("--format", "fmt", type=FORMAT, default="table", show_default=True)
 @click.pass_context
-def convoy_list(ctx: click.Context, pcode: str | None, status: str | None, fmt: str) -> None:
+def convoy_list(
+    ctx: click.Context, pcode: str | None, status: str | None, items: bool, fmt: str
+) -> None:
     """The convoys, in order of request."""
     from lagebild import analysis
     from lagebild.publish.render import Col
@@ -1989,7 +2012,12 @@ def convoy_list(ctx: click.Context, pcode: str | None, status: str | None, fmt: 
     )
     rows = [c.as_dict() for c in found]
     columns = [Col(*c) for c in CONVOY_LIST_COLUMNS]
-    _emit(fmt, {"convoys": rows}, columns, rows, f"{len(rows)} convoy(s)")
+    title = f"{len(rows)} convoy(s)"
+    if items:
+        columns += [Col(*c) for c in CONVOY_ITEM_COLUMNS]
+        # One row per item (a convoy without items: one row), the convoy's fields on each.
+        rows = [{**r, **item} for r in rows for item in (r["items"] or [{}])]
+    _emit(fmt, {"convoys": [c.as_dict() for c in found]}, columns, rows, title)
 
 
 @convoy.command("show")
