@@ -34,7 +34,10 @@ import generate_4w  # noqa: E402  (the synthetic gazetteer)
 
 THREE_W = "hxl/hdx_fixtures/hapi-pipelines__operational_presence_afg_afghanistan_3w_operational_presence_january_march_2024.csv"  # noqa: E501
 
-SECTORS = ("ALL", "EDU", "FSC", "HEA", "NUT", "PRO", "SHL", "WSH", "CCM", "ERL", "LOG", "PRO_GBV")
+SECTORS = (
+    "ALL", "EDU", "FSC", "HEA", "NUT", "PRO", "SHL", "WSH", "CCM", "ERL", "LOG", "PRO_GBV",
+    "PRO_CPM", "PRO_HLP", "PRO_MIN", "ETC",
+)  # fmt: skip
 #: (gender, age range, min, max, population group): the total first, then its parts.
 COMBOS = (
     ("a", "ALL", "", "", "ALL"),

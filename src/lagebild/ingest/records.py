@@ -555,7 +555,9 @@ def _age_from_bounds(batch: _Batch) -> pl.Series:
         .then(low + "+")
         .otherwise(low + "-" + high)
     ).to_series()
-    return text.map_elements(lambda t: normalise_age(t) or t if t else "", return_dtype=pl.Utf8)
+    # Few distinct ranges in many rows: each is normalised once.
+    ranges = {t: (normalise_age(t) or t) if t else "" for t in text.unique().to_list()}
+    return text.replace_strict(ranges, return_dtype=pl.Utf8)
 
 
 NAME_HASHTAGS = frozenset({"adm1", "adm2", "adm3", "adm4", "adm5", "loc"})
