@@ -477,10 +477,11 @@ IMPORT_CHECK_DATES = 20
 def import_findings(store: Store, import_id: int) -> list[Finding]:
     """Findings of the consistency checks that concern a figure of one import, on each date the
     import gives figures for (its latest ``IMPORT_CHECK_DATES``)."""
-    mine = {r.id for r in figure_records(store, import_id=import_id)}
-    if not mine:
+    records = figure_records(store, import_id=import_id)
+    if not records:
         return []
-    dates = sorted({r.date for r in figure_records(store, import_id=import_id)})
+    mine = {r.id for r in records}
+    dates = sorted({r.date for r in records})
     tree = PlaceTree(store.places())
     seen: set[tuple[str, tuple[int, ...]]] = set()
     found = []

@@ -392,6 +392,8 @@ def _run(
         with ExitStack() as stack:
             if writer is not None and layout.kind == "deliveries":
                 stack.enter_context(writer.bulk_deliveries(_estimated_rows(table)))
+            if writer is not None and layout.kind == "figures":
+                stack.enter_context(writer.bulk_figures(_estimated_rows(table)))
             inserter = (
                 stack.enter_context(_Inserter(writer, connection)) if writer is not None else None
             )

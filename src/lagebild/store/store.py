@@ -958,6 +958,18 @@ class Writer:
         return count
 
     @contextmanager
+    def bulk_figures(self, expected_rows: int) -> Iterator[None]:
+        """A large load of figures drops their lookup index (migration 0008) and builds it
+        after, in the same transaction."""
+        if expected_rows < BULK_REINDEX_ROWS:
+            yield
+            return
+        columns = ", ".join(["indicator", "sector", *t.FIGURE_DIMENSIONS, "place_id", "date"])
+        self.conn.exec_driver_sql("DROP INDEX IF EXISTS ix_figures_lookup")
+        yield
+        self.conn.exec_driver_sql(f"CREATE INDEX ix_figures_lookup ON figures ({columns})")
+
+    @contextmanager
     def bulk_deliveries(self, expected_rows: int) -> Iterator[None]:
         """A large load drops the delivery index and builds it after, in the same transaction."""
         if expected_rows < BULK_REINDEX_ROWS:
