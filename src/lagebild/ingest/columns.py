@@ -770,19 +770,17 @@ def recognise(columns: Sequence[Column]) -> Recognition:
             "or the like, not P-codes of places"
         )
     if codes and not defining and not values:
-        problems.append(
-            "it has P-codes but no names of places, so it is no gazetteer"
-        )
+        problems.append("it has P-codes but no names of places, so it is no gazetteer")
     elif defining and others and not values:
         problems.append(
             f"it names places but also carries {_names(others)}, so it is no gazetteer"
         )
     if not problems:
-        found = ", ".join(sorted("#" + h for h in hashtags)) or "none"
+        seen = ", ".join(sorted("#" + h for h in hashtags)) or "none"
         problems.append(
             "no #reached (4W), #access, #population/#inneed/#affected/#targeted (figures), "
             "#org with #sector (3W), #convoy, #event (incidents), #damage, or P-codes with names "
-            f"(gazetteer); hashtags found: {found}"
+            f"(gazetteer); hashtags found: {seen}"
         )
     raise LayoutError(
         "cannot tell what this file holds: "
