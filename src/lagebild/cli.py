@@ -1063,7 +1063,10 @@ def presence(
             else ""
         )
     )
-    _emit(fmt, summary.as_dict(), presence_columns(summary.level), presence_rows(summary), title)
+    columns = presence_columns(summary.level)
+    if fmt == "table":  # who, by name, is in the CSV, HXL and JSON: a terminal has 80 columns
+        columns = [c for c in columns if c.key != "names"]
+    _emit(fmt, summary.as_dict(), columns, presence_rows(summary), title)
 
 
 def _emit_incident_summary(fmt: str, summary: Any) -> None:
