@@ -82,6 +82,7 @@ def export(db: str, what: str) -> str:
         "places": ["places", "--format", "hxl"],
         "incidents": ["incidents", "--list", "--format", "hxl"],
         "convoys": ["convoy", "list", "--items", "--format", "hxl"],
+        "damage": ["damage", "--list", "--format", "hxl"],
     }
     if what in commands:
         code, out, err = cli("--db", db, *commands[what])
@@ -103,7 +104,7 @@ def test_record_lists_import_back_into_a_fresh_database_unchanged(
     assert cli("--db", fresh, "init")[0] == 0
     first: dict[str, str] = {}
     # Places first: the other lists point at them.
-    for what in ("places", "figures", "access", "incidents", "convoys", "deliveries"):
+    for what in ("places", "figures", "access", "incidents", "convoys", "deliveries", "damage"):
         first[what] = export(demo, what)
         path = tmp_path / f"{what}.csv"
         path.write_text(first[what], encoding="utf-8")
@@ -120,6 +121,9 @@ def test_record_lists_import_back_into_a_fresh_database_unchanged(
     command = ["gaps", "--as-of", AS_OF.isoformat(), "--level", "adm4", "--format", "json"]
     before, after = (json.loads(cli("--db", db, *command)[1]) for db in (demo, fresh))
     assert after["places"] == before["places"] and len(before["places"]) > 20
+    command = ["damage", "--as-of", AS_OF.isoformat(), "--level", "adm1", "--format", "csv"]
+    before, after = (without_provenance(cli("--db", db, *command)[1]) for db in (demo, fresh))
+    assert after == before and len(before) > 3
     command = ["situation", "--as-of", AS_OF.isoformat(), "--level", "adm3", "--format", "json"]
     before, after = (numbers(json.loads(cli("--db", db, *command)[1])) for db in (demo, fresh))
     assert after == before
@@ -164,3 +168,63 @@ def test_computed_tables_are_refused_as_output_not_input(
     else:
         expected = f"lagebild {name} table"
     assert expected in err and "not input data" in err, err
+
+
+def test_damage_points_and_counts_come_back_as_points_and_counts(tmp_path: Path) -> None:
+    """A UNOSAT point keeps its class (not a count of one), a place its counts, each its unit."""
+    places = tmp_path / "places.csv"
+    places.write_text(
+        "#adm1+code,#adm1+name,#adm4+code,#adm4+name\nSY02,Aleppo,C1007,Aleppo\n"
+        "SY04,Homs,C2528,Homs\n",
+        encoding="utf-8",
+    )
+    points = tmp_path / "points.csv"
+    points.write_text(
+        "#adm4+code,#damage+class+buildings,#date+imagery,#geo+lat,#geo+lon,#loc+name\n"
+        "C1007,Destroyed,2016-09-18,36.2,37.15,Old souk\nC1007,3,2016-09-18,36.21,37.16,\n",
+        encoding="utf-8",
+    )
+    counts = tmp_path / "counts.csv"
+    counts.write_text(
+        "#adm4+code,#damage+destroyed+houses,#damage+severe+houses,#date\n"
+        "C2528,12,30,2017-01-15\n",
+        encoding="utf-8",
+    )
+    first, second = str(tmp_path / "a.db"), str(tmp_path / "b.db")
+    for path in (places, points, counts):
+        assert cli("--db", first, "import", "--source", "S", str(path))[0] == 0
+    code, listed, err = cli("--db", first, "damage", "--list", "--format", "hxl")
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(listed)))[1:]
+    assert [(r["Class"], r["Destroyed"], r["Severe"], r["Unit"]) for r in rows] == [
+        ("1", "", "", "buildings"), ("3", "", "", "buildings"), ("", "12", "30", "houses"),
+    ]  # fmt: skip
+    exported = tmp_path / "damage.csv"
+    exported.write_text(listed, encoding="utf-8")
+    assert cli("--db", second, "import", str(places))[0] == 0
+    code, out, err = cli("--db", second, "import", str(exported))
+    assert code == 0, out + err
+    again = cli("--db", second, "damage", "--list", "--format", "hxl")[1]
+    assert without_provenance(again) == without_provenance(listed)
+    for unit in ("buildings", "houses"):
+        command = ["damage", "--as-of", "2017-02-01", "--unit", unit, "--format", "csv"]
+        before, after = (without_provenance(cli("--db", db, *command)[1]) for db in (first, second))
+        assert after == before
+
+
+def test_a_damage_list_row_with_a_class_and_counts_is_refused(tmp_path: Path) -> None:
+    places = tmp_path / "places.csv"
+    places.write_text("#adm1+code,#adm1+name\nSY02,Aleppo\n", encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "#loc+code,#date+assessed,#meta+unit,#damage+class,#damage+destroyed,#damage+severe,"
+        "#damage+moderate,#damage+possible\nSY02,2017-01-01,buildings,2,5,,,\n"
+        "SY02,2017-01-01,flats,,5,,,\n",
+        encoding="utf-8",
+    )
+    db = str(tmp_path / "a.db")
+    assert cli("--db", db, "import", str(places))[0] == 0
+    code, _, err = cli("--db", db, "import", str(bad))
+    assert code == 1
+    assert "row 2, column D #damage+class, value '2': a row of a damage list gives a class" in err
+    assert "row 3, column C #meta+unit, value 'flats': a damage unit is buildings or houses" in err

@@ -790,6 +790,13 @@ def gaps(
 @click.option(
     "--changes", is_flag=True, help="The change between successive assessments of each place."
 )
+@click.option(
+    "--list",
+    "as_list",
+    is_flag=True,
+    help="Every damage row as stored (a point with its class, or counts of a place), dated on "
+    "or before --as-of: the shape it imports back in.",
+)
 @click.option("--format", "fmt", type=FORMAT, default="table", show_default=True)
 @click.pass_context
 def damage(
@@ -799,6 +806,7 @@ def damage(
     pcode: str | None,
     unit: str | None,
     changes: bool,
+    as_list: bool,
     fmt: str,
 ) -> None:
     """Damage by place: destroyed, severe, moderate and possible, the damage total (destroyed +
@@ -814,6 +822,9 @@ def damage(
 
     store = _store(ctx)
     when = as_of or date.today()
+    if as_list:
+        _list_damage(store, fmt, when, pcode, unit)
+        return
     try:
         if changes:
             found = damage_changes(store, when, _level(level), pcode, unit)
@@ -832,6 +843,25 @@ def damage(
         raise click.ClickException(str(exc)) from exc
     title = f"Damage on {when.isoformat()} ({level}); damage total = destroyed + severe + moderate"
     _emit(fmt, result.as_dict(), render.damage_columns(level), render.damage_rows(result), title)
+
+
+def _list_damage(
+    store: Store, fmt: str, when: date, pcode: str | None, unit: str | None
+) -> None:
+    from lagebild.analysis.tree import PlaceTree
+    from lagebild.publish.render import damage_list_columns
+    from lagebild.store.damage import damage_rows
+
+    place_ids = None
+    if pcode:
+        tree = PlaceTree(store.places())
+        place = tree.get(pcode)
+        if place is None:
+            raise click.ClickException(f"unknown P-code {pcode!r}")
+        place_ids = [i for i in tree.places if place.id in tree.ancestors(i).values()]
+    rows = damage_rows(store, when, place_ids, unit)
+    title = f"{len(rows):,} damage rows on or before {when.isoformat()}"
+    _emit(fmt, {"as_of": when.isoformat(), "rows": rows}, damage_list_columns(), rows, title)
 
 
 @main.command()

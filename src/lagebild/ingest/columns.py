@@ -257,6 +257,8 @@ DAMAGE_ROLES: dict[str, tuple[Pattern, ...]] = {
     "lat": (p("#geo+lat"),),
     "lon": (p("#geo+lon"),),
     "site": (p("#loc+name"), p("#loc-code")),
+    # lagebild's own list of damage rows (``damage --list``): the unit of each row.
+    "unit": (p("#meta+unit"),),
 }
 
 #: A 3W or operational presence: who works in which sector where (no people reached).

@@ -96,9 +96,20 @@ class DamageForm:
 
 
 def damage_form(layout: Layout) -> DamageForm:
-    """The form and unit of a damage file; ``LayoutError`` when its columns do not make one."""
+    """The form and unit of a damage file; ``LayoutError`` when its columns do not make one.
+
+    lagebild's own list of damage rows (``damage --list``) names the unit of each row
+    (``#meta+unit``) and gives a class for a point or counts for a place, row by row: the
+    ``list`` form."""
     roles = layout.roles
     counts = [r for r in COUNTS if r in roles]
+    if "unit" in roles:
+        if "damage_class" not in roles or not counts:
+            raise LayoutError(
+                "a list of damage rows with a unit column (#meta+unit) gives #damage+class and "
+                "the counts #damage+destroyed, +severe, +moderate, +possible"
+            )
+        return DamageForm("list", "")
     if "damage_class" in roles and counts:
         raise LayoutError(
             "a damage file gives either a class per point (#damage+class) or counts per place "
@@ -159,7 +170,12 @@ class DamageBuilder:
         when = batch.when(
             "a damage assessment needs a date: #date+imagery, #date or import with --date"
         )
-        counts = self._classes(batch) if form.form == "points" else self._counts(batch)
+        if form.form == "list":
+            counts = self._listed(batch)
+        elif form.form == "points":
+            counts = self._classes(batch)
+        else:
+            counts = self._counts(batch)
         lat = batch.numbers("lat", coordinate=True)
         lon = batch.numbers("lon", coordinate=True)
         place_id = self._places(batch, when, lat, lon)
@@ -170,7 +186,9 @@ class DamageBuilder:
             "site": batch.raw("site"),
             "damage_class": klass,
             **counts,
-            "unit": pl.Series([form.unit] * n, dtype=pl.Utf8),
+            "unit": self._units(batch) if form.form == "list" else pl.Series(
+                [form.unit] * n, dtype=pl.Utf8
+            ),
             "lat": lat,
             "lon": lon,
             "source_id": batch.source_ids(),
@@ -198,6 +216,69 @@ class DamageBuilder:
         for number, name in enumerate(COUNTS, start=1):
             out[name] = (klass == number).fill_null(False).cast(pl.Float64)
         return out
+
+    @staticmethod
+    def _listed(batch: _Batch) -> dict[str, pl.Series]:
+        """lagebild's list: a class (a point) or counts (a place) in each row, not both."""
+        n = batch.frame.height
+        raw = batch.text("damage_class")
+        pointed = (raw.is_not_null() & (raw.str.strip_chars() != "")).fill_null(False)
+        mapping = {w: damage_class(w) for w in raw.unique().to_list() if w is not None}
+        klass = raw.replace_strict(mapping, default=None, return_dtype=pl.Int64)
+        for i in (pointed & klass.is_null()).arg_true().to_list():
+            batch.error(
+                batch.rows[i], "unknown-damage-class",
+                f"unknown damage class {raw[i]!r}: {CLASS_HELP}", "damage_class", raw[i],
+            )  # fmt: skip
+        out: dict[str, pl.Series] = {
+            "damage_class": pl.select(pl.when(pointed).then(klass)).to_series()
+        }
+        counted = pl.Series([False] * n)
+        for number, name in enumerate(COUNTS, start=1):
+            values = batch.numbers(name)
+            assert values is not None  # the list form has every count column
+            bad = ((values < 0) | (values != values.floor())).fill_null(False)
+            for i in bad.arg_true().to_list():
+                batch.error(
+                    batch.rows[i], "not-a-count",
+                    f"a count of {name} buildings or houses is a whole number, 0 or more",
+                    name, batch.text(name)[i],
+                )  # fmt: skip
+            counted = counted | values.is_not_null()
+            one = (klass == number).fill_null(False).cast(pl.Float64)
+            out[name] = pl.select(
+                pl.when(pointed).then(one).otherwise(values.fill_null(0.0))
+            ).to_series()
+        for i in (pointed & counted).arg_true().to_list():
+            batch.error(
+                batch.rows[i], "class-and-counts",
+                "a row of a damage list gives a class (a point) or counts (a place), not both",
+                "damage_class", raw[i],
+            )  # fmt: skip
+        for i in (~pointed & ~counted).arg_true().to_list():
+            row = batch.rows[i]
+            if row not in batch.rejected:
+                batch.context.report.add(
+                    Problem(
+                        WARNING, "no-damage-counts",
+                        "no damage class or counts in this row; nothing stored for it",
+                        batch.context.file, row,
+                    )
+                )  # fmt: skip
+                batch.rejected[row] = "no damage counts"
+        return out
+
+    @staticmethod
+    def _units(batch: _Batch) -> pl.Series:
+        raw = batch.text("unit")
+        words = raw.str.strip_chars().str.to_lowercase()
+        units = words.replace_strict(_UNIT_WORDS, default=None, return_dtype=pl.Utf8)
+        for i in units.is_null().arg_true().to_list():
+            batch.error(
+                batch.rows[i], "unknown-unit", "a damage unit is buildings or houses",
+                "unit", raw[i],
+            )  # fmt: skip
+        return units
 
     @staticmethod
     def _counts(batch: _Batch) -> dict[str, pl.Series]:

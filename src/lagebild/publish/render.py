@@ -346,3 +346,23 @@ def presence_rows(summary: Any, names: int = 6) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def damage_list_columns() -> list[Col]:
+    """``lagebild damage --list``: each damage row as stored, in the shape it imports back."""
+    return [
+        Col("pcode", "P-code", "#loc+code"),
+        Col("site", "Site", "#loc+name"),
+        Col("date", "Assessed", "#date+assessed"),
+        Col("unit", "Unit", "#meta+unit"),
+        Col("damage_class", "Class", "#damage+class"),
+        Col("destroyed", "Destroyed", "#damage+destroyed"),
+        Col("severe", "Severe", "#damage+severe"),
+        Col("moderate", "Moderate", "#damage+moderate"),
+        Col("possible", "Possible", "#damage+possible"),
+        Col("lat", "Latitude", "#geo+lat"),
+        Col("lon", "Longitude", "#geo+lon"),
+        Col("source", "Source", "#meta+source"),
+        Col("file_name", "File", "#meta+file"),
+        Col("row_number", "Row", "#meta+row"),
+    ]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import and_, case, func, select
 
@@ -113,3 +115,44 @@ def incident_sums(store: Store, after: date, until: date) -> list[IncidentSum]:
     with store.engine.connect() as conn:
         rows = conn.execute(query).all()
     return [IncidentSum(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows]
+
+
+def damage_rows(
+    store: Store,
+    as_of: date | None = None,
+    place_ids: Sequence[int] | None = None,
+    unit: str | None = None,
+) -> list[dict[str, Any]]:
+    """Every damage row as stored (a point with its class, or counts of a place), dated on or
+    before ``as_of``, in the places given (None: all), of one unit or all: with its place's
+    P-code, its source, file and row. In order of date, P-code and row."""
+    d, p, s, i = t.damage, t.places, t.sources, t.imports
+    query = (
+        select(
+            p.c.pcode, d.c.site, d.c.date, d.c.unit, d.c.damage_class, d.c.destroyed,
+            d.c.severe, d.c.moderate, d.c.possible, d.c.lat, d.c.lon,
+            s.c.name.label("source"), i.c.file_name, d.c.row_number,
+        )
+        .join(p, p.c.id == d.c.place_id)
+        .join(i, i.c.id == d.c.import_id)
+        .outerjoin(s, s.c.id == d.c.source_id)
+        .order_by(d.c.date, p.c.pcode, d.c.import_id, d.c.row_number, d.c.id)
+    )  # fmt: skip
+    if as_of is not None:
+        query = query.where(d.c.date <= as_of)
+    if place_ids is not None:
+        query = query.where(d.c.place_id.in_(list(place_ids)))
+    if unit is not None:
+        query = query.where(d.c.unit == unit)
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+    out = []
+    for row in rows:
+        item = dict(row)
+        item["date"] = _required_date(item["date"]).isoformat()
+        point = item["damage_class"] is not None
+        for name in ("destroyed", "severe", "moderate", "possible"):
+            # A point gives its class; its count of one is not written again.
+            item[name] = None if point else item[name]
+        out.append(item)
+    return out
