@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from lagebild.store import Store
 
@@ -25,6 +26,13 @@ PG_MISSING = "PostgreSQL: set LAGEBILD_TEST_PG or run scripts/test, which starts
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+# Property tests draw the same examples on every CI run, so that a run fails for a reason, not by
+# chance; by hand they draw new ones (LAGEBILD_FUZZ_EXAMPLES makes a longer hunt).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if in_ci():
+    settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")

@@ -155,7 +155,8 @@ def xlsx_rows(draw: st.DrawFn) -> list[list[Any]]:
     typed: list[list[Any]] = []
     for row in rows:
         if row and all(str(c).startswith("#") for c in row):
-            typed.append(list(row))  # the hashtag row stays text
+            # The hashtag row stays text, but text openpyxl can write ('#\x1f' it refuses).
+            typed.append(["".join(ch for ch in str(c) if ch not in _XML_ILLEGAL) for c in row])
             continue
         typed.append([draw(xlsx_values) if draw(st.booleans()) else
                       "".join(ch for ch in c if ch not in _XML_ILLEGAL) for c in row])  # fmt: skip
