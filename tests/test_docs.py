@@ -22,12 +22,24 @@ def cli_reference() -> str:
         "Generated from `--help` by `python tests/test_docs.py`; a test fails when it is stale.\n",
     ]
     runner = CliRunner()
-    commands: dict[str, click.Command] = main.commands  # type: ignore[attr-defined]
-    for name in [None, *sorted(commands)]:
-        args = [name, "--help"] if name else ["--help"]
-        text = runner.invoke(main, args, prog_name="lagebild", terminal_width=100).output
-        parts.append(f"\n## lagebild{' ' + name if name else ''}\n\n```\n{text.rstrip()}\n```\n")
+    for path in [[], *command_paths(main)]:
+        text = runner.invoke(
+            main, [*path, "--help"], prog_name="lagebild", terminal_width=100
+        ).output
+        title = " ".join(["lagebild", *path])
+        parts.append(f"\n## {title}\n\n```\n{text.rstrip()}\n```\n")
     return "".join(parts)
+
+
+def command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[list[str]]:
+    """Every command and subcommand (``convoy request``), groups before their commands."""
+    found: list[list[str]] = []
+    for name in sorted(group.commands):
+        command = group.commands[name]
+        found.append([*prefix, name])
+        if isinstance(command, click.Group):
+            found += command_paths(command, (*prefix, name))
+    return found
 
 
 def _comparable(text: str) -> str:
@@ -39,6 +51,12 @@ def test_cli_reference_is_up_to_date() -> None:
     assert _comparable(CLI_DOC.read_text(encoding="utf-8")) == _comparable(cli_reference()), (
         "docs/cli.md is stale: run python tests/test_docs.py"
     )
+
+
+def test_every_subcommand_has_its_section_in_the_reference() -> None:
+    doc = CLI_DOC.read_text(encoding="utf-8")
+    for path in command_paths(main):  # type: ignore[arg-type]
+        assert f"\n## lagebild {' '.join(path)}\n" in doc, f"docs/cli.md lacks {path}"
 
 
 def test_every_command_is_in_the_readme() -> None:
