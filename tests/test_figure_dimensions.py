@@ -369,6 +369,7 @@ def need_of(store: Store, pcode: str) -> float | None:
         ("SY01,f,,,400\n", None),  # one gender only
         ("SY01,,,idps,400\nSY01,,,host,500\n", None),  # population groups never add up
         ("SY01,f,,,400\nSY01,m,,,500\nSY01,m,,,500\n", None),  # the same cell twice
+        ("SY01,f,,,400\nSY01,m,,,500\nSY01,o,,,20\n", None),  # a third gender: f+m is not all
     ],
 )
 def test_a_place_s_figure_is_its_total_row_or_a_partition_of_it_else_unknown(

@@ -160,7 +160,9 @@ def partition(rows: list[FigureRow]) -> list[FigureRow] | None:
         if key in cells:
             return None
         cells[key] = r
-    if ("f", "") in cells and ("m", "") in cells:
+    # f and m partition the people only when no third gender is counted beside them.
+    only_f_m = {g for g, _ in cells if g} <= {"f", "m"}
+    if ("f", "") in cells and ("m", "") in cells and only_f_m:
         return [cells[("f", "")], cells[("m", "")]]
     by_gender: dict[str, list[str]] = {}
     for gender, age in cells:
@@ -168,7 +170,7 @@ def partition(rows: list[FigureRow]) -> list[FigureRow] | None:
             by_gender.setdefault(gender, []).append(age)
     if "" in by_gender and complete_ages(by_gender[""]):
         return [cells[("", a)] for a in by_gender[""]]
-    if all(g in by_gender and complete_ages(by_gender[g]) for g in ("f", "m")):
+    if only_f_m and all(g in by_gender and complete_ages(by_gender[g]) for g in ("f", "m")):
         return [cells[(g, a)] for g in ("f", "m") for a in by_gender[g]]
     return None
 
