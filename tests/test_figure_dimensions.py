@@ -243,6 +243,12 @@ def test_a_long_form_table_gives_each_place_its_total_row_and_keeps_the_rest_as_
     # Every non-blank value cell is a figure; the disaggregated ones carry their dimensions.
     cells = [(r, VALUE_COLUMNS[c]) for r in rows for c in VALUE_COLUMNS if r[c].strip()]
     assert report.records_written == len(cells)
+    # The national rows go to Mali, the gazetteer's only country, and the import says so once.
+    national = [p for p in report.problems if p.code == "national-rows"]
+    first = 3 + next(i for i, r in enumerate(rows) if not r["Admin 1 PCode"])
+    assert len(national) == 1 and f"row {first}) are taken as national figures of ML" in (
+        national[0].reason
+    )
     f = t.figures
     with sqlite_store.engine.connect() as conn:
         stored = conn.execute(

@@ -603,6 +603,18 @@ def _national(batch: _Batch, layout: Layout) -> tuple[pl.Series, int | None]:
         )
     else:
         chosen = countries[0]
+        report = batch.context.report
+        first = blank.arg_true()[0]
+        if not report.counts[(WARNING, "national-rows")]:  # said once for the whole file
+            report.add(
+                Problem(
+                    WARNING, "national-rows",
+                    f"rows without an admin code (the first: row {batch.rows[first]}) are "
+                    f"taken as national figures of {chosen}, the gazetteer's only country; "
+                    f"--country {chosen} says so and silences this",
+                    batch.context.file,
+                )
+            )  # fmt: skip
     if reason is not None or chosen is None:
         for i in blank.arg_true().to_list():
             batch.error(batch.rows[i], "national-row", reason or "", None, None)
