@@ -423,7 +423,9 @@ def test_only_the_gazetteer_branch_of_the_importer_writes_places() -> None:
     assert writers <= {"store/store.py", "store/backup.py"}
     importer = (src / "ingest" / "importer.py").read_text(encoding="utf-8")
     branch = importer.split('if layout.kind == "places":', 1)[1].split("elif layout.kind", 1)[0]
-    assert importer.count("upsert_places(") == branch.count("upsert_places(") == 1
+    assert importer.count("_import_places(") == branch.count("_import_places(") + 1 == 2
+    places = importer.split("def _import_places(", 1)[1].split("\ndef ", 1)[0]
+    assert importer.count("upsert_places(") == places.count("upsert_places(") == 1
 
 
 # ---- the web import form ----------------------------------------------------------------------

@@ -336,26 +336,7 @@ def damage_changes(
     places = listed_places(tree, as_of, level, within)
     out: list[DamageChange] = []
     for u in book.units:
-        # Which listed place each assessed place rolls up to.
-        listed = {p.id for p in places}
-        levels = {p.level for p in places}
-        owner: dict[int, int] = {}
-        for row in book.rows:
-            if row.unit == u:
-                ancestors = tree.ancestors(row.place_id)
-                for lvl in levels:
-                    if ancestors.get(lvl) in listed:
-                        owner[row.place_id] = ancestors[lvl]
-        dates_of: dict[int, set[date]] = defaultdict(set)
-        for row in book.rows:
-            if row.unit == u and row.place_id in owner:
-                dates_of[owner[row.place_id]].add(row.date)
-        series: dict[int, list[DamageValue]] = defaultdict(list)
-        for when in book.dates(u):
-            values = book.rolled(u, when)
-            for place in places:
-                if when in dates_of.get(place.id, ()) and place.id in values:
-                    series[place.id].append(values[place.id])
+        series = _assessed_series(book, tree, places, u)
         for place in places:
             seen = series.get(place.id, [])
             for before, after in zip(seen, seen[1:], strict=False):
@@ -366,6 +347,41 @@ def damage_changes(
                 )
     out.sort(key=lambda c: (c.unit, c.pcode, c.after.date or date.min))
     return out
+
+
+def _listed_owners(
+    book: DamageBook, tree: PlaceTree, places: list[Place], unit: str
+) -> dict[int, int]:
+    """Which listed place each place assessed in ``unit`` rolls up to."""
+    listed = {p.id for p in places}
+    levels = {p.level for p in places}
+    owner: dict[int, int] = {}
+    for row in book.rows:
+        if row.unit == unit:
+            ancestors = tree.ancestors(row.place_id)
+            for lvl in levels:
+                if ancestors.get(lvl) in listed:
+                    owner[row.place_id] = ancestors[lvl]
+    return owner
+
+
+def _assessed_series(
+    book: DamageBook, tree: PlaceTree, places: list[Place], unit: str
+) -> dict[int, list[DamageValue]]:
+    """Each listed place's rolled-up damage in ``unit`` at each date an assessment in it (or
+    below it) was made, oldest first."""
+    owner = _listed_owners(book, tree, places, unit)
+    dates_of: dict[int, set[date]] = defaultdict(set)
+    for row in book.rows:
+        if row.unit == unit and row.place_id in owner:
+            dates_of[owner[row.place_id]].add(row.date)
+    series: dict[int, list[DamageValue]] = defaultdict(list)
+    for when in book.dates(unit):
+        values = book.rolled(unit, when)
+        for place in places:
+            if when in dates_of.get(place.id, ()) and place.id in values:
+                series[place.id].append(values[place.id])
+    return series
 
 
 @dataclass(frozen=True)

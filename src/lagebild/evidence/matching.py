@@ -186,21 +186,7 @@ class PdqIndex:
         """
         found: dict[int, ItemMatch] = {}
         for query in queries:
-            frames: dict[int, int] = {}
-            nearest: dict[int, tuple[int, str]] = {}
-            for probe in query.probes:
-                best: dict[int, tuple[int, str]] = {}
-                for hit in self.near(probe.pdq, threshold, registered_only=not query.crops):
-                    best[hit.item_id] = (hit.distance, CROPPED if hit.variant else "")
-                if query.crops:
-                    for view in probe.views:
-                        for hit in self.near(view, threshold, registered_only=True):
-                            if (hit.distance, 1) < _rank(best.get(hit.item_id)):
-                                best[hit.item_id] = (hit.distance, WIDER)
-                for item, pair in best.items():
-                    frames[item] = frames.get(item, 0) + 1
-                    if _rank(pair) < _rank(nearest.get(item)):
-                        nearest[item] = pair
+            frames, nearest = self._frames_met(query, threshold)
             for item, count in frames.items():
                 if count < self.frames_needed(len(query.probes), self.hashes_of(item)):
                     continue
@@ -211,6 +197,35 @@ class PdqIndex:
                 if known is None or candidate.distance < known.distance:
                     found[item] = candidate
         return sorted(found.values(), key=lambda m: (m.distance, m.item_id))
+
+    def _frames_met(
+        self, query: Query, threshold: int
+    ) -> tuple[dict[int, int], dict[int, tuple[int, str]]]:
+        """For one orientation: how many of its pictures meet each item, and the nearest way
+        (distance and how) any of them does."""
+        frames: dict[int, int] = {}
+        nearest: dict[int, tuple[int, str]] = {}
+        for probe in query.probes:
+            for item, pair in self._probe_hits(probe, query.crops, threshold).items():
+                frames[item] = frames.get(item, 0) + 1
+                if _rank(pair) < _rank(nearest.get(item)):
+                    nearest[item] = pair
+        return frames, nearest
+
+    def _probe_hits(
+        self, probe: Probe, crops: bool, threshold: int
+    ) -> dict[int, tuple[int, str]]:
+        """The items one picture meets, each at its nearest distance and how (``CROPPED``: the
+        picture is a crop of the item; ``WIDER``, only with ``crops``: the item is a crop of it)."""
+        best: dict[int, tuple[int, str]] = {}
+        for hit in self.near(probe.pdq, threshold, registered_only=not crops):
+            best[hit.item_id] = (hit.distance, CROPPED if hit.variant else "")
+        if crops:
+            for view in probe.views:
+                for hit in self.near(view, threshold, registered_only=True):
+                    if (hit.distance, 1) < _rank(best.get(hit.item_id)):
+                        best[hit.item_id] = (hit.distance, WIDER)
+        return best
 
     @staticmethod
     def frames_needed(query_hashes: int, item_hashes: int) -> int:

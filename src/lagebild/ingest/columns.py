@@ -190,7 +190,7 @@ ACCESS_ROLES: dict[str, tuple[Pattern, ...]] = {
     "date": (p("#date+start"), p("#date-end-valid_to")),
 }
 
-#: Convoys (issue 5): one row per convoy, or per convoy and item; see docs/hxl.md.
+#: Convoys: one row per convoy, or per convoy and item; see docs/hxl.md.
 CONVOY_ROLES: dict[str, tuple[Pattern, ...]] = {
     "code": (p("#convoy+code"), p("#convoy+id")),
     "requested_on": (
@@ -463,76 +463,25 @@ def figure_indicator(column: Column) -> FigureTag | None:
         return None  # #population+sex: the gender of the row's figures, a dimension column
     text = str(tag)
     shares = attrs & {"pct", "percentage"}  # a stated share: kept as <indicator>_share
-    share = bool(shares)
     attrs -= shares
     if attrs & {"hh", "households"}:
         return _refuse(text, attrs & {"hh", "households"}, "households are not people: "
                        "lagebild's figures count people")  # fmt: skip
-    # Dimensions.
-    genders = {GENDERS[a] for a in attrs if a in GENDERS}
-    ages = {r for a in attrs if (r := normalise_age(a)) is not None}
-    words = {a for a in attrs if a in AGE_WORDS}
-    words |= {GENDERED_AGE[a] for a in attrs & set(GENDERED_AGE)}
-    disabled = attrs & DISABLED
-    personal = {a for a in attrs if a in GENDERS or a in AGE_WORDS or normalise_age(a)}
-    attrs -= personal | DISABLED
-    if len(genders) > 1 or len(ages) > 1 or (not ages and len(words) > 1):
-        return _refuse(text, personal, "two genders or two age groups in one column")
-    gender = next(iter(genders), "")
-    age = next(iter(ages), "") or next(iter(words), "")
-    disability = "y" if disabled else ""
-    # What is counted.
-    groups = {GROUPS[a] for a in attrs if a in GROUPS}
-    areas = {AREAS[a] for a in attrs if a in AREAS}
-    flows = {FLOWS[a] for a in attrs if a in FLOWS}
-    causes = attrs & CAUSES
-    attrs -= set(GROUPS) | set(AREAS) | set(FLOWS) | CAUSES
-    population_group = ""
-    hashtag = tag.hashtag
-    if len(areas) > 1 or len(flows) > 1 or len(causes) > 1:
-        return _refuse(text, areas | flows | causes, "two kinds of people in one column")
-    if hashtag in ("inneed", "targeted", "reached"):
-        # People in need (targeted, reached) among a group: the group is a population group.
-        if areas:
-            return _refuse(text, areas, f"#{hashtag} among the {next(iter(areas))}: "
-                           "not a figure lagebild keeps")  # fmt: skip
-        if flows or causes:
-            return _refuse(text, flows | causes, "a flow or cause on #" + hashtag)
-        if len(groups) > 1:
-            return _refuse(text, groups, "two population groups in one column")
-        population_group = next(iter(groups), "")
-        indicator = {"inneed": "inneed", "targeted": "targeted", "reached": "reached_figure"}[
-            hashtag
-        ]
-    else:
-        if areas and (groups or flows or causes):
-            return _refuse(text, areas | groups | flows, "besieged or hard to reach, and a group")
-        if groups == {"idps", "returnees"}:
-            groups = {"returnees"}  # returned IDPs are returnees
-        if len(groups) > 1:
-            return _refuse(text, groups, "two groups of people in one column")
-        group = next(iter(groups), None)
-        if areas:
-            indicator = next(iter(areas))
-        elif group is not None:
-            indicator = group
-            if group == "returnees" and flows - {"arrivals"}:
-                return _refuse(text, flows, "returnees are arrivals already")
-            if flows and group != "returnees":
-                indicator += "_" + next(iter(flows))
-            if causes:
-                indicator += "_" + next(iter(causes))
-        elif flows or causes:
-            return _refuse(text, flows | causes, "a flow or cause of whom? add +idps or +refugees")
-        else:
-            indicator = "population" if hashtag == "population" else "affected"
+    dimensions = _personal_dimensions(text, attrs)
+    if isinstance(dimensions, FigureTag):
+        return dimensions
+    gender, age, disability = dimensions
+    counted = _counted(text, tag.hashtag, attrs)
+    if isinstance(counted, FigureTag):
+        return counted
+    indicator, population_group = counted
     sectors = [a for a in attrs if is_sector_word(a)]
     unknown = attrs - set(sectors)
     if unknown:
         return _refuse(text, unknown, "attributes lagebild does not understand on a figure")
     if len(sectors) > 1:
         return _refuse(text, set(sectors), "two sectors in one column")
-    if share:
+    if shares:
         if indicator not in SHARE_BASES:
             return _refuse(text, shares, f"a share of {indicator} is not a figure lagebild keeps")
         indicator += "_share"
@@ -544,6 +493,90 @@ def figure_indicator(column: Column) -> FigureTag | None:
         population_group,
         disability,
     )
+
+
+def _personal_dimensions(text: str, attrs: set[str]) -> tuple[str, str, str] | FigureTag:
+    """The gender, age range and disability a figure column's attributes give (``''``: the
+    total), taken out of ``attrs``; or the refusal of a column with two of one."""
+    genders = {GENDERS[a] for a in attrs if a in GENDERS}
+    ages = {r for a in attrs if (r := normalise_age(a)) is not None}
+    words = {a for a in attrs if a in AGE_WORDS}
+    words |= {GENDERED_AGE[a] for a in attrs & set(GENDERED_AGE)}
+    disabled = attrs & DISABLED
+    personal = {a for a in attrs if a in GENDERS or a in AGE_WORDS or normalise_age(a)}
+    attrs -= personal | DISABLED
+    if len(genders) > 1 or len(ages) > 1 or (not ages and len(words) > 1):
+        return _refuse(text, personal, "two genders or two age groups in one column")
+    gender = next(iter(genders), "")
+    age = next(iter(ages), "") or next(iter(words), "")
+    return gender, age, "y" if disabled else ""
+
+
+def _counted(text: str, hashtag: str, attrs: set[str]) -> tuple[str, str] | FigureTag:
+    """Who a figure column counts: its indicator and population group, from the group, area,
+    flow and cause attributes (taken out of ``attrs``); or the refusal of a column that mixes
+    them."""
+    groups = {GROUPS[a] for a in attrs if a in GROUPS}
+    areas = {AREAS[a] for a in attrs if a in AREAS}
+    flows = {FLOWS[a] for a in attrs if a in FLOWS}
+    causes = attrs & CAUSES
+    attrs -= set(GROUPS) | set(AREAS) | set(FLOWS) | CAUSES
+    if len(areas) > 1 or len(flows) > 1 or len(causes) > 1:
+        return _refuse(text, areas | flows | causes, "two kinds of people in one column")
+    if hashtag in ("inneed", "targeted", "reached"):
+        return _counted_in_need(text, hashtag, groups, areas, flows | causes)
+    indicator = _counted_people(text, hashtag, groups, areas, flows, causes)
+    if isinstance(indicator, FigureTag):
+        return indicator
+    return indicator, ""
+
+
+def _counted_in_need(
+    text: str, hashtag: str, groups: set[str], areas: set[str], flows_causes: set[str]
+) -> tuple[str, str] | FigureTag:
+    """People in need (targeted, reached) among a group: the group is a population group."""
+    if areas:
+        return _refuse(text, areas, f"#{hashtag} among the {next(iter(areas))}: "
+                       "not a figure lagebild keeps")  # fmt: skip
+    if flows_causes:
+        return _refuse(text, flows_causes, "a flow or cause on #" + hashtag)
+    if len(groups) > 1:
+        return _refuse(text, groups, "two population groups in one column")
+    indicator = {"inneed": "inneed", "targeted": "targeted", "reached": "reached_figure"}[hashtag]
+    return indicator, next(iter(groups), "")
+
+
+def _counted_people(
+    text: str,
+    hashtag: str,
+    groups: set[str],
+    areas: set[str],
+    flows: set[str],
+    causes: set[str],
+) -> str | FigureTag:
+    """The indicator of a figure of people (IDPs, returnees, the besieged, ...), with its flow
+    and cause: ``idps_arrivals``, ``population``, ``affected``."""
+    if areas and (groups or flows or causes):
+        return _refuse(text, areas | groups | flows, "besieged or hard to reach, and a group")
+    if groups == {"idps", "returnees"}:
+        groups = {"returnees"}  # returned IDPs are returnees
+    if len(groups) > 1:
+        return _refuse(text, groups, "two groups of people in one column")
+    group = next(iter(groups), None)
+    if areas:
+        return next(iter(areas))
+    if group is not None:
+        indicator = group
+        if group == "returnees" and flows - {"arrivals"}:
+            return _refuse(text, flows, "returnees are arrivals already")
+        if flows and group != "returnees":
+            indicator += "_" + next(iter(flows))
+        if causes:
+            indicator += "_" + next(iter(causes))
+        return indicator
+    if flows or causes:
+        return _refuse(text, flows | causes, "a flow or cause of whom? add +idps or +refugees")
+    return "population" if hashtag == "population" else "affected"
 
 
 #: Indicators of which a stated share of the population is kept (``#inneed+pct``).
@@ -664,6 +697,14 @@ def recognise(columns: Sequence[Column]) -> Recognition:
             "its numbers are computed from records already in a database; import the records "
             "it was computed from instead"
         )
+    found = _by_hashtag(hashtags, tagged) or _by_people(tagged) or _by_places(tagged)
+    if found is None:
+        raise _unrecognised(tagged, hashtags)
+    return found
+
+
+def _by_hashtag(hashtags: set[str], tagged: list[Column]) -> Recognition | None:
+    """Convoys, incidents, damage and access, each told by its own hashtag."""
     # A convoy file has #reached and #org too: it is told apart first.
     if "convoy" in hashtags:
         return Recognition("convoys", tuple(_with(tagged, "convoy")), "#convoy columns")
@@ -673,12 +714,22 @@ def recognise(columns: Sequence[Column]) -> Recognition:
         return Recognition("damage", tuple(_with(tagged, "damage")), "#damage columns")
     if "access" in hashtags:
         return Recognition("access", tuple(_with(tagged, "access")), "an #access column")
-    who = _with(tagged, "org", "activity", "delivery", "item")
-    # People reached, the individuals first (#reached+ind before #reached+hh).
-    reached = sorted(
+    return None
+
+
+def _reached(tagged: list[Column]) -> list[Column]:
+    """The columns of people reached, the individuals first (#reached+ind before
+    #reached+hh)."""
+    return sorted(
         _with(tagged, "reached"),
         key=lambda c: not any(pt.matches(c) for pt in DELIVERY_ROLES["reached"]),
     )
+
+
+def _by_people(tagged: list[Column]) -> Recognition | None:
+    """Deliveries, figures and presence: files of people and who serves them."""
+    who = _with(tagged, "org", "activity", "delivery", "item")
+    reached = _reached(tagged)
     figures = _with(tagged, *FIGURE_HASHTAGS)
     dates = _with(tagged, "date")
     listed = [
@@ -716,7 +767,12 @@ def recognise(columns: Sequence[Column]) -> Recognition:
             "organisations by sector and place without people reached (3W, operational "
             "presence)",
         )
-    values = [c for c in tagged if c.tag is not None and c.tag.hashtag in VALUE_HASHTAGS]
+    return None
+
+
+def _not_places(tagged: list[Column]) -> list[Column]:
+    """The columns a gazetteer cannot carry: other hashtags than places', and markets,
+    facilities and sites."""
     # Markets, facilities and sites (``#loc+market+name``) are not places of a gazetteer: a file
     # of them is no gazetteer, even with coordinates (those are the markets').
     things = [
@@ -726,15 +782,23 @@ def recognise(columns: Sequence[Column]) -> Recognition:
         and c.tag.hashtag == "loc"
         and set(c.tag.attributes) & (NOT_PLACE_CODES - {"parent"})
     ]
-    others = [
+    return [
         c for c in tagged if c.tag is not None and c.tag.hashtag not in PLACE_HASHTAGS
     ] + things
-    if _is_place_list(tagged) and not others:
+
+
+def _by_places(tagged: list[Column]) -> Recognition | None:
+    """A gazetteer: a file that defines places and carries nothing else."""
+    others = _not_places(tagged)
+    if others:
+        return None
+    if _is_place_list(tagged):
         found = [c for c in tagged if any(pt.matches(c) for pt in PLACE_LIST_ROLES["code"])]
         return Recognition("places", tuple(found[:1]), "a list of places with their levels")
     defining = _defines_places(tagged)
-    if defining and not others:
+    if defining:
         return Recognition("places", tuple(defining), "P-codes with names and nothing else")
+    codes = _place_code_columns(tagged)
     about = [
         c
         for c in tagged
@@ -744,21 +808,30 @@ def recognise(columns: Sequence[Column]) -> Recognition:
             for pt in GAZETTEER_ROLES[role]
         )
     ]
-    if codes and about and not others:
+    if codes and about:
         return Recognition(
             "places",
             (codes[0], about[0]),
             "P-codes with their coordinates, boundaries or validity, and nothing else",
         )
-    not_places = _not_place_codes(tagged)
-    problems: list[str] = []
+    return None
+
+
+def _unrecognised(tagged: list[Column], hashtags: set[str]) -> LayoutError:
+    """Why a file is of no kind lagebild reads, naming the columns in the way."""
+    values = [c for c in tagged if c.tag is not None and c.tag.hashtag in VALUE_HASHTAGS]
     money = [c for c in values if c.tag is not None and c.tag.hashtag == "value"]
     if values and len(money) == len(values):
-        raise LayoutError(
+        return LayoutError(
             f"this file holds money values or prices ({_names(money)}), which lagebild does not "
             "import: no --kind or --tags reads them (lagebild keeps people in need, access, "
             "deliveries, presence, convoys, incidents and damage)"
         )
+    codes = _place_code_columns(tagged)
+    defining = _defines_places(tagged)
+    others = _not_places(tagged)
+    not_places = _not_place_codes(tagged)
+    problems: list[str] = []
     if values:
         problems.append(
             f"columns {_names(values)} hold values lagebild does not import "
@@ -784,7 +857,7 @@ def recognise(columns: Sequence[Column]) -> Recognition:
             "#org with #sector (3W), #convoy, #event (incidents), #damage, or P-codes with names "
             f"(gazetteer); hashtags found: {seen}"
         )
-    raise LayoutError(
+    return LayoutError(
         "cannot tell what this file holds: "
         + "; ".join(problems)
         + ". Tag the columns it should be read by (--tags map.yml) or name its kind (--kind)"
@@ -807,18 +880,8 @@ def _assign(
 
 def layout_for(columns: Sequence[Column], kind: str | None = None) -> Layout:
     """Recognise (or take) the kind, then give each role its column."""
-    if kind is None:
-        recognition = recognise(columns)
-        kind = recognition.kind
-    else:
-        if kind not in KINDS:
-            raise LayoutError(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
-        try:
-            recognition = recognise(columns)  # the hashtags may say the same: then say which
-        except LayoutError:
-            recognition = Recognition(kind, (), "named by --kind")
-        if recognition.kind != kind:
-            recognition = Recognition(kind, (), "named by --kind")
+    recognition = _recognition(columns, kind)
+    kind = recognition.kind
     layout = Layout(kind, decided_by=list(recognition.decided_by), reason=recognition.reason)
     used: set[int] = set()
     if kind == "places" and _is_place_list(columns):
@@ -827,54 +890,12 @@ def layout_for(columns: Sequence[Column], kind: str | None = None) -> Layout:
         _finish(columns, layout, used)
         return layout
     _assign(columns, COMMON_ROLES, layout, used)
-    if kind == "places":
-        _assign(columns, GAZETTEER_ROLES, layout, used)
-        _assign(columns, GAZETTEER_FALLBACK, layout, used)
-    elif kind == "deliveries":
-        _assign(columns, DELIVERY_ROLES, layout, used)
-    elif kind == "presence":
-        _assign(columns, PRESENCE_ROLES, layout, used)
-        for role in ("org", "sector"):
-            if role not in layout.roles:
-                raise LayoutError(
-                    "a 3W (presence) file needs an #org column and a #sector column"
-                )
-    elif kind == "convoys":
-        _assign(columns, CONVOY_ROLES, layout, used)
-        if "code" not in layout.roles:
-            raise LayoutError("a convoy file needs a #convoy+code column: the convoy's reference")
-    elif kind == "incidents":
-        _assign(columns, INCIDENT_ROLES, layout, used)
-    elif kind == "damage":
-        _assign(columns, DAMAGE_ROLES, layout, used)
-        from lagebild.ingest.damage import damage_form  # it builds on this module
-
-        damage_form(layout)  # points or counts, and one unit: else a LayoutError
-    elif kind == "access":
-        _assign(columns, ACCESS_ROLES, layout, used)
-        if "access" not in layout.roles:
-            raise LayoutError("an access file needs an #access column")
+    if kind == "figures":
+        _assign_figures(columns, layout, used)
     else:
-        _assign(columns, FIGURE_ROLES, layout, used)
-        _assign(columns, FIGURE_LIST_ROLES, layout, used)
-        seen: dict[tuple[str, ...], Column] = {}
-        for column in columns:
-            if column.index in used:
-                continue
-            found = figure_indicator(column)
-            if not found:
-                if found is not None:
-                    layout.unreadable_figures.append((column, found))
-                continue
-            if found.key in seen:
-                raise LayoutError(
-                    f"columns {describe(seen[found.key])} and {describe(column)} both give "
-                    f"{found.describe()}: tag one of them differently"
-                )
-            seen[found.key] = column
-            used.add(column.index)
-            layout.figure_columns.append(FigureColumn(column, found))
-        _assign(columns, LONG_FORM_ROLES, layout, used)
+        for roles in _KIND_ROLES[kind]:
+            _assign(columns, roles, layout, used)
+        _check_kind_roles(layout)
     if not layout.code_columns and kind not in PLACED_KINDS:
         codes = _not_place_codes(columns)
         hint = (
@@ -888,6 +909,80 @@ def layout_for(columns: Sequence[Column], kind: str | None = None) -> Layout:
         )
     _finish(columns, layout, used)
     return layout
+
+
+def _recognition(columns: Sequence[Column], kind: str | None) -> Recognition:
+    """What the hashtags say the file is; or the kind named (``--kind``), with the columns that
+    decided it when the hashtags say the same."""
+    if kind is None:
+        return recognise(columns)
+    if kind not in KINDS:
+        raise LayoutError(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
+    try:
+        recognition = recognise(columns)  # the hashtags may say the same: then say which
+    except LayoutError:
+        recognition = Recognition(kind, (), "named by --kind")
+    if recognition.kind != kind:
+        recognition = Recognition(kind, (), "named by --kind")
+    return recognition
+
+
+#: The roles of each kind but figures, besides the common ones, in the order they are assigned.
+_KIND_ROLES: dict[str, tuple[dict[str, tuple[Pattern, ...]], ...]] = {
+    "places": (GAZETTEER_ROLES, GAZETTEER_FALLBACK),
+    "deliveries": (DELIVERY_ROLES,),
+    "presence": (PRESENCE_ROLES,),
+    "convoys": (CONVOY_ROLES,),
+    "incidents": (INCIDENT_ROLES,),
+    "damage": (DAMAGE_ROLES,),
+    "access": (ACCESS_ROLES,),
+}
+
+
+def _check_kind_roles(layout: Layout) -> None:
+    """The columns a kind cannot do without: a ``LayoutError`` when one is missing."""
+    kind = layout.kind
+    if kind == "presence":
+        for role in ("org", "sector"):
+            if role not in layout.roles:
+                raise LayoutError(
+                    "a 3W (presence) file needs an #org column and a #sector column"
+                )
+    elif kind == "convoys":
+        if "code" not in layout.roles:
+            raise LayoutError("a convoy file needs a #convoy+code column: the convoy's reference")
+    elif kind == "damage":
+        from lagebild.ingest.damage import damage_form  # it builds on this module
+
+        damage_form(layout)  # points or counts, and one unit: else a LayoutError
+    elif kind == "access":
+        if "access" not in layout.roles:
+            raise LayoutError("an access file needs an #access column")
+
+
+def _assign_figures(columns: Sequence[Column], layout: Layout, used: set[int]) -> None:
+    """The roles of a figures file, and a figure column for each column a figure hashtag
+    names (those lagebild cannot read are kept aside, two giving the same figure refused)."""
+    _assign(columns, FIGURE_ROLES, layout, used)
+    _assign(columns, FIGURE_LIST_ROLES, layout, used)
+    seen: dict[tuple[str, ...], Column] = {}
+    for column in columns:
+        if column.index in used:
+            continue
+        found = figure_indicator(column)
+        if not found:
+            if found is not None:
+                layout.unreadable_figures.append((column, found))
+            continue
+        if found.key in seen:
+            raise LayoutError(
+                f"columns {describe(seen[found.key])} and {describe(column)} both give "
+                f"{found.describe()}: tag one of them differently"
+            )
+        seen[found.key] = column
+        used.add(column.index)
+        layout.figure_columns.append(FigureColumn(column, found))
+    _assign(columns, LONG_FORM_ROLES, layout, used)
 
 
 def _finish(columns: Sequence[Column], layout: Layout, used: set[int]) -> None:

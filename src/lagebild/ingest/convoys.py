@@ -507,15 +507,25 @@ class _Convoys:
 
     def check(self, c: dict[str, Any]) -> None:
         """The rules of a convoy's life, on the merged fields."""
-        first = c["_first"]
-        code = c["code"]
-        if c["requested_on"] is None and first["requested_on"] not in self._failed():
+        if c["requested_on"] is None and c["_first"]["requested_on"] not in self._failed():
             self.error(
-                first["requested_on"],
+                c["_first"]["requested_on"],
                 "no-date",
-                f"convoy {code} needs the date it was requested (#date+requested)",
+                f"convoy {c['code']} needs the date it was requested (#date+requested)",
                 "requested_on",
             )
+        status = self._settle_status(c)
+        if status is None:
+            return
+        self._check_how_much(c)
+        self._check_delivery(c, status)
+        self._check_decision(c, status)
+        self._check_order(c)
+
+    def _settle_status(self, c: dict[str, Any]) -> str | None:
+        """The convoy's status from its given status and dates, set in ``c["status"]`` (the
+        given one kept in ``c["_given_status"]``); None when a decision date has no status, an
+        error that ends the convoy's checks."""
         status = c["_given_status"] = c["status"] or None
         if status in (None, "approved", "partly_approved") and (
             c["delivered_on"] is not None or c["reached"] is not None
@@ -524,27 +534,32 @@ class _Convoys:
         elif status is None:
             if c["decided_on"] is not None:
                 self.error(
-                    first["decided_on"],
+                    c["_first"]["decided_on"],
                     "no-status",
-                    f"convoy {code} was decided on {c['decided_on'].isoformat()}, but no status "
-                    "says approved, partly approved or denied",
+                    f"convoy {c['code']} was decided on {c['decided_on'].isoformat()}, but no "
+                    "status says approved, partly approved or denied",
                     "decided_on",
                     c["decided_on"],
                 )
                 c["status"] = "requested"
-                return
-            else:
-                status = "requested"
+                return None
+            status = "requested"
         c["status"] = status
+        return status
+
+    def _check_how_much(self, c: dict[str, Any]) -> None:
         how_much = (c["trucks_approved"], c["people_approved"])
         if c["_given_status"] == "partly_approved" and how_much == (None, None):
             self.error(
-                first["status"],
+                c["_first"]["status"],
                 "partly-how-much",
-                f"convoy {code} is partly approved: say how much, in #convoy+trucks+approved "
-                "or #targeted+approved",
+                f"convoy {c['code']} is partly approved: say how much, in "
+                "#convoy+trucks+approved or #targeted+approved",
                 "status",
             )
+
+    def _check_delivery(self, c: dict[str, Any], status: str) -> None:
+        first, code = c["_first"], c["code"]
         if status == "delivered" and c["delivered_on"] is None:
             self.error(
                 first["status"],
@@ -564,6 +579,9 @@ class _Convoys:
                         role,
                         c[role],
                     )
+
+    def _check_decision(self, c: dict[str, Any], status: str) -> None:
+        first, code = c["_first"], c["code"]
         if status == "requested" and c["decided_on"] is not None:
             self.error(
                 first["decided_on"],
@@ -582,7 +600,6 @@ class _Convoys:
                         role,
                         c[role],
                     )
-        self._check_order(c)
 
     def _check_order(self, c: dict[str, Any]) -> None:
         first, code = c["_first"], c["code"]

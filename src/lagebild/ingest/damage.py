@@ -328,34 +328,10 @@ class DamageBuilder:
         lon: pl.Series | None,
     ) -> pl.Series:
         """The P-code of a row when it gives one; else the place its coordinates lie in."""
-        layout = batch.context.layout
-        frame = batch.frame
-        n = frame.height
-        coded = pl.Series([False] * n)
-        for role in CODE_ROLES.values():
-            raw = batch.raw(role)
-            if raw is not None:
-                text = raw.str.strip_chars().str.to_uppercase()
-                coded = coded | (
-                    text.is_not_null() & ~text.is_in(list(PLACEHOLDERS)) & (text != "")
-                )
-        place_id = pl.Series("place_id", [None] * n, dtype=pl.Int64)
-        if layout.code_columns and coded.any():
-            index = coded.arg_true()
-            resolved = resolve_places(
-                frame.filter(coded),
-                layout,
-                batch.context.gazetteer,
-                batch.context.report,
-                when.filter(coded),
-            )
-            place_id = place_id.scatter(index, resolved.place_id)
-            for j in resolved.error_mask.arg_true().to_list():
-                row = batch.rows[index[j]]
-                reason = "no valid P-code at any level"
-                batch.rejected[row] = (
-                    f"{batch.rejected[row]}; {reason}" if row in batch.rejected else reason
-                )
+        coded = _coded_rows(batch)
+        place_id = pl.Series("place_id", [None] * batch.frame.height, dtype=pl.Int64)
+        if batch.context.layout.code_columns and coded.any():
+            place_id = _places_by_code(batch, coded, when, place_id)
         by_point = (~coded).arg_true().to_list()
         if not by_point:
             return place_id
@@ -369,31 +345,21 @@ class DamageBuilder:
                     None,
                 )
             return place_id
-        wanted = []
-        for i in by_point:
-            y, x = lat[i], lon[i]
-            if batch.rows[i] in batch.rejected:
-                continue
-            if y is None or x is None:
-                batch.error(
-                    batch.rows[i],
-                    "no-place",
-                    "no P-code and no coordinates: give #geo+lat and #geo+lon, or a P-code",
-                    "lat" if y is None else "lon",
-                    None,
-                )
-            elif abs(y) > 90 or abs(x) > 180:
-                batch.error(
-                    batch.rows[i],
-                    "out-of-range",
-                    "coordinates must be WGS 84 degrees: latitude within ±90, longitude ±180",
-                    "lat" if abs(y) > 90 else "lon",
-                    f"{y}, {x}",
-                )
-            else:
-                wanted.append(i)
+        wanted = _placeable_points(batch, by_point, lat, lon)
         if not wanted:
             return place_id
+        return self._places_by_point(batch, wanted, lat, lon, place_id)
+
+    def _places_by_point(
+        self,
+        batch: _Batch,
+        wanted: list[int],
+        lat: pl.Series,
+        lon: pl.Series,
+        place_id: pl.Series,
+    ) -> pl.Series:
+        """``place_id`` with the rows ``wanted`` set to the place their point lies in; a point
+        outside every boundary is an error."""
         polygons = self.index(batch.context.gazetteer)
         found = polygons.locate([lat[i] for i in wanted], [lon[i] for i in wanted]).tolist()
         hits: list[int] = []
@@ -414,3 +380,68 @@ class DamageBuilder:
         if hits:
             place_id = place_id.scatter(hits, pl.Series(ids, dtype=pl.Int64))
         return place_id
+
+
+def _coded_rows(batch: _Batch) -> pl.Series:
+    """Which rows give a P-code (in any code column, not empty and not a placeholder)."""
+    coded = pl.Series([False] * batch.frame.height)
+    for role in CODE_ROLES.values():
+        raw = batch.raw(role)
+        if raw is not None:
+            text = raw.str.strip_chars().str.to_uppercase()
+            coded = coded | (text.is_not_null() & ~text.is_in(list(PLACEHOLDERS)) & (text != ""))
+    return coded
+
+
+def _places_by_code(
+    batch: _Batch, coded: pl.Series, when: pl.Series, place_id: pl.Series
+) -> pl.Series:
+    """``place_id`` with the ``coded`` rows set to the place their P-code names; a row whose
+    P-codes are valid at no level is rejected."""
+    index = coded.arg_true()
+    resolved = resolve_places(
+        batch.frame.filter(coded),
+        batch.context.layout,
+        batch.context.gazetteer,
+        batch.context.report,
+        when.filter(coded),
+    )
+    place_id = place_id.scatter(index, resolved.place_id)
+    for j in resolved.error_mask.arg_true().to_list():
+        row = batch.rows[index[j]]
+        reason = "no valid P-code at any level"
+        batch.rejected[row] = (
+            f"{batch.rejected[row]}; {reason}" if row in batch.rejected else reason
+        )
+    return place_id
+
+
+def _placeable_points(
+    batch: _Batch, by_point: list[int], lat: pl.Series, lon: pl.Series
+) -> list[int]:
+    """Of the rows without a P-code (``by_point``) and not yet rejected, those with coordinates
+    in range; the others are errors."""
+    wanted = []
+    for i in by_point:
+        y, x = lat[i], lon[i]
+        if batch.rows[i] in batch.rejected:
+            continue
+        if y is None or x is None:
+            batch.error(
+                batch.rows[i],
+                "no-place",
+                "no P-code and no coordinates: give #geo+lat and #geo+lon, or a P-code",
+                "lat" if y is None else "lon",
+                None,
+            )
+        elif abs(y) > 90 or abs(x) > 180:
+            batch.error(
+                batch.rows[i],
+                "out-of-range",
+                "coordinates must be WGS 84 degrees: latitude within ±90, longitude ±180",
+                "lat" if abs(y) > 90 else "lon",
+                f"{y}, {x}",
+            )
+        else:
+            wanted.append(i)
+    return wanted

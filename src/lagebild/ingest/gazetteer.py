@@ -100,6 +100,23 @@ def resolve_places(
     rows = df["_row"]
     missing = finest.is_null()
     _count_unknown(columns, cleaned, ids, finest_level, missing, gazetteer, report)
+    _report_no_valid_code(columns, raw, missing, rows, report)
+    _report_coarser_kept(columns, raw, finest, finest_level, missing, rows, gazetteer, report)
+    _report_parent_mismatch(
+        columns, raw, ids, finest, finest_level, missing, rows, gazetteer, report
+    )
+    _report_retired(finest, rows, record_dates, gazetteer, report)
+    return Resolved(finest, finest_level, missing)
+
+
+def _report_no_valid_code(
+    columns: list[tuple[int, Column]],
+    raw: dict[int, pl.Series],
+    missing: pl.Series,
+    rows: pl.Series,
+    report: ImportReport,
+) -> None:
+    """An error for each row with no valid P-code at any level, naming the codes it gave."""
     for i in missing.arg_true().to_list():
         given = [f"{describe(c)}={raw[lvl][i]!r}" for lvl, c in columns if raw[lvl][i] is not None]
         report.add(
@@ -118,7 +135,21 @@ def resolve_places(
                 None,
             )
         )
-    # Finer columns that were blank or unknown while a coarser code was valid.
+
+
+def _report_coarser_kept(
+    columns: list[tuple[int, Column]],
+    raw: dict[int, pl.Series],
+    finest: pl.Series,
+    finest_level: pl.Series,
+    missing: pl.Series,
+    rows: pl.Series,
+    gazetteer: Gazetteer,
+    report: ImportReport,
+) -> None:
+    """A warning for each finer code left blank or unknown while a coarser code was valid; a
+    column empty throughout is said once."""
+    n = len(finest)
     for level, column in columns:
         finer_than_found = (~missing) & (finest_level < level)
         if raw[level].null_count() == n and n:
@@ -145,7 +176,21 @@ def resolve_places(
                     value,
                 )
             )
-    # Coarser columns that disagree with the finest code's own parents.
+
+
+def _report_parent_mismatch(
+    columns: list[tuple[int, Column]],
+    raw: dict[int, pl.Series],
+    ids: dict[int, pl.Series],
+    finest: pl.Series,
+    finest_level: pl.Series,
+    missing: pl.Series,
+    rows: pl.Series,
+    gazetteer: Gazetteer,
+    report: ImportReport,
+) -> None:
+    """A warning for each coarser code that disagrees with the finest code's own parents (the
+    gazetteer's parents are used)."""
     valid_rows = (~missing).arg_true().to_list()
     if valid_rows:
         for level, column in columns:
@@ -175,7 +220,18 @@ def resolve_places(
                         raw[level][i],
                     )
                 )
-    # Retired codes.
+
+
+def _report_retired(
+    finest: pl.Series,
+    rows: pl.Series,
+    record_dates: pl.Series | None,
+    gazetteer: Gazetteer,
+    report: ImportReport,
+) -> None:
+    """A warning for each row placed by a code retired on or before its date (today when the
+    row has none)."""
+    n = len(finest)
     retired = {p.id: p.valid_to for p in gazetteer.places.values() if p.valid_to is not None}
     if retired:
         valid_to = finest.replace_strict(retired, default=None, return_dtype=pl.Date)
@@ -195,7 +251,6 @@ def resolve_places(
                     place.pcode,
                 )
             )
-    return Resolved(finest, finest_level, missing)
 
 
 def stands_for_unknown_pcode(problem: Problem) -> bool:

@@ -316,19 +316,7 @@ def _run(
     )
     connection = threading.Lock()  # one user of the transaction's connection at a time
     sources = _Sources(writer, options.source, connection)
-    import_id = None
-    if writer is not None:
-        default_source = sources.id_of(options.source) if options.source else None
-        import_id = writer.add_import(
-            report.file,
-            "",
-            layout.kind,
-            default_source,
-            options.as_json(),
-            accounts.organisation_id(writer, options.organisation),
-            json.dumps(report.recognition(), ensure_ascii=False, sort_keys=True),
-        )
-        report.import_id = import_id
+    import_id = _start_import(writer, sources, layout, options, report)
     context = records.Context(
         file=report.file,
         layout=layout,
@@ -343,72 +331,11 @@ def _run(
         vocabularies=_vocabularies(options, layout.kind),
     )
     if layout.kind == "places":
-        frames = list(_checked(table.batches(options.batch_rows), layout, report))
-        frame = pl.concat(frames) if frames else _empty(table)
-        report.rows_read = frame.height
-        place_rows, rejected = records.places(frame, context)
-        _collect_rejects(frame, rejected, report, rejects)
-        pcodes = {r["pcode"] for r in place_rows}
-        changes, place_rows = placechanges.plan(
-            place_rows,
-            gazetteer.places.values(),
-            dict(store.place_geometries()),
-            lambda role: describe(layout.roles[role]) if role in layout.roles else None,
-        )
-        report.place_changes = changes
-        refused = placechanges.refuse_levels(changes, report)
-        if not options.update_places:
-            refused = placechanges.refuse(changes, report) or refused
-        if refused:
-            raise ImportFailed(report)  # even with --skip-invalid: no row is at fault
-        if writer is not None and (not report.error_count or options.skip_invalid):
-            assert import_id is not None
-            ids = writer.upsert_places(place_rows)
-            writer.record_changes(placechanges.audit_rows(changes, ids, import_id, report.file))
-            changes.applied = True
-            report.records_written = len(pcodes & set(ids))
-        report.rows_written = frame.height - len(rejected)
+        _import_places(store, writer, table, context, options, rejects, import_id)
     elif layout.kind == "convoys":
-        # Small files, read whole: the rows of a convoy (one per item) are checked together.
-        frames = list(_checked(table.batches(options.batch_rows), layout, report))
-        frame = pl.concat(frames) if frames else _empty(table)
-        report.rows_read = frame.height
-        built, rejected = convoys.build(frame, context, convoy_store.known_codes(store))
-        _collect_rejects(frame, rejected, report, rejects)
-        if writer is not None and (not report.error_count or options.skip_invalid):
-            report.records_written = convoys.write(writer, built)
-        report.rows_written = frame.height - len(rejected)
+        _import_convoys(store, writer, table, context, options, rejects)
     else:
-        build: Callable[[pl.DataFrame, records.Context], Any] = records.build
-        if layout.kind == "damage":
-            # Points without a P-code are placed on the gazetteer's boundaries (ingest/damage.py).
-            build = DamageBuilder(store.place_geometries)
-        elif layout.kind == "incidents":
-            from lagebild.ingest.incidents import IncidentBuilder  # loads shapely and rapidfuzz
-
-            # Events are placed by P-code, polygon, nearest community or name (ingest/placing.py).
-            build = IncidentBuilder(store.place_geometries, options.max_km)
-        batches = _checked(table.batches(options.batch_rows), layout, report)
-        with ExitStack() as stack:
-            if writer is not None and layout.kind == "deliveries":
-                stack.enter_context(writer.bulk_deliveries(_estimated_rows(table)))
-            if writer is not None and layout.kind == "figures":
-                stack.enter_context(writer.bulk_figures(_estimated_rows(table)))
-            inserter = (
-                stack.enter_context(_Inserter(writer, connection)) if writer is not None else None
-            )
-            for frame in batches:
-                report.rows_read += frame.height
-                insert, rejected = build(frame, context)
-                _collect_rejects(frame, rejected, report, rejects)
-                report.rows_written += frame.height - len(rejected)
-                strict_failed = report.error_count and not options.skip_invalid
-                if inserter is not None and not strict_failed and insert is not None:
-                    inserter.put(insert)
-                if progress is not None:
-                    progress(report.rows_read)
-            if inserter is not None:
-                report.records_written = inserter.finish()
+        _import_batches(store, writer, table, context, options, rejects, connection, progress)
     report.rows_rejected = report.rows_read - report.rows_written
     if writer is not None and import_id is not None:
         writer.finish_import(
@@ -418,6 +345,147 @@ def _run(
         target = options.rejects or default_rejects_path(table.info.path)
         rejects.write(target)
         report.rejects_path = target
+
+
+def _start_import(
+    writer: Writer | None,
+    sources: _Sources,
+    layout: Layout,
+    options: ImportOptions,
+    report: ImportReport,
+) -> int | None:
+    """The import's row in the database (None on a dry run), its id also in ``report``."""
+    if writer is None:
+        return None
+    default_source = sources.id_of(options.source) if options.source else None
+    import_id = writer.add_import(
+        report.file,
+        "",
+        layout.kind,
+        default_source,
+        options.as_json(),
+        accounts.organisation_id(writer, options.organisation),
+        json.dumps(report.recognition(), ensure_ascii=False, sort_keys=True),
+    )
+    report.import_id = import_id
+    return import_id
+
+
+def _whole_frame(table: Table, context: records.Context, options: ImportOptions) -> pl.DataFrame:
+    """All the rows of a file that is read whole, checked."""
+    report = context.report
+    frames = list(_checked(table.batches(options.batch_rows), context.layout, report))
+    frame = pl.concat(frames) if frames else _empty(table)
+    report.rows_read = frame.height
+    return frame
+
+
+def _import_places(
+    store: Store,
+    writer: Writer | None,
+    table: Table,
+    context: records.Context,
+    options: ImportOptions,
+    rejects: _Rejects,
+    import_id: int | None,
+) -> None:
+    """A gazetteer, read whole: its places, with the changes to the places already stored
+    (refused unless ``--update-places``, and never to a place's level)."""
+    report, layout, gazetteer = context.report, context.layout, context.gazetteer
+    frame = _whole_frame(table, context, options)
+    place_rows, rejected = records.places(frame, context)
+    _collect_rejects(frame, rejected, report, rejects)
+    pcodes = {r["pcode"] for r in place_rows}
+    changes, place_rows = placechanges.plan(
+        place_rows,
+        gazetteer.places.values(),
+        dict(store.place_geometries()),
+        lambda role: describe(layout.roles[role]) if role in layout.roles else None,
+    )
+    report.place_changes = changes
+    refused = placechanges.refuse_levels(changes, report)
+    if not options.update_places:
+        refused = placechanges.refuse(changes, report) or refused
+    if refused:
+        raise ImportFailed(report)  # even with --skip-invalid: no row is at fault
+    if writer is not None and (not report.error_count or options.skip_invalid):
+        assert import_id is not None
+        ids = writer.upsert_places(place_rows)
+        writer.record_changes(placechanges.audit_rows(changes, ids, import_id, report.file))
+        changes.applied = True
+        report.records_written = len(pcodes & set(ids))
+    report.rows_written = frame.height - len(rejected)
+
+
+def _import_convoys(
+    store: Store,
+    writer: Writer | None,
+    table: Table,
+    context: records.Context,
+    options: ImportOptions,
+    rejects: _Rejects,
+) -> None:
+    """Convoys: small files, read whole, as the rows of a convoy (one per item) are checked
+    together."""
+    report = context.report
+    frame = _whole_frame(table, context, options)
+    built, rejected = convoys.build(frame, context, convoy_store.known_codes(store))
+    _collect_rejects(frame, rejected, report, rejects)
+    if writer is not None and (not report.error_count or options.skip_invalid):
+        report.records_written = convoys.write(writer, built)
+    report.rows_written = frame.height - len(rejected)
+
+
+def _builder(
+    store: Store, kind: str, options: ImportOptions
+) -> Callable[[pl.DataFrame, records.Context], Any]:
+    """What turns a batch of rows of a kind into records to insert."""
+    if kind == "damage":
+        # Points without a P-code are placed on the gazetteer's boundaries (ingest/damage.py).
+        return DamageBuilder(store.place_geometries)
+    if kind == "incidents":
+        from lagebild.ingest.incidents import IncidentBuilder  # loads shapely and rapidfuzz
+
+        # Events are placed by P-code, polygon, nearest community or name (ingest/placing.py).
+        return IncidentBuilder(store.place_geometries, options.max_km)
+    return records.build
+
+
+def _import_batches(
+    store: Store,
+    writer: Writer | None,
+    table: Table,
+    context: records.Context,
+    options: ImportOptions,
+    rejects: _Rejects,
+    connection: threading.Lock,
+    progress: Progress | None,
+) -> None:
+    """Any other kind, batch by batch: each batch's records are inserted while the next is
+    read, unless a row failed and ``--skip-invalid`` is not given."""
+    report, layout = context.report, context.layout
+    build = _builder(store, layout.kind, options)
+    batches = _checked(table.batches(options.batch_rows), layout, report)
+    with ExitStack() as stack:
+        if writer is not None and layout.kind == "deliveries":
+            stack.enter_context(writer.bulk_deliveries(_estimated_rows(table)))
+        if writer is not None and layout.kind == "figures":
+            stack.enter_context(writer.bulk_figures(_estimated_rows(table)))
+        inserter = (
+            stack.enter_context(_Inserter(writer, connection)) if writer is not None else None
+        )
+        for frame in batches:
+            report.rows_read += frame.height
+            insert, rejected = build(frame, context)
+            _collect_rejects(frame, rejected, report, rejects)
+            report.rows_written += frame.height - len(rejected)
+            strict_failed = report.error_count and not options.skip_invalid
+            if inserter is not None and not strict_failed and insert is not None:
+                inserter.put(insert)
+            if progress is not None:
+                progress(report.rows_read)
+        if inserter is not None:
+            report.records_written = inserter.finish()
 
 
 def _empty(table: Table) -> pl.DataFrame:

@@ -842,33 +842,12 @@ class _CsvTable(Table):
         path = self.info.path
         if self._offset >= path.stat().st_size:
             return
-        names = self._parse_names
         invalid: list[tuple[int, str]] = []  # (record number, text) of rows of another width
-
-        def keep_invalid(row: Any) -> str:
-            invalid.append((row.number, row.text))
-            return "skip"
-
-        read_options = pacsv.ReadOptions(
-            use_threads=False,  # keeps the record numbers of invalid rows, which we need
-            block_size=_BLOCK_BYTES,
-            column_names=names,
-            encoding="utf8" if self._enc.codec == "utf-8" else self._enc.codec,
-        )
-        parse_options = pacsv.ParseOptions(
-            delimiter=self.info.delimiter or ",",
-            newlines_in_values=True,
-            ignore_empty_lines=False,  # an empty line is a row: it keeps the numbering right
-            invalid_row_handler=keep_invalid,
-        )
-        convert_options = pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names}, strings_can_be_null=False
-        )
         numbering = _Numbering(invalid)
         with path.open("rb") as fh:
             fh.seek(self._offset)
             try:
-                reader = pacsv.open_csv(fh, read_options, parse_options, convert_options)
+                reader = pacsv.open_csv(fh, *self._arrow_options(invalid))
             except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
                 raise self._arrow_error(exc, numbering.next_record) from exc
             raw: list[pa.RecordBatch] = []  # read, not yet cleaned
@@ -899,12 +878,35 @@ class _CsvTable(Table):
                     pending_rows -= rows
             rest = pa.Table.from_batches(raw, schema=reader.schema)
             frames.append(self._frame(rest, numbering, last=True))
-            block = pl.concat(frames)
-            while block.height > rows:
-                yield block.slice(0, rows)
-                block = block.slice(rows)
-            if block.height:
-                yield block
+            yield from _in_slices(pl.concat(frames), rows)
+
+    def _arrow_options(
+        self, invalid: list[tuple[int, str]]
+    ) -> tuple[pacsv.ReadOptions, pacsv.ParseOptions, pacsv.ConvertOptions]:
+        """How pyarrow reads the file: every cell as text, and the rows of another width kept
+        aside in ``invalid`` (record number, text)."""
+        names = self._parse_names
+
+        def keep_invalid(row: Any) -> str:
+            invalid.append((row.number, row.text))
+            return "skip"
+
+        read_options = pacsv.ReadOptions(
+            use_threads=False,  # keeps the record numbers of invalid rows, which we need
+            block_size=_BLOCK_BYTES,
+            column_names=names,
+            encoding="utf8" if self._enc.codec == "utf-8" else self._enc.codec,
+        )
+        parse_options = pacsv.ParseOptions(
+            delimiter=self.info.delimiter or ",",
+            newlines_in_values=True,
+            ignore_empty_lines=False,  # an empty line is a row: it keeps the numbering right
+            invalid_row_handler=keep_invalid,
+        )
+        convert_options = pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, strings_can_be_null=False
+        )
+        return read_options, parse_options, convert_options
 
     def _frame(self, table: pa.Table, numbering: _Numbering, last: bool) -> pl.DataFrame:
         names = self.names
@@ -1263,3 +1265,12 @@ def _sheet_frame(
     data: dict[str, list[Any]] = {n: [r[i] for r in block] for i, n in enumerate(names)}
     data["_row"] = numbers
     return pl.DataFrame(data, schema=schema)
+
+
+def _in_slices(block: pl.DataFrame, rows: int) -> Iterator[pl.DataFrame]:
+    """``block`` in frames of ``rows`` rows, the last one shorter; none when it is empty."""
+    while block.height > rows:
+        yield block.slice(0, rows)
+        block = block.slice(rows)
+    if block.height:
+        yield block

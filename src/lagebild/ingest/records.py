@@ -627,42 +627,15 @@ def _figures(batch: _Batch) -> Insert | None:
     layout = batch.context.layout
     row_sector = batch.sector()
     rows_dims = {name: _dimension(batch, name) for name in FIGURE_DIMENSIONS}
-    parsed: list[tuple[FigureColumn, pl.Series]] = []
     listed = _figure_list(batch) if "list_indicator" in layout.roles else None
-    for fc in layout.figure_columns:
-        role = f"figure:{fc.column.index}"
-        layout.roles[role] = fc.column
-        values = batch.numbers(role, people=True)
-        assert values is not None  # the role was just given its column
-        if fc.indicator.endswith(SHARE_SUFFIX):
-            values = _percent(values, batch, role)
-        parsed.append((fc, values))
+    parsed = _figure_values(batch)
     any_value = pl.select(
         pl.any_horizontal([v.is_not_null() for _, v in parsed]) if parsed else pl.lit(False)
     ).to_series()
     if listed is not None:
         any_value = listed[1].is_not_null()
     when = batch.when("a figure needs a date: add a #date column or import with --date", any_value)
-    national, country_id = _national(batch, layout)
-    if national.any():
-        place_id = pl.Series([None] * n, dtype=pl.Int64)
-        if country_id is not None:
-            place_id = pl.select(
-                pl.when(national).then(pl.lit(country_id, pl.Int64)).otherwise(place_id)
-            ).to_series()
-        others = (~national).arg_true()
-        if others.len():
-            resolved = resolve_places(
-                batch.frame.filter(~national), layout, batch.context.gazetteer,
-                batch.context.report, when.filter(~national),
-            )  # fmt: skip
-            place_id = place_id.scatter(others, resolved.place_id)
-            for i in resolved.error_mask.arg_true().to_list():
-                row = batch.rows[others[i]]
-                if row not in batch.rejected:
-                    batch.rejected[row] = "no valid P-code at any level"
-    else:
-        place_id = batch.place(when)
+    place_id = _figure_places(batch, when)
     reliability, credibility = batch.grades()
     source_id = batch.source_ids()
     frames = []
@@ -671,20 +644,7 @@ def _figures(batch: _Batch) -> Insert | None:
         sector = pl.Series([fc.sector] * n, dtype=pl.Utf8) if fc.sector else row_sector
         if fc.sector:
             _report_attribute(batch, fc, int(values.is_not_null().sum()))
-        dims: dict[str, pl.Series] = {}
-        for name, own in zip(FIGURE_DIMENSIONS, fc.tag.dimensions, strict=True):
-            row_values = rows_dims[name]
-            if own:
-                clash = (row_values.is_not_null() & (row_values != "") & (row_values != own))
-                for i in clash.fill_null(False).arg_true().to_list():
-                    batch.error(
-                        batch.rows[i], "dimension-clash",
-                        f"the column says {name} {own}, the row says {row_values[i]}",
-                        name, row_values[i],
-                    )  # fmt: skip
-                dims[name] = pl.Series([own] * n, dtype=pl.Utf8)
-            else:
-                dims[name] = row_values
+        dims = _column_dimensions(batch, fc, rows_dims)
         frames.append(
             pl.DataFrame(
                 {
@@ -737,6 +697,71 @@ def _figures(batch: _Batch) -> Insert | None:
         return None
     batch.context.footprint.add("figures", out)
     return "figures", FIGURE_COLUMNS, out.select(FIGURE_COLUMNS).iter_rows()
+
+
+def _figure_values(batch: _Batch) -> list[tuple[FigureColumn, pl.Series]]:
+    """Each figure column with its numbers (a share as a fraction of one), the column given
+    its role ``figure:<index>``."""
+    layout = batch.context.layout
+    parsed: list[tuple[FigureColumn, pl.Series]] = []
+    for fc in layout.figure_columns:
+        role = f"figure:{fc.column.index}"
+        layout.roles[role] = fc.column
+        values = batch.numbers(role, people=True)
+        assert values is not None  # the role was just given its column
+        if fc.indicator.endswith(SHARE_SUFFIX):
+            values = _percent(values, batch, role)
+        parsed.append((fc, values))
+    return parsed
+
+
+def _figure_places(batch: _Batch, when: pl.Series) -> pl.Series:
+    """The place of each row of figures: its P-code's, or the country's for a national row
+    (no admin code)."""
+    layout = batch.context.layout
+    national, country_id = _national(batch, layout)
+    if not national.any():
+        return batch.place(when)
+    place_id = pl.Series([None] * batch.frame.height, dtype=pl.Int64)
+    if country_id is not None:
+        place_id = pl.select(
+            pl.when(national).then(pl.lit(country_id, pl.Int64)).otherwise(place_id)
+        ).to_series()
+    others = (~national).arg_true()
+    if others.len():
+        resolved = resolve_places(
+            batch.frame.filter(~national), layout, batch.context.gazetteer,
+            batch.context.report, when.filter(~national),
+        )  # fmt: skip
+        place_id = place_id.scatter(others, resolved.place_id)
+        for i in resolved.error_mask.arg_true().to_list():
+            row = batch.rows[others[i]]
+            if row not in batch.rejected:
+                batch.rejected[row] = "no valid P-code at any level"
+    return place_id
+
+
+def _column_dimensions(
+    batch: _Batch, fc: FigureColumn, rows_dims: dict[str, pl.Series]
+) -> dict[str, pl.Series]:
+    """The dimensions of a figure column's values: the column's own (a row saying another is
+    an error), else the row's."""
+    n = batch.frame.height
+    dims: dict[str, pl.Series] = {}
+    for name, own in zip(FIGURE_DIMENSIONS, fc.tag.dimensions, strict=True):
+        row_values = rows_dims[name]
+        if own:
+            clash = (row_values.is_not_null() & (row_values != "") & (row_values != own))
+            for i in clash.fill_null(False).arg_true().to_list():
+                batch.error(
+                    batch.rows[i], "dimension-clash",
+                    f"the column says {name} {own}, the row says {row_values[i]}",
+                    name, row_values[i],
+                )  # fmt: skip
+            dims[name] = pl.Series([own] * n, dtype=pl.Utf8)
+        else:
+            dims[name] = row_values
+    return dims
 
 
 def _figure_list(batch: _Batch) -> tuple[pl.Series, pl.Series]:
@@ -798,13 +823,7 @@ def places(frame: pl.DataFrame, context: Context) -> tuple[list[dict[str, Any]],
     valid_on = batch.dates("valid_on")
     valid_to = batch.dates("valid_to")
     shapes = _geometries(batch)
-    for series, role, limit in ((lat, "lat", 90), (lon, "lon", 180)):
-        if series is None:
-            continue
-        for i in (series.abs() > limit).fill_null(False).arg_true().to_list():
-            batch.error(
-                batch.rows[i], "out-of-range", f"{role} must lie within ±{limit}", role, series[i]
-            )
+    _check_coordinates(batch, lat, lon)
     code_levels = [lvl for lvl, r in CODE_ROLES.items() if r in layout.roles]
     raw = {lvl: batch.text(CODE_ROLES[lvl]).to_list() for lvl in code_levels}
     names = {
@@ -815,83 +834,28 @@ def places(frame: pl.DataFrame, context: Context) -> tuple[list[dict[str, Any]],
     countries = [p.pcode for p in context.gazetteer.places.values() if p.level == 0]
     merged: dict[str, dict[str, Any]] = {}
     parent_seen: dict[str, tuple[str | None, int]] = {}
-    rows = batch.rows.to_list()
-    for i, row in enumerate(rows):
-        codes = []
-        for lvl in code_levels:
-            value = raw[lvl][i]
-            if value is not None and value.strip().upper() not in PLACEHOLDERS:
-                code = value.strip().upper()
-                if not PCODE_SHAPE.fullmatch(code):
-                    batch.error(
-                        row, "bad-pcode",
-                        "a P-code is 1 to 32 letters, digits, '.', '-' or '_' "
-                        "(such as SY0200, C1007)",
-                        CODE_ROLES[lvl], value,
-                    )  # fmt: skip
-                    continue
-                codes.append((lvl, code))
+    fields = (("lat", lat), ("lon", lon), ("valid_from", valid_on), ("valid_to", valid_to))
+    for i, row in enumerate(batch.rows.to_list()):
+        codes = _row_codes(batch, row, [(lvl, raw[lvl][i]) for lvl in code_levels])
         if row in batch.rejected:
             continue
         if not codes:
             batch.error(row, "no-valid-pcode", "a gazetteer row needs a P-code", None, None)
             continue
-        if row in batch.rejected:
-            continue
         file_countries = [c for lvl, c in codes if lvl == 0]
-        for k, (lvl, code) in enumerate(codes):
+        for k, (lvl, _code) in enumerate(codes):
             parent = codes[k - 1][1] if k else None
             if parent is None and lvl == 1:
                 known = file_countries or countries
                 parent = known[0] if len(known) == 1 else None
-            entry = merged.setdefault(
-                code,
-                {
-                    "pcode": code,
-                    "level": lvl,
-                    "parent": parent,
-                    "import_id": context.import_id,
-                    "row_number": row,
-                    # field -> (row, role) it came from, for reports (ingest/placechanges.py)
-                    "origins": {"code": (row, CODE_ROLES[lvl])},
-                },
-            )
-            origins = entry["origins"]
-            if k and "parent" not in origins:
-                origins["parent"] = (row, CODE_ROLES[codes[k - 1][0]])
-            if parent and code in parent_seen and parent_seen[code][0] not in (None, parent):
-                context.report.add(
-                    Problem(
-                        WARNING,
-                        "parent-mismatch",
-                        f"{code} lies in {parent_seen[code][0]} in row {parent_seen[code][1]} "
-                        "but in "
-                        f"{parent} here; the first is kept",
-                        context.file,
-                        row,
-                        describe(layout.roles[CODE_ROLES[lvl]]),
-                        code,
-                    )
-                )
-            elif parent and code not in parent_seen:
-                parent_seen[code] = (parent, row)
-                entry["parent"] = entry["parent"] or parent
+            entry = _merge_place(context, merged, parent_seen, row, codes, k, parent)
             for lang in ("en", "ar"):
                 name = names[(lvl, lang)][i]
                 if name and not entry.get(f"name_{lang}"):
                     entry[f"name_{lang}"] = name
-                    origins[f"name_{lang}"] = (row, f"name{lvl}_{lang}")
+                    entry["origins"][f"name_{lang}"] = (row, f"name{lvl}_{lang}")
         finest = merged[codes[-1][1]]
-        for key, series in (
-            ("lat", lat),
-            ("lon", lon),
-            ("valid_from", valid_on),
-            ("valid_to", valid_to),
-        ):
-            if series is not None and series[i] is not None and finest.get(key) is None:
-                finest[key] = series[i]
-                role = {"lon": "lat", "valid_from": "valid_on"}.get(key, key)
-                finest["origins"].setdefault(_ORIGIN.get(key, key), (row, role))
+        _give_finest(finest, row, {key: s[i] for key, s in fields if s is not None})
         shape = shapes.get(row)
         if shape is not None:
             _give_shape(finest, shape)
@@ -899,6 +863,95 @@ def places(frame: pl.DataFrame, context: Context) -> tuple[list[dict[str, Any]],
             finest["origins"].setdefault("coordinates", (row, "geometry"))
     ordered = sorted(merged.values(), key=lambda e: e["level"])
     return ordered, batch.rejected
+
+
+def _check_coordinates(batch: _Batch, lat: pl.Series | None, lon: pl.Series | None) -> None:
+    """An error for each latitude beyond ±90 and longitude beyond ±180."""
+    for series, role, limit in ((lat, "lat", 90), (lon, "lon", 180)):
+        if series is None:
+            continue
+        for i in (series.abs() > limit).fill_null(False).arg_true().to_list():
+            batch.error(
+                batch.rows[i], "out-of-range", f"{role} must lie within ±{limit}", role, series[i]
+            )
+
+
+def _row_codes(
+    batch: _Batch, row: int, given: list[tuple[int, str | None]]
+) -> list[tuple[int, str]]:
+    """A gazetteer row's P-codes, coarse to fine (level, code), from the cells given per level:
+    blanks and placeholders left out, a code of the wrong shape an error."""
+    codes = []
+    for lvl, value in given:
+        if value is not None and value.strip().upper() not in PLACEHOLDERS:
+            code = value.strip().upper()
+            if not PCODE_SHAPE.fullmatch(code):
+                batch.error(
+                    row, "bad-pcode",
+                    "a P-code is 1 to 32 letters, digits, '.', '-' or '_' "
+                    "(such as SY0200, C1007)",
+                    CODE_ROLES[lvl], value,
+                )  # fmt: skip
+                continue
+            codes.append((lvl, code))
+    return codes
+
+
+def _merge_place(
+    context: Context,
+    merged: dict[str, dict[str, Any]],
+    parent_seen: dict[str, tuple[str | None, int]],
+    row: int,
+    codes: list[tuple[int, str]],
+    k: int,
+    parent: str | None,
+) -> dict[str, Any]:
+    """The place of a row's ``k``-th code, merged with the rows before that named it: the first
+    row's parent is kept, another one is a warning."""
+    lvl, code = codes[k]
+    entry = merged.setdefault(
+        code,
+        {
+            "pcode": code,
+            "level": lvl,
+            "parent": parent,
+            "import_id": context.import_id,
+            "row_number": row,
+            # field -> (row, role) it came from, for reports (ingest/placechanges.py)
+            "origins": {"code": (row, CODE_ROLES[lvl])},
+        },
+    )
+    origins = entry["origins"]
+    if k and "parent" not in origins:
+        origins["parent"] = (row, CODE_ROLES[codes[k - 1][0]])
+    if parent and code in parent_seen and parent_seen[code][0] not in (None, parent):
+        context.report.add(
+            Problem(
+                WARNING,
+                "parent-mismatch",
+                f"{code} lies in {parent_seen[code][0]} in row {parent_seen[code][1]} "
+                "but in "
+                f"{parent} here; the first is kept",
+                context.file,
+                row,
+                describe(context.layout.roles[CODE_ROLES[lvl]]),
+                code,
+            )
+        )
+    elif parent and code not in parent_seen:
+        parent_seen[code] = (parent, row)
+        entry["parent"] = entry["parent"] or parent
+    return entry
+
+
+def _give_finest(finest: dict[str, Any], row: int, values: dict[str, Any]) -> None:
+    """The coordinates and validity dates of a row, given to its finest place where it has none
+    yet."""
+    for key, value in values.items():
+        if value is not None and finest.get(key) is None:
+            finest[key] = value
+            role = {"lon": "lat", "valid_from": "valid_on"}.get(key, key)
+            finest["origins"].setdefault(_ORIGIN.get(key, key), (row, role))
 
 
 def _place_list(batch: _Batch) -> list[dict[str, Any]]:

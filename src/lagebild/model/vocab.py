@@ -308,7 +308,7 @@ def normalise_indicator(text: str) -> str | None:
     return INDICATOR_NAMES.get(text.strip().lower())
 
 
-# -- convoys (issue 5) ------------------------------------------------------------------------
+# -- convoys ----------------------------------------------------------------------------------
 
 #: The life of an inter-agency convoy: requested, then approved, partly approved or denied,
 #: then (when approved) delivered.

@@ -230,7 +230,7 @@ evidence_items = Table(
     Column("stored_path", Text, nullable=False),  # in the evidence folder: <sha[:2]>/<sha>.<ext>
     Column("source_id", Integer, ForeignKey("sources.id")),
     Column("place_id", Integer, ForeignKey("places.id")),
-    Column("incident_id", Integer),  # incidents arrive with issue 5
+    Column("incident_id", Integer),  # the incident shown; no foreign key (0003 came first)
     Column("claimed_date", Date),
     Column("claim", Text),
     Column("taken_at", DateTime),  # EXIF DateTimeOriginal, or the video's creation time

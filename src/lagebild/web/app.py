@@ -186,33 +186,45 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
             swagger_favicon_url="/static/icon.svg",
         )
 
-    from lagebild.web import api, mapview, pages, upload
+    _include_routers(app)
+    _install_error_handlers(app)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    """The API's routes and the pages, in the order they are matched, and the static files."""
+    from lagebild.web import (
+        api,
+        auth,
+        evidence,
+        imports_api,
+        mapview,
+        pages,
+        records_api,
+        trustpages,
+        upload,
+        war,  # convoys, incidents and damage
+    )
 
     app.include_router(api.router)
     app.include_router(mapview.router)
     app.include_router(upload.router)
-    from lagebild.web import imports_api
-
     app.include_router(imports_api.router)
-    from lagebild.web import records_api, trustpages
-
     app.include_router(records_api.router)
-
     app.include_router(trustpages.api_router)
     app.include_router(trustpages.router)
-    from lagebild.web import evidence
-
     app.include_router(evidence.api_router)
     app.include_router(evidence.router)
-    from lagebild.web import war  # convoys, incidents and damage (issue 5)
-
     app.include_router(war.api_router)
     app.include_router(war.router)
     app.include_router(pages.router)
     auth.install(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
-    # Errors are JSON under /api/, and an HTML page in the visitor's language elsewhere.
+
+def _install_error_handlers(app: FastAPI) -> None:
+    """Errors are JSON under /api/, and an HTML page in the visitor's language elsewhere."""
+    from lagebild.web import pages
 
     @app.exception_handler(UnknownPlace)
     async def unknown_place(request: Request, exc: UnknownPlace) -> Response:
@@ -260,8 +272,6 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
         return JSONResponse(
             {"error": str(exc.detail), "status": exc.status_code}, status_code=exc.status_code
         )
-
-    return app
 
 
 #: Seconds a client is asked to wait when the database is unavailable (Retry-After).

@@ -151,7 +151,7 @@ def map_page(
     if wanted:
         params["sector"] = wanted
     sectors = ctx.sectors()
-    from lagebild.web import war  # the incident and damage layers (issue 5)
+    from lagebild.web import war  # the incident and damage layers
 
     return render(
         request,

@@ -515,7 +515,7 @@ def place_page(request: Request, ctx: Ctx, pcode: str, as_of: AsOf = None) -> Re
     disaggregated = ctx.cached(
         ("place_breakdown", place.id, when), lambda: _place_breakdown(ctx, place, when)
     )
-    from lagebild.web import war  # convoys, incidents and damage (issue 5)
+    from lagebild.web import war  # convoys, incidents and damage
 
     return _page(
         request,

@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("stored_path", sa.Text, nullable=False),
         sa.Column("source_id", sa.Integer, sa.ForeignKey("sources.id")),
         sa.Column("place_id", sa.Integer, sa.ForeignKey("places.id")),
-        sa.Column("incident_id", sa.Integer),  # incidents arrive with issue 5
+        sa.Column("incident_id", sa.Integer),  # no foreign key: incidents come in 0005
         sa.Column("claimed_date", sa.Date),
         sa.Column("claim", sa.Text),
         sa.Column("taken_at", sa.DateTime),

@@ -1,4 +1,4 @@
-"""Convoys, incidents and damage (issue 5).
+"""Convoys, incidents and damage.
 
 A convoy has a life (requested, approved / partly approved / denied, delivered) and items that
 were planned, arrived or were removed at checkpoints. An incident is a conflict event as ACLED
