@@ -142,6 +142,12 @@ def read_commands(db: str) -> list[list[str]]:
         [*d, "edit", "figure", "999999", "value=1", "--why", "x"],
         [*d, "delete", "figure", "999999", "--why", "x"],
         [*d, "import"], [*d, "import", "/nonexistent.csv"], [*d, "restore", "/nonexistent.zip"],
+        [*d, "figures", "--conflicts", "--indicator", "nope"],
+        [*d, "figures", "--conflicts", "--pcode", "XX999"], [*d, "figures", "XX999", "--by", "age"],
+        [*d, "convoy", "stats", "--from", "2017-03-01", "--to", "2017-01-01"],
+        [*d, "damage", "--changes", "--place", "XX999"], [*d, "damage", "--list", "--place", "XX9"],
+        [*d, "incidents", "--list", "--place", "XX999"], [*d, "history", "XX999", "--only"],
+        [*d, "explain", *AS_OF, "--pcode", "SY", "--indicator", "reached", "--sector", "nope"],
     ]
     return cmds
 
@@ -150,7 +156,8 @@ def write_commands(db: str, tmp: Path) -> list[tuple[list[str], str | None]]:
     """Commands that change the database, in an order where each finds what it needs."""
     d = ["--db", db]
     fresh = ["--db", str(tmp / "fresh.db")]
-    data = [str(p) for p in sorted(DEMO_DATA.glob("*.csv"))]
+    (tmp / "data").mkdir()  # in the scratch folder, so that paths read the same in any checkout
+    data = [str(shutil.copy(p, tmp / "data" / p.name)) for p in sorted(DEMO_DATA.glob("*.csv"))]
     photo = tmp / "photo.png"
     shutil.copy(next((tmp / "demo-evidence").rglob("*.png")), photo)
     return [(c, None) for c in [
