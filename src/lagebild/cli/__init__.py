@@ -24,9 +24,10 @@ from lagebild.cli import (
     records,
     serve,
 )
+from lagebild.cli.common import LagebildGroup
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LagebildGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     envvar="LAGEBILD_DB",

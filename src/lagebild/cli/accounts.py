@@ -1,4 +1,4 @@
-"""``lagebild user`` and ``lagebild token``: accounts and API tokens (issue 6)."""
+"""``lagebild user`` and ``lagebild token``: accounts and API tokens."""
 
 from __future__ import annotations
 

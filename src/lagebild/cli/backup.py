@@ -1,4 +1,4 @@
-"""``lagebild backup`` and ``lagebild restore`` (issue 6)."""
+"""``lagebild backup`` and ``lagebild restore``: the whole database in one file, and back."""
 
 from __future__ import annotations
 

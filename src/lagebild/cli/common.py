@@ -9,6 +9,14 @@ from typing import Any
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
+from lagebild.errors import (
+    Conflict,
+    DatabaseUnavailable,
+    Forbidden,
+    LagebildError,
+    NotFound,
+    RefusedInput,
+)
 from lagebild.model import parse_level
 from lagebild.store import Store, StoreError, missing_sqlite_file
 
@@ -100,3 +108,31 @@ def emit(fmt: str, data: dict[str, Any], columns: Any, rows: Any, title: str) ->
 def level_number(text: str) -> int:
     """The administrative level of a ``--level`` choice (``country`` 0 ... ``adm4`` 4)."""
     return parse_level(text)
+
+
+#: The exit code of each kind of lagebild's errors: 1 for all, as for click's own refusals.
+EXIT_CODES: dict[type[LagebildError], int] = {
+    RefusedInput: 1,
+    NotFound: 1,
+    Forbidden: 1,
+    Conflict: 1,
+    DatabaseUnavailable: 1,
+}
+
+
+def exit_code(error: LagebildError) -> int:
+    """The exit code of ``error``: that of the first of its kinds in ``EXIT_CODES``, else 1."""
+    return next((code for kind, code in EXIT_CODES.items() if isinstance(error, kind)), 1)
+
+
+class LagebildGroup(click.Group):
+    """The ``lagebild`` group: any ``LagebildError`` a command lets through ends it as
+    ``Error: <message>`` on stderr with its exit code; any other exception is a bug and shows."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LagebildError as exc:
+            error = click.ClickException(str(exc))
+            error.exit_code = exit_code(exc)  # type: ignore[misc]  # click's ClassVar, per error
+            raise error from exc

@@ -1,4 +1,4 @@
-"""``lagebild convoy``: inter-agency convoys, requested, decided and delivered (issue 5)."""
+"""``lagebild convoy``: inter-agency convoys, requested, decided and delivered."""
 
 from __future__ import annotations
 
@@ -365,10 +365,7 @@ def convoy_stats(
     from lagebild.publish import render as render_columns
 
     store = open_store(ctx)
-    try:
-        result = stats(store, date_from, date_to, level_number(level) if level else None, by)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
+    result = stats(store, date_from, date_to, level_number(level) if level else None, by)
     rows = _convoy_stats_rows(result)
     title = f"Convoys by place ({result.level or 'place of each convoy'}, per {by})"
     emit(fmt, result.as_dict(), render_columns.convoy_stats_columns(result.level), rows, title)

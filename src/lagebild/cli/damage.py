@@ -57,22 +57,19 @@ def damage(
     if as_list:
         _list_damage(store, fmt, when, pcode, unit)
         return
-    try:
-        if changes:
-            found = damage_changes(store, when, level_number(level), pcode, unit)
-            rows = [c.as_dict() for c in found]
-            data = {
-                "as_of": when.isoformat(),
-                "level": level,
-                "unit": unit,
-                "changes": rows,
-            }
-            title = f"Damage: changes between assessments up to {when.isoformat()} ({level})"
-            emit(fmt, data, render.damage_change_columns(level), rows, title)
-            return
-        result = damage_by_place(store, when, level_number(level), pcode, unit)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
+    if changes:
+        found = damage_changes(store, when, level_number(level), pcode, unit)
+        rows = [c.as_dict() for c in found]
+        data = {
+            "as_of": when.isoformat(),
+            "level": level,
+            "unit": unit,
+            "changes": rows,
+        }
+        title = f"Damage: changes between assessments up to {when.isoformat()} ({level})"
+        emit(fmt, data, render.damage_change_columns(level), rows, title)
+        return
+    result = damage_by_place(store, when, level_number(level), pcode, unit)
     title = f"Damage on {when.isoformat()} ({level}); damage total = destroyed + severe + moderate"
     emit(fmt, result.as_dict(), render.damage_columns(level), render.damage_rows(result), title)
 

@@ -72,29 +72,25 @@ def figures(
     come first; its disaggregated ones (gender, age, population group, disability) follow, each
     series on its own (--by: only those by one dimension)."""
     from lagebild.analysis import trust
-    from lagebild.analysis.place import UnknownPlace
     from lagebild.store import listing
 
     if sum((bool(pcode), show_conflicts, show_checks)) != 1:
         raise click.ClickException("give one of: a PCODE, --conflicts or --check")
     store = open_store(ctx)
-    try:
-        if show_conflicts:
-            found = trust.conflicts(store, share, indicator, place, date_from, date_to)
-            _emit_conflicts(fmt, found, share)
-        elif show_checks:
-            when = as_of or listing.latest_date(store) or date.today()
-            findings = trust.checks(store, when)
-            _emit_findings(fmt, findings, when)
-        else:
-            assert pcode is not None
-            series = trust.side_by_side(
-                store, pcode, as_of or date_to, indicator, date_from,
-                by=by.replace("-", "_") if by else None,
-            )  # fmt: skip
-            _emit_series(fmt, pcode, series)
-    except (UnknownPlace, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    if show_conflicts:
+        found = trust.conflicts(store, share, indicator, place, date_from, date_to)
+        _emit_conflicts(fmt, found, share)
+    elif show_checks:
+        when = as_of or listing.latest_date(store) or date.today()
+        findings = trust.checks(store, when)
+        _emit_findings(fmt, findings, when)
+    else:
+        assert pcode is not None
+        series = trust.side_by_side(
+            store, pcode, as_of or date_to, indicator, date_from,
+            by=by.replace("-", "_") if by else None,
+        )  # fmt: skip
+        _emit_series(fmt, pcode, series)
 
 
 FIGURE_ENTRY_COLUMNS = (

@@ -93,20 +93,16 @@ def incidents(
     """Conflict incidents per place and period: events by type, fatalities and attacks on aid,
     rolled up the place tree; or, with --list, the events and how each was placed."""
     from lagebild.analysis.incidents import incident_summary
-    from lagebild.analysis.place import UnknownPlace
 
     if (unplaced or limit) and not as_list:
         raise click.UsageError("--unplaced and --limit go with --list")
     if unplaced and pcode:
         raise click.UsageError("--unplaced lists the events no place holds: drop --place")
     store = open_store(ctx)
-    try:
-        if as_list:
-            _list_incidents(fmt, store, pcode, date_from, date_to, unplaced, limit)
-            return
-        summary = incident_summary(store, pcode, date_from, date_to, level)
-    except UnknownPlace as exc:
-        raise click.ClickException(str(exc)) from exc
+    if as_list:
+        _list_incidents(fmt, store, pcode, date_from, date_to, unplaced, limit)
+        return
+    summary = incident_summary(store, pcode, date_from, date_to, level)
     _emit_incident_summary(fmt, summary)
 
 
@@ -127,17 +123,13 @@ def presence(
 
     Presence reaches no one by itself: it never counts as a delivery in gaps.
     """
-    from lagebild.analysis.place import UnknownPlace
     from lagebild.analysis.presence import presence as presence_summary
     from lagebild.model.vocab import normalise_sector
     from lagebild.publish.render import presence_columns, presence_rows
 
     store = open_store(ctx)
     wanted = normalise_sector(sector) if sector else None
-    try:
-        summary = presence_summary(store, pcode, level, wanted)
-    except UnknownPlace as exc:
-        raise click.ClickException(str(exc)) from exc
+    summary = presence_summary(store, pcode, level, wanted)
     total = summary.total
     title = (
         f"Who does what where, by {summary.level}"

@@ -139,17 +139,13 @@ def history(
     below it, newest first.
     """
     from lagebild.analysis.changes import change_row, place_history
-    from lagebild.analysis.place import UnknownPlace
     from lagebild.publish.render import Col
     from lagebild.store.audit import history as all_history
 
     store = open_store(ctx)
     title = "all changes"
     if pcode:
-        try:
-            place, changes = place_history(store, pcode, below=not only)
-        except UnknownPlace as exc:
-            raise click.ClickException(str(exc)) from exc
+        place, changes = place_history(store, pcode, below=not only)
         title = f"changes of {place.pcode} {place.name('en')}" + ("" if only else " and below")
         changes = [
             c
@@ -257,17 +253,13 @@ def explain(
     """The records behind a number of situation or gaps: source, import, file and row of each,
     and the rule that combined them."""
     from lagebild.analysis import trust
-    from lagebild.analysis.place import UnknownPlace
     from lagebild.model import normalise_sector
     from lagebild.publish.render import to_json
 
     store = open_store(ctx)
-    try:
-        result = trust.explain(
-            store, as_of, pcode, indicator, window, normalise_sector(sector) if sector else None
-        )
-    except (UnknownPlace, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    result = trust.explain(
+        store, as_of, pcode, indicator, window, normalise_sector(sector) if sector else None
+    )
     if fmt == "json":
         click.echo(to_json(result.as_dict()), nl=False)
     else:
