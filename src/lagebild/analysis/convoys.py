@@ -28,6 +28,7 @@ from datetime import date
 from lagebild.analysis.access import AccessOn, access_of, status_on
 from lagebild.analysis.figures import FigureValue, Rollup, current_figures, own_from
 from lagebild.analysis.tree import PlaceTree
+from lagebild.errors import RefusedInput
 from lagebild.model import level_name
 from lagebild.store import AccessRow, Store
 from lagebild.store.convoys import Convoy, convoys
@@ -207,9 +208,9 @@ def convoy_stats(
     """Convoys requested in ``[date_from, date_to]`` per place (the convoy's own place, or its
     place at ``level``) and per period (``total`` or ``month``), and their total per period."""
     if by not in PERIODS:
-        raise ValueError(f"unknown period {by!r}: use {' or '.join(PERIODS)}")
+        raise RefusedInput(f"unknown period {by!r}: use {' or '.join(PERIODS)}")
     if date_from and date_to and date_to < date_from:
-        raise ValueError(f"the period ends ({date_to}) before it starts ({date_from})")
+        raise RefusedInput(f"the period ends ({date_to}) before it starts ({date_from})")
     tree = tree or PlaceTree(store.places())
     found = convoys(store, requested_from=date_from, requested_to=date_to)
     end = date_to or _last_day(found)

@@ -25,6 +25,7 @@ from datetime import date
 
 from lagebild.analysis.figures import figure_rank
 from lagebild.analysis.tree import PlaceTree
+from lagebild.errors import RefusedInput
 from lagebild.model import Place, Source, level_name
 from lagebild.store import Store
 from lagebild.store.damage import AssessmentRow, damage_assessments
@@ -247,7 +248,7 @@ def listed_places(tree: PlaceTree, as_of: date, level: int, within: Place | None
 def find_place(tree: PlaceTree, pcode: str) -> Place:
     place = tree.get(pcode)
     if place is None:
-        raise ValueError(f"no place with P-code {pcode!r} in the gazetteer")
+        raise RefusedInput(f"no place with P-code {pcode!r} in the gazetteer")
     return place
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from lagebild.analysis.access import AccessOn, access_of, access_within, status_on
 from lagebild.analysis.figures import FigureValue, Rollup, current_figures, own_from
 from lagebild.analysis.tree import PlaceTree
+from lagebild.errors import RefusedInput
 from lagebild.model import level_name
 from lagebild.store import Store
 
@@ -165,9 +166,9 @@ def gaps(
     """Every place of a level with its people in need, reached, coverage and days without aid;
     ranked as DESIGN.md says, or with ``rank="severity"`` by severity (analysis/severity.py)."""
     if window < 1:
-        raise ValueError("the window must be at least one day")
+        raise RefusedInput("the window must be at least one day")
     if rank not in ("plain", "severity"):
-        raise ValueError(f"unknown ranking {rank!r}: use plain or severity")
+        raise RefusedInput(f"unknown ranking {rank!r}: use plain or severity")
     tree = tree or PlaceTree(store.places())
     pin = people_in_need(store, tree, as_of, sector)
     act = activity(store, tree, as_of, window, level, sector)

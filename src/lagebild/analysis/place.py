@@ -9,11 +9,12 @@ from lagebild.analysis.access import AccessOn, AccessPeriod, access_of, history,
 from lagebild.analysis.figures import FigureValue, Rollup, current_figures, own_from
 from lagebild.analysis.situation import COLUMNS
 from lagebild.analysis.tree import PlaceTree
+from lagebild.errors import NotFound
 from lagebild.model import Place, level_name
 from lagebild.store import Store
 
 
-class UnknownPlace(LookupError):
+class UnknownPlace(NotFound):
     """A P-code the gazetteer does not hold."""
 
     def __init__(self, pcode: str) -> None:

@@ -21,6 +21,7 @@ from lagebild.analysis.gaps import REACHED_RULE_ALL, REACHED_RULE_SECTOR
 from lagebild.analysis.place import find, subtree_ids
 from lagebild.analysis.situation import _own_or_population
 from lagebild.analysis.tree import PlaceTree
+from lagebild.errors import RefusedInput
 from lagebild.ingest import ImportReport, Problem
 from lagebild.model import INDICATORS, Source, normalise_indicator
 from lagebild.model.vocab import SHARE_SUFFIX
@@ -49,7 +50,7 @@ WITHIN_POPULATION = ("inneed", "idps", "besieged", "hard_to_reach")
 JUMP_FACTOR = 10.0
 
 
-class UnknownIndicator(ValueError):
+class UnknownIndicator(RefusedInput):
     def __init__(self, name: str) -> None:
         super().__init__(
             f"unknown indicator {name!r}: use people_in_need, population, displaced, besieged, "
@@ -181,7 +182,7 @@ def conflicts(
     values: the latest, then the more reliable source, then the later import.
     """
     if not 0 <= share < 1:
-        raise ValueError("the share must be at least 0 and below 1 (0.2 is 20 %)")
+        raise RefusedInput("the share must be at least 0 and below 1 (0.2 is 20 %)")
     tree = tree or PlaceTree(store.places())
     place_ids = subtree_ids(tree, find(tree, pcode)) if pcode else None
     records = figure_records(store, place_ids, _indicator(indicator), None, date_from, date_to)

@@ -21,6 +21,8 @@ from importlib import resources
 
 import yaml
 
+from lagebild.errors import RefusedInput
+
 
 class Level(IntEnum):
     COUNTRY = 0
@@ -50,7 +52,7 @@ def parse_level(text: str) -> int:
     """``adm3`` -> 3; raises ``ValueError`` naming the allowed words."""
     key = text.strip().lower()
     if key not in LEVELS:
-        raise ValueError(f"unknown level {text!r}: use country or adm1 .. adm4")
+        raise RefusedInput(f"unknown level {text!r}: use country or adm1 .. adm4")
     return LEVELS[key]
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from lagebild.errors import Forbidden
 from lagebild.store.accounts import EVERYTHING, NOTHING, Account, Scope
 from lagebild.store.store import default_actor
 
@@ -106,7 +107,7 @@ def local() -> Principal:
 ANONYMOUS = Principal("anonymous", "viewer")
 
 
-class Denied(Exception):
+class Denied(Forbidden):
     """A principal asked for what its role does not allow (HTTP 403)."""
 
     def __init__(self, principal: Principal, permission: str, what: str = "") -> None:

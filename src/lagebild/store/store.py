@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from lagebild.errors import DatabaseUnavailable, LagebildError
 from lagebild.model import ImportRecord, Place, Source
 from lagebild.store import schema as t
 
@@ -62,11 +63,13 @@ def _json(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-class StoreError(Exception):
+class StoreError(LagebildError):
     """A database that cannot be opened, is not initialised, or refuses a write."""
 
+    code = "store"
 
-class StoreUnavailable(StoreError):
+
+class StoreUnavailable(StoreError, DatabaseUnavailable):
     """The database cannot be reached or opened now: server down, network cut, file locked."""
 
 

@@ -1,0 +1,348 @@
+"""``lagebild init`` and ``lagebild import``: create the database, load files, undo an import."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from lagebild.cli.common import DATE, cause, open_store, revision_of, scratch_store
+from lagebild.cli.reports import (
+    mapping_lines,
+    print_place_changes,
+    print_problems,
+    recognition,
+    summary,
+)
+from lagebild.store import StoreError, missing_sqlite_file
+
+
+@click.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create the database, or migrate it to this version's schema."""
+    store = open_store(ctx, ready=False)
+    try:
+        revision = store.migrate()
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"cannot initialise {store.url}: {cause(exc)}") from exc
+    click.echo(f"database {store.url} is at schema {revision}")
+
+
+def _estimated_rows(path: Path) -> int | None:
+    """Rows of a CSV estimated from its size and the length of its first lines."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError:
+        return None
+    if path.suffix.lower() in (".xlsx", ".xls", ".ods") or not head.count(b"\n"):
+        return None
+    return max(1, round(size / (len(head) / head.count(b"\n"))))
+
+
+def _progress_printer(path: Path) -> tuple[Callable[[int], None], Callable[[], None]]:
+    """A progress bar on stderr, shown once an import has taken more than a second."""
+    start = time.monotonic()
+    total = _estimated_rows(path)
+    shown = False
+
+    def update(rows: int) -> None:
+        nonlocal shown
+        elapsed = time.monotonic() - start
+        if elapsed < 1.0:
+            return
+        shown = True
+        rate = f"{rows / elapsed:,.0f} rows/s"
+        if total:
+            share = min(rows / total, 1.0)
+            bar = "#" * round(30 * share) + "-" * (30 - round(30 * share))
+            line = f"[{bar}] {share:4.0%}  {rows:,} of ~{total:,} rows  {rate}"
+        else:
+            line = f"{rows:,} rows  {rate}"
+        click.echo(f"\r  {line}", nl=False, err=True)
+
+    def done() -> None:
+        if shown:
+            click.echo("", err=True)
+
+    return update, done
+
+
+@click.command("import")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--source", metavar="NAME", help="Who says so, for rows without a #meta+source.")
+@click.option(
+    "--locale",
+    type=click.Choice(["en", "de", "ar", "fr"]),
+    default="en",
+    show_default=True,
+    help="How the file writes numbers: 1,234.5 / 1.234,5 / ١٬٢٣٤٫٥.",
+)
+@click.option(
+    "--sheet",
+    metavar="NAME",
+    help="Sheet of a workbook (default: the one sheet with an HXL hashtag row).",
+)
+@click.option(
+    "--member",
+    metavar="NAME",
+    help="File to read inside a ZIP archive, or table of a JSON object (default: the only one).",
+)
+@click.option(
+    "--tags",
+    "tags",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="MAP",
+    help="YAML file mapping header text (or GeoJSON property names) to hashtags, for files "
+    "without HXL tags; or the name of a map lagebild ships (acu-earthquake-2023).",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(
+        ["places", "figures", "access", "deliveries", "presence", "convoys", "incidents", "damage"]
+    ),
+    help="What the file holds (default: recognised from its hashtags).",
+)
+@click.option(
+    "--sectors",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    metavar="MAP",
+    help="YAML file mapping sector words to sector codes ('word: code'), beside the shipped "
+    "vocabulary, for this import.",
+)
+@click.option(
+    "--statuses",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    metavar="MAP",
+    help="YAML file mapping status words to delivery (or, for a convoy file, convoy) statuses.",
+)
+@click.option(
+    "--modalities",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    metavar="MAP",
+    help="YAML file mapping delivery modality words (#delivery) to modality codes.",
+)
+@click.option(
+    "--event-types",
+    "event_types",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    metavar="MAP",
+    help="YAML file mapping incident event type words (#event+type) to event types.",
+)
+@click.option("--date", "on", type=DATE, help="Date of figures and access rows without one.")
+@click.option("--encoding", metavar="NAME", help="Text encoding (default: detected).")
+@click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
+@click.option(
+    "--update-places",
+    is_flag=True,
+    help="Let a gazetteer rename existing places and move them to another parent (else such "
+    "an import is refused, listing the renames and moves).",
+)
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Write the valid rows; put rejected rows with a reason into a rejects file.",
+)
+@click.option(
+    "--rejects",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where --skip-invalid writes rejected rows (default: FILE.rejects.csv beside it).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report as text or JSON.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="List every warning.")
+@click.option(
+    "--undo",
+    type=click.IntRange(min=1),
+    metavar="ID",
+    help="Undo import ID as a whole: its figures, access changes or deliveries go; its record "
+    "stays, marked undone.",
+)
+@click.option("--why", metavar="TEXT", help="With --undo: why (kept in the audit trail).")
+@click.option(
+    "--org",
+    "organisation",
+    metavar="ORG",
+    help="The organisation whose records these are (a partner's): its accounts see them in "
+    "full, other partners as the public does.",
+)
+@click.option(
+    "--max-km",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    help="Incidents: how far the nearest community may be from an event's coordinates.",
+)
+@click.option(
+    "--country",
+    metavar="CODE",
+    help="Figures: the country (level 0 P-code) of rows without any admin code, where the "
+    "database holds several.",
+)
+@click.pass_context
+def import_(
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    source: str | None,
+    locale: str,
+    sheet: str | None,
+    member: str | None,
+    tags: Path | None,
+    kind: str | None,
+    sectors: Path | None,
+    statuses: Path | None,
+    modalities: Path | None,
+    event_types: Path | None,
+    on: date | None,
+    encoding: str | None,
+    dry_run: bool,
+    update_places: bool,
+    skip_invalid: bool,
+    rejects: Path | None,
+    fmt: str,
+    verbose: bool,
+    undo: int | None,
+    why: str | None,
+    max_km: float,
+    organisation: str | None,
+    country: str | None,
+) -> None:
+    """Import HXL-tagged CSV, XLSX, JSON or GeoJSON files (also zipped): a gazetteer, figures,
+    access status or a 4W.
+
+    Also shapefiles of boundaries (with their .dbf and .prj) and ACLED's conflict events, in
+    ACLED's own columns or HXL-tagged; events are placed by polygon, community or name.
+
+    Each file is one transaction: a file with errors changes nothing, and each problem is listed
+    with its row, column and value.
+    """
+    from lagebild.ingest import (
+        ImportFailed,
+        ImportOptions,
+        ReadError,
+        import_file,
+        load_tag_map,
+        load_vocabulary_map,
+    )
+    from lagebild.publish.render import to_json
+
+    if undo is not None:
+        if files:
+            raise click.UsageError("--undo takes an import id, not files")
+        _undo(ctx, undo, why)
+        return
+    if not files:
+        raise click.UsageError("give the files to import, or --undo ID")
+
+    try:
+        tag_map = load_tag_map(tags) if tags else None
+        maps = {
+            name: load_vocabulary_map(path) if path else None
+            for name, path in (
+                ("sectors", sectors),
+                ("statuses", statuses),
+                ("modalities", modalities),
+                ("event_types", event_types),
+            )
+        }
+    except ReadError as exc:
+        raise click.ClickException(str(exc)) from exc
+    no_database = False
+    if dry_run and (missing := missing_sqlite_file(ctx.obj["db"])) is not None:
+        click.echo(f"note: no database at {missing} yet, and a dry run creates none", err=True)
+        store, no_database = scratch_store(ctx), True
+    else:
+        store = open_store(ctx, ready=not dry_run, create=not dry_run)
+        if dry_run and revision_of(store) is None:  # an empty file or server database: no schema
+            click.echo(
+                f"note: database {store.url} is not initialised, and a dry run changes nothing",
+                err=True,
+            )
+            store, no_database = scratch_store(ctx), True
+    options = ImportOptions(
+        source=source,
+        locale=locale,
+        sheet=sheet,
+        member=member,
+        tag_map=tag_map,
+        kind=kind,
+        date=on,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+        rejects=rejects,
+        encoding=encoding,
+        batch_rows=100_000,
+        max_km=max_km,
+        organisation=organisation,
+        no_database=no_database,
+        update_places=update_places,
+        country=country,
+        sectors=maps["sectors"],
+        statuses=maps["statuses"],
+        modalities=maps["modalities"],
+        event_types=maps["event_types"],
+    )
+    failed = 0
+    reports = []
+    for path in files:
+        update, done = _progress_printer(path)
+        try:
+            report = import_file(store, path, options, progress=update)
+        except ImportFailed as exc:
+            done()
+            failed += 1
+            report = exc.report
+            reports.append(report)
+            if fmt == "text":
+                print_problems(report, verbose, err=True)
+                print_place_changes(report, err=True)
+                click.echo(
+                    f"{report.file}: {report.error_count} error(s), "
+                    f"{report.warning_count} warning(s): nothing was imported",
+                    err=True,
+                )
+                if report.kind:
+                    click.echo(recognition(report), err=True)
+            continue
+        done()
+        if not dry_run:
+            from lagebild.analysis.trust import add_consistency_warnings
+
+            add_consistency_warnings(store, report)
+        reports.append(report)
+        if fmt == "text":
+            print_problems(report, verbose, err=False)
+            for line in mapping_lines(report):
+                click.echo(line)
+            click.echo(summary(report))
+            print_place_changes(report, err=False)
+    if fmt == "json":
+        click.echo(to_json([r.as_dict() for r in reports]), nl=False)
+    if failed:
+        sys.exit(1)
+
+
+def _undo(ctx: click.Context, import_id: int, why: str | None) -> None:
+    store = open_store(ctx)
+    try:
+        with store.writer() as writer:
+            removed = writer.undo_import(import_id, why=why)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    what = ", ".join(f"{n:,} {name.replace('_', ' ')}" for name, n in removed.items() if n)
+    click.echo(
+        f"import #{import_id} undone: {what or 'nothing'} removed; its record stays, marked undone"
+    )

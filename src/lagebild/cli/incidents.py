@@ -1,0 +1,222 @@
+"""``lagebild incidents`` and ``lagebild presence``: security incidents and who works where."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import click
+
+from lagebild.cli.common import DATE, FORMAT, LEVELS, emit, open_store
+from lagebild.store import Store
+
+PERIOD_INCIDENTS_SHOWN = 5
+
+
+def _incident_line(row: Any, tree: Any) -> str:
+    place = tree.places.get(row.place_id) if row.place_id is not None else None
+    what = row.event_type + (f" ({row.sub_event_type})" if row.sub_event_type else "")
+    where = row.location or (place.name("en") if place else "an unknown place")
+    killed = f", {row.fatalities} killed" if row.fatalities else ""
+    aid = ", attack on aid" if row.attack_on_aid else ""
+    return f"{row.date.isoformat()} {what or 'incident'} at {where}{killed}{aid}"
+
+
+def echo_period_incidents(group: Any, tree: Any) -> None:
+    """The incidents of one access period, newest first, a few of them."""
+    rows = group.incidents
+    if not rows:
+        return
+    click.echo(
+        f"    {len(rows)} incident(s), {group.fatalities} killed, "
+        f"{group.attacks_on_aid} attack(s) on aid"
+    )
+    for row in rows[::-1][:PERIOD_INCIDENTS_SHOWN]:
+        click.echo("      " + _incident_line(row, tree))
+    if len(rows) > PERIOD_INCIDENTS_SHOWN:
+        click.echo(
+            f"      ... and {len(rows) - PERIOD_INCIDENTS_SHOWN} earlier "
+            "('lagebild incidents --list --place PCODE' lists them)"
+        )
+
+
+def period_incidents_json(by_period: Any, tree: Any) -> list[dict[str, Any]]:
+    from lagebild.analysis.incidents import incident_dict
+
+    return [
+        {
+            "valid_from": g.period.valid_from.isoformat() if g.period else None,
+            "status": g.period.status if g.period else None,
+            "events": len(g.incidents),
+            "fatalities": g.fatalities,
+            "attacks_on_aid": g.attacks_on_aid,
+            "incidents": [incident_dict(r, tree) for r in g.incidents],
+        }
+        for g in by_period
+    ]
+
+
+def _slug(text: str) -> str:
+    return "_".join(w for w in "".join(c if c.isalnum() else " " for c in text.lower()).split())
+
+
+@click.command()
+@click.option("--place", "pcode", metavar="PCODE", help="This place and the places below it.")
+@click.option("--from", "date_from", type=DATE, help="Incidents dated on or after this date.")
+@click.option("--to", "date_to", type=DATE, help="Incidents dated on or before this date.")
+@click.option(
+    "--level",
+    type=LEVELS,
+    help="One row per place of this level (default: governorates, or the level below --place).",
+)
+@click.option(
+    "--list",
+    "as_list",
+    is_flag=True,
+    help="List the events with how each was placed (P-code, polygon, nearest, name or none).",
+)
+@click.option("--unplaced", is_flag=True, help="With --list: only the events not placed.")
+@click.option("--limit", type=click.IntRange(min=1), help="With --list: at most this many events.")
+@click.option("--format", "fmt", type=FORMAT, default="table", show_default=True)
+@click.pass_context
+def incidents(
+    ctx: click.Context,
+    pcode: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    level: str | None,
+    as_list: bool,
+    unplaced: bool,
+    limit: int | None,
+    fmt: str,
+) -> None:
+    """Conflict incidents per place and period: events by type, fatalities and attacks on aid,
+    rolled up the place tree; or, with --list, the events and how each was placed."""
+    from lagebild.analysis.incidents import incident_summary
+
+    if (unplaced or limit) and not as_list:
+        raise click.UsageError("--unplaced and --limit go with --list")
+    if unplaced and pcode:
+        raise click.UsageError("--unplaced lists the events no place holds: drop --place")
+    store = open_store(ctx)
+    if as_list:
+        _list_incidents(fmt, store, pcode, date_from, date_to, unplaced, limit)
+        return
+    summary = incident_summary(store, pcode, date_from, date_to, level)
+    _emit_incident_summary(fmt, summary)
+
+
+@click.command()
+@click.option("--place", "pcode", metavar="PCODE", help="This place and the places below it.")
+@click.option(
+    "--level",
+    type=LEVELS,
+    help="One row per place of this level (default: governorates, or the level below --place).",
+)
+@click.option("--sector", metavar="SECTOR", help="Only this sector (a cluster code or name).")
+@click.option("--format", "fmt", type=FORMAT, default="table", show_default=True)
+@click.pass_context
+def presence(
+    ctx: click.Context, pcode: str | None, level: str | None, sector: str | None, fmt: str
+) -> None:
+    """Who does what where (3W): organisations present per place and sector.
+
+    Presence reaches no one by itself: it never counts as a delivery in gaps.
+    """
+    from lagebild.analysis.presence import presence as presence_summary
+    from lagebild.model.vocab import normalise_sector
+    from lagebild.publish.render import presence_columns, presence_rows
+
+    store = open_store(ctx)
+    wanted = normalise_sector(sector) if sector else None
+    summary = presence_summary(store, pcode, level, wanted)
+    total = summary.total
+    title = (
+        f"Who does what where, by {summary.level}"
+        + (f" in {summary.place}" if summary.place else "")
+        + (f", sector {summary.sector}" if summary.sector else "")
+        + f": {len(total.organisations):,} organisations in {len(summary.places):,} places"
+        + (
+            f"; {summary.above_level:,} known only above {summary.level}"
+            if summary.above_level
+            else ""
+        )
+    )
+    columns = presence_columns(summary.level)
+    if fmt == "table":  # who, by name, is in the CSV, HXL and JSON: a terminal has 80 columns
+        columns = [c for c in columns if c.key != "names"]
+    emit(fmt, summary.as_dict(), columns, presence_rows(summary), title)
+
+
+def _emit_incident_summary(fmt: str, summary: Any) -> None:
+    from lagebild.publish.render import Col
+
+    tag = f"#{summary.level}" if summary.level.startswith("adm") else "#country"
+    columns = [
+        Col("pcode", "P-code", f"{tag}+code"),
+        Col("name", "Name", f"{tag}+name"),
+        Col("events", "Events", "#event+num"),
+        Col("fatalities", "Fatalities", "#affected+killed"),
+        Col("attacks_on_aid", "Attacks on aid", "#event+aid+num"),
+    ]
+    columns += [
+        Col(f"type:{t}", t or "(no type)", f"#event+num+{_slug(t) or 'untyped'}")
+        for t in summary.event_types
+    ]
+    rows = []
+    for counts in [*summary.places, summary.total]:
+        row = counts.as_dict()
+        if counts is summary.total:
+            row["pcode"] = f"{counts.pcode} (total)".strip()
+        row.update({f"type:{t}": counts.by_type.get(t, 0) for t in summary.event_types})
+        rows.append(row)
+    span = f"{summary.date_from or '…'} .. {summary.date_to or '…'}"
+    placed = ", ".join(f"{n:,} {m}" for m, n in summary.placed_by.items() if n)
+    title = (
+        f"Incidents {span} by {summary.level}"
+        + (f" in {summary.place}" if summary.place else "")
+        + f": {summary.total.events:,} events, {summary.total.fatalities:,} killed, "
+        f"{summary.total.attacks_on_aid:,} attacks on aid"
+        + (f"; {summary.unplaced:,} not placed" if summary.unplaced else "")
+        + (f"; {summary.above_level:,} placed above {summary.level}" if summary.above_level else "")
+        + (f"\nplaced by (all incidents): {placed}" if placed else "")
+    )
+    emit(fmt, summary.as_dict(), columns, rows, title)
+
+
+def _list_incidents(
+    fmt: str,
+    store: Store,
+    pcode: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    unplaced: bool,
+    limit: int | None,
+) -> None:
+    from lagebild.analysis.incidents import incident_dict, incidents_at
+    from lagebild.publish.render import Col
+
+    tree, found = incidents_at(store, pcode, date_from, date_to, unplaced=unplaced, limit=limit)
+    rows = [incident_dict(r, tree) for r in found]
+    columns = [
+        Col("date", "Date", "#date+occurred"),
+        Col("event_code", "Event", "#event+code"),
+        Col("event_type", "Type", "#event+type"),
+        Col("sub_event_type", "Sub-type", "#event+type+sub"),
+        Col("location", "Location", "#loc+name"),
+        Col("pcode", "P-code", "#loc+code"),
+        Col("place", "Place", "#loc+name+placed"),
+        Col("placed_by", "Placed by", "#meta+placed_by"),
+        Col("confidence", "Confidence", "#meta+confidence"),
+        Col("distance_km", "km", "#meta+distance_km"),
+        Col("fatalities", "Fatalities", "#affected+killed"),
+        Col("attack_on_aid", "Aid", "#event+aid"),
+        Col("file_name", "File", "#meta+file"),
+        Col("row_number", "Row", "#meta+row"),
+    ]
+    if fmt == "table":  # two decimals read better than the table's whole numbers
+        for row in rows:
+            for key in ("confidence", "distance_km"):
+                row[key] = None if row[key] is None else f"{row[key]:.2f}"
+    title = f"{len(rows):,} incident(s)" + (f" in {pcode.upper()} and below" if pcode else "")
+    emit(fmt, {"place": pcode, "incidents": rows}, columns, rows, title)

@@ -1,0 +1,92 @@
+"""How an import report reads on the terminal: the summary, recognition, place changes, problems."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import click
+
+
+def summary(report: Any) -> str:
+    verb = "would import" if report.dry_run else "imported"
+    text = f"{report.file}: {verb} {report.kind}: {report.rows_written:,} rows"
+    if not report.dry_run:
+        text += f" ({report.records_written:,} records) as import #{report.import_id}"
+    if report.rows_rejected:
+        text += f"; {report.rows_rejected:,} rows rejected"
+        if report.rejects_path:
+            text += f" (see {report.rejects_path})"
+    if report.warning_count:
+        text += f"; {report.warning_count:,} warning(s)"
+    return text + "\n" + recognition(report)
+
+
+def recognition(report: Any) -> str:
+    """How the kind was recognised and which columns were left out, wrapped for 80 columns."""
+    import textwrap
+
+    lines = []
+    if report.decided_by:
+        lines.append(
+            f"kind {report.kind}: {report.reason} ({', '.join(report.decided_by)})"
+        )
+    elif report.kind:
+        lines.append(f"kind {report.kind}: {report.reason or 'named by --kind'}")
+    if report.unused_columns:
+        lines.append(f"unused columns: {', '.join(report.unused_columns)}")
+    return "\n".join(
+        textwrap.fill(line, width=78, initial_indent="  ", subsequent_indent="    ")
+        for line in lines
+    )
+
+
+def print_place_changes(report: Any, err: bool) -> None:
+    """A gazetteer's effect on the places known: counts per kind, the first renames and moves."""
+    if report.place_changes is not None:
+        for line in report.place_changes.lines():
+            click.echo(line, err=err)
+
+
+def mapping_lines(report: Any, width: int = 80) -> list[str]:
+    """``  sector "Multipurpose - One time" -> cash: 413 rows``, one line a word the import
+    mapped to another code (a word that is its code but for case, "Food" -> food, is left out;
+    the JSON report lists it)."""
+    lines = []
+    for (vocabulary, word, code), rows in sorted(report.mappings.items()):
+        if word.strip().casefold() == code.casefold():
+            continue
+        tail = f" -> {code or '(inter-sector)'}: {rows:,} row{'s' if rows != 1 else ''}"
+        room = max(width - len(vocabulary) - len(tail) - 5, 8)
+        shown = word.strip() if len(word.strip()) <= room else word.strip()[: room - 1] + "…"
+        lines.append(f"  {vocabulary} \"{shown}\"{tail}")
+    return lines
+
+
+def print_problems(report: Any, verbose: bool, err: bool) -> None:
+    from lagebild.ingest.gazetteer import stands_for_unknown_pcode
+    from lagebild.ingest.problems import WARNING
+
+    unknown = report.unknown_pcodes
+    summarise = bool(unknown.rows) and not verbose
+    if unknown.rows:  # said once, first; the rows it stands for are listed with --verbose
+        said = f"{unknown.severity}: {report.file}: {unknown.message()}"
+        click.echo(textwrap.fill(said, width=80, subsequent_indent="  "), err=err)
+    shown = summarised = kept = 0
+    for problem in report.problems:
+        kept += problem.code == "unknown-pcode"
+        if summarise and stands_for_unknown_pcode(problem):
+            summarised += problem.severity == WARNING
+            continue
+        if problem.severity == WARNING and not verbose and shown >= 20:
+            continue
+        click.echo(str(problem), err=err)
+        shown += problem.severity == WARNING
+    if summarise:  # and those past the cap of problems kept per code
+        summarised += report.counts[(WARNING, "unknown-pcode")] - kept
+        click.echo("... a line for each row of these P-codes with --verbose", err=err)
+    hidden = report.warning_count - min(shown, report.warning_count) - summarised
+    if hidden > 0 and not verbose:
+        click.echo(f"... and {hidden:,} more warning(s); --verbose lists them all", err=err)
+    if report.omitted:
+        click.echo(f"... {report.omitted:,} more problem(s) of the same kinds not listed", err=err)
