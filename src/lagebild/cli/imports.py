@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,7 +20,7 @@ from lagebild.cli.reports import (
     recognition,
     summary,
 )
-from lagebild.store import StoreError, missing_sqlite_file
+from lagebild.store import Store, StoreError, missing_sqlite_file
 
 
 @click.command()
@@ -229,14 +230,7 @@ def import_(
     Each file is one transaction: a file with errors changes nothing, and each problem is listed
     with its row, column and value.
     """
-    from lagebild.ingest import (
-        ImportFailed,
-        ImportOptions,
-        ReadError,
-        import_file,
-        load_tag_map,
-        load_vocabulary_map,
-    )
+    from lagebild.ingest import ImportOptions
     from lagebild.publish.render import to_json
 
     if undo is not None:
@@ -246,32 +240,8 @@ def import_(
         return
     if not files:
         raise click.UsageError("give the files to import, or --undo ID")
-
-    try:
-        tag_map = load_tag_map(tags) if tags else None
-        maps = {
-            name: load_vocabulary_map(path) if path else None
-            for name, path in (
-                ("sectors", sectors),
-                ("statuses", statuses),
-                ("modalities", modalities),
-                ("event_types", event_types),
-            )
-        }
-    except ReadError as exc:
-        raise click.ClickException(str(exc)) from exc
-    no_database = False
-    if dry_run and (missing := missing_sqlite_file(ctx.obj["db"])) is not None:
-        click.echo(f"note: no database at {missing} yet, and a dry run creates none", err=True)
-        store, no_database = scratch_store(ctx), True
-    else:
-        store = open_store(ctx, ready=not dry_run, create=not dry_run)
-        if dry_run and revision_of(store) is None:  # an empty file or server database: no schema
-            click.echo(
-                f"note: database {store.url} is not initialised, and a dry run changes nothing",
-                err=True,
-            )
-            store, no_database = scratch_store(ctx), True
+    tag_map, maps = _maps(tags, sectors, statuses, modalities, event_types)
+    store, no_database = _store_for(ctx, dry_run)
     options = ImportOptions(
         source=source,
         locale=locale,
@@ -295,44 +265,90 @@ def import_(
         modalities=maps["modalities"],
         event_types=maps["event_types"],
     )
-    failed = 0
-    reports = []
-    for path in files:
-        update, done = _progress_printer(path)
-        try:
-            report = import_file(store, path, options, progress=update)
-        except ImportFailed as exc:
-            done()
-            failed += 1
-            report = exc.report
-            reports.append(report)
-            if fmt == "text":
-                print_problems(report, verbose, err=True)
-                print_place_changes(report, err=True)
-                click.echo(
-                    f"{report.file}: {report.error_count} error(s), "
-                    f"{report.warning_count} warning(s): nothing was imported",
-                    err=True,
-                )
-                if report.kind:
-                    click.echo(recognition(report), err=True)
-            continue
-        done()
-        if not dry_run:
-            from lagebild.analysis.trust import add_consistency_warnings
-
-            add_consistency_warnings(store, report)
-        reports.append(report)
-        if fmt == "text":
-            print_problems(report, verbose, err=False)
-            for line in mapping_lines(report):
-                click.echo(line)
-            click.echo(summary(report))
-            print_place_changes(report, err=False)
+    results = [_import_one(store, path, options, fmt, verbose) for path in files]
     if fmt == "json":
-        click.echo(to_json([r.as_dict() for r in reports]), nl=False)
-    if failed:
+        click.echo(to_json([report.as_dict() for report, _ in results]), nl=False)
+    if any(not ok for _, ok in results):
         sys.exit(1)
+
+
+def _maps(
+    tags: Path | None,
+    sectors: Path | None,
+    statuses: Path | None,
+    modalities: Path | None,
+    event_types: Path | None,
+) -> tuple[Any, dict[str, Any]]:
+    """The tag map and the vocabulary maps an import was given; a bad file is a clean error."""
+    from lagebild.ingest import ReadError, load_tag_map, load_vocabulary_map
+
+    try:
+        tag_map = load_tag_map(tags) if tags else None
+        maps = {
+            name: load_vocabulary_map(path) if path else None
+            for name, path in (
+                ("sectors", sectors),
+                ("statuses", statuses),
+                ("modalities", modalities),
+                ("event_types", event_types),
+            )
+        }
+    except ReadError as exc:
+        raise click.ClickException(str(exc)) from exc
+    return tag_map, maps
+
+
+def _store_for(ctx: click.Context, dry_run: bool) -> tuple[Store, bool]:
+    """The database to import into, and whether it is a scratch one: a dry run on a database
+    that does not exist (or has no schema) checks against an empty one and creates nothing."""
+    if dry_run and (missing := missing_sqlite_file(ctx.obj["db"])) is not None:
+        click.echo(f"note: no database at {missing} yet, and a dry run creates none", err=True)
+        return scratch_store(ctx), True
+    store = open_store(ctx, ready=not dry_run, create=not dry_run)
+    if dry_run and revision_of(store) is None:  # an empty file or server database: no schema
+        click.echo(
+            f"note: database {store.url} is not initialised, and a dry run changes nothing",
+            err=True,
+        )
+        return scratch_store(ctx), True
+    return store, False
+
+
+def _import_one(
+    store: Store, path: Path, options: Any, fmt: str, verbose: bool
+) -> tuple[Any, bool]:
+    """One file imported (or refused) and its report printed; (the report, whether it went)."""
+    from lagebild.ingest import ImportFailed, import_file
+
+    update, done = _progress_printer(path)
+    try:
+        report = import_file(store, path, options, progress=update)
+    except ImportFailed as exc:
+        done()
+        report = exc.report
+        if fmt == "text":
+            print_problems(report, verbose, err=True)
+            print_place_changes(report, err=True)
+            click.echo(
+                f"{report.file}: {report.error_count} error(s), "
+                f"{report.warning_count} warning(s): nothing was imported",
+                err=True,
+            )
+            if report.kind:
+                click.echo(recognition(report), err=True)
+        return report, False
+    done()
+    if not options.dry_run:
+        from lagebild.analysis.trust import add_consistency_warnings
+
+        add_consistency_warnings(store, report)
+    if fmt == "text":
+        print_problems(report, verbose, err=False)
+        for line in mapping_lines(report):
+            click.echo(line)
+        click.echo(summary(report))
+        print_place_changes(report, err=False)
+    return report, True
 
 
 def _undo(ctx: click.Context, import_id: int, why: str | None) -> None:
