@@ -268,3 +268,21 @@ def test_undo_of_a_3w_removes_its_presence(gazetteer: Store, tmp_path: Path) -> 
     from lagebild.store.presence import presence_rows
 
     assert removed["presence"] == 5 and presence_rows(gazetteer) == []
+
+
+def test_sources_are_registered_in_the_order_the_file_names_them(tmp_path: Path) -> None:
+    """The same file gives its sources the same ids in every database (the audit trail and
+    backups compare), in the order of their first row."""
+    names = [f"Source {i:02d}" for i in range(40)]
+    rows = [["#adm1+code", "#adm1+name"], ["SY02", "Aleppo"]]
+    figures = [["#adm1+code", "#inneed", "#date", "#meta+source"]] + [
+        ["SY02", str(100 + i), "2017-01-01", name] for i, name in enumerate(names)
+    ]
+    for n in range(2):
+        store = Store.open(str(tmp_path / f"{n}.db"))
+        store.migrate()
+        import_file(store, write(tmp_path / "places.csv", rows), ImportOptions())
+        import_file(store, write(tmp_path / "pin.csv", figures), ImportOptions())
+        registered = [s.name for _, s in sorted(store.sources().items())]
+        store.close()
+        assert registered == names

@@ -587,7 +587,8 @@ class _Sources:
         """Per row: the source id from the row's ``#meta+source``, else the import's source."""
         if names is None:
             return pl.Series("source_id", [self.id_of(None)] * n, dtype=pl.Int64)
-        unique = names.unique().to_list()
+        # In the order the file names them: the same file gives its sources the same ids.
+        unique = names.unique(maintain_order=True).to_list()
         mapping = {name: self.id_of(name) for name in unique if name is not None}
         default = self.id_of(None)
         return names.replace_strict(mapping, default=default, return_dtype=pl.Int64)
