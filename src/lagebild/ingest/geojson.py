@@ -14,21 +14,17 @@ from __future__ import annotations
 
 import codecs
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
 from lagebild.ingest.read import (
     Column,
+    MemoryTable,
     ReadError,
     ReadWarning,
-    Table,
     TableInfo,
-    _clean,
-    _normal_header,
     column_letter,
+    normal_header,
     render_cell,
 )
 from lagebild.ingest.tags import Tag
@@ -97,23 +93,8 @@ def geojson_table(
     return table
 
 
-class GeoJsonTable(Table):
-    def __init__(self, info: TableInfo, columns: list[Column], rows: list[list[str | None]]):
-        super().__init__(info, columns)
-        self._rows = rows
-
-    def batches(self, rows: int = 500_000) -> Iterator[pl.DataFrame]:
-        if rows < 1:
-            raise ValueError("rows must be at least 1")
-        names = self.names
-        schema = {n: pl.Utf8 for n in names} | {"_row": pl.Int64}
-        for start in range(0, len(self._rows), rows):
-            block = self._rows[start : start + rows]
-            data: dict[str, list[Any]] = {n: [r[i] for r in block] for i, n in enumerate(names)}
-            data["_row"] = list(range(start + 1, start + 1 + len(block)))
-            frame = _clean(pl.DataFrame(data, schema=schema), names)
-            if frame.height:
-                yield frame
+class GeoJsonTable(MemoryTable):
+    """A FeatureCollection (or a shapefile's records) as rows, numbered by feature from 1."""
 
 
 def load_json(path: Path, encoding: str | None) -> tuple[Any, str, bool]:
@@ -195,7 +176,7 @@ def _tag(key: str, mapping: dict[str, Tag] | None) -> Tag | None:
         tag = Tag.parse(key)
         if tag is not None:
             return tag
-    return mapping.get(_normal_header(key)) if mapping else None
+    return mapping.get(normal_header(key)) if mapping else None
 
 
 def _text(value: Any, locale: str) -> str | None:

@@ -26,20 +26,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
 from lagebild.ingest.geojson import geojson_table, load_json
 from lagebild.ingest.read import (
     HEAD_ROWS,
     Column,
+    MemoryTable,
     ReadError,
     ReadWarning,
     Table,
     TableInfo,
-    _clean,
-    _find_layout,
-    _normal_header,
     column_letter,
+    find_layout,
+    normal_header,
     render_cell,
 )
 from lagebild.ingest.tags import Tag, is_tag_row
@@ -174,7 +172,7 @@ def _tags_of(found: _Found, mapping: dict[str, Tag] | None) -> list[str]:
             return [str(t) for c in cells if c.strip() and (t := Tag.parse(c)) is not None]
     if mapping:
         for row in found.rows[:HEAD_ROWS]:
-            named = [c for c in row if isinstance(c, str) and _normal_header(c) in mapping]
+            named = [c for c in row if isinstance(c, str) and normal_header(c) in mapping]
             if named:
                 return named
     return []
@@ -204,7 +202,7 @@ def _arrays_table(
         ["" if isinstance(v, dict | list) else render_cell(v, locale) or "" for v in row]
         for row in found.rows[:HEAD_ROWS]
     ]
-    layout = _find_layout(path, head, mapping)
+    layout = find_layout(path, head, mapping)
     width = len(layout.columns)
     rows, numbers = [], []
     for number, row in enumerate(found.rows[layout.first_data :], start=layout.first_data + 1):
@@ -269,7 +267,7 @@ def _key_tag(key: str, mapping: dict[str, Tag] | None) -> Tag | None:
         tag = Tag.parse(key)
         if tag is not None:
             return tag
-    return mapping.get(_normal_header(key)) if mapping and key.strip() else None
+    return mapping.get(normal_header(key)) if mapping and key.strip() else None
 
 
 def _cell(path: Path, number: int, column: Column, value: Any, locale: str) -> str | None:
@@ -321,29 +319,5 @@ def _mended(table: JsonTable) -> list[ReadWarning]:
     return found
 
 
-class JsonTable(Table):
+class JsonTable(MemoryTable):
     """Rows held in memory, each with its number in the JSON array."""
-
-    def __init__(
-        self,
-        info: TableInfo,
-        columns: list[Column],
-        rows: list[list[str | None]],
-        numbers: list[int],
-    ) -> None:
-        super().__init__(info, columns)
-        self.rows = rows
-        self.numbers = numbers
-
-    def batches(self, rows: int = 500_000) -> Iterator[pl.DataFrame]:
-        if rows < 1:
-            raise ValueError("rows must be at least 1")
-        names = self.names
-        schema = {n: pl.Utf8 for n in names} | {"_row": pl.Int64}
-        for start in range(0, len(self.rows), rows):
-            block = self.rows[start : start + rows]
-            data: dict[str, list[Any]] = {n: [r[i] for r in block] for i, n in enumerate(names)}
-            data["_row"] = self.numbers[start : start + rows]
-            frame = _clean(pl.DataFrame(data, schema=schema), names)
-            if frame.height:
-                yield frame

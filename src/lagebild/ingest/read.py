@@ -493,6 +493,35 @@ def _in_member(exc: ReadError, path: Path, name: str) -> ReadError:
     return ReadError(path, exc.row, exc.column, exc.value, reason)
 
 
+class MemoryTable(Table):
+    """A table read whole into memory (JSON, GeoJSON, a shapefile's records): its rows of cells
+    and the number of each row as a person counts it (default: 1, 2, ...)."""
+
+    def __init__(
+        self,
+        info: TableInfo,
+        columns: list[Column],
+        rows: list[list[str | None]],
+        numbers: list[int] | None = None,
+    ) -> None:
+        super().__init__(info, columns)
+        self.rows = rows
+        self.numbers = numbers if numbers is not None else list(range(1, len(rows) + 1))
+
+    def batches(self, rows: int = 500_000) -> Iterator[pl.DataFrame]:
+        if rows < 1:
+            raise ValueError("rows must be at least 1")
+        names = self.names
+        schema = {n: pl.Utf8 for n in names} | {"_row": pl.Int64}
+        for start in range(0, len(self.rows), rows):
+            block = self.rows[start : start + rows]
+            data: dict[str, list[Any]] = {n: [r[i] for r in block] for i, n in enumerate(names)}
+            data["_row"] = self.numbers[start : start + rows]
+            frame = _clean(pl.DataFrame(data, schema=schema), names)
+            if frame.height:
+                yield frame
+
+
 class _MemberTable(Table):
     """The table of a file unpacked from a ZIP archive; its info names the archive."""
 
@@ -532,7 +561,7 @@ class _Layout:
     columns: list[Column]
 
 
-def _normal_header(text: str) -> str:
+def normal_header(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
@@ -544,7 +573,7 @@ def _normal_tag_map(path: Path, tag_map: Mapping[str, str] | None) -> dict[str, 
         tag = Tag.parse(str(spec))
         if tag is None:
             raise ReadError(path, reason=f"tag map: {spec!r} (for {header!r}) is not a hashtag")
-        mapping[_normal_header(str(header))] = tag
+        mapping[normal_header(str(header))] = tag
     return mapping
 
 
@@ -555,7 +584,7 @@ def _cell(cells: Sequence[str], index: int) -> str | None:
     return None
 
 
-def _find_layout(path: Path, head: list[list[str]], mapping: dict[str, Tag] | None) -> _Layout:
+def find_layout(path: Path, head: list[list[str]], mapping: dict[str, Tag] | None) -> _Layout:
     """Find the hashtag row (or, failing that, the header row the tag map knows best)."""
     head = head[:HEAD_ROWS]
     for i, cells in enumerate(head):
@@ -568,7 +597,7 @@ def _find_layout(path: Path, head: list[list[str]], mapping: dict[str, Tag] | No
                 tag = Tag.parse(tag_cell) if tag_cell else None
                 header = _cell(above, j)
                 if tag is None and mapping and header:
-                    tag = mapping.get(_normal_header(header))
+                    tag = mapping.get(normal_header(header))
                 columns.append(Column(j, column_letter(j), header, tag))
             return _Layout(i, i + 1, columns)
     if not mapping:
@@ -581,7 +610,7 @@ def _find_layout(path: Path, head: list[list[str]], mapping: dict[str, Tag] | No
         assert mapping is not None
     best, best_count = -1, 0
     for i, cells in enumerate(head):
-        count = sum(1 for c in cells if c.strip() and _normal_header(c) in mapping)
+        count = sum(1 for c in cells if c.strip() and normal_header(c) in mapping)
         if count > best_count:
             best, best_count = i, count
     if best < 0:
@@ -594,7 +623,7 @@ def _find_layout(path: Path, head: list[list[str]], mapping: dict[str, Tag] | No
     columns = []
     for j in range(len(cells)):
         header = _cell(cells, j)
-        tag = mapping.get(_normal_header(header)) if header else None
+        tag = mapping.get(normal_header(header)) if header else None
         columns.append(Column(j, column_letter(j), header, tag))
     return _Layout(None, best + 1, columns)
 
@@ -717,7 +746,7 @@ def _guess_delimiter(text: str, mapping: dict[str, Tag] | None) -> str:
         mapped = 0
         if mapping:
             mapped = max(
-                (sum(1 for c in r if c.strip() and _normal_header(c) in mapping) for r in records),
+                (sum(1 for c in r if c.strip() and normal_header(c) in mapping) for r in records),
                 default=0,
             )
         widths = sorted(len(r) for r in records if any(c.strip() for c in r))
@@ -795,7 +824,7 @@ def _open_csv(
     crlf = text.count("\r\n")
     newline = "\r" if text.count("\r") - crlf > text.count("\n") else "\n"
     records, offsets = _head_records(path, enc, delimiter, newline)
-    layout = _find_layout(path, records, mapping)
+    layout = find_layout(path, records, mapping)
     offset = offsets[layout.first_data - 1]
     info = TableInfo(
         path=path,
@@ -1098,7 +1127,7 @@ def _open_sheet(
                 listed = ", ".join(repr(n) for n in names)
                 raise ReadError(path, reason=f"no sheet {sheet!r}; the sheets are {listed}")
             table = _SheetTable(path, kind, workbook, sheet, locale)
-            layout = _find_layout(path, table.head(), mapping)
+            layout = find_layout(path, table.head(), mapping)
     except ReadError:
         workbook.close()
         raise
@@ -1139,7 +1168,7 @@ def _sheet_with_tags(
     for name in names:
         table = _SheetTable(path, kind, workbook, name, locale)
         try:
-            layout = _find_layout(path, table.head(), mapping)
+            layout = find_layout(path, table.head(), mapping)
         except ReadError:
             continue
         (tagged if layout.tag_row is not None else mapped).append((table, layout))

@@ -37,8 +37,8 @@ from lagebild.ingest.read import (
     ReadError,
     ReadWarning,
     TableInfo,
-    _normal_header,
     column_letter,
+    normal_header,
     render_cell,
 )
 from lagebild.ingest.tags import Tag
@@ -222,7 +222,7 @@ def _tag(field: str, mapping: dict[str, Tag] | None) -> Tag | None:
         if tag is not None:
             return tag
     if mapping is not None:
-        return mapping.get(_normal_header(field))
+        return mapping.get(normal_header(field))
     return cod_tag(field)
 
 
