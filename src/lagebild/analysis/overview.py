@@ -11,7 +11,7 @@ from datetime import date
 from lagebild.analysis.access import access_of, status_on
 from lagebild.analysis.figures import FigureValue, Rollup, current_figures, own_from
 from lagebild.analysis.gaps import activity, people_in_need
-from lagebild.analysis.situation import _own_or_population
+from lagebild.analysis.situation import own_or_population
 from lagebild.analysis.tree import PlaceTree
 from lagebild.model import Place
 from lagebild.store import Store, listing
@@ -44,7 +44,7 @@ def besieged_by_party(store: Store, as_of: date, tree: PlaceTree | None = None) 
     population = Rollup(
         tree, own_from(current_figures(store, "population", as_of, "", sources), sources)
     )
-    own = _own_or_population(
+    own = own_or_population(
         "besieged",
         current_figures(store, "besieged", as_of, "", sources),
         population,

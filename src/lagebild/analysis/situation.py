@@ -116,7 +116,7 @@ def situation(
     # A besieged (or hard-to-reach) place without a figure of its own counts its population.
     for column in ("besieged", "hard_to_reach"):
         rollups[column] = Rollup(
-            tree, _own_or_population(column, rows[column], population, tree, access_now, sources)
+            tree, own_or_population(column, rows[column], population, tree, access_now, sources)
         )
     roots = tree.roots()
     act = activity(store, tree, as_of, window, level, sector)
@@ -187,7 +187,7 @@ def _reached(got: Reached | None, sector: str | None) -> float:
     return got.by_sector.get(sector, 0.0) if sector else got.lower
 
 
-def _own_or_population(
+def own_or_population(
     column: str,
     own_rows: dict,  # type: ignore[type-arg]
     population: Rollup,

@@ -19,7 +19,7 @@ from lagebild.analysis.figures import (
 )
 from lagebild.analysis.gaps import REACHED_RULE_ALL, REACHED_RULE_SECTOR
 from lagebild.analysis.place import find, subtree_ids
-from lagebild.analysis.situation import _own_or_population
+from lagebild.analysis.situation import own_or_population
 from lagebild.analysis.tree import PlaceTree
 from lagebild.errors import RefusedInput
 from lagebild.ingest import ImportReport, Problem
@@ -613,7 +613,7 @@ def explain(
         rows = current_figures(store, stored, as_of, "", sources)
         rollups[stored] = Rollup(
             tree,
-            _own_or_population(
+            own_or_population(
                 stored, rows, rollups["population"], tree, status_on(store, as_of), sources
             ),
         )

@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from lagebild.ingest.records import Context, _Batch
+from lagebild.ingest.records import Batch, Context
 from lagebild.model.vocab import (
     CONVOY_NEXT,
     CONVOY_STATUSES,
@@ -368,7 +368,7 @@ ITEM_ROLES = ("item", "category", "unit", "planned", "arrived", "removed", "remo
 _STORED_AS = {"reason": "decision_reason"}
 
 
-def _counts(batch: _Batch, role: str, whole: bool) -> pl.Series | None:
+def _counts(batch: Batch, role: str, whole: bool) -> pl.Series | None:
     """Numbers of a column that must not be negative (and, with ``whole``, be whole)."""
     values = batch.numbers(role)
     if values is None:
@@ -406,7 +406,7 @@ def _shown(value: Any) -> str:
 class _Convoys:
     """The rows of a file grouped into convoys, checked, and made into records."""
 
-    def __init__(self, batch: _Batch, known: Mapping[str, tuple[str, int | None]]) -> None:
+    def __init__(self, batch: Batch, known: Mapping[str, tuple[str, int | None]]) -> None:
         self.batch = batch
         self.known = known
         self.rows: list[int] = batch.rows.to_list()
@@ -744,7 +744,7 @@ def build(
     """
     if frame.height == 0:
         return [], {}
-    batch = _Batch(_fill_codes(frame, context), context)
+    batch = Batch(_fill_codes(frame, context), context)
     convoys = _Convoys(batch, known).build()
     return convoys, batch.rejected
 

@@ -24,7 +24,7 @@ from lagebild.ingest.columns import CODE_ROLES, Layout, LayoutError, describe
 from lagebild.ingest.gazetteer import PLACEHOLDERS, Gazetteer, resolve_places
 from lagebild.ingest.placing import NONE, PlaceIndex
 from lagebild.ingest.problems import WARNING, Problem
-from lagebild.ingest.records import Context, Insert, _Batch, _insert, _iso
+from lagebild.ingest.records import Batch, Context, Insert, iso_dates, to_insert
 
 #: The columns of the ``damage`` table an import writes.
 DAMAGE_COLUMNS = (
@@ -164,7 +164,7 @@ class DamageBuilder:
     def __call__(
         self, frame: pl.DataFrame, context: Context
     ) -> tuple[Insert | None, dict[int, str]]:
-        batch = _Batch(frame, context)
+        batch = Batch(frame, context)
         form = damage_form(context.layout)
         n = frame.height
         when = batch.when(
@@ -182,7 +182,7 @@ class DamageBuilder:
         klass = counts.pop("damage_class", None)
         values: dict[str, pl.Series | None] = {
             "place_id": place_id,
-            "date": _iso(when, n),
+            "date": iso_dates(when, n),
             "site": batch.raw("site"),
             "damage_class": klass,
             **counts,
@@ -195,12 +195,12 @@ class DamageBuilder:
             "import_id": pl.Series([context.import_id] * n, dtype=pl.Int64),
             "row_number": batch.rows,
         }
-        return _insert("damage", DAMAGE_COLUMNS, values, batch), batch.rejected
+        return to_insert("damage", DAMAGE_COLUMNS, values, batch), batch.rejected
 
     # -- the numbers ----------------------------------------------------------------------------
 
     @staticmethod
-    def _classes(batch: _Batch) -> dict[str, pl.Series]:
+    def _classes(batch: Batch) -> dict[str, pl.Series]:
         raw = batch.text("damage_class")
         mapping = {w: damage_class(w) for w in raw.unique().to_list() if w is not None}
         klass = raw.replace_strict(mapping, default=None, return_dtype=pl.Int64)
@@ -218,7 +218,7 @@ class DamageBuilder:
         return out
 
     @staticmethod
-    def _listed(batch: _Batch) -> dict[str, pl.Series]:
+    def _listed(batch: Batch) -> dict[str, pl.Series]:
         """lagebild's list: a class (a point) or counts (a place) in each row, not both."""
         n = batch.frame.height
         raw = batch.text("damage_class")
@@ -269,7 +269,7 @@ class DamageBuilder:
         return out
 
     @staticmethod
-    def _units(batch: _Batch) -> pl.Series:
+    def _units(batch: Batch) -> pl.Series:
         raw = batch.text("unit")
         words = raw.str.strip_chars().str.to_lowercase()
         units = words.replace_strict(_UNIT_WORDS, default=None, return_dtype=pl.Utf8)
@@ -281,7 +281,7 @@ class DamageBuilder:
         return units
 
     @staticmethod
-    def _counts(batch: _Batch) -> dict[str, pl.Series]:
+    def _counts(batch: Batch) -> dict[str, pl.Series]:
         n = batch.frame.height
         out: dict[str, pl.Series] = {}
         given = pl.Series([False] * n)
@@ -322,7 +322,7 @@ class DamageBuilder:
 
     def _places(
         self,
-        batch: _Batch,
+        batch: Batch,
         when: pl.Series,
         lat: pl.Series | None,
         lon: pl.Series | None,
@@ -352,7 +352,7 @@ class DamageBuilder:
 
     def _places_by_point(
         self,
-        batch: _Batch,
+        batch: Batch,
         wanted: list[int],
         lat: pl.Series,
         lon: pl.Series,
@@ -382,7 +382,7 @@ class DamageBuilder:
         return place_id
 
 
-def _coded_rows(batch: _Batch) -> pl.Series:
+def _coded_rows(batch: Batch) -> pl.Series:
     """Which rows give a P-code (in any code column, not empty and not a placeholder)."""
     coded = pl.Series([False] * batch.frame.height)
     for role in CODE_ROLES.values():
@@ -394,7 +394,7 @@ def _coded_rows(batch: _Batch) -> pl.Series:
 
 
 def _places_by_code(
-    batch: _Batch, coded: pl.Series, when: pl.Series, place_id: pl.Series
+    batch: Batch, coded: pl.Series, when: pl.Series, place_id: pl.Series
 ) -> pl.Series:
     """``place_id`` with the ``coded`` rows set to the place their P-code names; a row whose
     P-codes are valid at no level is rejected."""
@@ -417,7 +417,7 @@ def _places_by_code(
 
 
 def _placeable_points(
-    batch: _Batch, by_point: list[int], lat: pl.Series, lon: pl.Series
+    batch: Batch, by_point: list[int], lat: pl.Series, lon: pl.Series
 ) -> list[int]:
     """Of the rows without a P-code (``by_point``) and not yet rejected, those with coordinates
     in range; the others are errors."""

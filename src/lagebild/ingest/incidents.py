@@ -38,7 +38,7 @@ from lagebild.ingest.placing import (
     PlaceIndex,
 )
 from lagebild.ingest.problems import WARNING, Problem
-from lagebild.ingest.records import Context, Insert, _Batch, _insert, _iso
+from lagebild.ingest.records import Batch, Context, Insert, iso_dates, to_insert
 
 #: The columns of the ``incidents`` table an import writes.
 INCIDENT_COLUMNS = (
@@ -175,7 +175,7 @@ class IncidentBuilder:
     def __call__(
         self, frame: pl.DataFrame, context: Context
     ) -> tuple[Insert | None, dict[int, str]]:
-        batch = _Batch(frame, context)
+        batch = Batch(frame, context)
         n = frame.height
         when = _dates(batch)
         lat, lon = _coordinates(batch)
@@ -245,7 +245,7 @@ class IncidentBuilder:
         placed_by, confidence, distance = _stated_placing(batch, placed_by, confidence, distance)
         values = {
             "event_code": texts["event_code"],
-            "date": _iso(when, n),
+            "date": iso_dates(when, n),
             "event_type": event_type,
             "sub_event_type": texts["sub_event_type"],
             "actor1": texts["actor1"],
@@ -266,14 +266,14 @@ class IncidentBuilder:
             "import_id": pl.Series([context.import_id] * n, dtype=pl.Int64),
             "row_number": batch.rows,
         }
-        return _insert("incidents", INCIDENT_COLUMNS, values, batch), batch.rejected
+        return to_insert("incidents", INCIDENT_COLUMNS, values, batch), batch.rejected
 
 
 _YES = {"yes", "y", "true", "1", "نعم", "ja"}
 _NO = {"no", "n", "false", "0", "لا", "nein"}
 
 
-def _stated_aid(batch: _Batch, found: pl.Series) -> pl.Series:
+def _stated_aid(batch: Batch, found: pl.Series) -> pl.Series:
     """``#event+aid`` (yes/no), as lagebild's own list writes it, over the rule of the words."""
     raw = batch.raw("aid")
     if raw is None:
@@ -288,7 +288,7 @@ def _stated_aid(batch: _Batch, found: pl.Series) -> pl.Series:
 
 
 def _stated_placing(
-    batch: _Batch, placed_by: pl.Series, confidence: pl.Series, distance: pl.Series
+    batch: Batch, placed_by: pl.Series, confidence: pl.Series, distance: pl.Series
 ) -> tuple[pl.Series, pl.Series, pl.Series]:
     """How an event listed by lagebild was placed (``#meta+placed_by``, ``+confidence``,
     ``+distance_km``) is kept when the row is placed by its P-code: the re-import of a list keeps
@@ -341,7 +341,7 @@ def _arabic(text: pl.Series) -> pl.Series:
     return text.map_elements(normalise_arabic, return_dtype=pl.Utf8)
 
 
-def _dates(batch: _Batch) -> pl.Series:
+def _dates(batch: Batch) -> pl.Series:
     """``#date+occurred``: ISO, dd/mm/yyyy and the other forms of any import, and ACLED's
     ``15 March 2016``; a missing or unreadable date is an error."""
     raw = batch.raw("date")
@@ -372,7 +372,7 @@ def _dates(batch: _Batch) -> pl.Series:
     return found
 
 
-def _coordinates(batch: _Batch) -> tuple[pl.Series, pl.Series]:
+def _coordinates(batch: Batch) -> tuple[pl.Series, pl.Series]:
     n = batch.frame.height
     empty = pl.Series([None] * n, dtype=pl.Float64)
     lat = batch.numbers("lat", coordinate=True)
@@ -405,7 +405,7 @@ def _coordinates(batch: _Batch) -> tuple[pl.Series, pl.Series]:
     return lat, lon
 
 
-def _fatalities(batch: _Batch) -> pl.Series | None:
+def _fatalities(batch: Batch) -> pl.Series | None:
     values = batch.numbers("fatalities", people=True)
     if values is None:
         return None
@@ -421,7 +421,7 @@ def _fatalities(batch: _Batch) -> pl.Series | None:
     return pl.select(pl.when(~fraction).then(values)).to_series()
 
 
-def _known_places(batch: _Batch) -> np.ndarray:
+def _known_places(batch: Batch) -> np.ndarray:
     """The place id of each row's finest known P-code below the country (NONE where it has
     none); an unknown P-code is a warning, and the row is placed by its coordinates or names."""
     context = batch.context
@@ -457,7 +457,7 @@ def _known_places(batch: _Batch) -> np.ndarray:
 
 
 def _report_unplaced(
-    batch: _Batch,
+    batch: Batch,
     place_id: np.ndarray,
     kept: np.ndarray,
     lat: pl.Series,

@@ -100,7 +100,7 @@ class Context:
 
 
 @dataclass
-class _Batch:
+class Batch:
     """One batch under validation: its frame, and the reasons its rejected rows were refused."""
 
     frame: pl.DataFrame
@@ -344,7 +344,7 @@ def _numbers(raw: pl.Series, locale: str) -> tuple[pl.Series, pl.Series]:
     return out_values, out_reasons
 
 
-def _iso(series: pl.Series | None, n: int) -> pl.Series:
+def iso_dates(series: pl.Series | None, n: int) -> pl.Series:
     if series is None:
         return pl.Series([None] * n, dtype=pl.Utf8)
     return series.dt.strftime("%Y-%m-%d")
@@ -352,7 +352,7 @@ def _iso(series: pl.Series | None, n: int) -> pl.Series:
 
 def build(frame: pl.DataFrame, context: Context) -> tuple[Insert | None, dict[int, str]]:
     """Validated rows of a figures, access or deliveries batch, ready to insert."""
-    batch = _Batch(frame, context)
+    batch = Batch(frame, context)
     kind = context.layout.kind
     if kind == "deliveries":
         return _deliveries(batch), batch.rejected
@@ -363,7 +363,7 @@ def build(frame: pl.DataFrame, context: Context) -> tuple[Insert | None, dict[in
     return _figures(batch), batch.rejected
 
 
-def _deliveries(batch: _Batch) -> Insert | None:
+def _deliveries(batch: Batch) -> Insert | None:
     n = batch.frame.height
     end, plain, start = batch.dates("date_end"), batch.dates("date"), batch.dates("date_start")
     present = [s for s in (end, plain, start) if s is not None]
@@ -388,9 +388,9 @@ def _deliveries(batch: _Batch) -> Insert | None:
     place_id = batch.place(effective)
     values = {
         "place_id": place_id,
-        "date": _iso(effective, n),
-        "date_start": _iso(start, n),
-        "date_end": _iso(end, n),
+        "date": iso_dates(effective, n),
+        "date_start": iso_dates(start, n),
+        "date_end": iso_dates(end, n),
         "status": status,
         "sector": batch.sector(),
         "reached": batch.numbers("reached", people=True),
@@ -413,10 +413,10 @@ def _deliveries(batch: _Batch) -> Insert | None:
         "import_id": pl.Series([batch.context.import_id] * n, dtype=pl.Int64),
         "row_number": batch.rows,
     }
-    return _insert("deliveries", DELIVERY_COLUMNS, values, batch)
+    return to_insert("deliveries", DELIVERY_COLUMNS, values, batch)
 
 
-def _presence(batch: _Batch) -> Insert | None:
+def _presence(batch: Batch) -> Insert | None:
     """A 3W row: an organisation works in a sector in a place (on a date, when given)."""
     n = batch.frame.height
     when = batch.dates("date")
@@ -434,16 +434,16 @@ def _presence(batch: _Batch) -> Insert | None:
         "org_type": batch.text("org_type"),
         "sector": batch.sector(),
         "activity": batch.text("activity"),
-        "date": _iso(when, n),
+        "date": iso_dates(when, n),
         "source_id": batch.source_ids(),
         "import_id": pl.Series([batch.context.import_id] * n, dtype=pl.Int64),
         "row_number": batch.rows,
     }
-    return _insert("presence", PRESENCE_COLUMNS, values, batch)
+    return to_insert("presence", PRESENCE_COLUMNS, values, batch)
 
 
-def _insert(
-    table: str, columns: Sequence[str], values: Mapping[str, pl.Series | None], batch: _Batch
+def to_insert(
+    table: str, columns: Sequence[str], values: Mapping[str, pl.Series | None], batch: Batch
 ) -> Insert | None:
     n = batch.frame.height
     empty = pl.Series([None] * n, dtype=pl.Float64)
@@ -460,7 +460,7 @@ def _insert(
     return table, filled, frame.select(filled).iter_rows()
 
 
-def _access(batch: _Batch) -> Insert | None:
+def _access(batch: Batch) -> Insert | None:
     n = batch.frame.height
     when = batch.when("an access status needs the date it holds from (#date+start or --date)")
     allowed = " or ".join(ACCESS_STATUSES)
@@ -480,12 +480,12 @@ def _access(batch: _Batch) -> Insert | None:
         "place_id": batch.place(when),
         "status": status,
         "party": party,
-        "valid_from": _iso(when, n),
+        "valid_from": iso_dates(when, n),
         "source_id": batch.source_ids(),
         "import_id": pl.Series([batch.context.import_id] * n, dtype=pl.Int64),
         "row_number": batch.rows,
     }
-    return _insert("access_changes", ACCESS_COLUMNS, values, batch)
+    return to_insert("access_changes", ACCESS_COLUMNS, values, batch)
 
 
 #: Sector words of a long-form table that mean inter-sector (stored as ``''``).
@@ -502,7 +502,7 @@ POPULATION_GROUPS = {"idp": "idps", "idps": "idps", "ref": "refugees", "refugees
                      "ret": "returnees", "returnees": "returnees"}  # fmt: skip
 
 
-def _dimension(batch: _Batch, name: str) -> pl.Series:
+def _dimension(batch: Batch, name: str) -> pl.Series:
     """A long-form dimension column's value in each row (``''``: the total); null where the
     cell cannot be read (the row is then an error)."""
     n = batch.frame.height
@@ -539,7 +539,7 @@ def _dimension(batch: _Batch, name: str) -> pl.Series:
     return values
 
 
-def _age_from_bounds(batch: _Batch) -> pl.Series:
+def _age_from_bounds(batch: Batch) -> pl.Series:
     """``#age+min`` and ``#age+max`` as a range (``18-64``, ``65+``); ``''`` where both are
     blank."""
     n = batch.frame.height
@@ -563,7 +563,7 @@ def _age_from_bounds(batch: _Batch) -> pl.Series:
 NAME_HASHTAGS = frozenset({"adm1", "adm2", "adm3", "adm4", "adm5", "loc"})
 
 
-def _national(batch: _Batch, layout: Layout) -> tuple[pl.Series, int | None]:
+def _national(batch: Batch, layout: Layout) -> tuple[pl.Series, int | None]:
     """Rows without any admin code (and no place name) are national: they get the country
     (level 0) place, the gazetteer's only one or ``--country``; an error where that is not
     known. Returns the mask of national rows and the country's id."""
@@ -622,7 +622,7 @@ def _national(batch: _Batch, layout: Layout) -> tuple[pl.Series, int | None]:
     return blank, gazetteer.by_code[chosen].id
 
 
-def _figures(batch: _Batch) -> Insert | None:
+def _figures(batch: Batch) -> Insert | None:
     n = batch.frame.height
     layout = batch.context.layout
     row_sector = batch.sector()
@@ -651,7 +651,7 @@ def _figures(batch: _Batch) -> Insert | None:
                     "place_id": place_id,
                     "indicator": pl.Series([fc.indicator] * n, dtype=pl.Utf8),
                     "sector": sector,
-                    "date": _iso(when, n),
+                    "date": iso_dates(when, n),
                     "value": values,
                     "source_id": source_id,
                     "import_id": pl.Series([batch.context.import_id] * n, dtype=pl.Int64),
@@ -671,7 +671,7 @@ def _figures(batch: _Batch) -> Insert | None:
                     "place_id": place_id,
                     "indicator": indicators,
                     "sector": row_sector,
-                    "date": _iso(when, n),
+                    "date": iso_dates(when, n),
                     "value": values,
                     "source_id": source_id,
                     "import_id": pl.Series([batch.context.import_id] * n, dtype=pl.Int64),
@@ -699,7 +699,7 @@ def _figures(batch: _Batch) -> Insert | None:
     return "figures", FIGURE_COLUMNS, out.select(FIGURE_COLUMNS).iter_rows()
 
 
-def _figure_values(batch: _Batch) -> list[tuple[FigureColumn, pl.Series]]:
+def _figure_values(batch: Batch) -> list[tuple[FigureColumn, pl.Series]]:
     """Each figure column with its numbers (a share as a fraction of one), the column given
     its role ``figure:<index>``."""
     layout = batch.context.layout
@@ -715,7 +715,7 @@ def _figure_values(batch: _Batch) -> list[tuple[FigureColumn, pl.Series]]:
     return parsed
 
 
-def _figure_places(batch: _Batch, when: pl.Series) -> pl.Series:
+def _figure_places(batch: Batch, when: pl.Series) -> pl.Series:
     """The place of each row of figures: its P-code's, or the country's for a national row
     (no admin code)."""
     layout = batch.context.layout
@@ -742,7 +742,7 @@ def _figure_places(batch: _Batch, when: pl.Series) -> pl.Series:
 
 
 def _column_dimensions(
-    batch: _Batch, fc: FigureColumn, rows_dims: dict[str, pl.Series]
+    batch: Batch, fc: FigureColumn, rows_dims: dict[str, pl.Series]
 ) -> dict[str, pl.Series]:
     """The dimensions of a figure column's values: the column's own (a row saying another is
     an error), else the row's."""
@@ -764,7 +764,7 @@ def _column_dimensions(
     return dims
 
 
-def _figure_list(batch: _Batch) -> tuple[pl.Series, pl.Series]:
+def _figure_list(batch: Batch) -> tuple[pl.Series, pl.Series]:
     """lagebild's own list of figures: the indicator of each row (a known one, else an error
     naming it) and its value."""
     raw = batch.text("list_indicator")
@@ -785,7 +785,7 @@ def _figure_list(batch: _Batch) -> tuple[pl.Series, pl.Series]:
     return indicators, values
 
 
-def _report_attribute(batch: _Batch, fc: FigureColumn, rows: int) -> None:
+def _report_attribute(batch: Batch, fc: FigureColumn, rows: int) -> None:
     """A sector named by an attribute of the column's tag (``#inneed+wash``) is a mapping too:
     the report counts the rows that give a value in that column."""
     tag = fc.column.tag
@@ -794,7 +794,7 @@ def _report_attribute(batch: _Batch, fc: FigureColumn, rows: int) -> None:
         batch.context.report.add_mapping("sector", "+" + words[0], fc.sector, rows)
 
 
-def _percent(values: pl.Series, batch: _Batch, role: str) -> pl.Series:
+def _percent(values: pl.Series, batch: Batch, role: str) -> pl.Series:
     """A stated share as percent: 75 stays 75, a fraction such as 0.75 becomes 75; above 100 %
     is an error."""
     values = pl.select(pl.when(values <= 1).then(values * 100).otherwise(values)).to_series()
@@ -814,7 +814,7 @@ PCODE_SHAPE = re.compile(r"[A-Z0-9_.-]{1,32}")
 
 def places(frame: pl.DataFrame, context: Context) -> tuple[list[dict[str, Any]], dict[int, str]]:
     """Gazetteer rows: each row declares its finest place and that place's parents."""
-    batch = _Batch(frame, context)
+    batch = Batch(frame, context)
     layout = context.layout
     if "list_code" in layout.roles:
         return _place_list(batch), batch.rejected
@@ -865,7 +865,7 @@ def places(frame: pl.DataFrame, context: Context) -> tuple[list[dict[str, Any]],
     return ordered, batch.rejected
 
 
-def _check_coordinates(batch: _Batch, lat: pl.Series | None, lon: pl.Series | None) -> None:
+def _check_coordinates(batch: Batch, lat: pl.Series | None, lon: pl.Series | None) -> None:
     """An error for each latitude beyond ±90 and longitude beyond ±180."""
     for series, role, limit in ((lat, "lat", 90), (lon, "lon", 180)):
         if series is None:
@@ -877,7 +877,7 @@ def _check_coordinates(batch: _Batch, lat: pl.Series | None, lon: pl.Series | No
 
 
 def _row_codes(
-    batch: _Batch, row: int, given: list[tuple[int, str | None]]
+    batch: Batch, row: int, given: list[tuple[int, str | None]]
 ) -> list[tuple[int, str]]:
     """A gazetteer row's P-codes, coarse to fine (level, code), from the cells given per level:
     blanks and placeholders left out, a code of the wrong shape an error."""
@@ -954,7 +954,7 @@ def _give_finest(finest: dict[str, Any], row: int, values: dict[str, Any]) -> No
             finest["origins"].setdefault(_ORIGIN.get(key, key), (row, role))
 
 
-def _place_list(batch: _Batch) -> list[dict[str, Any]]:
+def _place_list(batch: Batch) -> list[dict[str, Any]]:
     """lagebild's own list of places: each row one place with its level and its parent's code."""
     codes = batch.text("list_code").to_list()
     levels = batch.text("list_level").to_list()
@@ -1007,7 +1007,7 @@ def _place_list(batch: _Batch) -> list[dict[str, Any]]:
 _ORIGIN = {"lat": "coordinates", "lon": "coordinates"}
 
 
-def _geometries(batch: _Batch) -> dict[int, Geometry]:
+def _geometries(batch: Batch) -> dict[int, Geometry]:
     """Row number -> the row's checked geometry; a malformed one is an error of its row."""
     raw = batch.raw("geometry")
     if raw is None:

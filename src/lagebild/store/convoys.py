@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, select
 
 from lagebild.store import schema as t
-from lagebild.store.store import Store, Writer, _date
+from lagebild.store.store import Store, Writer, optional_date
 
 #: The columns of ``convoys`` a convoy record carries, in order.
 CONVOY_FIELDS = (
@@ -188,7 +188,7 @@ def _query() -> Any:
 def _convoy(row: Row[Any], items: Sequence[ConvoyItem]) -> Convoy:
     values = dict(row._mapping)
     for name in _DATES:
-        values[name] = _date(values[name])
+        values[name] = optional_date(values[name])
     return Convoy(**values, items=tuple(items))
 
 
@@ -272,7 +272,7 @@ def place_named(store: Store, pcode: str) -> tuple[int, date | None] | None:
         row = conn.execute(
             select(p.c.id, p.c.valid_to).where(func.upper(p.c.pcode) == pcode.strip().upper())
         ).first()
-    return None if row is None else (int(row[0]), _date(row[1]))
+    return None if row is None else (int(row[0]), optional_date(row[1]))
 
 
 def add(writer: Writer, values: dict[str, Any], items: Sequence[dict[str, Any]]) -> int:

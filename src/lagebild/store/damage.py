@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 
 from lagebild.store import schema as t
-from lagebild.store.store import Store, _required_date
+from lagebild.store.store import Store, required_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +76,7 @@ def damage_assessments(
         AssessmentRow(
             int(r[0]),
             str(r[1]),
-            _required_date(r[2]),
+            required_date(r[2]),
             r[3],
             int(r[4]),
             int(r[5]),
@@ -149,7 +149,7 @@ def damage_rows(
     out = []
     for row in rows:
         item = dict(row)
-        item["date"] = _required_date(item["date"]).isoformat()
+        item["date"] = required_date(item["date"]).isoformat()
         point = item["damage_class"] is not None
         for name in ("destroyed", "severe", "moderate", "possible"):
             # A point gives its class; its count of one is not written again.

@@ -11,7 +11,7 @@ from sqlalchemy import Row, func, select
 
 from lagebild.model.evidence import EvidenceItem, EvidenceMatch, FrameHash, StatusChange
 from lagebild.store import schema as t
-from lagebild.store.store import Store, StoreError, _date
+from lagebild.store.store import Store, StoreError, optional_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +155,7 @@ def _item(r: Row[Any]) -> EvidenceItem:
         source=r.source_name,
         pcode=r.pcode,
         place_name=r.name_en,
-        claimed_date=_date(r.claimed_date),
+        claimed_date=optional_date(r.claimed_date),
         claim=r.claim,
         taken_at=r.taken_at,
         lat=r.lat,

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, and_, case, func, select, true
 
 from lagebild.store import schema as t
-from lagebild.store.store import Store, _required_date
+from lagebild.store.store import Store, required_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +183,7 @@ def incident_list(
         IncidentRow(
             r[0],
             r[1],
-            _required_date(r[2]),
+            required_date(r[2]),
             r[3] or "",
             r[4],
             r[5],

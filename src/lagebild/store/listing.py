@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Select, Table, and_, case, func, literal, 
 
 from lagebild.store import schema as t
 from lagebild.store.accounts import EVERYTHING, Scope
-from lagebild.store.store import DELIVERED_SQL, Store, _date
+from lagebild.store.store import DELIVERED_SQL, Store, optional_date
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def _page(
         item = dict(row)
         for key, value in item.items():
             if key.startswith("date") or key == "valid_from":
-                item[key] = _date(value)
+                item[key] = optional_date(value)
         items.append(item)
     return Page(items, int(total), limit, offset)
 
@@ -236,7 +236,7 @@ def latest_date(store: Store, today: date | None = None) -> date | None:
         select(func.max(t.access_changes.c.valid_from)),
     ]
     with store.engine.connect() as conn:
-        found = [_date(conn.execute(query).scalar()) for query in queries]
+        found = [optional_date(conn.execute(query).scalar()) for query in queries]
     dates = [d for d in found if d is not None]
     return min(max(dates), today or date.today()) if dates else None
 

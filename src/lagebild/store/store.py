@@ -195,7 +195,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _date(value: Any) -> date | None:
+def optional_date(value: Any) -> date | None:
     if value is None or isinstance(value, date) and not isinstance(value, datetime):
         return value
     if isinstance(value, datetime):
@@ -203,8 +203,8 @@ def _date(value: Any) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
-def _required_date(value: Any) -> date:
-    found = _date(value)
+def required_date(value: Any) -> date:
+    found = optional_date(value)
     if found is None:
         raise StoreError("a NOT NULL date column returned NULL")
     return found
@@ -350,7 +350,10 @@ class Store:
                 ).order_by(t.places.c.level, t.places.c.pcode)
             ).all()
         return [
-            Place(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], _date(r[8]), _date(r[9]))
+            Place(
+                r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7],
+                optional_date(r[8]), optional_date(r[9]),
+            )  # fmt: skip
             for r in rows
         ]
 
@@ -466,7 +469,7 @@ class Store:
             rows = conn.execute(query).all()
         return [
             FigureRow(
-                r[0], r[1], r[2], r[3], _required_date(r[4]), r[5], r[6], r[7], r[8], r[9], r[10],
+                r[0], r[1], r[2], r[3], required_date(r[4]), r[5], r[6], r[7], r[8], r[9], r[10],
                 r[11], r[12], r[13], r[14],
             )  # fmt: skip
             for r in rows
@@ -488,7 +491,7 @@ class Store:
             query = query.where(a.c.valid_from <= as_of)
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
-        return [AccessRow(r[0], r[1], r[2], _date(r[3]), r[4], r[5], r[6]) for r in rows]  # type: ignore[arg-type]
+        return [AccessRow(r[0], r[1], r[2], optional_date(r[3]), r[4], r[5], r[6]) for r in rows]  # type: ignore[arg-type]
 
     def delivered_sums(
         self, after: date, until: date, sector: str | None = None
@@ -539,7 +542,7 @@ class Store:
                 rows += conn.execute(text(convoys), self._params({"as_of": as_of})).all()
         found: dict[int, date] = {}
         for place_id, when in rows:
-            day = _date(when)
+            day = optional_date(when)
             if day is not None and (place_id not in found or day > found[place_id]):
                 found[place_id] = day
         return found

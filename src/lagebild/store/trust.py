@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, and_, func, literal, select
 
 from lagebild.store import schema as t
 from lagebild.store.listing import figure_conditions
-from lagebild.store.store import Store, _date, _required_date
+from lagebild.store.store import Store, optional_date, required_date
 
 DELIVERED = ("completed", "partial")
 
@@ -173,7 +173,7 @@ def figure_records(
             r[3],
             r[4],
             r[5],
-            _required_date(r[6]),
+            required_date(r[6]),
             float(r[7]),
             r[8],
             r[9],
@@ -313,7 +313,7 @@ def delivered_rows(
         if not sector:
             rows += [dict(r) for r in conn.execute(convoys).mappings()]
     for row in rows:
-        row["date"] = _date(row["date"])
+        row["date"] = optional_date(row["date"])
         row["source"] = row["source"] or "unsourced"
         if row.get("convoy") and not row["file_name"]:
             row["file_name"] = f"convoy {row['convoy']} (entered on the command line)"
