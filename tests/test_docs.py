@@ -1,11 +1,14 @@
-"""Docs tested against the code: docs/cli.md is the --help of every command, and stays so.
+"""Docs tested against the code: docs/cli.md is the --help of every command, and the README's
+layout names every module of the package with the first sentence of its docstring.
 
-Regenerate it with ``python tests/test_docs.py``.
+Regenerate both with ``python tests/test_docs.py``.
 """
 
 from __future__ import annotations
 
+import ast
 import sys
+import textwrap
 from pathlib import Path
 
 import click
@@ -14,6 +17,38 @@ from click.testing import CliRunner
 from lagebild.cli import main
 
 CLI_DOC = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
+README = CLI_DOC.parents[1] / "README.md"
+PACKAGE = CLI_DOC.parents[1] / "src" / "lagebild"
+LAYOUT_BEGIN = "<!-- layout: begin (python tests/test_docs.py writes it from the docstrings) -->"
+LAYOUT_END = "<!-- layout: end -->"
+
+
+def _first_sentence(path: Path) -> str:
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+    text = " ".join(doc.strip().split("\n\n")[0].split())
+    end = text.find(". ")
+    return text if end < 0 else text[: end + 1]
+
+
+def module_layout() -> str:
+    """Every module of src/lagebild (migration scripts apart), a line each, wrapped at 100."""
+    lines = ["```"]
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE)
+        if "versions" in relative.parts or relative.name == "__main__.py":
+            continue
+        if relative.name == "__init__.py" and not _first_sentence(path):
+            continue
+        if relative.name == "__init__.py":
+            name = "src/lagebild/" if relative.parent == Path(".") else f"{relative.parent}/"
+        else:
+            name = str(relative)
+        head = f"{name:<28} "
+        body = textwrap.wrap(_first_sentence(path), width=100 - len(head))
+        lines.append(head + (body[0] if body else ""))
+        lines += [" " * len(head) + more for more in body[1:]]
+    lines.append("```")
+    return "\n".join(lines) + "\n"
 
 
 def cli_reference() -> str:
@@ -86,6 +121,19 @@ def _tags_in(doc: str) -> set[str]:
     return set(re.findall(r"`(#[a-z0-9_]+(?:\+[a-z0-9_]+)*)`", doc))
 
 
+def test_the_readme_layout_names_every_module() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert LAYOUT_BEGIN in text and LAYOUT_END in text, "README.md lacks the layout markers"
+    current = text.split(LAYOUT_BEGIN, 1)[1].split(LAYOUT_END, 1)[0].strip("\n") + "\n"
+    assert current == module_layout(), "README.md's layout is stale: run python tests/test_docs.py"
+
+
 if __name__ == "__main__":
     CLI_DOC.write_text(cli_reference(), encoding="utf-8")
     sys.stdout.write(f"wrote {CLI_DOC}\n")
+    readme = README.read_text(encoding="utf-8")
+    head, rest = readme.split(LAYOUT_BEGIN, 1)
+    tail = rest.split(LAYOUT_END, 1)[1]
+    README.write_text(head + LAYOUT_BEGIN + "\n" + module_layout() + LAYOUT_END + tail,
+                      encoding="utf-8")  # fmt: skip
+    sys.stdout.write(f"wrote {README}\n")
