@@ -120,7 +120,7 @@ def map_outline(ctx: Ctx) -> Response:
     return Response(outline(ctx), media_type=GEOJSON)
 
 
-# -- the layers of incidents and damage (web/incidents.py, web/damage.py) ----------------------
+# -- the layers of incidents and damage (web/incidents.py, web/damage.py) -----------------------
 
 
 @dataclass(frozen=True)
