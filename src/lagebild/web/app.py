@@ -196,14 +196,16 @@ def _include_routers(app: FastAPI) -> None:
     from lagebild.web import (
         api,
         auth,
+        convoys,
+        damage,
         evidence,
         imports_api,
+        incidents,
         mapview,
         pages,
         records_api,
         trustpages,
         upload,
-        war,  # convoys, incidents and damage
     )
 
     app.include_router(api.router)
@@ -215,8 +217,14 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(trustpages.router)
     app.include_router(evidence.api_router)
     app.include_router(evidence.router)
-    app.include_router(war.api_router)
-    app.include_router(war.router)
+    app.include_router(convoys.api_router)
+    app.include_router(incidents.api_router)
+    app.include_router(damage.api_router)
+    app.include_router(incidents.map_router)
+    app.include_router(damage.map_router)
+    app.include_router(convoys.router)
+    app.include_router(incidents.router)
+    app.include_router(damage.router)
     app.include_router(pages.router)
     auth.install(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

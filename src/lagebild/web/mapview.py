@@ -8,7 +8,8 @@ those of ``gaps`` for the same date, window, level and sector.
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -16,7 +17,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from lagebild.model import normalise_sector, parse_level
-from lagebild.publish.geojson import MapCollection, gaps_collection, outline_collection
+from lagebild.publish.geojson import (
+    MapCollection,
+    PointCollection,
+    gaps_collection,
+    outline_collection,
+)
 from lagebild.web.api import AsOf, Ctx, Level, Window, default_as_of
 from lagebild.web.app import Context
 from lagebild.web.i18n import Language, negotiate
@@ -114,6 +120,43 @@ def map_outline(ctx: Ctx) -> Response:
     return Response(outline(ctx), media_type=GEOJSON)
 
 
+# -- the layers of incidents and damage (web/incidents.py, web/damage.py) -----------------------
+
+
+@dataclass(frozen=True)
+class MapLayers:
+    """What the map page says of its two switchable layers."""
+
+    incidents_url: str
+    incidents: PointCollection
+    damage_url: str
+    damage: PointCollection
+    date_from: date
+    date_to: date
+    threshold: int  # counts below it are suppressed for the public (the protocol's)
+    incident_colour: str = "#f2c500"
+    aid_colour: str = "#7b1fa2"
+    damage_colour: str = "#6b4f3a"
+
+
+def map_layers(request: Request, ctx: Context, as_of: date, window: int) -> MapLayers:
+    """The map page's layers: the incidents of its window, the damage on its date."""
+    from lagebild.web.damage import damage_layer
+    from lagebild.web.incidents import incident_layer
+
+    start = as_of - timedelta(days=window - 1)
+    period = {"from": start.isoformat(), "to": as_of.isoformat()}
+    return MapLayers(
+        "/api/map/incidents?" + urlencode(period),
+        incident_layer(request, ctx, start, as_of),
+        "/api/map/damage?" + urlencode({"as_of": as_of.isoformat()}),
+        damage_layer(request, ctx, as_of),
+        start,
+        as_of,
+        ctx.protocol.threshold,
+    )
+
+
 @router.get("/map", include_in_schema=False)
 def map_page(
     request: Request,
@@ -151,7 +194,7 @@ def map_page(
     if wanted:
         params["sector"] = wanted
     sectors = ctx.sectors()
-    from lagebild.web import war  # the incident and damage layers
+    from lagebild.web.listing import WarWords
 
     return render(
         request,
@@ -173,6 +216,6 @@ def map_page(
         coverage_colours=COVERAGE_COLOURS,
         no_figure_colour=NO_FIGURE_COLOUR,
         cut_off_stroke=CUT_OFF_STROKE,
-        layers=war.map_layers(request, ctx, when, days),
-        war_words=war.WarWords(Language(negotiate(request, ctx.config.default_language)).gettext),
+        layers=map_layers(request, ctx, when, days),
+        war_words=WarWords(Language(negotiate(request, ctx.config.default_language)).gettext),
     )

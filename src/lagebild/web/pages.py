@@ -515,7 +515,8 @@ def place_page(request: Request, ctx: Ctx, pcode: str, as_of: AsOf = None) -> Re
     disaggregated = ctx.cached(
         ("place_breakdown", place.id, when), lambda: _place_breakdown(ctx, place, when)
     )
-    from lagebild.web import war  # convoys, incidents and damage
+    from lagebild.web.listing import WarWords
+    from lagebild.web.place_war import place_section
 
     return _page(
         request,
@@ -543,9 +544,9 @@ def place_page(request: Request, ctx: Ctx, pcode: str, as_of: AsOf = None) -> Re
         if policy.may(principal, policy.SEE_DETAIL)
         else None,
         explained=EXPLAINED,
-        war=war.place_section(request, ctx, place, when, found.access_history),
+        war=place_section(request, ctx, place, when, found.access_history),
         disaggregated=disaggregated,
-        war_words=war.WarWords(lang.gettext),
+        war_words=WarWords(lang.gettext),
     )
 
 

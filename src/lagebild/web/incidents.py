@@ -1,0 +1,369 @@
+"""Conflict incidents on the web: the page ``/incidents``, its API (``/api/incidents``,
+``/api/incidents/summary``) and the map's layer (``/api/map/incidents``), the numbers of
+``lagebild incidents [--list]``: the same library functions. What a reader sees follows the
+sharing protocol (``security/protocol.yml``): records through ``protocol.view`` (exact
+coordinates and notes), the summary through ``protocol.public_table``, map points through
+``protocol.coordinates``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from lagebild.analysis.incidents import incident_dict, incident_summary
+from lagebild.analysis.place import subtree_ids
+from lagebild.model import Place
+from lagebild.publish.geojson import PointCollection, points_collection
+from lagebild.publish.render import Col
+from lagebild.security import policy
+from lagebild.security import protocol as sharing
+from lagebild.store.incidents import (
+    IncidentRow,
+    incident_count,
+    incident_list,
+    incident_totals,
+)
+from lagebild.web import auth
+from lagebild.web.api import Ctx, FormatQ, Level, Limit, Offset, default_as_of
+from lagebild.web.app import Context
+from lagebild.web.listing import (
+    GEOJSON,
+    GEOJSON_RESPONSE,
+    PER_PAGE,
+    PLACED_BY_WORDS,
+    FromQ,
+    PcodeQ,
+    TextQ,
+    ToQ,
+    check_period,
+    download,
+    find_place,
+    iso,
+    link,
+    pager,
+    war_page,
+)
+
+router = APIRouter(include_in_schema=False)
+api_router = APIRouter(prefix="/api", tags=["convoys, incidents and damage"])
+#: The map's layer, included after the routes of damage (the order of the API's description).
+map_router = APIRouter(prefix="/api", tags=["convoys, incidents and damage"])
+
+#: The map's incident layer: the days up to the map's date when no start is given.
+MAP_DAYS = 30
+
+PlacedBy = Literal["pcode", "polygon", "nearest", "name", "none"]
+
+INCIDENT_COLUMNS = [
+    Col("date", "Date", "#date+occurred"),
+    Col("event_code", "Event", "#event+code"),
+    Col("event_type", "Type", "#event+type"),
+    Col("sub_event_type", "Sub-type", "#event+type+sub"),
+    Col("actor1", "Actor 1", "#group+name+first"),
+    Col("actor2", "Actor 2", "#group+name+second"),
+    Col("location", "Location", "#loc+name"),
+    Col("lat", "Latitude", "#geo+lat"),
+    Col("lon", "Longitude", "#geo+lon"),
+    Col("pcode", "P-code", "#loc+code"),
+    Col("place", "Place", "#loc+name+placed"),
+    Col("placed_by", "Placed by", "#meta+placed_by"),
+    Col("confidence", "Confidence", "#meta+confidence"),
+    Col("distance_km", "km", "#meta+distance_km"),
+    Col("fatalities", "Fatalities", "#affected+killed"),
+    Col("attack_on_aid", "Aid", "#event+aid"),
+    Col("notes", "Notes", "#description"),
+    Col("source", "Source", "#meta+source"),
+    Col("file_name", "File", "#meta+file"),
+    Col("row_number", "Row", "#meta+row"),
+    Col("suppressed", "Suppressed", "#meta+suppressed"),
+]
+
+
+def incident_summary_columns(level: str, event_types: list[str]) -> list[Col]:
+    """The columns of ``lagebild incidents``: one per event type after the totals."""
+    tag = f"#{level}" if level.startswith("adm") else "#country"
+    return [
+        Col("pcode", "P-code", f"{tag}+code"),
+        Col("name", "Name", f"{tag}+name"),
+        Col("events", "Events", "#event+num"),
+        Col("fatalities", "Fatalities", "#affected+killed"),
+        Col("attacks_on_aid", "Attacks on aid", "#event+aid+num"),
+        *(
+            Col(f"type:{t}", t or "(no type)", f"#event+num+{_slug(t) or 'untyped'}")
+            for t in event_types
+        ),
+        Col("suppressed", "Suppressed", "#meta+suppressed"),
+    ]
+
+
+def _slug(text: str) -> str:
+    return "_".join(w for w in "".join(c if c.isalnum() else " " for c in text.lower()).split())
+
+
+def _incident_totals(ctx: Context, date_from: date | None, date_to: date | None) -> list[Any]:
+    return ctx.cached(  # type: ignore[no-any-return]
+        ("incident_totals", date_from, date_to),
+        lambda: incident_totals(ctx.store, date_from, date_to),
+    )
+
+
+def incident_page(
+    ctx: Context,
+    place: Place | None,
+    date_from: date | None,
+    date_to: date | None,
+    event_type: str | None,
+    placed_by: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[IncidentRow], int]:
+    """One page of the incidents, newest first, and how many there are in all; every filter
+    applied by the store."""
+    ids = subtree_ids(ctx.tree(), place) if place else None
+    unplaced = placed_by == "none"
+    if unplaced and place is not None:
+        return [], 0  # an event no place holds is below no place
+    method = None if unplaced else placed_by
+    rows = incident_list(
+        ctx.store, ids, date_from, date_to, unplaced=unplaced, limit=limit, offset=offset,
+        newest_first=True, event_type=event_type, placed_by=method,
+    )  # fmt: skip
+    total = incident_count(
+        ctx.store, ids, date_from, date_to, unplaced=unplaced, event_type=event_type,
+        placed_by=method,
+    )  # fmt: skip
+    return rows, total
+
+
+def incident_view(request: Request, ctx: Context, rows: list[IncidentRow]) -> list[dict[str, Any]]:
+    """Incidents as ``lagebild incidents --list --format json`` gives them, as the reader may
+    see them: exact coordinates rounded, notes, sources and files withheld from the public."""
+    tree = ctx.tree()
+    found = [incident_dict(r, tree) for r in rows]
+    return sharing.view(auth.principal_of(request), "incident", found, ctx.protocol)
+
+
+def incident_summary_view(
+    request: Request,
+    ctx: Context,
+    place: Place | None,
+    date_from: date | None,
+    date_to: date | None,
+    level: str | None,
+) -> dict[str, Any]:
+    """``lagebild incidents --format json`` as the reader may see it (small fatality counts
+    suppressed for the public)."""
+    check_period(date_from, date_to)
+    pcode = place.pcode if place else None
+    summary = ctx.cached(
+        ("incident_summary", pcode, date_from, date_to, level),
+        lambda: incident_summary(ctx.store, pcode, date_from, date_to, level),
+    )
+    data = summary.as_dict()
+    principal = auth.principal_of(request)
+    data["places"] = sharing.public_table(
+        principal, "incident_summary", data["places"], ctx.protocol
+    )
+    [data["total"]] = sharing.public_table(
+        principal, "incident_summary", [data["total"]], ctx.protocol
+    )
+    return data
+
+
+def _incident_summary_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for counts in [*data["places"], data["total"]]:
+        row = dict(counts)
+        if counts is data["total"]:
+            row["pcode"] = f"{counts['pcode']} (total)".strip()
+        row.update({f"type:{t}": counts["by_type"].get(t, 0) for t in data["event_types"]})
+        rows.append(row)
+    return rows
+
+
+def event_types(ctx: Context) -> list[str]:
+    """The event types of every stored incident, for the page's choice."""
+    return sorted({t.event_type for t in _incident_totals(ctx, None, None) if t.event_type})
+
+
+def incident_layer(
+    request: Request, ctx: Context, date_from: date, date_to: date
+) -> PointCollection:
+    """The incidents of the period as points: at their own coordinates as the protocol lets the
+    reader see them (rounded for the public), else at their place's point. Events no place
+    holds are left off and counted (``unplaced``)."""
+    principal = auth.principal_of(request)
+    clearance = policy.clearance(principal, False)
+
+    def compute() -> PointCollection:
+        tree = ctx.tree()
+        points: list[tuple[dict[str, object], float | None, float | None]] = []
+        unplaced = 0
+        for row in incident_list(ctx.store, None, date_from, date_to):
+            if row.place_id is None:
+                unplaced += 1
+                continue
+            [shown] = sharing.view(principal, "incident", [incident_dict(row, tree)], ctx.protocol)
+            lat, lon = sharing.coordinates(
+                principal, "incident", row.lat, row.lon, protocol=ctx.protocol
+            )
+            shown["located"] = "event" if lat is not None and lon is not None else "place"
+            if shown["located"] == "place":
+                place = tree.places[row.place_id]
+                lat, lon = place.lat, place.lon
+            shown.pop("lat", None)
+            shown.pop("lon", None)
+            points.append((shown, lat, lon))
+        meta = {
+            "from": date_from.isoformat(),
+            "to": date_to.isoformat(),
+            "coordinates": "exact" if clearance != "public" else "rounded",
+            "events": len(points) + unplaced,
+        }
+        return points_collection(points, meta, {"unplaced": unplaced})
+
+    return ctx.cached(  # type: ignore[no-any-return]
+        ("incident_layer", date_from, date_to, clearance), compute
+    )
+
+
+@api_router.get("/incidents", summary="Conflict incidents, newest first, and how each was placed")
+def api_incidents(
+    request: Request,
+    ctx: Ctx,
+    pcode: PcodeQ = None,
+    date_from: FromQ = None,
+    date_to: ToQ = None,
+    event_type: Annotated[TextQ, Query(description="ACLED's event type, e.g. Battles.")] = None,
+    placed_by: Annotated[
+        PlacedBy | None, Query(description="How the event was placed; none: not placed.")
+    ] = None,
+    limit: Limit = PER_PAGE,
+    offset: Offset = 0,
+    fmt: FormatQ = None,
+) -> Response:
+    """The events of ``lagebild incidents --list`` in a place and below, newest first. For the
+    public, exact coordinates are rounded and notes, sources and files withheld
+    (``security/protocol.yml``)."""
+    check_period(date_from, date_to)
+    place = find_place(ctx, pcode)
+    rows, total = incident_page(
+        ctx, place, date_from, date_to, event_type or None, placed_by, limit, offset
+    )
+    items = incident_view(request, ctx, rows)
+    data = {
+        "place": place.pcode if place else None,
+        "from": date_from.isoformat() if date_from else None,
+        "to": date_to.isoformat() if date_to else None,
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "incidents": items,
+    }
+    return download(request, fmt, "incident", data, INCIDENT_COLUMNS, items, "incidents")
+
+
+@api_router.get(
+    "/incidents/summary", summary="Incidents per place: events by type, fatalities, attacks on aid"
+)
+def api_incident_summary(
+    request: Request,
+    ctx: Ctx,
+    pcode: PcodeQ = None,
+    date_from: FromQ = None,
+    date_to: ToQ = None,
+    level: Annotated[
+        Level | None,
+        Query(description="One row per place of this level (default: governorates, or the "
+              "level below pcode)."),
+    ] = None,
+    fmt: FormatQ = None,
+) -> Response:
+    """``lagebild incidents``: rolled up the P-code tree; events no place holds count in the
+    total only (``unplaced``)."""
+    data = incident_summary_view(request, ctx, find_place(ctx, pcode), date_from, date_to, level)
+    columns = incident_summary_columns(data["level"], data["event_types"])
+    rows = _incident_summary_rows(data)
+    return download(request, fmt, "incident_summary", data, columns, rows, "incident-summary")
+
+
+@map_router.get(
+    "/map/incidents",
+    summary="Incidents of a period as GeoJSON points for the map",
+    response_class=Response,
+    responses=GEOJSON_RESPONSE,
+)
+def api_map_incidents(
+    request: Request, ctx: Ctx, date_from: FromQ = None, date_to: ToQ = None
+) -> Response:
+    """The incidents dated from ``from`` (default: 30 days up to ``to``) to ``to`` (default: the
+    end of the data), each a point with the incident's fields as the reader may see them. Its
+    coordinates are the event's, rounded to the protocol's grid for the public
+    (``coordinates``: exact or rounded), else its place's (``located``: place). Events no place
+    holds are left off and counted in ``unplaced``; placed ones without any point in
+    ``without_location``."""
+    until = default_as_of(ctx, date_to)
+    start = date_from or until - timedelta(days=MAP_DAYS - 1)
+    check_period(start, until)
+    found = incident_layer(request, ctx, start, until)
+    return Response(found.text, media_type=GEOJSON)
+
+
+@router.get("/incidents", response_class=HTMLResponse)
+def incidents_page(
+    request: Request,
+    ctx: Ctx,
+    pcode: PcodeQ = None,
+    date_from: FromQ = None,
+    date_to: ToQ = None,
+    event_type: TextQ = None,
+    placed_by: PlacedBy | None = None,
+    level: Level | None = None,
+    offset: Offset = 0,
+) -> Response:
+    check_period(date_from, date_to)
+    place = find_place(ctx, pcode)
+    limit = PER_PAGE
+    rows, total = incident_page(
+        ctx, place, date_from, date_to, event_type or None, placed_by, limit, offset
+    )
+    summary = incident_summary_view(request, ctx, place, date_from, date_to, level)
+    filters = {
+        "pcode": place.pcode if place else None,
+        "from": iso(date_from),
+        "to": iso(date_to),
+    }
+    list_params = {**filters, "event_type": event_type, "placed_by": placed_by}
+    return war_page(
+        request,
+        "incidents.html",
+        place=place,
+        date_from=date_from,
+        date_to=date_to,
+        event_type=event_type or "",
+        event_types=event_types(ctx),
+        placed_by=placed_by or "",
+        placing=list(PLACED_BY_WORDS),
+        level=level or "",
+        levels=("adm1", "adm2", "adm3", "adm4"),
+        incidents=incident_view(request, ctx, rows),
+        incidents_total=total,
+        offset=offset,
+        summary=summary,
+        place_of=ctx.tree().get,
+        sees_detail=policy.may(auth.principal_of(request), policy.SEE_DETAIL),
+        downloads={
+            fmt: link("/api/incidents", {**list_params, "limit": limit, "offset": offset,
+                                         "format": fmt})
+            for fmt in ("csv", "hxl")
+        },
+        summary_downloads={
+            fmt: link("/api/incidents/summary", {**filters, "level": level, "format": fmt})
+            for fmt in ("csv", "hxl")
+        },
+        pages=pager("/incidents", {**list_params, "level": level}, offset, limit, total),
+    )
