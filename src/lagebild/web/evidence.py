@@ -27,7 +27,7 @@ from lagebild.store import Store
 from lagebild.web import auth
 from lagebild.web.api import Ctx, Offset
 from lagebild.web.app import Context
-from lagebild.web.pages import N_, _language, _page
+from lagebild.web.pages import N_, render_page, request_language
 
 _confidential = [Depends(auth.requires(policy.SEE_DETAIL))]
 router = APIRouter(include_in_schema=False, dependencies=_confidential)
@@ -98,7 +98,7 @@ class Words:
     """Statuses, kinds and transforms in the page's language."""
 
     def __init__(self, request: Request) -> None:
-        self.lang = _language(request)
+        self.lang = request_language(request)
 
     def status(self, name: str) -> str:
         return self.lang.gettext(STATUS_WORDS[name]) if name in STATUS_WORDS else name
@@ -136,7 +136,7 @@ def evidence_page(
         if offset + PER_PAGE < found.total
         else None,
     }
-    return _page(
+    return render_page(
         request,
         "evidence.html",
         found=found,
@@ -156,7 +156,7 @@ def evidence_page(
 @router.get("/evidence/{item_id}", response_class=HTMLResponse)
 def evidence_item_page(request: Request, ctx: Ctx, item_id: ItemId) -> Response:
     found = _detail(ctx.store, item_id)
-    return _page(
+    return render_page(
         request,
         "evidence_item.html",
         detail=found,

@@ -161,11 +161,11 @@ class Words:
         return f"{reliability or 'F'}{credibility or 6}"
 
 
-def _language(request: Request) -> Language:
+def request_language(request: Request) -> Language:
     return Language(negotiate(request, request.app.state.lagebild.config.default_language))
 
 
-def _page(
+def render_page(
     request: Request,
     template: str,
     /,
@@ -173,7 +173,7 @@ def _page(
     lang: Language | None = None,
     **context: Any,
 ) -> Response:
-    words = Words(lang or _language(request))
+    words = Words(lang or request_language(request))
     return render(request, template, status_code=status_code, words=words, **context)
 
 
@@ -211,7 +211,7 @@ class CutOff:
 @router.get("/", response_class=HTMLResponse)
 def overview(request: Request, ctx: Ctx, as_of: AsOf = None, window: Window = 30) -> Response:
     when = default_as_of(ctx, as_of)
-    lang = _language(request)
+    lang = request_language(request)
     tree = ctx.tree()
     # Independent, each kept per data version; computed side by side the first time.
     jobs: dict[str, Callable[[], Any]] = {
@@ -240,7 +240,7 @@ def overview(request: Request, ctx: Ctx, as_of: AsOf = None, window: Window = 30
     sectors: list[breakdowns.SectorCoverage] = done["sectors"]
     trend: list[breakdowns.MonthReached] = done["trend"]
     words = Words(lang)
-    return _page(
+    return render_page(
         request,
         "overview.html",
         lang=lang,
@@ -395,7 +395,7 @@ def gaps_page(
     sectors = _sectors(ctx)
     if wanted and wanted not in sectors:
         sectors = [*sectors, wanted]
-    return _page(
+    return render_page(
         request,
         "gaps.html",
         as_of=when,
@@ -432,7 +432,7 @@ def places_page(
     found = search(tree, q, parse_level(level) if level else None)
     limit = PLACES_PER_PAGE
     params: dict[str, Any] = {k: v for k, v in (("q", q or ""), ("level", level or "")) if v}
-    return _page(
+    return render_page(
         request,
         "places.html",
         q=q or "",
@@ -472,7 +472,7 @@ def place_page(request: Request, ctx: Ctx, pcode: str, as_of: AsOf = None) -> Re
     tree = ctx.tree()
     place = find(tree, pcode)  # in any case: the page shows the gazetteer's spelling
     when = default_as_of(ctx, as_of)
-    lang = _language(request)
+    lang = request_language(request)
     words = Words(lang)
     found = profile(ctx.store, place.pcode, when, tree)
     figures = listing.figures(  # the place's own figures: totals, never an age group
@@ -518,7 +518,7 @@ def place_page(request: Request, ctx: Ctx, pcode: str, as_of: AsOf = None) -> Re
     from lagebild.web.listing import WarWords
     from lagebild.web.place_war import place_section
 
-    return _page(
+    return render_page(
         request,
         "place.html",
         lang=lang,
@@ -624,7 +624,9 @@ def _access_timeline(
 
 def error_page(request: Request, status: int, kind: str, **values: Any) -> Response:
     """The HTML error page of a page (``/api/`` answers in JSON): ``kind`` picks the message."""
-    return _page(request, "error.html", status_code=status, status=status, kind=kind, **values)
+    return render_page(
+        request, "error.html", status_code=status, status=status, kind=kind, **values
+    )
 
 
 __all__ = ["N_", "Words", "error_page", "router"]

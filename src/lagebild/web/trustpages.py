@@ -18,7 +18,7 @@ from lagebild.analysis.changes import change_row, place_history
 from lagebild.analysis.gaps import REACHED_RULE_ALL, REACHED_RULE_SECTOR
 from lagebild.model import normalise_sector
 from lagebild.web.api import AsOf, Ctx, Window, default_as_of
-from lagebild.web.pages import N_, _language, _page
+from lagebild.web.pages import N_, render_page, request_language
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api")
@@ -77,9 +77,9 @@ def explain_page(
     when = default_as_of(ctx, as_of)
     wanted = normalise_sector(sector) if sector else None
     result = trust.explain(ctx.store, when, pcode, indicator, window, wanted, ctx.tree())
-    lang = _language(request)
+    lang = request_language(request)
     rule = RULE_WORDS.get(result.rule)
-    return _page(
+    return render_page(
         request,
         "explain.html",
         lang=lang,
@@ -96,8 +96,8 @@ def explain_page(
 @router.get("/places/{pcode}/history", response_class=HTMLResponse)
 def history_page(request: Request, ctx: Ctx, pcode: str) -> Response:
     place, changes = place_history(ctx.store, pcode, limit=HISTORY_LIMIT)
-    lang = _language(request)
-    return _page(
+    lang = request_language(request)
+    return render_page(
         request,
         "history.html",
         lang=lang,
