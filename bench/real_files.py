@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import generate_4w  # noqa: E402  (the synthetic gazetteer)
+from placing import machine  # noqa: E402  (the machine's description, as the other benches)
 
 THREE_W = "hxl/hdx_fixtures/hapi-pipelines__operational_presence_afg_afghanistan_3w_operational_presence_january_march_2024.csv"  # noqa: E501
 
@@ -66,18 +66,6 @@ HNO_HEADER = [
     ("In Need", "#inneed"),
     ("Targeted", "#targeted"),
 ]
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"  # noqa: E501
 
 
 def run(args: list[str]) -> tuple[float, int, str]:

@@ -283,14 +283,14 @@ FIGURE_LIST_ROLES: dict[str, tuple[Pattern, ...]] = {
 
 #: lagebild's own list of places (``lagebild places --format hxl``): any level in one column.
 PLACE_LIST_ROLES: dict[str, tuple[Pattern, ...]] = {
-    "code": (p("#loc+code-parent"),),
-    "level": (p("#meta+level"),),
-    "parent": (p("#loc+code+parent"),),
-    "name_en": (p("#loc+name+i_en"), p("#loc+name-i_ar")),
-    "name_ar": (p("#loc+name+i_ar"),),
-    "valid_to": (p("#date+valid_to"),),
-    "lat": (p("#geo+lat"),),
-    "lon": (p("#geo+lon"),),
+    "list_code": (p("#loc+code-parent"),),
+    "list_level": (p("#meta+level"),),
+    "list_parent": (p("#loc+code+parent"),),
+    "list_name_en": (p("#loc+name+i_en"), p("#loc+name-i_ar")),
+    "list_name_ar": (p("#loc+name+i_ar"),),
+    "list_valid_to": (p("#date+valid_to"),),
+    "list_lat": (p("#geo+lat"),),
+    "list_lon": (p("#geo+lon"),),
 }
 
 FIGURE_ROLES: dict[str, tuple[Pattern, ...]] = {
@@ -624,7 +624,7 @@ def _is_place_list(columns: Sequence[Column]) -> bool:
         for c in columns
         if any(pt.matches(c) for pt in patterns)
     }
-    return {"code", "level"} <= roles
+    return {"list_code", "list_level"} <= roles
 
 
 def _defines_places(columns: Sequence[Column]) -> list[Column]:
@@ -793,7 +793,7 @@ def _by_places(tagged: list[Column]) -> Recognition | None:
     if others:
         return None
     if _is_place_list(tagged):
-        found = [c for c in tagged if any(pt.matches(c) for pt in PLACE_LIST_ROLES["code"])]
+        found = [c for c in tagged if any(pt.matches(c) for pt in PLACE_LIST_ROLES["list_code"])]
         return Recognition("places", tuple(found[:1]), "a list of places with their levels")
     defining = _defines_places(tagged)
     if defining:
@@ -886,7 +886,6 @@ def layout_for(columns: Sequence[Column], kind: str | None = None) -> Layout:
     used: set[int] = set()
     if kind == "places" and _is_place_list(columns):
         _assign(columns, PLACE_LIST_ROLES, layout, used)
-        layout.roles = {f"list_{r}": c for r, c in layout.roles.items()}
         _finish(columns, layout, used)
         return layout
     _assign(columns, COMMON_ROLES, layout, used)
