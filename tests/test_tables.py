@@ -265,6 +265,21 @@ def test_the_command_line_and_the_web_list_the_same_convoy_columns(
     assert {"decision_reason", "items_text"} <= {c.key for c in tables.CONVOYS}
 
 
+def test_the_convoy_list_s_items_column_imports_as_no_item(demo: str, tmp_path: Path) -> None:
+    """``convoy list`` without ``--items`` describes the items in one column
+    (``#item+name+list``); imported, it is left unused: the convoys come back without items,
+    not with an item named after the description."""
+    fresh = str(tmp_path / "fresh.db")
+    for name, command in (("places", ("places",)), ("convoys", ("convoy", "list"))):
+        path = tmp_path / f"{name}.csv"
+        path.write_text(run(demo, *command, "--format", "hxl"), encoding="utf-8")
+        out = run(fresh, "import", "--source", "round trip", str(path))
+        assert f"imported {name}" in out
+    assert "#item+name+list (Items)" in out  # among the unused columns
+    again = json.loads(run(fresh, "convoy", "list", "--format", "json"))["convoys"]
+    assert len(again) == 4 and all(c["items"] == [] and c["items_text"] == "" for c in again)
+
+
 def test_the_account_list_renders_the_definition(demo: str) -> None:
     text = run(demo, "user", "list")
     assert re.split(r"\s{2,}", text.splitlines()[0].strip()) == titles(tables.ACCOUNTS)
