@@ -45,25 +45,25 @@ def with_suppressed(columns: Sequence[Col]) -> list[Col]:
     return [*columns, SUPPRESSED]
 
 
-def level_tag(level: str, what: str) -> str:
+def _level_tag(level: str, what: str) -> str:
     """The hashtag of a place's ``what`` (code, name) at ``level``: ``#adm3+code``."""
     return f"#{level}+{what}" if level.startswith("adm") else f"#country+{what}"
 
 
-def slug(text: str) -> str:
+def _slug(text: str) -> str:
     """``text`` as an HXL attribute: lower case, words joined by ``_``."""
     return "_".join(w for w in "".join(c if c.isalnum() else " " for c in text.lower()).split())
 
 
-def pick(columns: Sequence[Col], *keys: str) -> list[Col]:
+def _pick(columns: Sequence[Col], *keys: str) -> list[Col]:
     """The columns of ``keys``, in the order of ``columns``."""
     return [c for c in columns if c.key in keys]
 
 
 def _place(level: str) -> list[Col]:
     return [
-        Col("pcode", "P-code", level_tag(level, "code")),
-        Col("name", "Name", level_tag(level, "name")),
+        Col("pcode", "P-code", _level_tag(level, "code")),
+        Col("name", "Name", _level_tag(level, "name")),
     ]
 
 
@@ -242,9 +242,9 @@ API_FIGURES = _keyed(
 #: ``/api/figures/conflicts``: one row per value of a contradiction.
 API_FIGURE_CONFLICTS = [
     *_keyed(("month", "#date+month"), ("spread", "#meta+spread")),
-    *pick(API_FIGURES, "pcode", "indicator", "sector", "date", "value", "source"),
+    *_pick(API_FIGURES, "pcode", "indicator", "sector", "date", "value", "source"),
     *_keyed(("grade", "#meta+grade")),
-    *pick(API_FIGURES, "file_name", "row_number"),
+    *_pick(API_FIGURES, "file_name", "row_number"),
 ]
 
 
@@ -408,7 +408,7 @@ INCIDENTS = [
 
 #: ``lagebild incidents --list``: the incidents and their placing, without actors,
 #: coordinates, notes and source.
-INCIDENT_LIST = pick(
+INCIDENT_LIST = _pick(
     INCIDENTS, "date", "event_code", "event_type", "sub_event_type", "location", "pcode",
     "place", "placed_by", "confidence", "distance_km", "fatalities", "attack_on_aid",
     "file_name", "row_number",
@@ -424,7 +424,7 @@ def incident_summary_columns(level: str, event_types: Sequence[str]) -> list[Col
         Col("fatalities", "Fatalities", "#affected+killed"),
         Col("attacks_on_aid", "Attacks on aid", "#event+aid+num"),
         *(
-            Col(f"type:{t}", t or "(no type)", f"#event+num+{slug(t) or 'untyped'}")
+            Col(f"type:{t}", t or "(no type)", f"#event+num+{_slug(t) or 'untyped'}")
             for t in event_types
         ),
     ]
