@@ -35,7 +35,7 @@ from lagebild.ingest import ImportFailed, ImportOptions, import_file
 from lagebild.ingest import read as reader
 from lagebild.ingest.edit import parse_edits
 from lagebild.model import Place
-from lagebild.publish import render
+from lagebild.publish import render, tables
 from lagebild.store import Store
 from lagebild.store.audit import edit_record
 from lagebild.web import WebConfig, create_app, security, upload
@@ -317,7 +317,7 @@ def test_csv_and_hxl_downloads_neutralise_formulas(client: TestClient) -> None:
 
 
 def test_to_csv_prefixes_formula_starts_and_keeps_negative_numbers() -> None:
-    columns = [render.Col("v", "Value", "#value")]
+    columns = [tables.Col("v", "Value", "#value")]
     values = [
         "=1+1", "+1+2", "-1+2", "@SUM(A1:A9)", "\tx", "\rx", "=cmd|' /C calc'!A0",
         -5, -2.5, "-5", "-12.25", "+7", "plain", "Aleppo = حلب", "", "a\r=1+1", "b\r\n@x",
@@ -625,7 +625,7 @@ def test_formulas_are_read_as_their_stored_values_never_run(store: Store, tmp_pa
     place = _place(store, "SY05")
     assert place is not None and (place.name_en, place.name_ar) == ("=1+1", "@SUM(1)")
     rows = render.place_rows([place], {})
-    out = render.to_csv(render.place_columns(), rows, hxl=True)
+    out = render.to_csv(tables.place_columns(), rows, hxl=True)
     assert "'=1+1" in out and "'@SUM(1)" in out
 
 

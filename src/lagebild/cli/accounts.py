@@ -84,7 +84,8 @@ def user_add(
 @click.pass_context
 def user_list(ctx: click.Context, fmt: str) -> None:
     """The accounts: name, role, organisation, disabled or not."""
-    from lagebild.publish.render import Col, to_json, to_table
+    from lagebild.publish.render import to_json, to_table
+    from lagebild.publish.tables import ACCOUNTS
     from lagebild.store import accounts
 
     rows = [
@@ -102,9 +103,7 @@ def user_list(ctx: click.Context, fmt: str) -> None:
     if fmt == "json":
         click.echo(to_json(rows), nl=False)
         return
-    columns = [Col(k, k.capitalize(), "") for k in ("name", "role", "organisation", "disabled",
-                                                   "created")]
-    click.echo(to_table(columns, rows), nl=False)
+    click.echo(to_table(ACCOUNTS, rows), nl=False)
 
 
 @user.command("disable")

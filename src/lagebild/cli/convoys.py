@@ -200,40 +200,6 @@ def convoy_deliver(
             )
 
 
-CONVOY_LIST_COLUMNS = (
-    ("code", "Convoy", "#convoy+code"),
-    ("pcode", "P-code", "#loc+code"),
-    ("place", "Place", "#loc+name"),
-    ("status", "Status", "#convoy+status"),
-    ("requested_on", "Requested", "#date+requested"),
-    ("agencies", "Agencies", "#org+impl"),
-    ("trucks", "Trucks", "#convoy+trucks"),
-    ("planned_people", "People planned", "#targeted"),
-    ("decided_on", "Decided", "#date+decided"),
-    ("decided_by", "By", "#org+decided"),
-    ("trucks_approved", "Trucks approved", "#convoy+trucks+approved"),
-    ("people_approved", "People approved", "#targeted+approved"),
-    ("delivered_on", "Delivered", "#date+delivered"),
-    ("reached", "Reached", "#reached+ind"),
-    ("source", "Source", "#meta+source"),
-)
-
-
-#: With ``convoy list --items``: the decision's reason, the note and one row per item, as a
-#: convoy file is imported (docs/hxl.md), so that the list imports back whole.
-CONVOY_ITEM_COLUMNS = (
-    ("decision_reason", "Reason", "#description+reason"),
-    ("note", "Note", "#meta+note"),
-    ("item", "Item", "#item+name"),
-    ("category", "Category", "#item+type"),
-    ("unit", "Unit", "#item+unit"),
-    ("planned", "Planned", "#item+planned"),
-    ("arrived", "Arrived", "#item+arrived"),
-    ("removed", "Removed", "#item+removed"),
-    ("removed_by", "Removed by", "#group+removed_by"),
-)
-
-
 @convoy.command("list")
 @click.option("--place", "pcode", metavar="PCODE", help="Convoys to this place and places below.")
 @click.option("--status", type=CONVOY_STATUS, help="Only convoys with this status.")
@@ -250,7 +216,7 @@ def convoy_list(
 ) -> None:
     """The convoys, in order of request."""
     from lagebild import analysis
-    from lagebild.publish.render import Col
+    from lagebild.publish import render, tables
     from lagebild.store import convoys as convoy_store
 
     store = open_store(ctx)
@@ -264,14 +230,16 @@ def convoy_list(
     found = convoy_store.convoys(
         store, place_ids=place_ids, status=status.lower() if status else None
     )
-    rows = [c.as_dict() for c in found]
-    columns = [Col(*c) for c in CONVOY_LIST_COLUMNS]
+    listed = [c.as_dict() for c in found]
+    for row in listed:
+        row["items_text"] = render.items_text(row["items"])
+    rows, columns = listed, tables.CONVOYS
     title = f"{len(rows)} convoy(s)"
     if items:
-        columns += [Col(*c) for c in CONVOY_ITEM_COLUMNS]
+        columns = tables.CONVOYS_BY_ITEM
         # One row per item (a convoy without items: one row), the convoy's fields on each.
-        rows = [{**r, **item} for r in rows for item in (r["items"] or [{}])]
-    emit(fmt, {"convoys": [c.as_dict() for c in found]}, columns, rows, title)
+        rows = [{**r, **item} for r in listed for item in (r["items"] or [{}])]
+    emit(fmt, {"convoys": listed}, columns, rows, title)
 
 
 @convoy.command("show")
@@ -362,10 +330,10 @@ def convoy_stats(
     requests denied, of planned people reached, of medical items removed and of the place's
     population reached. A convoy counts in the period of its request."""
     from lagebild.analysis.convoys import convoy_stats as stats
-    from lagebild.publish import render as render_columns
+    from lagebild.publish import tables
 
     store = open_store(ctx)
     result = stats(store, date_from, date_to, level_number(level) if level else None, by)
     rows = _convoy_stats_rows(result)
     title = f"Convoys by place ({result.level or 'place of each convoy'}, per {by})"
-    emit(fmt, result.as_dict(), render_columns.convoy_stats_columns(result.level), rows, title)
+    emit(fmt, result.as_dict(), tables.convoy_stats_columns(result.level), rows, title)

@@ -50,7 +50,7 @@ def damage(
     """
     from lagebild.analysis.damage import damage as damage_by_place
     from lagebild.analysis.damage import damage_changes
-    from lagebild.publish import render
+    from lagebild.publish import render, tables
 
     store = open_store(ctx)
     when = as_of or date.today()
@@ -67,18 +67,18 @@ def damage(
             "changes": rows,
         }
         title = f"Damage: changes between assessments up to {when.isoformat()} ({level})"
-        emit(fmt, data, render.damage_change_columns(level), rows, title)
+        emit(fmt, data, tables.damage_change_columns(level), rows, title)
         return
     result = damage_by_place(store, when, level_number(level), pcode, unit)
     title = f"Damage on {when.isoformat()} ({level}); damage total = destroyed + severe + moderate"
-    emit(fmt, result.as_dict(), render.damage_columns(level), render.damage_rows(result), title)
+    emit(fmt, result.as_dict(), tables.damage_columns(level), render.damage_rows(result), title)
 
 
 def _list_damage(
     store: Store, fmt: str, when: date, pcode: str | None, unit: str | None
 ) -> None:
     from lagebild.analysis.tree import PlaceTree
-    from lagebild.publish.render import damage_list_columns
+    from lagebild.publish import tables
     from lagebild.store.damage import damage_rows
 
     place_ids = None
@@ -90,4 +90,4 @@ def _list_damage(
         place_ids = [i for i in tree.places if place.id in tree.ancestors(i).values()]
     rows = damage_rows(store, when, place_ids, unit)
     title = f"{len(rows):,} damage rows on or before {when.isoformat()}"
-    emit(fmt, {"as_of": when.isoformat(), "rows": rows}, damage_list_columns(), rows, title)
+    emit(fmt, {"as_of": when.isoformat(), "rows": rows}, tables.DAMAGE_LIST, rows, title)

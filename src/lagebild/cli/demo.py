@@ -43,7 +43,7 @@ def demo(
     from lagebild import analysis
     from lagebild.demo import AS_OF, build_demo
     from lagebild.ingest import ImportFailed
-    from lagebild.publish import render
+    from lagebild.publish import render, tables
 
     if not ctx.obj["db"]:
         target = Path("lagebild-demo.db")
@@ -76,7 +76,7 @@ def demo(
         f"{people:,.0f} people in need in them:"
     )
     rows = render.gap_rows(gap)[: max(len(cut), 5)]
-    click.echo(render.to_table(render.gap_columns(gap.level), rows), nl=False)
+    click.echo(render.to_table(tables.gap_columns(gap.level), rows), nl=False)
     del result
     if not no_serve:
         click.echo("")

@@ -93,27 +93,9 @@ def figures(
         _emit_series(fmt, pcode, series)
 
 
-FIGURE_ENTRY_COLUMNS = (
-    ("pcode", "P-code", "#loc+code"),
-    ("indicator", "Indicator", "#indicator+code"),
-    ("sector", "Sector", "#sector"),
-    ("date", "Date", "#date"),
-    ("value", "Value", "#indicator+value+num"),
-    ("source", "Source", "#meta+source"),
-    ("grade", "Grade", "#meta+source+grade"),
-    ("current", "Current", "#meta+current"),
-    ("file_name", "File", "#meta+file"),
-    ("row_number", "Row", "#meta+row"),
-)
-
-
-def _entry_columns(*extra: tuple[str, str, str]) -> list[Any]:
-    from lagebild.publish.render import Col
-
-    return [Col(*c) for c in (*extra, *FIGURE_ENTRY_COLUMNS)]
-
-
 def _emit_conflicts(fmt: str, found: list[Any], share: float) -> None:
+    from lagebild.publish import tables
+
     rows = []
     for c in found:
         low, high, rel = c.spread.low, c.spread.high, c.spread.relative
@@ -126,16 +108,13 @@ def _emit_conflicts(fmt: str, found: list[Any], share: float) -> None:
                     "current": "yes" if value["current"] else "",
                 }
             )
-    columns = _entry_columns(
-        ("month", "Month", "#date+month"), ("spread", "Spread", "#meta+spread")
-    )
     data = {"share": share, "conflicts": [c.as_dict() for c in found]}
     title = f"{len(found)} contradiction(s): values more than {share:.0%} apart"
-    emit(fmt, data, columns, rows, title)
+    emit(fmt, data, tables.FIGURE_CONFLICTS, rows, title)
 
 
 def _emit_findings(fmt: str, findings: list[Any], when: date) -> None:
-    from lagebild.publish.render import Col
+    from lagebild.publish import tables
 
     data = {"as_of": when.isoformat(), "findings": [f.as_dict() for f in findings]}
     if fmt == "table":
@@ -147,16 +126,12 @@ def _emit_findings(fmt: str, findings: list[Any], when: date) -> None:
         {"code": f.code, "pcode": f.pcode, "indicator": f.indicator, "message": f.message}
         for f in findings
     ]
-    columns = [
-        Col("code", "Check", "#meta+check"),
-        Col("pcode", "P-code", "#loc+code"),
-        Col("indicator", "Indicator", "#indicator+code"),
-        Col("message", "Finding", "#description"),
-    ]
-    emit(fmt, data, columns, rows, "")
+    emit(fmt, data, tables.FIGURE_FINDINGS, rows, "")
 
 
 def _emit_series(fmt: str, pcode: str, series: list[Any]) -> None:
+    from lagebild.publish import tables
+
     rows = []
     for s in series:
         gap = s.as_dict()["spread"]
@@ -172,7 +147,4 @@ def _emit_series(fmt: str, pcode: str, series: list[Any]) -> None:
             )
     data = {"pcode": pcode.upper(), "series": [s.as_dict() for s in series]}
     title = f"Figures of {pcode.upper()} from every source"
-    columns = _entry_columns(
-        ("spread", "Spread", "#meta+spread"), ("dimensions", "Of", "#meta+dimensions")
-    )
-    emit(fmt, data, columns, rows, title)
+    emit(fmt, data, tables.FIGURE_SERIES, rows, title)

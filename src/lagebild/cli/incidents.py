@@ -56,10 +56,6 @@ def period_incidents_json(by_period: Any, tree: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _slug(text: str) -> str:
-    return "_".join(w for w in "".join(c if c.isalnum() else " " for c in text.lower()).split())
-
-
 @click.command()
 @click.option("--place", "pcode", metavar="PCODE", help="This place and the places below it.")
 @click.option("--from", "date_from", type=DATE, help="Incidents dated on or after this date.")
@@ -125,7 +121,8 @@ def presence(
     """
     from lagebild.analysis.presence import presence as presence_summary
     from lagebild.model.vocab import normalise_sector
-    from lagebild.publish.render import presence_columns, presence_rows
+    from lagebild.publish.render import presence_rows
+    from lagebild.publish.tables import presence_columns
 
     store = open_store(ctx)
     wanted = normalise_sector(sector) if sector else None
@@ -142,27 +139,13 @@ def presence(
             else ""
         )
     )
-    columns = presence_columns(summary.level)
-    if fmt == "table":  # who, by name, is in the CSV, HXL and JSON: a terminal has 80 columns
-        columns = [c for c in columns if c.key != "names"]
-    emit(fmt, summary.as_dict(), columns, presence_rows(summary), title)
+    emit(fmt, summary.as_dict(), presence_columns(summary.level), presence_rows(summary), title)
 
 
 def _emit_incident_summary(fmt: str, summary: Any) -> None:
-    from lagebild.publish.render import Col
+    from lagebild.publish import tables
 
-    tag = f"#{summary.level}" if summary.level.startswith("adm") else "#country"
-    columns = [
-        Col("pcode", "P-code", f"{tag}+code"),
-        Col("name", "Name", f"{tag}+name"),
-        Col("events", "Events", "#event+num"),
-        Col("fatalities", "Fatalities", "#affected+killed"),
-        Col("attacks_on_aid", "Attacks on aid", "#event+aid+num"),
-    ]
-    columns += [
-        Col(f"type:{t}", t or "(no type)", f"#event+num+{_slug(t) or 'untyped'}")
-        for t in summary.event_types
-    ]
+    columns = tables.incident_summary_columns(summary.level, summary.event_types)
     rows = []
     for counts in [*summary.places, summary.total]:
         row = counts.as_dict()
@@ -194,26 +177,11 @@ def _list_incidents(
     limit: int | None,
 ) -> None:
     from lagebild.analysis.incidents import incident_dict, incidents_at
-    from lagebild.publish.render import Col
+    from lagebild.publish import tables
 
     tree, found = incidents_at(store, pcode, date_from, date_to, unplaced=unplaced, limit=limit)
     rows = [incident_dict(r, tree) for r in found]
-    columns = [
-        Col("date", "Date", "#date+occurred"),
-        Col("event_code", "Event", "#event+code"),
-        Col("event_type", "Type", "#event+type"),
-        Col("sub_event_type", "Sub-type", "#event+type+sub"),
-        Col("location", "Location", "#loc+name"),
-        Col("pcode", "P-code", "#loc+code"),
-        Col("place", "Place", "#loc+name+placed"),
-        Col("placed_by", "Placed by", "#meta+placed_by"),
-        Col("confidence", "Confidence", "#meta+confidence"),
-        Col("distance_km", "km", "#meta+distance_km"),
-        Col("fatalities", "Fatalities", "#affected+killed"),
-        Col("attack_on_aid", "Aid", "#event+aid"),
-        Col("file_name", "File", "#meta+file"),
-        Col("row_number", "Row", "#meta+row"),
-    ]
+    columns = tables.INCIDENT_LIST
     if fmt == "table":  # two decimals read better than the table's whole numbers
         for row in rows:
             for key in ("confidence", "distance_km"):

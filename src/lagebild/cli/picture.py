@@ -27,7 +27,7 @@ def _emit_breakdown(
     beside the total. JSON: the command's own object with a ``disaggregation`` key added; table,
     CSV and HXL: one row per place, indicator and value (the total first)."""
     from lagebild.analysis.disaggregation import BY, by_place
-    from lagebild.publish.render import Col
+    from lagebild.publish import tables
 
     listed = by_place(open_store(ctx), as_of, by, places, sector)
     rows: list[dict[str, Any]] = []
@@ -40,17 +40,7 @@ def _emit_breakdown(
                 rows.append({"pcode": place["pcode"], "name": place["name"],
                              "indicator": indicator, "value_of": key, "value": value,
                              "date": b["date"]})  # fmt: skip
-    dimension = BY[by]
-    tag = {"gender": "#gender+code", "age": "#age+range", "population_group":
-           "#population_group+code"}[dimension]  # fmt: skip
-    columns = [
-        Col("pcode", "P-code", "#loc+code"),
-        Col("name", "Name", "#loc+name"),
-        Col("indicator", "Indicator", "#indicator+code"),
-        Col("value_of", by.replace("-", " ").capitalize(), tag),
-        Col("value", "Value", "#indicator+value+num"),
-        Col("date", "Date", "#date"),
-    ]
+    columns = tables.breakdown_columns(by, BY[by])
     data = {**data, "disaggregation": {"by": by, "places": listed}}
     title = (
         f"By {by.replace('-', ' ')} on {as_of.isoformat()}: {len(listed)} of {len(places)} "
@@ -141,7 +131,7 @@ def situation(
     reached, with the sources behind each figure."""
     from lagebild import analysis
     from lagebild.model import normalise_sector
-    from lagebild.publish import render
+    from lagebild.publish import render, tables
 
     store = open_store(ctx)
     as_of, how = _picture_date(store, as_of, fmt)
@@ -161,7 +151,7 @@ def situation(
     title = f"Situation on {as_of.isoformat()} ({level}, window {window} days" + (
         f", sector {sector})" if sector else ")"
     )
-    columns = render.situation_columns(result.level, result.damage_units)
+    columns = tables.situation_columns(result.level, result.damage_units)
     emit(fmt, _with_as_of_basis(result.as_dict(), how), columns, rows, title)
     if fmt == "table" and result.total:
         click.echo("\nSources of the totals:")
@@ -212,7 +202,7 @@ def gaps(
     --rank severity, by a severity that adds recent incidents and damage."""
     from lagebild import analysis
     from lagebild.model import normalise_sector
-    from lagebild.publish import render
+    from lagebild.publish import render, tables
 
     store = open_store(ctx)
     as_of, how = _picture_date(store, as_of, fmt)
@@ -238,7 +228,7 @@ def gaps(
         + f"): {len(cut)} places cut off, "
         f"{people:,.0f} people in need in them"
     )
-    columns = render.gap_columns(result.level, severity=rank == "severity")
+    columns = tables.gap_columns(result.level, severity=rank == "severity")
     emit(fmt, _with_as_of_basis(result.as_dict(), how), columns, rows, title)
     if by:
         click.echo()
@@ -253,7 +243,7 @@ def gaps(
 @click.pass_context
 def places(ctx: click.Context, level: str | None, search: str | None, fmt: str) -> None:
     """List the places of the gazetteer."""
-    from lagebild.publish import render
+    from lagebild.publish import render, tables
 
     store = open_store(ctx)
     found = store.places()
@@ -270,7 +260,7 @@ def places(ctx: click.Context, level: str | None, search: str | None, fmt: str) 
             or needle in (p.name_ar or "")
         ]
     rows = render.place_rows(found, codes)
-    emit(fmt, {"places": rows}, render.place_columns(), rows, f"{len(rows)} places")
+    emit(fmt, {"places": rows}, tables.place_columns(), rows, f"{len(rows)} places")
 
 
 @click.command()

@@ -22,7 +22,7 @@ def sources(ctx: click.Context, fmt: str) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from lagebild.model import Source
-    from lagebild.publish.render import Col
+    from lagebild.publish import tables
     from lagebild.store.trust import source_register
 
     rows = [
@@ -40,15 +40,7 @@ def sources(ctx: click.Context, fmt: str) -> None:
         }
         for r in source_register(open_store(ctx))
     ]
-    columns = [
-        Col("source", "Source", "#meta+source"),
-        Col("kind", "Kind", "#meta+source+kind"),
-        Col("grade", "Grade", "#meta+source+grade"),
-        Col("figures", "Figures", "#meta+figures+num"),
-        Col("deliveries", "Deliveries", "#meta+deliveries+num"),
-        Col("access", "Access rows", "#meta+access+num"),
-    ]
-    emit(fmt, {"sources": rows}, columns, rows, f"{len(rows) - 1} sources")
+    emit(fmt, {"sources": rows}, tables.SOURCES, rows, f"{len(rows) - 1} sources")
 
 
 @sources.command("grade")
@@ -139,7 +131,7 @@ def history(
     below it, newest first.
     """
     from lagebild.analysis.changes import change_row, place_history
-    from lagebild.publish.render import Col
+    from lagebild.publish import tables
     from lagebild.store.audit import history as all_history
 
     store = open_store(ctx)
@@ -159,15 +151,7 @@ def history(
             store, record_kind=record_kind, record_id=record_id, actor=actor, limit=limit
         )
     rows = [change_row(c) for c in changes]
-    columns = [
-        Col("at", "When", "#date+changed"),
-        Col("actor", "Who", "#contact+name"),
-        Col("action", "Action", "#meta+action"),
-        Col("pcode", "P-code", "#loc+code"),
-        Col("what", "What", "#description"),
-        Col("why", "Why", "#description+why"),
-    ]
-    emit(fmt, {"changes": rows}, columns, rows, f"{title}: {len(rows)}")
+    emit(fmt, {"changes": rows}, tables.HISTORY, rows, f"{title}: {len(rows)}")
 
 
 @click.command()

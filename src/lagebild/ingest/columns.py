@@ -209,7 +209,7 @@ CONVOY_ROLES: dict[str, tuple[Pattern, ...]] = {
     "delivered_on": (p("#date+delivered"),),
     "reached": (p("#reached+ind", exact=True), p("#reached", exact=True)),
     "note": (p("#description-reason"), p("#meta+note")),
-    "item": (p("#item+name"),),
+    "item": (p("#item+name-list"),),
     "category": (p("#item+type"), p("#item+category")),
     "unit": (p("#item+unit"),),
     "planned": (p("#item+planned"),),

@@ -1,4 +1,6 @@
-"""Results as tables, JSON, CSV and HXL: the same columns in every format."""
+"""Results as tables, JSON, CSV and HXL: each result's rows under its columns in ``tables.py``.
+
+The same columns in every format: a readable table, CSV, and HXL (CSV with a row of hashtags)."""
 
 from __future__ import annotations
 
@@ -7,54 +9,15 @@ import io
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from lagebild.analysis import GapsResult, SituationResult
 from lagebild.analysis.damage import DamageResult
 from lagebild.analysis.situation import COLUMNS
 from lagebild.model import Place
+from lagebild.publish.tables import Col
 
 FORMATS = ("table", "json", "csv", "hxl")
-
-
-@dataclass(frozen=True)
-class Col:
-    key: str
-    title: str
-    hxl: str
-
-
-def _level_tag(level: str, what: str) -> str:
-    return f"#{level}+{what}" if level.startswith("adm") else f"#country+{what}"
-
-
-def gap_columns(level: str, severity: bool = False) -> list[Col]:
-    """The columns of ``gaps``; ranked by severity, its number and parts first."""
-    ranked = [
-        Col("severity", "Severity", "#severity"),
-        Col("incidents", "Incidents", "#event+num"),
-        Col("fatalities", "Fatalities", "#affected+killed"),
-        Col("damage_total", "Damage total", "#damage+total"),
-    ]
-    return ([ranked[0]] if severity else []) + _gap_columns(level) + (
-        ranked[1:] if severity else []
-    )
-
-
-def _gap_columns(level: str) -> list[Col]:
-    return [
-        Col("pcode", "P-code", _level_tag(level, "code")),
-        Col("name", "Name", _level_tag(level, "name")),
-        Col("access", "Access", "#access"),
-        Col("besieged_by", "Besieged by", "#group+besieging"),
-        Col("people_in_need", "People in need", "#inneed"),
-        Col("reached", "Reached", "#reached+ind"),
-        Col("coverage", "Coverage", "#indicator+coverage"),
-        Col("last_delivery", "Last delivery", "#date+delivery+last"),
-        Col("days_without_aid", "Days without aid", "#indicator+days_without_aid"),
-        Col("cut_off", "Cut off", "#status+cut_off"),
-    ]
 
 
 def gap_rows(result: GapsResult) -> list[dict[str, Any]]:
@@ -67,38 +30,6 @@ def gap_rows(result: GapsResult) -> list[dict[str, Any]]:
                 only[0] if len(only) == 1 else "; ".join(f"{v:.0f} {u}" for u, v in totals.items())
             ) if only else None
     return rows
-
-
-SITUATION_TAGS = {
-    "population": "#population",
-    "people_in_need": "#inneed",
-    "displaced": "#affected+idps",
-    "returnees": "#affected+returnees",
-    "besieged": "#population+besieged",
-    "hard_to_reach": "#population+hard_to_reach",
-}
-
-
-def situation_columns(level: str, damage_units: Sequence[str] = ()) -> list[Col]:
-    """The columns of ``situation``; with ``damage_units`` (the result's), the damage of each."""
-    cols = [
-        Col("pcode", "P-code", _level_tag(level, "code")),
-        Col("name", "Name", _level_tag(level, "name")),
-        Col("access", "Access", "#access"),
-    ]
-    for key in COLUMNS:
-        cols.append(Col(key, key.replace("_", " ").capitalize(), SITUATION_TAGS[key]))
-        cols.append(Col(f"{key}_sources", "Sources", f"#meta+source+{key}"))
-    cols.append(Col("reached", "Reached", "#reached+ind"))
-    cols.append(Col("incidents", "Incidents", "#event+num"))
-    cols.append(Col("fatalities", "Fatalities", "#affected+killed"))
-    for unit in damage_units:
-        cols.append(Col(f"destroyed_{unit}", f"Destroyed {unit}", f"#damage+destroyed+{unit}"))
-        cols.append(Col(f"damage_total_{unit}", f"Damaged {unit}", f"#damage+total+{unit}"))
-        cols.append(
-            Col(f"share_destroyed_{unit}", "Share destroyed", f"#indicator+share+destroyed+{unit}")
-        )
-    return cols
 
 
 def situation_rows(result: SituationResult) -> list[dict[str, Any]]:
@@ -126,24 +57,6 @@ def situation_rows(result: SituationResult) -> list[dict[str, Any]]:
     return rows
 
 
-def damage_columns(level: str) -> list[Col]:
-    """``lagebild damage``: a place's current damage in one unit and its national shares."""
-    return [
-        Col("pcode", "P-code", _level_tag(level, "code")),
-        Col("name", "Name", _level_tag(level, "name")),
-        Col("unit", "Unit", "#meta+unit"),
-        Col("destroyed", "Destroyed", "#damage+destroyed"),
-        Col("severe", "Severe", "#damage+severe"),
-        Col("moderate", "Moderate", "#damage+moderate"),
-        Col("total", "Damage total", "#damage+total"),
-        Col("possible", "Possible", "#damage+possible"),
-        Col("share_destroyed", "Share destroyed", "#indicator+share+destroyed"),
-        Col("share_total", "Share total", "#indicator+share+total"),
-        Col("date", "Assessed", "#date+assessed"),
-        Col("sources", "Sources", "#meta+source"),
-    ]
-
-
 def damage_rows(result: DamageResult) -> list[dict[str, Any]]:
     rows = []
     for row in result.places:
@@ -164,57 +77,6 @@ def damage_rows(result: DamageResult) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def damage_change_columns(level: str) -> list[Col]:
-    """``lagebild damage --changes``: damage on two successive dates and the change."""
-    cols = [
-        Col("pcode", "P-code", _level_tag(level, "code")),
-        Col("name", "Name", _level_tag(level, "name")),
-        Col("unit", "Unit", "#meta+unit"),
-        Col("date_before", "From", "#date+start"),
-        Col("date_after", "To", "#date+end"),
-    ]
-    for key in ("destroyed", "severe", "moderate", "total", "possible"):
-        cols.append(Col(f"{key}_before", f"{key.capitalize()} before", f"#damage+{key}+before"))
-        cols.append(Col(key, key.capitalize(), f"#damage+{key}"))
-        cols.append(Col(f"{key}_change", "Change", f"#damage+{key}+change"))
-    return cols
-
-
-def convoy_stats_columns(level: str | None) -> list[Col]:
-    """The columns of ``lagebild convoy stats`` (and ``/api/convoys/stats``)."""
-    where = level if level and level.startswith("adm") else "loc"
-    return [
-        Col("period", "Period", "#date+period"),
-        Col("pcode", "P-code", f"#{where}+code"),
-        Col("name", "Name", f"#{where}+name"),
-        Col("access", "Access", "#access"),
-        Col("requested", "Requested", "#convoy+requested+num"),
-        Col("approved", "Approved", "#convoy+approved+num"),
-        Col("partly_approved", "Partly", "#convoy+approved+partly+num"),
-        Col("denied", "Denied", "#convoy+denied+num"),
-        Col("pending", "Pending", "#convoy+pending+num"),
-        Col("delivered", "Delivered", "#convoy+delivered+num"),
-        Col("share_denied", "Denied %", "#indicator+denied+pct"),
-        Col("planned_people", "People planned", "#targeted"),
-        Col("reached", "Reached", "#reached+ind"),
-        Col("share_reached", "Of planned", "#indicator+reached+targeted+pct"),
-        Col("share_medical_removed", "Medical removed", "#indicator+medical+removed+pct"),
-        Col("population", "Population", "#population"),
-        Col("share_population_reached", "Of population", "#indicator+reached+population+pct"),
-    ]
-
-
-def place_columns() -> list[Col]:
-    return [
-        Col("pcode", "P-code", "#loc+code"),
-        Col("level", "Level", "#meta+level"),
-        Col("name_en", "Name", "#loc+name+i_en"),
-        Col("name_ar", "Arabic name", "#loc+name+i_ar"),
-        Col("parent", "Parent", "#loc+code+parent"),
-        Col("valid_to", "Retired", "#date+valid_to"),
-    ]
 
 
 def place_rows(places: Sequence[Place], parents: dict[int, str]) -> list[dict[str, Any]]:
@@ -264,15 +126,15 @@ def neutralise(text: str) -> str:
     return text
 
 
-def _display(key: str, value: Any) -> str:
+def _display(column: Col, value: Any) -> str:
+    """A value as the readable table shows it: a share as its column's percent, a number
+    with thousands separated, true as the column's word."""
     if value is None:
         return "–"
-    if key == "coverage" and isinstance(value, float):
-        return f"{value:.0%}"
-    if key.startswith("share_") and isinstance(value, float):
-        return f"{value:.1%}"
+    if column.percent and isinstance(value, float):
+        return format(value, column.percent)
     if isinstance(value, bool):
-        return "CUT OFF" if value and key == "cut_off" else ("yes" if value else "")
+        return column.yes if value else ""
     if isinstance(value, float | int) and not isinstance(value, bool):
         return f"{value:,.0f}"
     return str(value)
@@ -291,8 +153,8 @@ def to_csv(columns: Sequence[Col], rows: Sequence[dict[str, Any]], hxl: bool = F
 
 def to_table(columns: Sequence[Col], rows: Sequence[dict[str, Any]], title: str = "") -> str:
     """A readable fixed-width table (right-aligned numbers)."""
-    shown = [c for c in columns if not c.key.endswith("_sources")]
-    cells = [[_display(c.key, r.get(c.key)) for c in shown] for r in rows]
+    shown = [c for c in columns if c.in_table]
+    cells = [[_display(c, r.get(c.key)) for c in shown] for r in rows]
     widths = [max([len(c.title), *(len(row[i]) for row in cells)]) for i, c in enumerate(shown)]
     numeric = [
         all(isinstance(r.get(c.key), int | float) or r.get(c.key) is None for r in rows)
@@ -317,17 +179,6 @@ def to_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def presence_columns(level: str) -> list[Col]:
-    """The columns of ``lagebild presence`` (who does what where): computed, not input data."""
-    return [
-        Col("pcode", "P-code", _level_tag(level, "code")),
-        Col("name", "Name", _level_tag(level, "name")),
-        Col("organisations", "Organisations", "#org+num"),
-        Col("sectors", "Organisations by sector", "#sector+list"),
-        Col("names", "Who", "#org+list"),
-    ]
-
-
 def presence_rows(summary: Any, names: int = 6) -> list[dict[str, Any]]:
     """One row per place: organisations, per sector, and the first ``names`` organisations."""
     out = []
@@ -348,21 +199,17 @@ def presence_rows(summary: Any, names: int = 6) -> list[dict[str, Any]]:
     return out
 
 
-def damage_list_columns() -> list[Col]:
-    """``lagebild damage --list``: each damage row as stored, in the shape it imports back."""
-    return [
-        Col("pcode", "P-code", "#loc+code"),
-        Col("site", "Site", "#loc+name"),
-        Col("date", "Assessed", "#date+assessed"),
-        Col("unit", "Unit", "#meta+unit"),
-        Col("damage_class", "Class", "#damage+class"),
-        Col("destroyed", "Destroyed", "#damage+destroyed"),
-        Col("severe", "Severe", "#damage+severe"),
-        Col("moderate", "Moderate", "#damage+moderate"),
-        Col("possible", "Possible", "#damage+possible"),
-        Col("lat", "Latitude", "#geo+lat"),
-        Col("lon", "Longitude", "#geo+lon"),
-        Col("source", "Source", "#meta+source"),
-        Col("file_name", "File", "#meta+file"),
-        Col("row_number", "Row", "#meta+row"),
-    ]
+def items_text(items: Sequence[dict[str, Any]]) -> str:
+    """A convoy's items in one cell: ``name (category) planned, arrived N, removed N by WHO``."""
+    parts = []
+    for item in items:
+        text = f"{item['item']} ({item.get('category') or '-'})"
+        if item.get("planned") is not None:
+            text += f" {item['planned']:.0f}"
+        if item.get("arrived") is not None:
+            text += f", arrived {item['arrived']:.0f}"
+        if item.get("removed"):
+            by = f" by {item['removed_by']}" if item.get("removed_by") else ""
+            text += f", removed {item['removed']:.0f}{by}"
+        parts.append(text)
+    return "; ".join(parts)

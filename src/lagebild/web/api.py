@@ -16,8 +16,8 @@ from lagebild import analysis
 from lagebild.analysis.place import UnknownPlace, find, place_dict, profile, search, subtree_ids
 from lagebild.analysis.tree import PlaceTree
 from lagebild.model import normalise_access, normalise_sector, normalise_status, parse_level
-from lagebild.publish import render
-from lagebild.publish.render import Col
+from lagebild.publish import render, tables
+from lagebild.publish.tables import Col
 from lagebild.security import protocol as sharing
 from lagebild.store import Store, listing
 from lagebild.web import auth
@@ -110,67 +110,6 @@ def _page(page: listing.Page, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _columns(keys: list[str], tags: dict[str, str]) -> list[Col]:
-    return [Col(k, k, tags.get(k, f"#meta+{k}")) for k in keys]
-
-
-PLACE_TAGS = {
-    "pcode": "#loc+code",
-    "name": "#loc+name",
-    "name_en": "#loc+name+i_en",
-    "name_ar": "#loc+name+i_ar",
-    "level": "#meta+level",
-    "parent": "#loc+code+parent",
-    "lat": "#geo+lat",
-    "lon": "#geo+lon",
-    "valid_to": "#date+valid_to",
-}
-DELIVERY_TAGS = {
-    "pcode": "#loc+code",
-    "name_en": "#loc+name+i_en",
-    "name_ar": "#loc+name+i_ar",
-    "date": "#date",
-    "date_start": "#date+start",
-    "date_end": "#date+end",
-    "status": "#status",
-    "sector": "#sector",
-    "reached": "#reached+ind",
-    "households": "#reached+hh",
-    "org_impl": "#org+impl",
-    "org_reporting": "#org+reporting",
-    "donor": "#org+funder",
-    "activity": "#activity",
-    "modality": "#delivery",
-    "item": "#item+name",
-    "quantity": "#item+num",
-    "unit": "#item+unit",
-    "value_usd": "#value+usd",
-    "source": "#meta+source",
-    "file_name": "#meta+file",
-    "row_number": "#meta+row",
-    "organisation": "#org+entered",
-    "suppressed": "#meta+suppressed",
-}
-FIGURE_TAGS = {
-    "pcode": "#loc+code",
-    "name_en": "#loc+name+i_en",
-    "name_ar": "#loc+name+i_ar",
-    "indicator": "#indicator+code",
-    "sector": "#sector",
-    "date": "#date",
-    "value": "#indicator+value+num",
-    "gender": "#gender+code",
-    "age": "#age+range",
-    "population_group": "#population_group+code",
-    "disability": "#is_disabled",
-    "source": "#meta+source",
-    "reliability": "#meta+reliability",
-    "credibility": "#meta+credibility",
-    "file_name": "#meta+file",
-    "row_number": "#meta+row",
-}
-
-
 def _level(level: Level | None) -> int | None:
     return parse_level(level) if level else None
 
@@ -194,7 +133,7 @@ def places(
         found = [p for p in found if tree.active(p, as_of)]
     items = [place_dict(p, tree) for p in found[offset : offset + limit]]
     data = {"total": len(found), "limit": limit, "offset": offset, "items": items}
-    return respond(request, fmt, data, _columns(list(PLACE_TAGS), PLACE_TAGS), items, "places")
+    return respond(request, fmt, data, tables.API_PLACES, items, "places")
 
 
 @router.get("/places/{pcode}", summary="One place: parents, access, current figures")
@@ -220,7 +159,7 @@ def children(
         found = [p for p in found if tree.active(p, as_of)]
     items = [place_dict(p, tree) for p in found[offset : offset + limit]]
     data = {"pcode": pcode, "total": len(found), "limit": limit, "offset": offset, "items": items}
-    return respond(request, fmt, data, _columns(list(PLACE_TAGS), PLACE_TAGS), items, "children")
+    return respond(request, fmt, data, tables.API_PLACES, items, "children")
 
 
 @router.get("/places/{pcode}/access", summary="A place's access history and status on a date")
@@ -275,7 +214,7 @@ def figures(
     )
     data = _page(page, as_of=when.isoformat())
     items = data["items"]
-    return respond(request, fmt, data, _columns(list(FIGURE_TAGS), FIGURE_TAGS), items, "figures")
+    return respond(request, fmt, data, tables.API_FIGURES, items, "figures")
 
 
 @router.get("/places/{pcode}/figures", summary="Every figure of a place and below, with sources")
@@ -335,9 +274,7 @@ def access(
         "offset": offset,
         "items": items,
     }
-    tags = {**PLACE_TAGS, "status": "#access", "party": "#group+besieging", "since": "#date+start"}
-    keys = ["pcode", "name", "level", "status", "party", "since"]
-    return respond(request, fmt, data, _columns(keys, tags), items, "access")
+    return respond(request, fmt, data, tables.API_ACCESS, items, "access")
 
 
 @router.get("/deliveries", summary="Deliveries (the 4W), filtered, newest first")
@@ -378,15 +315,15 @@ def deliveries(
     data = _page(listing.Page(shown, page.total, page.limit, page.offset))
     export_format = wanted_format(request, fmt)
     auth.record_export(request, "delivery", shown, export_format)
-    keys = _shown_keys(DELIVERY_TAGS, shown)
+    columns = _shown(tables.API_DELIVERIES, shown)
     rows = _flagged(data["items"])
-    return respond(request, fmt, data, _columns(keys, DELIVERY_TAGS), rows, "deliveries")
+    return respond(request, fmt, data, columns, rows, "deliveries")
 
 
-def _shown_keys(tags: dict[str, str], rows: list[dict[str, Any]]) -> list[str]:
+def _shown(columns: list[Col], rows: list[dict[str, Any]]) -> list[Col]:
     """The columns of a download: those some row shows (redacted fields are in none)."""
     present = {k for row in rows for k in row}
-    return [k for k in tags if k in present or not rows and k != "suppressed"]
+    return [c for c in columns if c.key in present or not rows and c.key != "suppressed"]
 
 
 def _flagged(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -440,7 +377,7 @@ def situation(
             "by": by, "places": by_place(ctx.store, when, by, places, wanted or "")
         }
     rows = render.situation_rows(result)
-    columns = render.situation_columns(result.level)
+    columns = tables.situation_columns(result.level)
     principal = auth.principal_of(request)
     if sharing.sees_public_tables(principal):
         # The public sees small counts of people reached suppressed (security/protocol.yml).
@@ -451,7 +388,7 @@ def situation(
             )[0]
         rows = sharing.public_table(principal, "situation", rows, ctx.protocol)
         if any("suppressed" in r for r in rows):
-            columns = [*columns, Col("suppressed", "Suppressed", "#meta+suppressed")]
+            columns = tables.with_suppressed(columns)
             rows = _flagged(rows)
     return respond(request, fmt, data, columns, rows, "situation")
 
@@ -482,9 +419,9 @@ def gaps(
     data["places"] = sharing.public_table(auth.principal_of(request), "gaps", page, ctx.protocol)
     data.update(total=total, limit=limit, offset=offset, cut_off=len(result.cut_off))
     rows = data["places"]
-    columns = render.gap_columns(result.level, severity=rank == "severity")
+    columns = tables.gap_columns(result.level, severity=rank == "severity")
     if any("suppressed" in r for r in rows):  # type: ignore[attr-defined]
-        columns = [*columns, Col("suppressed", "Suppressed", "#meta+suppressed")]
+        columns = tables.with_suppressed(columns)
         rows = _flagged(rows)  # type: ignore[arg-type]
     return respond(request, fmt, data, columns, rows, "gaps")  # type: ignore[arg-type]
 
@@ -550,21 +487,7 @@ def figure_conflicts(
         for c in items
         for value in c["values"]  # type: ignore[attr-defined]
     ]
-    tags = {**FIGURE_TAGS, "month": "#date+month", "spread": "#meta+spread", "grade": "#meta+grade"}
-    keys = [
-        "month",
-        "spread",
-        "pcode",
-        "indicator",
-        "sector",
-        "date",
-        "value",
-        "source",
-        "grade",
-        "file_name",
-        "row_number",
-    ]
-    return respond(request, fmt, data, _columns(keys, tags), rows, "conflicts")
+    return respond(request, fmt, data, tables.API_FIGURE_CONFLICTS, rows, "conflicts")
 
 
 @router.get("/explain", summary="The records behind a number of situation or gaps, and the rule")

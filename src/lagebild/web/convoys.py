@@ -17,8 +17,7 @@ from lagebild.analysis.convoys import convoy_stats
 from lagebild.analysis.place import subtree_ids
 from lagebild.model import Place, parse_level
 from lagebild.model.vocab import normalise_convoy_status
-from lagebild.publish import render
-from lagebild.publish.render import Col
+from lagebild.publish import render, tables
 from lagebild.security import protocol as sharing
 from lagebild.store import convoys as convoy_store
 from lagebild.web import auth
@@ -43,51 +42,6 @@ router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api", tags=["convoys, incidents and damage"])
 
 Period = Literal["total", "month"]
-
-CONVOY_COLUMNS = [
-    Col("code", "Convoy", "#convoy+code"),
-    Col("pcode", "P-code", "#loc+code"),
-    Col("place", "Place", "#loc+name"),
-    Col("status", "Status", "#convoy+status"),
-    Col("requested_on", "Requested", "#date+requested"),
-    Col("agencies", "Agencies", "#org+impl"),
-    Col("trucks", "Trucks", "#convoy+trucks"),
-    Col("planned_people", "People planned", "#targeted"),
-    Col("decided_on", "Decided", "#date+decided"),
-    Col("decided_by", "By", "#org+decided"),
-    Col("decision_reason", "Reason", "#description+reason"),
-    Col("trucks_approved", "Trucks approved", "#convoy+trucks+approved"),
-    Col("people_approved", "People approved", "#targeted+approved"),
-    Col("delivered_on", "Delivered", "#date+delivered"),
-    Col("reached", "Reached", "#reached+ind"),
-    Col("items_text", "Items", "#item+name+list"),
-    Col("source", "Source", "#meta+source"),
-    Col("suppressed", "Suppressed", "#meta+suppressed"),
-]
-
-
-def convoy_stats_columns(level: str | None) -> list[Col]:
-    """The columns of ``lagebild convoy stats``, and which counts were suppressed."""
-    return [
-        *render.convoy_stats_columns(level),
-        Col("suppressed", "Suppressed", "#meta+suppressed"),
-    ]
-
-
-def _items_text(items: list[dict[str, Any]]) -> str:
-    parts = []
-    for item in items:
-        text = f"{item['item']} ({item.get('category') or '-'})"
-        if item.get("planned") is not None:
-            text += f" {item['planned']:.0f}"
-        if item.get("arrived") is not None:
-            text += f", arrived {item['arrived']:.0f}"
-        if item.get("removed"):
-            by = f" by {item['removed_by']}" if item.get("removed_by") else ""
-            text += f", removed {item['removed']:.0f}{by}"
-        parts.append(text)
-    return "; ".join(parts)
-
 
 def convoy_rows(
     request: Request,
@@ -116,7 +70,7 @@ def convoy_rows(
             {k: v for k, v in item.items() if k != sharing.SUPPRESSED}
             for item in sharing.view(principal, "convoy", items, ctx.protocol)
         ]
-        seen["items_text"] = _items_text(seen["items"])
+        seen["items_text"] = render.items_text(seen["items"])
         shown.append(seen)
     return shown
 
@@ -199,7 +153,8 @@ def api_convoys(
     found = convoy_rows(request, ctx, place, _status(status), date_from, date_to)
     items = found[offset : offset + limit]
     data = {"total": len(found), "limit": limit, "offset": offset, "convoys": items}
-    return download(request, fmt, "convoy", data, CONVOY_COLUMNS, items, "convoys")
+    columns = tables.with_suppressed(tables.CONVOYS)
+    return download(request, fmt, "convoy", data, columns, items, "convoys")
 
 
 @api_router.get(
@@ -225,7 +180,7 @@ def api_convoy_stats(
     for row in rows:
         for key in ("denied", "reached", "medical_removed", "population_reached"):
             row[f"share_{key}"] = row.get(f"{key}_share")
-    columns = convoy_stats_columns(view.data["level"])
+    columns = tables.with_suppressed(tables.convoy_stats_columns(view.data["level"]))
     return download(request, fmt, "convoy_stats", view.data, columns, rows, "convoy-stats")
 
 

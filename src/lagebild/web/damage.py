@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from lagebild.analysis.damage import DamageBook, damage, damage_changes
 from lagebild.model import Place, level_name, parse_level
-from lagebild.publish import render
+from lagebild.publish import render, tables
 from lagebild.publish.geojson import PointCollection, points_collection
 from lagebild.security import policy
 from lagebild.security import protocol as sharing
@@ -145,7 +145,7 @@ def api_damage(
     when = default_as_of(ctx, as_of)
     data, rows = damage_view(request, ctx, when, level, find_place(ctx, pcode), unit)
     return download(
-        request, fmt, "damage", data, render.damage_columns(level), rows, "damage"
+        request, fmt, "damage", data, tables.damage_columns(level), rows, "damage"
     )
 
 
@@ -163,7 +163,7 @@ def api_damage_changes(
     ``as_of`` and the change from the one before."""
     when = default_as_of(ctx, as_of)
     data = damage_changes_view(request, ctx, when, level, find_place(ctx, pcode), unit)
-    columns = render.damage_change_columns(level)
+    columns = tables.damage_change_columns(level)
     return download(request, fmt, "damage", data, columns, data["changes"], "damage-changes")
 
 

@@ -17,8 +17,8 @@ from fastapi.responses import HTMLResponse, Response
 from lagebild.analysis.incidents import incident_dict, incident_summary
 from lagebild.analysis.place import subtree_ids
 from lagebild.model import Place
+from lagebild.publish import tables
 from lagebild.publish.geojson import PointCollection, points_collection
-from lagebild.publish.render import Col
 from lagebild.security import policy
 from lagebild.security import protocol as sharing
 from lagebild.store.incidents import (
@@ -57,52 +57,6 @@ map_router = APIRouter(prefix="/api", tags=["convoys, incidents and damage"])
 MAP_DAYS = 30
 
 PlacedBy = Literal["pcode", "polygon", "nearest", "name", "none"]
-
-INCIDENT_COLUMNS = [
-    Col("date", "Date", "#date+occurred"),
-    Col("event_code", "Event", "#event+code"),
-    Col("event_type", "Type", "#event+type"),
-    Col("sub_event_type", "Sub-type", "#event+type+sub"),
-    Col("actor1", "Actor 1", "#group+name+first"),
-    Col("actor2", "Actor 2", "#group+name+second"),
-    Col("location", "Location", "#loc+name"),
-    Col("lat", "Latitude", "#geo+lat"),
-    Col("lon", "Longitude", "#geo+lon"),
-    Col("pcode", "P-code", "#loc+code"),
-    Col("place", "Place", "#loc+name+placed"),
-    Col("placed_by", "Placed by", "#meta+placed_by"),
-    Col("confidence", "Confidence", "#meta+confidence"),
-    Col("distance_km", "km", "#meta+distance_km"),
-    Col("fatalities", "Fatalities", "#affected+killed"),
-    Col("attack_on_aid", "Aid", "#event+aid"),
-    Col("notes", "Notes", "#description"),
-    Col("source", "Source", "#meta+source"),
-    Col("file_name", "File", "#meta+file"),
-    Col("row_number", "Row", "#meta+row"),
-    Col("suppressed", "Suppressed", "#meta+suppressed"),
-]
-
-
-def incident_summary_columns(level: str, event_types: list[str]) -> list[Col]:
-    """The columns of ``lagebild incidents``: one per event type after the totals."""
-    tag = f"#{level}" if level.startswith("adm") else "#country"
-    return [
-        Col("pcode", "P-code", f"{tag}+code"),
-        Col("name", "Name", f"{tag}+name"),
-        Col("events", "Events", "#event+num"),
-        Col("fatalities", "Fatalities", "#affected+killed"),
-        Col("attacks_on_aid", "Attacks on aid", "#event+aid+num"),
-        *(
-            Col(f"type:{t}", t or "(no type)", f"#event+num+{_slug(t) or 'untyped'}")
-            for t in event_types
-        ),
-        Col("suppressed", "Suppressed", "#meta+suppressed"),
-    ]
-
-
-def _slug(text: str) -> str:
-    return "_".join(w for w in "".join(c if c.isalnum() else " " for c in text.lower()).split())
-
 
 def _incident_totals(ctx: Context, date_from: date | None, date_to: date | None) -> list[Any]:
     return ctx.cached(  # type: ignore[no-any-return]
@@ -264,7 +218,8 @@ def api_incidents(
         "offset": offset,
         "incidents": items,
     }
-    return download(request, fmt, "incident", data, INCIDENT_COLUMNS, items, "incidents")
+    columns = tables.with_suppressed(tables.INCIDENTS)
+    return download(request, fmt, "incident", data, columns, items, "incidents")
 
 
 @api_router.get(
@@ -286,7 +241,9 @@ def api_incident_summary(
     """``lagebild incidents``: rolled up the P-code tree; events no place holds count in the
     total only (``unplaced``)."""
     data = incident_summary_view(request, ctx, find_place(ctx, pcode), date_from, date_to, level)
-    columns = incident_summary_columns(data["level"], data["event_types"])
+    columns = tables.with_suppressed(
+        tables.incident_summary_columns(data["level"], data["event_types"])
+    )
     rows = _incident_summary_rows(data)
     return download(request, fmt, "incident_summary", data, columns, rows, "incident-summary")
 

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 
 from lagebild.analysis.place import find
 from lagebild.model import Place
-from lagebild.publish.render import Col
+from lagebild.publish.tables import Col
 from lagebild.web import auth
 from lagebild.web.api import EARLIEST, respond, wanted_format
 from lagebild.web.app import Context
