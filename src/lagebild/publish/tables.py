@@ -332,7 +332,7 @@ CONVOYS = [
     Col("people_approved", "People approved", "#targeted+approved"),
     Col("delivered_on", "Delivered", "#date+delivered"),
     Col("reached", "Reached", "#reached+ind"),
-    Col("items_text", "Items", "#item+name+list"),
+    Col("items_text", "Items", "#item+name+list", in_table=False),
     Col("source", "Source", "#meta+source"),
 ]
 
