@@ -16,11 +16,15 @@ A point is stored as a count of one in its class's column, so both forms add up 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import polars as pl
 
-from lagebild.ingest.columns import CODE_ROLES, Layout, LayoutError, describe
+from lagebild.ingest.columns import (
+    CODE_ROLES,
+    COUNTS,
+    UNIT_WORDS,
+    damage_form,
+)
 from lagebild.ingest.gazetteer import PLACEHOLDERS, Gazetteer, resolve_places
 from lagebild.ingest.placing import NONE, PlaceIndex
 from lagebild.ingest.problems import WARNING, Problem
@@ -43,15 +47,7 @@ DAMAGE_COLUMNS = (
     "import_id",
     "row_number",
 )
-#: Count columns, in UNOSAT's class order (class 1 is ``destroyed``).
-COUNTS = ("destroyed", "severe", "moderate", "possible")
 UNITS = ("buildings", "houses")
-_UNIT_WORDS = {
-    "buildings": "buildings",
-    "building": "buildings",
-    "houses": "houses",
-    "house": "houses",
-}
 
 #: UNOSAT's class words, as its damage assessments write them, and the usual variants.
 CLASS_WORDS = {
@@ -87,61 +83,7 @@ def damage_class(word: str | None) -> int | None:
     return int(number) if number.is_integer() and 1 <= number <= 4 else None
 
 
-@dataclass(frozen=True)
-class DamageForm:
-    """How a damage file gives its numbers: ``points`` or ``counts``, and the unit counted."""
 
-    form: str
-    unit: str
-
-
-def damage_form(layout: Layout) -> DamageForm:
-    """The form and unit of a damage file; ``LayoutError`` when its columns do not make one.
-
-    lagebild's own list of damage rows (``damage --list``) names the unit of each row
-    (``#meta+unit``) and gives a class for a point or counts for a place, row by row: the
-    ``list`` form."""
-    roles = layout.roles
-    counts = [r for r in COUNTS if r in roles]
-    if "unit" in roles:
-        if "damage_class" not in roles or not counts:
-            raise LayoutError(
-                "a list of damage rows with a unit column (#meta+unit) gives #damage+class and "
-                "the counts #damage+destroyed, +severe, +moderate, +possible"
-            )
-        return DamageForm("list", "")
-    if "damage_class" in roles and counts:
-        raise LayoutError(
-            "a damage file gives either a class per point (#damage+class) or counts per place "
-            f"(#damage+destroyed ...), not both: {describe(roles['damage_class'])} and "
-            f"{describe(roles[counts[0]])}"
-        )
-    if "damage_class" not in roles and not counts:
-        raise LayoutError(
-            "a damage file needs #damage+class (one building or site a row, UNOSAT classes 1-4) "
-            "or counts per place: #damage+destroyed, +severe, +moderate, +possible"
-        )
-    if ("lat" in roles) != ("lon" in roles):
-        raise LayoutError("damage points need both #geo+lat and #geo+lon")
-    if not layout.code_columns and "lat" not in roles:
-        raise LayoutError(
-            "damage rows need a place: a P-code column (#adm1+code ... #adm4+code) or "
-            "#geo+lat and #geo+lon"
-        )
-    units = set()
-    for role in ("damage_class", *counts):
-        tag = roles[role].tag if role in roles else None
-        found = {_UNIT_WORDS[a] for a in (tag.attributes if tag else ()) if a in _UNIT_WORDS}
-        if len(found) > 1:
-            raise LayoutError(f"{describe(roles[role])} counts both houses and buildings")
-        units |= found
-    if len(units) > 1:
-        raise LayoutError(
-            "the damage columns count houses in one and buildings in another: one file, one unit"
-        )
-    return DamageForm(
-        "points" if "damage_class" in roles else "counts", units.pop() if units else "buildings"
-    )
 
 
 class DamageBuilder:
@@ -272,7 +214,7 @@ class DamageBuilder:
     def _units(batch: Batch) -> pl.Series:
         raw = batch.text("unit")
         words = raw.str.strip_chars().str.to_lowercase()
-        units = words.replace_strict(_UNIT_WORDS, default=None, return_dtype=pl.Utf8)
+        units = words.replace_strict(UNIT_WORDS, default=None, return_dtype=pl.Utf8)
         for i in units.is_null().arg_true().to_list():
             batch.error(
                 batch.rows[i], "unknown-unit", "a damage unit is buildings or houses",

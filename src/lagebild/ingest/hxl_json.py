@@ -38,6 +38,7 @@ from lagebild.ingest.read import (
     column_letter,
     find_layout,
     normal_header,
+    register_reader,
     render_cell,
 )
 from lagebild.ingest.tags import Tag, is_tag_row
@@ -321,3 +322,6 @@ def _mended(table: JsonTable) -> list[ReadWarning]:
 
 class JsonTable(MemoryTable):
     """Rows held in memory, each with its number in the JSON array."""
+
+
+register_reader("json", open_json)

@@ -19,7 +19,7 @@ from typing import Any
 import polars as pl
 import yaml
 
-from lagebild.ingest import convoys, placechanges, records
+from lagebild.ingest import convoys, placechanges, placeproblems, records
 from lagebild.ingest.columns import Layout, LayoutError, describe, layout_for, unread_hint
 from lagebild.ingest.damage import DamageBuilder
 from lagebild.ingest.gazetteer import Gazetteer
@@ -403,9 +403,9 @@ def _import_places(
         lambda role: describe(layout.roles[role]) if role in layout.roles else None,
     )
     report.place_changes = changes
-    refused = placechanges.refuse_levels(changes, report)
+    refused = placeproblems.refuse_levels(changes, report)
     if not options.update_places:
-        refused = placechanges.refuse(changes, report) or refused
+        refused = placeproblems.refuse(changes, report) or refused
     if refused:
         raise ImportFailed(report)  # even with --skip-invalid: no row is at fault
     if writer is not None and (not report.error_count or options.skip_invalid):

@@ -2,8 +2,8 @@
 gazetteer.
 
 ACLED's own CSV (``event_id_cnty, event_date, ..., latitude, longitude, ..., fatalities``, and
-the older upper-case schema) needs no hashtag row: :func:`acled_tag_map` recognises its header
-row and tags it (:data:`ACLED_TAGS`). The HXL form HDX publishes (``#event+code``,
+the older upper-case schema) needs no hashtag row: ``lagebild.ingest.acled`` recognises its
+header row and tags it. The HXL form HDX publishes (``#event+code``,
 ``#date+occurred``, ...) is read by its tags (``lagebild.ingest.columns.INCIDENT_ROLES``).
 
 Each batch is checked column by column (dates, coordinates, fatalities: an error names row,
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -65,47 +64,6 @@ INCIDENT_COLUMNS = (
     "row_number",
 )
 
-#: ACLED's column names (current and the older upper-case schema) -> the hashtags of HDX's form.
-#: ACLED's ``iso`` and ``gwno`` are numeric country codes, not P-codes: they stay untagged.
-ACLED_TAGS: dict[str, str] = {
-    "event_id_cnty": "#event+code",
-    "event_id_no_cnty": "#event+code+num",
-    "event_date": "#date+occurred",
-    "year": "#date+year",
-    "time_precision": "#date+precision",
-    "disorder_type": "#event+type+disorder",
-    "event_type": "#event+type",
-    "sub_event_type": "#event+type+sub",
-    "actor1": "#group+name+first",
-    "assoc_actor_1": "#group+name+first+assoc",
-    "ally_actor_1": "#group+name+first+assoc",
-    "inter1": "#group+type+first",
-    "actor2": "#group+name+second",
-    "assoc_actor_2": "#group+name+second+assoc",
-    "ally_actor_2": "#group+name+second+assoc",
-    "inter2": "#group+type+second",
-    "interaction": "#group+interaction",
-    "civilian_targeting": "#event+civilians",
-    "region": "#region+name",
-    "country": "#country+name",
-    "admin1": "#adm1+name",
-    "admin2": "#adm2+name",
-    "admin3": "#adm3+name",
-    "location": "#loc+name",
-    "latitude": "#geo+lat",
-    "longitude": "#geo+lon",
-    "geo_precision": "#geo+precision",
-    "source": "#meta+source",
-    "source_scale": "#meta+source+scale",
-    "notes": "#description",
-    "fatalities": "#affected+killed",
-    "tags": "#meta+tags",
-    "timestamp": "#date+timestamp",
-}
-#: A header row with these is ACLED's.
-_ACLED_NEEDS = frozenset({"event_date", "event_type"})
-_ACLED_MIN_COLUMNS = 8
-
 #: What in a sub-event type or a note makes an incident an attack on aid.
 AID_WORDS = (
     "aid worker",
@@ -129,15 +87,6 @@ _AID = re.compile(
 _AID_POLARS = "(?i)" + _AID.pattern
 _DAY_MONTH_YEAR = r"^[0-9]{1,2}[ -]+[A-Za-z]{3,9}\.?[ -]+[0-9]{4}$"
 _LIMITS = {"event_code": 40, "event_type": 80, "sub_event_type": 80}
-
-
-def acled_tag_map(head: Sequence[Sequence[str]]) -> dict[str, str] | None:
-    """The tag map for a file whose header row is ACLED's (any case), else None."""
-    for cells in head:
-        names = {c.strip().casefold() for c in cells if c and c.strip()}
-        if _ACLED_NEEDS <= names and len(names & ACLED_TAGS.keys()) >= _ACLED_MIN_COLUMNS:
-            return dict(ACLED_TAGS)
-    return None
 
 
 def is_attack_on_aid(sub_event_type: str | None, notes: str | None) -> bool:

@@ -36,9 +36,11 @@ from lagebild.ingest.read import (
     Column,
     ReadError,
     ReadWarning,
+    Table,
     TableInfo,
     column_letter,
     normal_header,
+    register_reader,
     render_cell,
 )
 from lagebild.ingest.tags import Tag
@@ -249,3 +251,17 @@ def _bad_text(
         column,
         value,
     )
+
+
+def _read_shapefile(
+    path: Path,
+    mapping: dict[str, Tag] | None,
+    encoding: str | None,
+    locale: str,
+    member: str | None,
+) -> Table:
+    """:func:`open_shapefile` as a reader of ``open_table`` (a shapefile has no members)."""
+    return open_shapefile(path, mapping, encoding, locale)
+
+
+register_reader("shapefile", _read_shapefile)
