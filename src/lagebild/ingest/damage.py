@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 
 import polars as pl
 
+from lagebild.ingest.catalogue import problem
 from lagebild.ingest.columns import (
     CODE_ROLES,
     COUNTS,
@@ -27,7 +28,6 @@ from lagebild.ingest.columns import (
 )
 from lagebild.ingest.gazetteer import PLACEHOLDERS, Gazetteer, resolve_places
 from lagebild.ingest.placing import NONE, PlaceIndex
-from lagebild.ingest.problems import WARNING, Problem
 from lagebild.ingest.records import Batch, Context, Insert, iso_dates, to_insert
 
 #: The columns of the ``damage`` table an import writes.
@@ -63,10 +63,6 @@ CLASS_WORDS = {
     "possibly damaged": 4,
     "possible": 4,
 }
-CLASS_HELP = (
-    "use 1 (destroyed), 2 (severe), 3 (moderate) or 4 (possible), or UNOSAT's words "
-    "Destroyed, Severe Damage, Moderate Damage, Possible Damage"
-)
 
 
 def damage_class(word: str | None) -> int | None:
@@ -109,9 +105,7 @@ class DamageBuilder:
         batch = Batch(frame, context)
         form = damage_form(context.layout)
         n = frame.height
-        when = batch.when(
-            "a damage assessment needs a date: #date+imagery, #date or import with --date"
-        )
+        when = batch.when("no-date/damage")
         if form.form == "list":
             counts = self._listed(batch)
         elif form.form == "points":
@@ -148,12 +142,8 @@ class DamageBuilder:
         klass = raw.replace_strict(mapping, default=None, return_dtype=pl.Int64)
         for i in klass.is_null().arg_true().to_list():
             word = raw[i]
-            reason = (
-                f"no damage class: {CLASS_HELP}"
-                if word is None
-                else f"unknown damage class {word!r}: {CLASS_HELP}"
-            )
-            batch.error(batch.rows[i], "unknown-damage-class", reason, "damage_class", word)
+            key = "unknown-damage-class/blank" if word is None else "unknown-damage-class"
+            batch.error(batch.rows[i], key, "damage_class", word, word=word)
         out = {"damage_class": klass}
         for number, name in enumerate(COUNTS, start=1):
             out[name] = (klass == number).fill_null(False).cast(pl.Float64)
@@ -169,9 +159,8 @@ class DamageBuilder:
         klass = raw.replace_strict(mapping, default=None, return_dtype=pl.Int64)
         for i in (pointed & klass.is_null()).arg_true().to_list():
             batch.error(
-                batch.rows[i], "unknown-damage-class",
-                f"unknown damage class {raw[i]!r}: {CLASS_HELP}", "damage_class", raw[i],
-            )  # fmt: skip
+                batch.rows[i], "unknown-damage-class", "damage_class", raw[i], word=raw[i]
+            )
         out: dict[str, pl.Series] = {
             "damage_class": pl.select(pl.when(pointed).then(klass)).to_series()
         }
@@ -181,32 +170,18 @@ class DamageBuilder:
             assert values is not None  # the list form has every count column
             bad = ((values < 0) | (values != values.floor())).fill_null(False)
             for i in bad.arg_true().to_list():
-                batch.error(
-                    batch.rows[i], "not-a-count",
-                    f"a count of {name} buildings or houses is a whole number, 0 or more",
-                    name, batch.text(name)[i],
-                )  # fmt: skip
+                batch.error(batch.rows[i], "not-a-count", name, batch.text(name)[i], name=name)
             counted = counted | values.is_not_null()
             one = (klass == number).fill_null(False).cast(pl.Float64)
             out[name] = pl.select(
                 pl.when(pointed).then(one).otherwise(values.fill_null(0.0))
             ).to_series()
         for i in (pointed & counted).arg_true().to_list():
-            batch.error(
-                batch.rows[i], "class-and-counts",
-                "a row of a damage list gives a class (a point) or counts (a place), not both",
-                "damage_class", raw[i],
-            )  # fmt: skip
+            batch.error(batch.rows[i], "class-and-counts", "damage_class", raw[i])
         for i in (~pointed & ~counted).arg_true().to_list():
             row = batch.rows[i]
             if row not in batch.rejected:
-                batch.context.report.add(
-                    Problem(
-                        WARNING, "no-damage-counts",
-                        "no damage class or counts in this row; nothing stored for it",
-                        batch.context.file, row,
-                    )
-                )  # fmt: skip
+                batch.context.report.add(problem("no-damage-counts", batch.context.file, row))
                 batch.rejected[row] = "no damage counts"
         return out
 
@@ -216,10 +191,7 @@ class DamageBuilder:
         words = raw.str.strip_chars().str.to_lowercase()
         units = words.replace_strict(UNIT_WORDS, default=None, return_dtype=pl.Utf8)
         for i in units.is_null().arg_true().to_list():
-            batch.error(
-                batch.rows[i], "unknown-unit", "a damage unit is buildings or houses",
-                "unit", raw[i],
-            )  # fmt: skip
+            batch.error(batch.rows[i], "unknown-unit", "unit", raw[i])
         return units
 
     @staticmethod
@@ -236,26 +208,14 @@ class DamageBuilder:
             assert raw is not None
             bad = ((values < 0) | (values != values.floor())).fill_null(False)
             for i in bad.arg_true().to_list():
-                batch.error(
-                    batch.rows[i],
-                    "not-a-count",
-                    f"a count of {name} buildings or houses is a whole number, 0 or more",
-                    name,
-                    raw[i],
-                )
+                batch.error(batch.rows[i], "not-a-count", name, raw[i], name=name)
             given = given | values.is_not_null()
             out[name] = values.fill_null(0.0)
         for i in (~given).arg_true().to_list():
             row = batch.rows[i]
             if row not in batch.rejected:
                 batch.context.report.add(
-                    Problem(
-                        WARNING,
-                        "no-damage-counts",
-                        "no damage counts in this row; nothing stored for it",
-                        batch.context.file,
-                        row,
-                    )
+                    problem("no-damage-counts/counts", batch.context.file, row)
                 )
                 batch.rejected[row] = "no damage counts"
         return out
@@ -279,13 +239,7 @@ class DamageBuilder:
             return place_id
         if lat is None or lon is None:
             for i in by_point:
-                batch.error(
-                    batch.rows[i],
-                    "no-place",
-                    "no P-code in this row, and the file has no #geo+lat/#geo+lon to place it by",
-                    None,
-                    None,
-                )
+                batch.error(batch.rows[i], "no-place", None, None)
             return place_id
         wanted = _placeable_points(batch, by_point, lat, lon)
         if not wanted:
@@ -311,14 +265,12 @@ class DamageBuilder:
                 hits.append(i)
                 ids.append(pid)
                 continue
-            reason = (
-                "the point lies outside every boundary in the gazetteer: check the coordinates "
-                "(latitude, longitude in WGS 84) or give a P-code"
+            key = (
+                "outside-boundaries"
                 if polygons.polygon_levels
-                else "no P-code, and the gazetteer has no boundaries to place the point by: "
-                "import a GeoJSON gazetteer with boundaries, or give a P-code"
+                else "outside-boundaries/no-boundaries"
             )
-            batch.error(batch.rows[i], "outside-boundaries", reason, "lat", f"{lat[i]}, {lon[i]}")
+            batch.error(batch.rows[i], key, "lat", f"{lat[i]}, {lon[i]}")
         if hits:
             place_id = place_id.scatter(hits, pl.Series(ids, dtype=pl.Int64))
         return place_id
@@ -369,20 +321,10 @@ def _placeable_points(
         if batch.rows[i] in batch.rejected:
             continue
         if y is None or x is None:
-            batch.error(
-                batch.rows[i],
-                "no-place",
-                "no P-code and no coordinates: give #geo+lat and #geo+lon, or a P-code",
-                "lat" if y is None else "lon",
-                None,
-            )
+            batch.error(batch.rows[i], "no-place/point", "lat" if y is None else "lon", None)
         elif abs(y) > 90 or abs(x) > 180:
             batch.error(
-                batch.rows[i],
-                "out-of-range",
-                "coordinates must be WGS 84 degrees: latitude within ±90, longitude ±180",
-                "lat" if abs(y) > 90 else "lon",
-                f"{y}, {x}",
+                batch.rows[i], "out-of-range/degrees", "lat" if abs(y) > 90 else "lon", f"{y}, {x}"
             )
         else:
             wanted.append(i)

@@ -305,17 +305,11 @@ def _mended(table: JsonTable) -> list[ReadWarning]:
         for column, value in zip(table.columns, row, strict=True):
             if value is not None and _REPLACEMENT in value:
                 found.append(
-                    ReadWarning(
-                        "invalid-utf8",
-                        f"invalid UTF-8 bytes, read as {_REPLACEMENT!r}; check the text",
-                        number,
-                        column,
-                        value,
-                    )
+                    ReadWarning("invalid-utf8", number, column, value)
                 )
     if not found:
         found.append(
-            ReadWarning("invalid-utf8", "invalid UTF-8 bytes, read as U+FFFD, outside the cells")
+            ReadWarning("invalid-utf8/outside-cells")
         )
     return found
 

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from lagebild.ingest.catalogue import problem
 from lagebild.ingest.columns import CODE_ROLES
 from lagebild.ingest.gazetteer import PLACEHOLDERS, pcodes_unchecked
 from lagebild.ingest.names import normalise_arabic
@@ -36,7 +37,6 @@ from lagebild.ingest.placing import (
     NONE,
     PlaceIndex,
 )
-from lagebild.ingest.problems import WARNING, Problem
 from lagebild.ingest.records import Batch, Context, Insert, iso_dates, to_insert
 
 #: The columns of the ``incidents`` table an import writes.
@@ -148,13 +148,7 @@ class IncidentBuilder:
         for role, limit in _LIMITS.items():
             too_long = (texts[role].str.len_chars() > limit).fill_null(False)
             for i in too_long.arg_true().to_list():
-                batch.error(
-                    batch.rows[i],
-                    "too-long",
-                    f"longer than {limit} characters",
-                    role,
-                    texts[role][i],
-                )
+                batch.error(batch.rows[i], "too-long", role, texts[role][i], limit=limit)
         event_type = batch.mapped("event_type", "event_types", blank="")
         texts["sub_event_type"] = _kept_type_word(texts["event_type"], event_type, texts)
         unchecked = pcodes_unchecked(context.gazetteer, context.report)  # said once
@@ -229,7 +223,7 @@ def _stated_aid(batch: Batch, found: pl.Series) -> pl.Series:
         return found
     words = raw.str.strip_chars().str.to_lowercase()
     for i in (words.is_not_null() & ~words.is_in([*_YES, *_NO])).arg_true().to_list():
-        batch.error(batch.rows[i], "not-yes-no", "an attack on aid is yes or no", "aid", raw[i])
+        batch.error(batch.rows[i], "not-yes-no", "aid", raw[i])
     stated = pl.select(
         pl.when(words.is_in(list(_YES))).then(True).when(words.is_in(list(_NO))).then(False)
     ).to_series()
@@ -249,9 +243,8 @@ def _stated_placing(
     allowed = ["pcode", "polygon", "nearest", "name", "none"]
     for i in (method.is_not_null() & ~method.is_in(allowed)).arg_true().to_list():
         batch.error(
-            batch.rows[i], "bad-placing", f"placed by one of {', '.join(allowed)}",
-            "placed_by", stated[i],
-        )  # fmt: skip
+            batch.rows[i], "bad-placing", "placed_by", stated[i], methods=", ".join(allowed)
+        )
     by_code = (placed_by == "pcode") & method.is_in(allowed).fill_null(False)
     numbers = {
         role: batch.numbers(role) for role in ("confidence", "distance_km")
@@ -297,7 +290,7 @@ def _dates(batch: Batch) -> pl.Series:
     n = batch.frame.height
     if raw is None:
         for row in batch.rows.to_list():
-            batch.error(row, "no-date", "an incident needs a date (#date+occurred)", None, None)
+            batch.error(row, "no-date/incidents", None, None)
         return pl.Series([None] * n, dtype=pl.Date)
     spelled = raw.str.contains(_DAY_MONTH_YEAR).fill_null(False)
     words = pl.select(
@@ -310,14 +303,13 @@ def _dates(batch: Batch) -> pl.Series:
     parsed, reasons = parse_dates(pl.select(pl.when(~spelled).then(raw)).to_series())
     found = pl.select(pl.coalesce(words, parsed)).to_series()
     for i in (spelled & words.is_null()).arg_true().to_list():
-        batch.error(batch.rows[i], "not-a-date", f"{raw[i]} is not a valid date", "date", raw[i])
+        batch.error(batch.rows[i], "not-a-date/incident", "date", raw[i], given=raw[i])
     for i in reasons.is_not_null().arg_true().to_list():
-        reason = f"{reasons[i]} (ACLED writes 15 March 2016; ISO 2016-03-15 is read too)"
-        batch.error(batch.rows[i], "not-a-date", reason, "date", raw[i])
+        batch.error(batch.rows[i], "not-a-date/acled", "date", raw[i], reason=reasons[i])
     failed = set(batch.rejected)
     for i in found.is_null().arg_true().to_list():
         if batch.rows[i] not in failed:
-            batch.error(batch.rows[i], "no-date", "an incident needs a date", "date", None)
+            batch.error(batch.rows[i], "no-date/incident", "date", None)
     return found
 
 
@@ -333,20 +325,15 @@ def _coordinates(batch: Batch) -> tuple[pl.Series, pl.Series]:
             batch.error(
                 batch.rows[i],
                 "out-of-range",
-                f"{'latitude' if role == 'lat' else 'longitude'} must lie within ±{limit}",
                 role,
                 batch.raw(role)[i],  # type: ignore[index]
+                axis="latitude" if role == "lat" else "longitude",
+                limit=limit,
             )
     half = (lat.is_null() != lon.is_null()) & ~batch.reject_mask()
     for i in half.arg_true().to_list():
         role, other = ("lat", "lon") if lat[i] is None else ("lon", "lat")
-        batch.error(
-            batch.rows[i],
-            "half-a-coordinate",
-            f"a {other} without a {role}: give both coordinates or neither",
-            role,
-            None,
-        )
+        batch.error(batch.rows[i], "half-a-coordinate", role, None, other=other, missing=role)
     bad = batch.reject_mask()
     keep = ~bad & (lat.abs() <= 90).fill_null(False) & (lon.abs() <= 180).fill_null(False)
     lat = pl.select(pl.when(keep).then(lat)).to_series()
@@ -363,7 +350,6 @@ def _fatalities(batch: Batch) -> pl.Series | None:
         batch.error(
             batch.rows[i],
             "not-whole",
-            "fatalities are a whole number of people",
             "fatalities",
             batch.raw("fatalities")[i],  # type: ignore[index]
         )
@@ -391,11 +377,8 @@ def _known_places(batch: Batch) -> np.ndarray:
         column = context.layout.roles[role]
         for i in unknown:
             context.report.add(
-                Problem(
-                    WARNING,
-                    "unknown-pcode",
-                    "P-code not in the gazetteer; the incident is placed by its coordinates "
-                    "or names",
+                problem(
+                    "unknown-pcode/incident",
                     context.file,
                     batch.rows[i],
                     f"{column.letter} {column.tag}",
@@ -426,14 +409,5 @@ def _report_unplaced(
             where.append(f"coordinates {lat[i]}, {lon[i]}")
         said = ", ".join(where) if where else "no location, names or coordinates"
         context.report.add(
-            Problem(
-                WARNING,
-                "unplaced",
-                f"no place found for this incident ({said}): kept without a place; import a "
-                "gazetteer with boundaries or communities there, or raise --max-km",
-                context.file,
-                batch.rows[i],
-                None,
-                location[i],
-            )
+            problem("unplaced", context.file, batch.rows[i], None, location[i], said=said)
         )

@@ -34,8 +34,6 @@ NEED_UPDATE = (RENAMED, MOVED)
 RELOCATION_KM = 1.0
 EARTH_RADIUS_KM = 6371.0088
 #: How to apply what the import refuses.
-UPDATE_HINT = "--update-places applies renames and moves of existing places"
-
 _NAMES = ("name_en", "name_ar")
 
 

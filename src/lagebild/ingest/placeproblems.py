@@ -3,8 +3,9 @@ refused without ``--update-places``."""
 
 from __future__ import annotations
 
-from lagebild.ingest.placechanges import RENAMED, UPDATE_HINT, PlaceChanges
-from lagebild.ingest.problems import ERROR, ImportReport, Problem
+from lagebild.ingest.catalogue import problem
+from lagebild.ingest.placechanges import RENAMED, PlaceChanges
+from lagebild.ingest.problems import ImportReport
 
 
 def refuse_levels(changes: PlaceChanges, report: ImportReport) -> bool:
@@ -12,15 +13,15 @@ def refuse_levels(changes: PlaceChanges, report: ImportReport) -> bool:
     there was any."""
     for change in changes.conflicts:
         report.add(
-            Problem(
-                ERROR,
+            problem(
                 "place-level",
-                f"{change.pcode} is {change.old} in the places known but {change.new} in this "
-                "file: a P-code keeps its level (a new place needs a new P-code)",
                 report.file,
                 change.row,
                 change.column,
                 change.pcode,
+                pcode=change.pcode,
+                old=change.old,
+                new=change.new,
             )
         )
     return bool(changes.conflicts)
@@ -30,22 +31,16 @@ def refuse(changes: PlaceChanges, report: ImportReport) -> bool:
     """Without ``--update-places``: one error per rename or move, naming old and new value.
     Returns whether there was any."""
     for change in changes.refused:
-        if change.kind == RENAMED:
-            code, what = (
-                "place-renamed",
-                f"renames {change.pcode} from {change.old!r} to {change.new!r}",
-            )
-        else:
-            code, what = "place-moved", f"moves {change.pcode} from {change.old} to {change.new}"
         report.add(
-            Problem(
-                ERROR,
-                code,
-                f"this gazetteer {what}; {UPDATE_HINT}",
+            problem(
+                "place-renamed" if change.kind == RENAMED else "place-moved",
                 report.file,
                 change.row,
                 change.column,
                 str(change.new),
+                pcode=change.pcode,
+                old=change.old,
+                new=change.new,
             )
         )
     return bool(changes.refused)

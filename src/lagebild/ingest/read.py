@@ -31,7 +31,7 @@ import zipfile
 import zlib
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
@@ -44,6 +44,7 @@ import pyarrow.csv as pacsv
 import python_calamine
 
 from lagebild.ingest.acled import acled_tag_map
+from lagebild.ingest.catalogue import kind
 from lagebild.ingest.notation import LOCALES
 from lagebild.ingest.tags import Tag, is_tag_row
 
@@ -105,13 +106,22 @@ class Column:
 
 @dataclass(frozen=True)
 class ReadWarning:
-    """Something the reader mended and the import should report (such as invalid UTF-8)."""
+    """Something the reader mended and the import should report (such as invalid UTF-8): the
+    key of its kind in ``ingest.catalogue`` and the fields that fill its reason."""
 
-    code: str
-    reason: str
+    key: str
     row: int | None = None
     column: Column | None = None
     value: str | None = None
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def code(self) -> str:
+        return kind(self.key).code
+
+    @property
+    def reason(self) -> str:
+        return kind(self.key).reason(**self.params)
 
 
 @dataclass(frozen=True)

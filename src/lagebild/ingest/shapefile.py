@@ -177,11 +177,7 @@ def _zip_parts(path: Path) -> dict[str, bytes]:
 def _check_prj(path: Path, prj: bytes | None, warnings: list[ReadWarning]) -> None:
     if prj is None:
         warnings.append(
-            ReadWarning(
-                "no-prj",
-                "no .prj beside the shapefile: its coordinates are taken as WGS 84 "
-                "longitude/latitude",
-            )
+            ReadWarning("no-prj")
         )
         return
     text = prj.decode("utf-8", errors="replace").strip()
@@ -244,12 +240,7 @@ def _bad_text(
 ) -> ReadWarning:
     column = next((c for c in columns if c.header == field), None)
     return ReadWarning(
-        "invalid-text",
-        f"feature {number}: bytes in field {field!r} that are not {codec}, read as "
-        f"{_REPLACEMENT!r}; check the text or pass --encoding",
-        number,
-        column,
-        value,
+        "invalid-text", number, column, value, {"number": number, "field": field, "codec": codec}
     )
 
 
