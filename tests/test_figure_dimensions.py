@@ -593,11 +593,11 @@ def test_a_gender_column_in_words_and_a_bad_disability_are_read_or_refused_by_ro
     )
     with pytest.raises(ImportFailed) as failed:
         import_file(syria, bad, ImportOptions(kind="figures", date=MLI_DATE))
-    found = {(p.code, p.row, p.column, p.value) for p in failed.value.report.problems}
-    assert found == {
-        ("bad-dimension", 2, "B #is_disabled", "maybe"),
-        ("dimension-clash", 3, "D #gender", "m"),  # the column says f, the row says m
-    }
+    assert sorted(failed.value.report.flatten()) == [
+        (2, "B #is_disabled", "bad-dimension"),
+        (3, "D #gender", "dimension-clash"),  # the column says f, the row says m
+    ]
+    assert [p.value for p in failed.value.report.problems] == ["maybe", "m"]
     assert syria.counts()["figures"] == 2  # all or nothing: the refused file wrote none
 
 

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
 from lagebild.analysis.access import AccessOn, access_of, access_within, status_on
+from lagebild.analysis.damage import damage_shares
 from lagebild.analysis.figures import FigureValue, Rollup, current_figures, own_from
+from lagebild.analysis.severity import (
+    AID_WINDOWS,
+    SEVERITY_RULE,
+    WEIGHTS,
+    IncidentCount,
+    Severity,
+    recent_incidents,
+)
 from lagebild.analysis.tree import PlaceTree
 from lagebild.errors import RefusedInput
 from lagebild.model import level_name
 from lagebild.store import Store
-
-if TYPE_CHECKING:
-    from lagebild.analysis.severity import Severity
 
 REACHED_RULE_ALL = (
     "largest per-sector sum of people reached by recent completed and partial deliveries "
@@ -209,7 +214,54 @@ def gaps(
         )
     result.places.sort(key=rank_key)
     if rank == "severity":
-        from lagebild.analysis.severity import rank_by_severity
-
         rank_by_severity(store, tree, result, level)
     return result
+
+
+def _part(value: float, largest: float) -> float:
+    return value / largest if largest > 0 else 0.0
+
+
+def rank_by_severity(store: Store, tree: PlaceTree, result: GapsResult, level: int) -> None:
+    """Give each row of a gaps result its severity and sort the rows by it, highest first."""
+    incidents, _ = recent_incidents(store, tree, result.as_of, result.window_days, level)
+    shares, _ = damage_shares(store, tree, result.as_of)
+    ids = {tree.places[i].pcode: i for i in tree.places}
+    rows = result.places
+    need = {r.pcode: r.people_in_need.value if r.people_in_need else 0.0 for r in rows}
+    cap = AID_WINDOWS * result.window_days
+    damage = {
+        r.pcode: {u: s.value.total for u, s in shares.get(ids[r.pcode], {}).items()} for r in rows
+    }
+    events = {r.pcode: incidents.get(ids[r.pcode], IncidentCount()) for r in rows}
+    most_need = max(need.values(), default=0.0)
+    most_events = max((c.events for c in events.values()), default=0)
+    most_dead = max((c.fatalities for c in events.values()), default=0)
+    units = {u for d in damage.values() for u in d}
+    most_damage = {u: max(d.get(u, 0.0) for d in damage.values()) for u in units}
+    ranked: list[GapRow] = []
+    for row in rows:
+        n = _part(need[row.pcode], most_need)
+        if need[row.pcode] <= 0:
+            a = 0.0
+        elif row.days_without_aid is None:
+            a = 1.0
+        else:
+            a = min(row.days_without_aid, cap) / cap
+        count = events[row.pcode]
+        i = 0.5 * _part(count.events, most_events) + 0.5 * _part(count.fatalities, most_dead)
+        d = max(
+            (_part(total, most_damage[u]) for u, total in damage[row.pcode].items()), default=0.0
+        )
+        value = 100 * (
+            WEIGHTS["need"] * n
+            + WEIGHTS["aid"] * a
+            + WEIGHTS["incidents"] * i
+            + WEIGHTS["damage"] * d
+        )
+        severity = Severity(value, n, a, i, d, count.events, count.fatalities, damage[row.pcode])
+        ranked.append(replace(row, severity=severity))
+    ranked.sort(key=lambda r: (-(r.severity.value if r.severity else 0.0), rank_key(r)))
+    result.places = ranked
+    result.rank = "severity"
+    result.rank_rule = SEVERITY_RULE

@@ -8,18 +8,9 @@ from datetime import date
 from lagebild.analysis.access import AccessOn, AccessPeriod, access_of, history, status_on
 from lagebild.analysis.figures import FigureValue, Rollup, current_figures, own_from
 from lagebild.analysis.situation import COLUMNS
-from lagebild.analysis.tree import PlaceTree
-from lagebild.errors import NotFound
+from lagebild.analysis.tree import PlaceTree, UnknownPlace
 from lagebild.model import Place, level_name
 from lagebild.store import Store
-
-
-class UnknownPlace(NotFound):
-    """A P-code the gazetteer does not hold."""
-
-    def __init__(self, pcode: str) -> None:
-        self.pcode = pcode
-        super().__init__(f"unknown P-code {pcode!r}")
 
 
 def place_dict(place: Place, tree: PlaceTree | None = None) -> dict[str, object]:

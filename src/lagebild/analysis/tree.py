@@ -6,7 +6,16 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from lagebild.model import Place
+from lagebild.errors import NotFound
+from lagebild.model import Place, parse_level
+
+
+class UnknownPlace(NotFound):
+    """A P-code the gazetteer does not hold."""
+
+    def __init__(self, pcode: str) -> None:
+        self.pcode = pcode
+        super().__init__(f"unknown P-code {pcode!r}")
 
 
 class PlaceTree:
@@ -87,9 +96,6 @@ def root_and_level(
     """The place a summary is made within (None: everywhere; ``UnknownPlace`` if not known) and
     the level of its rows: ``level``, by default the governorates, or the level below the place;
     never above the place itself."""
-    from lagebild.analysis.place import UnknownPlace
-    from lagebild.model import parse_level
-
     root = None
     if place is not None:
         root = tree.get(place)

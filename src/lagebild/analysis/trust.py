@@ -22,7 +22,8 @@ from lagebild.analysis.place import find, subtree_ids
 from lagebild.analysis.situation import own_or_population
 from lagebild.analysis.tree import PlaceTree
 from lagebild.errors import RefusedInput
-from lagebild.ingest import ImportReport, Problem
+from lagebild.ingest import ImportReport
+from lagebild.ingest.catalogue import problem
 from lagebild.model import INDICATORS, Source, normalise_indicator
 from lagebild.model.vocab import SHARE_SUFFIX
 from lagebild.store import Store
@@ -505,14 +506,13 @@ def add_consistency_warnings(store: Store, report: ImportReport) -> int:
     for finding in findings:
         mine = next(r for r in finding.figures if r.import_id == report.import_id)
         report.add(
-            Problem(
-                "warning",
+            problem(
                 "consistency",
-                finding.message,
                 report.file,
                 mine.row_number,
                 mine.column,
                 f"{mine.value:.15g}",
+                message=finding.message,
             )
         )
     return len(findings)

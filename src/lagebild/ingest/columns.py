@@ -951,8 +951,6 @@ def _check_kind_roles(layout: Layout) -> None:
         if "code" not in layout.roles:
             raise LayoutError("a convoy file needs a #convoy+code column: the convoy's reference")
     elif kind == "damage":
-        from lagebild.ingest.damage import damage_form  # it builds on this module
-
         damage_form(layout)  # points or counts, and one unit: else a LayoutError
     elif kind == "access":
         if "access" not in layout.roles:
@@ -1023,4 +1021,72 @@ def unread_hint(layout: Layout, column: Column) -> str:
     return (
         "lagebild has no place for these values (prices, funding and the like are not "
         "imported): remove the column or its hashtag if it is not needed"
+    )
+
+
+#: Count columns, in UNOSAT's class order (class 1 is ``destroyed``).
+COUNTS = ("destroyed", "severe", "moderate", "possible")
+#: The words of a damage column's attributes for the unit it counts.
+UNIT_WORDS = {
+    "buildings": "buildings",
+    "building": "buildings",
+    "houses": "houses",
+    "house": "houses",
+}
+
+
+@dataclass(frozen=True)
+class DamageForm:
+    """How a damage file gives its numbers: ``points`` or ``counts``, and the unit counted."""
+
+    form: str
+    unit: str
+
+
+def damage_form(layout: Layout) -> DamageForm:
+    """The form and unit of a damage file; ``LayoutError`` when its columns do not make one.
+
+    lagebild's own list of damage rows (``damage --list``) names the unit of each row
+    (``#meta+unit``) and gives a class for a point or counts for a place, row by row: the
+    ``list`` form."""
+    roles = layout.roles
+    counts = [r for r in COUNTS if r in roles]
+    if "unit" in roles:
+        if "damage_class" not in roles or not counts:
+            raise LayoutError(
+                "a list of damage rows with a unit column (#meta+unit) gives #damage+class and "
+                "the counts #damage+destroyed, +severe, +moderate, +possible"
+            )
+        return DamageForm("list", "")
+    if "damage_class" in roles and counts:
+        raise LayoutError(
+            "a damage file gives either a class per point (#damage+class) or counts per place "
+            f"(#damage+destroyed ...), not both: {describe(roles['damage_class'])} and "
+            f"{describe(roles[counts[0]])}"
+        )
+    if "damage_class" not in roles and not counts:
+        raise LayoutError(
+            "a damage file needs #damage+class (one building or site a row, UNOSAT classes 1-4) "
+            "or counts per place: #damage+destroyed, +severe, +moderate, +possible"
+        )
+    if ("lat" in roles) != ("lon" in roles):
+        raise LayoutError("damage points need both #geo+lat and #geo+lon")
+    if not layout.code_columns and "lat" not in roles:
+        raise LayoutError(
+            "damage rows need a place: a P-code column (#adm1+code ... #adm4+code) or "
+            "#geo+lat and #geo+lon"
+        )
+    units = set()
+    for role in ("damage_class", *counts):
+        tag = roles[role].tag if role in roles else None
+        found = {UNIT_WORDS[a] for a in (tag.attributes if tag else ()) if a in UNIT_WORDS}
+        if len(found) > 1:
+            raise LayoutError(f"{describe(roles[role])} counts both houses and buildings")
+        units |= found
+    if len(units) > 1:
+        raise LayoutError(
+            "the damage columns count houses in one and buildings in another: one file, one unit"
+        )
+    return DamageForm(
+        "points" if "damage_class" in roles else "counts", units.pop() if units else "buildings"
     )

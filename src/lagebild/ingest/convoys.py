@@ -379,9 +379,9 @@ def _counts(batch: Batch, role: str, whole: bool) -> pl.Series | None:
     if whole:
         bad = bad | (values != values.floor())
     bad = bad.fill_null(False)
-    what = "a whole number, not negative" if whole else "not negative"
+    key = "bad-number" if whole else "bad-number/negative"
     for i in bad.arg_true().to_list():
-        batch.error(batch.rows[i], "bad-number", f"must be {what}", role, raw[i])
+        batch.error(batch.rows[i], key, role, raw[i])
     return pl.select(pl.when(~bad).then(values)).to_series()
 
 
@@ -420,12 +420,13 @@ class _Convoys:
             None,
         )
 
-    def error(self, i: int, code: str, reason: str, role: str | None, *_: Any) -> None:
-        """An error of the row at index ``i``, naming the role's column and the cell as given."""
+    def error(self, i: int, key: str, role: str | None, **params: object) -> None:
+        """An error of kind ``key`` of the row at index ``i``, naming the role's column and the
+        cell as given."""
         if role == "place_id":
             role = self.place_role
         raw = self.batch.raw(role) if role else None
-        self.batch.error(self.rows[i], code, reason, role, raw[i] if raw is not None else None)
+        self.batch.error(self.rows[i], key, role, raw[i] if raw is not None else None, **params)
 
     def parse(self) -> dict[str, list[Any]]:
         batch = self.batch
@@ -469,7 +470,7 @@ class _Convoys:
         groups: dict[str, list[int]] = {}
         for i, code in enumerate(cols["code"]):
             if code is None:
-                self.error(i, "no-convoy-code", "a row needs its convoy's code", "code")
+                self.error(i, "no-convoy-code", "code")
                 continue
             groups.setdefault(code.upper(), []).append(i)
         return groups
@@ -492,10 +493,12 @@ class _Convoys:
                     self.error(
                         i,
                         "convoy-disagrees",
-                        f"convoy {code}: {label} is {_shown(cols[role][first])} in row "
-                        f"{self.rows[first]} but {_shown(value)} here",
                         role,
-                        value,
+                        code=code,
+                        label=label,
+                        first=_shown(cols[role][first]),
+                        first_row=self.rows[first],
+                        given=_shown(value),
                     )
             merged[role] = cols[role][first] if first is not None else None
             firsts[role] = first if first is not None else idx[0]
@@ -509,10 +512,7 @@ class _Convoys:
         """The rules of a convoy's life, on the merged fields."""
         if c["requested_on"] is None and c["_first"]["requested_on"] not in self._failed():
             self.error(
-                c["_first"]["requested_on"],
-                "no-date",
-                f"convoy {c['code']} needs the date it was requested (#date+requested)",
-                "requested_on",
+                c["_first"]["requested_on"], "no-date/requested", "requested_on", code=c["code"]
             )
         status = self._settle_status(c)
         if status is None:
@@ -536,10 +536,9 @@ class _Convoys:
                 self.error(
                     c["_first"]["decided_on"],
                     "no-status",
-                    f"convoy {c['code']} was decided on {c['decided_on'].isoformat()}, but no "
-                    "status says approved, partly approved or denied",
                     "decided_on",
-                    c["decided_on"],
+                    code=c["code"],
+                    decided=c["decided_on"].isoformat(),
                 )
                 c["status"] = "requested"
                 return None
@@ -550,56 +549,32 @@ class _Convoys:
     def _check_how_much(self, c: dict[str, Any]) -> None:
         how_much = (c["trucks_approved"], c["people_approved"])
         if c["_given_status"] == "partly_approved" and how_much == (None, None):
-            self.error(
-                c["_first"]["status"],
-                "partly-how-much",
-                f"convoy {c['code']} is partly approved: say how much, in "
-                "#convoy+trucks+approved or #targeted+approved",
-                "status",
-            )
+            self.error(c["_first"]["status"], "partly-how-much", "status", code=c["code"])
 
     def _check_delivery(self, c: dict[str, Any], status: str) -> None:
         first, code = c["_first"], c["code"]
         if status == "delivered" and c["delivered_on"] is None:
-            self.error(
-                first["status"],
-                "no-date",
-                f"convoy {code} is delivered but has no delivery date (#date+delivered)",
-                "status",
-                status,
-            )
+            self.error(first["status"], "no-date/delivered", "status", code=code)
         if status != "delivered":
             for role in ("delivered_on", "reached"):
                 if c[role] is not None:
                     self.error(
                         first[role],
                         "not-delivered",
-                        f"convoy {code} is {status.replace('_', ' ')}: it has no "
-                        f"{CONVOY_ROLES[role]}",
                         role,
-                        c[role],
+                        code=code,
+                        status=status.replace("_", " "),
+                        what=CONVOY_ROLES[role],
                     )
 
     def _check_decision(self, c: dict[str, Any], status: str) -> None:
         first, code = c["_first"], c["code"]
         if status == "requested" and c["decided_on"] is not None:
-            self.error(
-                first["decided_on"],
-                "not-decided",
-                f"convoy {code} is requested, not decided: it has no decision date",
-                "decided_on",
-                c["decided_on"],
-            )
+            self.error(first["decided_on"], "not-decided", "decided_on", code=code)
         if status == "denied":
             for role in ("trucks_approved", "people_approved"):
                 if c[role]:
-                    self.error(
-                        first[role],
-                        "denied",
-                        f"convoy {code} is denied: no {CONVOY_ROLES[role]}",
-                        role,
-                        c[role],
-                    )
+                    self.error(first[role], "denied", role, code=code, what=CONVOY_ROLES[role])
 
     def _check_order(self, c: dict[str, Any]) -> None:
         first, code = c["_first"], c["code"]
@@ -615,10 +590,12 @@ class _Convoys:
                 self.error(
                     first[role],
                     "date-order",
-                    f"convoy {code} was {then} on {after.isoformat()}, before it was {was} on "
-                    f"{before.isoformat()}",
                     role,
-                    after,
+                    code=code,
+                    then=then,
+                    after=after.isoformat(),
+                    was=was,
+                    before=before.isoformat(),
                 )
         for approved, asked, label in (
             ("trucks_approved", "trucks", "trucks"),
@@ -628,10 +605,11 @@ class _Convoys:
                 self.error(
                     first[approved],
                     "above-request",
-                    f"convoy {code}: {c[approved]:,.0f} {label} approved, more than the "
-                    f"{c[asked]:,.0f} requested",
                     approved,
-                    c[approved],
+                    code=code,
+                    approved=c[approved],
+                    label=label,
+                    asked=c[asked],
                 )
 
     def items(
@@ -645,23 +623,17 @@ class _Convoys:
             if item["item"] is None:
                 given = [r for r in ITEM_ROLES if item[r] not in (None, "")]
                 if given:
-                    self.error(
-                        i,
-                        "no-item-name",
-                        "item values without an item name (#item+name)",
-                        given[0],
-                        item[given[0]],
-                    )
+                    self.error(i, "no-item-name", given[0])
                 continue
             key = item["item"].casefold()
             if key in named:
                 self.error(
                     i,
                     "item-twice",
-                    f"convoy {code} has item {item['item']!r} in row {self.rows[named[key]]} "
-                    "already: give each item once",
                     "item",
-                    item["item"],
+                    code=code,
+                    item=item["item"],
+                    first_row=self.rows[named[key]],
                 )
                 continue
             named[key] = i
@@ -669,21 +641,16 @@ class _Convoys:
             if (arrived or removed) and c["status"] != "delivered":
                 role = "arrived" if arrived else "removed"
                 self.error(
-                    i,
-                    "not-delivered",
-                    f"convoy {code} is {c['status'].replace('_', ' ')}: nothing arrived or was "
-                    "removed yet",
-                    role,
-                    item[role],
+                    i, "not-delivered/items", role, code=code, status=c["status"].replace("_", " ")
                 )
             elif planned is not None and (arrived or 0) + (removed or 0) > planned:
                 self.error(
                     i,
                     "above-planned",
-                    f"{_shown(arrived or 0.0)} arrived and {_shown(removed or 0.0)} removed is "
-                    f"more than the {_shown(planned)} planned",
                     "removed" if removed else "arrived",
-                    removed if removed else arrived,
+                    arrived=_shown(arrived or 0.0),
+                    removed=_shown(removed or 0.0),
+                    planned=_shown(planned),
                 )
             item["category"] = item["category"] or ""
             item["row_number"] = self.rows[i]
@@ -703,15 +670,12 @@ class _Convoys:
             items = self.items(cols, idx, merged)
             held = self.known.get(key)
             if held is not None:
-                where = f"import #{held[1]}" if held[1] else "entered on the command line"
                 self.error(
                     idx[0],
-                    "convoy-exists",
-                    f"convoy {held[0]} exists already ({where}): a file cannot change it; use "
-                    "'lagebild convoy decide/deliver'"
-                    + (f", or undo import #{held[1]} first" if held[1] else ""),
+                    "convoy-exists/imported" if held[1] else "convoy-exists",
                     "code",
-                    merged["code"],
+                    code=held[0],
+                    import_id=held[1],
                 )
             failed = [self.rows[i] for i in idx if self.rows[i] in self.batch.rejected]
             if failed:

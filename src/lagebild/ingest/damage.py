@@ -16,14 +16,18 @@ A point is stored as a count of one in its class's column, so both forms add up 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import polars as pl
 
-from lagebild.ingest.columns import CODE_ROLES, Layout, LayoutError, describe
+from lagebild.ingest.catalogue import problem
+from lagebild.ingest.columns import (
+    CODE_ROLES,
+    COUNTS,
+    UNIT_WORDS,
+    damage_form,
+)
 from lagebild.ingest.gazetteer import PLACEHOLDERS, Gazetteer, resolve_places
 from lagebild.ingest.placing import NONE, PlaceIndex
-from lagebild.ingest.problems import WARNING, Problem
 from lagebild.ingest.records import Batch, Context, Insert, iso_dates, to_insert
 
 #: The columns of the ``damage`` table an import writes.
@@ -43,15 +47,7 @@ DAMAGE_COLUMNS = (
     "import_id",
     "row_number",
 )
-#: Count columns, in UNOSAT's class order (class 1 is ``destroyed``).
-COUNTS = ("destroyed", "severe", "moderate", "possible")
 UNITS = ("buildings", "houses")
-_UNIT_WORDS = {
-    "buildings": "buildings",
-    "building": "buildings",
-    "houses": "houses",
-    "house": "houses",
-}
 
 #: UNOSAT's class words, as its damage assessments write them, and the usual variants.
 CLASS_WORDS = {
@@ -67,10 +63,6 @@ CLASS_WORDS = {
     "possibly damaged": 4,
     "possible": 4,
 }
-CLASS_HELP = (
-    "use 1 (destroyed), 2 (severe), 3 (moderate) or 4 (possible), or UNOSAT's words "
-    "Destroyed, Severe Damage, Moderate Damage, Possible Damage"
-)
 
 
 def damage_class(word: str | None) -> int | None:
@@ -87,61 +79,7 @@ def damage_class(word: str | None) -> int | None:
     return int(number) if number.is_integer() and 1 <= number <= 4 else None
 
 
-@dataclass(frozen=True)
-class DamageForm:
-    """How a damage file gives its numbers: ``points`` or ``counts``, and the unit counted."""
 
-    form: str
-    unit: str
-
-
-def damage_form(layout: Layout) -> DamageForm:
-    """The form and unit of a damage file; ``LayoutError`` when its columns do not make one.
-
-    lagebild's own list of damage rows (``damage --list``) names the unit of each row
-    (``#meta+unit``) and gives a class for a point or counts for a place, row by row: the
-    ``list`` form."""
-    roles = layout.roles
-    counts = [r for r in COUNTS if r in roles]
-    if "unit" in roles:
-        if "damage_class" not in roles or not counts:
-            raise LayoutError(
-                "a list of damage rows with a unit column (#meta+unit) gives #damage+class and "
-                "the counts #damage+destroyed, +severe, +moderate, +possible"
-            )
-        return DamageForm("list", "")
-    if "damage_class" in roles and counts:
-        raise LayoutError(
-            "a damage file gives either a class per point (#damage+class) or counts per place "
-            f"(#damage+destroyed ...), not both: {describe(roles['damage_class'])} and "
-            f"{describe(roles[counts[0]])}"
-        )
-    if "damage_class" not in roles and not counts:
-        raise LayoutError(
-            "a damage file needs #damage+class (one building or site a row, UNOSAT classes 1-4) "
-            "or counts per place: #damage+destroyed, +severe, +moderate, +possible"
-        )
-    if ("lat" in roles) != ("lon" in roles):
-        raise LayoutError("damage points need both #geo+lat and #geo+lon")
-    if not layout.code_columns and "lat" not in roles:
-        raise LayoutError(
-            "damage rows need a place: a P-code column (#adm1+code ... #adm4+code) or "
-            "#geo+lat and #geo+lon"
-        )
-    units = set()
-    for role in ("damage_class", *counts):
-        tag = roles[role].tag if role in roles else None
-        found = {_UNIT_WORDS[a] for a in (tag.attributes if tag else ()) if a in _UNIT_WORDS}
-        if len(found) > 1:
-            raise LayoutError(f"{describe(roles[role])} counts both houses and buildings")
-        units |= found
-    if len(units) > 1:
-        raise LayoutError(
-            "the damage columns count houses in one and buildings in another: one file, one unit"
-        )
-    return DamageForm(
-        "points" if "damage_class" in roles else "counts", units.pop() if units else "buildings"
-    )
 
 
 class DamageBuilder:
@@ -167,9 +105,7 @@ class DamageBuilder:
         batch = Batch(frame, context)
         form = damage_form(context.layout)
         n = frame.height
-        when = batch.when(
-            "a damage assessment needs a date: #date+imagery, #date or import with --date"
-        )
+        when = batch.when("no-date/damage")
         if form.form == "list":
             counts = self._listed(batch)
         elif form.form == "points":
@@ -206,12 +142,8 @@ class DamageBuilder:
         klass = raw.replace_strict(mapping, default=None, return_dtype=pl.Int64)
         for i in klass.is_null().arg_true().to_list():
             word = raw[i]
-            reason = (
-                f"no damage class: {CLASS_HELP}"
-                if word is None
-                else f"unknown damage class {word!r}: {CLASS_HELP}"
-            )
-            batch.error(batch.rows[i], "unknown-damage-class", reason, "damage_class", word)
+            key = "unknown-damage-class/blank" if word is None else "unknown-damage-class"
+            batch.error(batch.rows[i], key, "damage_class", word, word=word)
         out = {"damage_class": klass}
         for number, name in enumerate(COUNTS, start=1):
             out[name] = (klass == number).fill_null(False).cast(pl.Float64)
@@ -227,9 +159,8 @@ class DamageBuilder:
         klass = raw.replace_strict(mapping, default=None, return_dtype=pl.Int64)
         for i in (pointed & klass.is_null()).arg_true().to_list():
             batch.error(
-                batch.rows[i], "unknown-damage-class",
-                f"unknown damage class {raw[i]!r}: {CLASS_HELP}", "damage_class", raw[i],
-            )  # fmt: skip
+                batch.rows[i], "unknown-damage-class", "damage_class", raw[i], word=raw[i]
+            )
         out: dict[str, pl.Series] = {
             "damage_class": pl.select(pl.when(pointed).then(klass)).to_series()
         }
@@ -239,32 +170,18 @@ class DamageBuilder:
             assert values is not None  # the list form has every count column
             bad = ((values < 0) | (values != values.floor())).fill_null(False)
             for i in bad.arg_true().to_list():
-                batch.error(
-                    batch.rows[i], "not-a-count",
-                    f"a count of {name} buildings or houses is a whole number, 0 or more",
-                    name, batch.text(name)[i],
-                )  # fmt: skip
+                batch.error(batch.rows[i], "not-a-count", name, batch.text(name)[i], name=name)
             counted = counted | values.is_not_null()
             one = (klass == number).fill_null(False).cast(pl.Float64)
             out[name] = pl.select(
                 pl.when(pointed).then(one).otherwise(values.fill_null(0.0))
             ).to_series()
         for i in (pointed & counted).arg_true().to_list():
-            batch.error(
-                batch.rows[i], "class-and-counts",
-                "a row of a damage list gives a class (a point) or counts (a place), not both",
-                "damage_class", raw[i],
-            )  # fmt: skip
+            batch.error(batch.rows[i], "class-and-counts", "damage_class", raw[i])
         for i in (~pointed & ~counted).arg_true().to_list():
             row = batch.rows[i]
             if row not in batch.rejected:
-                batch.context.report.add(
-                    Problem(
-                        WARNING, "no-damage-counts",
-                        "no damage class or counts in this row; nothing stored for it",
-                        batch.context.file, row,
-                    )
-                )  # fmt: skip
+                batch.context.report.add(problem("no-damage-counts", batch.context.file, row))
                 batch.rejected[row] = "no damage counts"
         return out
 
@@ -272,12 +189,9 @@ class DamageBuilder:
     def _units(batch: Batch) -> pl.Series:
         raw = batch.text("unit")
         words = raw.str.strip_chars().str.to_lowercase()
-        units = words.replace_strict(_UNIT_WORDS, default=None, return_dtype=pl.Utf8)
+        units = words.replace_strict(UNIT_WORDS, default=None, return_dtype=pl.Utf8)
         for i in units.is_null().arg_true().to_list():
-            batch.error(
-                batch.rows[i], "unknown-unit", "a damage unit is buildings or houses",
-                "unit", raw[i],
-            )  # fmt: skip
+            batch.error(batch.rows[i], "unknown-unit", "unit", raw[i])
         return units
 
     @staticmethod
@@ -294,26 +208,14 @@ class DamageBuilder:
             assert raw is not None
             bad = ((values < 0) | (values != values.floor())).fill_null(False)
             for i in bad.arg_true().to_list():
-                batch.error(
-                    batch.rows[i],
-                    "not-a-count",
-                    f"a count of {name} buildings or houses is a whole number, 0 or more",
-                    name,
-                    raw[i],
-                )
+                batch.error(batch.rows[i], "not-a-count", name, raw[i], name=name)
             given = given | values.is_not_null()
             out[name] = values.fill_null(0.0)
         for i in (~given).arg_true().to_list():
             row = batch.rows[i]
             if row not in batch.rejected:
                 batch.context.report.add(
-                    Problem(
-                        WARNING,
-                        "no-damage-counts",
-                        "no damage counts in this row; nothing stored for it",
-                        batch.context.file,
-                        row,
-                    )
+                    problem("no-damage-counts/counts", batch.context.file, row)
                 )
                 batch.rejected[row] = "no damage counts"
         return out
@@ -337,13 +239,7 @@ class DamageBuilder:
             return place_id
         if lat is None or lon is None:
             for i in by_point:
-                batch.error(
-                    batch.rows[i],
-                    "no-place",
-                    "no P-code in this row, and the file has no #geo+lat/#geo+lon to place it by",
-                    None,
-                    None,
-                )
+                batch.error(batch.rows[i], "no-place", None, None)
             return place_id
         wanted = _placeable_points(batch, by_point, lat, lon)
         if not wanted:
@@ -369,14 +265,12 @@ class DamageBuilder:
                 hits.append(i)
                 ids.append(pid)
                 continue
-            reason = (
-                "the point lies outside every boundary in the gazetteer: check the coordinates "
-                "(latitude, longitude in WGS 84) or give a P-code"
+            key = (
+                "outside-boundaries"
                 if polygons.polygon_levels
-                else "no P-code, and the gazetteer has no boundaries to place the point by: "
-                "import a GeoJSON gazetteer with boundaries, or give a P-code"
+                else "outside-boundaries/no-boundaries"
             )
-            batch.error(batch.rows[i], "outside-boundaries", reason, "lat", f"{lat[i]}, {lon[i]}")
+            batch.error(batch.rows[i], key, "lat", f"{lat[i]}, {lon[i]}")
         if hits:
             place_id = place_id.scatter(hits, pl.Series(ids, dtype=pl.Int64))
         return place_id
@@ -427,20 +321,10 @@ def _placeable_points(
         if batch.rows[i] in batch.rejected:
             continue
         if y is None or x is None:
-            batch.error(
-                batch.rows[i],
-                "no-place",
-                "no P-code and no coordinates: give #geo+lat and #geo+lon, or a P-code",
-                "lat" if y is None else "lon",
-                None,
-            )
+            batch.error(batch.rows[i], "no-place/point", "lat" if y is None else "lon", None)
         elif abs(y) > 90 or abs(x) > 180:
             batch.error(
-                batch.rows[i],
-                "out-of-range",
-                "coordinates must be WGS 84 degrees: latitude within ±90, longitude ±180",
-                "lat" if abs(y) > 90 else "lon",
-                f"{y}, {x}",
+                batch.rows[i], "out-of-range/degrees", "lat" if abs(y) > 90 else "lon", f"{y}, {x}"
             )
         else:
             wanted.append(i)

@@ -8,8 +8,9 @@ from datetime import date
 
 import polars as pl
 
+from lagebild.ingest.catalogue import problem
 from lagebild.ingest.columns import Layout, describe
-from lagebild.ingest.problems import ERROR, WARNING, ImportReport, Problem
+from lagebild.ingest.problems import WARNING, ImportReport, Problem
 from lagebild.ingest.read import Column
 from lagebild.model import Place, level_name
 
@@ -119,22 +120,8 @@ def _report_no_valid_code(
     """An error for each row with no valid P-code at any level, naming the codes it gave."""
     for i in missing.arg_true().to_list():
         given = [f"{describe(c)}={raw[lvl][i]!r}" for lvl, c in columns if raw[lvl][i] is not None]
-        report.add(
-            Problem(
-                ERROR,
-                "no-valid-pcode",
-                "no valid P-code at any level"
-                + (
-                    f" ({', '.join(given)} not in the gazetteer)"
-                    if given
-                    else " (all P-code cells blank)"
-                ),
-                report.file,
-                rows[i],
-                None,
-                None,
-            )
-        )
+        key = "no-valid-pcode" if given else "no-valid-pcode/blank"
+        report.add(problem(key, report.file, rows[i], given=", ".join(given)))
 
 
 def _report_coarser_kept(
@@ -154,26 +141,27 @@ def _report_coarser_kept(
         finer_than_found = (~missing) & (finest_level < level)
         if raw[level].null_count() == n and n:
             # A column left empty throughout (neighbourhoods in a 4W of villages) is said once.
-            report.add(Problem(
-                WARNING, "empty-pcode-column",
-                f"no {level_name(level)} P-code in any row; records sit at coarser levels",
-                report.file, None, describe(column), None,
-            ))
+            report.add(
+                problem(
+                    "empty-pcode-column", report.file, None, describe(column),
+                    level=level_name(level),
+                )
+            )  # fmt: skip
             continue
         for i in finer_than_found.arg_true().to_list():
             value = raw[level][i]
             kept = gazetteer.places[finest[i]]
             what = "blank" if value is None else "unknown"
             report.add(
-                Problem(
-                    WARNING,
+                problem(
                     f"{what}-pcode",
-                    f"{what} {level_name(level)} P-code; record kept at {level_name(kept.level)} "
-                    f"{kept.pcode}",
                     report.file,
                     rows[i],
                     describe(column),
                     value,
+                    level=level_name(level),
+                    kept_level=level_name(kept.level),
+                    kept=kept.pcode,
                 )
             )
 
@@ -208,16 +196,16 @@ def _report_parent_mismatch(
                 parent_id = gazetteer.ancestors(place.id).get(level)
                 parent = gazetteer.places[parent_id].pcode if parent_id else "none"
                 report.add(
-                    Problem(
-                        WARNING,
+                    problem(
                         "parent-mismatch",
-                        f"{place.pcode} lies in {level_name(level)} {parent} by the gazetteer, "
-                        "not in "
-                        f"{raw[level][i]}; the gazetteer's parents are used",
                         report.file,
                         rows[i],
                         describe(column),
                         raw[level][i],
+                        pcode=place.pcode,
+                        level=level_name(level),
+                        parent=parent,
+                        given=raw[level][i],
                     )
                 )
 
@@ -240,15 +228,14 @@ def _report_retired(
         for i in hit.arg_true().to_list():
             place = gazetteer.places[finest[i]]
             report.add(
-                Problem(
-                    WARNING,
+                problem(
                     "retired-pcode",
-                    f"P-code {place.pcode} was retired on {place.valid_to}; "
-                    "recode the data to the current gazetteer",
                     report.file,
                     rows[i],
                     None,
                     place.pcode,
+                    pcode=place.pcode,
+                    valid_to=place.valid_to,
                 )
             )
 
@@ -268,13 +255,7 @@ def pcodes_unchecked(gazetteer: Gazetteer, report: ImportReport) -> bool:
         return False
     if not report.counts[(WARNING, "pcodes-unchecked")]:
         report.add(
-            Problem(
-                WARNING,
-                "pcodes-unchecked",
-                "there is no database yet, so P-codes cannot be checked: import a gazetteer "
-                "first (docs/hxl.md)",
-                report.file,
-            )
+            problem("pcodes-unchecked", report.file)
         )
     return True
 
@@ -294,15 +275,7 @@ def _unchecked(
     rows = df["_row"]
     for i in blank.arg_true().to_list():
         report.add(
-            Problem(
-                ERROR,
-                "no-valid-pcode",
-                "no valid P-code at any level (all P-code cells blank)",
-                report.file,
-                rows[i],
-                None,
-                None,
-            )
+            problem("no-valid-pcode/blank", report.file, rows[i])
         )
     return Resolved(
         pl.Series("place_id", [None] * n, dtype=pl.Int64),

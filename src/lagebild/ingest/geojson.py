@@ -200,16 +200,15 @@ def _mended(features: list[dict[str, Any]], columns: list[Column]) -> list[ReadW
             if isinstance(value, str) and _REPLACEMENT in value:
                 found.append(
                     ReadWarning(
-                        "invalid-utf8",
-                        f"feature {number}: invalid UTF-8 bytes in property {key!r}, read as "
-                        f"{_REPLACEMENT!r}; check the text",
+                        "invalid-utf8/feature",
                         number,
                         by_header.get(key),
                         value,
+                        {"number": number, "name": key},
                     )
                 )
     if not found:
         found.append(
-            ReadWarning("invalid-utf8", "invalid UTF-8 bytes, read as U+FFFD, outside properties")
+            ReadWarning("invalid-utf8/outside-properties")
         )
     return found

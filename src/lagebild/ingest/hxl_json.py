@@ -38,6 +38,7 @@ from lagebild.ingest.read import (
     column_letter,
     find_layout,
     normal_header,
+    register_reader,
     render_cell,
 )
 from lagebild.ingest.tags import Tag, is_tag_row
@@ -304,20 +305,17 @@ def _mended(table: JsonTable) -> list[ReadWarning]:
         for column, value in zip(table.columns, row, strict=True):
             if value is not None and _REPLACEMENT in value:
                 found.append(
-                    ReadWarning(
-                        "invalid-utf8",
-                        f"invalid UTF-8 bytes, read as {_REPLACEMENT!r}; check the text",
-                        number,
-                        column,
-                        value,
-                    )
+                    ReadWarning("invalid-utf8", number, column, value)
                 )
     if not found:
         found.append(
-            ReadWarning("invalid-utf8", "invalid UTF-8 bytes, read as U+FFFD, outside the cells")
+            ReadWarning("invalid-utf8/outside-cells")
         )
     return found
 
 
 class JsonTable(MemoryTable):
     """Rows held in memory, each with its number in the JSON array."""
+
+
+register_reader("json", open_json)

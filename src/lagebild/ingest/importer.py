@@ -19,11 +19,12 @@ from typing import Any
 import polars as pl
 import yaml
 
-from lagebild.ingest import convoys, placechanges, records
+from lagebild.ingest import convoys, placechanges, placeproblems, records
+from lagebild.ingest.catalogue import problem
 from lagebild.ingest.columns import Layout, LayoutError, describe, layout_for, unread_hint
 from lagebild.ingest.damage import DamageBuilder
 from lagebild.ingest.gazetteer import Gazetteer
-from lagebild.ingest.problems import ERROR, WARNING, ImportFailed, ImportReport, Problem
+from lagebild.ingest.problems import ImportFailed, ImportReport
 from lagebild.ingest.read import Column, ReadError, Table, open_table
 from lagebild.ingest.vocabularies import ImportVocabularies
 from lagebild.model.vocab import VocabularyError
@@ -164,21 +165,21 @@ def import_file(
         )
     except ReadError as exc:
         report.add(
-            Problem(ERROR, "unreadable", exc.reason, path.name, exc.row, exc.column, exc.value)
+            problem("unreadable", path.name, exc.row, exc.column, exc.value, reason=exc.reason)
         )
         raise ImportFailed(report) from exc
     with table:
         for mended in table.warnings:
             column = describe(mended.column) if mended.column else None
             report.add(
-                Problem(
-                    WARNING, mended.code, mended.reason, path.name, mended.row, column, mended.value
+                problem(
+                    mended.key, path.name, mended.row, column, mended.value, **mended.params
                 )
             )
         try:
             layout = layout_for(table.columns, options.kind)
         except LayoutError as exc:
-            report.add(Problem(ERROR, "layout", str(exc), path.name))
+            report.add(problem("layout", path.name, reason=exc))
             raise ImportFailed(report) from exc
         report.kind = layout.kind
         report.ignored_columns = [describe(c) for c in layout.ignored]
@@ -188,7 +189,7 @@ def import_file(
         try:
             _vocabularies(options, layout.kind)  # an override that does not fit refuses the file
         except VocabularyError as exc:
-            report.add(Problem(ERROR, "vocabulary", str(exc), path.name))
+            report.add(problem("vocabulary", path.name, reason=exc))
             raise ImportFailed(report) from exc
         report.source = options.source
         # Hashing releases the interpreter lock: it runs beside the import.
@@ -237,16 +238,18 @@ def _refuse_unread(frame: pl.DataFrame, layout: Layout, report: ImportReport) ->
         found = True
         first = int(held.arg_true()[0])
         report.add(
-            Problem(
-                ERROR,
+            problem(
                 "unread-values",
-                f"this {layout.kind} file does not read {describe(column)}, which holds values "
-                f"in {count:,} of {frame.height:,} rows (first in row {frame['_row'][first]}); "
-                f"importing would drop them. {unread_hint(layout, column)}",
                 report.file,
                 int(frame["_row"][first]),
                 describe(column),
                 cells[first],
+                kind=layout.kind,
+                name=describe(column),
+                count=count,
+                rows=frame.height,
+                first=frame["_row"][first],
+                hint=unread_hint(layout, column),
             )
         )
     if found:
@@ -287,13 +290,12 @@ def _refuse_a_second_time(store: Store, report: ImportReport) -> bool:
         return False
     first = earlier[0]
     report.add(
-        Problem(
-            ERROR,
+        problem(
             "already-imported",
-            f"this file was already imported as import #{first.id} on "
-            f"{first.imported_at:%Y-%m-%d %H:%M} ({first.file_name}); importing it again would "
-            "count its rows twice",
             report.file,
+            import_id=first.id,
+            imported_at=first.imported_at,
+            file_name=first.file_name,
         )
     )
     return True
@@ -403,9 +405,9 @@ def _import_places(
         lambda role: describe(layout.roles[role]) if role in layout.roles else None,
     )
     report.place_changes = changes
-    refused = placechanges.refuse_levels(changes, report)
+    refused = placeproblems.refuse_levels(changes, report)
     if not options.update_places:
-        refused = placechanges.refuse(changes, report) or refused
+        refused = placeproblems.refuse(changes, report) or refused
     if refused:
         raise ImportFailed(report)  # even with --skip-invalid: no row is at fault
     if writer is not None and (not report.error_count or options.skip_invalid):

@@ -2,8 +2,8 @@
 gazetteer.
 
 ACLED's own CSV (``event_id_cnty, event_date, ..., latitude, longitude, ..., fatalities``, and
-the older upper-case schema) needs no hashtag row: :func:`acled_tag_map` recognises its header
-row and tags it (:data:`ACLED_TAGS`). The HXL form HDX publishes (``#event+code``,
+the older upper-case schema) needs no hashtag row: ``lagebild.ingest.acled`` recognises its
+header row and tags it. The HXL form HDX publishes (``#event+code``,
 ``#date+occurred``, ...) is read by its tags (``lagebild.ingest.columns.INCIDENT_ROLES``).
 
 Each batch is checked column by column (dates, coordinates, fatalities: an error names row,
@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import polars as pl
 
+from lagebild.ingest.catalogue import problem
 from lagebild.ingest.columns import CODE_ROLES
 from lagebild.ingest.gazetteer import PLACEHOLDERS, pcodes_unchecked
 from lagebild.ingest.names import normalise_arabic
@@ -37,7 +37,6 @@ from lagebild.ingest.placing import (
     NONE,
     PlaceIndex,
 )
-from lagebild.ingest.problems import WARNING, Problem
 from lagebild.ingest.records import Batch, Context, Insert, iso_dates, to_insert
 
 #: The columns of the ``incidents`` table an import writes.
@@ -65,47 +64,6 @@ INCIDENT_COLUMNS = (
     "row_number",
 )
 
-#: ACLED's column names (current and the older upper-case schema) -> the hashtags of HDX's form.
-#: ACLED's ``iso`` and ``gwno`` are numeric country codes, not P-codes: they stay untagged.
-ACLED_TAGS: dict[str, str] = {
-    "event_id_cnty": "#event+code",
-    "event_id_no_cnty": "#event+code+num",
-    "event_date": "#date+occurred",
-    "year": "#date+year",
-    "time_precision": "#date+precision",
-    "disorder_type": "#event+type+disorder",
-    "event_type": "#event+type",
-    "sub_event_type": "#event+type+sub",
-    "actor1": "#group+name+first",
-    "assoc_actor_1": "#group+name+first+assoc",
-    "ally_actor_1": "#group+name+first+assoc",
-    "inter1": "#group+type+first",
-    "actor2": "#group+name+second",
-    "assoc_actor_2": "#group+name+second+assoc",
-    "ally_actor_2": "#group+name+second+assoc",
-    "inter2": "#group+type+second",
-    "interaction": "#group+interaction",
-    "civilian_targeting": "#event+civilians",
-    "region": "#region+name",
-    "country": "#country+name",
-    "admin1": "#adm1+name",
-    "admin2": "#adm2+name",
-    "admin3": "#adm3+name",
-    "location": "#loc+name",
-    "latitude": "#geo+lat",
-    "longitude": "#geo+lon",
-    "geo_precision": "#geo+precision",
-    "source": "#meta+source",
-    "source_scale": "#meta+source+scale",
-    "notes": "#description",
-    "fatalities": "#affected+killed",
-    "tags": "#meta+tags",
-    "timestamp": "#date+timestamp",
-}
-#: A header row with these is ACLED's.
-_ACLED_NEEDS = frozenset({"event_date", "event_type"})
-_ACLED_MIN_COLUMNS = 8
-
 #: What in a sub-event type or a note makes an incident an attack on aid.
 AID_WORDS = (
     "aid worker",
@@ -129,15 +87,6 @@ _AID = re.compile(
 _AID_POLARS = "(?i)" + _AID.pattern
 _DAY_MONTH_YEAR = r"^[0-9]{1,2}[ -]+[A-Za-z]{3,9}\.?[ -]+[0-9]{4}$"
 _LIMITS = {"event_code": 40, "event_type": 80, "sub_event_type": 80}
-
-
-def acled_tag_map(head: Sequence[Sequence[str]]) -> dict[str, str] | None:
-    """The tag map for a file whose header row is ACLED's (any case), else None."""
-    for cells in head:
-        names = {c.strip().casefold() for c in cells if c and c.strip()}
-        if _ACLED_NEEDS <= names and len(names & ACLED_TAGS.keys()) >= _ACLED_MIN_COLUMNS:
-            return dict(ACLED_TAGS)
-    return None
 
 
 def is_attack_on_aid(sub_event_type: str | None, notes: str | None) -> bool:
@@ -199,13 +148,7 @@ class IncidentBuilder:
         for role, limit in _LIMITS.items():
             too_long = (texts[role].str.len_chars() > limit).fill_null(False)
             for i in too_long.arg_true().to_list():
-                batch.error(
-                    batch.rows[i],
-                    "too-long",
-                    f"longer than {limit} characters",
-                    role,
-                    texts[role][i],
-                )
+                batch.error(batch.rows[i], "too-long", role, texts[role][i], limit=limit)
         event_type = batch.mapped("event_type", "event_types", blank="")
         texts["sub_event_type"] = _kept_type_word(texts["event_type"], event_type, texts)
         unchecked = pcodes_unchecked(context.gazetteer, context.report)  # said once
@@ -280,7 +223,7 @@ def _stated_aid(batch: Batch, found: pl.Series) -> pl.Series:
         return found
     words = raw.str.strip_chars().str.to_lowercase()
     for i in (words.is_not_null() & ~words.is_in([*_YES, *_NO])).arg_true().to_list():
-        batch.error(batch.rows[i], "not-yes-no", "an attack on aid is yes or no", "aid", raw[i])
+        batch.error(batch.rows[i], "not-yes-no", "aid", raw[i])
     stated = pl.select(
         pl.when(words.is_in(list(_YES))).then(True).when(words.is_in(list(_NO))).then(False)
     ).to_series()
@@ -300,9 +243,8 @@ def _stated_placing(
     allowed = ["pcode", "polygon", "nearest", "name", "none"]
     for i in (method.is_not_null() & ~method.is_in(allowed)).arg_true().to_list():
         batch.error(
-            batch.rows[i], "bad-placing", f"placed by one of {', '.join(allowed)}",
-            "placed_by", stated[i],
-        )  # fmt: skip
+            batch.rows[i], "bad-placing", "placed_by", stated[i], methods=", ".join(allowed)
+        )
     by_code = (placed_by == "pcode") & method.is_in(allowed).fill_null(False)
     numbers = {
         role: batch.numbers(role) for role in ("confidence", "distance_km")
@@ -348,7 +290,7 @@ def _dates(batch: Batch) -> pl.Series:
     n = batch.frame.height
     if raw is None:
         for row in batch.rows.to_list():
-            batch.error(row, "no-date", "an incident needs a date (#date+occurred)", None, None)
+            batch.error(row, "no-date/incidents", None, None)
         return pl.Series([None] * n, dtype=pl.Date)
     spelled = raw.str.contains(_DAY_MONTH_YEAR).fill_null(False)
     words = pl.select(
@@ -361,14 +303,13 @@ def _dates(batch: Batch) -> pl.Series:
     parsed, reasons = parse_dates(pl.select(pl.when(~spelled).then(raw)).to_series())
     found = pl.select(pl.coalesce(words, parsed)).to_series()
     for i in (spelled & words.is_null()).arg_true().to_list():
-        batch.error(batch.rows[i], "not-a-date", f"{raw[i]} is not a valid date", "date", raw[i])
+        batch.error(batch.rows[i], "not-a-date/incident", "date", raw[i], given=raw[i])
     for i in reasons.is_not_null().arg_true().to_list():
-        reason = f"{reasons[i]} (ACLED writes 15 March 2016; ISO 2016-03-15 is read too)"
-        batch.error(batch.rows[i], "not-a-date", reason, "date", raw[i])
+        batch.error(batch.rows[i], "not-a-date/acled", "date", raw[i], reason=reasons[i])
     failed = set(batch.rejected)
     for i in found.is_null().arg_true().to_list():
         if batch.rows[i] not in failed:
-            batch.error(batch.rows[i], "no-date", "an incident needs a date", "date", None)
+            batch.error(batch.rows[i], "no-date/incident", "date", None)
     return found
 
 
@@ -384,20 +325,15 @@ def _coordinates(batch: Batch) -> tuple[pl.Series, pl.Series]:
             batch.error(
                 batch.rows[i],
                 "out-of-range",
-                f"{'latitude' if role == 'lat' else 'longitude'} must lie within ±{limit}",
                 role,
                 batch.raw(role)[i],  # type: ignore[index]
+                axis="latitude" if role == "lat" else "longitude",
+                limit=limit,
             )
     half = (lat.is_null() != lon.is_null()) & ~batch.reject_mask()
     for i in half.arg_true().to_list():
         role, other = ("lat", "lon") if lat[i] is None else ("lon", "lat")
-        batch.error(
-            batch.rows[i],
-            "half-a-coordinate",
-            f"a {other} without a {role}: give both coordinates or neither",
-            role,
-            None,
-        )
+        batch.error(batch.rows[i], "half-a-coordinate", role, None, other=other, missing=role)
     bad = batch.reject_mask()
     keep = ~bad & (lat.abs() <= 90).fill_null(False) & (lon.abs() <= 180).fill_null(False)
     lat = pl.select(pl.when(keep).then(lat)).to_series()
@@ -414,7 +350,6 @@ def _fatalities(batch: Batch) -> pl.Series | None:
         batch.error(
             batch.rows[i],
             "not-whole",
-            "fatalities are a whole number of people",
             "fatalities",
             batch.raw("fatalities")[i],  # type: ignore[index]
         )
@@ -442,11 +377,8 @@ def _known_places(batch: Batch) -> np.ndarray:
         column = context.layout.roles[role]
         for i in unknown:
             context.report.add(
-                Problem(
-                    WARNING,
-                    "unknown-pcode",
-                    "P-code not in the gazetteer; the incident is placed by its coordinates "
-                    "or names",
+                problem(
+                    "unknown-pcode/incident",
                     context.file,
                     batch.rows[i],
                     f"{column.letter} {column.tag}",
@@ -477,14 +409,5 @@ def _report_unplaced(
             where.append(f"coordinates {lat[i]}, {lon[i]}")
         said = ", ".join(where) if where else "no location, names or coordinates"
         context.report.add(
-            Problem(
-                WARNING,
-                "unplaced",
-                f"no place found for this incident ({said}): kept without a place; import a "
-                "gazetteer with boundaries or communities there, or raise --max-km",
-                context.file,
-                batch.rows[i],
-                None,
-                location[i],
-            )
+            problem("unplaced", context.file, batch.rows[i], None, location[i], said=said)
         )

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from lagebild.ingest.problems import ERROR, ImportReport, Problem
 from lagebild.model import Place, level_name
 
 ADDED = "added"
@@ -35,8 +34,6 @@ NEED_UPDATE = (RENAMED, MOVED)
 RELOCATION_KM = 1.0
 EARTH_RADIUS_KM = 6371.0088
 #: How to apply what the import refuses.
-UPDATE_HINT = "--update-places applies renames and moves of existing places"
-
 _NAMES = ("name_en", "name_ar")
 
 
@@ -256,50 +253,6 @@ def _only_changed(row: dict[str, Any], found: Sequence[PlaceChange]) -> dict[str
         for key in _FIELDS_OF[change.field or ""]:
             kept[key] = row.get(key)
     return kept
-
-
-def refuse_levels(changes: PlaceChanges, report: ImportReport) -> bool:
-    """A P-code keeps its level: one error for each the file gives at another. Returns whether
-    there was any."""
-    for change in changes.conflicts:
-        report.add(
-            Problem(
-                ERROR,
-                "place-level",
-                f"{change.pcode} is {change.old} in the places known but {change.new} in this "
-                "file: a P-code keeps its level (a new place needs a new P-code)",
-                report.file,
-                change.row,
-                change.column,
-                change.pcode,
-            )
-        )
-    return bool(changes.conflicts)
-
-
-def refuse(changes: PlaceChanges, report: ImportReport) -> bool:
-    """Without ``--update-places``: one error per rename or move, naming old and new value.
-    Returns whether there was any."""
-    for change in changes.refused:
-        if change.kind == RENAMED:
-            code, what = (
-                "place-renamed",
-                f"renames {change.pcode} from {change.old!r} to {change.new!r}",
-            )
-        else:
-            code, what = "place-moved", f"moves {change.pcode} from {change.old} to {change.new}"
-        report.add(
-            Problem(
-                ERROR,
-                code,
-                f"this gazetteer {what}; {UPDATE_HINT}",
-                report.file,
-                change.row,
-                change.column,
-                str(change.new),
-            )
-        )
-    return bool(changes.refused)
 
 
 def audit_rows(

@@ -174,6 +174,10 @@ class ImportReport:
         if self.counts[key] <= KEEP_PER_CODE:
             self.problems.append(problem)
 
+    def flatten(self) -> list[tuple[int | None, str | None, str]]:
+        """(row, column, code) of each problem kept, in the order found: a report at a glance."""
+        return [(p.row, p.column, p.code) for p in self.problems]
+
     @property
     def error_count(self) -> int:
         return sum(n for (severity, _), n in self.counts.items() if severity == ERROR)

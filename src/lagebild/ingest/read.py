@@ -30,8 +30,8 @@ import tempfile
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Generator, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
@@ -43,6 +43,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import python_calamine
 
+from lagebild.ingest.acled import acled_tag_map
+from lagebild.ingest.catalogue import kind
 from lagebild.ingest.notation import LOCALES
 from lagebild.ingest.tags import Tag, is_tag_row
 
@@ -104,13 +106,22 @@ class Column:
 
 @dataclass(frozen=True)
 class ReadWarning:
-    """Something the reader mended and the import should report (such as invalid UTF-8)."""
+    """Something the reader mended and the import should report (such as invalid UTF-8): the
+    key of its kind in ``ingest.catalogue`` and the fields that fill its reason."""
 
-    code: str
-    reason: str
+    key: str
     row: int | None = None
     column: Column | None = None
     value: str | None = None
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def code(self) -> str:
+        return kind(self.key).code
+
+    @property
+    def reason(self) -> str:
+        return kind(self.key).reason(**self.params)
 
 
 @dataclass(frozen=True)
@@ -185,6 +196,18 @@ class Table:
         self.close()
 
 
+#: A reader of a format that builds on this module: (path, tag map, encoding, locale, member).
+Reader = Callable[[Path, "dict[str, Tag] | None", str | None, str, str | None], Table]
+#: The readers of the formats that build on this module (JSON, shapefile), by the format
+#: :func:`open_table` recognises: each module registers its own (:func:`register_reader`).
+READERS: dict[str, Reader] = {}
+
+
+def register_reader(kind: str, reader: Reader) -> None:
+    """Read the files recognised as ``kind`` (``json``, ``shapefile``) with ``reader``."""
+    READERS[kind] = reader
+
+
 def open_table(
     path: Path | str,
     *,
@@ -247,14 +270,8 @@ def _open(
             reason=f"--member {member!r} names a file inside a ZIP archive or a table inside a "
             f"JSON object, and this is a {kind.upper()} file: leave --member out",
         )
-    if kind == "json":
-        from lagebild.ingest.hxl_json import open_json  # it builds on this module
-
-        return open_json(path, mapping, encoding, locale, member)
-    if kind == "shapefile":
-        from lagebild.ingest.shapefile import open_shapefile  # it builds on this module
-
-        return open_shapefile(path, mapping, encoding, locale)
+    if kind in READERS:  # JSON and shapefiles: read by the modules that build on this one
+        return READERS[kind](path, mapping, encoding, locale, member)
     if kind == "csv":
         return _open_csv(path, head, mapping, encoding, delimiter)
     return _open_sheet(path, kind, sheet, mapping, locale)
@@ -601,8 +618,6 @@ def find_layout(path: Path, head: list[list[str]], mapping: dict[str, Tag] | Non
                 columns.append(Column(j, column_letter(j), header, tag))
             return _Layout(i, i + 1, columns)
     if not mapping:
-        from lagebild.ingest.incidents import acled_tag_map  # ACLED's own export needs no tags
-
         found = acled_tag_map(head)
         if found is None:
             raise ReadError(path, reason=_NO_TAGS)

@@ -10,12 +10,13 @@ from typing import Any, Protocol
 
 import polars as pl
 
+from lagebild.ingest.catalogue import UNKNOWN_CODE, problem
 from lagebild.ingest.columns import CODE_ROLES, FigureColumn, Layout, describe, normalise_age
 from lagebild.ingest.gazetteer import PLACEHOLDERS, Gazetteer, resolve_places
 from lagebild.ingest.geometry import Geometry, GeometryError, read_geometry
 from lagebild.ingest.notation import parse_dates, parse_numbers
-from lagebild.ingest.problems import ERROR, WARNING, ImportReport, Problem
-from lagebild.ingest.vocabularies import OVERRIDE_OPTION, UNKNOWN_CODE, ImportVocabularies
+from lagebild.ingest.problems import WARNING, ImportReport
+from lagebild.ingest.vocabularies import OVERRIDE_OPTION, ImportVocabularies
 from lagebild.model.vocab import (
     ACCESS_STATUSES,
     DELIVERY_STATUSES,
@@ -115,19 +116,20 @@ class Batch:
         column = self.context.layout.roles.get(role)
         return None if column is None else self.frame[f"c{column.index}"]
 
-    def error(self, row: int, code: str, reason: str, role: str | None, value: Any) -> None:
+    def error(self, row: int, key: str, role: str | None, value: Any, **params: object) -> None:
+        """An error of kind ``key`` (``ingest.catalogue``) in ``row``, naming the role's column
+        and the value found; the row is refused."""
         column = self.context.layout.roles.get(role) if role else None
-        self.context.report.add(
-            Problem(
-                ERROR,
-                code,
-                reason,
-                self.context.file,
-                row,
-                describe(column) if column else None,
-                None if value is None else str(value),
-            )
+        found = problem(
+            key,
+            self.context.file,
+            row,
+            describe(column) if column else None,
+            None if value is None else str(value),
+            **params,
         )
+        self.context.report.add(found)
+        reason = found.reason
         self.rejected[row] = f"{self.rejected[row]}; {reason}" if row in self.rejected else reason
 
     def reject_mask(self) -> pl.Series:
@@ -157,9 +159,7 @@ class Batch:
         if people:
             negative = (values < 0).fill_null(False)
             for i in negative.arg_true().to_list():
-                self.error(
-                    self.rows[i], "negative", "a number of people cannot be negative", role, raw[i]
-                )
+                self.error(self.rows[i], "negative", role, raw[i])
             values = pl.select(pl.when(~negative).then(values)).to_series()
         return values
 
@@ -171,7 +171,7 @@ class Batch:
         self._report(reasons, raw, role, "not-a-date")
         return pl.select(pl.when(reasons.is_null()).then(values)).to_series()
 
-    def when(self, reason: str, needed: pl.Series | None = None) -> pl.Series:
+    def when(self, key: str, needed: pl.Series | None = None) -> pl.Series:
         """The ``#date`` of each row, else the import's ``--date``; a missing one is an error
         (only in the ``needed`` rows, and not again in rows already refused)."""
         n = self.frame.height
@@ -185,36 +185,16 @@ class Batch:
         failed = set(self.rejected)
         for i in missing.arg_true().to_list():
             if self.rows[i] not in failed:
-                self.error(self.rows[i], "no-date", reason, None, None)
+                self.error(self.rows[i], key, None, None)
         return found
 
-    def _report(self, reasons: pl.Series, raw: pl.Series, role: str, code: str) -> None:
+    def _report(self, reasons: pl.Series, raw: pl.Series, role: str, key: str) -> None:
         for i in reasons.is_not_null().arg_true().to_list():
-            self.error(self.rows[i], code, reasons[i], role, raw[i])
+            self.error(self.rows[i], key, role, raw[i], reason=reasons[i])
 
     def text(self, role: str) -> pl.Series:
         raw = self.raw(role)
         return raw if raw is not None else pl.Series([None] * self.frame.height, dtype=pl.Utf8)
-
-    def words(self, role: str, normalise: Any, code: str, allowed: str) -> pl.Series:
-        """Map each distinct word through ``normalise``; unknown words are errors."""
-        raw = self.text(role)
-        mapping = {w: normalise(w) for w in raw.unique().to_list()}
-        unknown = [w for w, v in mapping.items() if v is None]
-        if unknown:
-            bad = raw.is_in([w for w in unknown if w is not None])
-            if None in unknown:
-                bad = bad | raw.is_null()
-            for i in bad.fill_null(False).arg_true().to_list():
-                word = raw[i]
-                self.error(
-                    self.rows[i], code, f"unknown {role} {word!r}: use {allowed}", role, word
-                )
-        return raw.replace_strict(
-            {k: v for k, v in mapping.items() if k is not None},
-            default=mapping.get(None),
-            return_dtype=pl.Utf8,
-        )
 
     def place(self, dates: pl.Series | None) -> pl.Series:
         resolved = resolve_places(
@@ -274,23 +254,22 @@ class Batch:
             for word, rows in unknown.items():
                 first = self.rows.filter(raw == word)[0]
                 self.context.report.add(
-                    Problem(
-                        WARNING, slug,
-                        f"{vocab.name} {word!r} in {rows:,} row(s) is not in lagebild's "
-                        f"vocabulary: kept as written; {option} map.yml maps it",
-                        self.context.file, first, self._column(role), word,
+                    problem(
+                        f"{slug}/kept", self.context.file, first, self._column(role), word,
+                        vocabulary=vocab.name, word=word, rows=rows, option=option,
                     )
                 )  # fmt: skip
         elif unknown:
             for i in raw.is_in(list(unknown)).fill_null(False).arg_true().to_list():
                 word = raw[i]
-                reason = f"unknown {role.replace('_', ' ')} {word!r}: {use}"
-                self.error(self.rows[i], slug, reason, role, word)
+                self.error(
+                    self.rows[i], slug, role, word, what=role.replace("_", " "), word=word, use=use
+                )
         if required:
             empty = raw.is_null() | (raw.str.strip_chars() == "").fill_null(False)
             for i in empty.arg_true().to_list():
-                reason = f"no {role.replace('_', ' ')}: {use}"
-                self.error(self.rows[i], slug, reason, role, raw[i])
+                what = role.replace("_", " ")
+                self.error(self.rows[i], f"{slug}/blank", role, raw[i], what=what, use=use)
         return raw.fill_null("").replace_strict(mapping, default=None, return_dtype=pl.Utf8)
 
     def _column(self, role: str) -> str | None:
@@ -304,10 +283,10 @@ class Batch:
         n = self.frame.height
         reliability = pl.Series([None] * n, dtype=pl.Utf8)
         credibility = pl.Series([None] * n, dtype=pl.Int64)
-        for role, pattern, reason in (
-            ("grade", r"^([A-F])?([1-6])?$", "a grade is a letter A-F and a number 1-6, e.g. B2"),
-            ("reliability", r"^([A-F])()$", "source reliability is a letter A to F"),
-            ("credibility", r"^()([1-6])$", "information credibility is a number 1 to 6"),
+        for role, pattern, key in (
+            ("grade", r"^([A-F])?([1-6])?$", "bad-grade"),
+            ("reliability", r"^([A-F])()$", "bad-grade/reliability"),
+            ("credibility", r"^()([1-6])$", "bad-grade/credibility"),
         ):
             raw = self.raw(role)
             if raw is None:
@@ -320,7 +299,7 @@ class Batch:
             bad = text.is_not_null() & (letter.is_null() | (text == ""))
             bad = bad | (text.is_not_null() & ~text.str.contains(pattern))
             for i in bad.fill_null(False).arg_true().to_list():
-                self.error(self.rows[i], "bad-grade", f"{reason}: not {raw[i]!r}", role, raw[i])
+                self.error(self.rows[i], key, role, raw[i], given=raw[i])
             letter = pl.select(pl.when(letter != "").then(letter)).to_series()
             number = pl.select(pl.when(number != "").then(number)).to_series()
             reliability = reliability.fill_null(letter)
@@ -376,13 +355,7 @@ def _deliveries(batch: Batch) -> Insert | None:
     for i in effective.is_null().arg_true().to_list():
         row = batch.rows[i]
         if row not in parse_failed:
-            batch.error(
-                row,
-                "no-date",
-                "a delivery needs a date: #date+end, #date or #date+start",
-                None,
-                None,
-            )
+            batch.error(row, "no-date", None, None)
     allowed = ", ".join(DELIVERY_STATUSES)
     status = batch.mapped("status", "statuses", blank="completed", allowed=allowed)
     place_id = batch.place(effective)
@@ -426,7 +399,7 @@ def _presence(batch: Batch) -> Insert | None:
     acronym = batch.text("org_acronym")
     named = pl.select(pl.coalesce([org, acronym])).to_series()
     for i in named.is_null().arg_true().to_list():
-        batch.error(batch.rows[i], "no-org", "a 3W row needs an organisation", "org", None)
+        batch.error(batch.rows[i], "no-org", "org", None)
     values = {
         "place_id": batch.place(when),
         "org": named,
@@ -462,19 +435,13 @@ def to_insert(
 
 def _access(batch: Batch) -> Insert | None:
     n = batch.frame.height
-    when = batch.when("an access status needs the date it holds from (#date+start or --date)")
+    when = batch.when("no-date/access")
     allowed = " or ".join(ACCESS_STATUSES)
     status = batch.mapped("access", "access", blank=None, required=True, allowed=allowed)
     party = batch.text("party")
     for i in ((status == "besieged").fill_null(False) & party.is_null()).arg_true().to_list():
         batch.context.report.add(
-            Problem(
-                WARNING,
-                "no-besieging-party",
-                "besieged, but no besieging party (#group+besieging)",
-                batch.context.file,
-                batch.rows[i],
-            )
+            problem("no-besieging-party", batch.context.file, batch.rows[i])
         )
     values = {
         "place_id": batch.place(when),
@@ -532,10 +499,7 @@ def _dimension(batch: Batch, name: str) -> pl.Series:
             pl.when(values == "").then(_age_from_bounds(batch)).otherwise(values)
         ).to_series()
     for i in values.is_null().arg_true().to_list():
-        batch.error(
-            batch.rows[i], "bad-dimension",
-            f"a {name} is y (yes), n (no) or a (all)", name, raw[i],
-        )  # fmt: skip
+        batch.error(batch.rows[i], "bad-dimension", name, raw[i], name=name)
     return values
 
 
@@ -584,40 +548,32 @@ def _national(batch: Batch, layout: Layout) -> tuple[pl.Series, int | None]:
     gazetteer = batch.context.gazetteer
     countries = sorted(p.pcode for p in gazetteer.places.values() if p.level == 0)
     chosen = batch.context.country
-    reason = None
+    key = None
     if chosen is not None:
         chosen = chosen.strip().upper()
         if chosen not in countries:
-            reason = f"--country {chosen} is not a country of the gazetteer" + (
-                f" ({', '.join(countries)})" if countries else ""
-            )
+            key = "national-row" if countries else "national-row/none"
     elif not countries:
-        reason = (
-            "a national row (no admin code), but the gazetteer has no country: import one with "
-            "a #country+code column (a level 0 place)"
-        )
+        key = "national-row/no-country"
     elif len(countries) > 1:
-        reason = (
-            "a national row (no admin code), and the database holds several countries "
-            f"({', '.join(countries)}): choose one with --country CODE"
-        )
+        key = "national-row/several-countries"
     else:
         chosen = countries[0]
         report = batch.context.report
         first = blank.arg_true()[0]
         if not report.counts[(WARNING, "national-rows")]:  # said once for the whole file
             report.add(
-                Problem(
-                    WARNING, "national-rows",
-                    f"rows without an admin code (the first: row {batch.rows[first]}) are "
-                    f"taken as national figures of {chosen}, the gazetteer's only country; "
-                    f"--country {chosen} says so and silences this",
-                    batch.context.file,
+                problem(
+                    "national-rows", batch.context.file,
+                    first_row=batch.rows[first], country=chosen,
                 )
             )  # fmt: skip
-    if reason is not None or chosen is None:
+    if key is not None or chosen is None:
+        listed = ", ".join(countries)
         for i in blank.arg_true().to_list():
-            batch.error(batch.rows[i], "national-row", reason or "", None, None)
+            batch.error(
+                batch.rows[i], key or "national-row", None, None, country=chosen, countries=listed
+            )
         return blank, None
     return blank, gazetteer.by_code[chosen].id
 
@@ -634,7 +590,7 @@ def _figures(batch: Batch) -> Insert | None:
     ).to_series()
     if listed is not None:
         any_value = listed[1].is_not_null()
-    when = batch.when("a figure needs a date: add a #date column or import with --date", any_value)
+    when = batch.when("no-date/figure", any_value)
     place_id = _figure_places(batch, when)
     reliability, credibility = batch.grades()
     source_id = batch.source_ids()
@@ -754,9 +710,8 @@ def _column_dimensions(
             clash = (row_values.is_not_null() & (row_values != "") & (row_values != own))
             for i in clash.fill_null(False).arg_true().to_list():
                 batch.error(
-                    batch.rows[i], "dimension-clash",
-                    f"the column says {name} {own}, the row says {row_values[i]}",
-                    name, row_values[i],
+                    batch.rows[i], "dimension-clash", name, row_values[i],
+                    name=name, own=own, given=row_values[i],
                 )  # fmt: skip
             dims[name] = pl.Series([own] * n, dtype=pl.Utf8)
         else:
@@ -774,8 +729,8 @@ def _figure_list(batch: Batch) -> tuple[pl.Series, pl.Series]:
     for i, word in enumerate(raw.to_list()):
         if word is None or known.get(word) is None:
             batch.error(
-                batch.rows[i], "unknown-indicator",
-                f"an indicator is one of {', '.join(INDICATORS)}", "list_indicator", word,
+                batch.rows[i], "unknown-indicator", "list_indicator", word,
+                indicators=", ".join(INDICATORS),
             )  # fmt: skip
     indicators = raw.replace_strict(
         {k: v for k, v in known.items() if v is not None}, default=None, return_dtype=pl.Utf8
@@ -801,10 +756,7 @@ def _percent(values: pl.Series, batch: Batch, role: str) -> pl.Series:
     above = (values > 100).fill_null(False)
     raw = batch.raw(role)
     for i in above.arg_true().to_list():
-        batch.error(
-            batch.rows[i], "share-above-100", "a share of the population cannot exceed 100 %",
-            role, raw[i] if raw is not None else None,
-        )
+        batch.error(batch.rows[i], "share-above-100", role, raw[i] if raw is not None else None)
     return pl.select(pl.when(~above).then(values)).to_series()
 
 
@@ -840,7 +792,7 @@ def places(frame: pl.DataFrame, context: Context) -> tuple[list[dict[str, Any]],
         if row in batch.rejected:
             continue
         if not codes:
-            batch.error(row, "no-valid-pcode", "a gazetteer row needs a P-code", None, None)
+            batch.error(row, "no-valid-pcode/gazetteer", None, None)
             continue
         file_countries = [c for lvl, c in codes if lvl == 0]
         for k, (lvl, _code) in enumerate(codes):
@@ -871,9 +823,7 @@ def _check_coordinates(batch: Batch, lat: pl.Series | None, lon: pl.Series | Non
         if series is None:
             continue
         for i in (series.abs() > limit).fill_null(False).arg_true().to_list():
-            batch.error(
-                batch.rows[i], "out-of-range", f"{role} must lie within ±{limit}", role, series[i]
-            )
+            batch.error(batch.rows[i], "out-of-range", role, series[i], axis=role, limit=limit)
 
 
 def _row_codes(
@@ -886,12 +836,7 @@ def _row_codes(
         if value is not None and value.strip().upper() not in PLACEHOLDERS:
             code = value.strip().upper()
             if not PCODE_SHAPE.fullmatch(code):
-                batch.error(
-                    row, "bad-pcode",
-                    "a P-code is 1 to 32 letters, digits, '.', '-' or '_' "
-                    "(such as SY0200, C1007)",
-                    CODE_ROLES[lvl], value,
-                )  # fmt: skip
+                batch.error(row, "bad-pcode", CODE_ROLES[lvl], value)
                 continue
             codes.append((lvl, code))
     return codes
@@ -926,16 +871,16 @@ def _merge_place(
         origins["parent"] = (row, CODE_ROLES[codes[k - 1][0]])
     if parent and code in parent_seen and parent_seen[code][0] not in (None, parent):
         context.report.add(
-            Problem(
-                WARNING,
-                "parent-mismatch",
-                f"{code} lies in {parent_seen[code][0]} in row {parent_seen[code][1]} "
-                "but in "
-                f"{parent} here; the first is kept",
+            problem(
+                "parent-mismatch/file",
                 context.file,
                 row,
                 describe(context.layout.roles[CODE_ROLES[lvl]]),
                 code,
+                pcode=code,
+                first=parent_seen[code][0],
+                first_row=parent_seen[code][1],
+                parent=parent,
             )
         )
     elif parent and code not in parent_seen:
@@ -968,15 +913,12 @@ def _place_list(batch: Batch) -> list[dict[str, Any]]:
     for i, row in enumerate(batch.rows.to_list()):
         code = (codes[i] or "").strip().upper()
         if not PCODE_SHAPE.fullmatch(code):
-            batch.error(
-                row, "bad-pcode", "a P-code is 1 to 32 letters, digits, '.', '-' or '_'",
-                "list_code", codes[i],
-            )  # fmt: skip
+            batch.error(row, "bad-pcode/list", "list_code", codes[i])
             continue
         try:
             level = parse_level(levels[i] or "")
         except ValueError as exc:
-            batch.error(row, "bad-level", str(exc), "list_level", levels[i])
+            batch.error(row, "bad-level", "list_level", levels[i], reason=str(exc))
             continue
         parent = (parents[i] or "").strip().upper() or None
         entry: dict[str, Any] = {
@@ -1020,8 +962,7 @@ def _geometries(batch: Batch) -> dict[int, Geometry]:
             shape = read_geometry(text)
         except GeometryError as exc:
             shown = text if len(text) <= 80 else text[:77] + "..."
-            reason = f"not a GeoJSON geometry: {exc}"
-            batch.error(rows[i], "not-a-geometry", reason, "geometry", shown)
+            batch.error(rows[i], "not-a-geometry", "geometry", shown, reason=exc)
             continue
         if shape is not None:
             found[rows[i]] = shape

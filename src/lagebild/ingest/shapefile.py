@@ -36,9 +36,11 @@ from lagebild.ingest.read import (
     Column,
     ReadError,
     ReadWarning,
+    Table,
     TableInfo,
     column_letter,
     normal_header,
+    register_reader,
     render_cell,
 )
 from lagebild.ingest.tags import Tag
@@ -175,11 +177,7 @@ def _zip_parts(path: Path) -> dict[str, bytes]:
 def _check_prj(path: Path, prj: bytes | None, warnings: list[ReadWarning]) -> None:
     if prj is None:
         warnings.append(
-            ReadWarning(
-                "no-prj",
-                "no .prj beside the shapefile: its coordinates are taken as WGS 84 "
-                "longitude/latitude",
-            )
+            ReadWarning("no-prj")
         )
         return
     text = prj.decode("utf-8", errors="replace").strip()
@@ -242,10 +240,19 @@ def _bad_text(
 ) -> ReadWarning:
     column = next((c for c in columns if c.header == field), None)
     return ReadWarning(
-        "invalid-text",
-        f"feature {number}: bytes in field {field!r} that are not {codec}, read as "
-        f"{_REPLACEMENT!r}; check the text or pass --encoding",
-        number,
-        column,
-        value,
+        "invalid-text", number, column, value, {"number": number, "field": field, "codec": codec}
     )
+
+
+def _read_shapefile(
+    path: Path,
+    mapping: dict[str, Tag] | None,
+    encoding: str | None,
+    locale: str,
+    member: str | None,
+) -> Table:
+    """:func:`open_shapefile` as a reader of ``open_table`` (a shapefile has no members)."""
+    return open_shapefile(path, mapping, encoding, locale)
+
+
+register_reader("shapefile", _read_shapefile)

@@ -24,17 +24,6 @@ OVERRIDE_OPTION = {
     "event_types": "--event-types",
 }
 
-#: The code of the problem an unknown word of each vocabulary makes.
-UNKNOWN_CODE = {
-    "sectors": "unknown-sector",
-    "statuses": "unknown-status",
-    "convoy_statuses": "unknown-convoy-status",
-    "access": "unknown-access",
-    "item_categories": "unknown-category",
-    "modalities": "unknown-modality",
-    "event_types": "unknown-event-type",
-}
-
 
 def load_vocabulary_map(path: Path | str) -> dict[str, str]:
     """``word -> code`` from an override file (YAML, ``word: code`` or ``code: [words]``)."""

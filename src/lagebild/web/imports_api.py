@@ -36,6 +36,7 @@ from lagebild.ingest import (
     ReadError,
     import_file,
 )
+from lagebild.ingest.catalogue import problem
 from lagebild.ingest.columns import KINDS, LayoutError, layout_for
 from lagebild.ingest.notation import LOCALES
 from lagebild.ingest.problems import ERROR
@@ -163,18 +164,12 @@ class _Refused(Exception):
         self.limit = limit
 
 
-def _form_problem(
-    field: str, value: str | None, reason: str, code: str = "invalid-field"
-) -> Problem:
-    return Problem(ERROR, code, reason, "", None, field, value)
+def _form_problem(key: str, field: str, value: str | None, **params: object) -> Problem:
+    return problem(key, "", None, field, value, **params)
 
 
 def _too_large(limit: int) -> _Refused:
-    reason = (
-        f"the file is larger than the server accepts ({limit:,} bytes); "
-        "import it with lagebild import on the server"
-    )
-    return _Refused(413, _form_problem("file", None, reason, "too-large"), limit)
+    return _Refused(413, _form_problem("too-large", "file", None, limit=limit), limit)
 
 
 def _limited(request: Request, limit: int) -> Request:
@@ -205,29 +200,31 @@ def _options(form: Any, organisation: str | None) -> ImportOptions:
             raise _Refused(
                 422,
                 _form_problem(
-                    name, None, f"unknown field {name!r}: send file and any of {', '.join(FIELDS)}"
+                    "invalid-field/unknown", name, None, name=name, fields=", ".join(FIELDS)
                 ),
             )
         if not isinstance(value, str):
-            raise _Refused(422, _form_problem(name, None, f"{name} must be text, not a file"))
+            raise _Refused(422, _form_problem("invalid-field/not-text", name, None, name=name))
         values[name] = value.strip()
     locale = values.get("locale") or "en"
     if locale not in LOCALES:
-        raise _Refused(422, _form_problem("locale", locale, f"use one of {', '.join(LOCALES)}"))
+        raise _Refused(
+            422, _form_problem("invalid-field", "locale", locale, allowed=", ".join(LOCALES))
+        )
     kind = values.get("kind") or None
     if kind is not None and kind not in KINDS:
-        raise _Refused(422, _form_problem("kind", kind, f"use one of {', '.join(KINDS)}"))
+        raise _Refused(422, _form_problem("invalid-field", "kind", kind, allowed=", ".join(KINDS)))
     on = None
     if values.get("date"):
         try:
             on = date.fromisoformat(values["date"])
         except ValueError:
             raise _Refused(
-                422, _form_problem("date", values["date"], "not a date: write it as YYYY-MM-DD")
+                422, _form_problem("invalid-field/date", "date", values["date"])
             ) from None
     update = values.get("update_places", "").lower()
     if update not in _BOOLEANS:
-        raise _Refused(422, _form_problem("update_places", update, "use true or false (or 1 or 0)"))
+        raise _Refused(422, _form_problem("invalid-field/yes-no", "update_places", update))
     return ImportOptions(
         source=values.get("source") or None,
         locale=locale,
@@ -254,15 +251,13 @@ _BOOLEANS = {
 def _keep(uploads: Uploads, file: Any, limit: int) -> tuple[str, Path]:
     """Copy the uploaded file into a private folder of its own: (token, path)."""
     if not isinstance(file, UploadFile) or not file.filename:
-        raise _Refused(
-            422, _form_problem("file", None, "send the file in the field 'file'", "no-file")
-        )
+        raise _Refused(422, _form_problem("no-file", "file", None))
     name = safe_name(file.filename)
     if extension(name) not in EXTENSIONS:
         raise _Refused(
             422,
             _form_problem(
-                "file", extension(name) or name, f"use one of {', '.join(EXTENSIONS)}", "extension"
+                "extension", "file", extension(name) or name, extensions=", ".join(EXTENSIONS)
             ),
         )
     token, folder = uploads.new()
@@ -285,7 +280,7 @@ def _copy(source: IO[bytes], target: Path, limit: int) -> None:
                 raise _too_large(limit)
             out.write(block)
     if size == 0:
-        raise _Refused(422, _form_problem("file", None, "the file is empty", "empty"))
+        raise _Refused(422, _form_problem("empty", "file", None))
 
 
 def recognised_kind(path: Path, options: ImportOptions) -> str | None:
