@@ -110,7 +110,7 @@ def _page(page: listing.Page, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _columns(keys: list[str], tags: dict[str, str]) -> list[Col]:
+def columns_of(keys: list[str], tags: dict[str, str]) -> list[Col]:
     return [Col(k, k, tags.get(k, f"#meta+{k}")) for k in keys]
 
 
@@ -171,7 +171,7 @@ FIGURE_TAGS = {
 }
 
 
-def _level(level: Level | None) -> int | None:
+def level_number(level: Level | None) -> int | None:
     return parse_level(level) if level else None
 
 
@@ -189,12 +189,12 @@ def places(
 ) -> Response:
     tree = ctx.tree()
     parent_place = find(tree, parent) if parent else None
-    found = search(tree, q, _level(level), parent_place)
+    found = search(tree, q, level_number(level), parent_place)
     if as_of:
         found = [p for p in found if tree.active(p, as_of)]
     items = [place_dict(p, tree) for p in found[offset : offset + limit]]
     data = {"total": len(found), "limit": limit, "offset": offset, "items": items}
-    return respond(request, fmt, data, _columns(list(PLACE_TAGS), PLACE_TAGS), items, "places")
+    return respond(request, fmt, data, columns_of(list(PLACE_TAGS), PLACE_TAGS), items, "places")
 
 
 @router.get("/places/{pcode}", summary="One place: parents, access, current figures")
@@ -220,7 +220,7 @@ def children(
         found = [p for p in found if tree.active(p, as_of)]
     items = [place_dict(p, tree) for p in found[offset : offset + limit]]
     data = {"pcode": pcode, "total": len(found), "limit": limit, "offset": offset, "items": items}
-    return respond(request, fmt, data, _columns(list(PLACE_TAGS), PLACE_TAGS), items, "children")
+    return respond(request, fmt, data, columns_of(list(PLACE_TAGS), PLACE_TAGS), items, "children")
 
 
 @router.get("/places/{pcode}/access", summary="A place's access history and status on a date")
@@ -275,7 +275,7 @@ def figures(
     )
     data = _page(page, as_of=when.isoformat())
     items = data["items"]
-    return respond(request, fmt, data, _columns(list(FIGURE_TAGS), FIGURE_TAGS), items, "figures")
+    return respond(request, fmt, data, columns_of(list(FIGURE_TAGS), FIGURE_TAGS), items, "figures")
 
 
 @router.get("/places/{pcode}/figures", summary="Every figure of a place and below, with sources")
@@ -310,7 +310,7 @@ def access(
         return JSONResponse(
             {"error": f"status: unknown access status {status!r}", "status": 422}, 422
         )
-    level_no = _level(level)
+    level_no = level_number(level)
     rows = []
     for place_id, (row, since) in sorted(current.items(), key=lambda kv: tree.places[kv[0]].pcode):
         found = tree.places[place_id]
@@ -337,7 +337,7 @@ def access(
     }
     tags = {**PLACE_TAGS, "status": "#access", "party": "#group+besieging", "since": "#date+start"}
     keys = ["pcode", "name", "level", "status", "party", "since"]
-    return respond(request, fmt, data, _columns(keys, tags), items, "access")
+    return respond(request, fmt, data, columns_of(keys, tags), items, "access")
 
 
 @router.get("/deliveries", summary="Deliveries (the 4W), filtered, newest first")
@@ -379,8 +379,8 @@ def deliveries(
     export_format = wanted_format(request, fmt)
     auth.record_export(request, "delivery", shown, export_format)
     keys = _shown_keys(DELIVERY_TAGS, shown)
-    rows = _flagged(data["items"])
-    return respond(request, fmt, data, _columns(keys, DELIVERY_TAGS), rows, "deliveries")
+    rows = flat_rows(data["items"])
+    return respond(request, fmt, data, columns_of(keys, DELIVERY_TAGS), rows, "deliveries")
 
 
 def _shown_keys(tags: dict[str, str], rows: list[dict[str, Any]]) -> list[str]:
@@ -389,7 +389,7 @@ def _shown_keys(tags: dict[str, str], rows: list[dict[str, Any]]) -> list[str]:
     return [k for k in tags if k in present or not rows and k != "suppressed"]
 
 
-def _flagged(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def flat_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows for CSV: the suppressed counts named in one cell, ``reached;households``."""
     return [
         {**r, "suppressed": ";".join(r["suppressed"])} if isinstance(r.get("suppressed"), list)
@@ -452,7 +452,7 @@ def situation(
         rows = sharing.public_table(principal, "situation", rows, ctx.protocol)
         if any("suppressed" in r for r in rows):
             columns = [*columns, Col("suppressed", "Suppressed", "#meta+suppressed")]
-            rows = _flagged(rows)
+            rows = flat_rows(rows)
     return respond(request, fmt, data, columns, rows, "situation")
 
 
@@ -485,7 +485,7 @@ def gaps(
     columns = render.gap_columns(result.level, severity=rank == "severity")
     if any("suppressed" in r for r in rows):  # type: ignore[attr-defined]
         columns = [*columns, Col("suppressed", "Suppressed", "#meta+suppressed")]
-        rows = _flagged(rows)  # type: ignore[arg-type]
+        rows = flat_rows(rows)  # type: ignore[arg-type]
     return respond(request, fmt, data, columns, rows, "gaps")  # type: ignore[arg-type]
 
 
@@ -564,7 +564,7 @@ def figure_conflicts(
         "file_name",
         "row_number",
     ]
-    return respond(request, fmt, data, _columns(keys, tags), rows, "conflicts")
+    return respond(request, fmt, data, columns_of(keys, tags), rows, "conflicts")
 
 
 @router.get("/explain", summary="The records behind a number of situation or gaps, and the rule")

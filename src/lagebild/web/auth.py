@@ -187,7 +187,7 @@ def requires(permission: str) -> Any:
 # -- CSRF ---------------------------------------------------------------------------------------
 
 
-def _same_site(request: Request) -> bool:
+def same_site(request: Request) -> bool:
     if request.headers.get("sec-fetch-site", "") == "cross-site":
         return False
     origin = request.headers.get("origin")
@@ -214,7 +214,7 @@ async def _sent_token(request: Request) -> str:
 
 
 async def _check_csrf(request: Request, principal: Principal, secret: str | None) -> None:
-    if not _same_site(request):
+    if not same_site(request):
         await run_in_threadpool(_refuse_csrf, request, "from another site")
     if principal.via == "session":
         sent = await _sent_token(request)
@@ -355,7 +355,7 @@ async def signin(request: Request) -> Response:
     next_path = _next_path(values.get("next"))
     expected = request.cookies.get(SIGNIN_COOKIE, "")
     sent = values.get(CSRF_FIELD, "")
-    if not (_same_site(request) and expected and sent and hmac.compare_digest(expected, sent)):
+    if not (same_site(request) and expected and sent and hmac.compare_digest(expected, sent)):
         return _signin_page(request, 403, "expired", name=name, next=next_path)
     outcome, detail = await run_in_threadpool(_sign_in, request, name, values.get("password", ""))
     if outcome == "locked":

@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, Response
 from lagebild import analysis, evidence
 from lagebild.analysis import overview as breakdowns
 from lagebild.analysis.figures import FigureValue
-from lagebild.analysis.gaps import GapRow, GapsResult
+from lagebild.analysis.gaps import GapRow
 from lagebild.analysis.place import find, profile, search, subtree_ids
 from lagebild.analysis.situation import COLUMNS as COLUMN_INDICATORS
 from lagebild.model import Place, level_name, normalise_sector, parse_level
@@ -177,10 +177,6 @@ def render_page(
     return render(request, template, status_code=status_code, words=words, **context)
 
 
-def _gaps(ctx: Context, when: date, window: int, level: str, sector: str | None) -> GapsResult:
-    return ctx.gaps(when, window, level, sector)
-
-
 def _situation(ctx: Context, when: date, window: int) -> analysis.SituationResult:
     return ctx.situation(when, window, "adm1", None)
 
@@ -220,8 +216,8 @@ def overview(request: Request, ctx: Ctx, as_of: AsOf = None, window: Window = 30
             lambda: breakdowns.monthly_reached(ctx.store, when, TREND_MONTHS),
         ),
         "situation": lambda: _situation(ctx, when, window),
-        "adm3": lambda: _gaps(ctx, when, window, "adm3", None),
-        "adm4": lambda: _gaps(ctx, when, window, "adm4", None),
+        "adm3": lambda: ctx.gaps(when, window, "adm3", None),
+        "adm4": lambda: ctx.gaps(when, window, "adm4", None),
         "parties": lambda: ctx.cached(
             ("besieged_by_party", when),
             lambda: breakdowns.besieged_by_party(ctx.store, when, tree),
@@ -254,14 +250,14 @@ def overview(request: Request, ctx: Ctx, as_of: AsOf = None, window: Window = 30
         besieged_total=sum(p.people for p in parties),
         sectors=sectors,
         trend=trend,
-        trend_svg=_trend_chart("trend", trend, lang),
+        trend_svg=trend_chart("trend", trend, lang),
         sector_svg=_sector_chart(sectors, lang, words),
         access_svg=_access_chart(result, lang, words),
         party_svg=_party_chart(parties, lang),
     )
 
 
-def _trend_chart(chart_id: str, trend: list[breakdowns.MonthReached], lang: Language) -> str:
+def trend_chart(chart_id: str, trend: list[breakdowns.MonthReached], lang: Language) -> str:
     labels = [lang.month(m.month) for m in trend]
     lower = charts.Series(
         lang.gettext("People reached (largest sector)"), [m.lower for m in trend], "lower"
@@ -509,7 +505,7 @@ def place_page(request: Request, ctx: Ctx, pcode: str, as_of: AsOf = None) -> Re
     )
     gap = None
     if level_name(place.level) in GAP_LEVELS:
-        result = _gaps(ctx, when, 30, level_name(place.level), None)
+        result = ctx.gaps(when, 30, level_name(place.level), None)
         gap = next((r for r in result.places if r.pcode == place.pcode), None)
     trust_view = ctx.cached(("place_trust", place.id, when), lambda: _place_trust(ctx, place, when))
     disaggregated = ctx.cached(
@@ -536,7 +532,7 @@ def place_page(request: Request, ctx: Ctx, pcode: str, as_of: AsOf = None) -> Re
         if found.access and found.access.inherited_from
         else None,
         timeline_svg=_access_timeline(found.access_history, when, lang, words),
-        trend_svg=_trend_chart("place-trend", trend, lang),
+        trend_svg=trend_chart("place-trend", trend, lang),
         conflicts=trust_view[0],
         changes=trust_view[1] if policy.may(principal, policy.SEE_DETAIL) else [],
         # Evidence is confidential: counted only for those who may see it (web/evidence.py).
