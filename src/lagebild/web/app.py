@@ -4,8 +4,7 @@ with the routes of every resource, the answers to errors, the static files and t
 from __future__ import annotations
 
 import logging
-import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -16,14 +15,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lagebild import __version__
 from lagebild.analysis.place import UnknownPlace
 from lagebild.security.policy import Denied
-from lagebild.store import StoreUnavailable
+from lagebild.store import StoreUnavailable, outages
 from lagebild.web import (
     accounts,
     auth,
@@ -59,6 +56,13 @@ class _App(FastAPI):
         return SecurityHeaders(inner, **getattr(self.state, "security_headers", {}))
 
 
+def _store_outages() -> Iterator[None]:
+    """Around every route (its dependencies too): a database that cannot be reached now is
+    ``StoreUnavailable``, answered with 503; a fault in a query stays a bug (the server's 500)."""
+    with outages():
+        yield
+
+
 def create_app(config: WebConfig | None = None) -> FastAPI:
     config = config or WebConfig()
 
@@ -68,7 +72,7 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
         app.state.lagebild.store.close()
 
     app = _App(
-        dependencies=[Depends(auth.guard)],
+        dependencies=[Depends(_store_outages, scope="function"), Depends(auth.guard)],
         lifespan=lifespan,
         title="lagebild",
         version=__version__,
@@ -138,12 +142,6 @@ def _install_error_handlers(app: FastAPI) -> None:
         if not _is_api(request):
             return error_page(request, 404, "unknown-place", pcode=exc.pcode)
         return JSONResponse({"error": str(exc), "status": 404, "pcode": exc.pcode}, status_code=404)
-
-    @app.exception_handler(SQLAlchemyError)
-    async def database_error(request: Request, exc: SQLAlchemyError) -> Response:
-        if not database_unavailable(exc):
-            raise exc  # a bug, not an outage: the server's 500
-        return _unavailable(request, exc)
 
     @app.exception_handler(StoreUnavailable)
     async def store_unavailable(request: Request, exc: StoreUnavailable) -> Response:
@@ -223,22 +221,6 @@ def _install_refusals(app: FastAPI) -> None:
 
 #: Seconds a client is asked to wait when the database is unavailable (Retry-After).
 RETRY_AFTER_S = 10
-
-_SQLITE_OUTAGES = ("locked", "busy", "unable to open", "disk i/o error")
-
-
-def database_unavailable(exc: BaseException) -> bool:
-    """Whether a database error means the database cannot be reached now (down, cut off, locked
-    beyond the busy timeout), rather than a fault in a query."""
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    if isinstance(exc, PoolTimeout):
-        return True
-    if isinstance(exc, OperationalError):
-        if isinstance(exc.orig, sqlite3.Error):  # SQLite says "no such table" this way too
-            return any(word in str(exc.orig).lower() for word in _SQLITE_OUTAGES)
-        return True  # psycopg: the connection failed, was closed or was terminated
-    return False
 
 
 def _unavailable(request: Request, exc: BaseException) -> Response:
