@@ -1,4 +1,5 @@
-"""The map: the page ``/map`` and its data, ``/api/map`` (GeoJSON) and ``/api/map/outline``.
+"""The map: the page ``/map``, its data, ``/api/map`` (GeoJSON) and ``/api/map/outline``, and the
+assembly of the layers of the resources (``incident_layer``, ``damage_layer``).
 
 The page draws the places of one level with Leaflet (shipped in ``static/vendor/leaflet``),
 coloured by access status or by coverage, on a plain background: the country's outline when the

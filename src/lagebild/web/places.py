@@ -54,6 +54,9 @@ api_router = APIRouter(prefix="/api", tags=["api"])
 router = APIRouter(include_in_schema=False)
 
 
+# -- the API ---------------------------------------------------------------------------------------
+
+
 PLACE_TAGS = {
     "pcode": "#loc+code",
     "name": "#loc+name",
@@ -131,6 +134,9 @@ def place_access(request: Request, ctx: Ctx, pcode: str, as_of: AsOf = None) -> 
         "status_on": shown[0] if shown else None,
         "history": sharing.public_table(principal, "access", history, ctx.protocol),
     }
+
+
+# -- the place list and the place page -------------------------------------------------------------
 
 
 PLACE_DELIVERIES = 50
@@ -335,6 +341,9 @@ def _access_timeline(
         marker=when,
         marker_label=lang.day(when),
     )
+
+
+# -- the place page's section on the war: convoys, incidents, damage -------------------------------
 
 
 #: The place page lists the incidents of the last this many days up to its date.

@@ -50,8 +50,12 @@ from lagebild.web.words import N_
 api_router = APIRouter(prefix="/api", tags=["api"])
 #: Changing and deleting records, included after the imports (the order of the API's description).
 edit_router = APIRouter(prefix="/api", tags=["records"])
+#: The history of a place's records, included after the changes.
 history_router = APIRouter(prefix="/api")
 router = APIRouter(include_in_schema=False)
+
+
+# -- the lists -------------------------------------------------------------------------------------
 
 
 DELIVERY_TAGS = {
@@ -278,6 +282,9 @@ def place_deliveries(
     return deliveries(request, ctx, pcode, None, None, None, None, None, as_of, limit, offset, fmt)
 
 
+# -- changing or deleting one record ---------------------------------------------------------------
+
+
 Kind = Literal["figure", "access", "delivery"]
 
 RecordId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The record's number.")]
@@ -341,6 +348,9 @@ def delete(
     except StoreError as exc:
         raise _refused(request, kind, exc) from exc
     return {"kind": kind, "id": record_id, "deleted": before}
+
+
+# -- the history of a place's records --------------------------------------------------------------
 
 
 HISTORY_LIMIT = 500

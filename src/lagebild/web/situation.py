@@ -45,6 +45,9 @@ trend_router = APIRouter(prefix="/api", tags=["api"])
 router = APIRouter(include_in_schema=False)
 
 
+# -- the API ---------------------------------------------------------------------------------------
+
+
 @api_router.get("/situation", summary="The situation picture, per place and in total")
 def situation(
     request: Request,
@@ -113,6 +116,9 @@ def trend(
             ctx.protocol,
         ),
     }
+
+
+# -- the overview page -----------------------------------------------------------------------------
 
 
 #: The key figures of the overview: situation column, and how it is named.

@@ -35,6 +35,9 @@ api_router = APIRouter(prefix="/api", tags=["api"])
 router = APIRouter(include_in_schema=False)
 
 
+# -- the API ---------------------------------------------------------------------------------------
+
+
 @api_router.get(
     "/figures/conflicts", summary="Contradicting figures: 2+ sources, same month, apart"
 )
@@ -108,6 +111,9 @@ def explain(
     when = default_as_of(ctx, as_of)
     wanted = normalise_sector(sector) if sector else None
     return trust.explain(ctx.store, when, pcode, indicator, window, wanted, ctx.tree()).as_dict()
+
+
+# -- the explanation page --------------------------------------------------------------------------
 
 
 Indicator = Literal[
