@@ -22,10 +22,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 import lagebild.store.store as store_module
-from lagebild.store import Store
+from lagebild.store import Store, database_unavailable
 from lagebild.store.backup import table_states
 from lagebild.web import WebConfig, create_app
-from lagebild.web.app import database_unavailable
 
 REPO = Path(__file__).resolve().parents[1]
 LAGEBILD = [sys.executable, "-m", "lagebild.cli"]

@@ -333,7 +333,7 @@ def test_to_csv_prefixes_formula_starts_and_keeps_negative_numbers() -> None:
 
 
 def test_every_template_is_autoescaped() -> None:
-    from lagebild.web.templating import templates
+    from lagebild.web.context import templates
 
     folder = Path(upload.__file__).parent / "templates"
     names = sorted(p.name for p in folder.glob("*.html"))

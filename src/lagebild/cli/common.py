@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
 from lagebild.errors import (
     Conflict,
@@ -18,7 +17,7 @@ from lagebild.errors import (
     RefusedInput,
 )
 from lagebild.model import parse_level
-from lagebild.store import Store, StoreError, missing_sqlite_file
+from lagebild.store import Store, StoreError, StoreFailure, driver_failures, missing_sqlite_file
 
 FORMAT = click.Choice(["table", "json", "csv", "hxl"], case_sensitive=False)
 LEVELS = click.Choice(["country", "adm1", "adm2", "adm3", "adm4"], case_sensitive=False)
@@ -41,13 +40,6 @@ class IsoDate(click.ParamType):
 DATE = IsoDate()
 
 
-def cause(exc: BaseException) -> str:
-    """The first line of what the database driver said, without SQLAlchemy's background note."""
-    original = getattr(exc, "orig", None) or exc
-    lines = [line.strip() for line in str(original).splitlines() if line.strip()]
-    return lines[0] if lines else type(original).__name__
-
-
 def open_store(ctx: click.Context, *, ready: bool = True, create: bool = False) -> Store:
     target = ctx.obj["db"]
     missing = missing_sqlite_file(target)
@@ -57,26 +49,28 @@ def open_store(ctx: click.Context, *, ready: bool = True, create: bool = False) 
             "FILE'"
         )
     try:
-        store = Store.open(target, actor=ctx.obj.get("user"))
-        if create and store.revision() is None:
-            store.migrate()
-        if ready:
-            store.check_ready()
+        with driver_failures():
+            store = Store.open(target, actor=ctx.obj.get("user"))
+            if create and store.revision() is None:
+                store.migrate()
+            if ready:
+                store.check_ready()
+    except StoreFailure as exc:  # the driver could not connect or refused the schema
+        raise click.ClickException(
+            f"cannot open database {target or 'lagebild.db'}: {exc.cause}"
+        ) from exc
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
-    except SQLAlchemyError as exc:  # the driver could not connect or refused the schema
-        raise click.ClickException(
-            f"cannot open database {target or 'lagebild.db'}: {cause(exc)}"
-        ) from exc
     ctx.call_on_close(store.close)
     return store
 
 
 def revision_of(store: Store) -> str | None:
     try:
-        return store.revision()
-    except SQLAlchemyError as exc:
-        raise click.ClickException(f"cannot open database {store.url}: {cause(exc)}") from exc
+        with driver_failures():
+            return store.revision()
+    except StoreFailure as exc:
+        raise click.ClickException(f"cannot open database {store.url}: {exc.cause}") from exc
 
 
 def scratch_store(ctx: click.Context) -> Store:

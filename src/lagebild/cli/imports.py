@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
-from lagebild.cli.common import DATE, cause, open_store, revision_of, scratch_store
+from lagebild.cli.common import DATE, open_store, revision_of, scratch_store
 from lagebild.cli.reports import (
     mapping_lines,
     print_place_changes,
@@ -20,7 +19,7 @@ from lagebild.cli.reports import (
     recognition,
     summary,
 )
-from lagebild.store import Store, StoreError, missing_sqlite_file
+from lagebild.store import Store, StoreError, StoreFailure, driver_failures, missing_sqlite_file
 
 
 @click.command()
@@ -29,9 +28,10 @@ def init(ctx: click.Context) -> None:
     """Create the database, or migrate it to this version's schema."""
     store = open_store(ctx, ready=False)
     try:
-        revision = store.migrate()
-    except SQLAlchemyError as exc:
-        raise click.ClickException(f"cannot initialise {store.url}: {cause(exc)}") from exc
+        with driver_failures():
+            revision = store.migrate()
+    except StoreFailure as exc:
+        raise click.ClickException(f"cannot initialise {store.url}: {exc.cause}") from exc
     click.echo(f"database {store.url} is at schema {revision}")
 
 

@@ -1,5 +1,11 @@
 """The store: schema, migrations and the only place with SQL."""
 
+from lagebild.store.driver_errors import (
+    StoreFailure,
+    database_unavailable,
+    driver_failures,
+    outages,
+)
 from lagebild.store.store import (
     DEFAULT_DB,
     AccessRow,
@@ -18,8 +24,12 @@ __all__ = [
     "FigureRow",
     "Store",
     "StoreError",
+    "StoreFailure",
     "StoreUnavailable",
     "Writer",
+    "database_unavailable",
     "database_url",
+    "driver_failures",
     "missing_sqlite_file",
+    "outages",
 ]

@@ -1,143 +1,50 @@
-"""The application factory: ``create_app(WebConfig(db=...))`` gives an ASGI app on that database."""
+"""The application factory: ``create_app(WebConfig(db=...))`` gives an ASGI app on that database,
+with the routes of every resource, the answers to errors, the static files and the API reader."""
 
 from __future__ import annotations
 
 import logging
-import sqlite3
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Hashable
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
-from threading import Lock
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lagebild import __version__, analysis
-from lagebild.analysis import GapsResult, PlaceTree, SituationResult
+from lagebild import __version__
 from lagebild.analysis.place import UnknownPlace
-from lagebild.model import parse_level
-from lagebild.store import Store, StoreUnavailable
+from lagebild.security.policy import Denied
+from lagebild.store import StoreUnavailable, outages
+from lagebild.web import (
+    accounts,
+    auth,
+    convoys,
+    damage,
+    evidence,
+    gaps,
+    imports_api,
+    incidents,
+    mapview,
+    places,
+    records,
+    situation,
+    trust,
+    upload,
+)
+from lagebild.web.auth import CsrfRefused, SignInRequired
+from lagebild.web.context import Context, WebConfig, error_page
 from lagebild.web.security import SecurityHeaders
 
 HERE = Path(__file__).parent
 #: The API reader (Swagger UI, shipped in static/vendor/swagger-ui).
 DOCS_URL = "/api/docs"
 log = logging.getLogger("lagebild.web")
-
-
-@dataclass(frozen=True)
-class WebConfig:
-    """What the web app needs to know.
-
-    ``tile_url`` is an optional base-map tile URL (``https://.../{z}/{x}/{y}.png``) for those with a
-    connection; without it the map draws places on a blank background and fetches nothing.
-    """
-
-    db: str | None = None
-    tile_url: str | None = None
-    default_language: str = "en"
-    # Accounts (web/auth.py, security/policy.py). "auto": everything is open while the database
-    # has no account (a single laptop) and sign-in is required as soon as one exists;
-    # "required": sign-in is always required.
-    sign_in: str = "auto"
-    public: bool = False  # anonymous visitors see the public picture, as viewers
-    secure_cookies: bool | None = None  # None: Secure, unless served over plain loopback http
-    protocol: str | None = None  # sharing protocol file (default: $LAGEBILD_PROTOCOL, shipped)
-    session_hours: float = 12.0
-    lockout_attempts: int = 5  # failed sign-ins of one account within lockout_minutes ...
-    lockout_client_attempts: int = 20  # ... or from one client address, lock it out
-    lockout_minutes: float = 15.0
-    #: The largest file the Import page accepts, in bytes (None: ``upload.MAX_UPLOAD_BYTES``,
-    #: 200 MB); larger files are for ``lagebild import``.
-    max_upload_bytes: int | None = None
-    #: Where the evidence files are (None: $LAGEBILD_EVIDENCE, else beside a SQLite database).
-    evidence_folder: str | None = None
-
-
-class Context:
-    """The store and what is worth keeping between requests.
-
-    The numbers change only when an import is written, so results are kept per data version
-    (the newest import's id): the P-code tree, and the last few ``situation`` and ``gaps``.
-    """
-
-    CACHE_SIZE = 64
-
-    def __init__(self, config: WebConfig) -> None:
-        from lagebild.security import protocol
-
-        self.config = config
-        self.store = Store.open(config.db)
-        self.protocol = protocol.load(config.protocol)
-        self._lock = Lock()
-        self._version: tuple[int, ...] = (-1, -1)
-        self._tree: PlaceTree | None = None
-        self._results: OrderedDict[Hashable, Any] = OrderedDict()
-
-    def _current(self) -> tuple[int, ...]:
-        version = self.store.data_version()
-        with self._lock:
-            if version != self._version:
-                self._version, self._tree = version, None
-                self._results.clear()
-        return version
-
-    def tree(self) -> PlaceTree:
-        self._current()
-        with self._lock:
-            if self._tree is None:
-                self._tree = PlaceTree(self.store.places())
-            return self._tree
-
-    def gaps(
-        self, as_of: date, window: int, level: str, sector: str | None, rank: str = "plain"
-    ) -> GapsResult:
-        """``analysis.gaps``, kept per data version: the API, the pages and the map share it."""
-        return self.cached(  # type: ignore[no-any-return]
-            ("gaps", as_of, window, level, sector, rank),
-            lambda: analysis.gaps(self.store, as_of, window, parse_level(level), sector,
-                                  self.tree(), rank),
-        )
-
-    def situation(
-        self, as_of: date, window: int, level: str, sector: str | None
-    ) -> SituationResult:
-        """``analysis.situation``, kept per data version."""
-        return self.cached(  # type: ignore[no-any-return]
-            ("situation", as_of, window, level, sector),
-            lambda: analysis.situation(self.store, as_of, window, parse_level(level), sector,
-                                       self.tree()),
-        )
-
-    def sectors(self) -> list[str]:
-        """The sectors named in figures and deliveries (inter-sector, the empty one, left out)."""
-        return self.cached(  # type: ignore[no-any-return]
-            ("sectors",), lambda: [s for s in self.store.sectors() if s]
-        )
-
-    def cached(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        """``compute()`` once per data version and key; the last results are kept."""
-        self._current()
-        with self._lock:
-            if key in self._results:
-                self._results.move_to_end(key)
-                return self._results[key]
-        value = compute()
-        with self._lock:
-            self._results[key] = value
-            while len(self._results) > self.CACHE_SIZE:
-                self._results.popitem(last=False)
-        return value
 
 
 class _App(FastAPI):
@@ -149,6 +56,13 @@ class _App(FastAPI):
         return SecurityHeaders(inner, **getattr(self.state, "security_headers", {}))
 
 
+def _store_outages() -> Iterator[None]:
+    """Around every route (its dependencies too): a database that cannot be reached now is
+    ``StoreUnavailable``, answered with 503; a fault in a query stays a bug (the server's 500)."""
+    with outages():
+        yield
+
+
 def create_app(config: WebConfig | None = None) -> FastAPI:
     config = config or WebConfig()
 
@@ -157,10 +71,8 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
         yield
         app.state.lagebild.store.close()
 
-    from lagebild.web import auth
-
     app = _App(
-        dependencies=[Depends(auth.guard)],
+        dependencies=[Depends(_store_outages, scope="function"), Depends(auth.guard)],
         lifespan=lifespan,
         title="lagebild",
         version=__version__,
@@ -193,28 +105,19 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
 
 def _include_routers(app: FastAPI) -> None:
     """The API's routes and the pages, in the order they are matched, and the static files."""
-    from lagebild.web import (
-        api,
-        auth,
-        convoys,
-        damage,
-        evidence,
-        imports_api,
-        incidents,
-        mapview,
-        pages,
-        records_api,
-        trustpages,
-        upload,
-    )
-
-    app.include_router(api.router)
+    app.include_router(places.api_router)
+    app.include_router(records.api_router)
+    app.include_router(situation.api_router)
+    app.include_router(gaps.api_router)
+    app.include_router(situation.trend_router)
+    app.include_router(trust.api_router)
     app.include_router(mapview.router)
     app.include_router(upload.router)
     app.include_router(imports_api.router)
-    app.include_router(records_api.router)
-    app.include_router(trustpages.api_router)
-    app.include_router(trustpages.router)
+    app.include_router(records.edit_router)
+    app.include_router(records.history_router)
+    app.include_router(trust.router)
+    app.include_router(records.router)
     app.include_router(evidence.api_router)
     app.include_router(evidence.router)
     app.include_router(convoys.api_router)
@@ -225,26 +128,20 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(convoys.router)
     app.include_router(incidents.router)
     app.include_router(damage.router)
-    app.include_router(pages.router)
-    auth.install(app)
+    app.include_router(situation.router)
+    app.include_router(gaps.router)
+    app.include_router(places.router)
+    app.include_router(accounts.router)
+    _install_refusals(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-
 
 def _install_error_handlers(app: FastAPI) -> None:
     """Errors are JSON under /api/, and an HTML page in the visitor's language elsewhere."""
-    from lagebild.web import pages
-
     @app.exception_handler(UnknownPlace)
     async def unknown_place(request: Request, exc: UnknownPlace) -> Response:
         if not _is_api(request):
-            return pages.error_page(request, 404, "unknown-place", pcode=exc.pcode)
+            return error_page(request, 404, "unknown-place", pcode=exc.pcode)
         return JSONResponse({"error": str(exc), "status": 404, "pcode": exc.pcode}, status_code=404)
-
-    @app.exception_handler(SQLAlchemyError)
-    async def database_error(request: Request, exc: SQLAlchemyError) -> Response:
-        if not database_unavailable(exc):
-            raise exc  # a bug, not an outage: the server's 500
-        return _unavailable(request, exc)
 
     @app.exception_handler(StoreUnavailable)
     async def store_unavailable(request: Request, exc: StoreUnavailable) -> Response:
@@ -266,7 +163,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             )
         first = problems[0] if problems else {"message": "invalid request"}
         if not _is_api(request):
-            return pages.error_page(request, 422, "invalid", problems=problems)
+            return error_page(request, 422, "invalid", problems=problems)
         return JSONResponse(
             {"error": first["message"], "status": 422, "problems": problems}, status_code=422
         )
@@ -274,7 +171,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if not _is_api(request):
-            page = pages.error_page(request, exc.status_code, "http", detail=str(exc.detail))
+            page = error_page(request, exc.status_code, "http", detail=str(exc.detail))
             page.headers.update(exc.headers or {})
             return page
         return JSONResponse(
@@ -282,35 +179,58 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
 
+def _install_refusals(app: FastAPI) -> None:
+    """The answers to denials, sign-in demands and CSRF refusals."""
+    def is_api(request: Request) -> bool:
+        return request.url.path == "/api" or request.url.path.startswith("/api/")
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in_required(request: Request, exc: SignInRequired) -> Response:
+        if is_api(request):
+            return JSONResponse(
+                {
+                    "error": f"{exc.reason}: send 'Authorization: Bearer TOKEN' "
+                    "(lagebild token create NAME)",
+                    "status": 401,
+                },
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="lagebild"'},
+            )
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse("/signin?" + urlencode({"next": target}), status_code=303)
+
+    @app.exception_handler(Denied)
+    async def denied(request: Request, exc: Denied) -> Response:
+        if is_api(request):
+            return JSONResponse(
+                {"error": str(exc), "status": 403, "permission": exc.permission}, status_code=403
+            )
+        return error_page(
+            request, 403, "denied", role=exc.principal.role, permission=exc.permission
+        )
+
+    @app.exception_handler(CsrfRefused)
+    async def csrf_refused(request: Request, exc: CsrfRefused) -> Response:
+        if is_api(request):
+            return JSONResponse(
+                {"error": f"refused: a change {exc}", "status": 403, "permission": "csrf"},
+                status_code=403,
+            )
+        return error_page(request, 403, "csrf")
+
+
 #: Seconds a client is asked to wait when the database is unavailable (Retry-After).
 RETRY_AFTER_S = 10
-_SQLITE_OUTAGES = ("locked", "busy", "unable to open", "disk i/o error")
-
-
-def database_unavailable(exc: BaseException) -> bool:
-    """Whether a database error means the database cannot be reached now (down, cut off, locked
-    beyond the busy timeout), rather than a fault in a query."""
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    if isinstance(exc, PoolTimeout):
-        return True
-    if isinstance(exc, OperationalError):
-        if isinstance(exc.orig, sqlite3.Error):  # SQLite says "no such table" this way too
-            return any(word in str(exc.orig).lower() for word in _SQLITE_OUTAGES)
-        return True  # psycopg: the connection failed, was closed or was terminated
-    return False
 
 
 def _unavailable(request: Request, exc: BaseException) -> Response:
     """503 with Retry-After: a page in the visitor's language, or JSON under /api/. What the
     driver said goes to the log, not to the visitor (it names hosts and ports)."""
-    from lagebild.web import pages
-
     cause = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
     log.warning("database unavailable for %s %s: %s", request.method, request.url.path, cause)
     headers = {"Retry-After": str(RETRY_AFTER_S)}
     if not _is_api(request):
-        page = pages.error_page(request, 503, "unavailable")
+        page = error_page(request, 503, "unavailable")
         page.headers.update(headers)
         return page
     return JSONResponse(

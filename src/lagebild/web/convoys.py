@@ -21,12 +21,15 @@ from lagebild.publish import render, tables
 from lagebild.security import protocol as sharing
 from lagebild.store import convoys as convoy_store
 from lagebild.web import auth
-from lagebild.web.api import Ctx, FormatQ, Level, Limit, Offset
-from lagebild.web.app import Context
-from lagebild.web.listing import (
-    CONVOY_STATUS_WORDS,
+from lagebild.web.context import (
     PER_PAGE,
+    Context,
+    Ctx,
+    FormatQ,
     FromQ,
+    Level,
+    Limit,
+    Offset,
     PcodeQ,
     ToQ,
     check_period,
@@ -37,6 +40,7 @@ from lagebild.web.listing import (
     pager,
     war_page,
 )
+from lagebild.web.words import CONVOY_STATUS_WORDS
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api", tags=["convoys, incidents and damage"])

@@ -19,18 +19,22 @@ from lagebild.publish.geojson import PointCollection, points_collection
 from lagebild.security import policy
 from lagebild.security import protocol as sharing
 from lagebild.web import auth
-from lagebild.web.api import AsOf, Ctx, FormatQ, Level, default_as_of
-from lagebild.web.app import Context
-from lagebild.web.listing import (
+from lagebild.web.context import (
     GEOJSON,
     GEOJSON_RESPONSE,
-    UNIT_WORDS,
+    AsOf,
+    Context,
+    Ctx,
+    FormatQ,
+    Level,
     PcodeQ,
+    default_as_of,
     download,
     find_place,
     link,
     war_page,
 )
+from lagebild.web.words import UNIT_WORDS
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api", tags=["convoys, incidents and damage"])

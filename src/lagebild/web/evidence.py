@@ -25,9 +25,8 @@ from lagebild.model.evidence import EvidenceItem, EvidenceMatch
 from lagebild.security import policy
 from lagebild.store import Store
 from lagebild.web import auth
-from lagebild.web.api import Ctx, Offset
-from lagebild.web.app import Context
-from lagebild.web.pages import N_, render_page, request_language
+from lagebild.web.context import Context, Ctx, Offset, render_page, request_language
+from lagebild.web.words import N_
 
 _confidential = [Depends(auth.requires(policy.SEE_DETAIL))]
 router = APIRouter(include_in_schema=False, dependencies=_confidential)

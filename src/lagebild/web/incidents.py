@@ -28,18 +28,22 @@ from lagebild.store.incidents import (
     incident_totals,
 )
 from lagebild.web import auth
-from lagebild.web.api import Ctx, FormatQ, Level, Limit, Offset, default_as_of
-from lagebild.web.app import Context
-from lagebild.web.listing import (
+from lagebild.web.context import (
     GEOJSON,
     GEOJSON_RESPONSE,
     PER_PAGE,
-    PLACED_BY_WORDS,
+    Context,
+    Ctx,
+    FormatQ,
     FromQ,
+    Level,
+    Limit,
+    Offset,
     PcodeQ,
     TextQ,
     ToQ,
     check_period,
+    default_as_of,
     download,
     find_place,
     iso,
@@ -47,6 +51,7 @@ from lagebild.web.listing import (
     pager,
     war_page,
 )
+from lagebild.web.words import PLACED_BY_WORDS
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api", tags=["convoys, incidents and damage"])

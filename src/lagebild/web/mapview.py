@@ -1,4 +1,5 @@
-"""The map: the page ``/map`` and its data, ``/api/map`` (GeoJSON) and ``/api/map/outline``.
+"""The map: the page ``/map``, its data, ``/api/map`` (GeoJSON) and ``/api/map/outline``, and the
+assembly of the layers of the resources (``incident_layer``, ``damage_layer``).
 
 The page draws the places of one level with Leaflet (shipped in ``static/vendor/leaflet``),
 coloured by access status or by coverage, on a plain background: the country's outline when the
@@ -23,10 +24,11 @@ from lagebild.publish.geojson import (
     gaps_collection,
     outline_collection,
 )
-from lagebild.web.api import AsOf, Ctx, Level, Window, default_as_of
-from lagebild.web.app import Context
+from lagebild.web.context import AsOf, Context, Ctx, Level, Window, default_as_of, render
+from lagebild.web.damage import damage_layer
 from lagebild.web.i18n import Language, negotiate
-from lagebild.web.templating import render
+from lagebild.web.incidents import incident_layer
+from lagebild.web.words import WarWords
 
 router = APIRouter(tags=["map"])
 
@@ -141,9 +143,6 @@ class MapLayers:
 
 def map_layers(request: Request, ctx: Context, as_of: date, window: int) -> MapLayers:
     """The map page's layers: the incidents of its window, the damage on its date."""
-    from lagebild.web.damage import damage_layer
-    from lagebild.web.incidents import incident_layer
-
     start = as_of - timedelta(days=window - 1)
     period = {"from": start.isoformat(), "to": as_of.isoformat()}
     return MapLayers(
@@ -194,8 +193,6 @@ def map_page(
     if wanted:
         params["sector"] = wanted
     sectors = ctx.sectors()
-    from lagebild.web.listing import WarWords
-
     return render(
         request,
         "map.html",

@@ -51,8 +51,8 @@ from lagebild.ingest.problems import ERROR
 from lagebild.security import policy
 from lagebild.store import Store
 from lagebild.web import auth
-from lagebild.web.pages import N_
-from lagebild.web.templating import render
+from lagebild.web.context import render
+from lagebild.web.words import N_
 
 
 @asynccontextmanager

@@ -1,0 +1,496 @@
+"""What the web modules share: the configuration (``WebConfig``), the store and the results kept
+between requests (``Context``, ``Ctx`` in a route), the query parameters of the API and the pages,
+the answers in JSON, CSV or HXL and their downloads, and pages rendered from the Jinja2 templates
+in the visitor's language (``render_page``, ``error_page``).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from threading import Lock
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import Depends, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context as JinjaContext
+from markupsafe import Markup
+
+from lagebild import analysis
+from lagebild.analysis import GapsResult, PlaceTree, SituationResult
+from lagebild.analysis.place import find
+from lagebild.model import Place, parse_level
+from lagebild.publish.render import to_csv
+from lagebild.publish.tables import Col
+from lagebild.security import policy
+from lagebild.security import protocol as sharing
+from lagebild.security.policy import Principal
+from lagebild.store import Store, listing
+from lagebild.web.auth import CSRF_FIELD, csrf_of, principal_of, protocol_of, record_export
+from lagebild.web.i18n import COOKIE, LANGUAGES, Language, negotiate
+from lagebild.web.words import WarWords, Words
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """What the web app needs to know.
+
+    ``tile_url`` is an optional base-map tile URL (``https://.../{z}/{x}/{y}.png``) for those with a
+    connection; without it the map draws places on a blank background and fetches nothing.
+    """
+
+    db: str | None = None
+    tile_url: str | None = None
+    default_language: str = "en"
+    # Accounts (web/auth.py, security/policy.py). "auto": everything is open while the database
+    # has no account (a single laptop) and sign-in is required as soon as one exists;
+    # "required": sign-in is always required.
+    sign_in: str = "auto"
+    public: bool = False  # anonymous visitors see the public picture, as viewers
+    secure_cookies: bool | None = None  # None: Secure, unless served over plain loopback http
+    protocol: str | None = None  # sharing protocol file (default: $LAGEBILD_PROTOCOL, shipped)
+    session_hours: float = 12.0
+    lockout_attempts: int = 5  # failed sign-ins of one account within lockout_minutes ...
+    lockout_client_attempts: int = 20  # ... or from one client address, lock it out
+    lockout_minutes: float = 15.0
+    #: The largest file the Import page accepts, in bytes (None: ``upload.MAX_UPLOAD_BYTES``,
+    #: 200 MB); larger files are for ``lagebild import``.
+    max_upload_bytes: int | None = None
+    #: Where the evidence files are (None: $LAGEBILD_EVIDENCE, else beside a SQLite database).
+    evidence_folder: str | None = None
+
+
+class Context:
+    """The store and what is worth keeping between requests.
+
+    The numbers change only when an import is written, so results are kept per data version
+    (the newest import's id): the P-code tree, and the last few ``situation`` and ``gaps``.
+    """
+
+    CACHE_SIZE = 64
+
+    def __init__(self, config: WebConfig) -> None:
+        from lagebild.security import protocol
+
+        self.config = config
+        self.store = Store.open(config.db)
+        self.protocol = protocol.load(config.protocol)
+        self._lock = Lock()
+        self._version: tuple[int, ...] = (-1, -1)
+        self._tree: PlaceTree | None = None
+        self._results: OrderedDict[Hashable, Any] = OrderedDict()
+
+    def _current(self) -> tuple[int, ...]:
+        version = self.store.data_version()
+        with self._lock:
+            if version != self._version:
+                self._version, self._tree = version, None
+                self._results.clear()
+        return version
+
+    def tree(self) -> PlaceTree:
+        self._current()
+        with self._lock:
+            if self._tree is None:
+                self._tree = PlaceTree(self.store.places())
+            return self._tree
+
+    def gaps(
+        self, as_of: date, window: int, level: str, sector: str | None, rank: str = "plain"
+    ) -> GapsResult:
+        """``analysis.gaps``, kept per data version: the API, the pages and the map share it."""
+        return self.cached(  # type: ignore[no-any-return]
+            ("gaps", as_of, window, level, sector, rank),
+            lambda: analysis.gaps(self.store, as_of, window, parse_level(level), sector,
+                                  self.tree(), rank),
+        )
+
+    def situation(
+        self, as_of: date, window: int, level: str, sector: str | None
+    ) -> SituationResult:
+        """``analysis.situation``, kept per data version."""
+        return self.cached(  # type: ignore[no-any-return]
+            ("situation", as_of, window, level, sector),
+            lambda: analysis.situation(self.store, as_of, window, parse_level(level), sector,
+                                       self.tree()),
+        )
+
+    def sectors(self) -> list[str]:
+        """The sectors named in figures and deliveries (inter-sector, the empty one, left out)."""
+        return self.cached(  # type: ignore[no-any-return]
+            ("sectors",), lambda: [s for s in self.store.sectors() if s]
+        )
+
+    def cached(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per data version and key; the last results are kept."""
+        self._current()
+        with self._lock:
+            if key in self._results:
+                self._results.move_to_end(key)
+                return self._results[key]
+        value = compute()
+        with self._lock:
+            self._results[key] = value
+            while len(self._results) > self.CACHE_SIZE:
+                self._results.popitem(last=False)
+        return value
+
+
+# -- templates in the visitor's language -----------------------------------------------------------
+
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates.env.add_extension("jinja2.ext.i18n")
+# English until a page passes its own words (a macro imported without context sees these).
+templates.env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+
+#: The names of the languages in themselves, for the language switch.
+LANGUAGE_NAMES = {"en": "English", "ar": "العربية", "de": "Deutsch"}
+
+
+def gettext_callables(language: Language) -> dict[str, Callable[..., str]]:
+    """``_``, ``gettext`` and ``ngettext`` for one page, as Jinja's new-style gettext has them:
+    the message is always a format string (``%(name)s``; write ``%%`` for a percent sign), its
+    values are escaped, and ``ngettext`` fills ``%(num)s`` with the count unless given one.
+
+    They go into the page's context rather than the shared environment's globals, so that pages
+    rendered at the same time in different languages do not mix their words.
+    """
+    translations = language.translations
+
+    @pass_context
+    def gettext(__context: JinjaContext, __message: str, **values: Any) -> str:
+        text = translations.gettext(__message)
+        if __context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % values  # type: ignore[no-any-return]
+
+    @pass_context
+    def ngettext(
+        __context: JinjaContext, __singular: str, __plural: str, __num: int, **values: Any
+    ) -> str:
+        values.setdefault("num", __num)
+        text = translations.ngettext(__singular, __plural, __num)
+        if __context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % values  # type: ignore[no-any-return]
+
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
+
+
+def language_url(request: Request, code: str) -> str:
+    """This page in another language: the same query with ``lang`` set."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    params.append(("lang", code))
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+def render(request: Request, name: str, /, status_code: int = 200, **context: Any) -> Response:
+    """Render a page in the request's language; a ``?lang=`` choice is remembered in a cookie."""
+    config = request.app.state.lagebild.config
+    language = Language(negotiate(request, config.default_language))
+    response = templates.TemplateResponse(
+        request,
+        name,
+        {
+            **gettext_callables(language),
+            "lang": language,
+            "languages": LANGUAGES,
+            "language_names": LANGUAGE_NAMES,
+            "language_url": lambda code: language_url(request, code),
+            "config": config,
+            **context,
+        },
+        status_code=status_code,
+    )
+    chosen = request.query_params.get("lang")
+    if chosen in LANGUAGES:
+        response.set_cookie(COOKIE, chosen, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+# -- what templates ask of the request: who, CSRF, counts ------------------------------------------
+
+
+def _request(context: Any) -> Request | None:
+    found = context.get("request")
+    return found if isinstance(found, Request) else None
+
+
+@pass_context
+def _current(context: Any) -> Principal:
+    return principal_of(_request(context))
+
+
+@pass_context
+def _csrf_token(context: Any) -> str:
+    request = _request(context)
+    secret = getattr(request.state, "session_secret", None) if request is not None else None
+    return csrf_of(secret) if secret else ""
+
+
+@pass_context
+def _csrf_field(context: Any) -> Markup:
+    token = _csrf_token(context)
+    if not token:
+        return Markup("")
+    return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, token)
+
+
+@pass_context
+def _csrf_query(context: Any) -> str:
+    token = _csrf_token(context)
+    return "?" + urlencode({CSRF_FIELD: token}) if token else ""
+
+
+@pass_context
+def _may(context: Any, permission: str) -> bool:
+    return policy.may(principal_of(_request(context)), permission)
+
+
+def _threshold(context: Any) -> int:
+    request = _request(context)
+    return protocol_of(request).threshold if request is not None else 10
+
+
+@pass_context
+def _hidden_count(context: Any, value: Any) -> bool:
+    """Whether a count of an aggregated table is suppressed for this reader (the public)."""
+    if not policy.sees_public_tables(principal_of(_request(context))):
+        return False
+    return sharing.suppress_count(value, _threshold(context))[1]
+
+
+@pass_context
+def _count(context: Any, value: Any, name: str | None = None, row: Any = None) -> str:
+    """A count in the page's notation, or ``<10`` where it is suppressed: a record's count
+    named in its ``suppressed`` list, or a small count of a table the public sees."""
+    lang = context.get("lang")
+    if row is not None and name is not None:
+        hidden = name in (row.get(sharing.SUPPRESSED) or [])
+    else:
+        hidden = _hidden_count(context, value)
+    if hidden:
+        return f"<{lang.number(_threshold(context)) if lang else _threshold(context)}"
+    return lang.number(value) if lang else str(value)
+
+
+templates.env.globals.update(
+    count=_count,
+    hidden_count=_hidden_count,
+    current_principal=_current,
+    csrf_field=_csrf_field,
+    csrf_query=_csrf_query,
+    may=_may,
+)
+
+# -- query parameters and answers of the API -------------------------------------------------------
+
+
+Level = Literal["country", "adm1", "adm2", "adm3", "adm4"]
+
+Format = Literal["json", "csv", "hxl"]
+
+#: The earliest ``as_of``: the window and the trend reach back from it, still in the calendar.
+EARLIEST = date(1900, 1, 1)
+
+#: The largest ``offset`` a database's integer holds.
+MAX_OFFSET = 2**63 - 1
+
+AsOf = Annotated[
+    date | None,
+    Query(
+        ge=EARLIEST,
+        description="Date of the picture, YYYY-MM-DD, from 1900-01-01 (default: the end of the "
+        "data).",
+    ),
+]
+
+Limit = Annotated[int, Query(ge=1, le=5000, description="Items per page.")]
+
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")]
+
+Window = Annotated[int, Query(ge=1, le=3650, description="Days a delivery counts as recent.")]
+
+FormatQ = Annotated[Format | None, Query(alias="format", description="json, csv or hxl.")]
+
+
+def context(request: Request) -> Context:
+    return request.app.state.lagebild  # type: ignore[no-any-return]
+
+
+Ctx = Annotated[Context, Depends(context)]
+
+
+def resolve_as_of(store: Store, as_of: date | None) -> date:
+    return as_of or listing.latest_date(store) or date.today()
+
+
+def default_as_of(ctx: Context, as_of: date | None) -> date:
+    """``as_of``, else the end of the data (kept per data version)."""
+    if as_of is not None:
+        return as_of
+    found = ctx.cached(("latest_date",), lambda: listing.latest_date(ctx.store))
+    return found or date.today()
+
+
+def wanted_format(request: Request, fmt: Format | None) -> Format:
+    if fmt:
+        return fmt
+    accept = request.headers.get("accept", "").lower()
+    if "hxl" in accept:
+        return "hxl"
+    if "text/csv" in accept:
+        return "csv"
+    return "json"
+
+
+def respond(
+    request: Request,
+    fmt: Format | None,
+    data: dict[str, Any],
+    columns: list[Col],
+    rows: list[dict[str, Any]],
+    name: str,
+) -> Response:
+    chosen = wanted_format(request, fmt)
+    if chosen == "json":
+        return JSONResponse(data)
+    body = to_csv(columns, rows, hxl=chosen == "hxl")
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.{chosen}.csv"'},
+    )
+
+
+def level_number(level: Level | None) -> int | None:
+    return parse_level(level) if level else None
+
+
+# -- lists: their filters, links and downloads -----------------------------------------------------
+
+
+GEOJSON = "application/geo+json"
+
+PER_PAGE = 100
+
+PcodeQ = Annotated[
+    str | None,
+    Query(max_length=40, description="A P-code: this place and the places below it."),
+]
+
+FromQ = Annotated[
+    date | None, Query(alias="from", ge=EARLIEST, description="On or after this date.")
+]
+
+ToQ = Annotated[date | None, Query(alias="to", ge=EARLIEST, description="On or before this date.")]
+
+TextQ = Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$")]
+
+
+def shown_columns(columns: list[Col], rows: list[dict[str, Any]]) -> list[Col]:
+    """The columns some row shows: fields the protocol withheld from every row are left out,
+    and so is ``suppressed`` when nothing was."""
+    present = {k for row in rows for k, v in row.items() if k != "suppressed" or v}
+    return [c for c in columns if c.key in present or (not rows and c.key != "suppressed")]
+
+
+def flat_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows for CSV: the suppressed counts named in one cell, ``reached;planned_people``."""
+    return [
+        {**r, "suppressed": ";".join(r["suppressed"])} if isinstance(r.get("suppressed"), list)
+        else r
+        for r in rows
+    ]
+
+
+def find_place(ctx: Context, pcode: str | None) -> Place | None:
+    """The place of a P-code (any case), None without one; an unknown one is a 404."""
+    return find(ctx.tree(), pcode) if pcode else None
+
+
+def check_period(date_from: date | None, date_to: date | None) -> None:
+    if date_from and date_to and date_to < date_from:
+        raise HTTPException(
+            422, f"to: {date_to.isoformat()} is before from ({date_from.isoformat()})"
+        )
+
+
+def download(
+    request: Request,
+    fmt: str | None,
+    kind: str,
+    data: dict[str, Any],
+    columns: list[Col],
+    rows: list[dict[str, Any]],
+    name: str,
+) -> Response:
+    """``respond``, with the columns the rows show, and the export in the audit trail."""
+    chosen = wanted_format(request, fmt)  # type: ignore[arg-type]
+    record_export(request, kind, rows, chosen)
+    return respond(request, fmt, data, shown_columns(columns, rows), flat_rows(rows), name)  # type: ignore[arg-type]
+
+
+GEOJSON_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {GEOJSON: {"schema": {"type": "object"}}}, "description": "GeoJSON"}
+}
+
+
+def link(path: str, params: dict[str, Any]) -> str:
+    query = {k: v for k, v in params.items() if v not in (None, "")}
+    return path + ("?" + urlencode(query) if query else "")
+
+
+def iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def pager(path: str, params: dict[str, Any], offset: int, limit: int, total: int) -> dict:  # type: ignore[type-arg]
+    return {
+        "previous": link(path, {**params, "offset": max(offset - limit, 0)}) if offset else None,
+        "next": link(path, {**params, "offset": offset + limit})
+        if offset + limit < total
+        else None,
+    }
+
+
+def war_page(request: Request, template: str, **context: Any) -> Response:
+    """A page of these resources in the visitor's language, with the words of their
+    vocabularies (``war_words``)."""
+    lang = Language(negotiate(request, request.app.state.lagebild.config.default_language))
+    return render(
+        request, template, status_code=200, words=Words(lang),
+        war_words=WarWords(lang.gettext), **context,
+    )  # fmt: skip
+
+
+# -- pages -----------------------------------------------------------------------------------------
+
+
+def request_language(request: Request) -> Language:
+    return Language(negotiate(request, request.app.state.lagebild.config.default_language))
+
+
+def render_page(
+    request: Request,
+    template: str,
+    /,
+    status_code: int = 200,
+    lang: Language | None = None,
+    **context: Any,
+) -> Response:
+    words = Words(lang or request_language(request))
+    return render(request, template, status_code=status_code, words=words, **context)
+
+
+def error_page(request: Request, status: int, kind: str, **values: Any) -> Response:
+    """The HTML error page of a page (``/api/`` answers in JSON): ``kind`` picks the message."""
+    return render_page(
+        request, "error.html", status_code=status, status=status, kind=kind, **values
+    )

@@ -1,0 +1,194 @@
+"""The vocabulary of the data in the page's language: levels, access and delivery statuses,
+sectors, indicators (``Words``), and the convoy statuses, event types, placing methods and damage
+units (``WarWords``). Each word is marked with ``N_`` so that ``scripts/i18n`` extracts it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lagebild.analysis.figures import FigureValue
+from lagebild.model import Place
+from lagebild.web.i18n import Language
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogs; it is translated where it is shown (``Words``)."""
+    return message
+
+
+LEVEL_WORDS = {
+    "country": N_("country"),
+    "adm1": N_("governorate"),
+    "adm2": N_("district"),
+    "adm3": N_("sub-district"),
+    "adm4": N_("community"),
+    "adm5": N_("neighbourhood"),
+}
+
+LEVEL_PLURALS = {
+    "adm1": N_("governorates"),
+    "adm2": N_("districts"),
+    "adm3": N_("sub-districts"),
+    "adm4": N_("communities"),
+}
+
+ACCESS_WORDS = {
+    "accessible": N_("accessible"),
+    "hard_to_reach": N_("hard to reach"),
+    "besieged": N_("besieged"),
+}
+
+INDICATOR_WORDS = {
+    "population": N_("Population"),
+    "inneed": N_("People in need"),
+    "idps": N_("Internally displaced"),
+    "returnees": N_("Returnees"),
+    "besieged": N_("People in besieged areas"),
+    "hard_to_reach": N_("People in hard-to-reach areas"),
+}
+
+SECTOR_WORDS = {
+    "": N_("Inter-sector"),
+    "food": N_("Food security"),
+    "health": N_("Health"),
+    "wash": N_("Water, sanitation and hygiene"),
+    "shelter": N_("Shelter"),
+    "nfi": N_("Non-food items"),
+    "protection": N_("Protection"),
+    "education": N_("Education"),
+    "nutrition": N_("Nutrition"),
+    "cccm": N_("Camp coordination and camp management"),
+    "erl": N_("Early recovery and livelihoods"),
+    "logistics": N_("Logistics"),
+    "cash": N_("Multipurpose cash"),
+}
+
+STATUS_WORDS = {
+    "planned": N_("planned"),
+    "completed": N_("completed"),
+    "partial": N_("partial"),
+    "denied": N_("denied"),
+    "cancelled": N_("cancelled"),
+}
+
+BASIS_WORDS = {
+    "own": N_("the place's own figure"),
+    "population of a place besieged on the date": N_("population of a place besieged on the date"),
+    "population of a place hard-to-reach on the date": N_(
+        "population of a place hard to reach on the date"
+    ),
+}
+
+
+class Words:
+    """The vocabulary of the data (levels, statuses, sectors, ...) in the page's language."""
+
+    def __init__(self, lang: Language) -> None:
+        self.lang = lang
+
+    def _word(self, table: dict[str, str], key: str | None) -> str:
+        if key is None:
+            return "–"
+        return self.lang.gettext(table[key]) if key in table else key
+
+    def level(self, name: str) -> str:
+        return self._word(LEVEL_WORDS, name)
+
+    def levels(self, name: str) -> str:
+        return self._word(LEVEL_PLURALS, name)
+
+    def access(self, status: str | None) -> str:
+        return self._word(ACCESS_WORDS, status)
+
+    def indicator(self, name: str) -> str:
+        return self._word(INDICATOR_WORDS, name)
+
+    def sector(self, code: str | None) -> str:
+        return self._word(SECTOR_WORDS, code or "")
+
+    def status(self, name: str | None) -> str:
+        return self._word(STATUS_WORDS, name)
+
+    def basis(self, value: FigureValue) -> str:
+        if value.basis == "children":
+            return self.lang.ngettext(
+                "sum of %(num)s place below", "sum of %(num)s places below", value.children
+            )
+        return self._word(BASIS_WORDS, value.basis)
+
+    def place(self, place: Place | None) -> str:
+        if place is None:
+            return "–"
+        return self.lang.place_name(place.name_en, place.name_ar, place.pcode)
+
+    def grade(self, reliability: str | None, credibility: int | None) -> str:
+        if not reliability and not credibility:
+            return self.lang.gettext("unrated")
+        return f"{reliability or 'F'}{credibility or 6}"
+
+
+CONVOY_STATUS_WORDS = {
+    "requested": N_("requested"),
+    "approved": N_("approved"),
+    "partly_approved": N_("partly approved"),
+    "denied": N_("denied"),
+    "delivered": N_("delivered"),
+}
+
+#: ACLED's event types; others are shown as the data has them.
+EVENT_TYPE_WORDS = {
+    "Battles": N_("Battles"),
+    "Explosions/Remote violence": N_("Explosions/Remote violence"),
+    "Violence against civilians": N_("Violence against civilians"),
+    "Protests": N_("Protests"),
+    "Riots": N_("Riots"),
+    "Strategic developments": N_("Strategic developments"),
+}
+
+PLACED_BY_WORDS = {
+    "pcode": N_("by its P-code"),
+    "polygon": N_("in a boundary"),
+    "nearest": N_("nearest community"),
+    "name": N_("by name"),
+    "none": N_("not placed"),
+}
+
+UNIT_WORDS = {"buildings": N_("buildings"), "houses": N_("houses")}
+
+DAMAGE_BASIS_WORDS = {
+    "own": N_("its own assessment"),
+    "children": N_("sum of the places below"),
+    "own and children": N_("its own points and the places below"),
+}
+
+
+class WarWords:
+    """Convoy statuses, event types, placing methods and damage units in the page's language."""
+
+    def __init__(self, gettext: Callable[[str], str]) -> None:
+        self._ = gettext
+
+    def _word(self, table: dict[str, str], key: str | None) -> str:
+        if not key:
+            return "–"
+        return self._(table[key]) if key in table else key
+
+    def convoy_status(self, key: str | None) -> str:
+        return self._word(CONVOY_STATUS_WORDS, key)
+
+    def event_type(self, key: str | None) -> str:
+        return self._word(EVENT_TYPE_WORDS, key)
+
+    def event_type_names(self) -> dict[str, str]:
+        """ACLED's event types -> their names in the page's language (for the map's script)."""
+        return {key: self._(word) for key, word in EVENT_TYPE_WORDS.items()}
+
+    def placed_by(self, key: str | None) -> str:
+        return self._word(PLACED_BY_WORDS, key)
+
+    def unit(self, key: str | None) -> str:
+        return self._word(UNIT_WORDS, key)
+
+    def basis(self, key: str | None) -> str:
+        return self._word(DAMAGE_BASIS_WORDS, key)
