@@ -33,6 +33,7 @@ from lagebild.store.backup import (
     table_states,
     verify_backup,
 )
+from lagebild.store.summary import row_counts
 from lagebild.web import WebConfig, create_app
 
 BACKENDS = ("sqlite", "postgresql")
@@ -179,7 +180,7 @@ def _small_4w(path: Path, rows: int, serial: int) -> Path:
 def _committed_delivery_rows(store: Store) -> tuple[int, int, int]:
     """(deliveries stored, rows the committed delivery imports say they wrote, such imports)."""
     imports = [r for r in store.imports() if r.kind == "deliveries" and r.status == "committed"]
-    return store.counts()["deliveries"], sum(r.row_count for r in imports), len(imports)
+    return row_counts(store)["deliveries"], sum(r.row_count for r in imports), len(imports)
 
 
 def test_backups_taken_during_imports_and_page_reads_hold_whole_imports_only(

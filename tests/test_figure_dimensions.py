@@ -20,6 +20,7 @@ from lagebild.ingest.read import Column
 from lagebild.ingest.tags import Tag
 from lagebild.store import Store
 from lagebild.store import schema as t
+from lagebild.store.summary import row_counts
 
 FIXTURES = ("hxl", "hdx_fixtures")
 AFG = "hapi-pipelines__population_afg_afg_admpop_adm1_2021_v2.csv"
@@ -307,14 +308,14 @@ def test_national_rows_need_to_know_the_country(
     problems = [p for p in failed.value.report.problems if p.code == "national-row"]
     assert sorted(p.row for p in problems) == national and len(national) == 40
     assert "--country" in problems[0].reason and "BF, ML" in problems[0].reason
-    assert sqlite_store.counts()["figures"] == 0
+    assert row_counts(sqlite_store)["figures"] == 0
     with pytest.raises(ImportFailed) as failed:
         import_file(
             sqlite_store, path, ImportOptions(kind="figures", date=MLI_DATE, country="NE")
         )
     assert "--country NE is not a country" in failed.value.report.problems[0].reason
     import_file(sqlite_store, path, ImportOptions(kind="figures", date=MLI_DATE, country="ml"))
-    assert sqlite_store.counts()["figures"] > 0
+    assert row_counts(sqlite_store)["figures"] > 0
 
 
 def test_national_rows_without_a_country_in_the_gazetteer_are_refused(
@@ -598,7 +599,7 @@ def test_a_gender_column_in_words_and_a_bad_disability_are_read_or_refused_by_ro
         ("bad-dimension", 2, "B #is_disabled", "maybe"),
         ("dimension-clash", 3, "D #gender", "m"),  # the column says f, the row says m
     }
-    assert syria.counts()["figures"] == 2  # all or nothing: the refused file wrote none
+    assert row_counts(syria)["figures"] == 2  # all or nothing: the refused file wrote none
 
 
 def test_a_partition_sum_competes_with_totals_by_the_current_figure_rule(

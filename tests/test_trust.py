@@ -14,6 +14,7 @@ from lagebild.analysis import gaps, situation, trust
 from lagebild.cli import main
 from lagebild.ingest import ImportOptions, import_file
 from lagebild.store import Store
+from lagebild.store.summary import row_counts
 
 AS_OF = date(2017, 2, 28)
 
@@ -238,7 +239,7 @@ def test_import_reports_findings_as_consistency_warnings_without_failing(
     consistency = [p for p in problems if p["code"] == "consistency"]
     assert consistency and all(p["severity"] == "warning" for p in consistency)
     assert consistency[0]["row"] == 2 and "Rumour" in consistency[0]["reason"]
-    assert world.counts()["figures"] == 3
+    assert row_counts(world)["figures"] == 3
 
 
 # -- 3. explain ---------------------------------------------------------------------------------

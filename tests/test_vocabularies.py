@@ -33,6 +33,7 @@ from lagebild.model.vocab import (
 )
 from lagebild.store import Store, listing
 from lagebild.store.incidents import incident_list
+from lagebild.store.summary import row_counts
 
 TAGS = Path(__file__).parent / "data"
 FIXTURES = Path("hxl") / "hdx_fixtures"
@@ -387,7 +388,7 @@ def test_an_unknown_sector_is_refused_naming_file_row_column_value_and_option(
         ("unknown-sector", "4w.csv", 6, "B #sector", "Agri-business"),
     ]
     assert "--sectors map.yml" in errors[0].reason
-    assert places.counts()["deliveries"] == 0
+    assert row_counts(places)["deliveries"] == 0
 
 
 def test_skip_invalid_rejects_just_the_rows_of_the_unknown_sector(

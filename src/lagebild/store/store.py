@@ -407,22 +407,6 @@ class Store:
             newest, undone, change = conn.execute(query).one()
         return int(newest), int(undone), int(change)
 
-    def counts(self) -> dict[str, int]:
-        """How many rows each table holds."""
-        tables = {
-            "places": t.places,
-            "sources": t.sources,
-            "imports": t.imports,
-            "figures": t.figures,
-            "access_changes": t.access_changes,
-            "deliveries": t.deliveries,
-        }
-        with self.engine.connect() as conn:
-            return {
-                name: conn.execute(select(func.count()).select_from(table)).scalar_one()
-                for name, table in tables.items()
-            }
-
     def figures_on(self, indicator: str, sector: str, as_of: date) -> list[FigureRow]:
         """Every figure of an indicator and sector dated on or before ``as_of`` that is a total
         in every dimension (gender, age, population group, disability): a place's figure."""
@@ -583,16 +567,6 @@ class Store:
                 why=why,
             )
         return source_id
-
-    def sectors(self) -> list[str]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                text(
-                    "SELECT DISTINCT sector FROM deliveries "
-                    "UNION SELECT DISTINCT sector FROM figures"
-                )
-            ).all()
-        return sorted(r[0] for r in rows)
 
     def _params(self, params: dict[str, Any]) -> dict[str, Any]:
         if self.dialect == "sqlite":

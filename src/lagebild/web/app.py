@@ -27,6 +27,7 @@ from lagebild.analysis import GapsResult, PlaceTree, SituationResult
 from lagebild.analysis.place import UnknownPlace
 from lagebild.model import parse_level
 from lagebild.store import Store, StoreUnavailable
+from lagebild.store.summary import sectors
 from lagebild.web.security import SecurityHeaders
 
 HERE = Path(__file__).parent
@@ -122,7 +123,7 @@ class Context:
     def sectors(self) -> list[str]:
         """The sectors named in figures and deliveries (inter-sector, the empty one, left out)."""
         return self.cached(  # type: ignore[no-any-return]
-            ("sectors",), lambda: [s for s in self.store.sectors() if s]
+            ("sectors",), lambda: [s for s in sectors(self.store) if s]
         )
 
     def cached(self, key: Hashable, compute: Callable[[], Any]) -> Any:
