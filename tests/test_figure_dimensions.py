@@ -20,6 +20,7 @@ from lagebild.ingest.read import Column
 from lagebild.ingest.tags import Tag
 from lagebild.store import Store
 from lagebild.store import schema as t
+from lagebild.store.figures import figures_on
 from lagebild.store.summary import row_counts
 
 FIXTURES = ("hxl", "hdx_fixtures")
@@ -126,7 +127,7 @@ def test_stock_and_flows_of_one_file_are_stored_apart_never_mixed(
     with sqlite_store.engine.connect() as conn:
         got = dict(conn.execute(select(t.figures.c.indicator, t.figures.c.value)).all())
     assert got == {"idps": 1000, "idps_arrivals": 300, "idps_departures": 50}
-    assert [r.value for r in sqlite_store.figures_on("idps", "", date(2017, 2, 1))] == [1000]
+    assert [r.value for r in figures_on(sqlite_store, "idps", "", date(2017, 2, 1))] == [1000]
 
 
 # -- a wide file: Afghanistan's population by sex and age --------------------------------------
@@ -174,7 +175,7 @@ def test_a_wide_file_keeps_every_cell_with_its_gender_and_age(
     assert len(stored) == len(expected)
     assert {(r[3], r[4], r[5]) for r in stored} == {("", "", "population")}
     # The place's figure is its total (T_TL), never an age group.
-    totals = sqlite_store.figures_on("population", "", date(2022, 1, 1))
+    totals = figures_on(sqlite_store, "population", "", date(2022, 1, 1))
     current = {r.place_id: r.value for r in totals}
     ids = {p.pcode: p.id for p in sqlite_store.places()}
     assert {code: current[ids[code]] for code in {r["Admin1_Code"] for r in data}} == {

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text
 
 from lagebild.store import Store
 from lagebild.store import schema as t
+from lagebild.store.figures import figures_on
 
 
 def test_upgrading_a_populated_0005_database_keeps_every_row(db_url: str) -> None:
@@ -105,7 +106,7 @@ def test_upgrading_to_0008_gives_every_stored_figure_the_total_in_each_dimension
                 select(*[t.figures.c[d] for d in t.FIGURE_DIMENSIONS])
             ).all()
         assert dims == [("", "", "", "")] * 2
-        assert [r.value for r in store.figures_on("inneed", "", date(2017, 3, 1))] == [
+        assert [r.value for r in figures_on(store, "inneed", "", date(2017, 3, 1))] == [
             1000.0,
             2000.0,
         ]

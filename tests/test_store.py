@@ -10,6 +10,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from lagebild.store import Store, StoreError, database_url
+from lagebild.store.figures import figures_on
 from lagebild.store.schema import metadata
 from lagebild.store.summary import row_counts
 
@@ -114,9 +115,9 @@ def test_insert_rows_takes_plain_tuples_with_iso_dates(store: Store) -> None:
         n_figures = writer.insert_rows("figures", columns, rows)
     assert (n_sources, n_figures) == (2, 3)
     assert row_counts(store)["sources"] == 2 and row_counts(store)["figures"] == 3
-    got = store.figures_on("#inneed", "Food", date(2017, 2, 28))
+    got = figures_on(store, "#inneed", "Food", date(2017, 2, 28))
     assert [(f.date, f.value, f.row_number) for f in got] == [(date(2017, 2, 15), 120000.0, 3)]
-    assert store.figures_on("#inneed", "Food", date(2017, 2, 14)) == []
+    assert figures_on(store, "#inneed", "Food", date(2017, 2, 14)) == []
     assert sorted(s.name for s in store.sources().values()) == ["Local council", "OCHA"]
 
 

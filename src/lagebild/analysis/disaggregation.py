@@ -17,6 +17,7 @@ from datetime import date
 from lagebild.analysis.figures import age_range, current_figures, partition
 from lagebild.model import Source
 from lagebild.store import FigureRow, Store
+from lagebild.store.figures import figure_parts_on
 
 #: ``--by`` words and the dimension (column of ``figures``) each breaks down.
 BY = {"gender": "gender", "age": "age", "population-group": "population_group"}
@@ -77,7 +78,7 @@ def breakdown(
         ind_sector = sector if indicator == "inneed" else ""
         current = current_figures(store, indicator, as_of, ind_sector, sources)
         by_value: dict[tuple[int, str], list[FigureRow]] = {}
-        for row in store.figure_parts_on(indicator, ind_sector, as_of):
+        for row in figure_parts_on(store, indicator, ind_sector, as_of):
             held = current.get(row.place_id)
             if held is None or (wanted is not None and row.place_id not in wanted):
                 continue

@@ -11,6 +11,7 @@ from datetime import date
 from lagebild.analysis.tree import PlaceTree
 from lagebild.model import Source
 from lagebild.store import FigureRow, Store
+from lagebild.store.figures import figure_parts_on, figures_on
 
 RELIABILITY_RANK = {c: i for i, c in enumerate("ABCDEF")}
 
@@ -101,8 +102,8 @@ def current_figures(
     stands in for one. A disaggregated value alone never stands for the place.
     """
     sources = sources if sources is not None else store.sources()
-    totals = store.figures_on(indicator, sector, as_of)
-    candidates = totals + partition_sums(totals, store.figure_parts_on(indicator, sector, as_of))
+    totals = figures_on(store, indicator, sector, as_of)
+    candidates = totals + partition_sums(totals, figure_parts_on(store, indicator, sector, as_of))
     best: dict[int, FigureRow] = {}
     for row in candidates:
         held = best.get(row.place_id)
