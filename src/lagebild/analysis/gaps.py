@@ -13,6 +13,7 @@ from lagebild.analysis.tree import PlaceTree
 from lagebild.errors import RefusedInput
 from lagebild.model import level_name
 from lagebild.store import Store
+from lagebild.store.deliveries import delivered_sums, last_deliveries
 
 if TYPE_CHECKING:
     from lagebild.analysis.severity import Severity
@@ -54,14 +55,14 @@ def activity(
     after = as_of - timedelta(days=window)
     sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     counts: dict[int, int] = defaultdict(int)
-    for place_id, row_sector, reached, n in store.delivered_sums(after, as_of, sector):
+    for place_id, row_sector, reached, n in delivered_sums(store, after, as_of, sector):
         target = tree.ancestor_at(place_id, level)
         if target is None:
             continue
         sums[target][row_sector] += reached
         counts[target] += n
     last: dict[int, date] = {}
-    for place_id, when in store.last_deliveries(as_of, sector).items():
+    for place_id, when in last_deliveries(store, as_of, sector).items():
         target = tree.ancestor_at(place_id, level)
         if target is not None and (target not in last or when > last[target]):
             last[target] = when

@@ -26,6 +26,7 @@ from lagebild.ingest import ImportReport, Problem
 from lagebild.model import INDICATORS, Source, normalise_indicator
 from lagebild.model.vocab import SHARE_SUFFIX
 from lagebild.store import Store
+from lagebild.store.deliveries import delivered_sums
 from lagebild.store.trust import (
     FigureRecord,
     delivered_by_sector,
@@ -382,7 +383,8 @@ def _reached_above_population(
     window: int,
 ) -> list[Finding]:
     sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for place_id, sector, reached, _n in store.delivered_sums(
+    for place_id, sector, reached, _n in delivered_sums(
+        store,
         as_of - timedelta(days=window), as_of
     ):
         for above in set(tree.ancestors(place_id).values()):

@@ -29,6 +29,7 @@ from lagebild.ingest.vocabularies import ImportVocabularies
 from lagebild.model.vocab import VocabularyError
 from lagebild.store import Store, Writer, accounts
 from lagebild.store import convoys as convoy_store
+from lagebild.store.deliveries import bulk_deliveries
 from lagebild.store.figures import bulk_figures
 
 Progress = Callable[[int], None]
@@ -469,7 +470,7 @@ def _import_batches(
     batches = _checked(table.batches(options.batch_rows), layout, report)
     with ExitStack() as stack:
         if writer is not None and layout.kind == "deliveries":
-            stack.enter_context(writer.bulk_deliveries(_estimated_rows(table)))
+            stack.enter_context(bulk_deliveries(writer, _estimated_rows(table)))
         if writer is not None and layout.kind == "figures":
             stack.enter_context(bulk_figures(writer, _estimated_rows(table)))
         inserter = (

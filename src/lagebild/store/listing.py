@@ -14,7 +14,8 @@ from sqlalchemy import ColumnElement, Select, Table, and_, case, func, literal, 
 
 from lagebild.store import schema as t
 from lagebild.store.accounts import EVERYTHING, Scope
-from lagebild.store.store import DELIVERED_SQL, Store, optional_date
+from lagebild.store.deliveries import DELIVERED_SQL
+from lagebild.store.store import Store, optional_date
 
 
 @dataclass(frozen=True)

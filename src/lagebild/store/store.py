@@ -37,9 +37,6 @@ from lagebild.model import ImportRecord, Place, Source
 from lagebild.store import schema as t
 
 DEFAULT_DB = "lagebild.db"
-DELIVERED_SQL = "status IN ('completed', 'partial')"
-#: A delivered convoy counts in gaps as a completed 4W row without a sector (docs/hxl.md).
-CONVOY_DELIVERED_SQL = "status = 'delivered'"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 #: Above this many rows an import drops the delivery indexes and builds them again afterwards.
 BULK_REINDEX_ROWS = 200_000
@@ -405,60 +402,6 @@ class Store:
             newest, undone, change = conn.execute(query).one()
         return int(newest), int(undone), int(change)
 
-    def delivered_sums(
-        self, after: date, until: date, sector: str | None = None
-    ) -> list[tuple[int, str, float, int]]:
-        """Per place and sector: people reached and delivered rows dated in (after, until]."""
-        # Places as the outer loop (CROSS JOIN fixes the order in SQLite): one index range each.
-        sql = (
-            "SELECT d.place_id, d.sector, SUM(d.reached), COUNT(*) FROM places p "
-            "CROSS JOIN deliveries d WHERE d.place_id = p.id "
-            f"AND d.{DELIVERED_SQL} AND d.date > :after AND d.date <= :until"
-        )
-        params: dict[str, Any] = {"after": after, "until": until}
-        if sector is not None:
-            sql += " AND d.sector = :sector"
-            params["sector"] = sector
-        sql += " GROUP BY d.place_id, d.sector"
-        if not sector:
-            sql += (
-                " UNION ALL SELECT c.place_id, '', SUM(c.reached), COUNT(*) FROM convoys c "
-                f"WHERE c.{CONVOY_DELIVERED_SQL} AND c.delivered_on > :after "
-                "AND c.delivered_on <= :until GROUP BY c.place_id"
-            )
-        with self.engine.connect() as conn:
-            rows = conn.execute(text(sql), self._params(params)).all()
-        return [(r[0], r[1], float(r[2] or 0.0), int(r[3])) for r in rows]
-
-    def last_deliveries(self, as_of: date, sector: str | None = None) -> dict[int, date]:
-        """Per place with any delivered row on or before ``as_of``: the date of the latest.
-
-        One index seek per place (``ix_deliveries_place_date``).
-        """
-        in_sector = " AND d.sector = :sector" if sector is not None else ""
-        sql = (
-            "SELECT p.id, (SELECT d.date FROM deliveries d WHERE d.place_id = p.id AND "
-            f"d.{DELIVERED_SQL} AND d.date <= :as_of{in_sector} ORDER BY d.date DESC LIMIT 1) "
-            "FROM places p"
-        )
-        params: dict[str, Any] = {"as_of": as_of}
-        if sector is not None:
-            params["sector"] = sector
-        convoys = (
-            "SELECT place_id, MAX(delivered_on) FROM convoys "
-            f"WHERE {CONVOY_DELIVERED_SQL} AND delivered_on <= :as_of GROUP BY place_id"
-        )
-        with self.engine.connect() as conn:
-            rows = list(conn.execute(text(sql), self._params(params)))
-            if not sector:
-                rows += conn.execute(text(convoys), self._params({"as_of": as_of})).all()
-        found: dict[int, date] = {}
-        for place_id, when in rows:
-            day = optional_date(when)
-            if day is not None and (place_id not in found or day > found[place_id]):
-                found[place_id] = day
-        return found
-
     def grade_source(
         self,
         name: str,
@@ -495,11 +438,6 @@ class Store:
                 why=why,
             )
         return source_id
-
-    def _params(self, params: dict[str, Any]) -> dict[str, Any]:
-        if self.dialect == "sqlite":
-            return {k: v.isoformat() if isinstance(v, date) else v for k, v in params.items()}
-        return params
 
 
 class Writer:
@@ -865,15 +803,3 @@ class Writer:
                 count += 1
         return count
 
-    @contextmanager
-    def bulk_deliveries(self, expected_rows: int) -> Iterator[None]:
-        """A large load drops the delivery index and builds it after, in the same transaction."""
-        if expected_rows < BULK_REINDEX_ROWS:
-            yield
-            return
-        self.conn.exec_driver_sql("DROP INDEX IF EXISTS ix_deliveries_place_date")
-        yield
-        self.conn.exec_driver_sql(
-            "CREATE INDEX ix_deliveries_place_date ON deliveries (place_id, date, sector, reached) "
-            f"WHERE {DELIVERED_SQL}"
-        )
