@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from lagebild.cli import main
 from lagebild.ingest import ImportOptions, import_file
 from lagebild.store import Store
+from lagebild.store.bulk import insert_rows
 
 AS_OF = date(2017, 2, 28)
 WINDOW = 30
@@ -68,7 +69,8 @@ def war(store: Store, tmp_path: Path) -> Store:
     ids = {p.pcode: p.id for p in store.places()}
     with store.writer() as writer:
         import_id = writer.add_import("incidents.csv", "", "incidents", None, "{}")
-        writer.insert_rows(
+        insert_rows(
+            writer,
             "incidents",
             ["event_code", "date", "event_type", "fatalities", "attack_on_aid", "place_id",
              "placed_by", "import_id", "row_number"],

@@ -10,6 +10,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from lagebild.store import Store, StoreError, database_url
+from lagebild.store.bulk import insert_rows
 from lagebild.store.figures import figures_on
 from lagebild.store.schema import metadata
 from lagebild.store.summary import row_counts
@@ -72,7 +73,7 @@ def test_a_writer_that_raises_leaves_nothing_behind(store: Store) -> None:
                     {"pcode": "SY0200", "level": 2, "parent": "SY02", "name_en": "Jebel Saman"},
                 ]
             )
-            writer.insert_rows("sources", ["name", "kind"], [("WFP", "agency")])
+            insert_rows(writer, "sources", ["name", "kind"], [("WFP", "agency")])
             assert writer.conn.execute(text("SELECT COUNT(*) FROM places")).scalar() == 2
             raise Boom
     assert row_counts(store) == dict.fromkeys(TABLES, 0)
@@ -101,7 +102,8 @@ def test_insert_rows_takes_plain_tuples_with_iso_dates(store: Store) -> None:
     with store.writer() as writer:
         import_id = writer.add_import("figures.csv", "0" * 64, "figures", None, "{}")
         ids = writer.upsert_places([{"pcode": "C1007", "level": 4, "parent": None}])
-        n_sources = writer.insert_rows(
+        n_sources = insert_rows(
+            writer,
             "sources", ["name", "kind"], [("OCHA", "agency"), ("Local council", None)]
         )
         rows = (  # a generator: COPY and executemany both stream
@@ -112,7 +114,7 @@ def test_insert_rows_takes_plain_tuples_with_iso_dates(store: Store) -> None:
             "place_id", "indicator", "sector", "date", "value",
             "source_id", "import_id", "row_number", "column",
         ]  # fmt: skip
-        n_figures = writer.insert_rows("figures", columns, rows)
+        n_figures = insert_rows(writer, "figures", columns, rows)
     assert (n_sources, n_figures) == (2, 3)
     assert row_counts(store)["sources"] == 2 and row_counts(store)["figures"] == 3
     got = figures_on(store, "#inneed", "Food", date(2017, 2, 28))
@@ -125,7 +127,7 @@ def test_insert_rows_failure_rolls_back_the_whole_transaction(store: Store) -> N
     with pytest.raises(Exception):  # noqa: B017 - IntegrityError on SQLite, a psycopg error on COPY
         with store.writer() as writer:
             writer.source_id("OCHA")
-            writer.insert_rows("sources", ["name"], [("WFP",), ("WFP",)])  # unique name twice
+            insert_rows(writer, "sources", ["name"], [("WFP",), ("WFP",)])  # unique name twice
     assert row_counts(store)["sources"] == 0
 
 

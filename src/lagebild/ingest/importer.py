@@ -29,6 +29,7 @@ from lagebild.ingest.vocabularies import ImportVocabularies
 from lagebild.model.vocab import VocabularyError
 from lagebild.store import Store, Writer, accounts
 from lagebild.store import convoys as convoy_store
+from lagebild.store.bulk import insert_rows
 from lagebild.store.deliveries import bulk_deliveries
 from lagebild.store.figures import bulk_figures
 
@@ -539,7 +540,7 @@ class _Inserter:
             if self.error is None:
                 try:
                     with self.lock:
-                        self.count += self.writer.insert_rows(*item)
+                        self.count += insert_rows(self.writer, *item)
                 except BaseException as exc:  # noqa: BLE001 - re-raised on the import's thread
                     self.error = exc
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-from lagebild.store.store import BULK_REINDEX_ROWS, Store, Writer, optional_date
+from lagebild.store.bulk import BULK_REINDEX_ROWS
+from lagebild.store.store import Store, Writer, optional_date
 
 DELIVERED_SQL = "status IN ('completed', 'partial')"
 #: A delivered convoy counts in gaps as a completed 4W row without a sector (docs/hxl.md).

@@ -9,7 +9,8 @@ from datetime import date
 from sqlalchemy import and_, or_, select
 
 from lagebild.store import schema as t
-from lagebild.store.store import BULK_REINDEX_ROWS, FigureRow, Store, Writer, required_date
+from lagebild.store.bulk import BULK_REINDEX_ROWS
+from lagebild.store.store import FigureRow, Store, Writer, required_date
 
 
 def figures_on(store: Store, indicator: str, sector: str, as_of: date) -> list[FigureRow]:

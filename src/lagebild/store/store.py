@@ -8,7 +8,7 @@ import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -38,8 +38,6 @@ from lagebild.store import schema as t
 
 DEFAULT_DB = "lagebild.db"
 _MIGRATIONS = Path(__file__).parent / "migrations"
-#: Above this many rows an import drops the delivery indexes and builds them again afterwards.
-BULK_REINDEX_ROWS = 200_000
 #: Record kinds of audit rows that change no data (sign-ins, denials, accounts: store/accounts.py).
 SECURITY_KINDS = ("account", "token", "security")
 
@@ -781,25 +779,4 @@ class Writer:
                 self.conn.execute(t.places.insert(), new)
                 ids = self.place_ids()
         return ids
-
-    def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-        """Bulk insert of plain tuples (dates as ISO strings); COPY on PostgreSQL."""
-        if self.dialect == "postgresql":
-            return self._copy(table, columns, rows)
-        quoted = ", ".join(f'"{c}"' for c in columns)
-        marks = ", ".join("?" for _ in columns)
-        cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        before = self.conn.connection.driver_connection.total_changes  # type: ignore[union-attr]
-        cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", rows)
-        return int(self.conn.connection.driver_connection.total_changes - before)  # type: ignore[union-attr]
-
-    def _copy(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-        quoted = ", ".join(f'"{c}"' for c in columns)
-        cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        count = 0
-        with cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-                count += 1
-        return count
 
