@@ -48,6 +48,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from lagebild.store.places import all_places
+
 HERE = Path(__file__).resolve()
 AS_OF = "2017-02-28"  # the demo's date
 SECTORS = ("Food Security", "Health", "WASH", "Shelter", "Protection")
@@ -217,7 +219,7 @@ def prepare(db: str, folder: Path, partners: int) -> Setup:
         accounts.add_account(store, "load_analyst", hashed, "analyst")
         analyst = secrets.token_urlsafe(32)
         accounts.add_token(store, "load_analyst", secret_hash(analyst), "load bench")
-        places = store.places()
+        places = all_places(store)
     finally:
         store.close()
     return Setup(

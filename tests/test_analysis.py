@@ -12,6 +12,7 @@ from lagebild.analysis import PlaceTree, gaps, history, situation, status_on
 from lagebild.analysis.access import access_of
 from lagebild.ingest import ImportOptions, import_file
 from lagebild.store import Store
+from lagebild.store.places import all_places
 
 AS_OF = date(2017, 2, 28)
 
@@ -229,7 +230,7 @@ def test_access_status_is_read_as_it_was_on_the_date_with_the_besieging_party(
         ],
     )
     import_file(world, path)
-    tree = PlaceTree(world.places())
+    tree = PlaceTree(all_places(world))
     aleppo = tree.get("C1007").id  # type: ignore[union-attr]
     harasta = tree.get("C2330").id  # type: ignore[union-attr]
     in_autumn = access_of(tree, status_on(world, date(2016, 10, 1)), aleppo)

@@ -21,6 +21,7 @@ from lagebild.ingest.tags import Tag
 from lagebild.store import Store
 from lagebild.store import schema as t
 from lagebild.store.figures import figures_on
+from lagebild.store.places import all_places
 from lagebild.store.summary import row_counts
 
 FIXTURES = ("hxl", "hdx_fixtures")
@@ -177,7 +178,7 @@ def test_a_wide_file_keeps_every_cell_with_its_gender_and_age(
     # The place's figure is its total (T_TL), never an age group.
     totals = figures_on(sqlite_store, "population", "", date(2022, 1, 1))
     current = {r.place_id: r.value for r in totals}
-    ids = {p.pcode: p.id for p in sqlite_store.places()}
+    ids = {p.pcode: p.id for p in all_places(sqlite_store)}
     assert {code: current[ids[code]] for code in {r["Admin1_Code"] for r in data}} == {
         r["Admin1_Code"]: float(r["T_TL"]) for r in data
     }
@@ -274,7 +275,7 @@ def test_a_long_form_table_gives_each_place_its_total_row_and_keeps_the_rest_as_
         and is_total(r)
     ]  # fmt: skip
     assert float(national["In Need"]) == 7_107_194
-    ids = {p.pcode: p.id for p in sqlite_store.places()}
+    ids = {p.pcode: p.id for p in all_places(sqlite_store)}
     need = current_figures(sqlite_store, "inneed", MLI_DATE)
     assert need[ids["ML"]].value == 7_107_194
     # Each place's figure is its own total row, for every place that has one.

@@ -38,6 +38,7 @@ from lagebild.model import Place
 from lagebild.publish import render
 from lagebild.store import Store
 from lagebild.store.audit import edit_record
+from lagebild.store.places import all_places
 from lagebild.store.summary import row_counts
 from lagebild.web import WebConfig, create_app, security, upload
 
@@ -102,7 +103,7 @@ def hostile(store: Store, tmp_path: Path) -> Store:
 
 
 def _place(store: Store, pcode: str) -> Place | None:
-    return next((p for p in store.places() if p.pcode == pcode), None)
+    return next((p for p in all_places(store) if p.pcode == pcode), None)
 
 
 def _client(store: Store, **config: Any) -> Iterator[TestClient]:

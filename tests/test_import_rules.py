@@ -10,6 +10,7 @@ import pytest
 
 from lagebild.ingest import ImportFailed, ImportOptions, import_file
 from lagebild.store import Store
+from lagebild.store.places import all_places
 from lagebild.store.summary import row_counts
 
 GAZETTEER = [
@@ -378,7 +379,7 @@ def test_the_same_file_twice_is_refused_so_nothing_counts_twice(
 def test_a_gazetteer_may_come_again_and_updates_its_places(store: Store, tmp_path: Path) -> None:
     again = import_file(store, write(tmp_path / "gazetteer.csv", GAZETTEER))
     assert again.error_count == 0
-    assert len([p for p in store.places() if p.level == 4]) == 4
+    assert len([p for p in all_places(store) if p.level == 4]) == 4
 
 
 def test_arabic_digits_in_a_utf16_tab_file_import_with_locale_ar(

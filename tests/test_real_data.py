@@ -15,6 +15,7 @@ import pytest
 from lagebild.analysis import gaps, situation
 from lagebild.ingest import ImportFailed, ImportOptions, import_file, load_tag_map
 from lagebild.store import Store
+from lagebild.store.places import all_places
 from lagebild.store.summary import row_counts
 
 TAGS = Path(__file__).parent / "data"
@@ -73,13 +74,13 @@ def test_gazetteer_2020_has_14_governorates_62_districts_272_subdistricts_7693_c
     store: Store, syria: Path
 ) -> None:
     load_gazetteer(store, syria)
-    levels = Counter(p.level for p in store.places())
+    levels = Counter(p.level for p in all_places(store))
     assert levels == {0: 1, 1: 14, 2: 62, 3: 272, 4: 7693}
-    aleppo = {p.pcode: p for p in store.places()}["C1007"]
+    aleppo = {p.pcode: p for p in all_places(store)}["C1007"]
     assert (aleppo.name_en, aleppo.name_ar) == ("Aleppo", "حلب")
     assert aleppo.lat == pytest.approx(36.2, abs=0.2)
     # The communities file names adm3 parents, so the tree is whole.
-    parents = {p.id: p for p in store.places()}
+    parents = {p.id: p for p in all_places(store)}
     assert parents[aleppo.parent_id].pcode == "SY020000"  # type: ignore[index]
 
 

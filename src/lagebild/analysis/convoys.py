@@ -32,6 +32,7 @@ from lagebild.errors import RefusedInput
 from lagebild.model import level_name
 from lagebild.store import AccessRow, Store
 from lagebild.store.convoys import Convoy, convoys
+from lagebild.store.places import all_places
 
 PERIODS = ("total", "month")
 AccessNow = dict[int, tuple[AccessRow, date]]
@@ -211,7 +212,7 @@ def convoy_stats(
         raise RefusedInput(f"unknown period {by!r}: use {' or '.join(PERIODS)}")
     if date_from and date_to and date_to < date_from:
         raise RefusedInput(f"the period ends ({date_to}) before it starts ({date_from})")
-    tree = tree or PlaceTree(store.places())
+    tree = tree or PlaceTree(all_places(store))
     found = convoys(store, requested_from=date_from, requested_to=date_to)
     end = date_to or _last_day(found)
     start = date_from or min((c.requested_on for c in found), default=end)

@@ -29,6 +29,7 @@ from lagebild.errors import RefusedInput
 from lagebild.model import Place, Source, level_name
 from lagebild.store import Store
 from lagebild.store.damage import AssessmentRow, damage_assessments
+from lagebild.store.places import all_places
 
 TOTAL_RULE = (
     "damage total = destroyed + severe + moderate; possible damage is shown apart and not "
@@ -262,7 +263,7 @@ def damage(
 ) -> DamageResult:
     """Current damage of the places of a level (below ``pcode`` if given), with their shares of
     the national total, largest destruction first; one row per place and unit."""
-    tree = tree or PlaceTree(store.places())
+    tree = tree or PlaceTree(all_places(store))
     within = find_place(tree, pcode) if pcode else None
     book = DamageBook.load(store, tree, as_of, unit)
     result = DamageResult(as_of, level_name(level), unit)
@@ -331,7 +332,7 @@ def damage_changes(
 ) -> list[DamageChange]:
     """For each place of a level: its damage at each date an assessment in it (or below it) was
     made, and the change from the one before; dates on or before ``as_of``."""
-    tree = tree or PlaceTree(store.places())
+    tree = tree or PlaceTree(all_places(store))
     within = find_place(tree, pcode) if pcode else None
     book = DamageBook.load(store, tree, as_of, unit)
     places = listed_places(tree, as_of, level, within)

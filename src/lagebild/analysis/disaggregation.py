@@ -18,6 +18,7 @@ from lagebild.analysis.figures import age_range, current_figures, partition
 from lagebild.model import Source
 from lagebild.store import FigureRow, Store
 from lagebild.store.figures import figure_parts_on
+from lagebild.store.places import all_places
 
 #: ``--by`` words and the dimension (column of ``figures``) each breaks down.
 BY = {"gender": "gender", "age": "age", "population-group": "population_group"}
@@ -109,7 +110,7 @@ def by_place(
     """The breakdowns of the places given as (P-code, name), in their order, as the command line
     and the API show them: ``{"pcode", "name", "inneed": {...}, "population": {...}}`` for each
     place that carries one."""
-    ids = {p.pcode: p.id for p in store.places()}
+    ids = {p.pcode: p.id for p in all_places(store)}
     found = breakdown(store, as_of, by, [ids[c] for c, _ in places if c in ids], sector)
     listed: list[dict[str, object]] = []
     for pcode, name in places:

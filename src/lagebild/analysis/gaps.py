@@ -14,6 +14,7 @@ from lagebild.errors import RefusedInput
 from lagebild.model import level_name
 from lagebild.store import Store
 from lagebild.store.deliveries import delivered_sums, last_deliveries
+from lagebild.store.places import all_places
 
 if TYPE_CHECKING:
     from lagebild.analysis.severity import Severity
@@ -170,7 +171,7 @@ def gaps(
         raise RefusedInput("the window must be at least one day")
     if rank not in ("plain", "severity"):
         raise RefusedInput(f"unknown ranking {rank!r}: use plain or severity")
-    tree = tree or PlaceTree(store.places())
+    tree = tree or PlaceTree(all_places(store))
     pin = people_in_need(store, tree, as_of, sector)
     act = activity(store, tree, as_of, window, level, sector)
     access_now = status_on(store, as_of)

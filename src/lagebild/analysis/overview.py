@@ -15,6 +15,7 @@ from lagebild.analysis.situation import own_or_population
 from lagebild.analysis.tree import PlaceTree
 from lagebild.model import Place
 from lagebild.store import Store, listing
+from lagebild.store.places import all_places
 
 
 @dataclass
@@ -38,7 +39,7 @@ def besieged_by_party(store: Store, as_of: date, tree: PlaceTree | None = None) 
     ``as_of`` (its own status, else its nearest parent's). The shares add up to the total. Largest
     share first; places without a besieging party on the date share ``party=None``.
     """
-    tree = tree or PlaceTree(store.places())
+    tree = tree or PlaceTree(all_places(store))
     sources = store.sources()
     access_now = status_on(store, as_of)
     population = Rollup(
@@ -92,7 +93,7 @@ def coverage_by_sector(
 ) -> list[SectorCoverage]:
     """Per sector with deliveries in the window or a people-in-need figure of its own: reached,
     people in need and coverage over the whole tree. Sectors in name order."""
-    tree = tree or PlaceTree(store.places())
+    tree = tree or PlaceTree(all_places(store))
     roots = tree.roots()
     if not roots:
         return []

@@ -12,6 +12,7 @@ from lagebild.analysis.tree import PlaceTree
 from lagebild.errors import NotFound
 from lagebild.model import Place, level_name
 from lagebild.store import Store
+from lagebild.store.places import all_places
 
 
 class UnknownPlace(NotFound):
@@ -67,7 +68,7 @@ def find(tree: PlaceTree, pcode: str) -> Place:
 
 def profile(store: Store, pcode: str, as_of: date, tree: PlaceTree | None = None) -> PlaceProfile:
     """A place on a date: parents, children, access then and over time, current figures."""
-    tree = tree or PlaceTree(store.places())
+    tree = tree or PlaceTree(all_places(store))
     place = find(tree, pcode)
     sources = store.sources()
     current = {}

@@ -15,6 +15,7 @@ from lagebild.analysis.severity import IncidentCount, recent_incidents
 from lagebild.analysis.tree import PlaceTree
 from lagebild.model import level_name
 from lagebild.store import Store
+from lagebild.store.places import all_places
 
 #: Situation columns and the indicator behind each.
 COLUMNS = {
@@ -100,7 +101,7 @@ def situation(
     sector: str | None = None,
     tree: PlaceTree | None = None,
 ) -> SituationResult:
-    tree = tree or PlaceTree(store.places())
+    tree = tree or PlaceTree(all_places(store))
     sources = store.sources()
     access_now = status_on(store, as_of)
     rows = {

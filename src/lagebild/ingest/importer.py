@@ -32,6 +32,7 @@ from lagebild.store import convoys as convoy_store
 from lagebild.store.bulk import insert_rows
 from lagebild.store.deliveries import bulk_deliveries
 from lagebild.store.figures import bulk_figures
+from lagebild.store.places import all_places, place_geometries, upsert_places
 
 Progress = Callable[[int], None]
 
@@ -312,7 +313,7 @@ def _run(
     progress: Progress | None,
     footprint: records.Footprint | None = None,
 ) -> None:
-    gazetteer = Gazetteer(store.places(), checked=not options.no_database)
+    gazetteer = Gazetteer(all_places(store), checked=not options.no_database)
     rejects = _Rejects(
         [c.header or "" for c in table.columns],
         [str(c.tag) if c.tag else "" for c in table.columns],
@@ -402,7 +403,7 @@ def _import_places(
     changes, place_rows = placechanges.plan(
         place_rows,
         gazetteer.places.values(),
-        dict(store.place_geometries()),
+        dict(place_geometries(store)),
         lambda role: describe(layout.roles[role]) if role in layout.roles else None,
     )
     report.place_changes = changes
@@ -413,7 +414,7 @@ def _import_places(
         raise ImportFailed(report)  # even with --skip-invalid: no row is at fault
     if writer is not None and (not report.error_count or options.skip_invalid):
         assert import_id is not None
-        ids = writer.upsert_places(place_rows)
+        ids = upsert_places(writer, place_rows)
         writer.record_changes(placechanges.audit_rows(changes, ids, import_id, report.file))
         changes.applied = True
         report.records_written = len(pcodes & set(ids))
@@ -445,12 +446,12 @@ def _builder(
     """What turns a batch of rows of a kind into records to insert."""
     if kind == "damage":
         # Points without a P-code are placed on the gazetteer's boundaries (ingest/damage.py).
-        return DamageBuilder(store.place_geometries)
+        return DamageBuilder(lambda: place_geometries(store))
     if kind == "incidents":
         from lagebild.ingest.incidents import IncidentBuilder  # loads shapely and rapidfuzz
 
         # Events are placed by P-code, polygon, nearest community or name (ingest/placing.py).
-        return IncidentBuilder(store.place_geometries, options.max_km)
+        return IncidentBuilder(lambda: place_geometries(store), options.max_km)
     return records.build
 
 

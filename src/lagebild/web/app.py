@@ -27,6 +27,7 @@ from lagebild.analysis import GapsResult, PlaceTree, SituationResult
 from lagebild.analysis.place import UnknownPlace
 from lagebild.model import parse_level
 from lagebild.store import Store, StoreUnavailable
+from lagebild.store.places import all_places
 from lagebild.store.summary import sectors
 from lagebild.web.security import SecurityHeaders
 
@@ -97,7 +98,7 @@ class Context:
         self._current()
         with self._lock:
             if self._tree is None:
-                self._tree = PlaceTree(self.store.places())
+                self._tree = PlaceTree(all_places(self.store))
             return self._tree
 
     def gaps(
