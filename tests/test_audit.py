@@ -20,6 +20,7 @@ from lagebild.cli import main
 from lagebild.ingest import ImportFailed, ImportOptions, import_file
 from lagebild.store import Store
 from lagebild.store.audit import delete_record, edit_record, history
+from lagebild.store.imports import all_imports
 
 AS_OF = date(2017, 2, 28)
 PLACES = [
@@ -158,7 +159,7 @@ def test_a_deletion_keeps_the_whole_record_in_the_trail(world: Store, tmp_path: 
     assert change.action == "delete" and change.before == kept and change.after is None
     assert change.pcode == "C1003"
     # The import's record is never deleted.
-    assert [i.status for i in world.imports()] == ["committed", "committed"]
+    assert [i.status for i in all_imports(world)] == ["committed", "committed"]
 
 
 def test_a_grade_change_is_recorded_with_both_grades(world: Store, tmp_path: Path) -> None:
@@ -181,7 +182,7 @@ def test_undo_is_in_the_trail_and_the_import_record_stays(world: Store, tmp_path
     per_place = {c.pcode: c.before["rows"] for c in undone if c.record_kind == "delivery"}
     assert per_place == {"C1007": 2, "C1003": 1, "C2329": 1}
     assert all(c.why == "wrong month" for c in undone)
-    assert world.imports()[-1].status == "undone"
+    assert all_imports(world)[-1].status == "undone"
 
 
 def test_every_change_moves_the_data_version(world: Store, tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ from lagebild.store.backup import (
     table_states,
     verify_backup,
 )
+from lagebild.store.imports import all_imports
 from lagebild.store.summary import row_counts
 from lagebild.web import WebConfig, create_app
 
@@ -126,7 +127,7 @@ def test_restore_into_a_fresh_database_reproduces_every_table_row_by_row(
         assert manifest.tables["deliveries"].rows == len(expected_rows["deliveries"]) > 0
         assert manifest.source_dialect == source
         # The ids go on after the restored ones (PostgreSQL's sequences were set): a new import.
-        before = max(r.id for r in fresh.imports())
+        before = max(r.id for r in all_imports(fresh))
         report = import_file(fresh, _small_4w(tmp_path / "after.csv", 5, 1))
         assert report.import_id == before + 1
     finally:
@@ -179,7 +180,7 @@ def _small_4w(path: Path, rows: int, serial: int) -> Path:
 
 def _committed_delivery_rows(store: Store) -> tuple[int, int, int]:
     """(deliveries stored, rows the committed delivery imports say they wrote, such imports)."""
-    imports = [r for r in store.imports() if r.kind == "deliveries" and r.status == "committed"]
+    imports = [r for r in all_imports(store) if r.kind == "deliveries" and r.status == "committed"]
     return row_counts(store)["deliveries"], sum(r.row_count for r in imports), len(imports)
 
 
@@ -233,7 +234,7 @@ def test_backups_taken_during_imports_and_page_reads_hold_whole_imports_only(
         fresh = Store.open(str(tmp_path / f"restored-{n}.db"))
         restore(fresh, tmp_path / f"during-{n}.zip")
         stored, promised, count = _committed_delivery_rows(fresh)
-        changes, imports = _import_changes(fresh), len(fresh.imports())
+        changes, imports = _import_changes(fresh), len(all_imports(fresh))
         fresh.close()
         assert stored == promised, f"backup {n}: {stored} deliveries, imports promise {promised}"
         assert changes == imports  # each import's audit row came with it, and only with it

@@ -21,6 +21,7 @@ from lagebild.cli import main
 from lagebild.ingest import ImportFailed, ImportOptions, import_file, load_tag_map
 from lagebild.store import Store
 from lagebild.store import schema as t
+from lagebild.store.imports import all_imports, undo_import
 
 AS_OF = date(2023, 3, 31)
 ACU = "earthquake_2023_acu"
@@ -266,7 +267,7 @@ def test_a_bad_points_file_names_row_column_and_value_and_imports_nothing(
     assert "date" in problems[(5, "no-date")].reason
     # All or nothing: the good row is not written, and no import is recorded as committed.
     assert damage_rows(store) == 0
-    assert not [i for i in store.imports() if i.kind == "damage" and i.status == "committed"]
+    assert not [i for i in all_imports(store) if i.kind == "damage" and i.status == "committed"]
 
 
 def test_points_without_boundaries_in_the_gazetteer_say_so(store: Store, tmp_path: Path) -> None:
@@ -394,7 +395,7 @@ def test_undoing_a_damage_import_removes_its_rows(store: Store, tmp_path: Path) 
     report = import_file(store, write(tmp_path / "c.csv", rows), ImportOptions())
     assert damage_rows(store) == 1
     with store.writer() as writer:
-        removed = writer.undo_import(report.import_id or 0)
+        removed = undo_import(writer, report.import_id or 0)
     assert removed["damage"] == 1 and damage_rows(store) == 0
     assert damage(store, date(2017, 1, 1)).places == []
 

@@ -10,6 +10,7 @@ import pytest
 
 from lagebild.ingest import ImportFailed, ImportOptions, import_file
 from lagebild.store import Store
+from lagebild.store.imports import all_imports
 from lagebild.store.places import all_places
 from lagebild.store.summary import row_counts
 
@@ -166,7 +167,7 @@ def test_row_without_any_valid_pcode_is_an_error_and_nothing_is_written(
     errors = failed.value.report.errors
     assert [(e.code, e.row) for e in errors] == [("no-valid-pcode", 4)]
     assert "XX99" in errors[0].reason
-    assert delivered(store) == 0 and len(store.imports()) == 1  # only the gazetteer
+    assert delivered(store) == 0 and len(all_imports(store)) == 1  # only the gazetteer
 
 
 def test_retired_pcode_is_a_warning_naming_the_code(store: Store, tmp_path: Path) -> None:
@@ -277,7 +278,7 @@ def test_skip_invalid_writes_valid_rows_and_a_rejects_file(store: Store, tmp_pat
 def test_dry_run_validates_and_writes_nothing(store: Store, tmp_path: Path) -> None:
     report = import_file(store, four_w(tmp_path, row()), ImportOptions(dry_run=True))
     assert report.rows_written == 1 and report.dry_run
-    assert delivered(store) == 0 and len(store.imports()) == 1
+    assert delivered(store) == 0 and len(all_imports(store)) == 1
 
 
 def test_dry_run_reports_errors_too(store: Store, tmp_path: Path) -> None:
@@ -291,7 +292,7 @@ def test_import_records_file_hash_source_and_rows(store: Store, tmp_path: Path) 
 
     path = four_w(tmp_path, row(), row())
     report = import_file(store, path, ImportOptions(source="SARC Aleppo"))
-    record = store.imports()[-1]
+    record = all_imports(store)[-1]
     assert record.file_name == "4w.csv" and record.row_count == 2 and record.kind == "deliveries"
     assert record.sha256 == hashlib.sha256(path.read_bytes()).hexdigest() == report.sha256
     assert store.sources()[record.source_id].name == "SARC Aleppo"  # type: ignore[index]
@@ -373,7 +374,7 @@ def test_the_same_file_twice_is_refused_so_nothing_counts_twice(
         import_file(store, renamed)
     error = failed.value.report.errors[0]
     assert error.code == "already-imported" and f"import #{first.import_id}" in error.reason
-    assert delivered(store) == 1 and len(store.imports()) == 2
+    assert delivered(store) == 1 and len(all_imports(store)) == 2
 
 
 def test_a_gazetteer_may_come_again_and_updates_its_places(store: Store, tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from lagebild.ingest import ImportOptions, import_file
 from lagebild.security.passwords import secret_hash
 from lagebild.store import Store, accounts, listing
 from lagebild.store import store as store_module
+from lagebild.store.imports import all_imports
 from lagebild.store.summary import row_counts
 from lagebild.web import WebConfig, create_app
 
@@ -98,7 +99,7 @@ def deliveries(store: Store) -> list[dict[str, Any]]:
 
 
 def committed(store: Store) -> int:
-    return sum(1 for r in store.imports() if r.status == "committed")
+    return sum(1 for r in all_imports(store) if r.status == "committed")
 
 
 # -- the answers --------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from lagebild.cli import main
 from lagebild.ingest import ImportFailed, ImportOptions, import_file
 from lagebild.ingest.incidents import is_attack_on_aid
 from lagebild.store import Store
+from lagebild.store.imports import all_imports
 from lagebild.store.incidents import incident_list
 from lagebild.store.places import all_places
 
@@ -311,7 +312,7 @@ def test_bad_dates_coordinates_and_fatalities_fail_the_import_naming_row_column_
     ]
     assert any("there is no month 13" in p.reason for p in caught.value.report.errors)
     assert incident_list(small) == []  # all or nothing: the good row 9 is not written either
-    assert [r.status for r in small.imports()] == ["committed"]  # the gazetteer only
+    assert [r.status for r in all_imports(small)] == ["committed"]  # the gazetteer only
 
 
 def test_an_incident_file_without_a_date_column_is_refused_row_by_row(

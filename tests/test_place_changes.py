@@ -24,6 +24,7 @@ from lagebild.ingest.placechanges import KINDS, distance_km
 from lagebild.store import Store
 from lagebild.store import schema as t
 from lagebild.store.audit import history
+from lagebild.store.imports import all_imports
 from lagebild.store.places import all_places
 from lagebild.web import WebConfig, create_app
 
@@ -144,7 +145,7 @@ def test_renames_and_moves_are_refused_one_error_each_with_old_and_new_and_nothi
     assert report.place_changes is not None and not report.place_changes.applied
     assert dict(report.place_changes.counts) == {k: v for k, v in EXPECTED.items() if v}
     assert places_table(known) == before
-    assert len(known.imports()) == 1 and place_edits(known) == []
+    assert len(all_imports(known)) == 1 and place_edits(known) == []
 
 
 def test_each_change_names_its_place_field_old_and_new_value_and_row(

@@ -22,6 +22,7 @@ from lagebild.ingest.columns import LayoutError, layout_for
 from lagebild.ingest.read import Column
 from lagebild.ingest.tags import Tag
 from lagebild.store import Store
+from lagebild.store.imports import undo_import
 from lagebild.store.summary import row_counts
 
 PLACES = [
@@ -265,7 +266,7 @@ def test_presence_command_and_its_hxl_is_refused_as_computed(
 def test_undo_of_a_3w_removes_its_presence(gazetteer: Store, tmp_path: Path) -> None:
     report = import_file(gazetteer, write(tmp_path / "3w.csv", THREE_W), ImportOptions())
     with gazetteer.writer() as writer:
-        removed = writer.undo_import(report.import_id or 0)
+        removed = undo_import(writer, report.import_id or 0)
     from lagebild.store.presence import presence_rows
 
     assert removed["presence"] == 5 and presence_rows(gazetteer) == []

@@ -17,6 +17,7 @@ from lagebild.cli import main
 from lagebild.ingest import ImportOptions, import_file
 from lagebild.store import Store
 from lagebild.store.bulk import insert_rows
+from lagebild.store.imports import add_import
 from lagebild.store.places import all_places
 
 AS_OF = date(2017, 2, 28)
@@ -69,7 +70,7 @@ def war(store: Store, tmp_path: Path) -> Store:
     import_file(store, write(tmp_path / "d.csv", damage), ImportOptions(source="UNOSAT"))
     ids = {p.pcode: p.id for p in all_places(store)}
     with store.writer() as writer:
-        import_id = writer.add_import("incidents.csv", "", "incidents", None, "{}")
+        import_id = add_import(writer, "incidents.csv", "", "incidents", None, "{}")
         insert_rows(
             writer,
             "incidents",

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from lagebild.store import Store, StoreError, database_url
 from lagebild.store.bulk import insert_rows
 from lagebild.store.figures import figures_on
+from lagebild.store.imports import add_import
 from lagebild.store.places import all_places, upsert_places
 from lagebild.store.schema import metadata
 from lagebild.store.summary import row_counts
@@ -67,7 +68,7 @@ def test_a_writer_that_raises_leaves_nothing_behind(store: Store) -> None:
     with pytest.raises(Boom):
         with store.writer() as writer:
             source = writer.source_id("OCHA", "agency")
-            writer.add_import("4w.csv", "0" * 64, "deliveries", source, "{}")
+            add_import(writer, "4w.csv", "0" * 64, "deliveries", source, "{}")
             upsert_places(
                 writer,
                 [
@@ -87,7 +88,7 @@ def test_a_writer_that_finishes_commits_everything(store: Store) -> None:
     with store.writer() as writer:
         source = writer.source_id("OCHA", "agency")
         assert writer.source_id(" OCHA ") == source  # known names give their id
-        import_id = writer.add_import("gazetteer.csv", "0" * 64, "places", source, "{}")
+        import_id = add_import(writer, "gazetteer.csv", "0" * 64, "places", source, "{}")
         ids = upsert_places(
             writer,
             [
@@ -103,7 +104,7 @@ def test_a_writer_that_finishes_commits_everything(store: Store) -> None:
 
 def test_insert_rows_takes_plain_tuples_with_iso_dates(store: Store) -> None:
     with store.writer() as writer:
-        import_id = writer.add_import("figures.csv", "0" * 64, "figures", None, "{}")
+        import_id = add_import(writer, "figures.csv", "0" * 64, "figures", None, "{}")
         ids = upsert_places(writer, [{"pcode": "C1007", "level": 4, "parent": None}])
         n_sources = insert_rows(
             writer,

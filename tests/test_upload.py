@@ -18,6 +18,7 @@ from httpx import Response
 
 from lagebild.ingest import ImportFailed, ImportOptions, import_file, problems
 from lagebild.store import Store
+from lagebild.store.imports import all_imports
 from lagebild.store.summary import row_counts
 from lagebild.web import WebConfig, create_app, upload
 
@@ -153,7 +154,7 @@ def test_valid_4w_is_reported_then_written_and_counted_in_gaps(
     done = client.post(f"/import/{token}/confirm")
     assert done.status_code == 200 and 'data-stage="done"' in done.text
     assert row_counts(places)["deliveries"] == 3
-    import_id = max(i.id for i in places.imports())
+    import_id = max(i.id for i in all_imports(places))
     assert field_text(done, "import-id") == f"#{import_id}"
     assert field_text(done, "rows-written") == "3" and field_text(done, "records-written") == "3"
     assert "import-rejects" not in done.text

@@ -32,6 +32,15 @@ from lagebild.store import convoys as convoy_store
 from lagebild.store.bulk import insert_rows
 from lagebild.store.deliveries import bulk_deliveries
 from lagebild.store.figures import bulk_figures
+from lagebild.store.imports import (
+    add_import,
+    all_imports,
+    finish_import,
+    id_marks,
+    lock_import_hash,
+    record_import,
+    set_import_hash,
+)
 from lagebild.store.places import all_places, place_geometries, upsert_places
 
 Progress = Callable[[int], None]
@@ -204,18 +213,18 @@ def import_file(
                 _refuse_a_second_time(store, report)
             else:
                 with store.writer() as writer:
-                    marks = writer.id_marks()
+                    marks = id_marks(writer)
                     footprint = records.Footprint()
                     _run(store, writer, table, layout, options, report, progress, footprint)
                     report.sha256 = digest.result()
-                    writer.lock_import_hash(report.sha256)  # one import of a file at a time
+                    lock_import_hash(writer, report.sha256)  # one import of a file at a time
                     if _refuse_a_second_time(store, report):
                         raise ImportFailed(report)  # rolls the transaction back
                     assert report.import_id is not None
-                    writer.set_import_hash(report.import_id, report.sha256)
+                    set_import_hash(writer, report.import_id, report.sha256)
                     if report.error_count and not options.skip_invalid:
                         raise ImportFailed(report)
-                    writer.record_import(report.import_id, marks, footprint.summary())
+                    record_import(writer, report.import_id, marks, footprint.summary())
     if report.error_count and not options.skip_invalid:
         raise ImportFailed(report)
     return report
@@ -284,7 +293,7 @@ def _refuse_a_second_time(store: Store, report: ImportReport) -> bool:
         return False
     earlier = [
         r
-        for r in store.imports()
+        for r in all_imports(store)
         if r.sha256 == report.sha256 and r.status == "committed" and r.kind == report.kind
     ]
     if not earlier:
@@ -342,7 +351,8 @@ def _run(
         _import_batches(store, writer, table, context, options, rejects, connection, progress)
     report.rows_rejected = report.rows_read - report.rows_written
     if writer is not None and import_id is not None:
-        writer.finish_import(
+        finish_import(
+            writer,
             import_id, report.rows_written, report.rows_rejected, report.warning_count
         )
     if options.skip_invalid and rejects.rows and not options.dry_run:
@@ -362,7 +372,8 @@ def _start_import(
     if writer is None:
         return None
     default_source = sources.id_of(options.source) if options.source else None
-    import_id = writer.add_import(
+    import_id = add_import(
+        writer,
         report.file,
         "",
         layout.kind,
