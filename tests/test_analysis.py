@@ -13,6 +13,7 @@ from lagebild.analysis.access import access_of
 from lagebild.ingest import ImportOptions, import_file
 from lagebild.store import Store
 from lagebild.store.places import all_places
+from lagebild.store.sources import grade_source
 
 AS_OF = date(2017, 2, 28)
 
@@ -95,8 +96,8 @@ def test_same_date_the_more_reliable_source_wins_then_the_later_import(
     figures(world, tmp_path, [["C1007", "", 4000, "", "2017-01-15", "OCHA"]], "b.csv")
     # Unrated sources: the later import wins.
     assert row_of(gaps(world, AS_OF, level=4), "C1007").people_in_need.value == 4000
-    world.grade_source("Rumour mill", "B", 2)
-    world.grade_source("OCHA", "C", 3)
+    grade_source(world, "Rumour mill", "B", 2)
+    grade_source(world, "OCHA", "C", 3)
     assert row_of(gaps(world, AS_OF, level=4), "C1007").people_in_need.value == 5000
 
 

@@ -21,6 +21,7 @@ from lagebild.ingest import ImportFailed, ImportOptions, import_file
 from lagebild.store import Store
 from lagebild.store.audit import delete_record, edit_record, history
 from lagebild.store.imports import all_imports
+from lagebild.store.sources import grade_source
 
 AS_OF = date(2017, 2, 28)
 PLACES = [
@@ -192,7 +193,7 @@ def test_every_change_moves_the_data_version(world: Store, tmp_path: Path) -> No
     figure_id = trust.figure_records(world)[0].id
     edit_record(world, "figure", figure_id, {"value": 10.0}, "x")
     versions.append(world.data_version())
-    world.grade_source("Council", "B", 2)
+    grade_source(world, "Council", "B", 2)
     versions.append(world.data_version())
     delete_record(world, "figure", figure_id, "x")
     versions.append(world.data_version())
@@ -207,8 +208,8 @@ def test_a_figures_own_grade_overrides_its_sources_in_the_current_figure_rule(
     write(tmp_path / "b.csv", [header, ["C1007", "7000", "2017-01-01", "Council"]])
     import_file(world, tmp_path / "a.csv")
     import_file(world, tmp_path / "b.csv")
-    world.grade_source("Agency", "B", 2)
-    world.grade_source("Council", "C", 3)
+    grade_source(world, "Agency", "B", 2)
+    grade_source(world, "Council", "C", 3)
     own = in_need(world)
     assert own == 5000  # the better-graded source wins on the same date
     council = next(r for r in trust.figure_records(world) if r.value == 7000)

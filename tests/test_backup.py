@@ -34,6 +34,7 @@ from lagebild.store.backup import (
     verify_backup,
 )
 from lagebild.store.imports import all_imports
+from lagebild.store.sources import all_sources, grade_source
 from lagebild.store.summary import row_counts
 from lagebild.web import WebConfig, create_app
 
@@ -137,7 +138,7 @@ def test_restore_into_a_fresh_database_reproduces_every_table_row_by_row(
 def test_an_older_backup_is_migrated_forward_on_restore(db_url: str, tmp_path: Path) -> None:
     old = Store.open(str(tmp_path / "old.db"))
     old.migrate("0004")  # before convoys, incidents, damage and accounts
-    old.grade_source("OCHA", "A", 2, "un_agency", why="graded before 0005")
+    grade_source(old, "OCHA", "A", 2, "un_agency", why="graded before 0005")
     manifest = backup(old, tmp_path / "old.zip")
     old.close()
     assert manifest.revision == "0004"
@@ -147,7 +148,7 @@ def test_an_older_backup_is_migrated_forward_on_restore(db_url: str, tmp_path: P
     try:
         done = restore(fresh, tmp_path / "old.zip")
         assert done.revision == fresh.head_revision() == fresh.revision() != "0004"
-        assert [(s.name, s.reliability, s.credibility) for s in fresh.sources().values()] == [
+        assert [(s.name, s.reliability, s.credibility) for s in all_sources(fresh).values()] == [
             ("OCHA", "A", 2)
         ]
         fresh.check_ready()
@@ -367,14 +368,14 @@ def test_a_database_that_holds_data_is_kept_unless_forced(
 ) -> None:
     target = Store.open(db_url)
     target.migrate()
-    target.grade_source("Mine", "B", 2)
+    grade_source(target, "Mine", "B", 2)
     before = table_states(target)
     with pytest.raises(BackupError, match="not empty.*--force"):
         restore(target, demo_backup)
     assert table_states(target) == before
     restore(target, demo_backup, force=True)
     assert table_states(target) == read_manifest(demo_backup).tables
-    assert "Mine" not in {s.name for s in target.sources().values()}
+    assert "Mine" not in {s.name for s in all_sources(target).values()}
     target.close()
 
 

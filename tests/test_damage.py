@@ -22,6 +22,7 @@ from lagebild.ingest import ImportFailed, ImportOptions, import_file, load_tag_m
 from lagebild.store import Store
 from lagebild.store import schema as t
 from lagebild.store.imports import all_imports, undo_import
+from lagebild.store.sources import grade_source
 
 AS_OF = date(2023, 3, 31)
 ACU = "earthquake_2023_acu"
@@ -354,8 +355,8 @@ def test_the_latest_assessment_is_current_a_better_source_wins_a_tie_and_changes
     ]
     report = import_file(store, write(tmp_path / "c.csv", rows), ImportOptions())
     assert report.records_written == 6
-    store.grade_source("UNOSAT", "A", 1)
-    store.grade_source("rumour mill", "F", 6)
+    grade_source(store, "UNOSAT", "A", 1)
+    grade_source(store, "rumour mill", "F", 6)
 
     on = damage(store, date(2016, 12, 31), level=4)
     got = {r.pcode: (r.value.destroyed, r.value.total, r.value.sources) for r in on.places}

@@ -12,6 +12,7 @@ from lagebild.ingest import ImportFailed, ImportOptions, import_file
 from lagebild.store import Store
 from lagebild.store.imports import all_imports
 from lagebild.store.places import all_places
+from lagebild.store.sources import all_sources
 from lagebild.store.summary import row_counts
 
 GAZETTEER = [
@@ -295,7 +296,7 @@ def test_import_records_file_hash_source_and_rows(store: Store, tmp_path: Path) 
     record = all_imports(store)[-1]
     assert record.file_name == "4w.csv" and record.row_count == 2 and record.kind == "deliveries"
     assert record.sha256 == hashlib.sha256(path.read_bytes()).hexdigest() == report.sha256
-    assert store.sources()[record.source_id].name == "SARC Aleppo"  # type: ignore[index]
+    assert all_sources(store)[record.source_id].name == "SARC Aleppo"  # type: ignore[index]
 
 
 def test_meta_source_column_names_the_source_per_row(store: Store, tmp_path: Path) -> None:
@@ -309,7 +310,7 @@ def test_meta_source_column_names_the_source_per_row(store: Store, tmp_path: Pat
         ],
     )
     import_file(store, path, ImportOptions(source="fallback"))
-    assert sorted(s.name for s in store.sources().values()) == ["OCHA", "WFP", "fallback"]
+    assert sorted(s.name for s in all_sources(store).values()) == ["OCHA", "WFP", "fallback"]
 
 
 def test_figures_need_a_date_from_a_column_or_the_option(store: Store, tmp_path: Path) -> None:
@@ -415,7 +416,7 @@ def test_german_numbers_in_a_windows_1256_semicolon_file(store: Store, tmp_path:
         import_file(store, path)  # en notation: 600.000 reads two ways, 1.350.000 is no number
     assert {e.code for e in failed.value.report.errors} == {"not-a-number"}
     import_file(store, path, ImportOptions(locale="de"))
-    assert sorted(s.name for s in store.sources().values()) == ["المجلس المحلي", "حلب"]
+    assert sorted(s.name for s in all_sources(store).values()) == ["المجلس المحلي", "حلب"]
     from lagebild.analysis import gaps
 
     need = {r.pcode: r.people_in_need for r in gaps(store, date(2017, 2, 28), level=4).places}
@@ -432,7 +433,7 @@ def test_sources_first_named_in_later_batches_are_registered_safely(
     path = write(tmp_path / "many.csv", [header, tags, *rows])
     report = import_file(store, path, ImportOptions(batch_rows=40))
     assert report.records_written == 600
-    assert len(store.sources()) == 12
+    assert len(all_sources(store)) == 12
     from lagebild.analysis import gaps
 
     c1007 = next(r for r in gaps(store, date(2017, 2, 28), level=4).places if r.pcode == "C1007")

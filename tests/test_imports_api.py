@@ -28,6 +28,7 @@ from lagebild.security.passwords import secret_hash
 from lagebild.store import Store, accounts, listing
 from lagebild.store import store as store_module
 from lagebild.store.imports import all_imports
+from lagebild.store.sources import all_sources, register_source
 from lagebild.store.summary import row_counts
 from lagebild.web import WebConfig, create_app
 
@@ -353,14 +354,14 @@ def test_sqlite_writers_of_one_process_take_turns_instead_of_failing_locked(
 
     def write(number: int) -> None:
         with store.writer() as writer:
-            writer.source_id(f"source {number}")
+            register_source(writer, f"source {number}")
             time.sleep(0.05)  # holds the write lock for longer than the busy timeout
         accounts.record_event(store, "tests", "signin", {"number": number})
 
     try:
         with ThreadPoolExecutor(max_workers=8) as pool:
             list(pool.map(write, range(24)))
-        assert len(store.sources()) == 24
+        assert len(all_sources(store)) == 24
         assert len(changes_of(store, "signin")) == 24
     finally:
         store.close()

@@ -14,6 +14,7 @@ from lagebild.store import schema as t
 from lagebild.store.figures import figures_on
 from lagebild.store.imports import all_imports
 from lagebild.store.places import all_places
+from lagebild.store.sources import all_sources
 
 
 def test_upgrading_a_populated_0005_database_keeps_every_row(db_url: str) -> None:
@@ -66,7 +67,7 @@ def test_long_free_text_and_a_malformed_pcode_are_kept_or_reported_never_a_crash
         ImportOptions(source=source, sectors={sector: sector}),  # a sector of its own
     )
     assert report.rows_written == 1
-    assert source.strip() in {s.name for s in store.sources().values()}
+    assert source.strip() in {s.name for s in all_sources(store).values()}
     bad = 'SY02;"SY02";"SY02";"SY0200";"SY02"'
     try:
         bad_row = f"#country+code,#adm1+code\nSY,{bad!r}\n"

@@ -23,6 +23,7 @@ from lagebild.ingest.read import Column
 from lagebild.ingest.tags import Tag
 from lagebild.store import Store
 from lagebild.store.imports import undo_import
+from lagebild.store.sources import all_sources
 from lagebild.store.summary import row_counts
 
 PLACES = [
@@ -285,6 +286,6 @@ def test_sources_are_registered_in_the_order_the_file_names_them(tmp_path: Path)
         store.migrate()
         import_file(store, write(tmp_path / "places.csv", rows), ImportOptions())
         import_file(store, write(tmp_path / "pin.csv", figures), ImportOptions())
-        registered = [s.name for _, s in sorted(store.sources().items())]
+        registered = [s.name for _, s in sorted(all_sources(store).items())]
         store.close()
         assert registered == names

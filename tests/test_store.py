@@ -15,6 +15,7 @@ from lagebild.store.figures import figures_on
 from lagebild.store.imports import add_import
 from lagebild.store.places import all_places, upsert_places
 from lagebild.store.schema import metadata
+from lagebild.store.sources import all_sources, register_source
 from lagebild.store.summary import row_counts
 
 TABLES = {"sources", "imports", "places", "figures", "access_changes", "deliveries"}
@@ -67,7 +68,7 @@ def test_an_unmigrated_database_says_to_run_lagebild_init(db_url: str) -> None:
 def test_a_writer_that_raises_leaves_nothing_behind(store: Store) -> None:
     with pytest.raises(Boom):
         with store.writer() as writer:
-            source = writer.source_id("OCHA", "agency")
+            source = register_source(writer, "OCHA", "agency")
             add_import(writer, "4w.csv", "0" * 64, "deliveries", source, "{}")
             upsert_places(
                 writer,
@@ -80,14 +81,14 @@ def test_a_writer_that_raises_leaves_nothing_behind(store: Store) -> None:
             assert writer.conn.execute(text("SELECT COUNT(*) FROM places")).scalar() == 2
             raise Boom
     assert row_counts(store) == dict.fromkeys(TABLES, 0)
-    assert store.sources() == {}
+    assert all_sources(store) == {}
     assert all_places(store) == []
 
 
 def test_a_writer_that_finishes_commits_everything(store: Store) -> None:
     with store.writer() as writer:
-        source = writer.source_id("OCHA", "agency")
-        assert writer.source_id(" OCHA ") == source  # known names give their id
+        source = register_source(writer, "OCHA", "agency")
+        assert register_source(writer, " OCHA ") == source  # known names give their id
         import_id = add_import(writer, "gazetteer.csv", "0" * 64, "places", source, "{}")
         ids = upsert_places(
             writer,
@@ -124,13 +125,13 @@ def test_insert_rows_takes_plain_tuples_with_iso_dates(store: Store) -> None:
     got = figures_on(store, "#inneed", "Food", date(2017, 2, 28))
     assert [(f.date, f.value, f.row_number) for f in got] == [(date(2017, 2, 15), 120000.0, 3)]
     assert figures_on(store, "#inneed", "Food", date(2017, 2, 14)) == []
-    assert sorted(s.name for s in store.sources().values()) == ["Local council", "OCHA"]
+    assert sorted(s.name for s in all_sources(store).values()) == ["Local council", "OCHA"]
 
 
 def test_insert_rows_failure_rolls_back_the_whole_transaction(store: Store) -> None:
     with pytest.raises(Exception):  # noqa: B017 - IntegrityError on SQLite, a psycopg error on COPY
         with store.writer() as writer:
-            writer.source_id("OCHA")
+            register_source(writer, "OCHA")
             insert_rows(writer, "sources", ["name"], [("WFP",), ("WFP",)])  # unique name twice
     assert row_counts(store)["sources"] == 0
 

@@ -33,6 +33,7 @@ from lagebild.model import level_name
 from lagebild.store import AccessRow, Store
 from lagebild.store.convoys import Convoy, convoys
 from lagebild.store.places import all_places
+from lagebild.store.sources import all_sources
 
 PERIODS = ("total", "month")
 AccessNow = dict[int, tuple[AccessRow, date]]
@@ -189,7 +190,7 @@ class _Picture:
 
     def on(self, day: date) -> tuple[Rollup, AccessNow]:
         if day not in self._on:
-            sources = self.store.sources()
+            sources = all_sources(self.store)
             rows = current_figures(self.store, "population", day, "", sources)
             self._on[day] = (
                 Rollup(self.tree, own_from(rows, sources)),

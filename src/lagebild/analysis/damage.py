@@ -30,6 +30,7 @@ from lagebild.model import Place, Source, level_name
 from lagebild.store import Store
 from lagebild.store.damage import AssessmentRow, damage_assessments
 from lagebild.store.places import all_places
+from lagebild.store.sources import all_sources
 
 TOTAL_RULE = (
     "damage total = destroyed + severe + moderate; possible damage is shown apart and not "
@@ -108,7 +109,7 @@ class DamageBook:
     def load(
         cls, store: Store, tree: PlaceTree, as_of: date | None = None, unit: str | None = None
     ) -> DamageBook:
-        return cls(tree, damage_assessments(store, as_of, unit), store.sources())
+        return cls(tree, damage_assessments(store, as_of, unit), all_sources(store))
 
     def dates(self, unit: str, place_ids: set[int] | None = None) -> list[date]:
         """The distinct dates of the assessments of a unit (of these places only)."""

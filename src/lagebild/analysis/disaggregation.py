@@ -19,6 +19,7 @@ from lagebild.model import Source
 from lagebild.store import FigureRow, Store
 from lagebild.store.figures import figure_parts_on
 from lagebild.store.places import all_places
+from lagebild.store.sources import all_sources
 
 #: ``--by`` words and the dimension (column of ``figures``) each breaks down.
 BY = {"gender": "gender", "age": "age", "population-group": "population_group"}
@@ -72,7 +73,7 @@ def breakdown(
     """place id -> the breakdown of each indicator (people in need, population) whose current
     figure has disaggregated figures beside it; in the places given (None: all)."""
     dimension = BY[by]
-    sources = sources if sources is not None else store.sources()
+    sources = sources if sources is not None else all_sources(store)
     out: dict[int, list[Breakdown]] = {}
     wanted = set(place_ids) if place_ids is not None else None
     for indicator in INDICATORS:

@@ -12,6 +12,7 @@ from lagebild.analysis.tree import PlaceTree
 from lagebild.model import Source
 from lagebild.store import FigureRow, Store
 from lagebild.store.figures import figure_parts_on, figures_on
+from lagebild.store.sources import all_sources
 
 RELIABILITY_RANK = {c: i for i, c in enumerate("ABCDEF")}
 
@@ -101,7 +102,7 @@ def current_figures(
     have no total row, the sum of disaggregated figures that partition it (``partition_sums``)
     stands in for one. A disaggregated value alone never stands for the place.
     """
-    sources = sources if sources is not None else store.sources()
+    sources = sources if sources is not None else all_sources(store)
     totals = figures_on(store, indicator, sector, as_of)
     candidates = totals + partition_sums(totals, figure_parts_on(store, indicator, sector, as_of))
     best: dict[int, FigureRow] = {}

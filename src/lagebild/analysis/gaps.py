@@ -15,6 +15,7 @@ from lagebild.model import level_name
 from lagebild.store import Store
 from lagebild.store.deliveries import delivered_sums, last_deliveries
 from lagebild.store.places import all_places
+from lagebild.store.sources import all_sources
 
 if TYPE_CHECKING:
     from lagebild.analysis.severity import Severity
@@ -71,7 +72,7 @@ def activity(
 
 
 def people_in_need(store: Store, tree: PlaceTree, as_of: date, sector: str | None) -> Rollup:
-    sources = store.sources()
+    sources = all_sources(store)
     rows = current_figures(store, "inneed", as_of, sector or "", sources)
     return Rollup(tree, own_from(rows, sources))
 

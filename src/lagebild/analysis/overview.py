@@ -16,6 +16,7 @@ from lagebild.analysis.tree import PlaceTree
 from lagebild.model import Place
 from lagebild.store import Store, listing
 from lagebild.store.places import all_places
+from lagebild.store.sources import all_sources
 
 
 @dataclass
@@ -40,7 +41,7 @@ def besieged_by_party(store: Store, as_of: date, tree: PlaceTree | None = None) 
     share first; places without a besieging party on the date share ``party=None``.
     """
     tree = tree or PlaceTree(all_places(store))
-    sources = store.sources()
+    sources = all_sources(store)
     access_now = status_on(store, as_of)
     population = Rollup(
         tree, own_from(current_figures(store, "population", as_of, "", sources), sources)

@@ -13,6 +13,7 @@ from lagebild.errors import NotFound
 from lagebild.model import Place, level_name
 from lagebild.store import Store
 from lagebild.store.places import all_places
+from lagebild.store.sources import all_sources
 
 
 class UnknownPlace(NotFound):
@@ -70,7 +71,7 @@ def profile(store: Store, pcode: str, as_of: date, tree: PlaceTree | None = None
     """A place on a date: parents, children, access then and over time, current figures."""
     tree = tree or PlaceTree(all_places(store))
     place = find(tree, pcode)
-    sources = store.sources()
+    sources = all_sources(store)
     current = {}
     for column, indicator in COLUMNS.items():
         rows = current_figures(store, indicator, as_of, "", sources)

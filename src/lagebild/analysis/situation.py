@@ -16,6 +16,7 @@ from lagebild.analysis.tree import PlaceTree
 from lagebild.model import level_name
 from lagebild.store import Store
 from lagebild.store.places import all_places
+from lagebild.store.sources import all_sources
 
 #: Situation columns and the indicator behind each.
 COLUMNS = {
@@ -102,7 +103,7 @@ def situation(
     tree: PlaceTree | None = None,
 ) -> SituationResult:
     tree = tree or PlaceTree(all_places(store))
-    sources = store.sources()
+    sources = all_sources(store)
     access_now = status_on(store, as_of)
     rows = {
         column: current_figures(

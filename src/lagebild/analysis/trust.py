@@ -28,6 +28,7 @@ from lagebild.model.vocab import SHARE_SUFFIX
 from lagebild.store import Store
 from lagebild.store.deliveries import delivered_sums
 from lagebild.store.places import all_places
+from lagebild.store.sources import all_sources
 from lagebild.store.trust import (
     FigureRecord,
     delivered_by_sector,
@@ -601,7 +602,7 @@ def explain(
     if stored is None:
         raise UnknownIndicator(indicator)
     wanted = (sector or "") if stored == "inneed" else ""
-    sources = store.sources()
+    sources = all_sources(store)
     rollups: dict[str, Rollup] = {}
     records: dict[str, dict[int, list[FigureRecord]]] = {}
     for ind in {stored, "population"}:

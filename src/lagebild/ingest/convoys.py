@@ -27,6 +27,7 @@ from lagebild.model.vocab import (
 from lagebild.store import Store, Writer
 from lagebild.store import convoys as convoy_store
 from lagebild.store.convoys import Convoy
+from lagebild.store.sources import register_source
 
 DECISIONS = ("approved", "partly_approved", "denied")
 
@@ -159,7 +160,7 @@ def request(
                 "trucks": trucks,
                 "planned_people": people,
                 "note": note,
-                "source_id": writer.source_id(source.strip())
+                "source_id": register_source(writer, source.strip())
                 if source and source.strip()
                 else None,
             },

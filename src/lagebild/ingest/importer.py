@@ -42,6 +42,7 @@ from lagebild.store.imports import (
     set_import_hash,
 )
 from lagebild.store.places import all_places, place_geometries, upsert_places
+from lagebild.store.sources import register_source
 
 Progress = Callable[[int], None]
 
@@ -595,7 +596,7 @@ class _Sources:
                 self._ids[name] = None
             else:
                 with self.lock:
-                    self._ids[name] = self.writer.source_id(name)
+                    self._ids[name] = register_source(self.writer, name)
         return self._ids[name]
 
     def ids_for(self, names: pl.Series | None, n: int) -> pl.Series:

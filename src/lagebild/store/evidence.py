@@ -11,6 +11,7 @@ from sqlalchemy import Row, func, select
 
 from lagebild.model.evidence import EvidenceItem, EvidenceMatch, FrameHash, StatusChange
 from lagebild.store import schema as t
+from lagebild.store.sources import register_source
 from lagebild.store.store import Store, StoreError, optional_date
 
 
@@ -59,7 +60,7 @@ def add_item(
     values = {f.name: getattr(item, f.name) for f in fields(item) if f.name not in skip}
     with store.writer() as writer:
         conn = writer.conn
-        source_id = writer.source_id(item.source)
+        source_id = register_source(writer, item.source)
         result = conn.execute(
             t.evidence_items.insert().values(
                 **values, source_id=source_id, place_id=item.place_id, status="unverified"

@@ -32,7 +32,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from lagebild.errors import DatabaseUnavailable, LagebildError
-from lagebild.model import Source
 from lagebild.store import schema as t
 
 DEFAULT_DB = "lagebild.db"
@@ -94,15 +93,6 @@ def missing_sqlite_file(target: str | None = None) -> Path | None:
         return None
     path = Path(url.database)
     return path if not path.exists() and path.parent.is_dir() else None
-
-
-def _insert_or_ignore(dialect: str, table: Any, key: str) -> Any:
-    """An INSERT that does nothing when a row with the same unique ``key`` exists (or is being
-    written by another transaction, which it waits for on PostgreSQL)."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(table).on_conflict_do_nothing(index_elements=[key])
 
 
 #: How long a write waits for the other writing transactions of this process (SQLite; seconds).
@@ -325,11 +315,6 @@ class Store:
 
     # -- reading ------------------------------------------------------------------------------
 
-    def sources(self) -> dict[int, Source]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(t.sources).order_by(t.sources.c.id)).all()
-        return {r.id: Source(r.id, r.name, r.kind, r.reliability, r.credibility) for r in rows}
-
     def data_version(self) -> tuple[int, int, int]:
         """Changes whenever data changes: (newest import id, imports undone, newest change id).
 
@@ -346,43 +331,6 @@ class Store:
         with self.engine.connect() as conn:
             newest, undone, change = conn.execute(query).one()
         return int(newest), int(undone), int(change)
-
-    def grade_source(
-        self,
-        name: str,
-        reliability: str | None,
-        credibility: int | None,
-        kind: str | None = None,
-        why: str | None = None,
-    ) -> int:
-        """Set the Admiralty grade of a source (reliability A-F, credibility 1-6)."""
-        if reliability is not None and reliability.upper() not in "ABCDEF":
-            raise ValueError(f"reliability {reliability!r}: use A to F")
-        if credibility is not None and not 1 <= credibility <= 6:
-            raise ValueError(f"credibility {credibility!r}: use 1 to 6")
-        with self.writer() as writer:
-            source_id = writer.source_id(name, kind)
-            s = t.sources
-            before = writer.conn.execute(
-                select(s.c.name, s.c.kind, s.c.reliability, s.c.credibility).where(
-                    s.c.id == source_id
-                )
-            ).one()
-            after = {
-                "reliability": reliability.upper() if reliability else None,
-                "credibility": credibility,
-                **({"kind": kind} if kind else {}),
-            }
-            writer.conn.execute(s.update().where(s.c.id == source_id).values(**after))
-            writer.record_change(
-                "grade",
-                "source",
-                source_id,
-                before=dict(before._mapping),
-                after={**dict(before._mapping), **after},
-                why=why,
-            )
-        return source_id
 
 
 class Writer:
@@ -446,16 +394,4 @@ class Writer:
                 for r in rows
             ],
         )
-
-    def source_id(self, name: str, kind: str | None = None) -> int:
-        """The id of the source with this name, registering it when new."""
-        name = name.strip()
-        which = select(t.sources.c.id).where(t.sources.c.name == name)
-        found = self.conn.execute(which).scalar()
-        if found is not None:
-            return int(found)
-        # Two imports at once may register the same new source: the second takes the first's.
-        insert = _insert_or_ignore(self.dialect, t.sources, "name")
-        self.conn.execute(insert.values(name=name, kind=kind))
-        return int(self.conn.execute(which).scalar_one())
 
