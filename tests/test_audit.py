@@ -20,6 +20,7 @@ from lagebild.cli import main
 from lagebild.ingest import ImportFailed, ImportOptions, import_file
 from lagebild.store import Store
 from lagebild.store.audit import delete_record, edit_record, history
+from lagebild.store.changes import data_version
 from lagebild.store.imports import all_imports
 from lagebild.store.sources import grade_source
 
@@ -189,14 +190,14 @@ def test_undo_is_in_the_trail_and_the_import_record_stays(world: Store, tmp_path
 def test_every_change_moves_the_data_version(world: Store, tmp_path: Path) -> None:
     write(tmp_path / "f.csv", [["#adm4+code", "#inneed", "#date"], ["C1007", "5000", "2017-01-01"]])
     import_file(world, tmp_path / "f.csv", ImportOptions(source="Council"))
-    versions = [world.data_version()]
+    versions = [data_version(world)]
     figure_id = trust.figure_records(world)[0].id
     edit_record(world, "figure", figure_id, {"value": 10.0}, "x")
-    versions.append(world.data_version())
+    versions.append(data_version(world))
     grade_source(world, "Council", "B", 2)
-    versions.append(world.data_version())
+    versions.append(data_version(world))
     delete_record(world, "figure", figure_id, "x")
-    versions.append(world.data_version())
+    versions.append(data_version(world))
     assert len(set(versions)) == 4
 
 

@@ -24,6 +24,7 @@ from lagebild.ingest import ImportFailed, ImportOptions, import_file
 from lagebild.model.vocab import normalise_convoy_status, normalise_item_category
 from lagebild.store import Store
 from lagebild.store import convoys as convoy_store
+from lagebild.store.changes import data_version
 from lagebild.store.imports import all_imports
 
 ENCLAVE = 393_000
@@ -496,7 +497,7 @@ WRONG_AFTER_APPROVAL: list[tuple[list[str], str]] = [
 
 
 def _state(store: Store) -> tuple[Any, int]:
-    return [c.as_dict() for c in convoy_store.convoys(store)], store.data_version()[-1]
+    return [c.as_dict() for c in convoy_store.convoys(store)], data_version(store)[-1]
 
 
 def test_wrong_steps_are_clear_errors_that_change_nothing(db: str) -> None:

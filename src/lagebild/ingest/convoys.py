@@ -26,6 +26,7 @@ from lagebild.model.vocab import (
 )
 from lagebild.store import Store, Writer
 from lagebild.store import convoys as convoy_store
+from lagebild.store.changes import record_change
 from lagebild.store.convoys import Convoy
 from lagebild.store.sources import register_source
 
@@ -95,7 +96,8 @@ def _record(
     writer: Writer, action: str, before: Convoy | None, code: str, why: str | None
 ) -> Convoy:
     after = _existing(writer, code)
-    writer.record_change(
+    record_change(
+        writer,
         action,
         "convoy",
         after.id,

@@ -30,6 +30,7 @@ from lagebild.model.vocab import VocabularyError
 from lagebild.store import Store, Writer, accounts
 from lagebild.store import convoys as convoy_store
 from lagebild.store.bulk import insert_rows
+from lagebild.store.changes import record_changes
 from lagebild.store.deliveries import bulk_deliveries
 from lagebild.store.figures import bulk_figures
 from lagebild.store.imports import (
@@ -427,7 +428,7 @@ def _import_places(
     if writer is not None and (not report.error_count or options.skip_invalid):
         assert import_id is not None
         ids = upsert_places(writer, place_rows)
-        writer.record_changes(placechanges.audit_rows(changes, ids, import_id, report.file))
+        record_changes(writer, placechanges.audit_rows(changes, ids, import_id, report.file))
         changes.applied = True
         report.records_written = len(pcodes & set(ids))
     report.rows_written = frame.height - len(rejected)

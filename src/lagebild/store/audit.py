@@ -17,6 +17,7 @@ from sqlalchemy import Table, and_, func, literal, select
 
 from lagebild.store import schema as t
 from lagebild.store.accounts import EVERYTHING, Scope
+from lagebild.store.changes import record_change
 from lagebild.store.store import Store, StoreError
 
 #: Record kinds that can be edited or deleted one by one, and the fields an edit may change.
@@ -149,7 +150,8 @@ def edit_record(
         writer.conn.execute(table.update().where(table.c.id == record_id).values(**values))
         after = _record(writer.conn, table, record_id)
         assert after is not None
-        writer.record_change(
+        record_change(
+            writer,
             "edit",
             kind,
             record_id,
@@ -173,7 +175,8 @@ def delete_record(
             raise StoreError(f"there is no {kind} #{record_id}")
         _check_scope(writer.conn, table, record_id, kind, scope)
         writer.conn.execute(table.delete().where(table.c.id == record_id))
-        writer.record_change(
+        record_change(
+            writer,
             "delete",
             kind,
             record_id,

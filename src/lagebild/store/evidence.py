@@ -11,6 +11,7 @@ from sqlalchemy import Row, func, select
 
 from lagebild.model.evidence import EvidenceItem, EvidenceMatch, FrameHash, StatusChange
 from lagebild.store import schema as t
+from lagebild.store.changes import record_change
 from lagebild.store.sources import register_source
 from lagebild.store.store import Store, StoreError, optional_date
 
@@ -105,7 +106,8 @@ def add_item(
                 set_at=item.registered_at,
             )
         )
-        writer.record_change(
+        record_change(
+            writer,
             "add",
             "evidence",
             item_id,
@@ -213,7 +215,8 @@ def set_status(store: Store, item_id: int, status: str, by: str, why: str, at: d
                 item_id=item_id, status=status, set_by=by, why=why, set_at=at
             )
         )
-        writer.record_change(
+        record_change(
+            writer,
             "status",
             "evidence",
             item_id,
@@ -328,7 +331,8 @@ def link_incident(store: Store, item_id: int, incident: str, why: str) -> tuple[
             raise StoreError(f"no evidence item {item_id}")
         incident_id = int(found[0].id)
         writer.conn.execute(e.update().where(e.c.id == item_id).values(incident_id=incident_id))
-        writer.record_change(
+        record_change(
+            writer,
             "edit",
             "evidence",
             item_id,

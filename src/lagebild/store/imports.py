@@ -9,6 +9,7 @@ from sqlalchemy import func, select, text
 
 from lagebild.model import ImportRecord
 from lagebild.store import schema as t
+from lagebild.store.changes import record_changes
 from lagebild.store.store import Store, StoreError, Writer
 
 
@@ -172,7 +173,7 @@ def record_import(
                 "after": part["summary"],
             }
         )
-    writer.record_changes(rows)
+    record_changes(writer, rows)
 
 
 def undo_import(writer: Writer, import_id: int, why: str | None = None) -> dict[str, int]:
@@ -216,7 +217,8 @@ def undo_import(writer: Writer, import_id: int, why: str | None = None) -> dict[
     writer.conn.execute(
         t.imports.update().where(t.imports.c.id == import_id).values(status="undone")
     )
-    writer.record_changes(
+    record_changes(
+        writer,
         [
             {
                 "action": "undo",

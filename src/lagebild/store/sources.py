@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from lagebild.model import Source
 from lagebild.store import schema as t
+from lagebild.store.changes import record_change
 from lagebild.store.store import Store, Writer
 
 
@@ -66,7 +67,8 @@ def grade_source(
             **({"kind": kind} if kind else {}),
         }
         writer.conn.execute(s.update().where(s.c.id == source_id).values(**after))
-        writer.record_change(
+        record_change(
+            writer,
             "grade",
             "source",
             source_id,

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,22 +21,16 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import (
     Connection,
     Engine,
-    case,
     create_engine,
     event,
-    func,
-    select,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from lagebild.errors import DatabaseUnavailable, LagebildError
-from lagebild.store import schema as t
 
 DEFAULT_DB = "lagebild.db"
 _MIGRATIONS = Path(__file__).parent / "migrations"
-#: Record kinds of audit rows that change no data (sign-ins, denials, accounts: store/accounts.py).
-SECURITY_KINDS = ("account", "token", "security")
 
 
 def default_actor() -> str:
@@ -46,12 +39,6 @@ def default_actor() -> str:
         return os.environ.get("LAGEBILD_USER") or getpass.getuser()
     except Exception:  # noqa: BLE001 - no user name on this system
         return "unknown"
-
-
-def _json(value: Any) -> str | None:
-    if value is None:
-        return None
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
 class StoreError(LagebildError):
@@ -315,23 +302,6 @@ class Store:
 
     # -- reading ------------------------------------------------------------------------------
 
-    def data_version(self) -> tuple[int, int, int]:
-        """Changes whenever data changes: (newest import id, imports undone, newest change id).
-
-        Every import, undo, edit, deletion and grade leaves a row in ``changes``.
-        """
-        i = t.imports
-        query = select(
-            func.coalesce(func.max(i.c.id), 0),
-            func.coalesce(func.sum(case((i.c.status == "undone", 1), else_=0)), 0),
-            select(func.coalesce(func.max(t.changes.c.id), 0))
-            .where(t.changes.c.record_kind.not_in(SECURITY_KINDS))
-            .scalar_subquery(),
-        )
-        with self.engine.connect() as conn:
-            newest, undone, change = conn.execute(query).one()
-        return int(newest), int(undone), int(change)
-
 
 class Writer:
     """Writes of one transaction; made by ``Store.writer()``."""
@@ -341,57 +311,4 @@ class Writer:
         self.dialect = conn.dialect.name
         self.actor = actor or default_actor()
         self._now = datetime.now().replace(microsecond=0)
-
-    def record_change(
-        self,
-        action: str,
-        record_kind: str,
-        record_id: int | None = None,
-        *,
-        place_id: int | None = None,
-        import_id: int | None = None,
-        before: Any = None,
-        after: Any = None,
-        why: str | None = None,
-    ) -> None:
-        """Write one row of the audit trail: who (this writer's actor), when, what before and
-        after (as JSON). ``action`` is import, undo, add, edit, delete, grade or status."""
-        self.conn.execute(
-            t.changes.insert().values(
-                at=datetime.now().replace(microsecond=0),
-                actor=self.actor,
-                action=action,
-                record_kind=record_kind,
-                record_id=record_id,
-                place_id=place_id,
-                import_id=import_id,
-                before=_json(before),
-                after=_json(after),
-                why=why,
-            )
-        )
-
-    def record_changes(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Many audit rows at once; each a dict of ``record_change``'s arguments."""
-        if not rows:
-            return
-        at = datetime.now().replace(microsecond=0)
-        self.conn.execute(
-            t.changes.insert(),
-            [
-                {
-                    "at": at,
-                    "actor": self.actor,
-                    "action": r["action"],
-                    "record_kind": r["record_kind"],
-                    "record_id": r.get("record_id"),
-                    "place_id": r.get("place_id"),
-                    "import_id": r.get("import_id"),
-                    "before": _json(r.get("before")),
-                    "after": _json(r.get("after")),
-                    "why": r.get("why"),
-                }
-                for r in rows
-            ],
-        )
 

@@ -27,6 +27,7 @@ from lagebild.analysis import GapsResult, PlaceTree, SituationResult
 from lagebild.analysis.place import UnknownPlace
 from lagebild.model import parse_level
 from lagebild.store import Store, StoreUnavailable
+from lagebild.store.changes import data_version
 from lagebild.store.places import all_places
 from lagebild.store.summary import sectors
 from lagebild.web.security import SecurityHeaders
@@ -87,7 +88,7 @@ class Context:
         self._results: OrderedDict[Hashable, Any] = OrderedDict()
 
     def _current(self) -> tuple[int, ...]:
-        version = self.store.data_version()
+        version = data_version(self.store)
         with self._lock:
             if version != self._version:
                 self._version, self._tree = version, None
