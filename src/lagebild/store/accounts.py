@@ -7,7 +7,7 @@ detail a reader may see, by the organisation of the import that wrote them.
 
 Security events (sign-ins, failed sign-ins, lock-outs, denials, exports, account changes) go to
 the audit trail ``changes`` with a record kind of ``AUDIT_KINDS``; they do not change the data, so
-``Store.data_version`` does not count them.
+``lagebild.store.changes.data_version`` does not count them.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The audit trail: single-record edits and deletions, and the history of changes.
 
-Imports, undos and grades write their audit rows through ``Writer.record_change``; this module
+Imports, undos and grades write their audit rows through ``changes.record_change``; this module
 edits and deletes one stored record at a time, keeping what it was and what it became, and reads
 the trail back.
 """

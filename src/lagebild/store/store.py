@@ -1,4 +1,6 @@
-"""The one owner of the database: connections, transactions, migrations and every SQL statement."""
+"""The one owner of the database: connections, transactions and migrations.
+
+Reading and writing are functions in the modules named after the tables they touch."""
 
 from __future__ import annotations
 
@@ -300,11 +302,12 @@ class Store:
         with turns.writer(self.engine) if turns else self.engine.begin() as conn:
             yield Writer(conn, self.actor)
 
-    # -- reading ------------------------------------------------------------------------------
-
 
 class Writer:
-    """Writes of one transaction; made by ``Store.writer()``."""
+    """One transaction and who its changes are recorded as; made by ``Store.writer()``.
+
+    The writes themselves are functions of the modules named after the tables they touch
+    (``lagebild.store.imports``, ``lagebild.store.places``, ...), each taking the writer."""
 
     def __init__(self, conn: Connection, actor: str | None = None) -> None:
         self.conn = conn
