@@ -1,9 +1,6 @@
 """Plain typed records and the vocabularies every layer shares."""
 
 from lagebild.model.records import (
-    AccessChange,
-    Delivery,
-    Figure,
     ImportRecord,
     Place,
     Source,
@@ -34,9 +31,6 @@ __all__ = [
     "INDICATOR_NAMES",
     "LEVELS",
     "SOURCE_KINDS",
-    "AccessChange",
-    "Delivery",
-    "Figure",
     "ImportRecord",
     "Level",
     "Place",

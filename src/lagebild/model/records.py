@@ -42,43 +42,6 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
-class Figure:
-    place_id: int
-    indicator: str
-    sector: str
-    date: dt.date
-    value: float
-    source_id: int | None
-    import_id: int
-    row_number: int
-
-
-@dataclass(frozen=True, slots=True)
-class AccessChange:
-    place_id: int
-    status: str
-    party: str | None
-    valid_from: dt.date
-    source_id: int | None
-    import_id: int
-    row_number: int
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    place_id: int
-    date: dt.date
-    status: str
-    sector: str
-    reached: float | None
-    org_impl: str | None = None
-    date_start: dt.date | None = None
-    date_end: dt.date | None = None
-    import_id: int = 0
-    row_number: int = 0
-
-
-@dataclass(frozen=True, slots=True)
 class ImportRecord:
     id: int
     file_name: str
