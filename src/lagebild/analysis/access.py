@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from lagebild.analysis.tree import PlaceTree
-from lagebild.store import AccessRow, Store
+from lagebild.model import AccessRow
+from lagebild.store import Store
 from lagebild.store.access import access_changes
 
 

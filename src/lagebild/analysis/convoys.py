@@ -29,8 +29,8 @@ from lagebild.analysis.access import AccessOn, access_of, status_on
 from lagebild.analysis.figures import FigureValue, Rollup, current_figures, own_from
 from lagebild.analysis.tree import PlaceTree
 from lagebild.errors import RefusedInput
-from lagebild.model import level_name
-from lagebild.store import AccessRow, Store
+from lagebild.model import AccessRow, level_name
+from lagebild.store import Store
 from lagebild.store.convoys import Convoy, convoys
 from lagebild.store.places import all_places
 from lagebild.store.sources import all_sources

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from lagebild.analysis.figures import age_range, current_figures, partition
-from lagebild.model import Source
-from lagebild.store import FigureRow, Store
+from lagebild.model import FigureRow, Source
+from lagebild.store import Store
 from lagebild.store.figures import figure_parts_on
 from lagebild.store.places import all_places
 from lagebild.store.sources import all_sources

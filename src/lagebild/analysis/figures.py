@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from lagebild.analysis.tree import PlaceTree
-from lagebild.model import Source
-from lagebild.store import FigureRow, Store
+from lagebild.model import FigureRow, Source
+from lagebild.store import Store
 from lagebild.store.figures import figure_parts_on, figures_on
 from lagebild.store.sources import all_sources
 

@@ -1,6 +1,8 @@
 """Plain typed records and the vocabularies every layer shares."""
 
 from lagebild.model.records import (
+    AccessRow,
+    FigureRow,
     ImportRecord,
     Place,
     Source,
@@ -31,6 +33,8 @@ __all__ = [
     "INDICATOR_NAMES",
     "LEVELS",
     "SOURCE_KINDS",
+    "AccessRow",
+    "FigureRow",
     "ImportRecord",
     "Level",
     "Place",

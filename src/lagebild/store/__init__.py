@@ -2,8 +2,6 @@
 
 from lagebild.store.store import (
     DEFAULT_DB,
-    AccessRow,
-    FigureRow,
     Store,
     StoreError,
     StoreUnavailable,
@@ -14,8 +12,6 @@ from lagebild.store.store import (
 
 __all__ = [
     "DEFAULT_DB",
-    "AccessRow",
-    "FigureRow",
     "Store",
     "StoreError",
     "StoreUnavailable",

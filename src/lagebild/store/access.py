@@ -6,8 +6,9 @@ from datetime import date
 
 from sqlalchemy import select
 
+from lagebild.model import AccessRow
 from lagebild.store import schema as t
-from lagebild.store.store import AccessRow, Store, optional_date
+from lagebild.store.store import Store, optional_date
 
 
 def access_changes(store: Store, as_of: date | None = None) -> list[AccessRow]:

@@ -8,9 +8,10 @@ from datetime import date
 
 from sqlalchemy import and_, or_, select
 
+from lagebild.model import FigureRow
 from lagebild.store import schema as t
 from lagebild.store.bulk import BULK_REINDEX_ROWS
-from lagebild.store.store import FigureRow, Store, Writer, required_date
+from lagebild.store.store import Store, Writer, required_date
 
 
 def figures_on(store: Store, indicator: str, sector: str, as_of: date) -> list[FigureRow]:

@@ -11,7 +11,6 @@ import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -179,44 +178,6 @@ def required_date(value: Any) -> date:
     if found is None:
         raise StoreError("a NOT NULL date column returned NULL")
     return found
-
-
-@dataclass(frozen=True, slots=True)
-class FigureRow:
-    """One stored figure, as the analysis reads it."""
-
-    id: int
-    place_id: int
-    indicator: str
-    sector: str
-    date: date
-    value: float
-    source_id: int | None
-    import_id: int
-    row_number: int
-    reliability: str | None = None  # the figure's own grade, over its source's
-    credibility: int | None = None
-    gender: str = ""  # dimensions: '' is the total in each (see schema.FIGURE_DIMENSIONS)
-    age: str = ""
-    population_group: str = ""
-    disability: str = ""
-    #: A sum of disaggregated figures that partition the place's total (no total row): their ids.
-    parts: tuple[int, ...] = ()
-
-    @property
-    def is_total(self) -> bool:
-        return not (self.gender or self.age or self.population_group or self.disability)
-
-
-@dataclass(frozen=True, slots=True)
-class AccessRow:
-    place_id: int
-    status: str
-    party: str | None
-    valid_from: date
-    source_id: int | None
-    import_id: int
-    row_number: int
 
 
 class Store:
