@@ -30,8 +30,9 @@ from lagebild.analysis.figures import FigureValue, Rollup, current_figures, own_
 from lagebild.analysis.tree import PlaceTree
 from lagebild.errors import RefusedInput
 from lagebild.model import AccessRow, level_name
+from lagebild.model.convoys import Convoy
 from lagebild.store import Store
-from lagebild.store.convoys import Convoy, convoys
+from lagebild.store.convoys import convoys
 from lagebild.store.places import all_places
 from lagebild.store.sources import all_sources
 

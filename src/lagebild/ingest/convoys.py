@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 
 from lagebild.ingest.records import Batch, Context
+from lagebild.model.convoys import Convoy
 from lagebild.model.vocab import (
     CONVOY_NEXT,
     CONVOY_STATUSES,
@@ -27,7 +28,6 @@ from lagebild.model.vocab import (
 from lagebild.store import Store, Writer
 from lagebild.store import convoys as convoy_store
 from lagebild.store.changes import record_change
-from lagebild.store.convoys import Convoy
 from lagebild.store.sources import register_source
 
 DECISIONS = ("approved", "partly_approved", "denied")
