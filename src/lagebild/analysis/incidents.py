@@ -19,8 +19,9 @@ from lagebild.analysis.access import AccessPeriod
 from lagebild.analysis.place import UnknownPlace
 from lagebild.analysis.tree import PlaceTree, root_and_level
 from lagebild.model import level_name
+from lagebild.model.incidents import IncidentRow
 from lagebild.store import Store
-from lagebild.store.incidents import IncidentRow, incident_list, incident_totals, placing_counts
+from lagebild.store.incidents import incident_list, incident_totals, placing_counts
 from lagebild.store.places import all_places
 
 
