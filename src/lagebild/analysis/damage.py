@@ -27,8 +27,9 @@ from lagebild.analysis.figures import figure_rank
 from lagebild.analysis.tree import PlaceTree
 from lagebild.errors import RefusedInput
 from lagebild.model import Place, Source, level_name
+from lagebild.model.damage import AssessmentRow
 from lagebild.store import Store
-from lagebild.store.damage import AssessmentRow, damage_assessments
+from lagebild.store.damage import damage_assessments
 from lagebild.store.places import all_places
 from lagebild.store.sources import all_sources
 
