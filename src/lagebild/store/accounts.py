@@ -12,13 +12,14 @@ the audit trail ``changes`` with a record kind of ``AUDIT_KINDS``; they do not c
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, func, select, true
 from sqlalchemy.exc import IntegrityError
 
+from lagebild.model.accounts import Account, TokenRecord
 from lagebild.store import schema as t
 from lagebild.store.changes import SECURITY_KINDS, record_change
 from lagebild.store.store import Store, StoreError, Writer
@@ -29,29 +30,6 @@ AUDIT_KINDS = SECURITY_KINDS
 
 def _now() -> datetime:
     return datetime.now().replace(microsecond=0)
-
-
-@dataclass(frozen=True, slots=True)
-class Account:
-    """A user as the sign-in and the policy need it; the hash stays out of ``repr``."""
-
-    id: int
-    name: str
-    role: str
-    organisation_id: int | None
-    organisation: str | None
-    disabled: bool
-    created_at: datetime
-    password_hash: str = field(default="", repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class TokenRecord:
-    id: int
-    user: str
-    label: str | None
-    created_at: datetime
-    revoked_at: datetime | None
 
 
 @dataclass(frozen=True)
