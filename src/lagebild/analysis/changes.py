@@ -7,8 +7,9 @@ from typing import Any
 
 from lagebild.analysis.place import UnknownPlace, subtree_ids
 from lagebild.analysis.tree import PlaceTree
+from lagebild.model.audit import Change
 from lagebild.store import Store
-from lagebild.store.audit import Change, history
+from lagebild.store.audit import history
 from lagebild.store.places import all_places
 
 #: Fields of a record that say what it is, shown for a deletion.
