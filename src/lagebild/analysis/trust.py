@@ -24,17 +24,13 @@ from lagebild.analysis.tree import PlaceTree
 from lagebild.errors import RefusedInput
 from lagebild.ingest import ImportReport, Problem
 from lagebild.model import INDICATORS, Source, normalise_indicator
+from lagebild.model.trust import FigureRecord
 from lagebild.model.vocab import SHARE_SUFFIX
 from lagebild.store import Store
 from lagebild.store.deliveries import delivered_sums
 from lagebild.store.places import all_places
 from lagebild.store.sources import all_sources
-from lagebild.store.trust import (
-    FigureRecord,
-    delivered_by_sector,
-    delivered_rows,
-    figure_records,
-)
+from lagebild.store.trust import delivered_by_sector, delivered_rows, figure_records
 
 CURRENT_RULE = (
     "current figure: the latest dated on or before as_of; on the same date the more reliable "
