@@ -278,6 +278,7 @@ def _wait_for(url: str, token: str, server: subprocess.Popen[bytes]) -> None:
 
 def stored_rows(db: str) -> Counter[tuple[str | None, str]]:
     """(organisation of the import, activity marker) of every delivery the run wrote."""
+    from lagebild.model.listing import DeliveryFilter
     from lagebild.store import Store, listing
 
     store = Store.open(db)
@@ -285,7 +286,7 @@ def stored_rows(db: str) -> Counter[tuple[str | None, str]]:
     try:
         offset = 0
         while True:
-            page = listing.deliveries(store, listing.DeliveryFilter(), limit=5000, offset=offset)
+            page = listing.deliveries(store, DeliveryFilter(), limit=5000, offset=offset)
             for row in page.items:
                 marker = row.get("activity") or ""
                 if marker.startswith("load-"):

@@ -24,6 +24,7 @@ from accounts_support import CHEAP_ARGON2, GAZETTEER, add_accounts, changes_of, 
 from fastapi.testclient import TestClient
 
 from lagebild.ingest import ImportOptions, import_file
+from lagebild.model.listing import DeliveryFilter
 from lagebild.security.passwords import secret_hash
 from lagebild.store import Store, accounts, listing
 from lagebild.store import store as store_module
@@ -96,7 +97,7 @@ def send(
 
 
 def deliveries(store: Store) -> list[dict[str, Any]]:
-    return listing.deliveries(store, listing.DeliveryFilter(), limit=5000).items
+    return listing.deliveries(store, DeliveryFilter(), limit=5000).items
 
 
 def committed(store: Store) -> int:

@@ -22,6 +22,7 @@ from lagebild.cli import main
 from lagebild.ingest import ImportFailed, ImportOptions, ReadError, import_file, load_tag_map
 from lagebild.ingest.vocabularies import load_vocabulary_map
 from lagebild.model import vocab
+from lagebild.model.listing import DeliveryFilter
 from lagebild.model.vocab import (
     SECTORS,
     VocabularyError,
@@ -74,7 +75,7 @@ def four_w(tmp_path: Path, sectors: list[str], name: str = "4w.csv") -> Path:
 
 
 def stored_deliveries(store: Store) -> list[dict[str, object]]:
-    page = listing.deliveries(store, listing.DeliveryFilter(), limit=1000)
+    page = listing.deliveries(store, DeliveryFilter(), limit=1000)
     return sorted(page.items, key=lambda d: int(d["row_number"]))  # type: ignore[call-overload]
 
 

@@ -16,6 +16,7 @@ from lagebild import analysis
 from lagebild.analysis.place import UnknownPlace, find, place_dict, profile, search, subtree_ids
 from lagebild.analysis.tree import PlaceTree
 from lagebild.model import normalise_access, normalise_sector, normalise_status, parse_level
+from lagebild.model.listing import DeliveryFilter, Page
 from lagebild.publish import render
 from lagebild.publish.render import Col
 from lagebild.security import protocol as sharing
@@ -100,7 +101,7 @@ def _json_ready(item: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in item.items()}
 
 
-def _page(page: listing.Page, **extra: Any) -> dict[str, Any]:
+def _page(page: Page, **extra: Any) -> dict[str, Any]:
     return {
         **extra,
         "total": page.total,
@@ -364,7 +365,7 @@ def deliveries(
             {"error": f"status: unknown delivery status {status!r}", "status": 422}, 422
         )
     until = min(d for d in (date_to, as_of) if d) if (date_to or as_of) else None
-    where = listing.DeliveryFilter(
+    where = DeliveryFilter(
         place_ids=_place_ids(tree, pcode),
         organisation=organisation,
         sector=normalise_sector(sector) if sector else None,
@@ -375,7 +376,7 @@ def deliveries(
     # The policy's scope picks the rows seen in full; the protocol redacts the others.
     page = listing.deliveries(ctx.store, where, limit, offset, auth.scope_of(request))
     shown = sharing.view(auth.principal_of(request), "delivery", page.items, ctx.protocol)
-    data = _page(listing.Page(shown, page.total, page.limit, page.offset))
+    data = _page(Page(shown, page.total, page.limit, page.offset))
     export_format = wanted_format(request, fmt)
     auth.record_export(request, "delivery", shown, export_format)
     keys = _shown_keys(DELIVERY_TAGS, shown)

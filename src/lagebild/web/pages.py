@@ -25,6 +25,7 @@ from lagebild.analysis.gaps import GapRow, GapsResult
 from lagebild.analysis.place import find, profile, search, subtree_ids
 from lagebild.analysis.situation import COLUMNS as COLUMN_INDICATORS
 from lagebild.model import Place, level_name, normalise_sector, parse_level
+from lagebild.model.listing import DeliveryFilter, Page
 from lagebild.security import policy
 from lagebild.security import protocol as sharing
 from lagebild.store import listing
@@ -491,13 +492,13 @@ def place_page(request: Request, ctx: Ctx, pcode: str, as_of: AsOf = None) -> Re
         ("place_deliveries", place.id, when, scope),
         lambda: listing.deliveries(
             ctx.store,
-            listing.DeliveryFilter(place_ids=below, date_to=when),
+            DeliveryFilter(place_ids=below, date_to=when),
             PLACE_DELIVERIES,
             scope=scope,
         ),
     )
     principal = auth.principal_of(request)
-    deliveries = listing.Page(
+    deliveries = Page(
         sharing.view(principal, "delivery", deliveries.items, ctx.protocol),
         deliveries.total,
         deliveries.limit,
