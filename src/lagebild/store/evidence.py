@@ -3,40 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
-from datetime import date, datetime
+from dataclasses import fields
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, func, select
 
-from lagebild.model.evidence import EvidenceItem, EvidenceMatch, FrameHash, StatusChange
+from lagebild.model.evidence import EvidenceItem, EvidenceMatch, FrameHash, NewItem, StatusChange
 from lagebild.store import schema as t
 from lagebild.store.changes import record_change
 from lagebild.store.sources import register_source
 from lagebild.store.store import Store, StoreError, optional_date
-
-
-@dataclass(frozen=True, slots=True)
-class NewItem:
-    """What ``add_item`` writes about a file."""
-
-    sha256: str
-    kind: str
-    extension: str
-    size: int
-    file_name: str
-    stored_path: str
-    source: str
-    place_id: int
-    claimed_date: date | None
-    claim: str | None
-    taken_at: datetime | None
-    lat: float | None
-    lon: float | None
-    duration: float | None
-    width: int | None
-    height: int | None
-    registered_at: datetime
 
 
 def place_id(store: Store, pcode: str) -> int | None:
