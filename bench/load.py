@@ -48,6 +48,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from lagebild.store.places import all_places
+
 HERE = Path(__file__).resolve()
 AS_OF = "2017-02-28"  # the demo's date
 SECTORS = ("Food Security", "Health", "WASH", "Shelter", "Protection")
@@ -217,7 +219,7 @@ def prepare(db: str, folder: Path, partners: int) -> Setup:
         accounts.add_account(store, "load_analyst", hashed, "analyst")
         analyst = secrets.token_urlsafe(32)
         accounts.add_token(store, "load_analyst", secret_hash(analyst), "load bench")
-        places = store.places()
+        places = all_places(store)
     finally:
         store.close()
     return Setup(
@@ -276,6 +278,7 @@ def _wait_for(url: str, token: str, server: subprocess.Popen[bytes]) -> None:
 
 def stored_rows(db: str) -> Counter[tuple[str | None, str]]:
     """(organisation of the import, activity marker) of every delivery the run wrote."""
+    from lagebild.model.listing import DeliveryFilter
     from lagebild.store import Store, listing
 
     store = Store.open(db)
@@ -283,7 +286,7 @@ def stored_rows(db: str) -> Counter[tuple[str | None, str]]:
     try:
         offset = 0
         while True:
-            page = listing.deliveries(store, listing.DeliveryFilter(), limit=5000, offset=offset)
+            page = listing.deliveries(store, DeliveryFilter(), limit=5000, offset=offset)
             for row in page.items:
                 marker = row.get("activity") or ""
                 if marker.startswith("load-"):

@@ -39,6 +39,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from lagebild.store.summary import row_counts
+
 BENCH = Path(__file__).resolve().parent
 DEFAULT_CACHE = Path(
     os.environ.get("LAGEBILD_BENCH_CACHE", Path(tempfile.gettempdir()) / "lagebild-bench")
@@ -634,7 +636,7 @@ def _stored_deliveries(db: Path) -> int | None:
 
         store = Store.open(str(db))
         try:
-            return int(store.counts()["deliveries"])
+            return int(row_counts(store)["deliveries"])
         finally:
             store.close()
     except Exception:  # noqa: BLE001 - a count is a nicety; its absence is printed as such

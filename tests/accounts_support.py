@@ -11,9 +11,9 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from lagebild.ingest import ImportOptions, import_file
+from lagebild.model.audit import Change
 from lagebild.security import passwords
 from lagebild.store import Store, accounts
-from lagebild.store.audit import Change
 from lagebild.web import WebConfig, create_app
 from lagebild.web.auth import SESSION_COOKIE, csrf_of
 

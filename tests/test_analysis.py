@@ -12,6 +12,8 @@ from lagebild.analysis import PlaceTree, gaps, history, situation, status_on
 from lagebild.analysis.access import access_of
 from lagebild.ingest import ImportOptions, import_file
 from lagebild.store import Store
+from lagebild.store.places import all_places
+from lagebild.store.sources import grade_source
 
 AS_OF = date(2017, 2, 28)
 
@@ -94,8 +96,8 @@ def test_same_date_the_more_reliable_source_wins_then_the_later_import(
     figures(world, tmp_path, [["C1007", "", 4000, "", "2017-01-15", "OCHA"]], "b.csv")
     # Unrated sources: the later import wins.
     assert row_of(gaps(world, AS_OF, level=4), "C1007").people_in_need.value == 4000
-    world.grade_source("Rumour mill", "B", 2)
-    world.grade_source("OCHA", "C", 3)
+    grade_source(world, "Rumour mill", "B", 2)
+    grade_source(world, "OCHA", "C", 3)
     assert row_of(gaps(world, AS_OF, level=4), "C1007").people_in_need.value == 5000
 
 
@@ -229,7 +231,7 @@ def test_access_status_is_read_as_it_was_on_the_date_with_the_besieging_party(
         ],
     )
     import_file(world, path)
-    tree = PlaceTree(world.places())
+    tree = PlaceTree(all_places(world))
     aleppo = tree.get("C1007").id  # type: ignore[union-attr]
     harasta = tree.get("C2330").id  # type: ignore[union-attr]
     in_autumn = access_of(tree, status_on(world, date(2016, 10, 1)), aleppo)

@@ -20,6 +20,9 @@ from lagebild.cli import main
 from lagebild.ingest import ImportFailed, ImportOptions, import_file
 from lagebild.store import Store
 from lagebild.store.audit import delete_record, edit_record, history
+from lagebild.store.changes import data_version
+from lagebild.store.imports import all_imports
+from lagebild.store.sources import grade_source
 
 AS_OF = date(2017, 2, 28)
 PLACES = [
@@ -158,7 +161,7 @@ def test_a_deletion_keeps_the_whole_record_in_the_trail(world: Store, tmp_path: 
     assert change.action == "delete" and change.before == kept and change.after is None
     assert change.pcode == "C1003"
     # The import's record is never deleted.
-    assert [i.status for i in world.imports()] == ["committed", "committed"]
+    assert [i.status for i in all_imports(world)] == ["committed", "committed"]
 
 
 def test_a_grade_change_is_recorded_with_both_grades(world: Store, tmp_path: Path) -> None:
@@ -181,20 +184,20 @@ def test_undo_is_in_the_trail_and_the_import_record_stays(world: Store, tmp_path
     per_place = {c.pcode: c.before["rows"] for c in undone if c.record_kind == "delivery"}
     assert per_place == {"C1007": 2, "C1003": 1, "C2329": 1}
     assert all(c.why == "wrong month" for c in undone)
-    assert world.imports()[-1].status == "undone"
+    assert all_imports(world)[-1].status == "undone"
 
 
 def test_every_change_moves_the_data_version(world: Store, tmp_path: Path) -> None:
     write(tmp_path / "f.csv", [["#adm4+code", "#inneed", "#date"], ["C1007", "5000", "2017-01-01"]])
     import_file(world, tmp_path / "f.csv", ImportOptions(source="Council"))
-    versions = [world.data_version()]
+    versions = [data_version(world)]
     figure_id = trust.figure_records(world)[0].id
     edit_record(world, "figure", figure_id, {"value": 10.0}, "x")
-    versions.append(world.data_version())
-    world.grade_source("Council", "B", 2)
-    versions.append(world.data_version())
+    versions.append(data_version(world))
+    grade_source(world, "Council", "B", 2)
+    versions.append(data_version(world))
     delete_record(world, "figure", figure_id, "x")
-    versions.append(world.data_version())
+    versions.append(data_version(world))
     assert len(set(versions)) == 4
 
 
@@ -206,8 +209,8 @@ def test_a_figures_own_grade_overrides_its_sources_in_the_current_figure_rule(
     write(tmp_path / "b.csv", [header, ["C1007", "7000", "2017-01-01", "Council"]])
     import_file(world, tmp_path / "a.csv")
     import_file(world, tmp_path / "b.csv")
-    world.grade_source("Agency", "B", 2)
-    world.grade_source("Council", "C", 3)
+    grade_source(world, "Agency", "B", 2)
+    grade_source(world, "Council", "C", 3)
     own = in_need(world)
     assert own == 5000  # the better-graded source wins on the same date
     council = next(r for r in trust.figure_records(world) if r.value == 7000)

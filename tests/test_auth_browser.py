@@ -18,6 +18,7 @@ from accounts_support import CHEAP_ARGON2, PASSWORD, add_accounts, load_two_orga
 from browser_support import CHROMIUM_ARGS, LiveServer, chromium, in_ci
 
 from lagebild.store import Store
+from lagebild.store.imports import all_imports
 from lagebild.web import WebConfig, create_app
 
 if TYPE_CHECKING:
@@ -126,7 +127,7 @@ def test_a_partner_uploads_and_confirms_through_the_forms(
 ) -> None:
     server, store = served
     in_chromium(chromium_path, lambda page: _upload(server, page, tmp_path))
-    newest = max(store.imports(), key=lambda r: r.id)
+    newest = max(all_imports(store), key=lambda r: r.id)
     assert newest.file_name == "new_4w.csv"
 
 

@@ -33,6 +33,9 @@ from lagebild.store.backup import (
     table_states,
     verify_backup,
 )
+from lagebild.store.imports import all_imports
+from lagebild.store.sources import all_sources, grade_source
+from lagebild.store.summary import row_counts
 from lagebild.web import WebConfig, create_app
 
 BACKENDS = ("sqlite", "postgresql")
@@ -125,7 +128,7 @@ def test_restore_into_a_fresh_database_reproduces_every_table_row_by_row(
         assert manifest.tables["deliveries"].rows == len(expected_rows["deliveries"]) > 0
         assert manifest.source_dialect == source
         # The ids go on after the restored ones (PostgreSQL's sequences were set): a new import.
-        before = max(r.id for r in fresh.imports())
+        before = max(r.id for r in all_imports(fresh))
         report = import_file(fresh, _small_4w(tmp_path / "after.csv", 5, 1))
         assert report.import_id == before + 1
     finally:
@@ -135,7 +138,7 @@ def test_restore_into_a_fresh_database_reproduces_every_table_row_by_row(
 def test_an_older_backup_is_migrated_forward_on_restore(db_url: str, tmp_path: Path) -> None:
     old = Store.open(str(tmp_path / "old.db"))
     old.migrate("0004")  # before convoys, incidents, damage and accounts
-    old.grade_source("OCHA", "A", 2, "un_agency", why="graded before 0005")
+    grade_source(old, "OCHA", "A", 2, "un_agency", why="graded before 0005")
     manifest = backup(old, tmp_path / "old.zip")
     old.close()
     assert manifest.revision == "0004"
@@ -145,7 +148,7 @@ def test_an_older_backup_is_migrated_forward_on_restore(db_url: str, tmp_path: P
     try:
         done = restore(fresh, tmp_path / "old.zip")
         assert done.revision == fresh.head_revision() == fresh.revision() != "0004"
-        assert [(s.name, s.reliability, s.credibility) for s in fresh.sources().values()] == [
+        assert [(s.name, s.reliability, s.credibility) for s in all_sources(fresh).values()] == [
             ("OCHA", "A", 2)
         ]
         fresh.check_ready()
@@ -178,8 +181,8 @@ def _small_4w(path: Path, rows: int, serial: int) -> Path:
 
 def _committed_delivery_rows(store: Store) -> tuple[int, int, int]:
     """(deliveries stored, rows the committed delivery imports say they wrote, such imports)."""
-    imports = [r for r in store.imports() if r.kind == "deliveries" and r.status == "committed"]
-    return store.counts()["deliveries"], sum(r.row_count for r in imports), len(imports)
+    imports = [r for r in all_imports(store) if r.kind == "deliveries" and r.status == "committed"]
+    return row_counts(store)["deliveries"], sum(r.row_count for r in imports), len(imports)
 
 
 def test_backups_taken_during_imports_and_page_reads_hold_whole_imports_only(
@@ -232,7 +235,7 @@ def test_backups_taken_during_imports_and_page_reads_hold_whole_imports_only(
         fresh = Store.open(str(tmp_path / f"restored-{n}.db"))
         restore(fresh, tmp_path / f"during-{n}.zip")
         stored, promised, count = _committed_delivery_rows(fresh)
-        changes, imports = _import_changes(fresh), len(fresh.imports())
+        changes, imports = _import_changes(fresh), len(all_imports(fresh))
         fresh.close()
         assert stored == promised, f"backup {n}: {stored} deliveries, imports promise {promised}"
         assert changes == imports  # each import's audit row came with it, and only with it
@@ -365,14 +368,14 @@ def test_a_database_that_holds_data_is_kept_unless_forced(
 ) -> None:
     target = Store.open(db_url)
     target.migrate()
-    target.grade_source("Mine", "B", 2)
+    grade_source(target, "Mine", "B", 2)
     before = table_states(target)
     with pytest.raises(BackupError, match="not empty.*--force"):
         restore(target, demo_backup)
     assert table_states(target) == before
     restore(target, demo_backup, force=True)
     assert table_states(target) == read_manifest(demo_backup).tables
-    assert "Mine" not in {s.name for s in target.sources().values()}
+    assert "Mine" not in {s.name for s in all_sources(target).values()}
     target.close()
 
 

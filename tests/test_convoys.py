@@ -24,6 +24,8 @@ from lagebild.ingest import ImportFailed, ImportOptions, import_file
 from lagebild.model.vocab import normalise_convoy_status, normalise_item_category
 from lagebild.store import Store
 from lagebild.store import convoys as convoy_store
+from lagebild.store.changes import data_version
+from lagebild.store.imports import all_imports
 
 ENCLAVE = 393_000
 PEOPLE = 27_500
@@ -263,12 +265,12 @@ def test_undo_removes_the_convoys_and_their_items(db: str, tmp_path: Path) -> No
     # A decision and delivery entered later on the command line go with the import too.
     ok(db, "convoy", "decide", "DOUMA-2", "--approved", "--by", GOS, "--date", "2018-03-12")
     ok(db, "convoy", "deliver", "DOUMA-2", "--date", "2018-03-20", "--reached", "8000")
-    import_id = store.imports()[-1].id
+    import_id = all_imports(store)[-1].id
     out = ok(db, "import", "--undo", str(import_id))
     assert "3 convoys" in out and "4 convoy items" in out
     assert counts(store) == (0, 0)
     assert gaps(db) == before
-    assert store.imports()[-1].status == "undone"
+    assert all_imports(store)[-1].status == "undone"
     assert "0 convoy(s)" in ok(db, "convoy", "list")
 
 
@@ -357,7 +359,7 @@ def test_every_bad_file_names_row_column_and_value_and_changes_nothing(
     db: str, tmp_path: Path
 ) -> None:
     store = Store.open(db)
-    imports = len(store.imports())
+    imports = len(all_imports(store))
     for name, (rows, row, column, value, reason) in BAD_FILES.items():
         path = convoy_file(tmp_path, rows, f"{name.replace(' ', '_')}.csv")
         with pytest.raises(ImportFailed) as failed:
@@ -373,7 +375,7 @@ def test_every_bad_file_names_row_column_and_value_and_changes_nothing(
             value,
         ), (name, str(first))
         assert counts(store) == (0, 0), name
-        assert len(store.imports()) == imports, name
+        assert len(all_imports(store)) == imports, name
     # And the command line says so with exit code 1.
     path = convoy_file(tmp_path, BAD_FILES["repeated field disagrees"][0], "cli.csv")
     code, out = run(db, "import", str(path))
@@ -495,7 +497,7 @@ WRONG_AFTER_APPROVAL: list[tuple[list[str], str]] = [
 
 
 def _state(store: Store) -> tuple[Any, int]:
-    return [c.as_dict() for c in convoy_store.convoys(store)], store.data_version()[-1]
+    return [c.as_dict() for c in convoy_store.convoys(store)], data_version(store)[-1]
 
 
 def test_wrong_steps_are_clear_errors_that_change_nothing(db: str) -> None:
@@ -573,17 +575,17 @@ def test_only_a_delivered_convoy_counts_in_gaps_exactly_like_a_completed_4w_row(
     was = {r["pcode"]: r for r in before[0]["places"]}["C2338"]
     assert was["cut_off"] and was["last_delivery"] is None
     # Exactly as the same delivery in a 4W file: every number on every view.
-    ok(db, "import", "--undo", str(store.imports()[-1].id))
+    ok(db, "import", "--undo", str(all_imports(store)[-1].id))
     assert picture() == before
     ok(db, "import", str(write(tmp_path / "4w.csv", AS_4W)))
     assert picture() == with_convoy
     # A convoy has no sector: a one-sector picture does not count it.
-    ok(db, "import", "--undo", str(store.imports()[-1].id))
+    ok(db, "import", "--undo", str(all_imports(store)[-1].id))
     food = as_json(db, "gaps", "--as-of", AS_OF, "--level", "adm4", "--sector", "food")
     ok(db, "import", str(convoy_file(tmp_path, DELIVERED, "delivered-again.csv")))
     assert as_json(db, "gaps", "--as-of", AS_OF, "--level", "adm4", "--sector", "food") == food
     # Delivered on the command line, the same again.
-    ok(db, "import", "--undo", str(store.imports()[-1].id))
+    ok(db, "import", "--undo", str(all_imports(store)[-1].id))
     ok(db, "convoy", "request", "DOUMA-9", "--place", "C2338", "--date", "2018-02-15")
     ok(db, "convoy", "decide", "DOUMA-9", "--approved", "--by", GOS, "--date", "2018-03-01")
     ok(db, "convoy", "deliver", "DOUMA-9", "--date", "2018-03-05", "--reached", str(PEOPLE))

@@ -21,6 +21,7 @@ import pytest
 
 from lagebild.ingest import ImportFailed, ImportOptions, import_file, load_tag_map
 from lagebild.store import Store
+from lagebild.store.places import all_places
 
 HERE = Path(__file__).parent
 DOC = HERE.parent / "docs" / "hxl.md"
@@ -409,7 +410,7 @@ def test_the_idp_arrivals_are_figures_of_arrivals_and_change_no_place(
     import_file(
         store, shared_data / "syria" / "locations_2018" / "syr_locations_communities.csv"
     )
-    before = {p.pcode: (p.name_en, p.parent_id) for p in store.places()}
+    before = {p.pcode: (p.name_en, p.parent_id) for p in all_places(store)}
     path = shared_data / "syria" / "idp_movements_ocha" / "syr_idp_arrivals_by_community.csv"
     report = import_file(store, path, ImportOptions(source="OCHA", date=date(2018, 12, 31)))
     assert (report.kind, report.rows_written, report.unused_columns) == (
@@ -417,7 +418,7 @@ def test_the_idp_arrivals_are_figures_of_arrivals_and_change_no_place(
         ["A #adm1+name (Mohafaza)", "C #adm2+name (Mantika)", "E #adm3+name (Nahya)",
          "G #loc+name (Community)"],
     )
-    assert {p.pcode: (p.name_en, p.parent_id) for p in store.places()} == before
+    assert {p.pcode: (p.name_en, p.parent_id) for p in all_places(store)} == before
     assert before["C6526"][0] == "Bahra" and before["SY020405"][0] == "Suran"
     with path.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))[2:]
@@ -426,7 +427,7 @@ def test_the_idp_arrivals_are_figures_of_arrivals_and_change_no_place(
         by_governorate[row[1]] += float(row[8])
     page = listed(store, None, "idps_arrivals", None, date(2019, 1, 1), None, 10_000, 0)
     stored: dict[str, float] = defaultdict(float)
-    tree = {p.id: p for p in store.places()}
+    tree = {p.id: p for p in all_places(store)}
     for item in page.items:
         place = store_place = next(p for p in tree.values() if p.pcode == item["pcode"])
         while store_place.level > 1:

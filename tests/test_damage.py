@@ -21,6 +21,8 @@ from lagebild.cli import main
 from lagebild.ingest import ImportFailed, ImportOptions, import_file, load_tag_map
 from lagebild.store import Store
 from lagebild.store import schema as t
+from lagebild.store.imports import all_imports, undo_import
+from lagebild.store.sources import grade_source
 
 AS_OF = date(2023, 3, 31)
 ACU = "earthquake_2023_acu"
@@ -266,7 +268,7 @@ def test_a_bad_points_file_names_row_column_and_value_and_imports_nothing(
     assert "outside every boundary" in far.reason  # not: the gazetteer has no boundaries
     # All or nothing: the good row is not written, and no import is recorded as committed.
     assert damage_rows(store) == 0
-    assert not [i for i in store.imports() if i.kind == "damage" and i.status == "committed"]
+    assert not [i for i in all_imports(store) if i.kind == "damage" and i.status == "committed"]
 
 
 def test_points_without_boundaries_in_the_gazetteer_say_so(store: Store, tmp_path: Path) -> None:
@@ -353,8 +355,8 @@ def test_the_latest_assessment_is_current_a_better_source_wins_a_tie_and_changes
     ]
     report = import_file(store, write(tmp_path / "c.csv", rows), ImportOptions())
     assert report.records_written == 6
-    store.grade_source("UNOSAT", "A", 1)
-    store.grade_source("rumour mill", "F", 6)
+    grade_source(store, "UNOSAT", "A", 1)
+    grade_source(store, "rumour mill", "F", 6)
 
     on = damage(store, date(2016, 12, 31), level=4)
     got = {r.pcode: (r.value.destroyed, r.value.total, r.value.sources) for r in on.places}
@@ -394,7 +396,7 @@ def test_undoing_a_damage_import_removes_its_rows(store: Store, tmp_path: Path) 
     report = import_file(store, write(tmp_path / "c.csv", rows), ImportOptions())
     assert damage_rows(store) == 1
     with store.writer() as writer:
-        removed = writer.undo_import(report.import_id or 0)
+        removed = undo_import(writer, report.import_id or 0)
     assert removed["damage"] == 1 and damage_rows(store) == 0
     assert damage(store, date(2017, 1, 1)).places == []
 

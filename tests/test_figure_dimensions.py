@@ -20,6 +20,9 @@ from lagebild.ingest.read import Column
 from lagebild.ingest.tags import Tag
 from lagebild.store import Store
 from lagebild.store import schema as t
+from lagebild.store.figures import figures_on
+from lagebild.store.places import all_places
+from lagebild.store.summary import row_counts
 
 FIXTURES = ("hxl", "hdx_fixtures")
 AFG = "hapi-pipelines__population_afg_afg_admpop_adm1_2021_v2.csv"
@@ -125,7 +128,7 @@ def test_stock_and_flows_of_one_file_are_stored_apart_never_mixed(
     with sqlite_store.engine.connect() as conn:
         got = dict(conn.execute(select(t.figures.c.indicator, t.figures.c.value)).all())
     assert got == {"idps": 1000, "idps_arrivals": 300, "idps_departures": 50}
-    assert [r.value for r in sqlite_store.figures_on("idps", "", date(2017, 2, 1))] == [1000]
+    assert [r.value for r in figures_on(sqlite_store, "idps", "", date(2017, 2, 1))] == [1000]
 
 
 # -- a wide file: Afghanistan's population by sex and age --------------------------------------
@@ -173,9 +176,9 @@ def test_a_wide_file_keeps_every_cell_with_its_gender_and_age(
     assert len(stored) == len(expected)
     assert {(r[3], r[4], r[5]) for r in stored} == {("", "", "population")}
     # The place's figure is its total (T_TL), never an age group.
-    totals = sqlite_store.figures_on("population", "", date(2022, 1, 1))
+    totals = figures_on(sqlite_store, "population", "", date(2022, 1, 1))
     current = {r.place_id: r.value for r in totals}
-    ids = {p.pcode: p.id for p in sqlite_store.places()}
+    ids = {p.pcode: p.id for p in all_places(sqlite_store)}
     assert {code: current[ids[code]] for code in {r["Admin1_Code"] for r in data}} == {
         r["Admin1_Code"]: float(r["T_TL"]) for r in data
     }
@@ -272,7 +275,7 @@ def test_a_long_form_table_gives_each_place_its_total_row_and_keeps_the_rest_as_
         and is_total(r)
     ]  # fmt: skip
     assert float(national["In Need"]) == 7_107_194
-    ids = {p.pcode: p.id for p in sqlite_store.places()}
+    ids = {p.pcode: p.id for p in all_places(sqlite_store)}
     need = current_figures(sqlite_store, "inneed", MLI_DATE)
     assert need[ids["ML"]].value == 7_107_194
     # Each place's figure is its own total row, for every place that has one.
@@ -307,14 +310,14 @@ def test_national_rows_need_to_know_the_country(
     problems = [p for p in failed.value.report.problems if p.code == "national-row"]
     assert sorted(p.row for p in problems) == national and len(national) == 40
     assert "--country" in problems[0].reason and "BF, ML" in problems[0].reason
-    assert sqlite_store.counts()["figures"] == 0
+    assert row_counts(sqlite_store)["figures"] == 0
     with pytest.raises(ImportFailed) as failed:
         import_file(
             sqlite_store, path, ImportOptions(kind="figures", date=MLI_DATE, country="NE")
         )
     assert "--country NE is not a country" in failed.value.report.problems[0].reason
     import_file(sqlite_store, path, ImportOptions(kind="figures", date=MLI_DATE, country="ml"))
-    assert sqlite_store.counts()["figures"] > 0
+    assert row_counts(sqlite_store)["figures"] > 0
 
 
 def test_national_rows_without_a_country_in_the_gazetteer_are_refused(
@@ -598,7 +601,7 @@ def test_a_gender_column_in_words_and_a_bad_disability_are_read_or_refused_by_ro
         (3, "D #gender", "dimension-clash"),  # the column says f, the row says m
     ]
     assert [p.value for p in failed.value.report.problems] == ["maybe", "m"]
-    assert syria.counts()["figures"] == 2  # all or nothing: the refused file wrote none
+    assert row_counts(syria)["figures"] == 2  # all or nothing: the refused file wrote none
 
 
 def test_a_partition_sum_competes_with_totals_by_the_current_figure_rule(

@@ -10,6 +10,10 @@ import pytest
 
 from lagebild.ingest import ImportFailed, ImportOptions, import_file
 from lagebild.store import Store
+from lagebild.store.imports import all_imports
+from lagebild.store.places import all_places
+from lagebild.store.sources import all_sources
+from lagebild.store.summary import row_counts
 
 GAZETTEER = [
     [
@@ -102,7 +106,7 @@ def codes(report) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def delivered(store: Store) -> int:
-    return store.counts()["deliveries"]
+    return row_counts(store)["deliveries"]
 
 
 def test_clean_4w_imports_every_row(store: Store, tmp_path: Path) -> None:
@@ -162,7 +166,7 @@ def test_row_without_any_valid_pcode_is_an_error_and_nothing_is_written(
         import_file(store, four_w(tmp_path, row(), bad))
     assert failed.value.report.flatten() == [(4, None, "no-valid-pcode")]
     assert "XX99" in failed.value.report.errors[0].reason  # it names the codes given
-    assert delivered(store) == 0 and len(store.imports()) == 1  # only the gazetteer
+    assert delivered(store) == 0 and len(all_imports(store)) == 1  # only the gazetteer
 
 
 def test_retired_pcode_is_a_warning_naming_the_code(store: Store, tmp_path: Path) -> None:
@@ -274,7 +278,7 @@ def test_skip_invalid_writes_valid_rows_and_a_rejects_file(store: Store, tmp_pat
 def test_dry_run_validates_and_writes_nothing(store: Store, tmp_path: Path) -> None:
     report = import_file(store, four_w(tmp_path, row()), ImportOptions(dry_run=True))
     assert report.rows_written == 1 and report.dry_run
-    assert delivered(store) == 0 and len(store.imports()) == 1
+    assert delivered(store) == 0 and len(all_imports(store)) == 1
 
 
 def test_dry_run_reports_errors_too(store: Store, tmp_path: Path) -> None:
@@ -288,10 +292,10 @@ def test_import_records_file_hash_source_and_rows(store: Store, tmp_path: Path) 
 
     path = four_w(tmp_path, row(), row())
     report = import_file(store, path, ImportOptions(source="SARC Aleppo"))
-    record = store.imports()[-1]
+    record = all_imports(store)[-1]
     assert record.file_name == "4w.csv" and record.row_count == 2 and record.kind == "deliveries"
     assert record.sha256 == hashlib.sha256(path.read_bytes()).hexdigest() == report.sha256
-    assert store.sources()[record.source_id].name == "SARC Aleppo"  # type: ignore[index]
+    assert all_sources(store)[record.source_id].name == "SARC Aleppo"  # type: ignore[index]
 
 
 def test_meta_source_column_names_the_source_per_row(store: Store, tmp_path: Path) -> None:
@@ -305,7 +309,7 @@ def test_meta_source_column_names_the_source_per_row(store: Store, tmp_path: Pat
         ],
     )
     import_file(store, path, ImportOptions(source="fallback"))
-    assert sorted(s.name for s in store.sources().values()) == ["OCHA", "WFP", "fallback"]
+    assert sorted(s.name for s in all_sources(store).values()) == ["OCHA", "WFP", "fallback"]
 
 
 def test_figures_need_a_date_from_a_column_or_the_option(store: Store, tmp_path: Path) -> None:
@@ -368,13 +372,13 @@ def test_the_same_file_twice_is_refused_so_nothing_counts_twice(
         import_file(store, renamed)
     error = failed.value.report.errors[0]
     assert error.code == "already-imported" and f"import #{first.import_id}" in error.reason
-    assert delivered(store) == 1 and len(store.imports()) == 2
+    assert delivered(store) == 1 and len(all_imports(store)) == 2
 
 
 def test_a_gazetteer_may_come_again_and_updates_its_places(store: Store, tmp_path: Path) -> None:
     again = import_file(store, write(tmp_path / "gazetteer.csv", GAZETTEER))
     assert again.error_count == 0
-    assert len([p for p in store.places() if p.level == 4]) == 4
+    assert len([p for p in all_places(store) if p.level == 4]) == 4
 
 
 def test_arabic_digits_in_a_utf16_tab_file_import_with_locale_ar(
@@ -409,7 +413,7 @@ def test_german_numbers_in_a_windows_1256_semicolon_file(store: Store, tmp_path:
         import_file(store, path)  # en notation: 600.000 reads two ways, 1.350.000 is no number
     assert {e.code for e in failed.value.report.errors} == {"not-a-number"}
     import_file(store, path, ImportOptions(locale="de"))
-    assert sorted(s.name for s in store.sources().values()) == ["المجلس المحلي", "حلب"]
+    assert sorted(s.name for s in all_sources(store).values()) == ["المجلس المحلي", "حلب"]
     from lagebild.analysis import gaps
 
     need = {r.pcode: r.people_in_need for r in gaps(store, date(2017, 2, 28), level=4).places}
@@ -426,7 +430,7 @@ def test_sources_first_named_in_later_batches_are_registered_safely(
     path = write(tmp_path / "many.csv", [header, tags, *rows])
     report = import_file(store, path, ImportOptions(batch_rows=40))
     assert report.records_written == 600
-    assert len(store.sources()) == 12
+    assert len(all_sources(store)) == 12
     from lagebild.analysis import gaps
 
     c1007 = next(r for r in gaps(store, date(2017, 2, 28), level=4).places if r.pcode == "C1007")

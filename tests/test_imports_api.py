@@ -24,9 +24,13 @@ from accounts_support import CHEAP_ARGON2, GAZETTEER, add_accounts, changes_of, 
 from fastapi.testclient import TestClient
 
 from lagebild.ingest import ImportOptions, import_file
+from lagebild.model.listing import DeliveryFilter
 from lagebild.security.passwords import secret_hash
 from lagebild.store import Store, accounts, listing
 from lagebild.store import store as store_module
+from lagebild.store.imports import all_imports
+from lagebild.store.sources import all_sources, register_source
+from lagebild.store.summary import row_counts
 from lagebild.web import WebConfig, create_app
 
 HEADER = (
@@ -93,11 +97,11 @@ def send(
 
 
 def deliveries(store: Store) -> list[dict[str, Any]]:
-    return listing.deliveries(store, listing.DeliveryFilter(), limit=5000).items
+    return listing.deliveries(store, DeliveryFilter(), limit=5000).items
 
 
 def committed(store: Store) -> int:
-    return sum(1 for r in store.imports() if r.status == "committed")
+    return sum(1 for r in all_imports(store) if r.status == "committed")
 
 
 # -- the answers --------------------------------------------------------------------------------
@@ -138,7 +142,7 @@ def test_an_analyst_imports_figures_and_access_and_reads_the_warnings(loaded: St
 
 
 def test_a_file_with_errors_is_422_with_every_problem_and_writes_nothing(loaded: Store) -> None:
-    before = (loaded.counts(), committed(loaded))
+    before = (row_counts(loaded), committed(loaded))
     with web(loaded) as client:
         refused = send(client, "partner_a", BAD_4W)
     assert refused.status_code == 422, refused.text
@@ -149,7 +153,7 @@ def test_a_file_with_errors_is_422_with_every_problem_and_writes_nothing(loaded:
     assert "C9999" in by_row[3]["reason"]  # no valid P-code at any level: all levels named
     assert (by_row[4]["column"].split(" ")[-1], by_row[4]["value"]) == ("#reached+ind", "many")
     assert all(p["severity"] == "error" and p["reason"] for p in body["problems"])
-    assert (loaded.counts(), committed(loaded)) == before
+    assert (row_counts(loaded), committed(loaded)) == before
 
 
 def test_a_file_imported_before_is_409_and_counts_once(loaded: Store) -> None:
@@ -209,7 +213,7 @@ def test_a_partner_may_not_import_figures_nor_pass_them_off_as_deliveries(loaded
     # Told to read it as a 4W, the import is refused: its people in need would be dropped.
     assert disguised.status_code == 422, disguised.text
     assert "#inneed" in disguised.text
-    assert loaded.counts()["figures"] == 0
+    assert row_counts(loaded)["figures"] == 0
 
 
 @pytest.mark.parametrize(
@@ -351,14 +355,14 @@ def test_sqlite_writers_of_one_process_take_turns_instead_of_failing_locked(
 
     def write(number: int) -> None:
         with store.writer() as writer:
-            writer.source_id(f"source {number}")
+            register_source(writer, f"source {number}")
             time.sleep(0.05)  # holds the write lock for longer than the busy timeout
         accounts.record_event(store, "tests", "signin", {"number": number})
 
     try:
         with ThreadPoolExecutor(max_workers=8) as pool:
             list(pool.map(write, range(24)))
-        assert len(store.sources()) == 24
+        assert len(all_sources(store)) == 24
         assert len(changes_of(store, "signin")) == 24
     finally:
         store.close()

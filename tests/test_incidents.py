@@ -23,7 +23,9 @@ from lagebild.cli import main
 from lagebild.ingest import ImportFailed, ImportOptions, import_file
 from lagebild.ingest.incidents import is_attack_on_aid
 from lagebild.store import Store
+from lagebild.store.imports import all_imports
 from lagebild.store.incidents import incident_list
+from lagebild.store.places import all_places
 
 ADM = "syria/cod_ab_2020-12-17/shp/syr_admbnda_{}_uncs_unocha_20201217.shp"
 COMMUNITIES = "syria/locations_2018/syr_locations_communities.csv"
@@ -114,7 +116,7 @@ def test_acled_csv_without_tags_imports_and_each_event_is_placed_as_it_can_be(
     assert unplaced.row == 4 and unplaced.value == "Atlantis"
     assert "coordinates 35.0, 60.0" in unplaced.reason
     rows = {str(r.event_code): r for r in incident_list(small)}
-    codes = {p.id: p.pcode for p in small.places()}
+    codes = {p.id: p.pcode for p in all_places(small)}
     assert [(codes.get(rows[c].place_id or 0), rows[c].placed_by) for c in sorted(rows)] == [
         ("C2338", "nearest"),  # no polygons here: the community 200 m away
         ("C3871", "name"),
@@ -148,7 +150,7 @@ def test_hdx_hxl_form_imports_with_its_hashtags_and_p_codes(small: Store, tmp_pa
     assert report.flatten() == [(5, "N #adm3+code", "unknown-pcode"), (5, None, "unplaced")]
     assert report.warnings[0].value == "SY999999"
     rows = {str(r.event_code): r for r in incident_list(small)}
-    codes = {p.id: p.pcode for p in small.places()}
+    codes = {p.id: p.pcode for p in all_places(small)}
     assert (codes[rows["SYR10"].place_id or 0], rows["SYR10"].placed_by) == ("SY030200", "pcode")
     assert (codes[rows["SYR11"].place_id or 0], rows["SYR11"].placed_by) == ("C3871", "name")
     assert rows["SYR11"].attack_on_aid and rows["SYR11"].actor2 == "Aid Workers (Syria)"
@@ -308,7 +310,7 @@ def test_bad_dates_coordinates_and_fatalities_fail_the_import_naming_row_column_
     ]
     assert any("there is no month 13" in p.reason for p in caught.value.report.errors)
     assert incident_list(small) == []  # all or nothing: the good row 9 is not written either
-    assert [r.status for r in small.imports()] == ["committed"]  # the gazetteer only
+    assert [r.status for r in all_imports(small)] == ["committed"]  # the gazetteer only
 
 
 def test_an_incident_file_without_a_date_column_is_refused_row_by_row(

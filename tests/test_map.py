@@ -23,6 +23,7 @@ from lagebild.ingest import ImportFailed, ImportOptions, import_file
 from lagebild.ingest.read import ReadError, open_table
 from lagebild.store import Store
 from lagebild.store import store as store_module
+from lagebild.store.places import all_places, place_geometries, upsert_places
 from lagebild.web import WebConfig, create_app
 from lagebild.web.i18n import Language
 
@@ -68,8 +69,8 @@ def client(demo: Store) -> Iterator[TestClient]:
 
 
 def geometries(store: Store, level: int | None = None) -> dict[str, dict[str, Any]]:
-    codes = {p.id: p.pcode for p in store.places()}
-    return {codes[i]: json.loads(g) for i, g in store.place_geometries(level)}
+    codes = {p.id: p.pcode for p in all_places(store)}
+    return {codes[i]: json.loads(g) for i, g in place_geometries(store, level)}
 
 
 # ---- the store ----------------------------------------------------------------------------------
@@ -90,11 +91,11 @@ def test_migration_from_0001_keeps_the_places_and_leaves_their_geometry_empty(
         with store.engine.begin() as conn:
             conn.execute(text("INSERT INTO places (pcode, level) VALUES ('SY', 0)"))
         assert store.migrate() == store.head_revision()
-        assert [p.pcode for p in store.places()] == ["SY"]
-        assert store.place_geometries() == []
+        assert [p.pcode for p in all_places(store)] == ["SY"]
+        assert place_geometries(store) == []
         downgrade(store, "0001")  # and back: the column goes, the place stays
         assert "geometry" not in {c["name"] for c in inspect(store.engine).get_columns("places")}
-        assert store.migrate() == store.head_revision() and len(store.places()) == 1
+        assert store.migrate() == store.head_revision() and len(all_places(store)) == 1
     finally:
         store.close()
 
@@ -112,7 +113,8 @@ def downgrade(store: Store, revision: str) -> None:
 def test_upsert_places_stores_a_geometry_and_keeps_it_when_a_row_gives_none(store: Store) -> None:
     shape = json.dumps(polygon())
     with store.writer() as writer:
-        writer.upsert_places(
+        upsert_places(
+            writer,
             [
                 {"pcode": "SY01", "level": 1, "parent": None, "geometry": shape},
                 {"pcode": "SY0100", "level": 2, "parent": "SY01"},
@@ -120,11 +122,14 @@ def test_upsert_places_stores_a_geometry_and_keeps_it_when_a_row_gives_none(stor
         )
     assert geometries(store, 1) == {"SY01": polygon()} and geometries(store, 2) == {}
     with store.writer() as writer:
-        writer.upsert_places([{"pcode": "SY01", "level": 1, "parent": None, "name_en": "Damascus"}])
+        upsert_places(
+            writer, [{"pcode": "SY01", "level": 1, "parent": None, "name_en": "Damascus"}]
+        )
     assert geometries(store) == {"SY01": polygon()}
     moved = polygon([[[35.0, 33.0], [35.5, 33.0], [35.5, 33.5], [35.0, 33.0]]])
     with store.writer() as writer:
-        writer.upsert_places(
+        upsert_places(
+            writer,
             [{"pcode": "SY01", "level": 1, "parent": None, "geometry": json.dumps(moved)}]
         )
     assert geometries(store) == {"SY01": moved}
@@ -227,7 +232,7 @@ def test_geojson_gazetteer_puts_each_geometry_on_the_finest_place(
         "SY01": polygon(),
         "SY0100": {"type": "MultiPolygon", "coordinates": [inner]},
     }
-    places = {p.pcode: p for p in store.places()}
+    places = {p.pcode: p for p in all_places(store)}
     assert (places["C1001"].lon, places["C1001"].lat) == (36.123457, 33.987654)  # 6 decimals
     assert places["SY0100"].name_ar == "دمشق" and places["SY01"].name_en == "Damascus"
     assert places["C1001"].parent_id == places["SY0100"].id
@@ -248,7 +253,7 @@ def test_real_2015_governorate_boundaries_are_stored_as_polygons(
         rings = shape["coordinates"] if shape["type"] == "Polygon" else shape["coordinates"][0]
         lon, lat = rings[0][0]
         assert 35 < lon < 43 and 32 < lat < 38  # Syria, longitude first
-    names = {p.pcode: (p.name_en, p.name_ar) for p in sqlite_store.places()}
+    names = {p.pcode: (p.name_en, p.name_ar) for p in all_places(sqlite_store)}
     assert names["SY07"] == ("Idleb", "إدلب") and names["SY01"][0] == "Damascus"
 
 
@@ -271,7 +276,7 @@ def test_invalid_utf8_is_read_with_a_warning_naming_the_feature(
     [warning] = report.warnings
     assert (warning.code, warning.row, warning.column) == ("invalid-utf8", 2, "B #adm1+name+i_ar")
     assert "feature 2" in warning.reason and warning.value == "حل\ufffd"
-    assert {p.pcode: p.name_ar for p in sqlite_store.places()}["SY02"] == "حل\ufffd"
+    assert {p.pcode: p.name_ar for p in all_places(sqlite_store)}["SY02"] == "حل\ufffd"
 
 
 def test_real_community_points_with_invalid_utf8_warn_and_give_coordinates(
@@ -292,9 +297,9 @@ def test_real_community_points_with_invalid_utf8_warn_and_give_coordinates(
     assert report.error_count == 0
     warned = [w for w in report.warnings if w.code == "invalid-utf8"]
     assert len(warned) == 6 and all(f"feature {w.row}:" in w.reason for w in warned)
-    communities = [p for p in sqlite_store.places() if p.level == 4]
+    communities = [p for p in all_places(sqlite_store) if p.level == 4]
     assert len(communities) == 5251 and all(p.lat is not None for p in communities)
-    assert sqlite_store.place_geometries() == []  # points are coordinates, not boundaries
+    assert place_geometries(sqlite_store) == []  # points are coordinates, not boundaries
 
 
 def test_a_malformed_geometry_is_an_error_of_its_feature_and_nothing_is_written(
@@ -317,7 +322,7 @@ def test_a_malformed_geometry_is_an_error_of_its_feature_and_nothing_is_written(
         ("not-a-geometry", 3, "B #geo+json"),
     ]
     assert "not WGS 84 longitude/latitude" in errors[0].reason
-    assert sqlite_store.places() == []
+    assert all_places(sqlite_store) == []
 
 
 def test_a_csv_gazetteer_carries_boundaries_in_a_geo_json_column(
@@ -356,7 +361,7 @@ def test_map_features_are_the_gaps_of_the_same_parameters(
     collection = response.json()
     result = analysis.gaps(demo, AS_OF, window, level, sector)
     expected = [row.as_dict() for row in result.places]
-    places = {p.pcode: p for p in demo.places()}
+    places = {p.pcode: p for p in all_places(demo)}
     located = [r for r in expected if places[str(r["pcode"])].lat is not None]
     assert collection["type"] == "FeatureCollection"
     assert (collection["as_of"], collection["window_days"], collection["level"]) == (

@@ -11,6 +11,10 @@ from sqlalchemy import func, select, text
 
 from lagebild.store import Store
 from lagebild.store import schema as t
+from lagebild.store.figures import figures_on
+from lagebild.store.imports import all_imports
+from lagebild.store.places import all_places
+from lagebild.store.sources import all_sources
 
 
 def test_upgrading_a_populated_0005_database_keeps_every_row(db_url: str) -> None:
@@ -37,7 +41,7 @@ def test_upgrading_a_populated_0005_database_keeps_every_row(db_url: str) -> Non
         with store.engine.connect() as conn:
             assert conn.execute(select(func.sum(t.deliveries.c.reached))).scalar() == 300
             assert conn.execute(select(t.imports.c.organisation_id)).scalar() is None
-        assert [i.status for i in store.imports()] == ["committed"]
+        assert [i.status for i in all_imports(store)] == ["committed"]
     finally:
         store.close()
 
@@ -63,7 +67,7 @@ def test_long_free_text_and_a_malformed_pcode_are_kept_or_reported_never_a_crash
         ImportOptions(source=source, sectors={sector: sector}),  # a sector of its own
     )
     assert report.rows_written == 1
-    assert source.strip() in {s.name for s in store.sources().values()}
+    assert source.strip() in {s.name for s in all_sources(store).values()}
     bad = 'SY02;"SY02";"SY02";"SY0200";"SY02"'
     try:
         bad_row = f"#country+code,#adm1+code\nSY,{bad!r}\n"
@@ -73,7 +77,7 @@ def test_long_free_text_and_a_malformed_pcode_are_kept_or_reported_never_a_crash
         assert problem.row == 2 and problem.value is not None and "SY02;" in problem.value
     else:
         raise AssertionError("a malformed P-code was imported")
-    assert len(store.places()) == 2
+    assert len(all_places(store)) == 2
 
 
 def test_upgrading_to_0008_gives_every_stored_figure_the_total_in_each_dimension(
@@ -105,7 +109,7 @@ def test_upgrading_to_0008_gives_every_stored_figure_the_total_in_each_dimension
                 select(*[t.figures.c[d] for d in t.FIGURE_DIMENSIONS])
             ).all()
         assert dims == [("", "", "", "")] * 2
-        assert [r.value for r in store.figures_on("inneed", "", date(2017, 3, 1))] == [
+        assert [r.value for r in figures_on(store, "inneed", "", date(2017, 3, 1))] == [
             1000.0,
             2000.0,
         ]

@@ -20,6 +20,7 @@ from lagebild.analysis import PlaceTree
 from lagebild.analysis.overview import besieged_by_party, coverage_by_sector, monthly_reached
 from lagebild.demo import AS_OF, build_demo
 from lagebild.store import Store
+from lagebild.store.places import all_places
 from lagebild.web import WebConfig, charts, create_app
 from lagebild.web.i18n import Language
 
@@ -48,7 +49,7 @@ def client(demo_db: Store) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="module")
 def tree(demo_db: Store) -> PlaceTree:
-    return PlaceTree(demo_db.places())
+    return PlaceTree(all_places(demo_db))
 
 
 def page(client: TestClient, url: str, lang: str = "en", **params: object) -> str:

@@ -24,6 +24,8 @@ from lagebild.ingest.placechanges import KINDS, distance_km
 from lagebild.store import Store
 from lagebild.store import schema as t
 from lagebild.store.audit import history
+from lagebild.store.imports import all_imports
+from lagebild.store.places import all_places
 from lagebild.web import WebConfig, create_app
 
 HEADER = [
@@ -120,7 +122,7 @@ def known(store: Store, tmp_path: Path) -> Store:
 
 
 def by_code(store: Store) -> dict[str, Any]:
-    return {p.pcode: p for p in store.places()}
+    return {p.pcode: p for p in all_places(store)}
 
 
 # ---- the report -------------------------------------------------------------------------------
@@ -143,7 +145,7 @@ def test_renames_and_moves_are_refused_one_error_each_with_old_and_new_and_nothi
     assert report.place_changes is not None and not report.place_changes.applied
     assert dict(report.place_changes.counts) == {k: v for k, v in EXPECTED.items() if v}
     assert places_table(known) == before
-    assert len(known.imports()) == 1 and place_edits(known) == []
+    assert len(all_imports(known)) == 1 and place_edits(known) == []
 
 
 def test_each_change_names_its_place_field_old_and_new_value_and_row(
@@ -405,7 +407,7 @@ def test_a_file_of_another_kind_naming_places_otherwise_leaves_the_places_table_
 
 
 def test_only_the_gazetteer_branch_of_the_importer_writes_places() -> None:
-    """No module but the store's writer touches the places table, and only the importer's
+    """No module but the store's places module touches the places table, and only the importer's
     gazetteer branch calls it."""
     src = Path(__file__).resolve().parents[1] / "src" / "lagebild"
     callers = {
@@ -413,14 +415,14 @@ def test_only_the_gazetteer_branch_of_the_importer_writes_places() -> None:
         for path in src.rglob("*.py")
         if "upsert_places(" in path.read_text(encoding="utf-8")
     }
-    assert callers == {"store/store.py", "ingest/importer.py"}
+    assert callers == {"store/places.py", "ingest/importer.py"}
     writes = re.compile(r"places\.(update|insert|delete)\(|(UPDATE|INSERT INTO|DELETE FROM) places")
     writers = {
         str(path.relative_to(src))
         for path in src.rglob("*.py")
         if writes.search(path.read_text(encoding="utf-8"))
     }
-    assert writers <= {"store/store.py", "store/backup.py"}
+    assert writers <= {"store/places.py", "store/backup.py"}
     importer = (src / "ingest" / "importer.py").read_text(encoding="utf-8")
     branch = importer.split('if layout.kind == "places":', 1)[1].split("elif layout.kind", 1)[0]
     assert importer.count("_import_places(") == branch.count("_import_places(") + 1 == 2

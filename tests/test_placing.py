@@ -23,6 +23,7 @@ from lagebild.ingest.placing import NONE, PlaceIndex
 from lagebild.ingest.read import open_table
 from lagebild.model import Place
 from lagebild.store import Store
+from lagebild.store.places import all_places, place_geometries
 
 COD = "syria/cod_ab_2020-12-17/shp/syr_admbnda_{}_uncs_unocha_20201217.shp"
 COMMUNITIES = "syria/locations_2018/syr_locations_communities.csv"
@@ -95,8 +96,8 @@ def test_shapefile_import_gives_272_subdistricts_their_polygons_as_pyshp_reads_t
     for level in ("adm1", "adm3"):
         report = import_file(store, shared_data / COD.format(level))
         assert report.kind == "places" and report.error_count == 0
-    places = {p.pcode: p for p in store.places()}
-    stored = {places_id: text for places_id, text in store.place_geometries()}
+    places = {p.pcode: p for p in all_places(store)}
+    stored = {places_id: text for places_id, text in place_geometries(store)}
     by_id = {p.id: p for p in places.values()}
     with pyshp.Reader(str(shared_data / COD.format("adm3"))) as reader:
         direct = {
@@ -154,7 +155,7 @@ def test_shapefile_in_a_zip_archive_imports_as_one(store: Store, tmp_path: Path)
             z.write(path.with_suffix(suffix), f"tiny{suffix}")
     report = import_file(store, archive)
     assert report.records_written == 2
-    assert len(store.place_geometries(level=1)) == 2
+    assert len(place_geometries(store, level=1)) == 2
 
 
 def test_shapefile_in_a_projected_system_is_refused_naming_it(tmp_path: Path) -> None:
@@ -202,7 +203,7 @@ def test_shapefile_with_a_bad_cpg_or_positions_outside_the_globe_fails_the_impor
         import_file(store, base.with_suffix(".shp"))
     (error,) = caught.value.report.errors
     assert error.row == 1 and error.column == "B #geo+json" and "outside ±180/±90" in error.reason
-    assert store.places() == []
+    assert all_places(store) == []
 
 
 # -- point in polygon and nearest community ------------------------------------------------------

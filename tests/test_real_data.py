@@ -15,6 +15,8 @@ import pytest
 from lagebild.analysis import gaps, situation
 from lagebild.ingest import ImportFailed, ImportOptions, import_file, load_tag_map
 from lagebild.store import Store
+from lagebild.store.places import all_places
+from lagebild.store.summary import row_counts
 
 TAGS = Path(__file__).parent / "data"
 AS_OF = date(2023, 3, 31)
@@ -72,13 +74,13 @@ def test_gazetteer_2020_has_14_governorates_62_districts_272_subdistricts_7693_c
     store: Store, syria: Path
 ) -> None:
     load_gazetteer(store, syria)
-    levels = Counter(p.level for p in store.places())
+    levels = Counter(p.level for p in all_places(store))
     assert levels == {0: 1, 1: 14, 2: 62, 3: 272, 4: 7693}
-    aleppo = {p.pcode: p for p in store.places()}["C1007"]
+    aleppo = {p.pcode: p for p in all_places(store)}["C1007"]
     assert (aleppo.name_en, aleppo.name_ar) == ("Aleppo", "حلب")
     assert aleppo.lat == pytest.approx(36.2, abs=0.2)
     # The communities file names adm3 parents, so the tree is whole.
-    parents = {p.id: p for p in store.places()}
+    parents = {p.id: p for p in all_places(store)}
     assert parents[aleppo.parent_id].pcode == "SY020000"  # type: ignore[index]
 
 
@@ -113,7 +115,7 @@ def test_real_4w_strict_import_refuses_it_naming_each_faulty_row(store: Store, s
     assert {e.code for e in report.errors} == {"no-date"}
     warned = {w.row for w in report.warnings if w.code in ("unknown-pcode", "blank-pcode")}
     assert set(not_found) <= warned
-    assert store.counts()["deliveries"] == 0
+    assert row_counts(store)["deliveries"] == 0
 
 
 def test_real_4w_skip_invalid_loads_the_rest_and_gaps_agree_with_the_file(
@@ -126,7 +128,7 @@ def test_real_4w_skip_invalid_loads_the_rest_and_gaps_agree_with_the_file(
     raw = rows_of(cash_4w(syria))
     dated = [r for r in raw if r["End date"] or r["Start date"]]
     assert report.rows_written == len(dated) == 383
-    assert store.counts()["deliveries"] == 383
+    assert row_counts(store)["deliveries"] == 383
     with rejects.open(encoding="utf-8") as fh:
         assert len(list(csv.reader(fh))) == 2 + len(raw) - len(dated)
 

@@ -19,6 +19,7 @@ from lagebild.ingest import ImportFailed, ImportOptions, import_file
 from lagebild.store import Store
 from lagebild.store import schema as t
 from lagebild.store.audit import history
+from lagebild.store.places import all_places
 
 COD = ("syr_adm1.csv", "syr_adm2.csv", "syr_adm3_with_centroids.csv")
 COMMUNITIES_2018 = ("locations_2018", "syr_locations_communities.csv")
@@ -144,7 +145,7 @@ def test_the_2015_communities_over_2020_are_refused_for_renames_and_moves_then_a
     # -- with --update-places: applied, and in the history of each place
     done = import_file(store, older, ImportOptions(update_places=True))
     assert done.place_changes is not None and done.place_changes.applied
-    places = {p.pcode: p for p in store.places()}
+    places = {p.pcode: p for p in all_places(store)}
     pcode_of = {p.id: p.pcode for p in places.values()}
     for code, key, _, new in renames:
         assert getattr(places[code], key) == new
@@ -229,4 +230,4 @@ def test_the_count_of_places_per_2020_file_is_what_the_importer_counts(
     assert [a + u for a, u in zip(added, unchanged, strict=True)] == [
         distinct_codes(p) for p in files_2020(syria)
     ]
-    assert Counter(p.level for p in store.places()) == {0: 1, 1: 14, 2: 62, 3: 272, 4: 7693}
+    assert Counter(p.level for p in all_places(store)) == {0: 1, 1: 14, 2: 62, 3: 272, 4: 7693}

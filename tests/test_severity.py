@@ -16,6 +16,9 @@ from click.testing import CliRunner
 from lagebild.cli import main
 from lagebild.ingest import ImportOptions, import_file
 from lagebild.store import Store
+from lagebild.store.bulk import insert_rows
+from lagebild.store.imports import add_import
+from lagebild.store.places import all_places
 
 AS_OF = date(2017, 2, 28)
 WINDOW = 30
@@ -65,10 +68,11 @@ def war(store: Store, tmp_path: Path) -> Store:
          "#damage+possible"]
     ] + [[c, "2017-01-15", *counts] for c, counts in DAMAGE.items()]
     import_file(store, write(tmp_path / "d.csv", damage), ImportOptions(source="UNOSAT"))
-    ids = {p.pcode: p.id for p in store.places()}
+    ids = {p.pcode: p.id for p in all_places(store)}
     with store.writer() as writer:
-        import_id = writer.add_import("incidents.csv", "", "incidents", None, "{}")
-        writer.insert_rows(
+        import_id = add_import(writer, "incidents.csv", "", "incidents", None, "{}")
+        insert_rows(
+            writer,
             "incidents",
             ["event_code", "date", "event_type", "fatalities", "attack_on_aid", "place_id",
              "placed_by", "import_id", "row_number"],

@@ -10,7 +10,13 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from lagebild.store import Store, StoreError, database_url
+from lagebild.store.bulk import insert_rows
+from lagebild.store.figures import figures_on
+from lagebild.store.imports import add_import
+from lagebild.store.places import all_places, upsert_places
 from lagebild.store.schema import metadata
+from lagebild.store.sources import all_sources, register_source
+from lagebild.store.summary import row_counts
 
 TABLES = {"sources", "imports", "places", "figures", "access_changes", "deliveries"}
 
@@ -20,7 +26,7 @@ class Boom(Exception):
 
 
 def test_migrations_create_every_table_empty_at_the_head_revision(store: Store) -> None:
-    assert store.counts() == dict.fromkeys(TABLES, 0)
+    assert row_counts(store) == dict.fromkeys(TABLES, 0)
     assert store.revision() == store.head_revision() != ""
     tables = set(inspect(store.engine).get_table_names())
     assert TABLES | set(metadata.tables) <= tables
@@ -31,7 +37,7 @@ def test_migrations_create_every_table_empty_at_the_head_revision(store: Store) 
 def test_migrate_twice_changes_nothing(store: Store) -> None:
     head = store.revision()
     assert store.migrate() == head
-    assert store.counts() == dict.fromkeys(TABLES, 0)
+    assert row_counts(store) == dict.fromkeys(TABLES, 0)
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_store: Store) -> None:
@@ -44,7 +50,7 @@ def test_foreign_keys_are_enforced(store: Store) -> None:
     with pytest.raises(IntegrityError):
         with store.engine.begin() as conn:
             conn.execute(text("INSERT INTO places (pcode, level, parent_id) VALUES ('C1', 4, 999)"))
-    assert store.counts()["places"] == 0
+    assert row_counts(store)["places"] == 0
 
 
 def test_an_unmigrated_database_says_to_run_lagebild_init(db_url: str) -> None:
@@ -62,44 +68,47 @@ def test_an_unmigrated_database_says_to_run_lagebild_init(db_url: str) -> None:
 def test_a_writer_that_raises_leaves_nothing_behind(store: Store) -> None:
     with pytest.raises(Boom):
         with store.writer() as writer:
-            source = writer.source_id("OCHA", "agency")
-            writer.add_import("4w.csv", "0" * 64, "deliveries", source, "{}")
-            writer.upsert_places(
+            source = register_source(writer, "OCHA", "agency")
+            add_import(writer, "4w.csv", "0" * 64, "deliveries", source, "{}")
+            upsert_places(
+                writer,
                 [
                     {"pcode": "SY02", "level": 1, "parent": None, "name_en": "Aleppo"},
                     {"pcode": "SY0200", "level": 2, "parent": "SY02", "name_en": "Jebel Saman"},
                 ]
             )
-            writer.insert_rows("sources", ["name", "kind"], [("WFP", "agency")])
+            insert_rows(writer, "sources", ["name", "kind"], [("WFP", "agency")])
             assert writer.conn.execute(text("SELECT COUNT(*) FROM places")).scalar() == 2
             raise Boom
-    assert store.counts() == dict.fromkeys(TABLES, 0)
-    assert store.sources() == {}
-    assert store.places() == []
+    assert row_counts(store) == dict.fromkeys(TABLES, 0)
+    assert all_sources(store) == {}
+    assert all_places(store) == []
 
 
 def test_a_writer_that_finishes_commits_everything(store: Store) -> None:
     with store.writer() as writer:
-        source = writer.source_id("OCHA", "agency")
-        assert writer.source_id(" OCHA ") == source  # known names give their id
-        import_id = writer.add_import("gazetteer.csv", "0" * 64, "places", source, "{}")
-        ids = writer.upsert_places(
+        source = register_source(writer, "OCHA", "agency")
+        assert register_source(writer, " OCHA ") == source  # known names give their id
+        import_id = add_import(writer, "gazetteer.csv", "0" * 64, "places", source, "{}")
+        ids = upsert_places(
+            writer,
             [
                 {"pcode": "SY02", "level": 1, "parent": None, "import_id": import_id},
                 {"pcode": "SY0200", "level": 2, "parent": "SY02", "import_id": import_id},
             ]
         )
-    counts = store.counts()
+    counts = row_counts(store)
     assert (counts["sources"], counts["imports"], counts["places"]) == (1, 1, 2)
-    places = {p.pcode: p for p in store.places()}
+    places = {p.pcode: p for p in all_places(store)}
     assert places["SY0200"].parent_id == ids["SY02"] == places["SY02"].id
 
 
 def test_insert_rows_takes_plain_tuples_with_iso_dates(store: Store) -> None:
     with store.writer() as writer:
-        import_id = writer.add_import("figures.csv", "0" * 64, "figures", None, "{}")
-        ids = writer.upsert_places([{"pcode": "C1007", "level": 4, "parent": None}])
-        n_sources = writer.insert_rows(
+        import_id = add_import(writer, "figures.csv", "0" * 64, "figures", None, "{}")
+        ids = upsert_places(writer, [{"pcode": "C1007", "level": 4, "parent": None}])
+        n_sources = insert_rows(
+            writer,
             "sources", ["name", "kind"], [("OCHA", "agency"), ("Local council", None)]
         )
         rows = (  # a generator: COPY and executemany both stream
@@ -110,21 +119,21 @@ def test_insert_rows_takes_plain_tuples_with_iso_dates(store: Store) -> None:
             "place_id", "indicator", "sector", "date", "value",
             "source_id", "import_id", "row_number", "column",
         ]  # fmt: skip
-        n_figures = writer.insert_rows("figures", columns, rows)
+        n_figures = insert_rows(writer, "figures", columns, rows)
     assert (n_sources, n_figures) == (2, 3)
-    assert store.counts()["sources"] == 2 and store.counts()["figures"] == 3
-    got = store.figures_on("#inneed", "Food", date(2017, 2, 28))
+    assert row_counts(store)["sources"] == 2 and row_counts(store)["figures"] == 3
+    got = figures_on(store, "#inneed", "Food", date(2017, 2, 28))
     assert [(f.date, f.value, f.row_number) for f in got] == [(date(2017, 2, 15), 120000.0, 3)]
-    assert store.figures_on("#inneed", "Food", date(2017, 2, 14)) == []
-    assert sorted(s.name for s in store.sources().values()) == ["Local council", "OCHA"]
+    assert figures_on(store, "#inneed", "Food", date(2017, 2, 14)) == []
+    assert sorted(s.name for s in all_sources(store).values()) == ["Local council", "OCHA"]
 
 
 def test_insert_rows_failure_rolls_back_the_whole_transaction(store: Store) -> None:
     with pytest.raises(Exception):  # noqa: B017 - IntegrityError on SQLite, a psycopg error on COPY
         with store.writer() as writer:
-            writer.source_id("OCHA")
-            writer.insert_rows("sources", ["name"], [("WFP",), ("WFP",)])  # unique name twice
-    assert store.counts()["sources"] == 0
+            register_source(writer, "OCHA")
+            insert_rows(writer, "sources", ["name"], [("WFP",), ("WFP",)])  # unique name twice
+    assert row_counts(store)["sources"] == 0
 
 
 def test_a_file_path_means_sqlite_and_lagebild_db_chooses_it(

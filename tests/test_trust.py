@@ -14,6 +14,8 @@ from lagebild.analysis import gaps, situation, trust
 from lagebild.cli import main
 from lagebild.ingest import ImportOptions, import_file
 from lagebild.store import Store
+from lagebild.store.sources import all_sources, grade_source
+from lagebild.store.summary import row_counts
 
 AS_OF = date(2017, 2, 28)
 
@@ -238,7 +240,7 @@ def test_import_reports_findings_as_consistency_warnings_without_failing(
     consistency = [p for p in problems if p["code"] == "consistency"]
     assert consistency and all(p["severity"] == "warning" for p in consistency)
     assert consistency[0]["row"] == 2 and "Rumour" in consistency[0]["reason"]
-    assert world.counts()["figures"] == 3
+    assert row_counts(world)["figures"] == 3
 
 
 # -- 3. explain ---------------------------------------------------------------------------------
@@ -265,7 +267,7 @@ def test_explain_gives_the_records_and_the_rule_and_equals_situation(
             ["C1003", "", 5000, "", "2017-01-10", ""],
         ],
     )
-    world.grade_source("Council", "B", 2)
+    grade_source(world, "Council", "B", 2)
     path = write(
         tmp_path / "4w.csv",
         [
@@ -359,7 +361,7 @@ def test_demo_has_graded_sources_and_an_illustrative_contradiction(store: Store)
     from lagebild.demo import SEED_SOURCE, build_demo
 
     build_demo(store)
-    grades = {s.name: s.grade for s in store.sources().values()}
+    grades = {s.name: s.grade for s in all_sources(store).values()}
     assert grades[SEED_SOURCE] == "A2" and "unrated" not in grades.values()
     found = trust.conflicts(store)
     assert found and all("illustrative" in (r.source or "") for c in found for r in c.values)

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from lagebild.cli import main
 from lagebild.demo import build_demo
 from lagebild.store import Store
+from lagebild.store.imports import all_imports
 from lagebild.web import WebConfig, create_app
 
 EXTRA_4W = (
@@ -53,12 +54,12 @@ def test_undoing_an_import_returns_every_number_to_what_it_was(
         assert code == 0, out
     changed = snapshot(demo_db)
     assert changed != before
-    imports = Store.open(demo_db).imports()
+    imports = all_imports(Store.open(demo_db))
     for record in imports[-2:]:
         code, out = run(demo_db, "import", "--undo", str(record.id))
         assert code == 0 and f"import #{record.id} undone" in out
     assert snapshot(demo_db) == before
-    statuses = [r.status for r in Store.open(demo_db).imports()]
+    statuses = [r.status for r in all_imports(Store.open(demo_db))]
     assert statuses[-2:] == ["undone", "undone"] and len(statuses) == len(imports)
 
 
@@ -67,7 +68,7 @@ def test_an_undone_file_may_be_imported_again(demo_db: str, tmp_path: Path) -> N
     path.write_text(EXTRA_4W, encoding="utf-8")
     assert run(demo_db, "import", str(path))[0] == 0
     assert run(demo_db, "import", str(path))[0] == 1  # already imported: refused
-    last = Store.open(demo_db).imports()[-1].id
+    last = all_imports(Store.open(demo_db))[-1].id
     assert run(demo_db, "import", "--undo", str(last))[0] == 0
     assert run(demo_db, "import", str(path))[0] == 0
 
@@ -80,7 +81,7 @@ def test_undo_refuses_what_it_cannot_do_with_one_line(demo_db: str, tmp_path: Pa
     path = tmp_path / "convoys.csv"
     path.write_text(EXTRA_4W, encoding="utf-8")
     run(demo_db, "import", str(path))
-    last = str(Store.open(demo_db).imports()[-1].id)
+    last = str(all_imports(Store.open(demo_db))[-1].id)
     assert run(demo_db, "import", "--undo", last)[0] == 0
     code, out = run(demo_db, "import", "--undo", last)
     assert code == 1 and "already undone" in out
@@ -93,5 +94,5 @@ def test_a_running_web_app_sees_the_undo(demo_db: str, tmp_path: Path) -> None:
     path.write_text(EXTRA_4W, encoding="utf-8")
     run(demo_db, "import", str(path))
     cut = client.get("/api/gaps", params={"level": "adm4"}).json()["cut_off"]
-    run(demo_db, "import", "--undo", str(Store.open(demo_db).imports()[-1].id))
+    run(demo_db, "import", "--undo", str(all_imports(Store.open(demo_db))[-1].id))
     assert client.get("/api/gaps", params={"level": "adm4"}).json()["cut_off"] == cut + 2

@@ -22,6 +22,7 @@ from lagebild.cli import main
 from lagebild.ingest import ImportFailed, ImportOptions, ReadError, import_file, load_tag_map
 from lagebild.ingest.vocabularies import load_vocabulary_map
 from lagebild.model import vocab
+from lagebild.model.listing import DeliveryFilter
 from lagebild.model.vocab import (
     SECTORS,
     VocabularyError,
@@ -33,6 +34,7 @@ from lagebild.model.vocab import (
 )
 from lagebild.store import Store, listing
 from lagebild.store.incidents import incident_list
+from lagebild.store.summary import row_counts
 
 TAGS = Path(__file__).parent / "data"
 FIXTURES = Path("hxl") / "hdx_fixtures"
@@ -73,7 +75,7 @@ def four_w(tmp_path: Path, sectors: list[str], name: str = "4w.csv") -> Path:
 
 
 def stored_deliveries(store: Store) -> list[dict[str, object]]:
-    page = listing.deliveries(store, listing.DeliveryFilter(), limit=1000)
+    page = listing.deliveries(store, DeliveryFilter(), limit=1000)
     return sorted(page.items, key=lambda d: int(d["row_number"]))  # type: ignore[call-overload]
 
 
@@ -387,7 +389,7 @@ def test_an_unknown_sector_is_refused_naming_file_row_column_value_and_option(
         ("unknown-sector", "4w.csv", 6, "B #sector", "Agri-business"),
     ]
     assert "--sectors map.yml" in errors[0].reason
-    assert places.counts()["deliveries"] == 0
+    assert row_counts(places)["deliveries"] == 0
 
 
 def test_skip_invalid_rejects_just_the_rows_of_the_unknown_sector(

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from lagebild.analysis.tree import PlaceTree
-from lagebild.store import AccessRow, Store
+from lagebild.model import AccessRow
+from lagebild.store import Store
+from lagebild.store.access import access_changes
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ def status_on(store: Store, as_of: date) -> dict[int, tuple[AccessRow, date]]:
     """place id -> the access change in force on ``as_of``, and since when that status has held
     (a change that repeats the status and party does not restart the clock)."""
     current: dict[int, tuple[AccessRow, date]] = {}
-    for row in store.access_changes(as_of):  # ordered by place, date, id
+    for row in access_changes(store, as_of):  # ordered by place, date, id
         held = current.get(row.place_id)
         same = held is not None and (held[0].status, held[0].party) == (row.status, row.party)
         current[row.place_id] = (row, held[1] if same and held else row.valid_from)
@@ -61,7 +63,7 @@ def status_on(store: Store, as_of: date) -> dict[int, tuple[AccessRow, date]]:
 
 
 def history(store: Store, place_id: int) -> list[AccessPeriod]:
-    return periods([r for r in store.access_changes() if r.place_id == place_id])
+    return periods([r for r in access_changes(store) if r.place_id == place_id])
 
 
 @dataclass(frozen=True)

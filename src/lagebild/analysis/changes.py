@@ -7,8 +7,10 @@ from typing import Any
 
 from lagebild.analysis.place import UnknownPlace, subtree_ids
 from lagebild.analysis.tree import PlaceTree
+from lagebild.model.audit import Change
 from lagebild.store import Store
-from lagebild.store.audit import Change, history
+from lagebild.store.audit import history
+from lagebild.store.places import all_places
 
 #: Fields of a record that say what it is, shown for a deletion.
 _WHAT = ("indicator", "sector", "date", "value", "status", "party", "valid_from", "reached")
@@ -80,7 +82,7 @@ def place_history(
     store: Store, pcode: str, *, below: bool = True, limit: int | None = None
 ) -> tuple[Any, list[Change]]:
     """(the place, its changes newest first); with ``below`` also those of places under it."""
-    tree = PlaceTree(store.places())
+    tree = PlaceTree(all_places(store))
     place = tree.get(pcode)
     if place is None:
         raise UnknownPlace(pcode)

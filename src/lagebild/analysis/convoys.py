@@ -29,9 +29,12 @@ from lagebild.analysis.access import AccessOn, access_of, status_on
 from lagebild.analysis.figures import FigureValue, Rollup, current_figures, own_from
 from lagebild.analysis.tree import PlaceTree
 from lagebild.errors import RefusedInput
-from lagebild.model import level_name
-from lagebild.store import AccessRow, Store
-from lagebild.store.convoys import Convoy, convoys
+from lagebild.model import AccessRow, level_name
+from lagebild.model.convoys import Convoy
+from lagebild.store import Store
+from lagebild.store.convoys import convoys
+from lagebild.store.places import all_places
+from lagebild.store.sources import all_sources
 
 PERIODS = ("total", "month")
 AccessNow = dict[int, tuple[AccessRow, date]]
@@ -188,7 +191,7 @@ class _Picture:
 
     def on(self, day: date) -> tuple[Rollup, AccessNow]:
         if day not in self._on:
-            sources = self.store.sources()
+            sources = all_sources(self.store)
             rows = current_figures(self.store, "population", day, "", sources)
             self._on[day] = (
                 Rollup(self.tree, own_from(rows, sources)),
@@ -211,7 +214,7 @@ def convoy_stats(
         raise RefusedInput(f"unknown period {by!r}: use {' or '.join(PERIODS)}")
     if date_from and date_to and date_to < date_from:
         raise RefusedInput(f"the period ends ({date_to}) before it starts ({date_from})")
-    tree = tree or PlaceTree(store.places())
+    tree = tree or PlaceTree(all_places(store))
     found = convoys(store, requested_from=date_from, requested_to=date_to)
     end = date_to or _last_day(found)
     start = date_from or min((c.requested_on for c in found), default=end)

@@ -27,8 +27,11 @@ from lagebild.analysis.figures import figure_rank
 from lagebild.analysis.tree import PlaceTree
 from lagebild.errors import RefusedInput
 from lagebild.model import Place, Source, level_name
+from lagebild.model.damage import AssessmentRow
 from lagebild.store import Store
-from lagebild.store.damage import AssessmentRow, damage_assessments
+from lagebild.store.damage import damage_assessments
+from lagebild.store.places import all_places
+from lagebild.store.sources import all_sources
 
 TOTAL_RULE = (
     "damage total = destroyed + severe + moderate; possible damage is shown apart and not "
@@ -107,7 +110,7 @@ class DamageBook:
     def load(
         cls, store: Store, tree: PlaceTree, as_of: date | None = None, unit: str | None = None
     ) -> DamageBook:
-        return cls(tree, damage_assessments(store, as_of, unit), store.sources())
+        return cls(tree, damage_assessments(store, as_of, unit), all_sources(store))
 
     def dates(self, unit: str, place_ids: set[int] | None = None) -> list[date]:
         """The distinct dates of the assessments of a unit (of these places only)."""
@@ -262,7 +265,7 @@ def damage(
 ) -> DamageResult:
     """Current damage of the places of a level (below ``pcode`` if given), with their shares of
     the national total, largest destruction first; one row per place and unit."""
-    tree = tree or PlaceTree(store.places())
+    tree = tree or PlaceTree(all_places(store))
     within = find_place(tree, pcode) if pcode else None
     book = DamageBook.load(store, tree, as_of, unit)
     result = DamageResult(as_of, level_name(level), unit)
@@ -331,7 +334,7 @@ def damage_changes(
 ) -> list[DamageChange]:
     """For each place of a level: its damage at each date an assessment in it (or below it) was
     made, and the change from the one before; dates on or before ``as_of``."""
-    tree = tree or PlaceTree(store.places())
+    tree = tree or PlaceTree(all_places(store))
     within = find_place(tree, pcode) if pcode else None
     book = DamageBook.load(store, tree, as_of, unit)
     places = listed_places(tree, as_of, level, within)

@@ -15,8 +15,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from lagebild.analysis.figures import age_range, current_figures, partition
-from lagebild.model import Source
-from lagebild.store import FigureRow, Store
+from lagebild.model import FigureRow, Source
+from lagebild.store import Store
+from lagebild.store.figures import figure_parts_on
+from lagebild.store.places import all_places
+from lagebild.store.sources import all_sources
 
 #: ``--by`` words and the dimension (column of ``figures``) each breaks down.
 BY = {"gender": "gender", "age": "age", "population-group": "population_group"}
@@ -70,14 +73,14 @@ def breakdown(
     """place id -> the breakdown of each indicator (people in need, population) whose current
     figure has disaggregated figures beside it; in the places given (None: all)."""
     dimension = BY[by]
-    sources = sources if sources is not None else store.sources()
+    sources = sources if sources is not None else all_sources(store)
     out: dict[int, list[Breakdown]] = {}
     wanted = set(place_ids) if place_ids is not None else None
     for indicator in INDICATORS:
         ind_sector = sector if indicator == "inneed" else ""
         current = current_figures(store, indicator, as_of, ind_sector, sources)
         by_value: dict[tuple[int, str], list[FigureRow]] = {}
-        for row in store.figure_parts_on(indicator, ind_sector, as_of):
+        for row in figure_parts_on(store, indicator, ind_sector, as_of):
             held = current.get(row.place_id)
             if held is None or (wanted is not None and row.place_id not in wanted):
                 continue
@@ -108,7 +111,7 @@ def by_place(
     """The breakdowns of the places given as (P-code, name), in their order, as the command line
     and the API show them: ``{"pcode", "name", "inneed": {...}, "population": {...}}`` for each
     place that carries one."""
-    ids = {p.pcode: p.id for p in store.places()}
+    ids = {p.pcode: p.id for p in all_places(store)}
     found = breakdown(store, as_of, by, [ids[c] for c, _ in places if c in ids], sector)
     listed: list[dict[str, object]] = []
     for pcode, name in places:

@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from lagebild.analysis.tree import PlaceTree
-from lagebild.model import Source
-from lagebild.store import FigureRow, Store
+from lagebild.model import FigureRow, Source
+from lagebild.store import Store
+from lagebild.store.figures import figure_parts_on, figures_on
+from lagebild.store.sources import all_sources
 
 RELIABILITY_RANK = {c: i for i, c in enumerate("ABCDEF")}
 
@@ -100,9 +102,9 @@ def current_figures(
     have no total row, the sum of disaggregated figures that partition it (``partition_sums``)
     stands in for one. A disaggregated value alone never stands for the place.
     """
-    sources = sources if sources is not None else store.sources()
-    totals = store.figures_on(indicator, sector, as_of)
-    candidates = totals + partition_sums(totals, store.figure_parts_on(indicator, sector, as_of))
+    sources = sources if sources is not None else all_sources(store)
+    totals = figures_on(store, indicator, sector, as_of)
+    candidates = totals + partition_sums(totals, figure_parts_on(store, indicator, sector, as_of))
     best: dict[int, FigureRow] = {}
     for row in candidates:
         held = best.get(row.place_id)

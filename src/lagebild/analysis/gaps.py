@@ -21,6 +21,9 @@ from lagebild.analysis.tree import PlaceTree
 from lagebild.errors import RefusedInput
 from lagebild.model import level_name
 from lagebild.store import Store
+from lagebild.store.deliveries import delivered_sums, last_deliveries
+from lagebild.store.places import all_places
+from lagebild.store.sources import all_sources
 
 REACHED_RULE_ALL = (
     "largest per-sector sum of people reached by recent completed and partial deliveries "
@@ -59,14 +62,14 @@ def activity(
     after = as_of - timedelta(days=window)
     sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     counts: dict[int, int] = defaultdict(int)
-    for place_id, row_sector, reached, n in store.delivered_sums(after, as_of, sector):
+    for place_id, row_sector, reached, n in delivered_sums(store, after, as_of, sector):
         target = tree.ancestor_at(place_id, level)
         if target is None:
             continue
         sums[target][row_sector] += reached
         counts[target] += n
     last: dict[int, date] = {}
-    for place_id, when in store.last_deliveries(as_of, sector).items():
+    for place_id, when in last_deliveries(store, as_of, sector).items():
         target = tree.ancestor_at(place_id, level)
         if target is not None and (target not in last or when > last[target]):
             last[target] = when
@@ -74,7 +77,7 @@ def activity(
 
 
 def people_in_need(store: Store, tree: PlaceTree, as_of: date, sector: str | None) -> Rollup:
-    sources = store.sources()
+    sources = all_sources(store)
     rows = current_figures(store, "inneed", as_of, sector or "", sources)
     return Rollup(tree, own_from(rows, sources))
 
@@ -174,7 +177,7 @@ def gaps(
         raise RefusedInput("the window must be at least one day")
     if rank not in ("plain", "severity"):
         raise RefusedInput(f"unknown ranking {rank!r}: use plain or severity")
-    tree = tree or PlaceTree(store.places())
+    tree = tree or PlaceTree(all_places(store))
     pin = people_in_need(store, tree, as_of, sector)
     act = activity(store, tree, as_of, window, level, sector)
     access_now = status_on(store, as_of)

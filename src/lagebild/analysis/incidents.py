@@ -19,8 +19,10 @@ from lagebild.analysis.access import AccessPeriod
 from lagebild.analysis.place import UnknownPlace
 from lagebild.analysis.tree import PlaceTree, root_and_level
 from lagebild.model import level_name
+from lagebild.model.incidents import IncidentRow
 from lagebild.store import Store
-from lagebild.store.incidents import IncidentRow, incident_list, incident_totals, placing_counts
+from lagebild.store.incidents import incident_list, incident_totals, placing_counts
+from lagebild.store.places import all_places
 
 
 @dataclass
@@ -94,7 +96,7 @@ def incident_summary(
     ``level`` defaults to the governorates, or to the level below ``place``. Places without an
     event are left out; the rest come by events, most first, then by P-code.
     """
-    tree = PlaceTree(store.places())
+    tree = PlaceTree(all_places(store))
     root, wanted = root_and_level(tree, place, level)
     if root is not None:
         total = IncidentCounts(root.pcode, root.name("en"), level_name(root.level))
@@ -157,7 +159,7 @@ def incidents_at(
     limit: int | None = None,
 ) -> tuple[PlaceTree, list[IncidentRow]]:
     """The incidents in a place and below it (all, or only the unplaced), by date."""
-    tree = PlaceTree(store.places())
+    tree = PlaceTree(all_places(store))
     ids = None
     if place is not None:
         root = tree.get(place)

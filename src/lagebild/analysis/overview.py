@@ -15,6 +15,8 @@ from lagebild.analysis.situation import own_or_population
 from lagebild.analysis.tree import PlaceTree
 from lagebild.model import Place
 from lagebild.store import Store, listing
+from lagebild.store.places import all_places
+from lagebild.store.sources import all_sources
 
 
 @dataclass
@@ -38,8 +40,8 @@ def besieged_by_party(store: Store, as_of: date, tree: PlaceTree | None = None) 
     ``as_of`` (its own status, else its nearest parent's). The shares add up to the total. Largest
     share first; places without a besieging party on the date share ``party=None``.
     """
-    tree = tree or PlaceTree(store.places())
-    sources = store.sources()
+    tree = tree or PlaceTree(all_places(store))
+    sources = all_sources(store)
     access_now = status_on(store, as_of)
     population = Rollup(
         tree, own_from(current_figures(store, "population", as_of, "", sources), sources)
@@ -92,7 +94,7 @@ def coverage_by_sector(
 ) -> list[SectorCoverage]:
     """Per sector with deliveries in the window or a people-in-need figure of its own: reached,
     people in need and coverage over the whole tree. Sectors in name order."""
-    tree = tree or PlaceTree(store.places())
+    tree = tree or PlaceTree(all_places(store))
     roots = tree.roots()
     if not roots:
         return []

@@ -11,6 +11,8 @@ from lagebild.analysis.situation import COLUMNS
 from lagebild.analysis.tree import PlaceTree, UnknownPlace
 from lagebild.model import Place, level_name
 from lagebild.store import Store
+from lagebild.store.places import all_places
+from lagebild.store.sources import all_sources
 
 
 def place_dict(place: Place, tree: PlaceTree | None = None) -> dict[str, object]:
@@ -58,9 +60,9 @@ def find(tree: PlaceTree, pcode: str) -> Place:
 
 def profile(store: Store, pcode: str, as_of: date, tree: PlaceTree | None = None) -> PlaceProfile:
     """A place on a date: parents, children, access then and over time, current figures."""
-    tree = tree or PlaceTree(store.places())
+    tree = tree or PlaceTree(all_places(store))
     place = find(tree, pcode)
-    sources = store.sources()
+    sources = all_sources(store)
     current = {}
     for column, indicator in COLUMNS.items():
         rows = current_figures(store, indicator, as_of, "", sources)

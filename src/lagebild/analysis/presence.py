@@ -14,6 +14,7 @@ from typing import Any
 from lagebild.analysis.tree import PlaceTree, root_and_level
 from lagebild.model import level_name
 from lagebild.store import Store
+from lagebild.store.places import all_places
 from lagebild.store.presence import presence_rows
 
 
@@ -69,7 +70,7 @@ def presence(
     ``level`` defaults to the governorates, or to the level below ``place``. Places come by the
     number of organisations, most first, then by P-code.
     """
-    tree = PlaceTree(store.places())
+    tree = PlaceTree(all_places(store))
     root, wanted = root_and_level(tree, place, level)
     if root is not None:
         total = PlacePresence(root.pcode, root.name("en"), level_name(root.level))

@@ -15,6 +15,8 @@ from lagebild.analysis.severity import IncidentCount, recent_incidents
 from lagebild.analysis.tree import PlaceTree
 from lagebild.model import level_name
 from lagebild.store import Store
+from lagebild.store.places import all_places
+from lagebild.store.sources import all_sources
 
 #: Situation columns and the indicator behind each.
 COLUMNS = {
@@ -100,8 +102,8 @@ def situation(
     sector: str | None = None,
     tree: PlaceTree | None = None,
 ) -> SituationResult:
-    tree = tree or PlaceTree(store.places())
-    sources = store.sources()
+    tree = tree or PlaceTree(all_places(store))
+    sources = all_sources(store)
     access_now = status_on(store, as_of)
     rows = {
         column: current_figures(

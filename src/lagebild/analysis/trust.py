@@ -25,14 +25,13 @@ from lagebild.errors import RefusedInput
 from lagebild.ingest import ImportReport
 from lagebild.ingest.catalogue import problem
 from lagebild.model import INDICATORS, Source, normalise_indicator
+from lagebild.model.trust import FigureRecord
 from lagebild.model.vocab import SHARE_SUFFIX
 from lagebild.store import Store
-from lagebild.store.trust import (
-    FigureRecord,
-    delivered_by_sector,
-    delivered_rows,
-    figure_records,
-)
+from lagebild.store.deliveries import delivered_sums
+from lagebild.store.places import all_places
+from lagebild.store.sources import all_sources
+from lagebild.store.trust import delivered_by_sector, delivered_rows, figure_records
 
 CURRENT_RULE = (
     "current figure: the latest dated on or before as_of; on the same date the more reliable "
@@ -184,7 +183,7 @@ def conflicts(
     """
     if not 0 <= share < 1:
         raise RefusedInput("the share must be at least 0 and below 1 (0.2 is 20 %)")
-    tree = tree or PlaceTree(store.places())
+    tree = tree or PlaceTree(all_places(store))
     place_ids = subtree_ids(tree, find(tree, pcode)) if pcode else None
     records = figure_records(store, place_ids, _indicator(indicator), None, date_from, date_to)
     groups: dict[tuple[int, str, str, str], list[FigureRecord]] = defaultdict(list)
@@ -243,7 +242,7 @@ def side_by_side(
     the current figure on ``as_of`` (default: the latest date). The totals (the place's
     figures) come first in each indicator and sector, then the disaggregated series; with
     ``by`` (``gender``, ``age``, ``population_group``) only those disaggregated by it."""
-    tree = tree or PlaceTree(store.places())
+    tree = tree or PlaceTree(all_places(store))
     place = find(tree, pcode)
     records = figure_records(
         store, [place.id], _indicator(indicator), None, date_from, as_of, totals=False
@@ -294,7 +293,7 @@ def checks(
     """Consistency of the current figures on ``as_of``: people in need, displaced, besieged,
     hard to reach and reached above the population of the same place; children's sum above the
     parent's own figure; a figure more than tenfold (or under a tenth of) its previous value."""
-    tree = tree or PlaceTree(store.places())
+    tree = tree or PlaceTree(all_places(store))
     records = figure_records(store, date_to=as_of)
     series: dict[tuple[int, str, str], list[FigureRecord]] = defaultdict(list)
     for r in records:
@@ -383,7 +382,8 @@ def _reached_above_population(
     window: int,
 ) -> list[Finding]:
     sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for place_id, sector, reached, _n in store.delivered_sums(
+    for place_id, sector, reached, _n in delivered_sums(
+        store,
         as_of - timedelta(days=window), as_of
     ):
         for above in set(tree.ancestors(place_id).values()):
@@ -484,7 +484,7 @@ def import_findings(store: Store, import_id: int) -> list[Finding]:
         return []
     mine = {r.id for r in records}
     dates = sorted({r.date for r in records})
-    tree = PlaceTree(store.places())
+    tree = PlaceTree(all_places(store))
     seen: set[tuple[str, tuple[int, ...]]] = set()
     found = []
     for when in dates[-IMPORT_CHECK_DATES:]:
@@ -590,7 +590,7 @@ def explain(
     tree: PlaceTree | None = None,
 ) -> Explanation:
     """The records behind ``indicator`` of a place on ``as_of`` as ``situation`` computes it."""
-    tree = tree or PlaceTree(store.places())
+    tree = tree or PlaceTree(all_places(store))
     place = find(tree, pcode)
     if indicator == "reached":
         return _explain_reached(store, tree, place.id, as_of, window, sector)
@@ -598,7 +598,7 @@ def explain(
     if stored is None:
         raise UnknownIndicator(indicator)
     wanted = (sector or "") if stored == "inneed" else ""
-    sources = store.sources()
+    sources = all_sources(store)
     rollups: dict[str, Rollup] = {}
     records: dict[str, dict[int, list[FigureRecord]]] = {}
     for ind in {stored, "population"}:

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from lagebild.cli.common import DATE, FORMAT, LEVELS, emit, level_number, open_store
+from lagebild.store.places import all_places
 
 CONVOY_STATUS = click.Choice(
     ["requested", "approved", "partly_approved", "denied", "delivered"], case_sensitive=False
@@ -222,7 +223,7 @@ def convoy_list(
     store = open_store(ctx)
     place_ids = None
     if pcode:
-        tree = analysis.PlaceTree(store.places())
+        tree = analysis.PlaceTree(all_places(store))
         place = tree.get(pcode)
         if place is None:
             raise click.ClickException(f"unknown P-code {pcode!r}")

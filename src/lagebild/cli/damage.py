@@ -8,6 +8,7 @@ import click
 
 from lagebild.cli.common import DATE, FORMAT, LEVELS, emit, level_number, open_store
 from lagebild.store import Store
+from lagebild.store.places import all_places
 
 
 @click.command()
@@ -83,7 +84,7 @@ def _list_damage(
 
     place_ids = None
     if pcode:
-        tree = PlaceTree(store.places())
+        tree = PlaceTree(all_places(store))
         place = tree.get(pcode)
         if place is None:
             raise click.ClickException(f"unknown P-code {pcode!r}")

@@ -12,6 +12,7 @@ from lagebild.cli.evidence import demo_evidence
 from lagebild.cli.picture import situation
 from lagebild.cli.reports import summary
 from lagebild.cli.serve import run_server, serve_options
+from lagebild.store.summary import row_counts
 
 
 @click.command()
@@ -51,7 +52,7 @@ def demo(
             Path(f"{target}{suffix}").unlink(missing_ok=True)
         ctx.obj["db"] = str(target)
     store = open_store(ctx, ready=False, create=True)
-    if store.counts()["places"]:
+    if row_counts(store)["places"]:
         raise click.ClickException(
             f"{store.url} already holds data: give the demo an empty database"
         )

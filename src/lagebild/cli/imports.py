@@ -20,6 +20,7 @@ from lagebild.cli.reports import (
     summary,
 )
 from lagebild.store import Store, StoreError, StoreFailure, driver_failures, missing_sqlite_file
+from lagebild.store.imports import undo_import
 
 
 @click.command()
@@ -355,7 +356,7 @@ def _undo(ctx: click.Context, import_id: int, why: str | None) -> None:
     store = open_store(ctx)
     try:
         with store.writer() as writer:
-            removed = writer.undo_import(import_id, why=why)
+            removed = undo_import(writer, import_id, why=why)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
     what = ", ".join(f"{n:,} {name.replace('_', ' ')}" for name, n in removed.items() if n)

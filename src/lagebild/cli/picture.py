@@ -12,6 +12,7 @@ from lagebild.cli.common import DATE, FORMAT, LEVELS, emit, level_number, open_s
 from lagebild.cli.incidents import echo_period_incidents, period_incidents_json
 from lagebild.model import parse_level
 from lagebild.store import Store
+from lagebild.store.places import all_places
 
 
 def _emit_breakdown(
@@ -246,7 +247,7 @@ def places(ctx: click.Context, level: str | None, search: str | None, fmt: str) 
     from lagebild.publish import render, tables
 
     store = open_store(ctx)
-    found = store.places()
+    found = all_places(store)
     codes = {p.id: p.pcode for p in found}
     if level:
         found = [p for p in found if p.level == parse_level(level)]
@@ -278,7 +279,7 @@ def access(ctx: click.Context, pcode: str, as_of: date | None, fmt: str) -> None
     from lagebild.publish.render import to_json
 
     store = open_store(ctx)
-    tree = analysis.PlaceTree(store.places())
+    tree = analysis.PlaceTree(all_places(store))
     place = tree.get(pcode)
     if place is None:
         raise click.ClickException(f"unknown P-code {pcode!r}")

@@ -8,6 +8,7 @@ import click
 
 from lagebild.cli.common import DATE, FORMAT, emit, open_store
 from lagebild.store import StoreError
+from lagebild.store.sources import all_sources, grade_source
 
 
 @click.group(invoke_without_command=True)
@@ -85,15 +86,16 @@ def sources_grade(
     store = open_store(ctx)
     if source_id_named(store, name) is None:
         raise click.ClickException(f"unknown source {name!r}: 'lagebild sources' lists them")
-    current = next(s for s in store.sources().values() if s.name == name.strip())
-    store.grade_source(
+    current = next(s for s in all_sources(store).values() if s.name == name.strip())
+    grade_source(
+        store,
         name,
         reliability or current.reliability,
         credibility or current.credibility,
         wanted_kind,
         why=why,
     )
-    graded = next(s for s in store.sources().values() if s.name == name.strip())
+    graded = next(s for s in all_sources(store).values() if s.name == name.strip())
     click.echo(f"{graded.name}: {graded.grade}" + (f", {graded.kind}" if graded.kind else ""))
 
 

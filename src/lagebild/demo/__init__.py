@@ -98,6 +98,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lagebild.store.sources import grade_source
+
 if TYPE_CHECKING:
     from lagebild.ingest import ImportReport
     from lagebild.store import Store
@@ -159,7 +161,7 @@ def build_demo(store: Store) -> list[ImportReport]:
 
     reports = [import_file(store, path, ImportOptions(locale="en")) for path in DEMO_FILES]
     for name, (kind, reliability, credibility) in SOURCE_GRADES.items():
-        store.grade_source(name, reliability, credibility, kind)
+        grade_source(store, name, reliability, credibility, kind)
     return reports
 
 

@@ -30,6 +30,7 @@ from lagebild.model.evidence import (
     EvidenceItem,
     EvidenceMatch,
     FrameHash,
+    NewItem,
     StatusChange,
 )
 from lagebild.store import Store
@@ -142,7 +143,7 @@ def register(
         stored = _store_copy(root, found)
         item_id = db.add_item(
             store,
-            db.NewItem(
+            NewItem(
                 sha256=found.sha256,
                 kind=found.kind,
                 extension=found.extension,

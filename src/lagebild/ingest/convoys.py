@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 
 from lagebild.ingest.records import Batch, Context
+from lagebild.model.convoys import Convoy
 from lagebild.model.vocab import (
     CONVOY_NEXT,
     CONVOY_STATUSES,
@@ -26,7 +27,8 @@ from lagebild.model.vocab import (
 )
 from lagebild.store import Store, Writer
 from lagebild.store import convoys as convoy_store
-from lagebild.store.convoys import Convoy
+from lagebild.store.changes import record_change
+from lagebild.store.sources import register_source
 
 DECISIONS = ("approved", "partly_approved", "denied")
 
@@ -94,7 +96,8 @@ def _record(
     writer: Writer, action: str, before: Convoy | None, code: str, why: str | None
 ) -> Convoy:
     after = _existing(writer, code)
-    writer.record_change(
+    record_change(
+        writer,
         action,
         "convoy",
         after.id,
@@ -159,7 +162,7 @@ def request(
                 "trucks": trucks,
                 "planned_people": people,
                 "note": note,
-                "source_id": writer.source_id(source.strip())
+                "source_id": register_source(writer, source.strip())
                 if source and source.strip()
                 else None,
             },

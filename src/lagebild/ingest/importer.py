@@ -30,6 +30,21 @@ from lagebild.ingest.vocabularies import ImportVocabularies
 from lagebild.model.vocab import VocabularyError
 from lagebild.store import Store, Writer, accounts
 from lagebild.store import convoys as convoy_store
+from lagebild.store.bulk import insert_rows
+from lagebild.store.changes import record_changes
+from lagebild.store.deliveries import bulk_deliveries
+from lagebild.store.figures import bulk_figures
+from lagebild.store.imports import (
+    add_import,
+    all_imports,
+    finish_import,
+    id_marks,
+    lock_import_hash,
+    record_import,
+    set_import_hash,
+)
+from lagebild.store.places import all_places, place_geometries, upsert_places
+from lagebild.store.sources import register_source
 
 Progress = Callable[[int], None]
 
@@ -201,18 +216,18 @@ def import_file(
                 _refuse_a_second_time(store, report)
             else:
                 with store.writer() as writer:
-                    marks = writer.id_marks()
+                    marks = id_marks(writer)
                     footprint = records.Footprint()
                     _run(store, writer, table, layout, options, report, progress, footprint)
                     report.sha256 = digest.result()
-                    writer.lock_import_hash(report.sha256)  # one import of a file at a time
+                    lock_import_hash(writer, report.sha256)  # one import of a file at a time
                     if _refuse_a_second_time(store, report):
                         raise ImportFailed(report)  # rolls the transaction back
                     assert report.import_id is not None
-                    writer.set_import_hash(report.import_id, report.sha256)
+                    set_import_hash(writer, report.import_id, report.sha256)
                     if report.error_count and not options.skip_invalid:
                         raise ImportFailed(report)
-                    writer.record_import(report.import_id, marks, footprint.summary())
+                    record_import(writer, report.import_id, marks, footprint.summary())
     if report.error_count and not options.skip_invalid:
         raise ImportFailed(report)
     return report
@@ -283,7 +298,7 @@ def _refuse_a_second_time(store: Store, report: ImportReport) -> bool:
         return False
     earlier = [
         r
-        for r in store.imports()
+        for r in all_imports(store)
         if r.sha256 == report.sha256 and r.status == "committed" and r.kind == report.kind
     ]
     if not earlier:
@@ -311,7 +326,7 @@ def _run(
     progress: Progress | None,
     footprint: records.Footprint | None = None,
 ) -> None:
-    gazetteer = Gazetteer(store.places(), checked=not options.no_database)
+    gazetteer = Gazetteer(all_places(store), checked=not options.no_database)
     rejects = _Rejects(
         [c.header or "" for c in table.columns],
         [str(c.tag) if c.tag else "" for c in table.columns],
@@ -340,7 +355,8 @@ def _run(
         _import_batches(store, writer, table, context, options, rejects, connection, progress)
     report.rows_rejected = report.rows_read - report.rows_written
     if writer is not None and import_id is not None:
-        writer.finish_import(
+        finish_import(
+            writer,
             import_id, report.rows_written, report.rows_rejected, report.warning_count
         )
     if options.skip_invalid and rejects.rows and not options.dry_run:
@@ -360,7 +376,8 @@ def _start_import(
     if writer is None:
         return None
     default_source = sources.id_of(options.source) if options.source else None
-    import_id = writer.add_import(
+    import_id = add_import(
+        writer,
         report.file,
         "",
         layout.kind,
@@ -401,7 +418,7 @@ def _import_places(
     changes, place_rows = placechanges.plan(
         place_rows,
         gazetteer.places.values(),
-        dict(store.place_geometries()),
+        dict(place_geometries(store)),
         lambda role: describe(layout.roles[role]) if role in layout.roles else None,
     )
     report.place_changes = changes
@@ -412,8 +429,8 @@ def _import_places(
         raise ImportFailed(report)  # even with --skip-invalid: no row is at fault
     if writer is not None and (not report.error_count or options.skip_invalid):
         assert import_id is not None
-        ids = writer.upsert_places(place_rows)
-        writer.record_changes(placechanges.audit_rows(changes, ids, import_id, report.file))
+        ids = upsert_places(writer, place_rows)
+        record_changes(writer, placechanges.audit_rows(changes, ids, import_id, report.file))
         changes.applied = True
         report.records_written = len(pcodes & set(ids))
     report.rows_written = frame.height - len(rejected)
@@ -444,12 +461,12 @@ def _builder(
     """What turns a batch of rows of a kind into records to insert."""
     if kind == "damage":
         # Points without a P-code are placed on the gazetteer's boundaries (ingest/damage.py).
-        return DamageBuilder(store.place_geometries)
+        return DamageBuilder(lambda: place_geometries(store))
     if kind == "incidents":
         from lagebild.ingest.incidents import IncidentBuilder  # loads shapely and rapidfuzz
 
         # Events are placed by P-code, polygon, nearest community or name (ingest/placing.py).
-        return IncidentBuilder(store.place_geometries, options.max_km)
+        return IncidentBuilder(lambda: place_geometries(store), options.max_km)
     return records.build
 
 
@@ -470,9 +487,9 @@ def _import_batches(
     batches = _checked(table.batches(options.batch_rows), layout, report)
     with ExitStack() as stack:
         if writer is not None and layout.kind == "deliveries":
-            stack.enter_context(writer.bulk_deliveries(_estimated_rows(table)))
+            stack.enter_context(bulk_deliveries(writer, _estimated_rows(table)))
         if writer is not None and layout.kind == "figures":
-            stack.enter_context(writer.bulk_figures(_estimated_rows(table)))
+            stack.enter_context(bulk_figures(writer, _estimated_rows(table)))
         inserter = (
             stack.enter_context(_Inserter(writer, connection)) if writer is not None else None
         )
@@ -539,7 +556,7 @@ class _Inserter:
             if self.error is None:
                 try:
                     with self.lock:
-                        self.count += self.writer.insert_rows(*item)
+                        self.count += insert_rows(self.writer, *item)
                 except BaseException as exc:  # noqa: BLE001 - re-raised on the import's thread
                     self.error = exc
 
@@ -582,7 +599,7 @@ class _Sources:
                 self._ids[name] = None
             else:
                 with self.lock:
-                    self._ids[name] = self.writer.source_id(name)
+                    self._ids[name] = register_source(self.writer, name)
         return self._ids[name]
 
     def ids_for(self, names: pl.Series | None, n: int) -> pl.Series:

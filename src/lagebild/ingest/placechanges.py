@@ -260,7 +260,7 @@ def audit_rows(
 ) -> list[dict[str, Any]]:
     """One audit row per changed place: its changed fields before and after.
 
-    Added places are in the import's own audit rows (``Writer.record_import``).
+    Added places are in the import's own audit rows (``lagebild.store.imports.record_import``).
     """
     by_place: dict[str, list[PlaceChange]] = {}
     for change in changes.changes:

@@ -42,6 +42,7 @@ from rapidfuzz import fuzz, process
 
 from lagebild.ingest.names import ALTERNATIVE_NAMES, name_key
 from lagebild.model import Place
+from lagebild.store.places import all_places, place_geometries
 
 if TYPE_CHECKING:
     from lagebild.store import Store
@@ -148,7 +149,7 @@ class PlaceIndex:
     def from_store(
         cls, store: Store, *, max_km: float = DEFAULT_MAX_KM, min_score: float = DEFAULT_MIN_SCORE
     ) -> PlaceIndex:
-        return cls(store.places(), store.place_geometries(), max_km=max_km, min_score=min_score)
+        return cls(all_places(store), place_geometries(store), max_km=max_km, min_score=min_score)
 
     # -- what it knows --------------------------------------------------------------------------
 

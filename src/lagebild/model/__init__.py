@@ -1,9 +1,8 @@
 """Plain typed records and the vocabularies every layer shares."""
 
 from lagebild.model.records import (
-    AccessChange,
-    Delivery,
-    Figure,
+    AccessRow,
+    FigureRow,
     ImportRecord,
     Place,
     Source,
@@ -34,9 +33,8 @@ __all__ = [
     "INDICATOR_NAMES",
     "LEVELS",
     "SOURCE_KINDS",
-    "AccessChange",
-    "Delivery",
-    "Figure",
+    "AccessRow",
+    "FigureRow",
     "ImportRecord",
     "Level",
     "Place",

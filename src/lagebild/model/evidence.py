@@ -66,3 +66,26 @@ class EvidenceMatch:
     distance: int  # smallest Hamming distance between their PDQ hashes
     frames: int  # how many of the item's hashes found a near hash in the match
     transform: str  # "" or the dihedral variant that matched ("mirror", "rotate 90", ...)
+
+
+@dataclass(frozen=True, slots=True)
+class NewItem:
+    """What ``lagebild.store.evidence.add_item`` writes about a file."""
+
+    sha256: str
+    kind: str
+    extension: str
+    size: int
+    file_name: str
+    stored_path: str
+    source: str
+    place_id: int
+    claimed_date: date | None
+    claim: str | None
+    taken_at: datetime | None
+    lat: float | None
+    lon: float | None
+    duration: float | None
+    width: int | None
+    height: int | None
+    registered_at: datetime

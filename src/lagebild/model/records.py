@@ -42,43 +42,6 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
-class Figure:
-    place_id: int
-    indicator: str
-    sector: str
-    date: dt.date
-    value: float
-    source_id: int | None
-    import_id: int
-    row_number: int
-
-
-@dataclass(frozen=True, slots=True)
-class AccessChange:
-    place_id: int
-    status: str
-    party: str | None
-    valid_from: dt.date
-    source_id: int | None
-    import_id: int
-    row_number: int
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    place_id: int
-    date: dt.date
-    status: str
-    sector: str
-    reached: float | None
-    org_impl: str | None = None
-    date_start: dt.date | None = None
-    date_end: dt.date | None = None
-    import_id: int = 0
-    row_number: int = 0
-
-
-@dataclass(frozen=True, slots=True)
 class ImportRecord:
     id: int
     file_name: str
@@ -89,3 +52,41 @@ class ImportRecord:
     row_count: int
     rejected_count: int
     status: str
+
+
+@dataclass(frozen=True, slots=True)
+class FigureRow:
+    """One stored figure, as the analysis reads it."""
+
+    id: int
+    place_id: int
+    indicator: str
+    sector: str
+    date: dt.date
+    value: float
+    source_id: int | None
+    import_id: int
+    row_number: int
+    reliability: str | None = None  # the figure's own grade, over its source's
+    credibility: int | None = None
+    gender: str = ""  # dimensions: '' is the total in each (see schema.FIGURE_DIMENSIONS)
+    age: str = ""
+    population_group: str = ""
+    disability: str = ""
+    #: A sum of disaggregated figures that partition the place's total (no total row): their ids.
+    parts: tuple[int, ...] = ()
+
+    @property
+    def is_total(self) -> bool:
+        return not (self.gender or self.age or self.population_group or self.disability)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessRow:
+    place_id: int
+    status: str
+    party: str | None
+    valid_from: dt.date
+    source_id: int | None
+    import_id: int
+    row_number: int

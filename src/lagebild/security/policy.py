@@ -22,7 +22,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from lagebild.errors import Forbidden
-from lagebild.store.accounts import EVERYTHING, NOTHING, Account, Scope
+from lagebild.model.accounts import Account
+from lagebild.store.accounts import EVERYTHING, NOTHING, Scope
 from lagebild.store.store import default_actor
 
 ROLES = ("viewer", "partner", "analyst", "admin")

@@ -8,8 +8,6 @@ from lagebild.store.driver_errors import (
 )
 from lagebild.store.store import (
     DEFAULT_DB,
-    AccessRow,
-    FigureRow,
     Store,
     StoreError,
     StoreUnavailable,
@@ -20,8 +18,6 @@ from lagebild.store.store import (
 
 __all__ = [
     "DEFAULT_DB",
-    "AccessRow",
-    "FigureRow",
     "Store",
     "StoreError",
     "StoreFailure",

@@ -7,20 +7,22 @@ detail a reader may see, by the organisation of the import that wrote them.
 
 Security events (sign-ins, failed sign-ins, lock-outs, denials, exports, account changes) go to
 the audit trail ``changes`` with a record kind of ``AUDIT_KINDS``; they do not change the data, so
-``Store.data_version`` does not count them.
+``lagebild.store.changes.data_version`` does not count them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, func, select, true
 from sqlalchemy.exc import IntegrityError
 
+from lagebild.model.accounts import Account, TokenRecord
 from lagebild.store import schema as t
-from lagebild.store.store import SECURITY_KINDS, Store, StoreError, Writer
+from lagebild.store.changes import SECURITY_KINDS, record_change
+from lagebild.store.store import Store, StoreError, Writer
 
 #: Record kinds of the audit rows written here (``changes.record_kind``).
 AUDIT_KINDS = SECURITY_KINDS
@@ -28,29 +30,6 @@ AUDIT_KINDS = SECURITY_KINDS
 
 def _now() -> datetime:
     return datetime.now().replace(microsecond=0)
-
-
-@dataclass(frozen=True, slots=True)
-class Account:
-    """A user as the sign-in and the policy need it; the hash stays out of ``repr``."""
-
-    id: int
-    name: str
-    role: str
-    organisation_id: int | None
-    organisation: str | None
-    disabled: bool
-    created_at: datetime
-    password_hash: str = field(default="", repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class TokenRecord:
-    id: int
-    user: str
-    label: str | None
-    created_at: datetime
-    revoked_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -156,7 +135,8 @@ def add_account(
                 )
             )
             user_id = int(result.inserted_primary_key[0])  # type: ignore[index]
-            writer.record_change(
+            record_change(
+                writer,
                 "add",
                 "account",
                 user_id,
@@ -190,7 +170,7 @@ def _change_account(store: Store, name: str, action: str, values: dict[str, Any]
         # Whatever changed, the sessions of the account end: sign in again with the new state.
         writer.conn.execute(t.sessions.delete().where(t.sessions.c.user_id == user_id))
         shown = {k: v for k, v in values.items() if k not in ("password_hash", "password_set_at")}
-        writer.record_change(action, "account", int(user_id), after={"name": name, **shown})
+        record_change(writer, action, "account", int(user_id), after={"name": name, **shown})
     found = account(store, name)
     assert found is not None
     return found
@@ -260,7 +240,7 @@ def add_token(store: Store, name: str, token_hash: str, label: str | None) -> in
             )
         )
         token_id = int(result.inserted_primary_key[0])  # type: ignore[index]
-        writer.record_change("add", "token", token_id, after={"user": name, "label": label})
+        record_change(writer, "add", "token", token_id, after={"user": name, "label": label})
     return token_id
 
 
@@ -284,7 +264,7 @@ def revoke_token(store: Store, token_id: int) -> None:
         if found[0] is not None:
             raise StoreError(f"token #{token_id} was already revoked on {found[0]:%Y-%m-%d %H:%M}")
         writer.conn.execute(a.update().where(a.c.id == token_id).values(revoked_at=_now()))
-        writer.record_change("revoke", "token", token_id)
+        record_change(writer, "revoke", "token", token_id)
 
 
 def token_account(store: Store, token_hash: str) -> Account | None:
@@ -351,7 +331,8 @@ def record_event(
 ) -> None:
     """One security event in ``changes``: signin, signin_failed, locked, denied, export, ..."""
     with store.engine.begin() as conn:
-        Writer(conn, actor or "anonymous").record_change(
+        record_change(
+            Writer(conn, actor or "anonymous"),
             action, record_kind, record_id, after=after
         )
 

@@ -1,6 +1,6 @@
 """The audit trail: single-record edits and deletions, and the history of changes.
 
-Imports, undos and grades write their audit rows through ``Writer.record_change``; this module
+Imports, undos and grades write their audit rows through ``changes.record_change``; this module
 edits and deletes one stored record at a time, keeping what it was and what it became, and reads
 the trail back.
 """
@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Table, and_, func, literal, select
 
+from lagebild.model.audit import Change
 from lagebild.store import schema as t
 from lagebild.store.accounts import EVERYTHING, Scope
+from lagebild.store.changes import record_change
 from lagebild.store.store import Store, StoreError
 
 #: Record kinds that can be edited or deleted one by one, and the fields an edit may change.
@@ -48,41 +49,6 @@ EDITABLE: dict[str, tuple[Table, tuple[str, ...]]] = {
         ),
     ),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One row of the audit trail, with the place's P-code and name when it has a place."""
-
-    id: int
-    at: datetime
-    actor: str
-    action: str
-    record_kind: str
-    record_id: int | None
-    place_id: int | None
-    pcode: str | None
-    place_name: str | None
-    import_id: int | None
-    before: Any
-    after: Any
-    why: str | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "at": self.at.isoformat(sep=" "),
-            "actor": self.actor,
-            "action": self.action,
-            "record_kind": self.record_kind,
-            "record_id": self.record_id,
-            "pcode": self.pcode,
-            "place": self.place_name,
-            "import_id": self.import_id,
-            "before": self.before,
-            "after": self.after,
-            "why": self.why,
-        }
 
 
 def _plain(value: Any) -> Any:
@@ -149,7 +115,8 @@ def edit_record(
         writer.conn.execute(table.update().where(table.c.id == record_id).values(**values))
         after = _record(writer.conn, table, record_id)
         assert after is not None
-        writer.record_change(
+        record_change(
+            writer,
             "edit",
             kind,
             record_id,
@@ -173,7 +140,8 @@ def delete_record(
             raise StoreError(f"there is no {kind} #{record_id}")
         _check_scope(writer.conn, table, record_id, kind, scope)
         writer.conn.execute(table.delete().where(table.c.id == record_id))
-        writer.record_change(
+        record_change(
+            writer,
             "delete",
             kind,
             record_id,

@@ -3,38 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
-from datetime import date, datetime
+from dataclasses import fields
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, func, select
 
-from lagebild.model.evidence import EvidenceItem, EvidenceMatch, FrameHash, StatusChange
+from lagebild.model.evidence import EvidenceItem, EvidenceMatch, FrameHash, NewItem, StatusChange
 from lagebild.store import schema as t
+from lagebild.store.changes import record_change
+from lagebild.store.sources import register_source
 from lagebild.store.store import Store, StoreError, optional_date
-
-
-@dataclass(frozen=True, slots=True)
-class NewItem:
-    """What ``add_item`` writes about a file."""
-
-    sha256: str
-    kind: str
-    extension: str
-    size: int
-    file_name: str
-    stored_path: str
-    source: str
-    place_id: int
-    claimed_date: date | None
-    claim: str | None
-    taken_at: datetime | None
-    lat: float | None
-    lon: float | None
-    duration: float | None
-    width: int | None
-    height: int | None
-    registered_at: datetime
 
 
 def place_id(store: Store, pcode: str) -> int | None:
@@ -59,7 +38,7 @@ def add_item(
     values = {f.name: getattr(item, f.name) for f in fields(item) if f.name not in skip}
     with store.writer() as writer:
         conn = writer.conn
-        source_id = writer.source_id(item.source)
+        source_id = register_source(writer, item.source)
         result = conn.execute(
             t.evidence_items.insert().values(
                 **values, source_id=source_id, place_id=item.place_id, status="unverified"
@@ -104,7 +83,8 @@ def add_item(
                 set_at=item.registered_at,
             )
         )
-        writer.record_change(
+        record_change(
+            writer,
             "add",
             "evidence",
             item_id,
@@ -212,7 +192,8 @@ def set_status(store: Store, item_id: int, status: str, by: str, why: str, at: d
                 item_id=item_id, status=status, set_by=by, why=why, set_at=at
             )
         )
-        writer.record_change(
+        record_change(
+            writer,
             "status",
             "evidence",
             item_id,
@@ -327,7 +308,8 @@ def link_incident(store: Store, item_id: int, incident: str, why: str) -> tuple[
             raise StoreError(f"no evidence item {item_id}")
         incident_id = int(found[0].id)
         writer.conn.execute(e.update().where(e.c.id == item_id).values(incident_id=incident_id))
-        writer.record_change(
+        record_change(
+            writer,
             "edit",
             "evidence",
             item_id,

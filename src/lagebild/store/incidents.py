@@ -3,53 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ColumnElement, and_, case, func, select, true
 
+from lagebild.model.incidents import IncidentRow, IncidentTotal
 from lagebild.store import schema as t
 from lagebild.store.store import Store, required_date
-
-
-@dataclass(frozen=True, slots=True)
-class IncidentTotal:
-    """Events of one type at one place (None: unplaced), with fatalities and attacks on aid."""
-
-    place_id: int | None
-    event_type: str
-    events: int
-    fatalities: int
-    attacks_on_aid: int
-
-
-@dataclass(frozen=True, slots=True)
-class IncidentRow:
-    """One stored incident with how it was placed and the file and row it came from."""
-
-    id: int
-    event_code: str | None
-    date: date
-    event_type: str
-    sub_event_type: str | None
-    actor1: str | None
-    actor2: str | None
-    fatalities: int | None
-    attack_on_aid: bool
-    lat: float | None
-    lon: float | None
-    location: str | None
-    admin_names: str | None
-    notes: str | None
-    reported_by: str | None
-    place_id: int | None
-    placed_by: str
-    place_confidence: float | None
-    place_distance_km: float | None
-    source: str | None
-    import_id: int
-    file_name: str
-    row_number: int
 
 
 def _when(date_from: date | None, date_to: date | None) -> ColumnElement[bool]:

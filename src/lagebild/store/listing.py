@@ -6,35 +6,16 @@ Rows come back as plain dicts with the source, import, file and row each record 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Table, and_, case, func, literal, select
 
+from lagebild.model.listing import DeliveryFilter, Page
 from lagebild.store import schema as t
 from lagebild.store.accounts import EVERYTHING, Scope
-from lagebild.store.store import DELIVERED_SQL, Store, optional_date
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a list, and how long the whole list is."""
-
-    items: list[dict[str, Any]]
-    total: int
-    limit: int
-    offset: int
-
-
-@dataclass(frozen=True)
-class DeliveryFilter:
-    place_ids: Sequence[int] | None = None  # the place and everything below it, resolved by caller
-    organisation: str | None = None  # implementing, reporting or donor, case-insensitive
-    sector: str | None = None
-    status: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
+from lagebild.store.deliveries import DELIVERED_SQL
+from lagebild.store.store import Store, optional_date
 
 
 def _page(
@@ -260,8 +241,6 @@ def organisations(store: Store) -> list[str]:
 
 __all__ = [
     "DELIVERED_SQL",
-    "DeliveryFilter",
-    "Page",
     "deliveries",
     "figure_sectors",
     "figures",

@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import func, select
 
+from lagebild.model.presence import PresenceRow
 from lagebild.store import schema as t
 from lagebild.store.store import Store
-
-
-@dataclass(frozen=True, slots=True)
-class PresenceRow:
-    """One organisation in one sector at one place, with the rows that say so."""
-
-    place_id: int
-    org: str
-    sector: str
-    rows: int
 
 
 def presence_rows(store: Store, sector: str | None = None) -> list[PresenceRow]:

@@ -32,6 +32,9 @@ from lagebild.security import policy
 from lagebild.security import protocol as sharing
 from lagebild.security.policy import Principal
 from lagebild.store import Store, listing
+from lagebild.store.changes import data_version
+from lagebild.store.places import all_places
+from lagebild.store.summary import sectors
 from lagebild.web.auth import CSRF_FIELD, csrf_of, principal_of, protocol_of, record_export
 from lagebild.web.i18n import COOKIE, LANGUAGES, Language, negotiate
 from lagebild.web.words import WarWords, Words
@@ -87,7 +90,7 @@ class Context:
         self._results: OrderedDict[Hashable, Any] = OrderedDict()
 
     def _current(self) -> tuple[int, ...]:
-        version = self.store.data_version()
+        version = data_version(self.store)
         with self._lock:
             if version != self._version:
                 self._version, self._tree = version, None
@@ -98,7 +101,7 @@ class Context:
         self._current()
         with self._lock:
             if self._tree is None:
-                self._tree = PlaceTree(self.store.places())
+                self._tree = PlaceTree(all_places(self.store))
             return self._tree
 
     def gaps(
@@ -124,7 +127,7 @@ class Context:
     def sectors(self) -> list[str]:
         """The sectors named in figures and deliveries (inter-sector, the empty one, left out)."""
         return self.cached(  # type: ignore[no-any-return]
-            ("sectors",), lambda: [s for s in self.store.sectors() if s]
+            ("sectors",), lambda: [s for s in sectors(self.store) if s]
         )
 
     def cached(self, key: Hashable, compute: Callable[[], Any]) -> Any:

@@ -17,16 +17,12 @@ from fastapi.responses import HTMLResponse, Response
 from lagebild.analysis.incidents import incident_dict, incident_summary
 from lagebild.analysis.place import subtree_ids
 from lagebild.model import Place
+from lagebild.model.incidents import IncidentRow
 from lagebild.publish import tables
 from lagebild.publish.geojson import PointCollection, points_collection
 from lagebild.security import policy
 from lagebild.security import protocol as sharing
-from lagebild.store.incidents import (
-    IncidentRow,
-    incident_count,
-    incident_list,
-    incident_totals,
-)
+from lagebild.store.incidents import incident_count, incident_list, incident_totals
 from lagebild.web import auth
 from lagebild.web.context import (
     GEOJSON,

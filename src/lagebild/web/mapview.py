@@ -24,6 +24,7 @@ from lagebild.publish.geojson import (
     gaps_collection,
     outline_collection,
 )
+from lagebild.store.places import place_geometries
 from lagebild.web.context import AsOf, Context, Ctx, Level, Window, default_as_of, render
 from lagebild.web.damage import damage_layer
 from lagebild.web.i18n import Language, negotiate
@@ -60,7 +61,7 @@ def map_collection(
     def compute() -> MapCollection:
         tree = ctx.tree()
         result = ctx.gaps(as_of, window, level, sector)
-        geometries = dict(ctx.store.place_geometries(parse_level(level)))
+        geometries = dict(place_geometries(ctx.store, parse_level(level)))
         return gaps_collection(result, tree, geometries)
 
     return ctx.cached(("map", as_of, window, level, sector), compute)  # type: ignore[no-any-return]
@@ -72,7 +73,7 @@ def outline(ctx: Context) -> str:
     def compute() -> str:
         tree = ctx.tree()
         for level in (0, 1):
-            geometries = dict(ctx.store.place_geometries(level))
+            geometries = dict(place_geometries(ctx.store, level))
             if geometries:
                 return outline_collection(tree, geometries)
         return outline_collection(tree, {})

@@ -1,0 +1,264 @@
+"""Imports: the record of each file that came in, its footprint in the audit trail, and undo."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, text
+
+from lagebild.model import ImportRecord
+from lagebild.store import schema as t
+from lagebild.store.changes import record_changes
+from lagebild.store.store import Store, StoreError, Writer
+
+
+def all_imports(store: Store) -> list[ImportRecord]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(t.imports).order_by(t.imports.c.id)).all()
+    return [
+        ImportRecord(
+            r.id,
+            r.file_name,
+            r.sha256,
+            r.kind,
+            r.source_id,
+            r.imported_at,
+            r.row_count,
+            r.rejected_count,
+            r.status,
+        )
+        for r in rows
+    ]
+
+
+def add_import(
+    writer: Writer,
+    file_name: str,
+    sha256: str,
+    kind: str,
+    source_id: int | None,
+    options: str,
+    organisation_id: int | None = None,
+    recognition: str | None = None,
+) -> int:
+    """A new import; its records belong to ``organisation_id`` (the partner's, if any).
+
+    ``recognition``: JSON, the kind's deciding hashtags and the columns left unused."""
+    result = writer.conn.execute(
+        t.imports.insert().values(
+            file_name=file_name,
+            sha256=sha256,
+            kind=kind,
+            source_id=source_id,
+            imported_at=datetime.now().replace(microsecond=0),
+            options=options,
+            status="committed",
+            organisation_id=organisation_id,
+            recognition=recognition,
+        )
+    )
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def finish_import(writer: Writer, import_id: int, rows: int, rejected: int, warnings: int) -> None:
+    writer.conn.execute(
+        t.imports.update()
+        .where(t.imports.c.id == import_id)
+        .values(row_count=rows, rejected_count=rejected, warning_count=warnings)
+    )
+
+
+#: The tables an import writes, each with its place column and the number its footprint sums.
+_IMPORTED = (
+    ("figure", "figures", None),
+    ("access", "access_changes", None),
+    ("delivery", "deliveries", "reached"),
+    ("incident", "incidents", "fatalities"),
+    ("damage", "damage", "destroyed"),
+    ("convoy", "convoys", "reached"),
+    ("presence", "presence", None),
+    ("place", "places", None),
+)
+
+
+def id_marks(writer: Writer) -> dict[str, int]:
+    """The newest id of each imported table: an import's rows lie above these marks."""
+    marks = {}
+    for _, name, _ in _IMPORTED:
+        table = t.metadata.tables[name]
+        marks[name] = int(
+            writer.conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+        )
+    return marks
+
+
+def import_footprint(
+    writer: Writer,
+    import_id: int,
+    marks: dict[str, int] | None = None,
+    known: dict[str, list[tuple[int, int, float | None]]] | None = None,
+) -> list[dict[str, Any]]:
+    """Per record kind and place: how many rows an import holds there, and the sum of their
+    main number (people reached, the figure's value, fatalities, buildings destroyed).
+
+    With ``marks`` (from ``id_marks`` before the import wrote) only rows above them are read:
+    a range of the primary key, not a scan of the table.
+    """
+    found: list[dict[str, Any]] = []
+    for kind, name, number in _IMPORTED:
+        if known is not None and name in known:
+            for place_id, count, value in known[name]:
+                summary: dict[str, Any] = {"rows": count}
+                if number:
+                    summary[number] = value
+                found.append({"record_kind": kind, "place_id": place_id, "summary": summary})
+            continue
+        table = t.metadata.tables[name]
+        place = table.c.id if name == "places" else table.c.place_id
+        total = func.sum(table.c[number]) if number else func.count()
+        query = (
+            select(place, func.count(), total)
+            .where(table.c.import_id == import_id)
+            .group_by(place)
+        )
+        if marks is not None:
+            query = query.where(table.c.id > marks.get(name, 0))
+        for place_id, count, value in writer.conn.execute(query):
+            entry: dict[str, Any] = {"rows": int(count)}
+            if number:
+                entry[number] = float(value) if value is not None else None
+            found.append({"record_kind": kind, "place_id": place_id, "summary": entry})
+    return found
+
+
+def record_import(
+    writer: Writer,
+    import_id: int,
+    marks: dict[str, int] | None = None,
+    known: dict[str, list[tuple[int, int, float | None]]] | None = None,
+    why: str | None = None,
+) -> None:
+    """The audit rows of a finished import: one for the import, one per kind and place.
+
+    ``known``: per table, (place id, rows, sum) the importer gathered as it wrote; the other
+    tables are read back above ``marks``.
+    """
+    record = writer.conn.execute(
+        select(t.imports).where(t.imports.c.id == import_id)
+    ).one()._mapping
+    rows: list[dict[str, Any]] = [
+        {
+            "action": "import",
+            "record_kind": "import",
+            "record_id": import_id,
+            "import_id": import_id,
+            "after": {
+                "file": record["file_name"],
+                "kind": record["kind"],
+                "rows": record["row_count"],
+                "rejected": record["rejected_count"],
+                "source_id": record["source_id"],
+            },
+            "why": why,
+        }
+    ]
+    for part in import_footprint(writer, import_id, marks, known):
+        rows.append(
+            {
+                "action": "import",
+                "record_kind": part["record_kind"],
+                "place_id": part["place_id"],
+                "import_id": import_id,
+                "after": part["summary"],
+            }
+        )
+    record_changes(writer, rows)
+
+
+def undo_import(writer: Writer, import_id: int, why: str | None = None) -> dict[str, int]:
+    """Remove the records of one import; keep its record, and say in the audit trail what
+    went, per place.
+
+    The import stays in ``imports``, marked ``undone``, so that the record of what came in
+    is never lost and the same file may be imported again. A gazetteer cannot be undone:
+    other imports point at its places.
+    """
+    record = writer.conn.execute(
+        select(t.imports.c.kind, t.imports.c.status, t.imports.c.file_name).where(
+            t.imports.c.id == import_id
+        )
+    ).first()
+    if record is None:
+        raise StoreError(f"there is no import #{import_id}")
+    if record.status != "committed":
+        raise StoreError(f"import #{import_id} was already {record.status}")
+    if record.kind == "places":
+        raise StoreError(
+            f"import #{import_id} is a gazetteer: its places may carry other imports' data "
+            "and cannot be undone"
+        )
+    footprint = import_footprint(writer, import_id)
+    removed = {}
+    for name, table in (
+        ("figures", t.figures), ("access_changes", t.access_changes),
+        ("deliveries", t.deliveries), ("damage", t.damage), ("incidents", t.incidents),
+        ("presence", t.presence),
+    ):
+        result = writer.conn.execute(table.delete().where(table.c.import_id == import_id))
+        removed[name] = int(result.rowcount or 0)
+    # A convoy's items go before it, also items added to it later on the command line.
+    convoy_ids = select(t.convoys.c.id).where(t.convoys.c.import_id == import_id)
+    for name, table, which in (
+        ("convoy_items", t.convoy_items, t.convoy_items.c.convoy_id.in_(convoy_ids)),
+        ("convoys", t.convoys, t.convoys.c.import_id == import_id),
+    ):
+        removed[name] = int(writer.conn.execute(table.delete().where(which)).rowcount or 0)
+    writer.conn.execute(
+        t.imports.update().where(t.imports.c.id == import_id).values(status="undone")
+    )
+    record_changes(
+        writer,
+        [
+            {
+                "action": "undo",
+                "record_kind": "import",
+                "record_id": import_id,
+                "import_id": import_id,
+                "before": {
+                    "file": record.file_name,
+                    "kind": record.kind,
+                    "status": "committed",
+                },
+                "after": {"status": "undone", "removed": removed},
+                "why": why,
+            },
+            *(
+                {
+                    "action": "undo",
+                    "record_kind": part["record_kind"],
+                    "place_id": part["place_id"],
+                    "import_id": import_id,
+                    "before": part["summary"],
+                    "why": why,
+                }
+                for part in footprint
+            ),
+        ]
+    )
+    return removed
+
+
+def lock_import_hash(writer: Writer, sha256: str) -> None:
+    """Until this transaction ends, hold off other imports of a file with this hash, so that
+    the check that it was not imported before cannot race a concurrent import of the same
+    file (PostgreSQL; SQLite lets one transaction write at a time anyway)."""
+    if writer.dialect == "postgresql":
+        key = int(sha256[:15], 16)  # 60 bits: a bigint lock key
+        writer.conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def set_import_hash(writer: Writer, import_id: int, sha256: str) -> None:
+    writer.conn.execute(
+        t.imports.update().where(t.imports.c.id == import_id).values(sha256=sha256)
+    )
