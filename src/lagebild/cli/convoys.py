@@ -16,7 +16,7 @@ CONVOY_STATUS = click.Choice(
 
 
 def _convoy_call(call: Callable[[], Any]) -> Any:
-    from lagebild.ingest.convoys import ConvoyError
+    from lagebild.actions.convoys import ConvoyError
 
     try:
         return call()
@@ -94,7 +94,7 @@ def convoy_request(
     note: str | None,
 ) -> None:
     """Record the request of convoy CODE (its own reference, e.g. DUMA-2018-03-05)."""
-    from lagebild.ingest import convoys as life
+    from lagebild.actions import convoys as life
 
     planned = _convoy_call(lambda: [life.parse_item(text) for text in items])
     store = open_store(ctx)
@@ -142,7 +142,7 @@ def convoy_decide(
     people: int | None,
 ) -> None:
     """Record the decision on requested convoy CODE; a request is decided once."""
-    from lagebild.ingest import convoys as life
+    from lagebild.actions import convoys as life
 
     if decision is None:
         raise click.UsageError("give --approved, --partly or --denied")
@@ -181,7 +181,7 @@ def convoy_deliver(
 ) -> None:
     """Record the delivery of approved convoy CODE: people reached, what arrived, what was
     removed at checkpoints and by whom."""
-    from lagebild.ingest import convoys as life
+    from lagebild.actions import convoys as life
 
     came = _convoy_call(lambda: dict(life.parse_quantity(text) for text in arrived))
     taken = _convoy_call(lambda: dict(life.parse_quantity(text) for text in removed))
