@@ -38,7 +38,8 @@ from lagebild.model import Place
 from lagebild.publish import render
 from lagebild.store import Store
 from lagebild.store.audit import edit_record
-from lagebild.web import WebConfig, create_app, security, upload
+from lagebild.web import WebConfig, create_app, security
+from lagebild.web import uploads as upload
 
 XSS = "<script>alert(1)</script>"
 ATTR = '"><img src=x onerror=alert(1)>'

@@ -18,7 +18,8 @@ from httpx import Response
 
 from lagebild.ingest import ImportFailed, ImportOptions, import_file, problems
 from lagebild.store import Store
-from lagebild.web import WebConfig, create_app, upload
+from lagebild.web import WebConfig, create_app
+from lagebild.web import uploads as upload
 
 GAZETTEER = """\
 Governorate,Gov code,District code,Sub-district code,Community,Community code

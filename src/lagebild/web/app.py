@@ -57,7 +57,7 @@ class WebConfig:
     lockout_attempts: int = 5  # failed sign-ins of one account within lockout_minutes ...
     lockout_client_attempts: int = 20  # ... or from one client address, lock it out
     lockout_minutes: float = 15.0
-    #: The largest file the Import page accepts, in bytes (None: ``upload.MAX_UPLOAD_BYTES``,
+    #: The largest file the Import page accepts, in bytes (None: ``uploads.MAX_UPLOAD_BYTES``,
     #: 200 MB); larger files are for ``lagebild import``.
     max_upload_bytes: int | None = None
     #: Where the evidence files are (None: $LAGEBILD_EVIDENCE, else beside a SQLite database).
@@ -199,19 +199,18 @@ def _include_routers(app: FastAPI) -> None:
         convoys,
         damage,
         evidence,
-        imports_api,
+        imports,
         incidents,
         mapview,
         pages,
         records_api,
         trustpages,
-        upload,
     )
 
     app.include_router(api.router)
     app.include_router(mapview.router)
-    app.include_router(upload.router)
-    app.include_router(imports_api.router)
+    app.include_router(imports.router)
+    app.include_router(imports.api_router)
     app.include_router(records_api.router)
     app.include_router(trustpages.api_router)
     app.include_router(trustpages.router)
