@@ -318,14 +318,13 @@ def _import_one(
     store: Store, path: Path, options: Any, fmt: str, verbose: bool
 ) -> tuple[Any, bool]:
     """One file imported (or refused) and its report printed; (the report, whether it went)."""
-    from lagebild.ingest import ImportFailed, import_file
+    from lagebild.actions.imports import import_file
 
     update, done = _progress_printer(path)
-    try:
-        report = import_file(store, path, options, progress=update)
-    except ImportFailed as exc:
-        done()
-        report = exc.report
+    outcome = import_file(store, path, options, progress=update)
+    done()
+    report = outcome.report
+    if outcome.refused:
         if fmt == "text":
             print_problems(report, verbose, err=True)
             print_place_changes(report, err=True)
@@ -337,11 +336,6 @@ def _import_one(
             if report.kind:
                 click.echo(recognition(report), err=True)
         return report, False
-    done()
-    if not options.dry_run:
-        from lagebild.analysis.trust import add_consistency_warnings
-
-        add_consistency_warnings(store, report)
     if fmt == "text":
         print_problems(report, verbose, err=False)
         for line in mapping_lines(report):
@@ -352,10 +346,11 @@ def _import_one(
 
 
 def _undo(ctx: click.Context, import_id: int, why: str | None) -> None:
+    from lagebild.actions.imports import undo_import
+
     store = open_store(ctx)
     try:
-        with store.writer() as writer:
-            removed = writer.undo_import(import_id, why=why)
+        removed = undo_import(store, import_id, why)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
     what = ", ".join(f"{n:,} {name.replace('_', ' ')}" for name, n in removed.items() if n)

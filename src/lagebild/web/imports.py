@@ -35,21 +35,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.types import Message
 
-from lagebild.analysis.trust import add_consistency_warnings
+from lagebild.actions.imports import import_file, recognised_kind
 from lagebild.ingest import (
-    ImportFailed,
     ImportOptions,
     ImportReport,
     Problem,
     ReadError,
-    import_file,
     load_tag_map,
     load_vocabulary_map,
 )
-from lagebild.ingest.columns import KINDS, LayoutError, layout_for
+from lagebild.ingest.columns import KINDS
 from lagebild.ingest.notation import LOCALES
 from lagebild.ingest.problems import ERROR
-from lagebild.ingest.read import open_table
 from lagebild.security import policy
 from lagebild.store import Store
 from lagebild.web import auth
@@ -181,10 +178,7 @@ def _receive(uploads: Uploads, form: Any, values: dict[str, str], limit: int) ->
 def _check(store: Store, uploads: Uploads, upload: Upload) -> ImportReport:
     """The dry run: what the import would do and every problem it finds."""
     with uploads.lock(upload.token):
-        try:
-            return import_file(store, upload.path, upload.options(dry_run=True))
-        except ImportFailed as exc:
-            return exc.report
+        return import_file(store, upload.path, upload.options(dry_run=True)).report
 
 
 def _write(store: Store, uploads: Uploads, upload: Upload) -> tuple[Upload, ImportReport | None]:
@@ -193,11 +187,10 @@ def _write(store: Store, uploads: Uploads, upload: Upload) -> tuple[Upload, Impo
         upload = uploads.get(upload.token) or upload
         if upload.result is not None:
             return upload, None
-        try:
-            report = import_file(store, upload.path, upload.options(dry_run=False))
-        except ImportFailed as exc:
-            return upload, exc.report
-        add_consistency_warnings(store, report)
+        outcome = import_file(store, upload.path, upload.options(dry_run=False))
+        report = outcome.report
+        if outcome.refused:
+            return upload, report
         upload.result = {
             "import_id": report.import_id,
             "kind": report.kind,
@@ -519,24 +512,6 @@ def _copy_api(source: IO[bytes], target: Path, limit: int) -> None:
         raise _Refused(422, _form_problem("file", None, "the file is empty", "empty"))
 
 
-def recognised_kind(path: Path, options: ImportOptions) -> str | None:
-    """The kind of data the import would write, or None when the file cannot be read or
-    recognised (the import then reports why)."""
-    try:
-        with open_table(
-            path, sheet=options.sheet, tag_map=options.tag_map, locale=options.locale
-        ) as table:
-            return layout_for(table.columns, options.kind).kind
-    except (ReadError, LayoutError):
-        return None
-
-
-def _run(store: Store, path: Path, options: ImportOptions) -> ImportReport:
-    report = import_file(store, path, options)
-    add_consistency_warnings(store, report)
-    return report
-
-
 def _form_refusal(exc: _Refused) -> JSONResponse:
     if exc.status == 413:
         body: BaseModel = TooLarge(error=exc.problem.reason, status=413, limit=exc.limit or 0)
@@ -587,16 +562,16 @@ async def create_import(request: Request) -> Response:
         if kind is not None:
             options = replace(options, kind=kind)
         store = auth.request_store(request)  # the audit trail names the caller
-        report = await run_in_threadpool(_run, store, path, options)
+        outcome = await run_in_threadpool(import_file, store, path, options)
     except _Refused as exc:
         return _form_refusal(exc)
-    except ImportFailed as exc:
-        again = any(p.code == "already-imported" for p in exc.report.errors)
-        return refusal(409 if again else 422, exc.report)
     finally:
         if token is not None:
             uploads.discard(token)
-    return created(report, options.organisation)
+    if outcome.refused:
+        again = any(p.code == "already-imported" for p in outcome.report.errors)
+        return refusal(409 if again else 422, outcome.report)
+    return created(outcome.report, options.organisation)
 
 
 __all__ = [
