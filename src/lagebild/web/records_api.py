@@ -9,10 +9,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 
-from lagebild.ingest.edit import EditError, parse_edits
+from lagebild.actions.records import delete_record, edit_record
+from lagebild.ingest.edit import EditError
 from lagebild.security import policy
 from lagebild.store import StoreError
-from lagebild.store.audit import OutOfScope, delete_record, edit_record
+from lagebild.store.audit import OutOfScope
 from lagebild.web import auth
 
 router = APIRouter(prefix="/api", tags=["records"])
@@ -50,15 +51,19 @@ def _refused(request: Request, kind: str, exc: StoreError) -> HTTPException:
 def edit(request: Request, kind: Kind, record_id: RecordId, body: Edit) -> dict[str, Any]:
     _check(request, kind, list(body.set))
     try:
-        values = parse_edits(kind, [f"{k}={v}" for k, v in body.set.items()])
-        before, after = edit_record(
-            auth.request_store(request), kind, record_id, values, body.why, auth.scope_of(request)
+        edited = edit_record(
+            auth.request_store(request),
+            kind,
+            record_id,
+            [f"{k}={v}" for k, v in body.set.items()],
+            body.why,
+            auth.scope_of(request),
         )
     except EditError as exc:
         raise HTTPException(422, str(exc)) from exc
     except StoreError as exc:
         raise _refused(request, kind, exc) from exc
-    return {"kind": kind, "id": record_id, "before": before, "after": after}
+    return {"kind": kind, "id": record_id, "before": edited.before, "after": edited.after}
 
 
 @router.delete(
