@@ -90,11 +90,11 @@ def evidence_add(
 ) -> None:
     """Register photos (JPEG, PNG, WebP) and videos (MP4, WebM, MOV, MKV): SHA-256, embedded
     time and GPS, PDQ hashes; keep a copy; say which earlier items each one matches."""
-    from lagebild import evidence as ev
+    from lagebild.actions.evidence import add_evidence
 
     store = open_store(ctx)
     done = _evidence_call(
-        lambda: ev.register(
+        lambda: add_evidence(
             store,
             list(files),
             source=source,
@@ -123,11 +123,11 @@ def evidence_add(
 @click.pass_context
 def evidence_link(ctx: click.Context, item_id: int, incident: str, why: str) -> None:
     """Link an item to the incident it is said to show ('lagebild incidents --list' lists them)."""
-    from lagebild.store.evidence import link_incident
+    from lagebild.actions.evidence import link_evidence
 
     store = open_store(ctx)
     try:
-        _, label = link_incident(store, item_id, incident, why)
+        label = link_evidence(store, item_id, incident, why)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"item {item_id} linked to incident {label}")
@@ -175,10 +175,10 @@ def evidence_list(ctx: click.Context, pcode: str | None, status: str | None) -> 
 @click.pass_context
 def evidence_status(ctx: click.Context, item_id: int, status: str, by: str, why: str) -> None:
     """Set an item's verification status; the history keeps who set it, when and why."""
-    from lagebild import evidence as ev
+    from lagebild.actions.evidence import set_evidence_status
 
     store = open_store(ctx)
-    _evidence_call(lambda: ev.set_status(store, item_id, status.lower(), by, why))
+    _evidence_call(lambda: set_evidence_status(store, item_id, status.lower(), by, why))
     click.echo(f"item {item_id}: {status.lower()}")
 
 
