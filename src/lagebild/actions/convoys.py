@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from lagebild.errors import RefusedInput
 from lagebild.model.vocab import (
     CONVOY_NEXT,
     ITEM_CATEGORIES,
@@ -26,7 +27,7 @@ from lagebild.store.convoys import Convoy
 DECISIONS = ("approved", "partly_approved", "denied")
 
 
-class ConvoyError(ValueError):
+class ConvoyError(RefusedInput):
     """A convoy step the rules refuse; the message says why and what to do instead."""
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -13,15 +12,6 @@ from lagebild.cli.common import DATE, FORMAT, LEVELS, emit, level_number, open_s
 CONVOY_STATUS = click.Choice(
     ["requested", "approved", "partly_approved", "denied", "delivered"], case_sensitive=False
 )
-
-
-def _convoy_call(call: Callable[[], Any]) -> Any:
-    from lagebild.actions.convoys import ConvoyError
-
-    try:
-        return call()
-    except ConvoyError as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 def _convoy_line(convoy: Any) -> str:
@@ -96,21 +86,19 @@ def convoy_request(
     """Record the request of convoy CODE (its own reference, e.g. DUMA-2018-03-05)."""
     from lagebild.actions import convoys as life
 
-    planned = _convoy_call(lambda: [life.parse_item(text) for text in items])
+    planned = [life.parse_item(text) for text in items]
     store = open_store(ctx)
-    done = _convoy_call(
-        lambda: life.request(
-            store,
-            code,
-            pcode,
-            on,
-            agencies=agencies,
-            trucks=trucks,
-            people=people,
-            items=planned,
-            source=source,
-            note=note,
-        )
+    done = life.request(
+        store,
+        code,
+        pcode,
+        on,
+        agencies=agencies,
+        trucks=trucks,
+        people=people,
+        items=planned,
+        source=source,
+        note=note,
     )
     click.echo(_convoy_line(done) + f"; {len(done.items)} item(s)")
 
@@ -147,11 +135,7 @@ def convoy_decide(
     if decision is None:
         raise click.UsageError("give --approved, --partly or --denied")
     store = open_store(ctx)
-    done = _convoy_call(
-        lambda: life.decide(
-            store, code, decision, by, on, reason=reason, trucks=trucks, people=people
-        )
-    )
+    done = life.decide(store, code, decision, by, on, reason=reason, trucks=trucks, people=people)
     click.echo(_convoy_line(done))
 
 
@@ -183,13 +167,11 @@ def convoy_deliver(
     removed at checkpoints and by whom."""
     from lagebild.actions import convoys as life
 
-    came = _convoy_call(lambda: dict(life.parse_quantity(text) for text in arrived))
-    taken = _convoy_call(lambda: dict(life.parse_quantity(text) for text in removed))
+    came = dict(life.parse_quantity(text) for text in arrived)
+    taken = dict(life.parse_quantity(text) for text in removed)
     store = open_store(ctx)
-    done = _convoy_call(
-        lambda: life.deliver(
-            store, code, on, reached, arrived=came, removed=taken, removed_by=removed_by
-        )
+    done = life.deliver(
+        store, code, on, reached, arrived=came, removed=taken, removed_by=removed_by
     )
     click.echo(_convoy_line(done))
     for item in done.items:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -30,15 +29,6 @@ def evidence(ctx: click.Context, folder: str | None) -> None:
     """Photos and videos: register them (with the recycled-footage check), verify the stored
     files, and record who judged each item how."""
     ctx.obj["evidence_folder"] = folder
-
-
-def _evidence_call(call: Callable[[], Any]) -> Any:
-    from lagebild.evidence import EvidenceError
-
-    try:
-        return call()
-    except EvidenceError as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 def demo_evidence(store: Store) -> None:
@@ -93,16 +83,14 @@ def evidence_add(
     from lagebild.actions.evidence import add_evidence
 
     store = open_store(ctx)
-    done = _evidence_call(
-        lambda: add_evidence(
-            store,
-            list(files),
-            source=source,
-            pcode=pcode,
-            on=on,
-            claim=claim,
-            folder=ctx.obj["evidence_folder"],
-        )
+    done = add_evidence(
+        store,
+        list(files),
+        source=source,
+        pcode=pcode,
+        on=on,
+        claim=claim,
+        folder=ctx.obj["evidence_folder"],
     )
     for registered in done:
         item = registered.item
@@ -161,7 +149,7 @@ def evidence_list(ctx: click.Context, pcode: str | None, status: str | None) -> 
     from lagebild import evidence as ev
 
     store = open_store(ctx)
-    found = _evidence_call(lambda: ev.items(store, pcode, status.lower() if status else None))
+    found = ev.items(store, pcode, status.lower() if status else None)
     for item in found:
         click.echo(_item_line(item))
     click.echo(f"{len(found)} items")
@@ -178,7 +166,7 @@ def evidence_status(ctx: click.Context, item_id: int, status: str, by: str, why:
     from lagebild.actions.evidence import set_evidence_status
 
     store = open_store(ctx)
-    _evidence_call(lambda: set_evidence_status(store, item_id, status.lower(), by, why))
+    set_evidence_status(store, item_id, status.lower(), by, why)
     click.echo(f"item {item_id}: {status.lower()}")
 
 
@@ -190,7 +178,7 @@ def evidence_show(ctx: click.Context, item_id: int) -> None:
     from lagebild import evidence as ev
 
     store = open_store(ctx)
-    found = _evidence_call(lambda: ev.detail(store, item_id))
+    found = ev.detail(store, item_id)
     item = found.item
     claimed = item.claimed_date.isoformat() if item.claimed_date else "-"
     lines = [

@@ -43,6 +43,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import python_calamine
 
+from lagebild.errors import RefusedInput
 from lagebild.ingest.notation import LOCALES
 from lagebild.ingest.tags import Tag, is_tag_row
 
@@ -65,7 +66,7 @@ TABLE_SUFFIXES = (
 )  # fmt: skip
 
 
-class ReadError(Exception):
+class ReadError(RefusedInput):
     """A file that cannot be read as a table, with where and why."""
 
     def __init__(
@@ -285,6 +286,8 @@ def _sniff_format(path: Path, head: bytes) -> str:
                 check_archive(path, archive)
                 names = set(archive.namelist())
                 mimetype = archive.read("mimetype") if "mimetype" in names else b""
+        except ReadError:  # refused, with why (a ReadError is a ValueError too)
+            raise
         except _ZIP_ERRORS as exc:
             raise ReadError(path, reason=f"a damaged ZIP archive, {_NOT_A_TABLE}") from exc
         if "[Content_Types].xml" in names:
@@ -476,6 +479,8 @@ def _open_member(
                 target = folder / PurePosixPath(name.replace("\\", "/")).name
                 with archive.open(name) as source, target.open("wb") as out:
                     shutil.copyfileobj(source, out, _BLOCK_BYTES)
+        except ReadError:  # refused, with why (a ReadError is a ValueError too)
+            raise
         except _ZIP_ERRORS as exc:
             raise ReadError(path, reason=f"a damaged ZIP archive: {exc}") from exc
         try:
