@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from lagebild.cli.common import DATE, open_store
-from lagebild.store import Store, StoreError
+from lagebild.store import Store
 
 EVIDENCE_STATUS = click.Choice(
     ["unverified", "corroborated", "disputed", "verified", "false"], case_sensitive=False
@@ -113,11 +113,7 @@ def evidence_link(ctx: click.Context, item_id: int, incident: str, why: str) -> 
     """Link an item to the incident it is said to show ('lagebild incidents --list' lists them)."""
     from lagebild.actions.evidence import link_evidence
 
-    store = open_store(ctx)
-    try:
-        label = link_evidence(store, item_id, incident, why)
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from exc
+    label = link_evidence(open_store(ctx), item_id, incident, why)
     click.echo(f"item {item_id} linked to incident {label}")
 
 

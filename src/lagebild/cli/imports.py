@@ -20,7 +20,7 @@ from lagebild.cli.reports import (
     recognition,
     summary,
 )
-from lagebild.store import Store, StoreError, missing_sqlite_file
+from lagebild.store import Store, missing_sqlite_file
 
 
 @click.command()
@@ -280,21 +280,18 @@ def _maps(
     event_types: Path | None,
 ) -> tuple[Any, dict[str, Any]]:
     """The tag map and the vocabulary maps an import was given; a bad file is a clean error."""
-    from lagebild.ingest import ReadError, load_tag_map, load_vocabulary_map
+    from lagebild.ingest import load_tag_map, load_vocabulary_map
 
-    try:
-        tag_map = load_tag_map(tags) if tags else None
-        maps = {
-            name: load_vocabulary_map(path) if path else None
-            for name, path in (
-                ("sectors", sectors),
-                ("statuses", statuses),
-                ("modalities", modalities),
-                ("event_types", event_types),
-            )
-        }
-    except ReadError as exc:
-        raise click.ClickException(str(exc)) from exc
+    tag_map = load_tag_map(tags) if tags else None
+    maps = {
+        name: load_vocabulary_map(path) if path else None
+        for name, path in (
+            ("sectors", sectors),
+            ("statuses", statuses),
+            ("modalities", modalities),
+            ("event_types", event_types),
+        )
+    }
     return tag_map, maps
 
 
@@ -348,11 +345,7 @@ def _import_one(
 def _undo(ctx: click.Context, import_id: int, why: str | None) -> None:
     from lagebild.actions.imports import undo_import
 
-    store = open_store(ctx)
-    try:
-        removed = undo_import(store, import_id, why)
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from exc
+    removed = undo_import(open_store(ctx), import_id, why)
     what = ", ".join(f"{n:,} {name.replace('_', ' ')}" for name, n in removed.items() if n)
     click.echo(
         f"import #{import_id} undone: {what or 'nothing'} removed; its record stays, marked undone"

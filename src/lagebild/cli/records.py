@@ -7,7 +7,6 @@ from datetime import date
 import click
 
 from lagebild.cli.common import DATE, FORMAT, emit, open_store
-from lagebild.store import StoreError
 
 
 @click.group(invoke_without_command=True)
@@ -173,13 +172,8 @@ def edit(
     credibility=3 --why "..."' (empty values return it to the source's grade).
     """
     from lagebild.actions.records import edit_record
-    from lagebild.ingest.edit import EditError
 
-    store = open_store(ctx)
-    try:
-        edited = edit_record(store, kind, record_id, assignments, why)
-    except (EditError, StoreError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    edited = edit_record(open_store(ctx), kind, record_id, assignments, why)
     before, after = edited.before, edited.after
     click.echo(
         f"{kind} #{record_id}: "
@@ -200,11 +194,7 @@ def delete(ctx: click.Context, kind: str, record_id: int, why: str) -> None:
     import's record is never deleted ('import --undo' takes a whole import back)."""
     from lagebild.actions.records import delete_record
 
-    store = open_store(ctx)
-    try:
-        delete_record(store, kind, record_id, why)
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from exc
+    delete_record(open_store(ctx), kind, record_id, why)
     click.echo(f"{kind} #{record_id} deleted; 'lagebild history --record {record_id}' shows it")
 
 
