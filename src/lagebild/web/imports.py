@@ -26,14 +26,13 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
-from starlette.types import Message
 
 from lagebild.actions.imports import import_file, recognised_kind
 from lagebild.ingest import (
@@ -401,22 +400,13 @@ def _too_large(limit: int) -> _Refused:
     return _Refused(413, _form_problem("file", None, reason, "too-large"), limit)
 
 
-def _limited_api(request: Request, limit: int) -> Request:
-    """The request, refused as soon as more than ``limit`` bytes of body have come, whether
-    or not it declared its length."""
-    receive = request.receive
-    received = 0
-
-    async def counted() -> Message:
-        nonlocal received
-        message = await receive()
-        if message["type"] == "http.request":
-            received += len(message.get("body", b""))
-            if received > limit:
-                raise _too_large(limit)
-        return message
-
-    return Request(request.scope, counted)
+def _from_form(error: FormError, body_limit: int) -> _Refused:
+    """The API's refusal of what the upload folder refuses: a body or file too large, or an
+    empty file."""
+    if error.code == "too-large":
+        limit = error.values.get("limit")  # the file's limit; else the body's
+        return _too_large(limit if isinstance(limit, int) else body_limit)
+    return _Refused(422, _form_problem("file", None, "the file is empty", "empty"))
 
 
 def _options(form: Any, organisation: str | None) -> ImportOptions:
@@ -493,23 +483,11 @@ def _keep(uploads: Uploads, file: Any, limit: int) -> tuple[str, Path]:
     try:
         target = folder / "file" / name
         target.parent.mkdir()
-        _copy_api(file.file, target, limit)
+        copy_upload(file.file, target, limit)
     except BaseException:
         uploads.discard(token)
         raise
     return token, target
-
-
-def _copy_api(source: IO[bytes], target: Path, limit: int) -> None:
-    size = 0
-    with target.open("xb") as out:
-        while block := source.read(CHUNK):
-            size += len(block)
-            if size > limit:
-                raise _too_large(limit)
-            out.write(block)
-    if size == 0:
-        raise _Refused(422, _form_problem("file", None, "the file is empty", "empty"))
 
 
 def _form_refusal(exc: _Refused) -> JSONResponse:
@@ -553,7 +531,7 @@ async def create_import(request: Request) -> Response:
     try:
         if declared.isdigit() and int(declared) > body_limit:
             raise _too_large(limit)
-        async with _limited_api(request, body_limit).form(max_files=1, max_fields=10) as form:
+        async with limited_request(request, body_limit).form(max_files=1, max_fields=10) as form:
             options = _options(form, policy.import_organisation(principal))
             token, path = await run_in_threadpool(_keep, uploads, form.get("file"), limit)
         kind = await run_in_threadpool(recognised_kind, path, options)
@@ -565,6 +543,8 @@ async def create_import(request: Request) -> Response:
         outcome = await run_in_threadpool(import_file, store, path, options)
     except _Refused as exc:
         return _form_refusal(exc)
+    except FormError as exc:
+        return _form_refusal(_from_form(exc, body_limit))
     finally:
         if token is not None:
             uploads.discard(token)
