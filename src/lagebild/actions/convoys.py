@@ -15,11 +15,7 @@ from datetime import date
 from typing import Any
 
 from lagebild.errors import RefusedInput
-from lagebild.model.vocab import (
-    CONVOY_NEXT,
-    ITEM_CATEGORIES,
-    normalise_item_category,
-)
+from lagebild.model.vocab import CONVOY_NEXT, ITEM_CATEGORIES, normalise_item_category
 from lagebild.store import Store, Writer
 from lagebild.store import convoys as convoy_store
 from lagebild.store.convoys import Convoy

@@ -23,8 +23,6 @@ from lagebild.web.uploads import EXTENSIONS, MODES, FormError, Upload, upload_li
 
 #: Problem codes that no mode can get past: the file as a whole cannot be imported.
 FILE_PROBLEMS = frozenset({"unreadable", "layout", "already-imported"})
-
-
 #: A gazetteer's renames and moves (only the "rename and move places" box, ``--update-places``,
 #: gets past them) and P-codes at another level: no mode gets past these.
 PLACE_CHANGE_PROBLEMS = frozenset({"place-renamed", "place-moved", "place-level"})

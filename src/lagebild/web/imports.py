@@ -89,8 +89,6 @@ async def _lifespan(app: Any) -> AsyncIterator[None]:
 
 
 router = APIRouter(include_in_schema=False, lifespan=_lifespan)
-
-
 api_router = APIRouter(prefix="/api", tags=["imports"])
 
 
@@ -322,11 +320,8 @@ def import_rejects(request: Request, token: str) -> Response:
 
 #: Form fields besides the file; anything else is refused (a typing slip should not pass).
 FIELDS = ("source", "date", "locale", "kind", "sheet", "update_places")
-
-
 #: Room for the multipart framing and the form fields around the file.
 _FORM_OVERHEAD = 64 * 1024
-
 
 _REQUEST_BODY = {
     "required": True,
