@@ -9,10 +9,15 @@ import pytest
 from click.testing import CliRunner
 
 from lagebild import errors
+from lagebild.actions.convoys import ConvoyError
 from lagebild.analysis.place import UnknownPlace
 from lagebild.analysis.trust import UnknownIndicator
 from lagebild.cli import main
 from lagebild.cli.common import EXIT_CODES
+from lagebild.evidence import EvidenceError
+from lagebild.ingest import ImportFailed, ReadError
+from lagebild.ingest.edit import EditError
+from lagebild.model.vocab import VocabularyError
 from lagebild.security.policy import Denied
 from lagebild.store import StoreError, StoreUnavailable
 
@@ -48,6 +53,13 @@ def test_lagebild_errors_keep_the_builtin_kinds_callers_catch() -> None:
     assert issubclass(StoreError, errors.LagebildError)
 
 
+@pytest.mark.parametrize(
+    "kind", [ConvoyError, EditError, EvidenceError, ImportFailed, ReadError, VocabularyError]
+)
+def test_the_refusals_of_actions_are_refused_input_and_still_value_errors(kind: type) -> None:
+    assert issubclass(kind, errors.RefusedInput) and issubclass(kind, ValueError)
+
+
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     db = str(tmp_path_factory.mktemp("errors") / "demo.db")
@@ -65,6 +77,13 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
         (["damage", "--place", "XX999"], "no place with P-code 'XX999'"),
         (["history", "XX999"], "unknown P-code 'XX999'"),
         (["presence", "--place", "XX999"], "unknown P-code 'XX999'"),
+        (
+            ["convoy", "deliver", "NOPE", "--date", "2017-02-10", "--reached", "1"],
+            "there is no convoy 'NOPE': 'lagebild convoy list' lists them",
+        ),
+        (["evidence", "status", "99", "verified", "--by", "me", "--why", "x"], "no evidence item"),
+        (["sources", "grade", "Nobody", "--reliability", "B"], "unknown source 'Nobody'"),
+        (["sources", "grade", "Nobody", "--kind", "nope"], "unknown kind 'nope'"),
     ],
 )
 def test_a_users_mistake_is_one_line_and_exit_code_1(

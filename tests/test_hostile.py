@@ -40,7 +40,8 @@ from lagebild.store import Store
 from lagebild.store.audit import edit_record
 from lagebild.store.places import all_places
 from lagebild.store.summary import row_counts
-from lagebild.web import WebConfig, create_app, security, upload
+from lagebild.web import WebConfig, create_app, security
+from lagebild.web import uploads as upload
 
 XSS = "<script>alert(1)</script>"
 ATTR = '"><img src=x onerror=alert(1)>'

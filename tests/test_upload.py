@@ -20,7 +20,8 @@ from lagebild.ingest import ImportFailed, ImportOptions, import_file, problems
 from lagebild.store import Store
 from lagebild.store.imports import all_imports
 from lagebild.store.summary import row_counts
-from lagebild.web import WebConfig, create_app, upload
+from lagebild.web import WebConfig, create_app
+from lagebild.web import uploads as upload
 
 GAZETTEER = """\
 Governorate,Gov code,District code,Sub-district code,Community,Community code

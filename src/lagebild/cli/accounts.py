@@ -62,17 +62,14 @@ def user_add(
 ) -> None:
     """Add an account: viewer (the public picture), partner (its organisation's deliveries),
     analyst (all detail, grades, edits) or admin (also accounts and gazetteers)."""
-    from lagebild.security import passwords, policy
-    from lagebild.store import accounts
+    from lagebild.actions.accounts import add_account
+    from lagebild.security import policy
 
     _account_call(lambda: policy.check_account(role, organisation))
     store = open_store(ctx)
-    if accounts.account(store, name) is not None:
-        raise click.ClickException(f"there is already an account {name!r}")
-    password = _new_password(name, password_stdin)
     found = _account_call(
-        lambda: accounts.add_account(
-            store, name, passwords.hash_password(password), role, organisation
+        lambda: add_account(
+            store, name, role, organisation, lambda: _new_password(name, password_stdin)
         )
     )
     org = f" of {found.organisation}" if found.organisation else ""
@@ -112,10 +109,10 @@ def user_list(ctx: click.Context, fmt: str) -> None:
 @click.pass_context
 def user_disable(ctx: click.Context, name: str, enable: bool) -> None:
     """Disable an account: its sessions end and its API tokens stop working."""
-    from lagebild.store import accounts
+    from lagebild.actions.accounts import set_disabled
 
     store = open_store(ctx)
-    _account_call(lambda: accounts.set_disabled(store, name, not enable))
+    _account_call(lambda: set_disabled(store, name, not enable))
     click.echo(f"{name} is {'enabled' if enable else 'disabled'}")
 
 
@@ -125,15 +122,11 @@ def user_disable(ctx: click.Context, name: str, enable: bool) -> None:
 @click.pass_context
 def user_password(ctx: click.Context, name: str, password_stdin: bool) -> None:
     """Set an account's password; its sessions end."""
-    from lagebild.security import passwords
-    from lagebild.store import accounts
+    from lagebild.actions.accounts import set_password
 
     store = open_store(ctx)
-    if accounts.account(store, name) is None:
-        raise click.ClickException(f"there is no account {name!r}")
-    password = _new_password(name, password_stdin)
     _account_call(
-        lambda: accounts.set_password_hash(store, name, passwords.hash_password(password))
+        lambda: set_password(store, name, lambda: _new_password(name, password_stdin))
     )
     click.echo(f"the password of {name} is set; its sessions have ended")
 
@@ -149,14 +142,10 @@ def token() -> None:
 @click.pass_context
 def token_create(ctx: click.Context, name: str, label: str | None) -> None:
     """Make an API token for account NAME and print it, once: only its hash is kept."""
-    import secrets
-
-    from lagebild.security.passwords import secret_hash
-    from lagebild.store import accounts
+    from lagebild.actions.accounts import create_token
 
     store = open_store(ctx)
-    secret = secrets.token_urlsafe(32)
-    token_id = _account_call(lambda: accounts.add_token(store, name, secret_hash(secret), label))
+    token_id, secret = _account_call(lambda: create_token(store, name, label))
     click.echo(f"token #{token_id} for {name} (shown once, keep it safe):", err=True)
     click.echo(secret)
 
@@ -178,8 +167,8 @@ def token_list(ctx: click.Context) -> None:
 @click.pass_context
 def token_revoke(ctx: click.Context, token_id: int) -> None:
     """Revoke API token ID: it stops working at once."""
-    from lagebild.store import accounts
+    from lagebild.actions.accounts import revoke_token
 
     store = open_store(ctx)
-    _account_call(lambda: accounts.revoke_token(store, token_id))
+    _account_call(lambda: revoke_token(store, token_id))
     click.echo(f"token #{token_id} is revoked")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -14,15 +13,6 @@ from lagebild.store.places import all_places
 CONVOY_STATUS = click.Choice(
     ["requested", "approved", "partly_approved", "denied", "delivered"], case_sensitive=False
 )
-
-
-def _convoy_call(call: Callable[[], Any]) -> Any:
-    from lagebild.ingest.convoys import ConvoyError
-
-    try:
-        return call()
-    except ConvoyError as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 def _convoy_line(convoy: Any) -> str:
@@ -95,23 +85,21 @@ def convoy_request(
     note: str | None,
 ) -> None:
     """Record the request of convoy CODE (its own reference, e.g. DUMA-2018-03-05)."""
-    from lagebild.ingest import convoys as life
+    from lagebild.actions import convoys as life
 
-    planned = _convoy_call(lambda: [life.parse_item(text) for text in items])
+    planned = [life.parse_item(text) for text in items]
     store = open_store(ctx)
-    done = _convoy_call(
-        lambda: life.request(
-            store,
-            code,
-            pcode,
-            on,
-            agencies=agencies,
-            trucks=trucks,
-            people=people,
-            items=planned,
-            source=source,
-            note=note,
-        )
+    done = life.request(
+        store,
+        code,
+        pcode,
+        on,
+        agencies=agencies,
+        trucks=trucks,
+        people=people,
+        items=planned,
+        source=source,
+        note=note,
     )
     click.echo(_convoy_line(done) + f"; {len(done.items)} item(s)")
 
@@ -143,16 +131,12 @@ def convoy_decide(
     people: int | None,
 ) -> None:
     """Record the decision on requested convoy CODE; a request is decided once."""
-    from lagebild.ingest import convoys as life
+    from lagebild.actions import convoys as life
 
     if decision is None:
         raise click.UsageError("give --approved, --partly or --denied")
     store = open_store(ctx)
-    done = _convoy_call(
-        lambda: life.decide(
-            store, code, decision, by, on, reason=reason, trucks=trucks, people=people
-        )
-    )
+    done = life.decide(store, code, decision, by, on, reason=reason, trucks=trucks, people=people)
     click.echo(_convoy_line(done))
 
 
@@ -182,15 +166,13 @@ def convoy_deliver(
 ) -> None:
     """Record the delivery of approved convoy CODE: people reached, what arrived, what was
     removed at checkpoints and by whom."""
-    from lagebild.ingest import convoys as life
+    from lagebild.actions import convoys as life
 
-    came = _convoy_call(lambda: dict(life.parse_quantity(text) for text in arrived))
-    taken = _convoy_call(lambda: dict(life.parse_quantity(text) for text in removed))
+    came = dict(life.parse_quantity(text) for text in arrived)
+    taken = dict(life.parse_quantity(text) for text in removed)
     store = open_store(ctx)
-    done = _convoy_call(
-        lambda: life.deliver(
-            store, code, on, reached, arrived=came, removed=taken, removed_by=removed_by
-        )
+    done = life.deliver(
+        store, code, on, reached, arrived=came, removed=taken, removed_by=removed_by
     )
     click.echo(_convoy_line(done))
     for item in done.items:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import click
 
 from lagebild.cli.common import DATE, open_store
-from lagebild.store import Store, StoreError
+from lagebild.store import Store
 
 EVIDENCE_STATUS = click.Choice(
     ["unverified", "corroborated", "disputed", "verified", "false"], case_sensitive=False
@@ -30,15 +29,6 @@ def evidence(ctx: click.Context, folder: str | None) -> None:
     """Photos and videos: register them (with the recycled-footage check), verify the stored
     files, and record who judged each item how."""
     ctx.obj["evidence_folder"] = folder
-
-
-def _evidence_call(call: Callable[[], Any]) -> Any:
-    from lagebild.evidence import EvidenceError
-
-    try:
-        return call()
-    except EvidenceError as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 def demo_evidence(store: Store) -> None:
@@ -90,19 +80,17 @@ def evidence_add(
 ) -> None:
     """Register photos (JPEG, PNG, WebP) and videos (MP4, WebM, MOV, MKV): SHA-256, embedded
     time and GPS, PDQ hashes; keep a copy; say which earlier items each one matches."""
-    from lagebild import evidence as ev
+    from lagebild.actions.evidence import add_evidence
 
     store = open_store(ctx)
-    done = _evidence_call(
-        lambda: ev.register(
-            store,
-            list(files),
-            source=source,
-            pcode=pcode,
-            on=on,
-            claim=claim,
-            folder=ctx.obj["evidence_folder"],
-        )
+    done = add_evidence(
+        store,
+        list(files),
+        source=source,
+        pcode=pcode,
+        on=on,
+        claim=claim,
+        folder=ctx.obj["evidence_folder"],
     )
     for registered in done:
         item = registered.item
@@ -123,13 +111,9 @@ def evidence_add(
 @click.pass_context
 def evidence_link(ctx: click.Context, item_id: int, incident: str, why: str) -> None:
     """Link an item to the incident it is said to show ('lagebild incidents --list' lists them)."""
-    from lagebild.store.evidence import link_incident
+    from lagebild.actions.evidence import link_evidence
 
-    store = open_store(ctx)
-    try:
-        _, label = link_incident(store, item_id, incident, why)
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from exc
+    label = link_evidence(open_store(ctx), item_id, incident, why)
     click.echo(f"item {item_id} linked to incident {label}")
 
 
@@ -161,7 +145,7 @@ def evidence_list(ctx: click.Context, pcode: str | None, status: str | None) -> 
     from lagebild import evidence as ev
 
     store = open_store(ctx)
-    found = _evidence_call(lambda: ev.items(store, pcode, status.lower() if status else None))
+    found = ev.items(store, pcode, status.lower() if status else None)
     for item in found:
         click.echo(_item_line(item))
     click.echo(f"{len(found)} items")
@@ -175,10 +159,10 @@ def evidence_list(ctx: click.Context, pcode: str | None, status: str | None) -> 
 @click.pass_context
 def evidence_status(ctx: click.Context, item_id: int, status: str, by: str, why: str) -> None:
     """Set an item's verification status; the history keeps who set it, when and why."""
-    from lagebild import evidence as ev
+    from lagebild.actions.evidence import set_evidence_status
 
     store = open_store(ctx)
-    _evidence_call(lambda: ev.set_status(store, item_id, status.lower(), by, why))
+    set_evidence_status(store, item_id, status.lower(), by, why)
     click.echo(f"item {item_id}: {status.lower()}")
 
 
@@ -190,7 +174,7 @@ def evidence_show(ctx: click.Context, item_id: int) -> None:
     from lagebild import evidence as ev
 
     store = open_store(ctx)
-    found = _evidence_call(lambda: ev.detail(store, item_id))
+    found = ev.detail(store, item_id)
     item = found.item
     claimed = item.claimed_date.isoformat() if item.claimed_date else "-"
     lines = [

@@ -19,8 +19,7 @@ from lagebild.cli.reports import (
     recognition,
     summary,
 )
-from lagebild.store import Store, StoreError, StoreFailure, driver_failures, missing_sqlite_file
-from lagebild.store.imports import undo_import
+from lagebild.store import Store, StoreFailure, driver_failures, missing_sqlite_file
 
 
 @click.command()
@@ -281,21 +280,18 @@ def _maps(
     event_types: Path | None,
 ) -> tuple[Any, dict[str, Any]]:
     """The tag map and the vocabulary maps an import was given; a bad file is a clean error."""
-    from lagebild.ingest import ReadError, load_tag_map, load_vocabulary_map
+    from lagebild.ingest import load_tag_map, load_vocabulary_map
 
-    try:
-        tag_map = load_tag_map(tags) if tags else None
-        maps = {
-            name: load_vocabulary_map(path) if path else None
-            for name, path in (
-                ("sectors", sectors),
-                ("statuses", statuses),
-                ("modalities", modalities),
-                ("event_types", event_types),
-            )
-        }
-    except ReadError as exc:
-        raise click.ClickException(str(exc)) from exc
+    tag_map = load_tag_map(tags) if tags else None
+    maps = {
+        name: load_vocabulary_map(path) if path else None
+        for name, path in (
+            ("sectors", sectors),
+            ("statuses", statuses),
+            ("modalities", modalities),
+            ("event_types", event_types),
+        )
+    }
     return tag_map, maps
 
 
@@ -319,14 +315,13 @@ def _import_one(
     store: Store, path: Path, options: Any, fmt: str, verbose: bool
 ) -> tuple[Any, bool]:
     """One file imported (or refused) and its report printed; (the report, whether it went)."""
-    from lagebild.ingest import ImportFailed, import_file
+    from lagebild.actions.imports import import_file
 
     update, done = _progress_printer(path)
-    try:
-        report = import_file(store, path, options, progress=update)
-    except ImportFailed as exc:
-        done()
-        report = exc.report
+    outcome = import_file(store, path, options, progress=update)
+    done()
+    report = outcome.report
+    if outcome.refused:
         if fmt == "text":
             print_problems(report, verbose, err=True)
             print_place_changes(report, err=True)
@@ -338,11 +333,6 @@ def _import_one(
             if report.kind:
                 click.echo(recognition(report), err=True)
         return report, False
-    done()
-    if not options.dry_run:
-        from lagebild.analysis.trust import add_consistency_warnings
-
-        add_consistency_warnings(store, report)
     if fmt == "text":
         print_problems(report, verbose, err=False)
         for line in mapping_lines(report):
@@ -353,12 +343,9 @@ def _import_one(
 
 
 def _undo(ctx: click.Context, import_id: int, why: str | None) -> None:
-    store = open_store(ctx)
-    try:
-        with store.writer() as writer:
-            removed = undo_import(writer, import_id, why=why)
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from exc
+    from lagebild.actions.imports import undo_import
+
+    removed = undo_import(open_store(ctx), import_id, why)
     what = ", ".join(f"{n:,} {name.replace('_', ' ')}" for name, n in removed.items() if n)
     click.echo(
         f"import #{import_id} undone: {what or 'nothing'} removed; its record stays, marked undone"

@@ -7,8 +7,6 @@ from datetime import date
 import click
 
 from lagebild.cli.common import DATE, FORMAT, emit, open_store
-from lagebild.store import StoreError
-from lagebild.store.sources import all_sources, grade_source
 
 
 @click.group(invoke_without_command=True)
@@ -75,27 +73,13 @@ def sources_grade(
     why: str | None,
 ) -> None:
     """Set the Admiralty grade (and kind) of a source; the current-figure rule uses it at once."""
-    from lagebild.model import SOURCE_KINDS, normalise_source_kind
-    from lagebild.store.trust import source_id_named
+    from lagebild.actions.records import grade_source, source_kind
 
-    wanted_kind = normalise_source_kind(kind) if kind else None
-    if kind and wanted_kind is None:
-        raise click.ClickException(f"unknown kind {kind!r}: use {', '.join(SOURCE_KINDS)}")
+    wanted_kind = source_kind(kind) if kind else None
     if reliability is None and credibility is None and wanted_kind is None:
         raise click.ClickException("give --reliability, --credibility or --kind")
     store = open_store(ctx)
-    if source_id_named(store, name) is None:
-        raise click.ClickException(f"unknown source {name!r}: 'lagebild sources' lists them")
-    current = next(s for s in all_sources(store).values() if s.name == name.strip())
-    grade_source(
-        store,
-        name,
-        reliability or current.reliability,
-        credibility or current.credibility,
-        wanted_kind,
-        why=why,
-    )
-    graded = next(s for s in all_sources(store).values() if s.name == name.strip())
+    graded = grade_source(store, name, reliability, credibility, wanted_kind, why)
     click.echo(f"{graded.name}: {graded.grade}" + (f", {graded.kind}" if graded.kind else ""))
 
 
@@ -171,19 +155,16 @@ def edit(
     A figure's own grade overrides its source's: 'lagebild edit figure 17 reliability=C
     credibility=3 --why "..."' (empty values return it to the source's grade).
     """
-    from lagebild.ingest.edit import EditError, parse_edits
-    from lagebild.store.audit import edit_record
+    from lagebild.actions.records import edit_record
 
-    store = open_store(ctx)
-    try:
-        values = parse_edits(kind, assignments)
-        before, after = edit_record(store, kind, record_id, values, why)
-    except (EditError, StoreError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    changed = [k for k in values if before.get(k) != after.get(k)]
+    edited = edit_record(open_store(ctx), kind, record_id, assignments, why)
+    before, after = edited.before, edited.after
     click.echo(
         f"{kind} #{record_id}: "
-        + (", ".join(f"{k} {before.get(k)} -> {after.get(k)}" for k in changed) or "unchanged")
+        + (
+            ", ".join(f"{k} {before.get(k)} -> {after.get(k)}" for k in edited.changed)
+            or "unchanged"
+        )
     )
 
 
@@ -195,13 +176,9 @@ def edit(
 def delete(ctx: click.Context, kind: str, record_id: int, why: str) -> None:
     """Delete one stored figure, access change or delivery. The audit trail keeps all of it; an
     import's record is never deleted ('import --undo' takes a whole import back)."""
-    from lagebild.store.audit import delete_record
+    from lagebild.actions.records import delete_record
 
-    store = open_store(ctx)
-    try:
-        delete_record(store, kind, record_id, why)
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from exc
+    delete_record(open_store(ctx), kind, record_id, why)
     click.echo(f"{kind} #{record_id} deleted; 'lagebild history --record {record_id}' shows it")
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from lagebild.errors import RefusedInput
 from lagebild.evidence.matching import MIN_QUALITY, THRESHOLD, PdqIndex, Probe, Query
 from lagebild.evidence.media import (
     DIHEDRAL,
@@ -39,7 +40,7 @@ from lagebild.store import evidence as db
 DEFAULT_FOLDER = "lagebild-evidence"
 
 
-class EvidenceError(Exception):
+class EvidenceError(RefusedInput):
     """A user's mistake: an unknown place, item or status, or a file that cannot be registered."""
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
+from lagebild.errors import RefusedInput
 from lagebild.model.vocab import (
     ACCESS_STATUSES,
     DELIVERY_STATUSES,
@@ -28,7 +29,7 @@ _NUMBERS = {
 _DATES = {"date", "date_start", "date_end", "valid_from"}
 
 
-class EditError(ValueError):
+class EditError(RefusedInput):
     """An edit that names an unknown field or gives a value that does not fit it."""
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lagebild.errors import RefusedInput
+
 if TYPE_CHECKING:
     from lagebild.ingest.placechanges import PlaceChanges
 
@@ -237,7 +239,7 @@ class ImportReport:
         }
 
 
-class ImportFailed(Exception):
+class ImportFailed(RefusedInput):
     """An import that wrote nothing because of errors; ``report`` lists them."""
 
     def __init__(self, report: ImportReport) -> None:

@@ -43,6 +43,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import python_calamine
 
+from lagebild.errors import RefusedInput
 from lagebild.ingest.acled import acled_tag_map
 from lagebild.ingest.catalogue import kind
 from lagebild.ingest.notation import LOCALES
@@ -67,7 +68,7 @@ TABLE_SUFFIXES = (
 )  # fmt: skip
 
 
-class ReadError(Exception):
+class ReadError(RefusedInput):
     """A file that cannot be read as a table, with where and why."""
 
     def __init__(
@@ -302,6 +303,8 @@ def _sniff_format(path: Path, head: bytes) -> str:
                 check_archive(path, archive)
                 names = set(archive.namelist())
                 mimetype = archive.read("mimetype") if "mimetype" in names else b""
+        except ReadError:  # refused, with why (a ReadError is a ValueError too)
+            raise
         except _ZIP_ERRORS as exc:
             raise ReadError(path, reason=f"a damaged ZIP archive, {_NOT_A_TABLE}") from exc
         if "[Content_Types].xml" in names:
@@ -493,6 +496,8 @@ def _open_member(
                 target = folder / PurePosixPath(name.replace("\\", "/")).name
                 with archive.open(name) as source, target.open("wb") as out:
                     shutil.copyfileobj(source, out, _BLOCK_BYTES)
+        except ReadError:  # refused, with why (a ReadError is a ValueError too)
+            raise
         except _ZIP_ERRORS as exc:
             raise ReadError(path, reason=f"a damaged ZIP archive: {exc}") from exc
         try:

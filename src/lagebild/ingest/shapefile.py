@@ -113,6 +113,8 @@ def open_shapefile(
                         warnings.append(_bad_text(number, name, value, codec, columns))
                 row.append(_geometry(path, number, item.shape))
                 rows.append(row)
+        except ReadError:  # a malformed shape, said as such (a ReadError is a ValueError too)
+            raise
         except (pyshp.ShapefileException, ValueError, EOFError, struct.error) as exc:
             raise ReadError(path, row=len(rows) + 1, reason=f"a damaged shapefile: {exc}") from exc
     if not rows:

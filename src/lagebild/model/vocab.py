@@ -108,7 +108,7 @@ def _key(text: str) -> str:
     return re.sub(r"[\s_\-./:,;()'\u2019\"]+", " ", text).strip()
 
 
-class VocabularyError(ValueError):
+class VocabularyError(RefusedInput):
     """A vocabulary or an override file that is not a mapping of codes and words."""
 
 

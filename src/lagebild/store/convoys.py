@@ -1,6 +1,6 @@
 """Convoys in the database: a convoy, its items, and every SQL statement that reads or writes them.
 
-The rules of a convoy's life (what may follow what) are in ``lagebild.ingest.convoys``; this module
+The rules of a convoy's life (what may follow what) are in ``lagebild.actions.convoys``; this module
 only stores and reads. Gaps read delivered convoys through ``deliveries.delivered_sums`` and
 ``deliveries.last_deliveries``; an import's convoys and their items go with
 ``imports.undo_import``.

@@ -28,14 +28,13 @@ from lagebild.web import (
     damage,
     evidence,
     gaps,
-    imports_api,
+    imports,
     incidents,
     mapview,
     places,
     records,
     situation,
     trust,
-    upload,
 )
 from lagebild.web.auth import CsrfRefused, SignInRequired
 from lagebild.web.context import Context, WebConfig, error_page
@@ -112,8 +111,8 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(situation.trend_router)
     app.include_router(trust.api_router)
     app.include_router(mapview.router)
-    app.include_router(upload.router)
-    app.include_router(imports_api.router)
+    app.include_router(imports.router)
+    app.include_router(imports.api_router)
     app.include_router(records.edit_router)
     app.include_router(records.history_router)
     app.include_router(trust.router)

@@ -18,17 +18,18 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from lagebild import analysis
+from lagebild.actions.records import delete_record, edit_record
 from lagebild.analysis.changes import change_row, place_history
 from lagebild.analysis.place import find, place_dict, subtree_ids
 from lagebild.analysis.tree import PlaceTree
-from lagebild.ingest.edit import EditError, parse_edits
+from lagebild.ingest.edit import EditError
 from lagebild.model import normalise_access, normalise_sector, normalise_status
 from lagebild.publish import tables
 from lagebild.publish.tables import Col
 from lagebild.security import policy
 from lagebild.security import protocol as sharing
 from lagebild.store import StoreError, listing
-from lagebild.store.audit import OutOfScope, delete_record, edit_record
+from lagebild.store.audit import OutOfScope
 from lagebild.web import auth
 from lagebild.web.context import (
     AsOf,
@@ -270,15 +271,19 @@ def _refused(request: Request, kind: str, exc: StoreError) -> HTTPException:
 def edit(request: Request, kind: Kind, record_id: RecordId, body: Edit) -> dict[str, Any]:
     _check(request, kind, list(body.set))
     try:
-        values = parse_edits(kind, [f"{k}={v}" for k, v in body.set.items()])
-        before, after = edit_record(
-            auth.request_store(request), kind, record_id, values, body.why, auth.scope_of(request)
+        edited = edit_record(
+            auth.request_store(request),
+            kind,
+            record_id,
+            [f"{k}={v}" for k, v in body.set.items()],
+            body.why,
+            auth.scope_of(request),
         )
     except EditError as exc:
         raise HTTPException(422, str(exc)) from exc
     except StoreError as exc:
         raise _refused(request, kind, exc) from exc
-    return {"kind": kind, "id": record_id, "before": before, "after": after}
+    return {"kind": kind, "id": record_id, "before": edited.before, "after": edited.after}
 
 
 @edit_router.delete(
