@@ -15,7 +15,6 @@ from lagebild.actions import convoys, imports, records
 from lagebild.ingest import ImportOptions
 from lagebild.ingest.edit import EditError
 from lagebild.store import Store
-from lagebild.store.imports import undo_import
 from lagebild.store.summary import row_counts
 
 PLACES = [
@@ -65,7 +64,7 @@ def test_undoing_an_import_says_what_went(duma: Store, tmp_path: Path) -> None:
     path = write(tmp_path / "a.csv", [*FIGURES, ["C2329", 50000, 100000, "2017-01-10", "Council"]])
     done = imports.import_file(duma, path, ImportOptions())
     assert done.report.import_id is not None
-    removed = undo_import(imports, duma, done.report.import_id, "a test")
+    removed = imports.undo_import(duma, done.report.import_id, "a test")
     assert removed.get("figures") == 2 and row_counts(duma)["figures"] == 0
 
 
