@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from demo_support import demo_database
 
 from lagebild import errors
 from lagebild.analysis.place import UnknownPlace
@@ -50,10 +51,7 @@ def test_lagebild_errors_keep_the_builtin_kinds_callers_catch() -> None:
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    db = str(tmp_path_factory.mktemp("errors") / "demo.db")
-    result = CliRunner().invoke(main, ["--db", db, "demo", "--no-serve"])
-    assert result.exit_code == 0, result.output
-    return db
+    return demo_database(tmp_path_factory.mktemp("errors"))
 
 
 @pytest.mark.parametrize(
