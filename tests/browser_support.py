@@ -1,6 +1,6 @@
 """What the browser and schema tests stand on: the demo database, the app served for real, Chromium.
 
-- ``demo_database(folder)`` builds the demonstration database in a fresh SQLite file.
+- ``demo_database(folder)`` (from ``demo_support``) copies the demonstration database into a folder.
 - ``LiveServer`` serves an ASGI app with uvicorn in a background thread on a free port of
   127.0.0.1, until ``stop()``.
 - ``chromium()`` finds Debian's Chromium (``/usr/bin/chromium``, or ``$LAGEBILD_CHROMIUM``) and
@@ -39,21 +39,6 @@ CHROMIUM_ARGS = [
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def demo_database(folder: Path) -> str:
-    """The demonstration scenario in a new SQLite file under ``folder``; its path."""
-    from lagebild.demo import build_demo
-    from lagebild.store import Store
-
-    path = folder / "demo.db"
-    store = Store.open(str(path))
-    try:
-        store.migrate()
-        build_demo(store)
-    finally:
-        store.close()
-    return str(path)
 
 
 def output_dir(name: str) -> Path:

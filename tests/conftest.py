@@ -5,16 +5,21 @@ is the one in ``LAGEBILD_TEST_PG`` (``scripts/test`` starts a throwaway one and 
 pytest-xdist worker gets a database of its own, ``<that database>_<worker>``, emptied before
 every test. Without ``LAGEBILD_TEST_PG`` the PostgreSQL half is skipped, or fails when ``CI`` is
 set.
+
+``demo_store`` is the demonstration database on both; ``demo_path`` a private SQLite copy of it.
+The scenario is built once per test process (``demo_support``) and copied, never built per test.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from demo_support import demo_database, demo_template
 from hypothesis import settings
 
 from lagebild.store import Store
@@ -132,6 +137,56 @@ def store(db_url: str) -> Iterator[Store]:
 def sqlite_store(tmp_path: Path) -> Iterator[Store]:
     """A migrated, empty SQLite store, for tests that need not run on both databases."""
     yield from _open(str(tmp_path / "lagebild.db"))
+
+
+# -- the demonstration database: built once per test process, copied for each test ----------------
+
+
+@pytest.fixture
+def demo_store(db_url: str) -> Iterator[Store]:
+    """The demonstration data, on SQLite (a copy of this process's one build) and on PostgreSQL
+    (built into the emptied database)."""
+    if db_url.startswith("postgresql"):
+        from lagebild.demo import build_demo
+
+        for store in _open(db_url):
+            build_demo(store)
+            yield store
+        return
+    shutil.copyfile(demo_template(), db_url)
+    store = Store.open(db_url)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def demo_path(tmp_path: Path) -> str:
+    """A private, writable SQLite copy of the demonstration database; its path."""
+    return demo_database(tmp_path)
+
+
+# -- accounts ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 at its cheapest, for tests that hash many passwords (``LAGEBILD_ARGON2``)."""
+    from accounts_support import CHEAP_ARGON2
+
+    monkeypatch.setenv("LAGEBILD_ARGON2", CHEAP_ARGON2)
+
+
+@pytest.fixture
+def loaded(store: Store, tmp_path: Path, cheap_hashes: None) -> Store:
+    """Deliveries of Org A and Org B, and an account of each role (``accounts_support``), on
+    SQLite and on PostgreSQL."""
+    from accounts_support import add_accounts, load_two_organisations
+
+    load_two_organisations(store, tmp_path)
+    add_accounts(store)
+    return store
 
 
 # -- the browser: one Chromium per test process ---------------------------------------------------

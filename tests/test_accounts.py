@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from accounts_support import (
-    CHEAP_ARGON2,
     PASSWORD,
     add_accounts,
     changes_of,
@@ -33,18 +32,7 @@ from lagebild.store import schema as t
 from lagebild.web import WebConfig, create_app
 from lagebild.web.auth import SESSION_COOKIE
 
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LAGEBILD_ARGON2", CHEAP_ARGON2)
-
-
-@pytest.fixture
-def loaded(store: Store, tmp_path: Path) -> Store:
-    """Deliveries of Org A and Org B, and an account of each role."""
-    load_two_organisations(store, tmp_path)
-    add_accounts(store)
-    return store
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
 
 def cli(store: Store, *args: str, stdin: str | None = None) -> tuple[int, str]:

@@ -11,15 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from lagebild import analysis
-from lagebild.demo import AS_OF, build_demo
+from lagebild.demo import AS_OF
 from lagebild.store import Store
 from lagebild.web import WebConfig, create_app
-
-
-@pytest.fixture
-def demo_store(store: Store) -> Store:
-    build_demo(store)
-    return store
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from demo_support import demo_database
 from fastapi.testclient import TestClient
 from sqlalchemy import Column, Float, Integer, MetaData, Table, inspect, select
 
@@ -50,20 +51,8 @@ def _database(request: pytest.FixtureRequest, backend: str, path: Path) -> str:
 
 
 @pytest.fixture
-def demo_store(db_url: str) -> Iterator[Store]:
-    """The demonstration data, on SQLite and on PostgreSQL."""
-    store = Store.open(db_url)
-    store.migrate()
-    build_demo(store)
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def sqlite_demo(tmp_path: Path) -> Iterator[Store]:
-    store = Store.open(str(tmp_path / "demo.db"))
-    store.migrate()
-    build_demo(store)
+def sqlite_demo(demo_path: str) -> Iterator[Store]:
+    store = Store.open(demo_path)
     yield store
     store.close()
 
@@ -110,9 +99,12 @@ def rows_of(store: Store) -> dict[str, list[tuple[Any, ...]]]:
 def test_restore_into_a_fresh_database_reproduces_every_table_row_by_row(
     request: pytest.FixtureRequest, tmp_path: Path, source: str, target: str
 ) -> None:
-    origin = Store.open(_database(request, source, tmp_path / "origin.db"))
-    origin.migrate()
-    build_demo(origin)
+    if source == "sqlite":
+        origin = Store.open(demo_database(tmp_path, "origin.db"))
+    else:
+        origin = Store.open(_database(request, source, tmp_path / "origin.db"))
+        origin.migrate()
+        build_demo(origin)
     manifest = backup(origin, tmp_path / "b.zip")
     expected_rows = rows_of(origin)
     expected = table_states(origin)
@@ -415,9 +407,7 @@ def test_backup_and_restore_commands_with_the_evidence_folder(tmp_path: Path) ->
     from lagebild import evidence as ev
     from lagebild.evidence.demo import add_demo_evidence
 
-    store = Store.open(str(tmp_path / "live.db"))
-    store.migrate()
-    build_demo(store)
+    store = Store.open(demo_database(tmp_path, "live.db"))
     (tmp_path / "drawn").mkdir()
     add_demo_evidence(store, tmp_path / "drawn")
     store.close()

@@ -18,11 +18,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from browser_support import (
-    LiveServer,
-    demo_database,
-    output_dir,
-)
+from browser_support import LiveServer, output_dir
+from demo_support import demo_database
 
 from lagebild.web import WebConfig, create_app
 

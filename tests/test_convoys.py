@@ -640,15 +640,14 @@ def test_item_category_words(word: str, category: str | None) -> None:
 
 
 def test_the_demo_has_a_denied_a_stripped_and_a_delivered_convoy_that_leave_its_gaps(
-    store: Store,
+    demo_store: Store,
 ) -> None:
     from lagebild.analysis import gaps as gaps_of
     from lagebild.analysis.convoys import convoy_stats
     from lagebild.demo import AS_OF as DEMO_AS_OF
-    from lagebild.demo import DATA_DIR, build_demo
+    from lagebild.demo import DATA_DIR
 
-    build_demo(store)
-    found = {c.code: c for c in convoy_store.convoys(store)}
+    found = {c.code: c for c in convoy_store.convoys(demo_store)}
     assert sorted(c.status for c in found.values()) == [
         "delivered", "delivered", "denied", "requested",
     ]  # fmt: skip
@@ -665,14 +664,14 @@ def test_the_demo_has_a_denied_a_stripped_and_a_delivered_convoy_that_leave_its_
     share = sum(float(r["#item+removed"] or 0) for r in medical) / sum(
         float(r["#item+planned"]) for r in medical
     )
-    (duma,) = [r for r in convoy_stats(store).places if r.pcode == "C2338"]
+    (duma,) = [r for r in convoy_stats(demo_store).places if r.pcode == "C2338"]
     assert duma.tally.medical_removed_share == pytest.approx(share) and share > 0
     assert duma.tally.partly_approved == 1
     # The convoys fall outside the story's window: the demo's gaps stay as told.
-    by_code = {r.pcode: r for r in gaps_of(store, DEMO_AS_OF, 30, 4).places}
+    by_code = {r.pcode: r for r in gaps_of(demo_store, DEMO_AS_OF, 30, 4).places}
     assert by_code["C2338"].last_delivery == date(2017, 2, 6)
     assert by_code["C2450"].cut_off and by_code["C2450"].last_delivery == date(2016, 11, 28)
-    december = {r.pcode: r for r in gaps_of(store, date(2016, 12, 31), 30, 4).places}
+    december = {r.pcode: r for r in gaps_of(demo_store, date(2016, 12, 31), 30, 4).places}
     assert december["C2338"].last_delivery == date(2016, 12, 8)
     assert december["C2338"].reached == found["DEMO-2016-12-DUMA"].reached
 

@@ -440,9 +440,9 @@ def test_damage_command_prints_json_csv_and_changes(db_url: str, tmp_path: Path)
 # -- the demo: Aleppo holds 15 % of all destruction --------------------------------------------
 
 
-def test_demo_aleppo_holds_15_percent_of_all_destroyed_buildings(sqlite_store: Store) -> None:
+def test_demo_aleppo_holds_15_percent_of_all_destroyed_buildings(demo_store: Store) -> None:
     from lagebild.demo import AS_OF as DEMO_AS_OF
-    from lagebild.demo import DATA_DIR, ESCWA_SOURCE, build_demo
+    from lagebild.demo import DATA_DIR, ESCWA_SOURCE
 
     # From the file alone: the latest assessment of each community, with the csv module.
     with (DATA_DIR / "07_damage.csv").open(encoding="utf-8", newline="") as fh:
@@ -460,11 +460,10 @@ def test_demo_aleppo_holds_15_percent_of_all_destroyed_buildings(sqlite_store: S
     assert latest["C1007"]["#meta+source"] == ESCWA_SOURCE
     assert all("illustrative" in r["#meta+source"] for r in rows)
 
-    build_demo(sqlite_store)
-    found = damage(sqlite_store, DEMO_AS_OF, level=4)
+    found = damage(demo_store, DEMO_AS_OF, level=4)
     aleppo = next(r for r in found.places if r.pcode == "C1007")
     assert aleppo.share_destroyed == pytest.approx(0.15)
     assert aleppo.value.sources == (ESCWA_SOURCE,)
     assert found.places[0].pcode == "C1007"  # the largest share of destruction
-    (change,) = damage_changes(sqlite_store, DEMO_AS_OF, level=4, pcode="C1007")
+    (change,) = damage_changes(demo_store, DEMO_AS_OF, level=4, pcode="C1007")
     assert (change.before.destroyed, change.after.destroyed) == (3700, 4500)

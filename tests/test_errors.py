@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from demo_support import demo_database
 
 from lagebild import errors
 from lagebild.actions.convoys import ConvoyError
@@ -62,10 +63,7 @@ def test_the_refusals_of_actions_are_refused_input_and_still_value_errors(kind: 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    db = str(tmp_path_factory.mktemp("errors") / "demo.db")
-    result = CliRunner().invoke(main, ["--db", db, "demo", "--no-serve"])
-    assert result.exit_code == 0, result.output
-    return db
+    return demo_database(tmp_path_factory.mktemp("errors"))
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
-from browser_support import LiveServer, demo_database, output_dir
+from browser_support import LiveServer, output_dir
+from demo_support import demo_database
 
 from lagebild.evidence.demo import DEMO_ITEMS, RECYCLED, add_demo_evidence
 from lagebild.store import Store

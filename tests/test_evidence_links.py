@@ -7,19 +7,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
+from demo_support import demo_database
 
 from lagebild.cli import main
-from lagebild.demo import build_demo
 from lagebild.evidence.demo import add_demo_evidence
 from lagebild.store import Store
 from lagebild.store.audit import history
 
 
 def test_an_item_links_to_an_incident_by_code_and_the_trail_keeps_it(tmp_path: Path) -> None:
-    db = tmp_path / "demo.db"
-    store = Store.open(str(db))
-    store.migrate()
-    build_demo(store)
+    db = demo_database(tmp_path)
+    store = Store.open(db)
     add_demo_evidence(store, tmp_path / "pictures")
 
     def run(*args: str) -> tuple[int, str]:

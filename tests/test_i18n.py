@@ -17,10 +17,11 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
+from demo_support import demo_database
 from fastapi.testclient import TestClient
 
 from lagebild import analysis
-from lagebild.demo import AS_OF, build_demo
+from lagebild.demo import AS_OF
 from lagebild.store import Store
 from lagebild.web import WebConfig, create_app
 from lagebild.web.i18n import LANGUAGES, LOCALE_DIR, Language
@@ -150,12 +151,8 @@ def test_the_arabic_catalog_speaks_the_field_s_words() -> None:
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    path = tmp_path_factory.mktemp("i18n") / "demo.db"
-    store = Store.open(str(path))
-    store.migrate()
-    build_demo(store)
-    store.close()
-    with TestClient(create_app(WebConfig(db=str(path)))) as test_client:
+    path = demo_database(tmp_path_factory.mktemp("i18n"))
+    with TestClient(create_app(WebConfig(db=path))) as test_client:
         yield test_client
 
 

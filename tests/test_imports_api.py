@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from accounts_support import CHEAP_ARGON2, GAZETTEER, add_accounts, changes_of, url_of, web
+from accounts_support import GAZETTEER, add_accounts, changes_of, url_of, web
 from fastapi.testclient import TestClient
 
 from lagebild.ingest import ImportOptions, import_file
@@ -55,9 +55,7 @@ PARTNERS: dict[str, tuple[str, str | None]] = {
 COMMUNITIES = ("C1007", "C1003", "C4140")
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LAGEBILD_ARGON2", CHEAP_ARGON2)
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
 
 @pytest.fixture

@@ -14,11 +14,12 @@ from urllib.parse import urlsplit
 import pytest
 from alembic import command
 from alembic.config import Config
+from demo_support import demo_database
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect, text
 
 from lagebild import analysis
-from lagebild.demo import AS_OF, build_demo
+from lagebild.demo import AS_OF
 from lagebild.ingest import ImportFailed, ImportOptions, import_file
 from lagebild.ingest.read import ReadError, open_table
 from lagebild.store import Store
@@ -57,9 +58,10 @@ def client_of(store: Store, **config: Any) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def demo(sqlite_store: Store) -> Store:
-    build_demo(sqlite_store)
-    return sqlite_store
+def demo(demo_path: str) -> Iterator[Store]:
+    store = Store.open(demo_path)
+    yield store
+    store.close()
 
 
 @pytest.fixture
@@ -559,16 +561,11 @@ def test_map_and_pages_share_one_list_of_sectors_whichever_comes_first(tmp_path:
     """Both read the same kept list: no blank 'sector' beside 'All sectors', in either order."""
     from fastapi.testclient import TestClient
 
-    from lagebild.demo import build_demo
-    from lagebild.store import Store
     from lagebild.web import WebConfig, create_app
 
-    store = Store.open(str(tmp_path / "demo.db"))
-    store.migrate()
-    build_demo(store)
+    path = demo_database(tmp_path)
     for first, second in (("/gaps", "/map"), ("/map", "/gaps")):
-        client = TestClient(create_app(WebConfig(db=str(tmp_path / "demo.db"))))
+        client = TestClient(create_app(WebConfig(db=path)))
         client.get(first)
         html = client.get(second).text
         assert html.count('<option value=""') == 1, (first, second)
-    store.close()

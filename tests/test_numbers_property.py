@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -9,6 +11,9 @@ from hypothesis import strategies as st
 from lagebild.ingest.records import _numbers
 
 ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+#: Examples per property; ``bench/properties.py`` raises it for a longer, randomized hunt.
+PROPERTY_EXAMPLES = int(os.environ.get("LAGEBILD_PROPERTY_EXAMPLES", "300"))
 
 
 def written(value: int, cents: int | None, locale: str, grouped: bool) -> str:
@@ -24,7 +29,7 @@ def written(value: int, cents: int | None, locale: str, grouped: bool) -> str:
     return text
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=PROPERTY_EXAMPLES, deadline=None)
 @given(
     values=st.lists(
         st.tuples(

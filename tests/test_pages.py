@@ -13,12 +13,13 @@ from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from demo_support import demo_database
 from fastapi.testclient import TestClient
 
 from lagebild import analysis
 from lagebild.analysis import PlaceTree
 from lagebild.analysis.overview import besieged_by_party, coverage_by_sector, monthly_reached
-from lagebild.demo import AS_OF, build_demo
+from lagebild.demo import AS_OF
 from lagebild.store import Store
 from lagebild.store.places import all_places
 from lagebild.web import WebConfig, charts, create_app
@@ -32,11 +33,8 @@ LANGUAGES = ("en", "ar", "de")
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    """The demo database on SQLite, built once for the module (the pages only read it)."""
-    path = tmp_path_factory.mktemp("pages") / "demo.db"
-    store = Store.open(str(path))
-    store.migrate()
-    build_demo(store)
+    """The demo database on SQLite, one copy for the module (the pages only read it)."""
+    store = Store.open(demo_database(tmp_path_factory.mktemp("pages")))
     yield store
     store.close()
 
@@ -487,27 +485,26 @@ def test_malformed_date_on_a_page_is_an_html_422_naming_the_parameter(client: Te
 
 
 @pytest.fixture
-def any_client(store: Store) -> Iterator[TestClient]:
+def any_client(demo_store: Store) -> Iterator[TestClient]:
     """The app on the demo database, on SQLite and on PostgreSQL."""
-    build_demo(store)
-    url = store.engine.url.render_as_string(hide_password=False)
+    url = demo_store.engine.url.render_as_string(hide_password=False)
     with TestClient(create_app(WebConfig(db=url))) as test_client:
         yield test_client
 
 
 def test_every_page_renders_the_same_numbers_on_sqlite_and_postgresql(
-    any_client: TestClient, store: Store
+    any_client: TestClient, demo_store: Store
 ) -> None:
     language = Language("de")
-    total = analysis.situation(store, AS_OF, 30, 1).total
+    total = analysis.situation(demo_store, AS_OF, 30, 1).total
     assert total is not None and total.people_in_need is not None
     overview = page(any_client, "/", "de")
     assert "13.500.000" in overview and language.number(total.reached) in overview
-    trend = monthly_reached(store, AS_OF, 12)
+    trend = monthly_reached(demo_store, AS_OF, 12)
     assert language.number(trend[-1].lower) in overview
     gaps_rows = table_rows(page(any_client, "/gaps", "de", level="adm4"), "gaps-table")
     assert [a["data-pcode"] for a, _ in gaps_rows] == [
-        r.pcode for r in analysis.gaps(store, AS_OF, 30, 4).places
+        r.pcode for r in analysis.gaps(demo_store, AS_OF, 30, 4).places
     ]
     assert "C2450" in page(any_client, "/places", "de", q="Madaya")
     madaya = page(any_client, "/places/C2450", "de")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from accounts_support import CHEAP_ARGON2, add_accounts, load_two_organisations, sign_in, web
+from accounts_support import sign_in, web
 
 from lagebild.ingest import import_file
 from lagebild.security import protocol as sharing
@@ -20,18 +20,15 @@ C1003,besieged,Party X,2016-01-01
 """
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LAGEBILD_ARGON2", CHEAP_ARGON2)
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
 
 @pytest.fixture
-def loaded(store: Store, tmp_path: Path) -> Store:
-    load_two_organisations(store, tmp_path)
+def loaded(loaded: Store, tmp_path: Path) -> Store:
+    """The two organisations and accounts of every role, and access statuses."""
     (tmp_path / "access.csv").write_text(ACCESS, encoding="utf-8")
-    import_file(store, tmp_path / "access.csv")
-    add_accounts(store)
-    return store
+    import_file(loaded, tmp_path / "access.csv")
+    return loaded
 
 
 def situation_as(store: Store, name: str, **config: object) -> dict[str, dict[str, object]]:

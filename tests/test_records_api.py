@@ -5,15 +5,10 @@ viewer changes nothing; an analyst deletes any delivery; bad values are 422 nami
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from accounts_support import (
-    CHEAP_ARGON2,
-    add_accounts,
     changes_of,
     csrf,
-    load_two_organisations,
     sign_in,
     web,
 )
@@ -23,17 +18,7 @@ from lagebild.store import Store
 from lagebild.store import schema as t
 from lagebild.store.audit import history
 
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LAGEBILD_ARGON2", CHEAP_ARGON2)
-
-
-@pytest.fixture
-def loaded(store: Store, tmp_path: Path) -> Store:
-    load_two_organisations(store, tmp_path)
-    add_accounts(store)
-    return store
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
 
 def delivery_of(store: Store, org: str) -> tuple[int, float]:

@@ -9,12 +9,9 @@ from pathlib import Path
 
 import pytest
 from accounts_support import (
-    CHEAP_ARGON2,
     FOUR_W_A,
-    add_accounts,
     changes_of,
     csrf,
-    load_two_organisations,
     sign_in,
     url_of,
     web,
@@ -40,16 +37,7 @@ SY020000,1000,2017-01-01
 NEW_4W = FOUR_W_A.replace("2017-02-20", "2017-02-25").replace("2017-02-21", "2017-02-26")
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LAGEBILD_ARGON2", CHEAP_ARGON2)
-
-
-@pytest.fixture
-def loaded(store: Store, tmp_path: Path) -> Store:
-    load_two_organisations(store, tmp_path)
-    add_accounts(store)
-    return store
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
 
 def upload(client: TestClient, text: str, name: str = "4w.csv") -> TestClient | str:

@@ -19,11 +19,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from demo_support import demo_database
 from fastapi.testclient import TestClient
 
 from lagebild.cli import main
-from lagebild.demo import AS_OF, build_demo
-from lagebild.store import Store
+from lagebild.demo import AS_OF
 from lagebild.web import WebConfig, create_app
 
 PROVENANCE = {"#meta+file", "#meta+row"}
@@ -45,12 +45,7 @@ def without_provenance(text: str) -> list[list[str]]:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    store = Store.open(str(path))
-    store.migrate()
-    build_demo(store)
-    store.close()
-    return str(path)
+    return demo_database(tmp_path_factory.mktemp("demo"))
 
 
 def numbers(situation: dict[str, Any]) -> list[tuple[Any, ...]]:

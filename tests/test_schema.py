@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import schemathesis
-from browser_support import demo_database
+from demo_support import demo_database
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.errors import FailureGroup

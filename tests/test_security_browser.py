@@ -13,7 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, TypeVar
 
 import pytest
-from browser_support import CHROMIUM_ARGS, LiveServer, chromium, demo_database, in_ci
+from browser_support import CHROMIUM_ARGS, LiveServer, chromium, in_ci
+from demo_support import demo_database
 
 from lagebild.web import WebConfig, create_app
 

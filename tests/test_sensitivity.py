@@ -11,10 +11,7 @@ from typing import Any
 
 import pytest
 from accounts_support import (
-    CHEAP_ARGON2,
-    add_accounts,
     changes_of,
-    load_two_organisations,
     sign_in,
     web,
 )
@@ -36,16 +33,7 @@ ROWS = [("C1003", "Org B", "Beta Aid", 250.0), ("C4140", "Org A", "Alpha Relief"
         ("C1007", "Org A", "Alpha Relief", 4.0)]
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LAGEBILD_ARGON2", CHEAP_ARGON2)
-
-
-@pytest.fixture
-def loaded(store: Store, tmp_path: Path) -> Store:
-    load_two_organisations(store, tmp_path)
-    add_accounts(store)
-    return store
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
 
 # -- the protocol's parts -----------------------------------------------------------------------

@@ -337,33 +337,29 @@ def test_explain_gives_the_records_and_the_rule_and_equals_situation(
     assert data["by_sector"]["food"]["reached"] == 4000
 
 
-def test_explain_agrees_with_situation_and_gaps_on_the_demo(store: Store) -> None:
-    from lagebild.demo import build_demo
-
-    build_demo(store)
+def test_explain_agrees_with_situation_and_gaps_on_the_demo(demo_store: Store) -> None:
     for level in (0, 1, 4):
-        pic = situation(store, AS_OF, 30, level)
+        pic = situation(demo_store, AS_OF, 30, level)
         for row in pic.places:
             for name in ("people_in_need", "population", "displaced", "besieged", "hard_to_reach"):
                 column = getattr(row, name)
-                got = trust.explain(store, AS_OF, row.pcode, name).value
+                got = trust.explain(demo_store, AS_OF, row.pcode, name).value
                 assert got == (column.value if column else None), (row.pcode, name)
-            assert trust.explain(store, AS_OF, row.pcode, "reached").value == row.reached
-    for row in gaps(store, AS_OF, level=3).places:
+            assert trust.explain(demo_store, AS_OF, row.pcode, "reached").value == row.reached
+    for row in gaps(demo_store, AS_OF, level=3).places:
         pin = row.people_in_need.value if row.people_in_need else None
-        assert trust.explain(store, AS_OF, row.pcode, "people_in_need").value == pin
+        assert trust.explain(demo_store, AS_OF, row.pcode, "people_in_need").value == pin
 
 
 # -- 4. the demo --------------------------------------------------------------------------------
 
 
-def test_demo_has_graded_sources_and_an_illustrative_contradiction(store: Store) -> None:
-    from lagebild.demo import SEED_SOURCE, build_demo
+def test_demo_has_graded_sources_and_an_illustrative_contradiction(demo_store: Store) -> None:
+    from lagebild.demo import SEED_SOURCE
 
-    build_demo(store)
-    grades = {s.name: s.grade for s in all_sources(store).values()}
+    grades = {s.name: s.grade for s in all_sources(demo_store).values()}
     assert grades[SEED_SOURCE] == "A2" and "unrated" not in grades.values()
-    found = trust.conflicts(store)
+    found = trust.conflicts(demo_store)
     assert found and all("illustrative" in (r.source or "") for c in found for r in c.values)
     madaya = next(c for c in found if c.pcode == "C2450")
     assert madaya.current.value == 30000 and madaya.spread.low == 30000

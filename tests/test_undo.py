@@ -10,7 +10,6 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from lagebild.cli import main
-from lagebild.demo import build_demo
 from lagebild.store import Store
 from lagebild.store.imports import all_imports
 from lagebild.web import WebConfig, create_app
@@ -39,9 +38,8 @@ def snapshot(db: str) -> dict[str, object]:
 
 
 @pytest.fixture
-def demo_db(store: Store) -> str:
-    build_demo(store)
-    return store.engine.url.render_as_string(hide_password=False)
+def demo_db(demo_store: Store) -> str:
+    return demo_store.engine.url.render_as_string(hide_password=False)
 
 
 def test_undoing_an_import_returns_every_number_to_what_it_was(

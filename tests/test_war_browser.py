@@ -15,11 +15,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from browser_support import (
-    LiveServer,
-    demo_database,
-    output_dir,
-)
+from browser_support import LiveServer, output_dir
+from demo_support import demo_database
 
 from lagebild.web import WebConfig, create_app
 

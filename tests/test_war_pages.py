@@ -21,10 +21,11 @@ from urllib.parse import parse_qsl
 import pytest
 from accounts_support import CHEAP_ARGON2, GAZETTEER, add_accounts, changes_of, sign_in, web
 from click.testing import CliRunner
+from demo_support import demo_database
 from fastapi.testclient import TestClient
 
 from lagebild.cli import main
-from lagebild.demo import AS_OF, build_demo
+from lagebild.demo import AS_OF
 from lagebild.ingest import ImportOptions, import_file
 from lagebild.store import Store
 from lagebild.web import WebConfig, create_app
@@ -40,12 +41,7 @@ ARABIC = re.compile(r"[\u0600-\u06ff]")
 
 @pytest.fixture(scope="module")
 def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    path = tmp_path_factory.mktemp("war") / "demo.db"
-    store = Store.open(str(path))
-    store.migrate()
-    build_demo(store)
-    store.close()
-    yield str(path)
+    yield demo_database(tmp_path_factory.mktemp("war"))
 
 
 @pytest.fixture(scope="module")
