@@ -232,3 +232,33 @@ def test_no_comment_points_to_an_issue_number() -> None:
         if ISSUE_NUMBER.search(line)
     ]
     assert not found, "\n".join(found)
+
+
+#: Exceptions that never reach a user as such: the web's own control flow (turned into a page
+#: or an answer where they are raised), and a bug in lagebild's own code.
+NOT_A_REFUSAL = {
+    "lagebild.web.auth.SignInRequired",  # becomes the sign-in page
+    "lagebild.web.auth.CsrfRefused",  # becomes a 403 page
+    "lagebild.web.uploads.FormError",  # becomes the Import page's form problem
+    "lagebild.web.imports._Refused",  # becomes the API's 413/422 answer
+    "lagebild.ingest.catalogue.UnknownProblem",  # a problem key the catalogue lacks: a bug
+}
+
+
+def test_every_exception_lagebild_raises_to_a_user_is_one_of_its_errors() -> None:
+    import importlib
+    import inspect
+
+    from lagebild.errors import LagebildError
+
+    outside = []
+    for name in modules():
+        if ".migrations" in name:  # Alembic's scripts run only inside Alembic
+            continue
+        module = importlib.import_module(name)
+        for cls_name, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ != name or not issubclass(cls, BaseException):
+                continue
+            if f"{name}.{cls_name}" not in NOT_A_REFUSAL and not issubclass(cls, LagebildError):
+                outside.append(f"{name}.{cls_name}")
+    assert not outside, outside

@@ -17,6 +17,7 @@ import numpy as np
 import pdqhash
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
+from lagebild.errors import RefusedInput
 from lagebild.model.evidence import PHOTO_TYPES, VIDEO_SUFFIXES, FrameHash
 
 #: Keyframes sampled from a video: one a second, at most this many (spread over a longer video).
@@ -70,7 +71,7 @@ VIDEO_VIEWS = (10, 11, 12, 13, 14, 28)
 MIRROR = 5
 
 
-class MediaError(Exception):
+class MediaError(RefusedInput):
     """A file that cannot be read or is not a supported photo or video; names the file."""
 
 

@@ -11,11 +11,13 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from lagebild.errors import RefusedInput
+
 #: The sides (pixels) a thumbnail may have: for lists, and for an item's own page.
 SIDES = (160, 480)
 
 
-class ThumbnailError(Exception):
+class ThumbnailError(RefusedInput):
     """A stored file that is missing or cannot be shown; names the file."""
 
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from lagebild.errors import RefusedInput
 from lagebild.ingest.read import Column
 from lagebild.model.vocab import is_sector_word, normalise_sector
 
@@ -355,7 +356,7 @@ class Layout:
         return [(lvl, self.roles[r]) for lvl, r in CODE_ROLES.items() if r in self.roles]
 
 
-class LayoutError(Exception):
+class LayoutError(RefusedInput):
     """The columns do not make a file lagebild can read."""
 
 

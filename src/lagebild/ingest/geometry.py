@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from lagebild.errors import RefusedInput
+
 #: Nesting depth of the coordinates of each geometry type (0: one position).
 DEPTH = {
     "Point": 0,
@@ -25,7 +27,7 @@ DEPTH = {
 DIGITS = 6
 
 
-class GeometryError(ValueError):
+class GeometryError(RefusedInput):
     """Not a GeoJSON geometry lagebild can keep; the message says why."""
 
 

@@ -25,6 +25,8 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from lagebild.errors import RefusedInput
+
 LOCALES = ("en", "de", "ar", "fr")
 
 _DIGITS_FROM = [chr(0x0660 + i) for i in range(10)] + [chr(0x06F0 + i) for i in range(10)]
@@ -50,7 +52,7 @@ _CONVENTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
 _OTHER = {"en": "de", "ar": "de", "de": "en", "fr": "en"}
 
 
-class NotationError(ValueError):
+class NotationError(RefusedInput):
     """A cell that is not a number (or date) in the file's notation; ``reason`` says why."""
 
     def __init__(self, reason: str) -> None:

@@ -14,11 +14,13 @@ from functools import cache
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from lagebild.errors import RefusedInput
+
 #: The shortest password accepted.
 MIN_LENGTH = 10
 
 
-class PasswordRefused(ValueError):
+class PasswordRefused(RefusedInput):
     """A password too weak to be set."""
 
 

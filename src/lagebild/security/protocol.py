@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from lagebild.errors import RefusedInput
 from lagebild.security import policy
 
 LEVELS = ("public", "restricted", "confidential")
@@ -35,7 +36,7 @@ SUPPRESSED = "suppressed"
 OWN = "own"
 
 
-class ProtocolError(ValueError):
+class ProtocolError(RefusedInput):
     """A protocol file that cannot be used; says which file and what is wrong."""
 
 
