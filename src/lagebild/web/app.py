@@ -38,7 +38,7 @@ from lagebild.web import (
 )
 from lagebild.web.auth import CsrfRefused, SignInRequired
 from lagebild.web.context import Context, WebConfig, error_page
-from lagebild.web.security import SecurityHeaders
+from lagebild.web.security import SecurityHeaders, TrustedHosts
 
 HERE = Path(__file__).parent
 #: The API reader (Swagger UI, shipped in static/vendor/swagger-ui).
@@ -48,10 +48,14 @@ log = logging.getLogger("lagebild.web")
 
 class _App(FastAPI):
     """FastAPI with the security headers outside every other layer, so that an answer Starlette's
-    own error middleware writes (a 500) carries them too."""
+    own error middleware writes (a 500) carries them too; inside them, a request naming a host
+    the server does not answer to is refused (``WebConfig.allowed_hosts``)."""
 
     def build_middleware_stack(self) -> Any:
         inner = super().build_middleware_stack()
+        allowed = getattr(self.state, "allowed_hosts", None)
+        if allowed is not None:
+            inner = TrustedHosts(inner, allowed)
         return SecurityHeaders(inner, **getattr(self.state, "security_headers", {}))
 
 
@@ -85,6 +89,7 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     # CSP, nosniff, no framing, same-origin referrer on every response (web/security.py), the
     # server's own 500 included: outside even Starlette's error middleware (``_App``).
     app.state.security_headers = {"tile_url": config.tile_url, "docs_url": DOCS_URL}
+    app.state.allowed_hosts = config.allowed_hosts
 
     @app.get(DOCS_URL, include_in_schema=False)
     def api_docs() -> Response:

@@ -67,6 +67,14 @@ class WebConfig:
     max_upload_bytes: int | None = None
     #: Where the evidence files are (None: $LAGEBILD_EVIDENCE, else beside a SQLite database).
     evidence_folder: str | None = None
+    #: The names a request's Host may give (``lagebild serve`` sets the served address and its
+    #: ``--allowed-host`` names); any other is refused with 400, so that a page of another site
+    #: whose name was pointed at this server (DNS rebinding) cannot read it. None: no check (an
+    #: app built in a test or embedded behind a proxy that checks).
+    allowed_hosts: tuple[str, ...] | None = None
+    #: The folder of the uploads waiting for their confirmation, shared by every worker serving
+    #: the database (None: a temporary folder of this app's own, removed when it stops).
+    upload_folder: str | None = None
 
 
 class Context:
