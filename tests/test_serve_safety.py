@@ -250,3 +250,38 @@ def test_one_check_or_import_of_an_upload_at_a_time_across_workers(tmp_path: Pat
     waiting.join(10)
     assert held_out and entered.is_set()
     assert oct(os.stat(tmp_path / "uploads").st_mode & 0o777) == "0o700"
+
+
+def test_serve_with_two_workers_confirms_every_upload_whichever_worker_checked_it(
+    database: str, tmp_path: Path
+) -> None:
+    import httpx
+    from test_upload import CONFIRM
+
+    gazetteer = tmp_path / "gazetteer.csv"
+    gazetteer.write_text(GAZETTEER, encoding="utf-8")
+    assert lagebild("--db", database, "import", str(gazetteer)).returncode == 0
+    port = free_port()
+    process = _serve("--db", database, "serve", "--port", str(port), "--workers", "2")
+    stages = []
+    try:
+        base = f"http://127.0.0.1:{port}"
+        get_json(f"{base}/api/places?limit=1")
+        with httpx.Client(base_url=base, timeout=60) as client:
+            for n in range(6):  # the kernel spreads the connections over both workers
+                text = FOUR_W.replace("100,", f"{100 + n},")
+                check = client.post("/import", files={"file": (f"4w{n}.csv", text, "text/csv")},
+                                    data={"source": f"Partner {n}"})
+                token = CONFIRM.search(check.text).group(1)  # type: ignore[union-attr]
+                with httpx.Client(base_url=base, timeout=60) as other:  # a new connection
+                    done = other.post(f"/import/{token}/confirm")
+                stages.append('data-stage="done"' in done.text)
+    finally:
+        returncode, out = stop(process)
+    assert stages == [True] * 6, out
+    assert "in 2 worker processes" in out and returncode == 0
+    store = Store.open(database)
+    try:
+        assert row_counts(store)["deliveries"] == 18
+    finally:
+        store.close()

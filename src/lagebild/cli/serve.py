@@ -8,7 +8,10 @@ rebinding); the uploads waiting for confirmation are kept in a folder every work
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
+import json
+import os
 import socket
 from pathlib import Path
 from typing import Any
@@ -78,6 +81,7 @@ def run_server(ctx: click.Context, host: str, port: int, tile_url: str | None) -
     import uvicorn
 
     from lagebild.web import WebConfig, create_app
+    from lagebild.web.app import CONFIG_VARIABLE
 
     web = dict(ctx.obj.get("web", {}))
     exposure = ctx.obj.get("exposure", {"open": False, "allowed_hosts": ()})
@@ -85,14 +89,23 @@ def run_server(ctx: click.Context, host: str, port: int, tile_url: str | None) -
         web["sign_in"] = "required"  # deleting the last account does not open it either
     web.setdefault("upload_folder", str(_upload_folder(ctx)))
     web["allowed_hosts"] = served_names(host, tuple(exposure["allowed_hosts"]))
-    app = create_app(WebConfig(db=ctx.obj["db"], tile_url=tile_url, **web))
+    workers = int(ctx.obj.get("workers", 1))
+    config = WebConfig(db=ctx.obj["db"], tile_url=tile_url, **web)
+    app = create_app(config)
+    several = f" in {workers} worker processes" if workers > 1 else ""
     click.echo(
-        f"lagebild serves {ctx.obj['db'] or 'lagebild.db'} at http://{host}:{port}/ "
+        f"lagebild serves {ctx.obj['db'] or 'lagebild.db'} at http://{host}:{port}/{several} "
         "(Ctrl-C stops it)"
     )
     click.echo(_access_mode(app.state.lagebild.store, web))
     click.echo(f"answers to: {', '.join(web['allowed_hosts'])} (more with --allowed-host NAME)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+        return
+    app.state.lagebild.store.close()
+    os.environ[CONFIG_VARIABLE] = json.dumps(dataclasses.asdict(config))
+    uvicorn.run("lagebild.web.app:from_environment", factory=True, host=host, port=port,
+                workers=workers, log_level="warning")
 
 
 def _upload_folder(ctx: click.Context) -> Path:
@@ -181,6 +194,14 @@ def _access_mode(store: Store, web: dict[str, Any]) -> str:
     "security/protocol.yml).",
 )
 @click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Server processes: more answer more requests at once on a machine of several cores; "
+    "they share the database, the uploads waiting for confirmation and nothing else.",
+)
+@click.option(
     "--upload-folder",
     envvar="LAGEBILD_UPLOADS",
     type=click.Path(path_type=Path, file_okay=False),
@@ -203,6 +224,7 @@ def serve(
     sign_in: str,
     public: bool,
     protocol: Path | None,
+    workers: int,
     upload_folder: Path | None,
     insecure_cookies: bool,
     open_: bool,
@@ -232,4 +254,5 @@ def serve(
     if upload_folder is not None:
         ctx.obj["web"]["upload_folder"] = str(private_root(upload_folder.resolve()))
     ctx.obj["exposure"] = {"open": open_, "allowed_hosts": allowed_hosts}
+    ctx.obj["workers"] = workers
     run_server(ctx, host, port, tile_url)

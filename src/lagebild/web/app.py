@@ -3,7 +3,9 @@ with the routes of every resource, the answers to errors, the static files and t
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -105,6 +107,19 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     _include_routers(app)
     _install_error_handlers(app)
     return app
+
+
+#: The environment variable that passes ``WebConfig`` to the workers ``lagebild serve --workers``
+#: starts (``from_environment``), as JSON.
+CONFIG_VARIABLE = "LAGEBILD_WEB_CONFIG"
+
+
+def from_environment() -> FastAPI:
+    """The app of one server worker, configured by ``$LAGEBILD_WEB_CONFIG`` (uvicorn's factory)."""
+    values = json.loads(os.environ.get(CONFIG_VARIABLE) or "{}")
+    if values.get("allowed_hosts") is not None:
+        values["allowed_hosts"] = tuple(values["allowed_hosts"])
+    return create_app(WebConfig(**values))
 
 
 def _include_routers(app: FastAPI) -> None:
