@@ -185,3 +185,36 @@ def test_a_kept_answer_costs_one_query_version_and_accounts_together(
         event.remove(engine, "before_cursor_execute", seen)
     assert len(statements) == 1, statements
     assert "users" in statements[0] and "imports" in statements[0]
+
+
+@pytest.mark.parametrize("path", ["/", "/gaps?level=adm1", "/places/SY07?as_of=2017-02-28"])
+def test_a_page_is_rendered_once_per_version_and_language(
+    client: TestClient, loaded: Store, tmp_path: Path, path: str
+) -> None:
+    ctx = context_of(client)
+    first = client.get(path)
+    computed = ctx.computed
+    again = client.get(path)
+    assert again.status_code == 200 and again.content == first.content
+    assert ctx.computed == computed  # kept: nothing rendered again
+    arabic = client.get(path, headers={"Accept-Language": "ar"})
+    assert 'dir="rtl"' in arabic.text and 'dir="rtl"' not in first.text
+    more = tmp_path / "more.csv"
+    more.write_text(MORE, encoding="utf-8")
+    import_file(loaded, more)
+    after = client.get(path)
+    assert after.content != first.content  # the new delivery of 700 people counted
+    assert path == "/" or "700" in after.text
+
+
+def test_a_signed_in_readers_page_is_rendered_for_them(loaded: Store) -> None:
+    add_accounts(loaded)
+    with web(loaded) as client:
+        assert sign_in(client, "analyst1") == 303
+        ctx = context_of(client)
+        first = client.get("/gaps?level=adm1")
+        computed = ctx.computed
+        again = client.get("/gaps?level=adm1")
+    assert again.status_code == 200 and "analyst1" in again.text
+    assert ctx.computed == computed  # the gaps were kept; the page itself is never kept ...
+    assert first.text.count('name="csrf"') == again.text.count('name="csrf"')  # ... its forms

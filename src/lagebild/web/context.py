@@ -6,6 +6,7 @@ in the visitor's language (``render_page``, ``error_page``).
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from contextvars import ContextVar
@@ -95,7 +96,7 @@ class Context:
     fifty clients do not compute the same gaps fifty times).
     """
 
-    CACHE_SIZE = 64
+    CACHE_SIZE = 128
 
     def __init__(self, config: WebConfig) -> None:
         from lagebild.security import protocol
@@ -449,6 +450,33 @@ def kept_answer(
     chosen = wanted_format(request, fmt)
     body, media_type, headers = ctx.cached(("answer", name, chosen, key), encode)
     return Response(body, media_type=media_type, headers=headers)
+
+
+def kept_page(route: Callable[..., Response]) -> Callable[..., Response]:
+    """A page route whose rendered page is kept per data version, address, language and reader:
+    for visitors without an account of their own (the open laptop, the public), whose pages
+    carry nothing of a session, the same page is rendered once, not on every request. A
+    signed-in reader's page (its CSRF token, its name) is rendered each time."""
+
+    @functools.wraps(route)
+    def page(request: Request, ctx: Ctx, *args: Any, **kwargs: Any) -> Response:
+        principal = principal_of(request)
+        if principal.signed_in:
+            return route(request, ctx, *args, **kwargs)
+
+        def render_once() -> tuple[bytes, int, list[tuple[bytes, bytes]]]:
+            answer = route(request, ctx, *args, **kwargs)
+            return bytes(answer.body), answer.status_code, list(answer.raw_headers)
+
+        language = negotiate(request, ctx.config.default_language)
+        key = ("page", request.url.path, request.url.query, language, principal.role,
+               principal.name)
+        body, status, headers = ctx.cached(key, render_once)
+        answer = Response(body, status_code=status)
+        answer.raw_headers = list(headers)
+        return answer
+
+    return page
 
 
 def level_number(level: Level | None) -> int | None:

@@ -25,6 +25,7 @@ from lagebild.web.context import (
     default_as_of,
     flat_rows,
     kept_answer,
+    kept_page,
     render_page,
 )
 
@@ -80,6 +81,7 @@ def _sectors(ctx: Context) -> list[str]:
 
 
 @router.get("/gaps", response_class=HTMLResponse)
+@kept_page
 def gaps_page(
     request: Request,
     ctx: Ctx,
