@@ -1,6 +1,6 @@
 """Latency and throughput of the web app over the 1M-delivery database (issue 3, point 7).
 
-    python bench/web.py [--rows 1000000] [--duration 10] [--clients 1,10,50]
+    python bench/web.py [--rows 1000000] [--duration 10] [--clients 1,10,50] [--workers N]
 
 Builds (or reuses) the benchmark database of ``bench/run.py`` — the generated gazetteer, people
 in need, access and 4W — starts ``lagebild serve`` on a free loopback port in a child process and
@@ -97,14 +97,17 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
     parser.add_argument("--clients", default="1,10,50")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (serve --workers)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     db = database(args.rows)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    workers = ["--workers", str(args.workers)] if args.workers > 1 else []
     server = subprocess.Popen(
-        [sys.executable, "-m", "lagebild.cli", "--db", str(db), "serve", "--port", str(port)],
+        [sys.executable, "-m", "lagebild.cli", "--db", str(db), "serve", "--port", str(port),
+         *workers],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     try:
@@ -120,7 +123,8 @@ def main() -> None:
             "/api/gaps (adm3)": f"{base}/api/gaps?as_of={as_of}&level=adm3",
         }
         print(f"lagebild web benchmark: {args.rows:,} deliveries, database {db}")
-        print(f"machine: {os.cpu_count()} cores; wrk {args.duration} s per row; as_of {as_of}")
+        print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; wrk "
+              f"{args.duration} s per row; {args.workers} server process(es); as_of {as_of}")
         header = ("target", "clients", "p50 ms", "p99 ms", "req/s", "non-2xx")
         print(f"{header[0]:34} " + " ".join(f"{h:>9}" for h in header[1:]))
         for name, url in targets.items():

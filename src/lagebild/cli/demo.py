@@ -11,7 +11,7 @@ from lagebild.cli.common import DATE, LEVELS, level_number, open_store
 from lagebild.cli.evidence import demo_evidence
 from lagebild.cli.picture import situation
 from lagebild.cli.reports import summary
-from lagebild.cli.serve import run_server, serve_options
+from lagebild.cli.serve import check_exposure, run_server, serve_options
 from lagebild.store.summary import row_counts
 
 
@@ -35,6 +35,8 @@ def demo(
     host: str,
     port: int,
     tile_url: str | None,
+    open_: bool,
+    allowed_hosts: tuple[str, ...],
 ) -> None:
     """Build the demonstration database (Syria, early 2017), show its situation picture and
     serve the dashboard.
@@ -46,6 +48,9 @@ def demo(
     from lagebild.ingest import ImportFailed
     from lagebild.publish import render, tables
 
+    if not no_serve:  # the demo has no accounts: refused on the network before it is built
+        check_exposure(host, open_, "auto", has_accounts=False)
+        ctx.obj["exposure"] = {"open": open_, "allowed_hosts": allowed_hosts}
     if not ctx.obj["db"]:
         target = Path("lagebild-demo.db")
         for suffix in ("", "-wal", "-shm"):

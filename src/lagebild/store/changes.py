@@ -80,6 +80,23 @@ def record_changes(writer: Writer, rows: Sequence[dict[str, Any]]) -> None:
     )
 
 
+def data_state(store: Store) -> tuple[tuple[int, int, int], bool]:
+    """``data_version`` and whether any account exists, in one query: what the web app asks
+    before every request (its kept results, and whether to ask for a sign-in)."""
+    i = t.imports
+    query = select(
+        func.coalesce(func.max(i.c.id), 0),
+        func.coalesce(func.sum(case((i.c.status == "undone", 1), else_=0)), 0),
+        select(func.coalesce(func.max(t.changes.c.id), 0))
+        .where(t.changes.c.record_kind.not_in(SECURITY_KINDS))
+        .scalar_subquery(),
+        select(t.users.c.id).limit(1).exists(),
+    )
+    with store.engine.connect() as conn:
+        newest, undone, change, accounts = conn.execute(query).one()
+    return (int(newest), int(undone), int(change)), bool(accounts)
+
+
 def data_version(store: Store) -> tuple[int, int, int]:
     """Changes whenever data changes: (newest import id, imports undone, newest change id).
 

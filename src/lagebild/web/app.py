@@ -3,7 +3,9 @@ with the routes of every resource, the answers to errors, the static files and t
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -38,7 +40,7 @@ from lagebild.web import (
 )
 from lagebild.web.auth import CsrfRefused, SignInRequired
 from lagebild.web.context import Context, WebConfig, error_page
-from lagebild.web.security import SecurityHeaders
+from lagebild.web.security import SecurityHeaders, TrustedHosts
 
 HERE = Path(__file__).parent
 #: The API reader (Swagger UI, shipped in static/vendor/swagger-ui).
@@ -48,10 +50,14 @@ log = logging.getLogger("lagebild.web")
 
 class _App(FastAPI):
     """FastAPI with the security headers outside every other layer, so that an answer Starlette's
-    own error middleware writes (a 500) carries them too."""
+    own error middleware writes (a 500) carries them too; inside them, a request naming a host
+    the server does not answer to is refused (``WebConfig.allowed_hosts``)."""
 
     def build_middleware_stack(self) -> Any:
         inner = super().build_middleware_stack()
+        allowed = getattr(self.state, "allowed_hosts", None)
+        if allowed is not None:
+            inner = TrustedHosts(inner, allowed)
         return SecurityHeaders(inner, **getattr(self.state, "security_headers", {}))
 
 
@@ -85,6 +91,7 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     # CSP, nosniff, no framing, same-origin referrer on every response (web/security.py), the
     # server's own 500 included: outside even Starlette's error middleware (``_App``).
     app.state.security_headers = {"tile_url": config.tile_url, "docs_url": DOCS_URL}
+    app.state.allowed_hosts = config.allowed_hosts
 
     @app.get(DOCS_URL, include_in_schema=False)
     def api_docs() -> Response:
@@ -100,6 +107,19 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     _include_routers(app)
     _install_error_handlers(app)
     return app
+
+
+#: The environment variable that passes ``WebConfig`` to the workers ``lagebild serve --workers``
+#: starts (``from_environment``), as JSON.
+CONFIG_VARIABLE = "LAGEBILD_WEB_CONFIG"
+
+
+def from_environment() -> FastAPI:
+    """The app of one server worker, configured by ``$LAGEBILD_WEB_CONFIG`` (uvicorn's factory)."""
+    values = json.loads(os.environ.get(CONFIG_VARIABLE) or "{}")
+    if values.get("allowed_hosts") is not None:
+        values["allowed_hosts"] = tuple(values["allowed_hosts"])
+    return create_app(WebConfig(**values))
 
 
 def _include_routers(app: FastAPI) -> None:

@@ -66,6 +66,9 @@ def enforced(request: Request) -> bool:
     config = config_of(request)
     if config.sign_in == "required":
         return True
+    found = getattr(request.state, "has_accounts", None)  # asked by ``guard`` for this request
+    if isinstance(found, bool):
+        return found
     return accounts.has_accounts(request.app.state.lagebild.store)
 
 
@@ -98,6 +101,8 @@ def client_of(request: Request) -> str:
 def _identify(request: Request) -> tuple[Principal | None, str | None]:
     """(principal, session secret): from a token, a session, or the server's mode."""
     store: Store = request.app.state.lagebild.store
+    # The data version of the kept results and whether any account exists: one query.
+    request.state.has_accounts = request.app.state.lagebild.observe()
     header = request.headers.get("authorization", "")
     if header[:7].lower() == "bearer ":
         found = accounts.token_account(store, secret_hash(header[7:].strip()))
@@ -120,6 +125,8 @@ async def guard(request: Request) -> None:
     """Before every route: who asks, a CSRF check for changes, and the policy's permission."""
     route = getattr(request.scope.get("route"), "path", request.url.path)
     principal, secret = await run_in_threadpool(_identify, request)
+    if request.method.upper() in policy.SAFE_METHODS:
+        request.app.state.lagebild.observed()  # the route's kept results need no second query
     request.state.principal = principal or policy.ANONYMOUS
     request.state.session_secret = secret
     if route in policy.OPEN_ROUTES:

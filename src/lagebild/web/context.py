@@ -6,8 +6,10 @@ in the visitor's language (``render_page``, ``error_page``).
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -32,7 +34,7 @@ from lagebild.security import policy
 from lagebild.security import protocol as sharing
 from lagebild.security.policy import Principal
 from lagebild.store import Store, listing
-from lagebild.store.changes import data_version
+from lagebild.store.changes import data_state, data_version
 from lagebild.store.places import all_places
 from lagebild.store.summary import sectors
 from lagebild.web.auth import CSRF_FIELD, csrf_of, principal_of, protocol_of, record_export
@@ -67,16 +69,34 @@ class WebConfig:
     max_upload_bytes: int | None = None
     #: Where the evidence files are (None: $LAGEBILD_EVIDENCE, else beside a SQLite database).
     evidence_folder: str | None = None
+    #: The names a request's Host may give (``lagebild serve`` sets the served address and its
+    #: ``--allowed-host`` names); any other is refused with 400, so that a page of another site
+    #: whose name was pointed at this server (DNS rebinding) cannot read it. None: no check (an
+    #: app built in a test or embedded behind a proxy that checks).
+    allowed_hosts: tuple[str, ...] | None = None
+    #: The folder of the uploads waiting for their confirmation, shared by every worker serving
+    #: the database (None: a temporary folder of this app's own, removed when it stops).
+    upload_folder: str | None = None
+
+
+#: Whether this request has asked the database for its data version already (``Context.observe``
+#: in ``auth.guard``): its kept results then need no second query. One value per request: each
+#: request runs in a context of its own, copied into the threads its routes run in.
+_OBSERVED: ContextVar[bool] = ContextVar("lagebild_observed", default=False)
 
 
 class Context:
     """The store and what is worth keeping between requests.
 
-    The numbers change only when an import is written, so results are kept per data version
-    (the newest import's id): the P-code tree, and the last few ``situation`` and ``gaps``.
+    The numbers change only when data is written, so results are kept per data version (the
+    newest import and change): the P-code tree, the last few ``situation`` and ``gaps`` and the
+    encoded answers of the API. The version is asked once per request, with whether any account
+    exists, in one query (``observe``). A result missing for the current version is computed
+    once: a request that wants it while another computes it waits for that one (after an import,
+    fifty clients do not compute the same gaps fifty times).
     """
 
-    CACHE_SIZE = 64
+    CACHE_SIZE = 128
 
     def __init__(self, config: WebConfig) -> None:
         from lagebild.security import protocol
@@ -88,14 +108,34 @@ class Context:
         self._version: tuple[int, ...] = (-1, -1)
         self._tree: PlaceTree | None = None
         self._results: OrderedDict[Hashable, Any] = OrderedDict()
+        self._computing: dict[Hashable, Lock] = {}
+        #: How many results were computed (not found kept): what tests of the cache count.
+        self.computed = 0
 
-    def _current(self) -> tuple[int, ...]:
-        version = data_version(self.store)
+    def observe(self) -> bool:
+        """Ask the database for its data version (dropping kept results of an older one) and
+        whether any account exists, in one query."""
+        version, any_account = data_state(self.store)
+        self._sync(version)
+        return any_account
+
+    @staticmethod
+    def observed() -> None:
+        """The rest of this request uses the version ``observe`` found (called in the request's
+        own context, not in a thread's copy of it; only for requests that write nothing)."""
+        _OBSERVED.set(True)
+
+    def _sync(self, version: tuple[int, ...]) -> None:
         with self._lock:
             if version != self._version:
                 self._version, self._tree = version, None
                 self._results.clear()
-        return version
+
+    def _current(self) -> tuple[int, ...]:
+        if not _OBSERVED.get():
+            self._sync(data_version(self.store))
+        with self._lock:
+            return self._version
 
     def tree(self) -> PlaceTree:
         self._current()
@@ -131,17 +171,33 @@ class Context:
         )
 
     def cached(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        """``compute()`` once per data version and key; the last results are kept."""
-        self._current()
-        with self._lock:
-            if key in self._results:
-                self._results.move_to_end(key)
-                return self._results[key]
-        value = compute()
-        with self._lock:
-            self._results[key] = value
-            while len(self._results) > self.CACHE_SIZE:
-                self._results.popitem(last=False)
+        """``compute()`` once per data version and key, however many ask at once; the last
+        results are kept."""
+        while True:
+            version = self._current()
+            with self._lock:
+                if key in self._results:
+                    self._results.move_to_end(key)
+                    return self._results[key]
+                running = self._computing.get(key)
+                if running is None:
+                    running = self._computing[key] = Lock()
+                    running.acquire()
+                    break
+            with running:  # another request computes it: wait, then take its result
+                pass
+        try:
+            value = compute()
+            with self._lock:
+                self.computed += 1
+                if self._version == version:  # not a result of data replaced meanwhile
+                    self._results[key] = value
+                    while len(self._results) > self.CACHE_SIZE:
+                        self._results.popitem(last=False)
+        finally:
+            with self._lock:
+                del self._computing[key]
+            running.release()
         return value
 
 
@@ -370,6 +426,57 @@ def respond(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}.{chosen}.csv"'},
     )
+
+
+def kept_answer(
+    request: Request,
+    ctx: Context,
+    key: Hashable,
+    fmt: Format | None,
+    name: str,
+    build: Callable[[], tuple[dict[str, Any], list[Col], list[dict[str, Any]]]],
+) -> Response:
+    """``respond``, its encoded body kept per data version, ``key`` and format: a busy API
+    encodes the same answer once, not on every request. ``key`` holds every parameter and
+    whatever of the reader changes the answer."""
+
+    def encode() -> tuple[bytes, str | None, dict[str, str]]:
+        answer = respond(request, chosen, *build(), name)
+        headers = {"Content-Disposition": answer.headers["content-disposition"]} if (
+            "content-disposition" in answer.headers
+        ) else {}
+        return bytes(answer.body), answer.media_type, headers
+
+    chosen = wanted_format(request, fmt)
+    body, media_type, headers = ctx.cached(("answer", name, chosen, key), encode)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+def kept_page(route: Callable[..., Response]) -> Callable[..., Response]:
+    """A page route whose rendered page is kept per data version, address, language and reader:
+    for visitors without an account of their own (the open laptop, the public), whose pages
+    carry nothing of a session, the same page is rendered once, not on every request. A
+    signed-in reader's page (its CSRF token, its name) is rendered each time."""
+
+    @functools.wraps(route)
+    def page(request: Request, ctx: Ctx, *args: Any, **kwargs: Any) -> Response:
+        principal = principal_of(request)
+        if principal.signed_in:
+            return route(request, ctx, *args, **kwargs)
+
+        def render_once() -> tuple[bytes, int, list[tuple[bytes, bytes]]]:
+            answer = route(request, ctx, *args, **kwargs)
+            return bytes(answer.body), answer.status_code, list(answer.raw_headers)
+
+        language = negotiate(request, ctx.config.default_language)
+        key = ("page", request.url.path, request.url.query, language, principal.role,
+               principal.name)
+        body, status, headers = ctx.cached(key, render_once)
+        answer = Response(body, status_code=status)
+        answer.raw_headers = list(headers)
+        return answer
+
+    return page
 
 
 def level_number(level: Level | None) -> int | None:

@@ -24,8 +24,9 @@ from lagebild.web.context import (
     Window,
     default_as_of,
     flat_rows,
+    kept_answer,
+    kept_page,
     render_page,
-    respond,
 )
 
 api_router = APIRouter(prefix="/api", tags=["api"])
@@ -50,19 +51,26 @@ def gaps(
 ) -> Response:
     when = default_as_of(ctx, as_of)
     wanted = normalise_sector(sector) if sector else None
-    result = ctx.gaps(when, window, level, wanted, rank)
-    data = result.as_dict()
-    total = len(result.places)
-    page = data["places"][offset : offset + limit]  # type: ignore[index]
-    # The public sees small counts suppressed (security/protocol.py).
-    data["places"] = sharing.public_table(auth.principal_of(request), "gaps", page, ctx.protocol)
-    data.update(total=total, limit=limit, offset=offset, cut_off=len(result.cut_off))
-    rows = data["places"]
-    columns = tables.gap_columns(result.level, severity=rank == "severity")
-    if any("suppressed" in r for r in rows):  # type: ignore[attr-defined]
-        columns = tables.with_suppressed(columns)
-        rows = flat_rows(rows)  # type: ignore[arg-type]
-    return respond(request, fmt, data, columns, rows, "gaps")  # type: ignore[arg-type]
+    principal = auth.principal_of(request)
+
+    def build() -> tuple[dict[str, Any], list[tables.Col], list[dict[str, Any]]]:
+        result = ctx.gaps(when, window, level, wanted, rank)
+        data = result.as_dict()
+        total = len(result.places)
+        page = data["places"][offset : offset + limit]  # type: ignore[index]
+        # The public sees small counts suppressed (security/protocol.py).
+        data["places"] = sharing.public_table(principal, "gaps", page, ctx.protocol)
+        data.update(total=total, limit=limit, offset=offset, cut_off=len(result.cut_off))
+        rows: list[dict[str, Any]] = data["places"]  # type: ignore[assignment]
+        columns = tables.gap_columns(result.level, severity=rank == "severity")
+        if any("suppressed" in r for r in rows):
+            columns = tables.with_suppressed(columns)
+            rows = flat_rows(rows)
+        return data, columns, rows
+
+    public = sharing.sees_public_tables(principal)  # the one thing of the reader's it depends on
+    key = (when, window, level, wanted, rank, limit, offset, public)
+    return kept_answer(request, ctx, key, fmt, "gaps", build)
 
 
 GAP_LEVELS = ("adm1", "adm2", "adm3", "adm4")
@@ -73,6 +81,7 @@ def _sectors(ctx: Context) -> list[str]:
 
 
 @router.get("/gaps", response_class=HTMLResponse)
+@kept_page
 def gaps_page(
     request: Request,
     ctx: Ctx,

@@ -37,6 +37,7 @@ from lagebild.web.context import (
     Limit,
     Offset,
     default_as_of,
+    kept_page,
     level_number,
     link,
     render_page,
@@ -181,6 +182,7 @@ class IndicatorHistory:
 
 
 @router.get("/places/{pcode}", response_class=HTMLResponse)
+@kept_page
 def place_page(request: Request, ctx: Ctx, pcode: str, as_of: AsOf = None) -> Response:
     tree = ctx.tree()
     place = find(tree, pcode)  # in any case: the page shows the gazetteer's spelling

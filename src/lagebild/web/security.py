@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
@@ -135,4 +136,71 @@ class SecurityHeaders:
         await self.app(scope, receive, held)
 
 
-__all__ = ["HEADERS", "SecurityHeaders", "content_security_policy", "tile_source"]
+def host_name(value: str) -> str:
+    """The name of a Host header or an allowed name: lower case, without its port, brackets or
+    final dot (``[::1]:8000`` -> ``::1``, ``Office.Example.:80`` -> ``office.example``)."""
+    text = value.strip().lower()
+    if text.startswith("["):
+        text = text[1:].split("]", 1)[0]
+    elif text.count(":") == 1:
+        text = text.split(":", 1)[0]
+    return text.rstrip(".")
+
+
+class TrustedHosts:
+    """ASGI middleware: a request whose Host is none of the allowed names is refused with 400.
+
+    A browser sends the name it looked up: a page of another site whose name was pointed at
+    this server's address (DNS rebinding) names that site, and would otherwise read the server
+    as if from its own origin. ``*.example.org`` allows every name under example.org."""
+
+    def __init__(self, app: ASGIApp, allowed: Iterable[str]) -> None:
+        self.app = app
+        names = {host_name(name) for name in allowed if name.strip()}
+        self.exact = frozenset(n for n in names if not n.startswith("*."))
+        self.suffixes = tuple(n[1:] for n in names if n.startswith("*."))
+        self.shown = ", ".join(sorted(names))
+
+    def allows(self, host: str) -> bool:
+        name = host_name(host)
+        return name in self.exact or (bool(name) and name.endswith(self.suffixes))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        host = ""
+        for name, value in scope.get("headers", []):
+            if name == b"host":
+                host = value.decode("latin-1")
+                break
+        if self.allows(host):
+            await self.app(scope, receive, send)
+            return
+        message = (
+            f"refused: this server does not answer to the name {host_name(host)!r}; it answers "
+            f"to {self.shown}. To reach it under another name, its administrator adds "
+            "'--allowed-host NAME' to 'lagebild serve'."
+        )
+        path = str(scope.get("path", ""))
+        if path == "/api" or path.startswith("/api/"):
+            body = json.dumps({"error": message, "status": 400}).encode()
+            kind = b"application/json"
+        else:
+            body, kind = message.encode(), b"text/plain; charset=utf-8"
+        await send({
+            "type": "http.response.start",
+            "status": 400,
+            "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode())],
+        })
+        await send({"type": "http.response.body", "body": body})
+
+
+__all__ = [
+    "HEADERS",
+    "SecurityHeaders",
+    "TrustedHosts",
+    "content_security_policy",
+    "host_name",
+    "tile_source",
+]

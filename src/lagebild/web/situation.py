@@ -31,6 +31,7 @@ from lagebild.web.context import (
     Window,
     default_as_of,
     flat_rows,
+    kept_page,
     render_page,
     request_language,
     respond,
@@ -153,6 +154,7 @@ class CutOff:
 
 
 @router.get("/", response_class=HTMLResponse)
+@kept_page
 def overview(request: Request, ctx: Ctx, as_of: AsOf = None, window: Window = 30) -> Response:
     when = default_as_of(ctx, as_of)
     lang = request_language(request)

@@ -6,19 +6,32 @@ app owns (``lagebild-upload-*``): ``file/`` holds the file under a safe version 
 ``upload.json`` the options, and after a skip-invalid import ``rejects.csv`` the rows left out.
 A cancelled upload is removed at once, a confirmed one loses its file (the rejects stay for
 download) and every upload is removed after ``UPLOAD_MAX_AGE_SECONDS``.
+
+Everything about an upload waiting for its confirmation is in its folder, nothing in the
+process: with a shared root (``WebConfig.upload_folder``, which ``lagebild serve`` always sets)
+the check may run in one server worker and the confirmation in another, and the lock that lets
+one check or import of an upload run at a time is a file lock that holds across processes. The
+app's own temporary root, without one, is removed when the app stops; a shared root outlives
+any one worker, and its uploads go when confirmed, cancelled or too old.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
+import os
 import re
 import secrets
 import shutil
+import stat
 import tempfile
 import threading
 import time
 import unicodedata
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -27,6 +40,7 @@ from typing import IO, Any
 from fastapi import Request
 from starlette.types import Message
 
+from lagebild.errors import RefusedInput
 from lagebild.ingest import ImportOptions
 
 #: The largest file the page accepts unless ``WebConfig.max_upload_bytes`` says otherwise;
@@ -49,6 +63,11 @@ _META = "upload.json"
 _REJECTS = "rejects.csv"
 _FILE = "file"
 _ROOT_PREFIX = "lagebild-upload-"
+_LOCK = ".lock"
+
+
+class RefusedUploadFolder(RefusedInput):
+    """A shared upload folder that is not private to this user."""
 
 
 class FormError(Exception):
@@ -116,12 +135,13 @@ class Upload:
 
 
 class Uploads:
-    """The app's private upload folders, one per token; the root is made on first use."""
+    """The upload folders, one per token, under a root: the app's own temporary folder, made on
+    first use, or a ``shared`` one (several server workers on one database)."""
 
-    def __init__(self) -> None:
-        self._root: Path | None = None
+    def __init__(self, shared: str | Path | None = None) -> None:
+        self._shared = Path(shared) if shared is not None else None
+        self._root: Path | None = private_root(self._shared) if self._shared else None
         self._lock = threading.Lock()
-        self._busy: dict[str, threading.Lock] = {}
 
     @property
     def root(self) -> Path:
@@ -133,16 +153,20 @@ class Uploads:
             return self._root
 
     def close(self) -> None:
-        """Remove every upload of this app."""
+        """Remove every upload of this app (a shared root keeps those of other workers)."""
         with self._lock:
+            if self._shared is not None:
+                return
             if self._root is not None:
                 shutil.rmtree(self._root, ignore_errors=True)
             self._root = None
-            self._busy.clear()
 
     def new(self) -> tuple[str, Path]:
         token = secrets.token_urlsafe(24)
-        self.root.mkdir(mode=0o700, exist_ok=True)  # another app may have swept an idle root
+        if self._shared is not None:
+            private_root(self._shared)  # another app may have swept an idle root
+        else:
+            self.root.mkdir(mode=0o700, exist_ok=True)  # ... or the folder was removed
         folder = self.root / token
         folder.mkdir(mode=0o700)
         return token, folder
@@ -166,16 +190,23 @@ class Uploads:
             return None
         return upload
 
-    def lock(self, token: str) -> threading.Lock:
-        """One check or import of an upload at a time (a double click waits for the first)."""
-        with self._lock:
-            return self._busy.setdefault(token, threading.Lock())
+    @contextmanager
+    def lock(self, token: str) -> Iterator[None]:
+        """One check or import of an upload at a time, in any thread of any worker (a double
+        click waits for the first): a lock on a file beside the upload's folder."""
+        if not _TOKEN.fullmatch(token):
+            raise ValueError("not an upload token")
+        with (self.root / f"{token}{_LOCK}").open("a") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(held, fcntl.LOCK_UN)
 
     def discard(self, token: str) -> None:
         if _TOKEN.fullmatch(token) and self._root is not None:
             shutil.rmtree(self._root / token, ignore_errors=True)
-        with self._lock:
-            self._busy.pop(token, None)
+            (self._root / f"{token}{_LOCK}").unlink(missing_ok=True)
 
     def sweep(self) -> None:
         """Remove the uploads older than ``UPLOAD_MAX_AGE_SECONDS``."""
@@ -183,12 +214,33 @@ class Uploads:
             return
         limit = time.time() - UPLOAD_MAX_AGE_SECONDS
         for folder in list(self._root.iterdir()):
+            if not folder.is_dir():
+                continue  # a lock file, removed with its upload
             try:
                 made = json.loads((folder / _META).read_text(encoding="utf-8"))["created"]
             except (OSError, ValueError, KeyError, TypeError):
                 made = folder.stat().st_mtime if folder.exists() else limit
             if made < limit:
                 self.discard(folder.name)
+
+
+def private_root(folder: Path) -> Path:
+    """A shared upload root, made if missing: a folder of this user's that no one else may
+    read (one made by someone else, or a link, is refused: it could be watched or redirected)."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    status = folder.lstat()
+    if not stat.S_ISDIR(status.st_mode) or status.st_uid != os.getuid():
+        raise RefusedUploadFolder(f"{folder} is not a folder of this user's")
+    if status.st_mode & 0o077:
+        raise RefusedUploadFolder(f"{folder} may be read by others (chmod 700 {folder})")
+    return folder
+
+
+def shared_root_for(database: str) -> Path:
+    """The shared upload root ``lagebild serve`` uses for a database unless told another: a
+    folder of its own in the temporary folder, the same for every worker serving it."""
+    key = hashlib.sha256(database.encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"{_ROOT_PREFIX}{os.getuid()}-{key}"
 
 
 def _remove_stale_roots() -> None:
@@ -198,8 +250,12 @@ def _remove_stale_roots() -> None:
         try:
             idle = root.stat().st_mtime < limit
             for folder in list(root.iterdir()):
-                if folder.stat().st_mtime < limit:
+                if folder.stat().st_mtime >= limit:
+                    continue
+                if folder.is_dir():
                     shutil.rmtree(folder, ignore_errors=True)
+                else:
+                    folder.unlink(missing_ok=True)  # a lock file
             if idle and not any(root.iterdir()):
                 root.rmdir()
         except OSError:
@@ -233,7 +289,7 @@ def limited_request(request: Request, limit: int) -> Request:
 def uploads_of(request: Request) -> Uploads:
     state = request.app.state
     if not hasattr(state, "uploads"):
-        state.uploads = Uploads()
+        state.uploads = Uploads(getattr(state.lagebild.config, "upload_folder", None))
     uploads: Uploads = state.uploads
     return uploads
 
