@@ -53,7 +53,8 @@
         var value = feature.properties[size] || 0;
         return L.circleMarker(latlng, {
           radius: 5 + 15 * Math.sqrt(value / largest),
-          color: "#ffffff", weight: 1, fillColor: config.colour, fillOpacity: 0.75
+          color: "#ffffff", weight: 1, fillColor: config.colour, fillOpacity: 0.75,
+          className: "presence-circle"
         });
       },
       onEachFeature: function (feature, layer) {
@@ -62,5 +63,7 @@
     }).addTo(map);
     var bounds = points.getBounds().isValid() ? points.getBounds() : outline.getBounds();
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 9 });
+  }).finally(function () {
+    document.getElementById("presence-map").dataset.ready = "1";
   });
 })();
