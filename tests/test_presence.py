@@ -273,3 +273,19 @@ def test_each_role_sees_the_names_the_protocol_gives_it_and_counts_the_rest(
         assert "&lt;10" in page
     else:
         assert aleppo["reached"] == 4
+
+
+def test_the_hxl_download_is_refused_as_an_import_so_deliveries_never_count_twice(
+    client: TestClient, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from lagebild.cli import main
+
+    path = tmp_path / "presence.hxl.csv"
+    path.write_text(client.get("/api/presence?format=hxl").text, encoding="utf-8")
+    db = demo_database(tmp_path, "import.db")
+    result = CliRunner().invoke(main, ["--db", db, "import", str(path)])
+    assert result.exit_code != 0
+    assert "presence summary (who does what where) table, not input data" in result.output
+    assert "#org+num" in result.output
