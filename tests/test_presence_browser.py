@@ -3,7 +3,8 @@ database served by uvicorn on 127.0.0.1.
 
 The page and an organisation's page in English, Arabic and German, on a laptop (1366x800) and a
 phone (390x844): the map draws one circle per place of its GeoJSON, a tooltip names the place,
-the page's content is no wider than the screen, nothing is fetched from another host and no script fails.
+the page's content is no wider than the screen (the shared menu above it is the layout's), nothing
+is fetched from another host and no script fails.
 Screenshots go to ``test-output/presence/``. Without Chromium or Playwright the test skips,
 saying why (with ``CI`` set it fails instead).
 """
