@@ -149,6 +149,22 @@ def presence_columns(level: str) -> list[Col]:
     ]
 
 
+def who_does_what_where_columns(level: str) -> list[Col]:
+    """``/api/presence`` (the 3W of the deliveries): one row per place, sector and organisation,
+    with the hashtags of HDX's 3W; the organisations a reader may not see by name share one row
+    per place and sector, its organisation empty and ``organisations`` counting them."""
+    return [
+        Col("org", "Organisation", "#org+impl"),
+        Col("sector", "Sector", "#sector"),
+        *_place(level),
+        Col("organisations", "Organisations", "#org+num"),
+        Col("activities", "Activities", "#activity+num"),
+        Col("reached", "Reached", "#reached+ind"),
+        Col("date_start", "From", "#date+start"),
+        Col("date_end", "Until", "#date+end"),
+    ]
+
+
 def place_columns() -> list[Col]:
     """``lagebild places``: the gazetteer, in the shape it imports back."""
     return [

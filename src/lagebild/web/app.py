@@ -34,6 +34,7 @@ from lagebild.web import (
     incidents,
     mapview,
     places,
+    presence,
     records,
     situation,
     trust,
@@ -144,7 +145,9 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(damage.api_router)
     app.include_router(incidents.map_router)
     app.include_router(damage.map_router)
+    app.include_router(presence.api_router)
     app.include_router(convoys.router)
+    app.include_router(presence.router)
     app.include_router(incidents.router)
     app.include_router(damage.router)
     app.include_router(situation.router)

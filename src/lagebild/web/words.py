@@ -72,6 +72,20 @@ STATUS_WORDS = {
     "cancelled": N_("cancelled"),
 }
 
+MODALITY_WORDS = {
+    "in_kind": N_("in kind"),
+    "cash": N_("cash"),
+    "cash_unrestricted": N_("cash, unrestricted"),
+    "cash_restricted": N_("cash, restricted"),
+    "voucher": N_("voucher"),
+    "voucher_unrestricted": N_("voucher, unrestricted"),
+    "voucher_restricted": N_("voucher, restricted"),
+    "voucher_commodity": N_("commodity voucher"),
+    "voucher_value": N_("value voucher"),
+    "hybrid": N_("hybrid"),
+    "service": N_("service"),
+}
+
 BASIS_WORDS = {
     "own": N_("the place's own figure"),
     "population of a place besieged on the date": N_("population of a place besieged on the date"),
@@ -109,6 +123,10 @@ class Words:
 
     def status(self, name: str | None) -> str:
         return self._word(STATUS_WORDS, name)
+
+    def modality(self, code: str | None) -> str:
+        """A modality's word; one the vocabulary does not hold, as the partner wrote it."""
+        return self._word(MODALITY_WORDS, code)
 
     def basis(self, value: FigureValue) -> str:
         if value.basis == "children":
