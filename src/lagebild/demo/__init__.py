@@ -161,6 +161,7 @@ SOURCE_GRADES: dict[str, tuple[str, str, int]] = {
     "lagebild demo (illustrative): inter-agency convoy reports": ("un_agency", "B", 2),
     ESCWA_SOURCE: ("un_agency", "B", 3),
     "lagebild demo (illustrative): satellite damage assessment": ("un_agency", "B", 2),
+    BOUNDARY_SOURCE: ("un_agency", "A", 1),  # OCHA's boundaries: real, the reference gazetteer
 }
 
 

@@ -140,21 +140,38 @@
     layer.on("add", function () { reachable(layer, p); });
   }
 
-  // The names of the areas, at their centres (not tab stops: the areas themselves are).
+  // The names of the areas, at their centres (not tab stops: the areas themselves are), shown
+  // only where the area is wide enough on the screen for its name.
+  var named = [];
+
   function labelled(group) {
     var labels = L.layerGroup();
     group.eachLayer(function (layer) {
       if (!layer.getCenter || layer instanceof L.CircleMarker) return;
       var span = document.createElement("span");
       span.textContent = placeName(layer.feature.properties);
-      L.marker(layer.getCenter(), {
+      var marker = L.marker(layer.getCenter(), {
         icon: L.divIcon({ className: "map-label", html: span.outerHTML, iconSize: null }),
         interactive: false,
         keyboard: false,
         pane: "labels"
       }).addTo(labels);
+      named.push({ layer: layer, marker: marker, length: span.textContent.length });
     });
+    map.on("zoomend", fitLabels);
     return labels;
+  }
+
+  function fitLabels() {
+    named.forEach(function (item) {
+      var element = item.marker.getElement();
+      if (!element) return;
+      var bounds = item.layer.getBounds();
+      var west = map.latLngToContainerPoint(bounds.getNorthWest());
+      var east = map.latLngToContainerPoint(bounds.getSouthEast());
+      var wide = east.x - west.x >= Math.max(36, item.length * 5);
+      element.style.display = wide ? "" : "none";
+    });
   }
 
   // The communities of the same date, window and sector, as points above the areas.
@@ -367,8 +384,11 @@
       points.bringToFront();
     }
     switchable(places);
+    // The areas' levels show the whole country; the communities' level zooms to its points.
     var bounds = places.getBounds().isValid() ? places.getBounds() : outline.getBounds();
+    if (config.points && outline.getBounds().isValid()) bounds = outline.getBounds();
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [16, 16], maxZoom: 12 });
+    fitLabels();
     document.getElementById("map").setAttribute("data-ready", String(data.features.length));
   }).catch(function (error) {
     var note = document.createElement("p");
@@ -431,16 +451,27 @@
       c.fillText(document.getElementById("map-title").textContent.trim(), x, 24);
       c.fillStyle = "#dfe7ee";
       c.fillRect(0, head, frame.width, frame.height);
+      c.save();
+      c.beginPath();
+      c.rect(0, head, frame.width, frame.height);
+      c.clip();
       images.forEach(function (found) {
         if (found) c.drawImage(found.image, found.box.left - frame.left, found.box.top - frame.top + head);
       });
-      c.font = "11px sans-serif";
-      c.fillStyle = "#1d2733";
+      c.font = "bold 11px sans-serif";
       c.textAlign = "center";
-      element.querySelectorAll(".map-label").forEach(function (label) {
+      c.lineWidth = 3;
+      c.strokeStyle = "#ffffff";
+      c.fillStyle = "#1d2733";
+      element.querySelectorAll(".map-label span").forEach(function (label) {
         var box = label.getBoundingClientRect();
-        c.fillText(label.textContent, box.left - frame.left + box.width / 2, box.top - frame.top + head + box.height / 2 + 4);
+        if (!box.width) return;
+        var lx = box.left - frame.left + box.width / 2;
+        var ly = box.top - frame.top + head + box.height / 2 + 4;
+        c.strokeText(label.textContent, lx, ly);
+        c.fillText(label.textContent, lx, ly);
       });
+      c.restore();
       c.textAlign = dir === "rtl" ? "right" : "left";
       c.font = "13px sans-serif";
       var y = head + frame.height + 20;
