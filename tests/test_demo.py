@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from lagebild.demo import AS_OF, DATA_DIR, DEMO_FILES, SEED_SOURCE, build_demo
+from lagebild.demo import AS_OF, BOUNDARIES, DATA_DIR, DEMO_FILES, SEED_SOURCE, build_demo
 
 WINDOW = 30
 SEED_NUMBERS = {13_500_000, 6_300_000}
@@ -270,8 +270,12 @@ def test_build_demo_imports_every_file_without_a_problem(demo) -> None:  # type:
     _, reports = demo
     assert [r.kind for r in reports] == [
         "places", "figures", "figures", "access", "deliveries", "convoys", "incidents", "damage",
+        "places",
     ]
-    for report, path in zip(reports, DEMO_FILES, strict=True):
+    boundaries = reports[-1]  # the boundaries of the demo's places, adm0-adm3
+    assert boundaries.file == BOUNDARIES.name and boundaries.problems == []
+    assert boundaries.rows_written == 1 + 14 + 14 + 24
+    for report, path in zip(reports[:-1], DEMO_FILES, strict=True):
         assert report.file == path.name
         assert [str(p) for p in report.problems] == []
         assert report.rows_rejected == 0 and report.rows_written == len(rows(path))

@@ -87,6 +87,11 @@ The files, imported in this order (``DEMO_FILES``):
    UN ESCWA official gave in the seed report (cited to him in the row's source); the counts, the
    other cities and an earlier Aleppo assessment (for ``lagebild damage --changes``) are
    illustrative.
+9. The boundaries of the demo's places (``BOUNDARIES``, ``syr_boundaries.geojson``): the country,
+   governorates, districts and sub-districts of OCHA's COD-AB for Syria (CC BY-IGO), simplified by
+   ``scripts/boundaries.py``. The file holds all 349 units; the demo imports, as a gazetteer file,
+   only the features whose P-code it already has, so that the map has a boundary for every place
+   above the communities and the story's places stay as they are.
 
 Numbers are written plainly (``13500000``), dates as ISO dates, so the default ``en`` locale
 reads them.
@@ -94,10 +99,13 @@ reads them.
 
 from __future__ import annotations
 
+import json
+import tempfile
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lagebild.store.places import all_places
 from lagebild.store.sources import grade_source
 
 if TYPE_CHECKING:
@@ -117,6 +125,11 @@ DEMO_FILES: list[Path] = [
     DATA_DIR / "06_incidents.csv",
     DATA_DIR / "07_damage.csv",
 ]
+
+#: OCHA's boundaries of Syria, adm0-adm3, simplified (``scripts/boundaries.py``).
+BOUNDARIES = DATA_DIR / "syr_boundaries.geojson"
+#: The source name of the boundaries: OCHA's attribution and the licence.
+BOUNDARY_SOURCE = "OCHA Syria / UNOCHA: Syria administrative boundaries (COD-AB), CC BY-IGO"
 
 #: The date the story is told on: the end of February 2017.
 AS_OF = date(2017, 2, 28)
@@ -148,29 +161,59 @@ SOURCE_GRADES: dict[str, tuple[str, str, int]] = {
     "lagebild demo (illustrative): inter-agency convoy reports": ("un_agency", "B", 2),
     ESCWA_SOURCE: ("un_agency", "B", 3),
     "lagebild demo (illustrative): satellite damage assessment": ("un_agency", "B", 2),
+    BOUNDARY_SOURCE: ("un_agency", "A", 1),  # OCHA's boundaries: real, the reference gazetteer
 }
 
 
 def build_demo(store: Store) -> list[ImportReport]:
     """Import the demo files into ``store`` (a migrated, empty database), one transaction each,
-    then grade the demo's sources (``SOURCE_GRADES``).
+    then the boundaries of its places (``BOUNDARIES``), then grade the demo's sources
+    (``SOURCE_GRADES``).
 
     Raises ``lagebild.ingest.ImportFailed`` if a file has errors (a bug in the bundled data).
     """
     from lagebild.ingest import ImportOptions, import_file
 
     reports = [import_file(store, path, ImportOptions(locale="en")) for path in DEMO_FILES]
+    with tempfile.TemporaryDirectory(prefix="lagebild-demo-") as folder:
+        known = {place.pcode for place in all_places(store)}
+        subset = boundaries_of(known, Path(folder) / BOUNDARIES.name)
+        options = ImportOptions(locale="en", source=BOUNDARY_SOURCE)
+        reports.append(import_file(store, subset, options))
     for name, (kind, reliability, credibility) in SOURCE_GRADES.items():
         grade_source(store, name, reliability, credibility, kind)
     return reports
 
 
+def boundaries_of(pcodes: set[str], target: Path) -> Path:
+    """Write to ``target`` the features of ``BOUNDARIES`` whose own (finest) P-code is one of
+    ``pcodes``, with the file's attribution and licence; returns ``target``."""
+    collection = json.loads(BOUNDARIES.read_text(encoding="utf-8"))
+    collection["features"] = [
+        f for f in collection["features"] if feature_pcode(f["properties"]) in pcodes
+    ]
+    target.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    return target
+
+
+def feature_pcode(properties: dict[str, str]) -> str:
+    """The P-code of the finest level a boundary feature names (``#adm3+code``, ...)."""
+    for key in ("#adm3+code", "#adm2+code", "#adm1+code", "#country+code"):
+        if properties.get(key):
+            return properties[key]
+    raise ValueError(f"a boundary feature without a P-code: {properties}")
+
+
 __all__ = [
     "AS_OF",
+    "BOUNDARIES",
+    "BOUNDARY_SOURCE",
     "DATA_DIR",
     "DEMO_FILES",
     "ESCWA_SOURCE",
     "SEED_SOURCE",
     "SOURCE_GRADES",
+    "boundaries_of",
     "build_demo",
+    "feature_pcode",
 ]

@@ -48,6 +48,26 @@ def place_geometries(store: Store, level: int | None = None) -> list[tuple[int, 
         return [(int(r[0]), str(r[1])) for r in conn.execute(query)]
 
 
+#: The files a gazetteer's boundaries come in (``lagebild import``'s readers).
+BOUNDARY_FILES = (".geojson", ".json", ".shp", ".zip")
+
+
+def boundary_sources(store: Store) -> list[str]:
+    """The named sources of the gazetteer imports that can carry boundaries (GeoJSON, shapefile),
+    in import order: what a map of those boundaries must credit."""
+    i, s = t.imports, t.sources
+    query = (
+        select(s.c.name, i.c.file_name)
+        .select_from(i.join(s, i.c.source_id == s.c.id))
+        .where(i.c.kind == "places", i.c.status == "committed")
+        .order_by(i.c.id)
+    )
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    names = [str(r[0]) for r in rows if str(r[1]).lower().endswith(BOUNDARY_FILES)]
+    return list(dict.fromkeys(names))
+
+
 def place_ids(writer: Writer) -> dict[str, int]:
     return {r[0]: r[1] for r in writer.conn.execute(select(t.places.c.pcode, t.places.c.id))}
 

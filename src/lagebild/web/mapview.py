@@ -1,14 +1,18 @@
 """The map: the page ``/map``, its data, ``/api/map`` (GeoJSON) and ``/api/map/outline``, and the
 assembly of the layers of the resources (``incident_layer``, ``damage_layer``).
 
-The page draws the places of one level with Leaflet (shipped in ``static/vendor/leaflet``),
-coloured by access status or by coverage, on a plain background: the country's outline when the
-gazetteer has boundaries, base-map tiles only when ``tile_url`` is configured. The numbers are
-those of ``gaps`` for the same date, window, level and sector.
+The page draws the places of one level with Leaflet (shipped in ``static/vendor/leaflet``) as a
+choropleth of one measure (``MEASURES``: access, coverage, people in need, days without aid), each
+in classes with a legend, places without the figure in a class of their own ("no data"), on a
+plain background: the country's outline when the gazetteer has boundaries, base-map tiles only
+when ``tile_url`` is configured. Above the governorates, districts and sub-districts the
+communities are drawn as points. The numbers are those of ``gaps`` for the same date, window,
+level and sector; a place opens on its page with the same date, window and sector.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any
@@ -24,12 +28,12 @@ from lagebild.publish.geojson import (
     gaps_collection,
     outline_collection,
 )
-from lagebild.store.places import place_geometries
+from lagebild.store.places import boundary_sources, place_geometries
 from lagebild.web.context import AsOf, Context, Ctx, Level, Window, default_as_of, render
 from lagebild.web.damage import damage_layer
 from lagebild.web.i18n import Language, negotiate
 from lagebild.web.incidents import incident_layer
-from lagebild.web.words import WarWords
+from lagebild.web.words import SECTOR_WORDS, WarWords
 
 router = APIRouter(tags=["map"])
 
@@ -37,7 +41,7 @@ GEOJSON = "application/geo+json"
 #: Levels the page offers, and the one it opens on: communities, where the points are.
 PAGE_LEVELS = ("adm1", "adm2", "adm3", "adm4")
 PAGE_LEVEL = "adm4"
-COLOR_BY = ("access", "coverage")
+COLOR_BY = ("access", "coverage", "people_in_need", "days_without_aid")
 #: The earliest date the page takes (the API's too): the window reaches back from it.
 EARLIEST = date(1900, 1, 1)
 ACCESS_COLOURS = {
@@ -51,6 +55,100 @@ COVERAGE_BREAKS = (0.2, 0.4, 0.6, 0.8)
 COVERAGE_COLOURS = ("#d7191c", "#fdae61", "#ffffbf", "#abd9e9", "#2c7bb6")
 NO_FIGURE_COLOUR = "#c3cad2"
 CUT_OFF_STROKE = "#111111"
+#: The class of a place without the measure's figure, and its colour (hatched grey in print).
+NO_DATA = "no_data"
+NO_DATA_COLOUR = "#c9ced5"
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One way to colour the map: a property of ``/api/map``'s features, cut into classes.
+
+    ``breaks`` are the lower bounds of the classes after the first (a value equal to a break is
+    in the class above it); ``categories`` name the classes of a categorical measure instead.
+    Each class has a key (``"0"``, ``"1"``, ... or the category), a colour, and ``no_data`` comes
+    last. ``never`` (days without aid only) is the class of places with people in need and no
+    delivery on record.
+    """
+
+    key: str
+    colours: tuple[str, ...]
+    breaks: tuple[float, ...] = ()
+    categories: tuple[str, ...] = ()
+    never_colour: str | None = None
+
+    def classes(self) -> list[tuple[str, str]]:
+        keys = list(self.categories) or [str(i) for i in range(len(self.breaks) + 1)]
+        found = list(zip(keys, self.colours, strict=True))
+        if self.never_colour:
+            found.append(("never", self.never_colour))
+        return [*found, (NO_DATA, NO_DATA_COLOUR)]
+
+    def class_of(self, properties: dict[str, Any]) -> str:
+        """The class of one feature's properties (the page's script does the same)."""
+        value = properties.get(self.key)
+        if self.categories:
+            return str(value) if value in self.categories else NO_DATA
+        if value is None:
+            if self.never_colour and properties.get("people_in_need") is not None:
+                return "never"
+            return NO_DATA
+        return str(sum(1 for b in self.breaks if value >= b))
+
+
+#: The measures the map can show, each with its classes (colour-blind safe ColorBrewer ramps).
+MEASURES = {
+    "access": Measure(
+        "access",
+        tuple(ACCESS_COLOURS[k] for k in ("accessible", "hard_to_reach", "besieged")),
+        categories=("accessible", "hard_to_reach", "besieged"),
+    ),
+    "coverage": Measure("coverage", COVERAGE_COLOURS, breaks=COVERAGE_BREAKS),
+    "people_in_need": Measure(
+        "people_in_need",
+        ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"),
+        breaks=(10_000, 50_000, 100_000, 500_000),
+    ),
+    "days_without_aid": Measure(
+        "days_without_aid",
+        ("#f1eef6", "#bdc9e1", "#74a9cf", "#0570b0"),
+        breaks=(8, 31, 91),
+        never_colour="#023858",
+    ),
+}
+
+
+def class_counts(found: MapCollection) -> dict[str, dict[str, int]]:
+    """measure -> class -> the number of the map's features in it (the legend's counts)."""
+    features = json.loads(found.text)["features"]
+    counts: dict[str, dict[str, int]] = {}
+    for name, measure in MEASURES.items():
+        counts[name] = dict.fromkeys((k for k, _ in measure.classes()), 0)
+        for feature in features:
+            counts[name][measure.class_of(feature["properties"])] += 1
+    return counts
+
+
+def measure_config() -> dict[str, dict[str, Any]]:
+    """The measures as the page's script reads them (``class_of``'s rules, the colours)."""
+    return {
+        name: {
+            "key": m.key,
+            "breaks": list(m.breaks),
+            "categories": list(m.categories),
+            "never": bool(m.never_colour),
+            "colours": dict(m.classes()),
+        }
+        for name, m in MEASURES.items()
+    }
+
+
+def place_query(as_of: date, window: int, sector: str | None) -> str:
+    """The query a place's page is opened with from the map: the map's date, window, sector."""
+    params: dict[str, str | int] = {"as_of": as_of.isoformat(), "window": window}
+    if sector:
+        params["sector"] = sector
+    return urlencode(params)
 
 
 def map_collection(
@@ -193,7 +291,13 @@ def map_page(
     params = {"level": chosen_level, "as_of": when.isoformat(), "window": days}
     if wanted:
         params["sector"] = wanted
-    sectors = ctx.sectors()
+    sectors = [s for s in ctx.sectors() if s]
+    if wanted and wanted not in sectors:
+        sectors.append(wanted)
+    language = Language(negotiate(request, ctx.config.default_language))
+    points_url = ""
+    if chosen_level != "adm4":
+        points_url = "/api/map?" + urlencode({**params, "level": "adm4"})
     return render(
         request,
         "map.html",
@@ -204,9 +308,19 @@ def map_page(
         as_of=when,
         window=days,
         sector=wanted or "",
-        sectors=[s for s in sectors if s],
+        sectors=sectors,
+        sector_names={
+            s: language.gettext(SECTOR_WORDS[s]) if s in SECTOR_WORDS else s for s in sectors
+        },
         color=colour_by,
         found=found,
+        measures=MEASURES,
+        measure_config=measure_config(),
+        counts=class_counts(found),
+        no_data=NO_DATA,
+        place_query=place_query(when, days, wanted),
+        attribution=ctx.cached(("boundary-sources",), lambda: boundary_sources(ctx.store)),
+        points_url=points_url,
         data_url="/api/map?" + urlencode(params),
         outline_url="/api/map/outline",
         access_colours=ACCESS_COLOURS,
@@ -215,5 +329,5 @@ def map_page(
         no_figure_colour=NO_FIGURE_COLOUR,
         cut_off_stroke=CUT_OFF_STROKE,
         layers=map_layers(request, ctx, when, days),
-        war_words=WarWords(Language(negotiate(request, ctx.config.default_language)).gettext),
+        war_words=WarWords(language.gettext),
     )

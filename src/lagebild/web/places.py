@@ -21,7 +21,7 @@ from lagebild.analysis.damage import damage_shares
 from lagebild.analysis.figures import FigureValue
 from lagebild.analysis.place import find, place_dict, profile, search, subtree_ids
 from lagebild.analysis.situation import COLUMNS as COLUMN_INDICATORS
-from lagebild.model import Place, level_name, parse_level
+from lagebild.model import Place, level_name, normalise_sector, parse_level
 from lagebild.publish import tables
 from lagebild.security import policy
 from lagebild.security import protocol as sharing
@@ -36,6 +36,7 @@ from lagebild.web.context import (
     Level,
     Limit,
     Offset,
+    Window,
     default_as_of,
     kept_page,
     level_number,
@@ -181,9 +182,32 @@ class IndicatorHistory:
     current: FigureValue | None
 
 
+def _map_link(place: Place, as_of: date, window: int, sector: str | None) -> str:
+    """The map of the place's level (communities for the country) on the same date, window and
+    sector."""
+    level = level_name(place.level)
+    params: dict[str, str | int] = {
+        "level": level if level in ("adm1", "adm2", "adm3", "adm4") else "adm1",
+        "as_of": as_of.isoformat(),
+        "window": window,
+    }
+    if sector:
+        params["sector"] = sector
+    return "/map?" + urlencode(params)
+
+
 @router.get("/places/{pcode}", response_class=HTMLResponse)
 @kept_page
-def place_page(request: Request, ctx: Ctx, pcode: str, as_of: AsOf = None) -> Response:
+def place_page(
+    request: Request,
+    ctx: Ctx,
+    pcode: str,
+    as_of: AsOf = None,
+    window: Window = 30,
+    sector: str | None = None,
+) -> Response:
+    """A place's page on a date; its gap (reached, coverage) for ``window`` days and ``sector``,
+    the ones the map or the gaps table opened it with, and a link back to the map with them."""
     tree = ctx.tree()
     place = find(tree, pcode)  # in any case: the page shows the gazetteer's spelling
     when = default_as_of(ctx, as_of)
@@ -223,8 +247,9 @@ def place_page(request: Request, ctx: Ctx, pcode: str, as_of: AsOf = None) -> Re
         lambda: breakdowns.monthly_reached(ctx.store, when, TREND_MONTHS, below),
     )
     gap = None
+    wanted = normalise_sector(sector) if sector else None
     if level_name(place.level) in GAP_LEVELS:
-        result = ctx.gaps(when, 30, level_name(place.level), None)
+        result = ctx.gaps(when, window, level_name(place.level), wanted)
         gap = next((r for r in result.places if r.pcode == place.pcode), None)
     trust_view = ctx.cached(("place_trust", place.id, when), lambda: _place_trust(ctx, place, when))
     disaggregated = ctx.cached(
@@ -235,6 +260,9 @@ def place_page(request: Request, ctx: Ctx, pcode: str, as_of: AsOf = None) -> Re
         "place.html",
         lang=lang,
         as_of=when,
+        window=window,
+        sector=wanted or "",
+        map_url=_map_link(place, when, window, wanted),
         place=place,
         name=words.place(place),
         level=level_name(place.level),

@@ -12,19 +12,42 @@
   var colorBy = config.color;
   var places = null;
 
-  var map = L.map("map", { attributionControl: Boolean(config.tiles), zoomSnap: 0.5 });
+  var map = L.map("map", {
+    attributionControl: Boolean(config.tiles || config.attribution), zoomSnap: 0.5
+  });
   map.setView([20, 0], 2);
-  if (config.tiles) {
+  if (map.attributionControl) {
     map.attributionControl.setPrefix(false);
-    L.tileLayer(config.tiles, { maxZoom: 18 }).addTo(map);
+    if (config.attribution) map.attributionControl.addAttribution(escaped(config.attribution));
+  }
+  if (config.tiles) L.tileLayer(config.tiles, { maxZoom: 18 }).addTo(map);
+  map.createPane("labels").style.zIndex = 420;
+  map.createPane("communities").style.zIndex = 430;
+  map.getPane("labels").style.pointerEvents = "none";
+
+  function escaped(text) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return span.innerHTML;
+  }
+
+  // The class of a place for the chosen measure: the same rules as Measure.class_of in
+  // web/mapview.py (breaks are lower bounds; no figure is "no data").
+  function classOf(p, name) {
+    var m = config.measures[name || colorBy];
+    var value = p[m.key];
+    if (m.categories.length) return m.categories.indexOf(value) >= 0 ? value : config.noData;
+    if (value === null || value === undefined) {
+      if (m.never && p.people_in_need !== null && p.people_in_need !== undefined) return "never";
+      return config.noData;
+    }
+    var i = 0;
+    while (i < m.breaks.length && value >= m.breaks[i]) i++;
+    return String(i);
   }
 
   function fill(p) {
-    if (colorBy !== "coverage") return config.accessColours[p.access] || config.accessColours.unknown;
-    if (p.coverage === null || p.coverage === undefined) return config.noFigureColour;
-    var i = 0;
-    while (i < config.coverageBreaks.length && p.coverage >= config.coverageBreaks[i]) i++;
-    return config.coverageColours[i];
+    return config.measures[colorBy].colours[classOf(p)];
   }
 
   function style(feature) {
@@ -34,8 +57,43 @@
       weight: p.cut_off ? 3 : 1,
       opacity: 1,
       fillColor: fill(p),
-      fillOpacity: 0.8
+      fillOpacity: 0.85,
+      dashArray: classOf(p) === config.noData ? "4 3" : null
     };
+  }
+
+  function placeName(p) {
+    return (lang === "ar" && p.name_ar) || p.name;
+  }
+
+  function placeUrl(pcode) {
+    return "/places/" + encodeURIComponent(pcode) + (config.placeQuery ? "?" + config.placeQuery : "");
+  }
+
+  function describe(p) {
+    var measure = config.measureNames[colorBy];
+    return placeName(p) + ": " + measure + " " + config.classNames[colorBy][classOf(p)];
+  }
+
+  // Each place is a link: a click, or Enter on the focused shape, opens its page with the map's
+  // date, window and sector; Tab reaches every place (tabindex 0) and shows its numbers.
+  function reachable(layer, p) {
+    var element = layer.getElement && layer.getElement();
+    if (!element) return;
+    element.setAttribute("data-pcode", p.pcode);
+    element.setAttribute("data-class", classOf(p));
+    element.setAttribute("tabindex", "0");
+    element.setAttribute("role", "link");
+    element.setAttribute("aria-label", describe(p));
+    if (element.getAttribute("data-bound")) return;
+    element.setAttribute("data-bound", "true");
+    element.classList.add("map-place");
+    if (p.cut_off) element.classList.add("map-cut-off");
+    element.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") window.location.assign(placeUrl(p.pcode));
+    });
+    element.addEventListener("focus", function () { layer.openTooltip(); });
+    element.addEventListener("blur", function () { layer.closeTooltip(); });
   }
 
   function line(list, term, value) {
@@ -78,16 +136,72 @@
   function place(feature, layer) {
     var p = feature.properties;
     layer.bindTooltip(tip(p), { direction: "auto", sticky: true });
-    layer.on("click", function () {
-      window.location.assign("/places/" + encodeURIComponent(p.pcode));
+    layer.on("click", function () { window.location.assign(placeUrl(p.pcode)); });
+    layer.on("add", function () { reachable(layer, p); });
+  }
+
+  // The names of the areas, at their centres (not tab stops: the areas themselves are), shown
+  // only where the area is wide enough on the screen for its name.
+  var named = [];
+
+  function labelled(group) {
+    var labels = L.layerGroup();
+    group.eachLayer(function (layer) {
+      if (!layer.getCenter || layer instanceof L.CircleMarker) return;
+      var span = document.createElement("span");
+      span.textContent = placeName(layer.feature.properties);
+      var marker = L.marker(layer.getCenter(), {
+        icon: L.divIcon({ className: "map-label", html: span.outerHTML, iconSize: null }),
+        interactive: false,
+        keyboard: false,
+        pane: "labels"
+      }).addTo(labels);
+      named.push({ layer: layer, marker: marker, length: span.textContent.length });
     });
-    layer.on("add", function () {
-      var element = layer.getElement && layer.getElement();
+    map.on("zoomend", fitLabels);
+    return labels;
+  }
+
+  function fitLabels() {
+    named.forEach(function (item) {
+      var element = item.marker.getElement();
       if (!element) return;
-      element.setAttribute("data-pcode", p.pcode);
-      element.setAttribute("aria-label", (lang === "ar" && p.name_ar) || p.name);
-      element.classList.add("map-place");
-      if (p.cut_off) element.classList.add("map-cut-off");
+      var bounds = item.layer.getBounds();
+      var west = map.latLngToContainerPoint(bounds.getNorthWest());
+      var east = map.latLngToContainerPoint(bounds.getSouthEast());
+      var wide = east.x - west.x >= Math.max(36, item.length * 5);
+      element.style.display = wide ? "" : "none";
+    });
+  }
+
+  // The communities of the same date, window and sector, as points above the areas.
+  function communities(data) {
+    return L.geoJSON(data, {
+      pointToLayer: function (feature, latlng) {
+        return L.circleMarker(latlng, {
+          pane: "communities",
+          radius: 4,
+          color: "#ffffff",
+          weight: 1.5,
+          fillColor: "#1d2733",
+          fillOpacity: 1,
+          className: "map-community"
+        });
+      },
+      onEachFeature: function (feature, layer) {
+        var p = feature.properties;
+        layer.bindTooltip(tip(p), { direction: "auto", sticky: true });
+        layer.on("click", function () { window.location.assign(placeUrl(p.pcode)); });
+        layer.on("add", function () {
+          reachable(layer, p);
+          var element = layer.getElement();
+          if (element) {
+            element.classList.remove("map-place");
+            element.classList.add("map-community");
+            element.setAttribute("aria-label", placeName(p));
+          }
+        });
+      }
     });
   }
 
@@ -136,9 +250,7 @@
 
   function toPlace(layer, pcode) {
     if (!pcode) return;
-    layer.on("click", function () {
-      window.location.assign("/places/" + encodeURIComponent(pcode));
-    });
+    layer.on("click", function () { window.location.assign(placeUrl(pcode)); });
   }
 
   function incidentLayer(data) {
@@ -254,7 +366,9 @@
     });
   }
 
-  Promise.all([json(config.outline), json(config.data)]).then(function (found) {
+  var requests = [json(config.outline), json(config.data)];
+  if (config.points) requests.push(json(config.points));
+  Promise.all(requests).then(function (found) {
     var outline = L.geoJSON(found[0], {
       interactive: false,
       style: { color: "#8d99a6", weight: 1, fillColor: "#ffffff", fillOpacity: 1 }
@@ -263,9 +377,18 @@
     // The most urgent places (first in rank order) are drawn last, on top.
     data.features = data.features.slice().reverse();
     places = L.geoJSON(data, { style: style, pointToLayer: dot, onEachFeature: place }).addTo(map);
+    if (config.points) {
+      labelled(places).addTo(map);
+      var points = communities(found[2]).addTo(map);
+      document.getElementById("map").setAttribute("data-communities", String(found[2].features.length));
+      points.bringToFront();
+    }
     switchable(places);
+    // The areas' levels show the whole country; the communities' level zooms to its points.
     var bounds = places.getBounds().isValid() ? places.getBounds() : outline.getBounds();
+    if (config.points && outline.getBounds().isValid()) bounds = outline.getBounds();
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [16, 16], maxZoom: 12 });
+    fitLabels();
     document.getElementById("map").setAttribute("data-ready", String(data.features.length));
   }).catch(function (error) {
     var note = document.createElement("p");
@@ -275,6 +398,103 @@
     if (window.console) window.console.error(error);
   });
 
+  // Print (the print stylesheet keeps the map, its title and legend) and a PNG of the view: the
+  // map's SVG layers, the names, the legend and the attribution drawn on a canvas, offline.
+  document.getElementById("map-print").addEventListener("click", function () { window.print(); });
+  document.getElementById("map-png").addEventListener("click", function () {
+    png().then(function (blob) {
+      var link = document.createElement("a");
+      link.href = URL.createObjectURL(blob);
+      link.download = "lagebild-map.png";
+      document.body.append(link);
+      link.click();
+      link.remove();
+    });
+  });
+
+  function svgImage(svg) {
+    var copy = svg.cloneNode(true);
+    var box = svg.getBoundingClientRect();
+    copy.setAttribute("xmlns", svg.namespaceURI);
+    copy.setAttribute("width", box.width);
+    copy.setAttribute("height", box.height);
+    copy.style.transform = "";
+    var text = new XMLSerializer().serializeToString(copy);
+    return new Promise(function (resolve) {
+      var image = new Image();
+      image.onload = function () { resolve({ image: image, box: box }); };
+      image.onerror = function () { resolve(null); };
+      image.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(text);
+    });
+  }
+
+  function png() {
+    var element = document.getElementById("map");
+    var frame = element.getBoundingClientRect();
+    var legend = document.querySelector(".legend-classes:not([hidden])");
+    var items = legend ? Array.prototype.slice.call(legend.querySelectorAll("li")) : [];
+    var head = 36;
+    var foot = 24 + 20 * items.length + 24;
+    var svgs = Array.prototype.slice.call(element.querySelectorAll(".leaflet-pane svg"));
+    return Promise.all(svgs.map(svgImage)).then(function (images) {
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(frame.width);
+      canvas.height = Math.round(frame.height + head + foot);
+      var c = canvas.getContext("2d");
+      c.fillStyle = "#ffffff";
+      c.fillRect(0, 0, canvas.width, canvas.height);
+      c.direction = dir;
+      c.textAlign = dir === "rtl" ? "right" : "left";
+      var x = dir === "rtl" ? canvas.width - 12 : 12;
+      c.fillStyle = "#1d2733";
+      c.font = "bold 16px sans-serif";
+      c.fillText(document.getElementById("map-title").textContent.trim(), x, 24);
+      c.fillStyle = "#dfe7ee";
+      c.fillRect(0, head, frame.width, frame.height);
+      c.save();
+      c.beginPath();
+      c.rect(0, head, frame.width, frame.height);
+      c.clip();
+      images.forEach(function (found) {
+        if (found) c.drawImage(found.image, found.box.left - frame.left, found.box.top - frame.top + head);
+      });
+      c.font = "bold 11px sans-serif";
+      c.textAlign = "center";
+      c.lineWidth = 3;
+      c.strokeStyle = "#ffffff";
+      c.fillStyle = "#1d2733";
+      element.querySelectorAll(".map-label span").forEach(function (label) {
+        var box = label.getBoundingClientRect();
+        if (!box.width) return;
+        var lx = box.left - frame.left + box.width / 2;
+        var ly = box.top - frame.top + head + box.height / 2 + 4;
+        c.strokeText(label.textContent, lx, ly);
+        c.fillText(label.textContent, lx, ly);
+      });
+      c.restore();
+      c.textAlign = dir === "rtl" ? "right" : "left";
+      c.font = "13px sans-serif";
+      var y = head + frame.height + 20;
+      items.forEach(function (item) {
+        var rect = item.querySelector("rect");
+        c.fillStyle = rect ? rect.getAttribute("fill") : "#ffffff";
+        var sx = dir === "rtl" ? canvas.width - 28 : 12;
+        c.fillRect(sx, y - 11, 14, 14);
+        c.strokeStyle = "#5b6673";
+        c.strokeRect(sx, y - 11, 14, 14);
+        c.fillStyle = "#1d2733";
+        c.fillText(item.textContent.replace(/\s+/g, " ").trim(), dir === "rtl" ? sx - 8 : sx + 22, y);
+        y += 20;
+      });
+      if (config.attribution) {
+        c.font = "11px sans-serif";
+        c.fillStyle = "#5b6673";
+        c.fillText(config.attribution, x, y + 4);
+      }
+      return new Promise(function (resolve) { canvas.toBlob(resolve, "image/png"); });
+    });
+  }
+
   var form = document.getElementById("map-controls");
   form.querySelectorAll("select").forEach(function (select) {
     select.addEventListener("change", function () { form.submit(); });
@@ -282,9 +502,13 @@
   form.querySelectorAll('input[name="color"]').forEach(function (radio) {
     radio.addEventListener("change", function () {
       colorBy = radio.value;
-      document.getElementById("legend-access").hidden = colorBy !== "access";
-      document.getElementById("legend-coverage").hidden = colorBy !== "coverage";
-      if (places) places.setStyle(style);
+      Object.keys(config.measures).forEach(function (name) {
+        document.getElementById("legend-" + name).hidden = colorBy !== name;
+      });
+      if (places) {
+        places.setStyle(style);
+        places.eachLayer(function (layer) { reachable(layer, layer.feature.properties); });
+      }
       var url = new URL(window.location.href);
       url.searchParams.set("color", colorBy);
       window.history.replaceState(null, "", url);
