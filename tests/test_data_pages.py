@@ -12,14 +12,18 @@ import pytest
 from accounts_support import changes_of, csrf, sign_in, url_of, web
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from lagebild.analysis.place import find, subtree_ids
+from lagebild.analysis.tree import PlaceTree
 from lagebild.cli import main
 from lagebild.ingest import ImportOptions, import_file
 from lagebild.store import Store
 from lagebild.store import schema as t
+from lagebild.store.access import access_changes
 from lagebild.store.audit import history
 from lagebild.store.imports import all_imports
+from lagebild.store.places import all_places
 from lagebild.web import WebConfig, create_app
 
 EXTRA_4W = (
@@ -336,3 +340,53 @@ def test_every_form_is_refused_without_the_sessions_csrf_token(loaded: Store) ->
                 assert 'data-permission="csrf"' in response.text
     assert all(r.status == "committed" for r in all_imports(loaded))
     assert not changes_of(loaded, "delete") and not changes_of(loaded, "edit")
+
+
+def test_a_delivery_deleted_from_the_list_page_goes_back_to_the_list_and_into_history(
+    demo_store: Store,
+) -> None:
+    client = open_client(demo_store)
+    listed = client.get("/records?kind=delivery&pcode=C2447")
+    assert listed.status_code == 200
+    found = re.search(r'href="/records/delivery/(\d+)\?back=([^"]+)"', listed.text)
+    assert found, "no Change link on the list"
+    delivery_id, back = int(found.group(1)), found.group(2)
+    assert back == "%2Frecords%3Fkind%3Ddelivery%26pcode%3DC2447"
+    d = t.deliveries
+    with demo_store.engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(d)).scalar_one()
+    deleted = client.post(
+        f"/records/delivery/{delivery_id}/delete",
+        data={"delete_why": "entered twice", "confirm": "yes",
+              "back": "/records?kind=delivery&pcode=C2447"},
+    )
+    assert deleted.headers["location"] == "/records?kind=delivery&pcode=C2447&done=deleted"
+    with demo_store.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(d)).scalar_one() == total - 1
+    assert f'data-record="{delivery_id}"' not in client.get(deleted.headers["location"]).text
+    change = history(demo_store, record_kind="delivery", record_id=delivery_id)[0]
+    assert (change.action, change.why, change.before["id"]) == ("delete", "entered twice",
+                                                                delivery_id)
+    place = t.places
+    with demo_store.engine.connect() as conn:
+        pcode = conn.execute(
+            select(place.c.pcode).where(place.c.id == change.before["place_id"])
+        ).scalar_one()
+    assert "entered twice" in client.get(f"/places/{pcode}/history").text
+
+
+@pytest.mark.parametrize("kind", ["figure", "access", "delivery"])
+def test_each_list_counts_the_records_the_api_counts(demo_store: Store, kind: str) -> None:
+    client = open_client(demo_store)
+    api = {"figure": "figures", "access": "access", "delivery": "deliveries"}[kind]
+    page = client.get(f"/records?kind={kind}&pcode=SY03")
+    assert page.status_code == 200
+    shown = len(re.findall(r'<tr data-record="\d+"', page.text))
+    if kind == "access":  # the API lists the status in force; the page every change
+        tree = PlaceTree(all_places(demo_store))
+        below = set(subtree_ids(tree, find(tree, "SY03")))
+        total = sum(1 for row in access_changes(demo_store) if row.place_id in below)
+        assert total and shown == min(total, 100)
+    else:
+        total = client.get(f"/api/{api}?pcode=SY03&limit=5000&as_of=2100-01-01").json()["total"]
+        assert shown == min(total, 100)

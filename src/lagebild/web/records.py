@@ -6,6 +6,13 @@ place and below it), changing or deleting one (``PATCH`` and ``DELETE /api/recor
 as the signed-in user; a partner may change only its own organisation's deliveries), and the
 history of the records of a place and below it, the audit trail (``/places/{pcode}/history`` and
 ``/api/places/{pcode}/history``, as ``lagebild history PCODE``).
+
+The same in the browser: the page ``/records`` lists them (here and below a place), and
+``/records/{kind}/{id}`` has a small form to change a record and one to delete it, each with a
+reason (the deletion also with a confirmation); the place page and the list link each record
+there for who may change it. The forms post to ``.../edit`` and ``.../delete`` with the session's
+CSRF token; the policy and the organisation's scope are checked as the API checks them, and the
+page returns to where it came from with a message.
 """
 
 from __future__ import annotations
@@ -34,16 +41,21 @@ from lagebild.store import StoreError, listing
 from lagebild.store.audit import EDITABLE, OutOfScope, record_of
 from lagebild.web import auth
 from lagebild.web.context import (
+    PER_PAGE,
     AsOf,
     Ctx,
     FormatQ,
     Level,
     Limit,
     Offset,
+    PcodeQ,
     default_as_of,
     error_page,
+    find_place,
     flat_rows,
     level_number,
+    link,
+    pager,
     render_page,
     request_language,
     respond,
@@ -538,3 +550,52 @@ async def record_delete(request: Request, kind: Kind, record_id: RecordId) -> Re
     except StoreError:
         return _gone(request, kind, record_id)
     return RedirectResponse(_with_done(back, "deleted"), status_code=303)
+
+
+# -- the lists of records, each with its Change link -----------------------------------------------
+
+LIST_KINDS = ("delivery", "figure", "access")
+KIND_PLURALS = {"figure": N_("Figures"), "access": N_("Access changes"),
+                "delivery": N_("Deliveries")}
+
+
+@router.get("/records", response_class=HTMLResponse)
+def records_page(
+    request: Request,
+    ctx: Ctx,
+    kind: Kind = "delivery",
+    pcode: PcodeQ = None,
+    offset: Offset = 0,
+) -> Response:
+    """Figures, access changes or deliveries, newest first (here and below a place), each with a
+    link to change or delete it for who may."""
+    place = find_place(ctx, pcode)
+    below = subtree_ids(ctx.tree(), place) if place else None
+    principal = auth.principal_of(request)
+    if kind == "figure":
+        page = listing.figures(ctx.store, below, limit=PER_PAGE, offset=offset)
+    elif kind == "access":
+        page = listing.access_list(ctx.store, below, PER_PAGE, offset)
+    else:
+        found = listing.deliveries(
+            ctx.store, listing.DeliveryFilter(place_ids=below), PER_PAGE, offset,
+            auth.scope_of(request),
+        )
+        shown = sharing.view(principal, "delivery", found.items, ctx.protocol)
+        page = listing.Page(shown, found.total, found.limit, found.offset)
+    lang = request_language(request)
+    params = {"kind": kind, "pcode": place.pcode if place else None}
+    return render_page(
+        request,
+        "records.html",
+        lang=lang,
+        kind=kind,
+        kinds=[(k, lang.gettext(KIND_PLURALS[k])) for k in LIST_KINDS],
+        place=place,
+        rows=page.items,
+        total=page.total,
+        pages=pager("/records", params, offset, PER_PAGE, page.total),
+        may_change=policy.may_edit(principal, kind),
+        back=link("/records", {**params, "offset": offset or None}),
+        done=request.query_params.get("done"),
+    )
