@@ -74,7 +74,10 @@ def test_undo_from_the_imports_page_returns_every_number_to_what_it_was(
     assert [i["file_name"] for i in listed[:2]] == ["pin.csv", "extra_4w.csv"]  # newest first
     for item in listed[:2]:
         page = client.get("/imports")
-        assert f'action="/imports/{item["id"]}/undo"' in page.text
+        assert f'href="/imports/{item["id"]}/undo"' in page.text
+        asked = client.get(f"/imports/{item['id']}/undo")
+        assert asked.status_code == 200 and item["file_name"] in asked.text
+        assert f'action="/imports/{item["id"]}/undo"' in asked.text
         response = client.post(f"/imports/{item['id']}/undo", data={"why": "test file, not data"})
         assert response.status_code == 303, response.text
         assert response.headers["location"] == f"/imports?done=undone&import={item['id']}"
@@ -110,7 +113,9 @@ def test_undo_asks_for_a_reason_and_refuses_twice_and_a_gazetteer(demo_store: St
     places = client.post(f"/imports/{gazetteer.id}/undo", data={"why": "x"})
     assert places.status_code == 403  # nobody may undo a gazetteer (policy.may_undo)
     assert client.post("/imports/99999/undo", data={"why": "x"}).status_code == 404
-    assert f'action="/imports/{gazetteer.id}/undo"' not in client.get("/imports").text
+    assert f'href="/imports/{gazetteer.id}/undo"' not in client.get("/imports").text
+    assert client.get(f"/imports/{gazetteer.id}/undo").status_code == 403
+    assert client.get(f"/imports/{figures.id}/undo").status_code == 409  # undone already
 
 
 # -- grading at /sources --------------------------------------------------------------------------
@@ -128,8 +133,13 @@ def test_grading_on_the_sources_page_changes_the_grade_the_command_line_gives(
     client = open_client(demo_store)
     name, row = next((n, r) for n, r in register(db).items() if n != "unsourced")
     page = client.get("/sources")
-    assert page.status_code == 200 and 'action="/sources/grade"' in page.text
-    assert f">{row['grade']}<" in page.text
+    assert page.status_code == 200 and f">{row['grade']}<" in page.text
+    link = re.search(rf'<tr data-source="{re.escape(name)}".*?href="(/sources/\d+/grade)"',
+                     page.text, re.S)
+    assert link, "no Grade link beside the source"
+    form = client.get(link.group(1))
+    assert form.status_code == 200 and 'action="/sources/grade"' in form.text
+    assert f'name="name" value="{name}"' in form.text
     wanted = "E5" if row["grade"] != "E5" else "B2"
     response = client.post(
         "/sources/grade",
@@ -258,11 +268,12 @@ def test_a_viewer_sees_no_button_and_is_refused_every_action(loaded: Store) -> N
         sign_in(client, "viewer1")
         token = {"csrf": csrf(client)}
         sources = client.get("/sources")
-        assert sources.status_code == 200 and 'action="/sources/grade"' not in sources.text
+        assert sources.status_code == 200 and "/grade" not in sources.text
         assert "/records/delivery/" not in client.get("/places/C1007").text
         assert 'href="/imports"' not in sources.text
         statuses = [
             client.get("/imports").status_code,
+            client.get(f"/imports/{imported.id}/undo").status_code,
             client.post(f"/imports/{imported.id}/undo", data={**token, "why": "x"}).status_code,
             client.post("/sources/grade", data={**token, "name": "x", "reliability": "A",
                                                 "why": "x"}).status_code,
@@ -272,10 +283,10 @@ def test_a_viewer_sees_no_button_and_is_refused_every_action(loaded: Store) -> N
             client.post(f"/records/delivery/{delivery}/delete",
                         data={**token, "delete_why": "x", "confirm": "yes"}).status_code,
         ]
-    assert statuses == [403] * 6
+    assert statuses == [403] * 7
     assert [(r.id, r.status) for r in all_imports(loaded)] == before
     denied = [c for c in changes_of(loaded, "denied") if c.actor == "viewer1"]
-    assert len(denied) == 6
+    assert len(denied) == 7
 
 
 def test_a_partner_changes_and_undoes_only_its_own_organisations_data(loaded: Store) -> None:
@@ -311,8 +322,9 @@ def test_an_analyst_grades_and_the_trail_names_the_analyst(loaded: Store, tmp_pa
     import_file(loaded, tmp_path / "pin.csv", ImportOptions())
     with web(loaded) as client:
         sign_in(client, "analyst1")
-        page = client.get("/sources")
-        assert 'action="/sources/grade"' in page.text
+        link = re.search(r'href="(/sources/\d+/grade)"', client.get("/sources").text)
+        assert link
+        page = client.get(link.group(1))
         name = re.search(r'name="name" value="([^"]+)"', page.text)
         assert name and name.group(1) == "Rumour"
         response = client.post("/sources/grade", data={

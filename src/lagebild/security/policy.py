@@ -71,6 +71,7 @@ ROUTE_PERMISSIONS: dict[str, str] = {
     "/imports": IMPORT,
     "/imports/{import_id}/undo": IMPORT,
     "/sources/grade": GRADE,
+    "/sources/{source_id}/grade": GRADE,
     "/records/{kind}/{record_id}": EDIT,
     "/records/{kind}/{record_id}/edit": EDIT,
     "/records/{kind}/{record_id}/delete": EDIT,

@@ -346,7 +346,7 @@ def _entry_dict(entry: ImportEntry) -> dict[str, Any]:
 
 def _imports_page(
     request: Request, offset: int, status_code: int = 200, error: str | None = None,
-    failed: int | None = None, why: str = "",
+    failed: int | None = None,
 ) -> Response:
     store = request.app.state.lagebild.store
     principal = auth.principal_of(request)
@@ -363,8 +363,6 @@ def _imports_page(
         done=request.query_params.get("done"),
         error=error,
         failed=failed,
-        why=why,
-        max_why=MAX_WHY,
     )
 
 
@@ -374,20 +372,47 @@ def imports_page(request: Request, offset: Offset = 0) -> Response:
     return _imports_page(request, offset)
 
 
+def _undo_page(
+    request: Request, entry: ImportEntry, status_code: int = 200, error: str | None = None,
+    why: str = "",
+) -> Response:
+    return render_page(
+        request, "undo.html", status_code=status_code, entry=entry, error=error, why=why,
+        max_why=MAX_WHY,
+    )
+
+
+def _undoable(request: Request, import_id: int) -> ImportEntry | Response:
+    """The import to undo, when the reader may; else the list with why not."""
+    principal = auth.principal_of(request)
+    store = request.app.state.lagebild.store
+    entry = import_entry(store, import_id, policy.scope_of(principal))
+    if entry is None:
+        return _imports_page(request, 0, 404, "unknown", import_id)
+    if not policy.may_undo(principal, entry.kind):
+        auth.deny(request, policy.IMPORT, f"undo of {entry.kind}")
+    if entry.undone:
+        return _imports_page(request, 0, 409, "undone", import_id)
+    return entry
+
+
+@router.get("/imports/{import_id}/undo")
+def imports_undo_form(request: Request, import_id: int) -> Response:
+    """What undoing the import takes back, and the reason asked for, before anything goes."""
+    found = _undoable(request, import_id)
+    return found if isinstance(found, Response) else _undo_page(request, found)
+
+
 @router.post("/imports/{import_id}/undo")
 async def imports_undo(request: Request, import_id: int) -> Response:
     """Undo one import with a reason, as ``lagebild import --undo ID --why TEXT``."""
     async with request.form(max_files=0, max_fields=5) as form:
         why = str(form.get("why") or "").strip()
-    principal = auth.principal_of(request)
-    store = request.app.state.lagebild.store
-    entry = await run_in_threadpool(import_entry, store, import_id, policy.scope_of(principal))
-    if entry is None:
-        return _imports_page(request, 0, 404, "unknown", import_id)
-    if not policy.may_undo(principal, entry.kind):
-        await run_in_threadpool(auth.deny, request, policy.IMPORT, f"undo of {entry.kind}")
+    found = await run_in_threadpool(_undoable, request, import_id)
+    if isinstance(found, Response):
+        return found
     if not why or len(why) > MAX_WHY:
-        return _imports_page(request, 0, 422, "why", import_id, why[:MAX_WHY])
+        return _undo_page(request, found, 422, "why", why[:MAX_WHY])
     try:
         await run_in_threadpool(undo_import, auth.request_store(request), import_id, why)
     except StoreError:

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from lagebild.actions.records import grade_source, source_kind
 from lagebild.errors import LagebildError, RefusedInput
 from lagebild.model import SOURCE_KINDS
+from lagebild.model.trust import SourceCount
 from lagebild.security import policy
 from lagebild.store.trust import source_register
 from lagebild.web import auth
@@ -77,21 +78,61 @@ def _page(
         sources=[r for r in register if r.id is not None],
         unsourced=next((r for r in register if r.id is None), None),
         may_grade=policy.may(auth.principal_of(request), policy.GRADE),
+        kind_words=KIND_WORDS,
+        done=request.query_params.get("done"),
+        graded=request.query_params.get("source"),
+        error=error,
+    )
+
+
+def _grade_page(
+    request: Request,
+    source: SourceCount,
+    status_code: int = 200,
+    error: str | None = None,
+    sent: dict[str, str] | None = None,
+) -> Response:
+    chosen = sent or {}
+    return render_page(
+        request,
+        "grade.html",
+        status_code=status_code,
+        source=source,
         reliability=RELIABILITY,
         credibility=CREDIBILITY,
         reliability_words=RELIABILITY_WORDS,
         credibility_words=CREDIBILITY_WORDS,
         kind_words=KIND_WORDS,
-        done=request.query_params.get("done"),
-        graded=request.query_params.get("source"),
+        chosen_reliability=chosen.get("reliability") or source.reliability or "F",
+        chosen_credibility=chosen.get("credibility") or str(source.credibility or 6),
+        chosen_kind=chosen.get("kind", source.kind or ""),
+        why=chosen.get("why", ""),
         error=error,
         max_why=MAX_WHY,
+    )
+
+
+def _source(request: Request, *, source_id: int | None = None, name: str | None = None
+            ) -> SourceCount | None:
+    register = source_register(request.app.state.lagebild.store)
+    return next(
+        (r for r in register if r.id is not None and (r.id == source_id or r.name == name)),
+        None,
     )
 
 
 @router.get("/sources")
 def sources_page(request: Request) -> Response:
     return _page(request)
+
+
+@router.get("/sources/{source_id}/grade")
+def grade_page(request: Request, source_id: int) -> Response:
+    """The form that grades one source: reliability, credibility, kind and why."""
+    found = _source(request, source_id=source_id)
+    if found is None:
+        return _page(request, 404, {"field": "unknown", "source": f"#{source_id}"})
+    return _grade_page(request, found)
 
 
 def _grade(form: dict[str, str]) -> tuple[str, str | None, int | None, str | None, str]:
@@ -126,7 +167,10 @@ async def sources_grade(request: Request) -> Response:
         store = auth.request_store(request)
         await run_in_threadpool(grade_source, store, name, reliability, credibility, kind, why)
     except _Refused as exc:
-        return _page(request, 422, {"field": exc.field, "source": form.get("name", "")})
+        found = _source(request, name=form.get("name", ""))
+        if found is None:
+            return _page(request, 404, {"field": "unknown", "source": form.get("name", "")})
+        return _grade_page(request, found, 422, exc.field, form)
     except LagebildError:
         return _page(request, 404, {"field": "unknown", "source": form.get("name", "")})
     query = {"done": "graded", "source": name}
