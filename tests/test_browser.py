@@ -46,7 +46,7 @@ LANGUAGES = ("en", "ar", "de")
 #: The words of the navigation bar in English; in another language they must be that language's.
 ENGLISH_NAV = [
     "Overview", "Map", "Gaps", "Places", "Who does what where", "Convoys", "Incidents", "Damage",
-    "Evidence", "Import",
+    "Evidence", "Records", "Sources", "Import", "Imports",
 ]
 ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
 #: The longest a page, a click or a wait may take before the test fails (milliseconds).

@@ -22,6 +22,7 @@ class AccessPeriod:
     source_id: int | None
     import_id: int
     row_number: int
+    id: int | None = None  # the access change that began the period
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -46,6 +47,7 @@ def periods(rows: list[AccessRow]) -> list[AccessPeriod]:
                 row.source_id,
                 row.import_id,
                 row.row_number,
+                row.id,
             )
         )
     return out

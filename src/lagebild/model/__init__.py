@@ -3,6 +3,7 @@
 from lagebild.model.records import (
     AccessRow,
     FigureRow,
+    ImportEntry,
     ImportRecord,
     Place,
     Source,
@@ -35,6 +36,7 @@ __all__ = [
     "SOURCE_KINDS",
     "AccessRow",
     "FigureRow",
+    "ImportEntry",
     "ImportRecord",
     "Level",
     "Place",

@@ -55,6 +55,31 @@ class ImportRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ImportEntry:
+    """An import as the list of imports shows it: the file, who brought it in and when, and
+    whether, by whom, when and why it was undone."""
+
+    id: int
+    file_name: str
+    kind: str
+    rows: int
+    rejected: int
+    warnings: int
+    imported_at: dt.datetime
+    status: str  # committed | undone
+    imported_by: str | None = None
+    organisation: str | None = None
+    source: str | None = None
+    undone_at: dt.datetime | None = None
+    undone_by: str | None = None
+    why: str | None = None
+
+    @property
+    def undone(self) -> bool:
+        return self.status == "undone"
+
+
+@dataclass(frozen=True, slots=True)
 class FigureRow:
     """One stored figure, as the analysis reads it."""
 
@@ -90,3 +115,4 @@ class AccessRow:
     source_id: int | None
     import_id: int
     row_number: int
+    id: int | None = None  # the access change's own number (to edit or delete it)

@@ -322,6 +322,24 @@ HISTORY = [
     Col("why", "Why", "#description+why"),
 ]
 
+#: ``/api/imports`` and the page ``/imports``: every import, newest first, and whether undone.
+IMPORTS = [
+    Col("id", "Import", "#meta+import+id"),
+    Col("file_name", "File", "#meta+file"),
+    Col("kind", "Kind", "#meta+kind"),
+    Col("rows", "Rows", "#meta+rows+num"),
+    Col("rejected", "Rejected", "#meta+rows+rejected+num"),
+    Col("warnings", "Warnings", "#meta+warnings+num"),
+    Col("imported_at", "When", "#date+imported"),
+    Col("imported_by", "Who", "#contact+name"),
+    Col("organisation", "Organisation", "#org+name"),
+    Col("source", "Source", "#meta+source"),
+    Col("status", "Status", "#status"),
+    Col("undone_at", "Undone when", "#date+undone"),
+    Col("undone_by", "Undone by", "#contact+name+undone"),
+    Col("why", "Why", "#description+why"),
+]
+
 #: ``lagebild user list``: the accounts (a readable table only: no hashtags).
 ACCOUNTS = [
     Col(key, key.capitalize(), "")

@@ -68,6 +68,13 @@ ROUTE_PERMISSIONS: dict[str, str] = {
     "/import/{token}/cancel": IMPORT,
     "/import/{token}/rejects.csv": IMPORT,
     "/api/imports": IMPORT,
+    "/imports": IMPORT,
+    "/imports/{import_id}/undo": IMPORT,
+    "/sources/grade": GRADE,
+    "/sources/{source_id}/grade": GRADE,
+    "/records/{kind}/{record_id}": EDIT,
+    "/records/{kind}/{record_id}/edit": EDIT,
+    "/records/{kind}/{record_id}/delete": EDIT,
     "/api/deliveries/{delivery_id}": EDIT,
     "/api/records/{kind}/{record_id}": EDIT,
     "/signout": VIEW,
@@ -175,6 +182,12 @@ def may_edit(principal: Principal, kind: str, fields: Collection[str] = ()) -> b
     return not (set(fields) & GRADE_FIELDS) or may(principal, GRADE)
 
 
+def may_undo(principal: Principal, kind: str) -> bool:
+    """Whether the principal may take back an import of this kind: who may import that kind of
+    data (a partner: only its own organisation's imports, ``scope_of``); a gazetteer never."""
+    return kind != "places" and may_import(principal, kind)
+
+
 def import_organisation(principal: Principal) -> str | None:
     """The organisation an import at /import belongs to: the partner's; others' are nobody's."""
     return principal.organisation if principal.role == "partner" else None
@@ -226,6 +239,7 @@ __all__ = [
     "local",
     "may",
     "may_import",
+    "may_undo",
     "permission_for",
     "require",
     "scope_of",

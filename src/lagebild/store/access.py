@@ -22,9 +22,10 @@ def access_changes(store: Store, as_of: date | None = None) -> list[AccessRow]:
         a.c.source_id,
         a.c.import_id,
         a.c.row_number,
+        a.c.id,
     ).order_by(a.c.place_id, a.c.valid_from, a.c.id)
     if as_of is not None:
         query = query.where(a.c.valid_from <= as_of)
     with store.engine.connect() as conn:
         rows = conn.execute(query).all()
-    return [AccessRow(r[0], r[1], r[2], optional_date(r[3]), r[4], r[5], r[6]) for r in rows]  # type: ignore[arg-type]
+    return [AccessRow(r[0], r[1], r[2], optional_date(r[3]), r[4], r[5], r[6], r[7]) for r in rows]  # type: ignore[arg-type]

@@ -222,3 +222,18 @@ def place_of_record(store: Store, kind: str, record_id: int) -> int | None:
     table, _ = _kind(kind)
     with store.engine.connect() as conn:
         return conn.execute(select(table.c.place_id).where(table.c.id == record_id)).scalar()
+
+
+def record_of(store: Store, kind: str, record_id: int, scope: Scope = EVERYTHING) -> dict[str, Any]:
+    """One stored record as it is, with its place's P-code (``pcode``); ``StoreError`` when there
+    is none, ``OutOfScope`` when it is another organisation's."""
+    table, _ = _kind(kind)
+    with store.engine.connect() as conn:
+        found = _record(conn, table, record_id)
+        if found is None:
+            raise StoreError(f"there is no {kind} #{record_id}")
+        _check_scope(conn, table, record_id, kind, scope)
+        pcode = conn.execute(
+            select(t.places.c.pcode).where(t.places.c.id == found["place_id"])
+        ).scalar()
+    return {**found, "pcode": pcode}

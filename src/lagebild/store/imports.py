@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
-from lagebild.model import ImportRecord
+from lagebild.model import ImportEntry, ImportRecord
 from lagebild.store import schema as t
+from lagebild.store.accounts import EVERYTHING, Scope
 from lagebild.store.changes import record_changes
 from lagebild.store.store import Store, StoreError, Writer
 
@@ -30,6 +31,71 @@ def all_imports(store: Store) -> list[ImportRecord]:
         )
         for r in rows
     ]
+
+
+def import_log(
+    store: Store, scope: Scope = EVERYTHING, limit: int = 100, offset: int = 0
+) -> tuple[list[ImportEntry], int]:
+    """The imports in ``scope`` (a partner's: its organisation's), newest first, with who
+    brought each in and who undid it, when and why (from the audit trail); and their number."""
+    i, o, s, c = t.imports, t.organisations, t.sources, t.changes
+    owned = scope.owns(i.c.organisation_id)
+    with store.engine.connect() as conn:
+        total = int(conn.execute(select(func.count()).select_from(i).where(owned)).scalar_one())
+        rows = conn.execute(
+            select(
+                i.c.id, i.c.file_name, i.c.kind, i.c.row_count, i.c.rejected_count,
+                i.c.warning_count, i.c.imported_at, i.c.status, o.c.name.label("organisation"),
+                s.c.name.label("source"),
+            )
+            .outerjoin(o, o.c.id == i.c.organisation_id)
+            .outerjoin(s, s.c.id == i.c.source_id)
+            .where(owned)
+            .order_by(i.c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        ids = [r.id for r in rows]
+        trail: dict[tuple[int, str], Any] = {}
+        if ids:
+            for change in conn.execute(
+                select(c.c.record_id, c.c.action, c.c.actor, c.c.at, c.c.why)
+                .where(c.c.record_kind == "import", c.c.record_id.in_(ids))
+                .where(c.c.action.in_(("import", "undo")))
+                .order_by(c.c.id)
+            ):
+                trail[(change.record_id, change.action)] = change  # the latest of each
+    entries = []
+    for r in rows:
+        brought, undone = trail.get((r.id, "import")), trail.get((r.id, "undo"))
+        entries.append(
+            ImportEntry(
+                r.id, r.file_name, r.kind, int(r.row_count or 0), int(r.rejected_count or 0),
+                int(r.warning_count or 0), r.imported_at, r.status,
+                imported_by=brought.actor if brought else None,
+                organisation=r.organisation,
+                source=r.source,
+                undone_at=undone.at if undone else None,
+                undone_by=undone.actor if undone else None,
+                why=undone.why if undone else None,
+            )
+        )
+    return entries, total
+
+
+def import_entry(store: Store, import_id: int, scope: Scope = EVERYTHING) -> ImportEntry | None:
+    """One import as ``import_log`` gives it, None when there is none in ``scope``."""
+    i = t.imports
+    with store.engine.connect() as conn:
+        newer = int(
+            conn.execute(
+                select(func.count())
+                .select_from(i)
+                .where(scope.owns(i.c.organisation_id), i.c.id > import_id)
+            ).scalar_one()
+        )
+    found, _ = import_log(store, scope, 1, newer)
+    return found[0] if found and found[0].id == import_id else None
 
 
 def add_import(

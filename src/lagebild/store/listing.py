@@ -172,6 +172,26 @@ def figures(
     return _page(store, f, where_all, order, query, limit, offset)
 
 
+def access_list(
+    store: Store, place_ids: Sequence[int] | None = None, limit: int = 100, offset: int = 0
+) -> Page:
+    """Access changes, newest first, each with its place, source, import, file and row."""
+    a, p, s, i = t.access_changes, t.places, t.sources, t.imports
+    chosen = [a.c.place_id.in_(list(place_ids))] if place_ids is not None else []
+    where_all = and_(literal(True), *chosen)
+    query = (
+        select(
+            a.c.id, p.c.pcode, p.c.name_en, p.c.name_ar, a.c.status, a.c.party, a.c.valid_from,
+            s.c.name.label("source"), a.c.import_id, i.c.file_name, a.c.row_number,
+        )
+        .join(p, p.c.id == a.c.place_id)
+        .join(i, i.c.id == a.c.import_id)
+        .outerjoin(s, s.c.id == a.c.source_id)
+    )
+    order = [a.c.valid_from.desc(), a.c.id.desc()]
+    return _page(store, a, where_all, order, query, limit, offset)
+
+
 def monthly_reached(
     store: Store,
     date_from: date,

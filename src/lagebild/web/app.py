@@ -37,6 +37,7 @@ from lagebild.web import (
     presence,
     records,
     situation,
+    sources,
     trust,
 )
 from lagebild.web.auth import CsrfRefused, SignInRequired
@@ -153,6 +154,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(situation.router)
     app.include_router(gaps.router)
     app.include_router(places.router)
+    app.include_router(sources.router)
     app.include_router(accounts.router)
     _install_refusals(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

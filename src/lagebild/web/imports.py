@@ -34,7 +34,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from lagebild.actions.imports import import_file, recognised_kind
+from lagebild.actions.imports import import_file, recognised_kind, undo_import
 from lagebild.ingest import (
     ImportOptions,
     ImportReport,
@@ -46,9 +46,13 @@ from lagebild.ingest import (
 from lagebild.ingest.catalogue import problem
 from lagebild.ingest.columns import KINDS
 from lagebild.ingest.notation import LOCALES
+from lagebild.model import ImportEntry
+from lagebild.publish import tables
 from lagebild.security import policy
-from lagebild.store import Store
+from lagebild.store import Store, StoreError
+from lagebild.store.imports import import_entry, import_log
 from lagebild.web import auth
+from lagebild.web.context import PER_PAGE, FormatQ, Limit, Offset, pager, render_page, respond
 from lagebild.web.import_report import (
     ImportCreated,
     ImportProblem,
@@ -313,6 +317,118 @@ def import_rejects(request: Request, token: str) -> Response:
     return FileResponse(
         upload.rejects, media_type="text/csv; charset=utf-8", filename=f"{stem}.rejects.csv"
     )
+
+
+# ---- the list of imports, and undo --------------------------------------------------------------
+
+#: The longest reason for an undo the page takes (as the API's edits).
+MAX_WHY = 2000
+
+
+def _entry_dict(entry: ImportEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "file_name": entry.file_name,
+        "kind": entry.kind,
+        "rows": entry.rows,
+        "rejected": entry.rejected,
+        "warnings": entry.warnings,
+        "imported_at": entry.imported_at.isoformat(sep=" "),
+        "imported_by": entry.imported_by,
+        "organisation": entry.organisation,
+        "source": entry.source,
+        "status": entry.status,
+        "undone_at": entry.undone_at.isoformat(sep=" ") if entry.undone_at else None,
+        "undone_by": entry.undone_by,
+        "why": entry.why,
+    }
+
+
+def _imports_page(
+    request: Request, offset: int, status_code: int = 200, error: str | None = None,
+    failed: int | None = None,
+) -> Response:
+    store = request.app.state.lagebild.store
+    principal = auth.principal_of(request)
+    entries, total = import_log(store, policy.scope_of(principal), PER_PAGE, offset)
+    return render_page(
+        request,
+        "imports.html",
+        status_code=status_code,
+        entries=entries,
+        total=total,
+        offset=offset,
+        pages=pager("/imports", {}, offset, PER_PAGE, total),
+        undoable={e.id for e in entries if not e.undone and policy.may_undo(principal, e.kind)},
+        done=request.query_params.get("done"),
+        error=error,
+        failed=failed,
+    )
+
+
+@router.get("/imports")
+def imports_page(request: Request, offset: Offset = 0) -> Response:
+    """Every import (a partner: its organisation's), newest first, each with Undo."""
+    return _imports_page(request, offset)
+
+
+def _undo_page(
+    request: Request, entry: ImportEntry, status_code: int = 200, error: str | None = None,
+    why: str = "",
+) -> Response:
+    return render_page(
+        request, "undo.html", status_code=status_code, entry=entry, error=error, why=why,
+        max_why=MAX_WHY,
+    )
+
+
+def _undoable(request: Request, import_id: int) -> ImportEntry | Response:
+    """The import to undo, when the reader may; else the list with why not."""
+    principal = auth.principal_of(request)
+    store = request.app.state.lagebild.store
+    entry = import_entry(store, import_id, policy.scope_of(principal))
+    if entry is None:
+        return _imports_page(request, 0, 404, "unknown", import_id)
+    if not policy.may_undo(principal, entry.kind):
+        auth.deny(request, policy.IMPORT, f"undo of {entry.kind}")
+    if entry.undone:
+        return _imports_page(request, 0, 409, "undone", import_id)
+    return entry
+
+
+@router.get("/imports/{import_id}/undo")
+def imports_undo_form(request: Request, import_id: int) -> Response:
+    """What undoing the import takes back, and the reason asked for, before anything goes."""
+    found = _undoable(request, import_id)
+    return found if isinstance(found, Response) else _undo_page(request, found)
+
+
+@router.post("/imports/{import_id}/undo")
+async def imports_undo(request: Request, import_id: int) -> Response:
+    """Undo one import with a reason, as ``lagebild import --undo ID --why TEXT``."""
+    async with request.form(max_files=0, max_fields=5) as form:
+        why = str(form.get("why") or "").strip()
+    found = await run_in_threadpool(_undoable, request, import_id)
+    if isinstance(found, Response):
+        return found
+    if not why or len(why) > MAX_WHY:
+        return _undo_page(request, found, 422, "why", why[:MAX_WHY])
+    try:
+        await run_in_threadpool(undo_import, auth.request_store(request), import_id, why)
+    except StoreError:
+        return _imports_page(request, 0, 409, "undone", import_id)
+    return RedirectResponse(f"/imports?done=undone&import={import_id}", status_code=303)
+
+
+@api_router.get("/imports", summary="Every import, newest first: file, kind, rows, who, undone")
+def imports_list(
+    request: Request, limit: Limit = 100, offset: Offset = 0, fmt: FormatQ = None
+) -> Response:
+    store = request.app.state.lagebild.store
+    entries, total = import_log(store, auth.scope_of(request), limit, offset)
+    items = [_entry_dict(e) for e in entries]
+    data = {"total": total, "limit": limit, "offset": offset, "items": items}
+    return respond(request, fmt, data, tables.IMPORTS, items, "imports")
 
 
 # ---- the API ------------------------------------------------------------------------------------

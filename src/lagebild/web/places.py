@@ -287,6 +287,9 @@ def place_page(
         war=place_section(request, ctx, place, when, found.access_history),
         disaggregated=disaggregated,
         war_words=WarWords(lang.gettext),
+        # The record kinds this reader may change here (a partner: its own deliveries only).
+        editable=[k for k in ("figure", "access", "delivery") if policy.may_edit(principal, k)],
+        done=request.query_params.get("done"),
     )
 
 

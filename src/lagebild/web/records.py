@@ -6,16 +6,25 @@ place and below it), changing or deleting one (``PATCH`` and ``DELETE /api/recor
 as the signed-in user; a partner may change only its own organisation's deliveries), and the
 history of the records of a place and below it, the audit trail (``/places/{pcode}/history`` and
 ``/api/places/{pcode}/history``, as ``lagebild history PCODE``).
+
+The same in the browser: the page ``/records`` lists them (here and below a place), and
+``/records/{kind}/{id}`` has a small form to change a record and one to delete it, each with a
+reason (the deletion also with a confirmation); the place page and the list link each record
+there for who may change it. The forms post to ``.../edit`` and ``.../delete`` with the session's
+CSRF token; the policy and the organisation's scope are checked as the API checks them, and the
+page returns to where it came from with a message.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from lagebild import analysis
 from lagebild.actions.records import delete_record, edit_record
@@ -29,18 +38,24 @@ from lagebild.publish.tables import Col
 from lagebild.security import policy
 from lagebild.security import protocol as sharing
 from lagebild.store import StoreError, listing
-from lagebild.store.audit import OutOfScope
+from lagebild.store.audit import EDITABLE, OutOfScope, record_of
 from lagebild.web import auth
 from lagebild.web.context import (
+    PER_PAGE,
     AsOf,
     Ctx,
     FormatQ,
     Level,
     Limit,
     Offset,
+    PcodeQ,
     default_as_of,
+    error_page,
+    find_place,
     flat_rows,
     level_number,
+    link,
+    pager,
     render_page,
     request_language,
     respond,
@@ -349,3 +364,238 @@ def history_api(
 ) -> dict[str, Any]:
     place, changes = place_history(ctx.store, pcode, below=not only, limit=limit)
     return {"pcode": place.pcode, "changes": [change_row(c) for c in changes]}
+
+
+# -- changing or deleting one record from a page ---------------------------------------------------
+
+#: The fields of the edit form, in words.
+FIELD_WORDS = {
+    "value": N_("Value"),
+    "date": N_("Date"),
+    "date_start": N_("Start date"),
+    "date_end": N_("End date"),
+    "valid_from": N_("Valid from"),
+    "status": N_("Status"),
+    "party": N_("Besieging party"),
+    "sector": N_("Sector"),
+    "reliability": N_("Reliability (A-F; empty: the source's)"),
+    "credibility": N_("Credibility (1-6; empty: the source's)"),
+    "reached": N_("People reached"),
+    "households": N_("Households"),
+    "reached_female": N_("Women and girls reached"),
+    "reached_male": N_("Men and boys reached"),
+    "reached_children": N_("Children reached"),
+    "org_impl": N_("Implementing organisation"),
+    "org_reporting": N_("Reporting organisation"),
+    "donor": N_("Donor"),
+    "activity": N_("Activity"),
+    "modality": N_("Modality"),
+    "item": N_("Item"),
+    "quantity": N_("Quantity"),
+    "unit": N_("Unit"),
+    "value_usd": N_("Value (USD)"),
+}
+KIND_WORDS = {"figure": N_("Figure"), "access": N_("Access change"), "delivery": N_("Delivery")}
+MAX_WHY = 2000
+
+
+def _as_text(value: Any) -> str:
+    """A stored value as the edit form shows it: as a file would give it."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _back(request: Request, sent: str | None, pcode: str | None) -> str:
+    """Where the page returns to: a path of this site (never another's), else the place."""
+    if sent and sent.startswith("/") and not sent.startswith("//") and "\\" not in sent:
+        return sent
+    return f"/places/{pcode}" if pcode else "/"
+
+
+def _with_done(path: str, done: str) -> str:
+    return path + ("&" if "?" in path else "?") + urlencode({"done": done})
+
+
+def _editable(request: Request, kind: str) -> list[str]:
+    """The fields this reader may change (a grade only who may grade)."""
+    principal = auth.principal_of(request)
+    _, fields = EDITABLE[kind]
+    grades = policy.may(principal, policy.GRADE)
+    return [f for f in fields if f not in policy.GRADE_FIELDS or grades]
+
+
+def _record_or_refuse(request: Request, kind: str, record_id: int) -> dict[str, Any] | None:
+    """The record, when the reader may change it; None when there is none (a 404 page)."""
+    if not policy.may_edit(auth.principal_of(request), kind):
+        auth.deny(request, policy.EDIT, kind)
+    try:
+        return record_of(request.app.state.lagebild.store, kind, record_id, auth.scope_of(request))
+    except OutOfScope as exc:
+        auth.deny(request, policy.EDIT, str(exc))
+    except StoreError:
+        return None
+    return None
+
+
+def _record_page(
+    request: Request,
+    kind: str,
+    record: dict[str, Any],
+    back: str,
+    status_code: int = 200,
+    error: str | None = None,
+    detail: str | None = None,
+    sent: dict[str, str] | None = None,
+) -> Response:
+    lang = request_language(request)
+    fields = _editable(request, kind)
+    return render_page(
+        request,
+        "record.html",
+        status_code=status_code,
+        lang=lang,
+        kind=kind,
+        kind_word=lang.gettext(KIND_WORDS[kind]),
+        record=record,
+        fields=[(f, lang.gettext(FIELD_WORDS.get(f, f))) for f in fields],
+        values={f: (sent or {}).get(f, _as_text(record.get(f))) for f in fields},
+        why=(sent or {}).get("why", ""),
+        back=back,
+        error=error,
+        detail=detail,
+        max_why=MAX_WHY,
+    )
+
+
+def _gone(request: Request, kind: str, record_id: int) -> Response:
+    return error_page(request, 404, "http", detail=f"there is no {kind} #{record_id}")
+
+
+@router.get("/records/{kind}/{record_id}", response_class=HTMLResponse)
+def record_page(
+    request: Request,
+    kind: Kind,
+    record_id: RecordId,
+    back: Annotated[str | None, Query(max_length=500)] = None,
+) -> Response:
+    """One record with a small form to change it and one to delete it, each with a reason."""
+    record = _record_or_refuse(request, kind, record_id)
+    if record is None:
+        return _gone(request, kind, record_id)
+    return _record_page(request, kind, record, _back(request, back, record.get("pcode")))
+
+
+async def _form(request: Request) -> dict[str, str]:
+    async with request.form(max_files=0, max_fields=40) as sent:
+        return {k: v.strip() for k, v in sent.items() if isinstance(v, str)}
+
+
+@router.post("/records/{kind}/{record_id}/edit")
+async def record_edit(request: Request, kind: Kind, record_id: RecordId) -> Response:
+    """Change the fields whose value the form changed, with a reason (``lagebild edit``)."""
+    form = await _form(request)
+    record = await run_in_threadpool(_record_or_refuse, request, kind, record_id)
+    if record is None:
+        return _gone(request, kind, record_id)
+    back = _back(request, form.get("back"), record.get("pcode"))
+    fields = _editable(request, kind)
+    assignments = [
+        f"{f}={form[f]}" for f in fields if f in form and form[f] != _as_text(record.get(f))
+    ]
+    why = form.get("why", "")
+    problem = None
+    if not assignments:
+        problem = "nothing"
+    elif not why or len(why) > MAX_WHY:
+        problem = "why"
+    if problem:
+        return _record_page(request, kind, record, back, 422, problem, sent=form)
+    try:
+        await run_in_threadpool(
+            edit_record, auth.request_store(request), kind, record_id, assignments, why,
+            auth.scope_of(request),
+        )
+    except EditError as exc:
+        return _record_page(request, kind, record, back, 422, "value", str(exc), form)
+    except OutOfScope as exc:
+        await run_in_threadpool(auth.deny, request, policy.EDIT, str(exc))
+    except StoreError:
+        return _gone(request, kind, record_id)
+    return RedirectResponse(_with_done(back, "edited"), status_code=303)
+
+
+@router.post("/records/{kind}/{record_id}/delete")
+async def record_delete(request: Request, kind: Kind, record_id: RecordId) -> Response:
+    """Delete the record, with a reason and a confirmation (``lagebild delete``)."""
+    form = await _form(request)
+    record = await run_in_threadpool(_record_or_refuse, request, kind, record_id)
+    if record is None:
+        return _gone(request, kind, record_id)
+    back = _back(request, form.get("back"), record.get("pcode"))
+    why = form.get("delete_why", "")
+    if form.get("confirm") != "yes":
+        return _record_page(request, kind, record, back, 422, "confirm", sent=form)
+    if not why or len(why) > MAX_WHY:
+        return _record_page(request, kind, record, back, 422, "delete_why", sent=form)
+    try:
+        await run_in_threadpool(
+            delete_record, auth.request_store(request), kind, record_id, why,
+            auth.scope_of(request),
+        )
+    except OutOfScope as exc:
+        await run_in_threadpool(auth.deny, request, policy.EDIT, str(exc))
+    except StoreError:
+        return _gone(request, kind, record_id)
+    return RedirectResponse(_with_done(back, "deleted"), status_code=303)
+
+
+# -- the lists of records, each with its Change link -----------------------------------------------
+
+LIST_KINDS = ("delivery", "figure", "access")
+KIND_PLURALS = {"figure": N_("Figures"), "access": N_("Access changes"),
+                "delivery": N_("Deliveries")}
+
+
+@router.get("/records", response_class=HTMLResponse)
+def records_page(
+    request: Request,
+    ctx: Ctx,
+    kind: Kind = "delivery",
+    pcode: PcodeQ = None,
+    offset: Offset = 0,
+) -> Response:
+    """Figures, access changes or deliveries, newest first (here and below a place), each with a
+    link to change or delete it for who may."""
+    place = find_place(ctx, pcode)
+    below = subtree_ids(ctx.tree(), place) if place else None
+    principal = auth.principal_of(request)
+    if kind == "figure":
+        page = listing.figures(ctx.store, below, limit=PER_PAGE, offset=offset)
+    elif kind == "access":
+        page = listing.access_list(ctx.store, below, PER_PAGE, offset)
+    else:
+        found = listing.deliveries(
+            ctx.store, listing.DeliveryFilter(place_ids=below), PER_PAGE, offset,
+            auth.scope_of(request),
+        )
+        shown = sharing.view(principal, "delivery", found.items, ctx.protocol)
+        page = listing.Page(shown, found.total, found.limit, found.offset)
+    lang = request_language(request)
+    params = {"kind": kind, "pcode": place.pcode if place else None}
+    return render_page(
+        request,
+        "records.html",
+        lang=lang,
+        kind=kind,
+        kinds=[(k, lang.gettext(KIND_PLURALS[k])) for k in LIST_KINDS],
+        place=place,
+        rows=page.items,
+        total=page.total,
+        pages=pager("/records", params, offset, PER_PAGE, page.total),
+        may_change=policy.may_edit(principal, kind),
+        back=link("/records", {**params, "offset": offset or None}),
+        done=request.query_params.get("done"),
+    )
