@@ -20,6 +20,7 @@ How many pages, links and forms were covered is printed and written to
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import Counter
@@ -249,12 +250,14 @@ class FormRun:
     failures: list[tuple[Any, str, str]] = field(default_factory=list)
 
 
-#: The file the import form is sent with: a 4W of one delivery, with its HXL row.
+#: The file the import form is sent with: a 4W of one delivery, with its HXL row; each upload
+#: is a file of its own (a file imported before is refused, and its report has no confirm).
 FOUR_W = (
     "Organisation,Sector,Status,Community,Reached,End\n"
     "#org+impl,#sector,#status,#adm4+code,#reached+ind,#date+end\n"
-    "Forms test,Food,completed,C1007,100,2017-02-20\n"
+    "Forms test {number},Food,completed,C1007,100,2017-02-20\n"
 )
+UPLOADS = itertools.count(1)
 #: Forms the browser sends only with a file: its input, and the file.
 FILES = {"import-form": "#import-file"}
 
@@ -264,8 +267,9 @@ def _submit(
 ) -> tuple[Any, str]:
     page.goto(url, wait_until="domcontentloaded")
     if file is not None:
+        body = FOUR_W.format(number=next(UPLOADS)).encode()
         page.set_input_files(
-            file, files=[{"name": "4w.csv", "mimeType": "text/csv", "buffer": FOUR_W.encode()}]
+            file, files=[{"name": "4w.csv", "mimeType": "text/csv", "buffer": body}]
         )
     if choice is not None:
         page.evaluate(CHOOSE, [index, *choice])
@@ -348,11 +352,14 @@ def test_every_form_sends_with_its_defaults_and_with_each_choice(
     try:
         for url in form_pages(crawls[language]):
             submit_every_form(page, live_server.origin, url, run)
-        page.goto(live_server.url("/"), wait_until="domcontentloaded")
+        context.unroute("**/*")  # the footer as it looks, styled
+        for width, height in ((1366, 800), (390, 844)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.goto(live_server.url("/"), wait_until="load")
+            footer = page.locator("#api-docs-link")
+            footer.scroll_into_view_if_needed()
+            page.screenshot(path=str(output_dir("forms") / f"footer-{language}-{width}.png"))
         assert page.locator("html").get_attribute("lang") == language
-        footer = page.locator("#api-docs-link")
-        footer.scroll_into_view_if_needed()
-        page.screenshot(path=str(output_dir("forms") / f"footer-{language}.png"))
         with page.expect_navigation() as reference:
             footer.click()
         assert reference.value is not None and reference.value.status == 200
