@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -41,7 +42,7 @@ from lagebild.web import (
     trust,
 )
 from lagebild.web.auth import CsrfRefused, SignInRequired
-from lagebild.web.context import Context, WebConfig, error_page
+from lagebild.web.context import BlankQueryValues, Context, WebConfig, error_page
 from lagebild.web.security import SecurityHeaders, TrustedHosts
 
 HERE = Path(__file__).parent
@@ -106,6 +107,8 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
             swagger_favicon_url="/static/icon.svg",
         )
 
+    # On the pages (not the API), a blank query value, as an "All ..." choice sends, is absent.
+    app.add_middleware(BlankQueryValues)
     _include_routers(app)
     _install_error_handlers(app)
     return app
@@ -178,13 +181,15 @@ def _install_error_handlers(app: FastAPI) -> None:
             where = [str(part) for part in error.get("loc", ()) if part not in ("query", "path")]
             name = ".".join(where) or "request"
             value = error.get("input")
-            problems.append(
-                {
-                    "parameter": name,
-                    "value": value if isinstance(value, str | int | float | None) else str(value),
-                    "message": _message(name, error),
-                }
-            )
+            problem: dict[str, Any] = {
+                "parameter": name,
+                "value": value if isinstance(value, str | int | float | None) else str(value),
+                "message": _message(name, error),
+            }
+            allowed = _allowed(error)
+            if allowed:
+                problem["allowed"] = allowed
+            problems.append(problem)
         first = problems[0] if problems else {"message": "invalid request"}
         if not _is_api(request):
             return error_page(request, 422, "invalid", problems=problems)
@@ -271,6 +276,16 @@ def _unavailable(request: Request, exc: BaseException) -> Response:
 def _is_api(request: Request) -> bool:
     path = request.url.path
     return path == "/api" or path.startswith("/api/")
+
+
+def _allowed(error: dict) -> list[str] | None:  # type: ignore[type-arg]
+    """The values a parameter takes: a choice's (``'adm1', 'adm2' or 'adm3'``) or those a
+    check of a vocabulary named (``refuse_value``)."""
+    if "allowed" in error:
+        return list(error["allowed"])
+    if error.get("type") in ("literal_error", "enum"):
+        return re.findall(r"'([^']*)'", str((error.get("ctx") or {}).get("expected", "")))
+    return None
 
 
 def _message(name: str, error: dict) -> str:  # type: ignore[type-arg]

@@ -14,20 +14,23 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from threading import Lock
-from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
+from typing import Annotated, Any, Literal, NoReturn
+from urllib.parse import unquote_plus, urlencode
 
 from fastapi import Depends, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context as JinjaContext
 from markupsafe import Markup
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lagebild import analysis
 from lagebild.analysis import GapsResult, PlaceTree, SituationResult
 from lagebild.analysis.place import find
 from lagebild.model import Place, parse_level
+from lagebild.model.vocab import normalise_sector, sector_code, vocabulary
 from lagebild.publish.render import to_csv
 from lagebild.publish.tables import Col
 from lagebild.security import policy
@@ -379,6 +382,33 @@ Window = Annotated[int, Query(ge=1, le=3650, description="Days a delivery counts
 FormatQ = Annotated[Format | None, Query(alias="format", description="json, csv or hxl.")]
 
 
+def is_api_path(path: str) -> bool:
+    return path == "/api" or path.startswith("/api/")
+
+
+class BlankQueryValues:
+    """On the pages, a query value left blank means "not given": a form's "All ..." choice or an
+    empty date field sends ``level=`` or ``from=``, and the page answers as if it were absent.
+    The API keeps its contract explicit: there a blank value is checked like any other."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("query_string") and not is_api_path(scope["path"]):
+            parts = scope["query_string"].split(b"&")
+            kept = [part for part in parts if not _blank(part)]
+            if len(kept) != len(parts):
+                scope = {**scope, "query_string": b"&".join(kept)}
+        await self.app(scope, receive, send)
+
+
+def _blank(part: bytes) -> bool:
+    """Whether ``name=value`` of a query string has a blank value (or is blank itself)."""
+    value = part.partition(b"=")[2]
+    return not unquote_plus(value.decode("latin-1")).strip()
+
+
 def context(request: Request) -> Context:
     return request.app.state.lagebild  # type: ignore[no-any-return]
 
@@ -481,6 +511,53 @@ def kept_page(route: Callable[..., Response]) -> Callable[..., Response]:
 
 def level_number(level: Level | None) -> int | None:
     return parse_level(level) if level else None
+
+
+def refuse_value(name: str, value: str, allowed: list[str], what: str) -> NoReturn:
+    """A 422 naming the query parameter, its value and the values it takes, in the shape of
+    every other refused parameter (``problems``: parameter, value, message, allowed)."""
+    raise RequestValidationError(
+        [
+            {
+                "type": "unknown_value",
+                "loc": ("query", name),
+                "input": value,
+                "msg": f"unknown {what} {value!r}; use one of: {', '.join(allowed)}",
+                "allowed": allowed,
+            }
+        ]
+    )
+
+
+def known_sector(ctx: Context, sector: str | None, name: str = "sector") -> str | None:
+    """The sector code a query names (``""``: inter-sector), None without one. A word of the
+    shipped vocabulary or a sector the data holds (one an import's override brought in) is
+    known; anything else is a 422 listing the sectors."""
+    if not sector:
+        return None
+    found = sector_code(sector)
+    if found is not None:
+        return found
+    folded = normalise_sector(sector)
+    in_data = ctx.sectors()
+    for stored in in_data:
+        if sector == stored or folded == normalise_sector(stored):
+            return stored
+    shipped = [c for c in vocabulary("sectors").codes if c]
+    allowed = [*shipped, *sorted(set(in_data) - set(shipped))]
+    refuse_value(name, sector, allowed, "sector")
+
+
+def known_word(name: str, value: str | None, vocabulary_name: str, what: str) -> str | None:
+    """The code a word of a shipped vocabulary (``statuses``, ``access``, ``convoy_statuses``)
+    means, None without one; an unknown word is a 422 listing the codes."""
+    if not value:
+        return None
+    words = vocabulary(vocabulary_name)
+    found = words.code(value)
+    if found is None:
+        refuse_value(name, value, [c for c in words.codes if c], what)
+    return found
 
 
 # -- lists: their filters, links and downloads -----------------------------------------------------

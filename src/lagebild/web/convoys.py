@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from lagebild.analysis.convoys import convoy_stats
 from lagebild.analysis.place import subtree_ids
 from lagebild.model import Place, parse_level
-from lagebild.model.vocab import normalise_convoy_status
 from lagebild.publish import render, tables
 from lagebild.security import protocol as sharing
 from lagebild.store import convoys as convoy_store
@@ -36,6 +35,7 @@ from lagebild.web.context import (
     download,
     find_place,
     iso,
+    known_word,
     link,
     pager,
     war_page,
@@ -122,14 +122,7 @@ def convoy_stats_view(
 def _status(word: str | None) -> str | None:
     if not word:
         return None
-    found = normalise_convoy_status(word)
-    if found is None:
-        raise HTTPException(
-            422,
-            f"status: unknown convoy status {word!r}; use "
-            + ", ".join(CONVOY_STATUS_WORDS),
-        )
-    return found
+    return known_word("status", word, "convoy_statuses", "convoy status")
 
 
 @api_router.get("/convoys", summary="Convoys: request, decision, delivery, items removed")

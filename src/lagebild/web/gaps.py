@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from lagebild.model import normalise_sector
 from lagebild.publish import tables
 from lagebild.security import protocol as sharing
 from lagebild.web import auth
@@ -26,6 +25,7 @@ from lagebild.web.context import (
     flat_rows,
     kept_answer,
     kept_page,
+    known_sector,
     render_page,
 )
 
@@ -50,7 +50,7 @@ def gaps(
     ] = "plain",
 ) -> Response:
     when = default_as_of(ctx, as_of)
-    wanted = normalise_sector(sector) if sector else None
+    wanted = known_sector(ctx, sector)
     principal = auth.principal_of(request)
 
     def build() -> tuple[dict[str, Any], list[tables.Col], list[dict[str, Any]]]:
@@ -94,7 +94,7 @@ def gaps_page(
     rank: Literal["plain", "severity"] = "plain",
 ) -> Response:
     when = default_as_of(ctx, as_of)
-    wanted = normalise_sector(sector) if sector else None
+    wanted = known_sector(ctx, sector)
     result = ctx.gaps(when, window, level, wanted, rank)
     rows = result.places[offset : offset + limit]
     params: dict[str, Any] = {"as_of": when.isoformat(), "window": window, "level": level}

@@ -18,6 +18,7 @@ from lagebild.analysis.incidents import incident_dict, incident_summary
 from lagebild.analysis.place import subtree_ids
 from lagebild.model import Place
 from lagebild.model.incidents import IncidentRow
+from lagebild.model.vocab import vocabulary
 from lagebild.publish import tables
 from lagebild.publish.geojson import PointCollection, points_collection
 from lagebild.security import policy
@@ -45,6 +46,7 @@ from lagebild.web.context import (
     iso,
     link,
     pager,
+    refuse_value,
     war_page,
 )
 from lagebild.web.words import PLACED_BY_WORDS
@@ -145,6 +147,25 @@ def event_types(ctx: Context) -> list[str]:
     return sorted({t.event_type for t in _incident_totals(ctx, None, None) if t.event_type})
 
 
+def known_event_type(ctx: Context, event_type: str | None) -> str | None:
+    """The event type a query names, None without one: a word of the shipped list
+    (``clashes`` -> Battles) or a type the stored incidents have (any case); anything else is a
+    422 listing the types."""
+    if not event_type:
+        return None
+    found = vocabulary("event_types").code(event_type)
+    if found is not None:
+        return found
+    stored = event_types(ctx)
+    for known in stored:
+        if known.casefold() == event_type.strip().casefold():
+            return known
+    shipped = list(vocabulary("event_types").codes)
+    refuse_value(
+        "event_type", event_type, [*shipped, *sorted(set(stored) - set(shipped))], "event type"
+    )
+
+
 def incident_layer(
     request: Request, ctx: Context, date_from: date, date_to: date
 ) -> PointCollection:
@@ -207,7 +228,8 @@ def api_incidents(
     check_period(date_from, date_to)
     place = find_place(ctx, pcode)
     rows, total = incident_page(
-        ctx, place, date_from, date_to, event_type or None, placed_by, limit, offset
+        ctx, place, date_from, date_to, known_event_type(ctx, event_type), placed_by, limit,
+        offset,
     )
     items = incident_view(request, ctx, rows)
     data = {
@@ -287,7 +309,8 @@ def incidents_page(
     place = find_place(ctx, pcode)
     limit = PER_PAGE
     rows, total = incident_page(
-        ctx, place, date_from, date_to, event_type or None, placed_by, limit, offset
+        ctx, place, date_from, date_to, known_event_type(ctx, event_type), placed_by, limit,
+        offset,
     )
     summary = incident_summary_view(request, ctx, place, date_from, date_to, level)
     filters = {

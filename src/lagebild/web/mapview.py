@@ -29,7 +29,16 @@ from lagebild.publish.geojson import (
     outline_collection,
 )
 from lagebild.store.places import boundary_sources, place_geometries
-from lagebild.web.context import AsOf, Context, Ctx, Level, Window, default_as_of, render
+from lagebild.web.context import (
+    AsOf,
+    Context,
+    Ctx,
+    Level,
+    Window,
+    default_as_of,
+    known_sector,
+    render,
+)
 from lagebild.web.damage import damage_layer
 from lagebild.web.i18n import Language, negotiate
 from lagebild.web.incidents import incident_layer
@@ -206,7 +215,7 @@ def map_data(
     counted in ``without_location``.
     """
     when = default_as_of(ctx, as_of)
-    wanted = normalise_sector(sector) if sector else None
+    wanted = known_sector(ctx, sector)
     found = map_collection(ctx, when, window, level, wanted)
     return Response(found.text, media_type=GEOJSON)
 

@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -32,7 +32,6 @@ from lagebild.analysis.changes import change_row, place_history
 from lagebild.analysis.place import find, place_dict, subtree_ids
 from lagebild.analysis.tree import PlaceTree
 from lagebild.ingest.edit import EditError
-from lagebild.model import normalise_access, normalise_sector, normalise_status
 from lagebild.publish import tables
 from lagebild.publish.tables import Col
 from lagebild.security import policy
@@ -53,6 +52,8 @@ from lagebild.web.context import (
     error_page,
     find_place,
     flat_rows,
+    known_sector,
+    known_word,
     level_number,
     link,
     pager,
@@ -114,7 +115,7 @@ def figures(
         ctx.store,
         _place_ids(tree, pcode),
         indicator,
-        normalise_sector(sector) if sector is not None else None,
+        "" if sector == "" else known_sector(ctx, sector),
         when,
         date_from,
         limit,
@@ -154,11 +155,7 @@ def access(
     tree = ctx.tree()
     when = default_as_of(ctx, as_of)
     current = analysis.status_on(ctx.store, when)
-    wanted = normalise_access(status) if status else None
-    if status and wanted is None:
-        return JSONResponse(
-            {"error": f"status: unknown access status {status!r}", "status": 422}, 422
-        )
+    wanted = known_word("status", status, "access", "access status")
     level_no = level_number(level)
     rows = []
     for place_id, (row, since) in sorted(current.items(), key=lambda kv: tree.places[kv[0]].pcode):
@@ -205,16 +202,12 @@ def deliveries(
     fmt: FormatQ = None,
 ) -> Response:
     tree = ctx.tree()
-    wanted_status = normalise_status(status) if status else None
-    if status and wanted_status is None:
-        return JSONResponse(
-            {"error": f"status: unknown delivery status {status!r}", "status": 422}, 422
-        )
+    wanted_status = known_word("status", status, "statuses", "delivery status")
     until = min(d for d in (date_to, as_of) if d) if (date_to or as_of) else None
     where = listing.DeliveryFilter(
         place_ids=_place_ids(tree, pcode),
         organisation=organisation,
-        sector=normalise_sector(sector) if sector else None,
+        sector=known_sector(ctx, sector),
         status=wanted_status,
         date_from=date_from,
         date_to=until,

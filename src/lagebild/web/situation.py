@@ -17,7 +17,6 @@ from fastapi.responses import HTMLResponse, Response
 from lagebild import analysis
 from lagebild.analysis import overview as breakdowns
 from lagebild.analysis.gaps import GapRow
-from lagebild.model import normalise_sector
 from lagebild.publish import render, tables
 from lagebild.security import protocol as sharing
 from lagebild.store import listing
@@ -32,6 +31,7 @@ from lagebild.web.context import (
     default_as_of,
     flat_rows,
     kept_page,
+    known_sector,
     render_page,
     request_language,
     respond,
@@ -64,7 +64,7 @@ def situation(
     ] = None,
 ) -> Response:
     when = default_as_of(ctx, as_of)
-    wanted = normalise_sector(sector) if sector else None
+    wanted = known_sector(ctx, sector)
     result = ctx.situation(when, window, level, wanted)
     data: dict[str, Any] = result.as_dict()
     if by:
@@ -104,7 +104,7 @@ def trend(
     when = default_as_of(ctx, as_of)
     start = (when.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
     rows = listing.monthly_reached(
-        ctx.store, start, when, normalise_sector(sector) if sector else None
+        ctx.store, start, when, known_sector(ctx, sector)
     )
     return {
         "as_of": when.isoformat(),

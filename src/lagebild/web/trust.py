@@ -14,7 +14,6 @@ from fastapi.responses import HTMLResponse, Response
 
 from lagebild.analysis import trust
 from lagebild.analysis.gaps import REACHED_RULE_ALL, REACHED_RULE_SECTOR
-from lagebild.model import normalise_sector
 from lagebild.publish import tables
 from lagebild.web.context import (
     AsOf,
@@ -24,6 +23,7 @@ from lagebild.web.context import (
     Offset,
     Window,
     default_as_of,
+    known_sector,
     render_page,
     request_language,
     respond,
@@ -94,7 +94,7 @@ def explain(
     from lagebild.analysis import trust
 
     when = default_as_of(ctx, as_of)
-    wanted = normalise_sector(sector) if sector else None
+    wanted = known_sector(ctx, sector)
     return trust.explain(ctx.store, when, pcode, indicator, window, wanted, ctx.tree()).as_dict()
 
 
@@ -145,7 +145,7 @@ def explain_page(
     sector: Annotated[str | None, Query(max_length=60)] = None,
 ) -> Response:
     when = default_as_of(ctx, as_of)
-    wanted = normalise_sector(sector) if sector else None
+    wanted = known_sector(ctx, sector)
     result = trust.explain(ctx.store, when, pcode, indicator, window, wanted, ctx.tree())
     lang = request_language(request)
     rule = RULE_WORDS.get(result.rule)
