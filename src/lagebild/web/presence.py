@@ -28,7 +28,6 @@ from lagebild.analysis.presence import (
     slug,
     who_does_what_where,
 )
-from lagebild.model import normalise_sector, normalise_status
 from lagebild.model.presence import PresenceFilter
 from lagebild.model.vocab import vocabulary
 from lagebild.publish import tables
@@ -52,6 +51,8 @@ from lagebild.web.context import (
     download,
     find_place,
     iso,
+    known_sector,
+    known_word,
     link,
     render_page,
 )
@@ -122,12 +123,8 @@ def presence_filter(
     organisation's name asks by name among its own organisation's deliveries only, as the
     deliveries list does."""
     check_period(date_from, date_to)
-    wanted_sector = normalise_sector(sector) if sector else None
-    if wanted_sector is not None and wanted_sector not in ctx.sectors():
-        raise HTTPException(422, f"sector: unknown sector {sector!r}")
-    wanted_status = normalise_status(status) if status else None
-    if status and wanted_status is None:
-        raise HTTPException(422, f"status: unknown delivery status {status!r}")
+    wanted_sector = known_sector(ctx, sector)
+    wanted_status = known_word("status", status, "statuses", "delivery status")
     wanted_modality = None
     if modality:
         wanted_modality = vocabulary("modalities").code(modality) or modality.strip()
