@@ -21,6 +21,13 @@ clients sent in imports the server acknowledged (201) with the rows stored under
 organisation: lost, duplicated, stored for an unacknowledged import, or under another
 organisation. Prints requests/second, p50/p99 per request kind, errors, 5xx and "database is
 locked"/unavailable answers; asserts nothing. Everything stays on 127.0.0.1.
+
+``--big`` (issue 12, point 10) runs the same machinery on the 1M-delivery database of
+``bench/web.py`` (built once into ``--cache-dir`` and copied for each run, so the run's imports do
+not change it) with the four targets of the web benchmark only: the overview, the gaps page, a
+busy place's page and ``/api/gaps``, read by ``--clients`` partners and analysts signed in with
+API tokens, while one more client imports a small 4W every ``60 / --imports-per-minute`` seconds
+at communities of one governorate. Prints p50/p99 per target and whether each p99 is under 300 ms.
 """
 
 from __future__ import annotations
@@ -52,6 +59,11 @@ from lagebild.store.places import all_places
 
 HERE = Path(__file__).resolve()
 AS_OF = "2017-02-28"  # the demo's date
+#: ``--big``: the place page of ``bench/web.py``, a sub-district with many deliveries.
+BUSY_PLACE = "SY020000"
+#: ``--big``: the p99 target of issue 12, point 10, in milliseconds.
+TARGET_P99_MS = 300
+BIG_READS = ("overview", "gaps page", "place page", "api gaps")
 SECTORS = ("Food Security", "Health", "WASH", "Shelter", "Protection")
 #: Request kinds and their weights: reads 90 %, imports 10 %.
 READS = (
@@ -179,6 +191,10 @@ class Setup:
     analyst_token: str
     communities: list[str]
     places: list[str]
+    as_of: str = AS_OF
+    busy_place: str = ""
+    #: Communities by governorate (first four characters of the P-code): ``--big``'s imports.
+    by_governorate: dict[str, list[str]] | None = None
 
 
 def _lagebild(db: str, *args: str) -> list[str]:
@@ -193,19 +209,23 @@ def _env(folder: Path) -> dict[str, str]:
     }
 
 
-def prepare(db: str, folder: Path, partners: int) -> Setup:
-    """The demo database, partner accounts of ``partners`` organisations and an analyst, each
-    with an API token made with the library (as ``lagebild token create`` does)."""
+def prepare(db: str, folder: Path, partners: int, big: Path | None = None) -> Setup:
+    """The demo database (or a copy of ``big``), partner accounts of ``partners`` organisations
+    and an analyst, each with an API token made with the library (as ``lagebild token create``
+    does)."""
     from lagebild.security.passwords import hash_password, secret_hash
-    from lagebild.store import Store, accounts
+    from lagebild.store import Store, accounts, listing
 
-    subprocess.run(
-        _lagebild(db, "demo", "--no-serve"),
-        check=True,
-        cwd=folder,
-        env=_env(folder),
-        stdout=subprocess.DEVNULL,
-    )
+    if big is not None:
+        shutil.copyfile(big, db)
+    else:
+        subprocess.run(
+            _lagebild(db, "demo", "--no-serve"),
+            check=True,
+            cwd=folder,
+            env=_env(folder),
+            stdout=subprocess.DEVNULL,
+        )
     store = Store.open(db)
     try:
         hashed = hash_password(secrets.token_urlsafe(16))
@@ -220,15 +240,29 @@ def prepare(db: str, folder: Path, partners: int) -> Setup:
         analyst = secrets.token_urlsafe(32)
         accounts.add_token(store, "load_analyst", secret_hash(analyst), "load bench")
         places = all_places(store)
+        latest = listing.latest_date(store) if big is not None else None
     finally:
         store.close()
+    communities = [p.pcode for p in places if p.level == 4]
+    by_governorate: dict[str, list[str]] = {}
+    if big is not None:
+        parent = {p.id: p for p in places}
+        for p in places:
+            if p.level == 4:
+                top = p
+                while top.parent_id is not None and top.level > 1:
+                    top = parent[top.parent_id]
+                by_governorate.setdefault(top.pcode, []).append(p.pcode)
     return Setup(
         db,
         folder,
         made,
         analyst,
-        communities=[p.pcode for p in places if p.level == 4],
+        communities=communities,
         places=[p.pcode for p in places if p.level in (1, 2, 3)],
+        as_of=latest.isoformat() if latest else AS_OF,
+        busy_place=BUSY_PLACE if big is not None else "",
+        by_governorate=by_governorate or None,
     )
 
 
@@ -276,31 +310,38 @@ def _wait_for(url: str, token: str, server: subprocess.Popen[bytes]) -> None:
 # -- after the run: what was stored --------------------------------------------------------------
 
 
-def stored_rows(db: str) -> Counter[tuple[str | None, str]]:
-    """(organisation of the import, activity marker) of every delivery the run wrote."""
+def stored_rows(db: str, organisations: list[str] | None = None) -> Counter[tuple[str | None, str]]:
+    """(organisation of the import, activity marker) of every delivery the run wrote; with
+    ``organisations``, of those organisations' deliveries only (a million rows read in pages
+    would take longer than the run)."""
     from lagebild.model.listing import DeliveryFilter
     from lagebild.store import Store, listing
 
     store = Store.open(db)
     found: Counter[tuple[str | None, str]] = Counter()
     try:
-        offset = 0
-        while True:
-            page = listing.deliveries(store, DeliveryFilter(), limit=5000, offset=offset)
-            for row in page.items:
-                marker = row.get("activity") or ""
-                if marker.startswith("load-"):
-                    found[(row.get("organisation"), marker)] += 1
-            offset += len(page.items)
-            if not page.items or offset >= page.total:
-                return found
+        for organisation in organisations or [None]:
+            offset = 0
+            while True:
+                page = listing.deliveries(
+                    store, DeliveryFilter(organisation=organisation), limit=5000, offset=offset
+                )
+                for row in page.items:
+                    marker = row.get("activity") or ""
+                    if marker.startswith("load-"):
+                        found[(row.get("organisation"), marker)] += 1
+                offset += len(page.items)
+                if not page.items or offset >= page.total:
+                    break
+        return found
     finally:
         store.close()
 
 
 def reconcile(setup: Setup, driven: dict[str, Any]) -> dict[str, Any]:
     """Per partner: rows sent in acknowledged imports against rows stored under its name."""
-    stored = stored_rows(setup.db)
+    organisations = [p["organisation"] for p in setup.partners.values()]
+    stored = stored_rows(setup.db, organisations if setup.by_governorate else None)
     sent = driven["sent"]  # account -> [markers of acknowledged imports]
     unacknowledged = set(driven["unacknowledged"])  # markers of imports without an answer
     organisation_of = {name: p["organisation"] for name, p in setup.partners.items()}
@@ -349,10 +390,9 @@ def run_one(kind: str, args: argparse.Namespace, pg_url: str | None) -> dict[str
 
 
 def _measure(kind: str, db: str, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
-    print(
-        f"\n== {kind}: building the demo database and {args.partners} partner accounts", flush=True
-    )
-    setup = prepare(db, folder, args.partners)
+    what = f"a copy of {args.big_db}" if args.big_db else "the demo database"
+    print(f"\n== {kind}: {what} and {args.partners} partner accounts", flush=True)
+    setup = prepare(db, folder, args.partners, args.big_db)
     config = {
         "clients": args.clients,
         "duration": args.duration,
@@ -363,6 +403,10 @@ def _measure(kind: str, db: str, folder: Path, args: argparse.Namespace) -> dict
         "places": setup.places,
         "seed": args.seed,
         "out": str(folder / "driven.json"),
+        "as_of": setup.as_of,
+        "busy_place": setup.busy_place,
+        "by_governorate": setup.by_governorate,
+        "imports_per_minute": args.imports_per_minute,
     }
     with served(setup) as (base, log):
         config["base"] = base
@@ -377,6 +421,8 @@ def _measure(kind: str, db: str, folder: Path, args: argparse.Namespace) -> dict
     served_log = log.read_text(errors="replace")
     result = {
         "database": kind,
+        "scenario": "big" if args.big_db else "mixed",
+        "source": str(args.big_db or "demo"),
         "load_before": load_before,
         "load_after": load_after,
         "unavailable_logged": served_log.count("database unavailable"),
@@ -414,6 +460,13 @@ def report(result: dict[str, Any]) -> None:
         f"{result['locked_logged']} 'database is locked', "
         f"{result['tracebacks_logged']} tracebacks"
     )
+    if result.get("scenario") == "big":
+        print(f"p99 under {TARGET_P99_MS} ms at {result['clients']} clients, with the imports:")
+        for name in BIG_READS:
+            row = result["kinds"].get(name)
+            if row:
+                verdict = "PASS" if row["p99"] < TARGET_P99_MS else "FAIL"
+                print(f"  {name:14} p99 {row['p99']:>7.0f} ms  {verdict}")
     check = result["integrity"]
     print("rows per partner: sent (acknowledged imports) / stored / lost / duplicated")
     for name, row in check["partners"].items():
@@ -474,6 +527,18 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--keep", action="store_true", help="keep the databases and logs")
+    parser.add_argument(
+        "--big",
+        action="store_true",
+        help="the 1M-delivery database of bench/web.py, the four targets, imports a minute",
+    )
+    parser.add_argument(
+        "--big-db", type=Path, help="with --big: this SQLite database instead of bench/web.py's"
+    )
+    parser.add_argument("--rows", type=int, default=1_000_000, help="with --big: deliveries")
+    parser.add_argument(
+        "--imports-per-minute", type=float, default=1.0, help="with --big (default 1)"
+    )
     parser.add_argument("--drive", type=Path, help=argparse.SUPPRESS)  # the locust child
     args = parser.parse_args()
     if args.drive:
@@ -481,6 +546,13 @@ def main() -> None:
         return
     if args.quick:
         args.duration = 30
+    if args.big or args.big_db:
+        if args.big_db is None:
+            sys.path.insert(0, str(HERE.parent))
+            from web import database  # bench/web.py: built once, kept in its cache folder
+
+            args.big_db = database(args.rows)
+        args.db = "sqlite"  # a copy of the SQLite file: PostgreSQL would need a load first
     print(
         f"lagebild load benchmark, {datetime.now():%Y-%m-%d %H:%M}; {machine()}; "
         f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
@@ -506,19 +578,31 @@ def from_config(path: Path) -> None:
 
 
 def four_w(
-    marker: str, rows: int, source_rng: random.Random, communities: list[str], organisation: str
+    marker: str,
+    rows: int,
+    source_rng: random.Random,
+    communities: list[str],
+    organisation: str,
+    until: str | None = None,
 ) -> bytes:
-    """A small 4W: ``rows`` deliveries in February 2017, each marked ``<marker>-<row>``."""
+    """A small 4W: ``rows`` deliveries in February 2017 (or in the 30 days up to ``until``),
+    each marked ``<marker>-<row>``."""
+    from datetime import date, timedelta
+
     lines = [
         "Org,Sector,Activity,Status,Community,People,Start,End",
         "#org+impl,#sector,#activity,#status,#adm4+code,#reached+ind,#date+start,#date+end",
     ]
     for row in range(rows):
-        day = source_rng.randint(1, 28)
+        if until:
+            day = (
+                date.fromisoformat(until) - timedelta(days=source_rng.randint(0, 29))
+            ).isoformat()
+        else:
+            day = f"2017-02-{source_rng.randint(1, 28):02d}"
         lines.append(
             f"{organisation},{source_rng.choice(SECTORS)},{marker}-{row},Completed,"
-            f"{source_rng.choice(communities)},{source_rng.randint(5, 5000)},"
-            f"2017-02-{day:02d},2017-02-{day:02d}"
+            f"{source_rng.choice(communities)},{source_rng.randint(5, 5000)},{day},{day}"
         )
     return ("\n".join(lines) + "\n").encode()
 
@@ -541,7 +625,7 @@ def multipart(fields: dict[str, str], name: str, content: bytes) -> tuple[bytes,
 def drive(config: dict[str, Any]) -> dict[str, Any]:  # noqa: C901 - the locust user lives here
     """Locust's clients against the server, headless: the figures and what was sent."""
     import gevent
-    from locust import FastHttpUser, constant, task
+    from locust import FastHttpUser, constant, constant_pacing, task
     from locust.env import Environment
 
     partners: dict[str, dict[str, str]] = config["partners"]
@@ -557,7 +641,8 @@ def drive(config: dict[str, Any]) -> dict[str, Any]:  # noqa: C901 - the locust 
     server_errors = Counter[str]()
     error_kinds = Counter[str]()
 
-    class Client(FastHttpUser):  # type: ignore[misc]
+    class Base(FastHttpUser):  # type: ignore[misc]
+        abstract = True
         host = config["base"]
         wait_time = constant(0)  # closed loop: the next request as soon as the answer is in
         network_timeout = 120.0
@@ -578,6 +663,38 @@ def drive(config: dict[str, Any]) -> dict[str, Any]:  # noqa: C901 - the locust 
                 if answer.status_code != 200:
                     answer.failure(f"HTTP {answer.status_code}")
 
+        def import_rows(self, where: list[str], until: str | None) -> None:
+            self.sequence += 1
+            marker = f"load-{self.number}-{self.sequence}"
+            rows = self.random.randint(10, 50)
+            organisation = partners[self.partner]["organisation"]
+            content = four_w(marker, rows, self.random, where, organisation, until)
+            body, kind = multipart({"source": f"{organisation} 4W"}, f"{marker}.csv", content)
+            markers = [f"{marker}-{row}" for row in range(rows)]
+            pending[marker] = markers
+            with self.client.post(
+                "/api/imports",
+                data=body,
+                headers={**self.auth, "Content-Type": kind},
+                name="import",
+                catch_response=True,
+            ) as answer:
+                del pending[marker]
+                if answer.status_code == 201:
+                    written = (answer.json() or {}).get("rows_written")
+                    if written != rows:
+                        answer.failure(f"201 but {written} rows written of {rows}")
+                    sent[self.partner].extend(markers)
+                    imports["ok"] += 1
+                elif answer.status_code == 0:  # no answer: the server may or may not have it
+                    unacknowledged.extend(markers)
+                    imports["unanswered"] += 1
+                    answer.failure("no answer")
+                else:
+                    imports["refused"] += 1
+                    answer.failure(f"HTTP {answer.status_code}: {answer.text[:200]}")
+
+    class Client(Base):  # type: ignore[misc]
         @task(READ_WEIGHT)
         def overview(self) -> None:
             self.read("overview", f"/?as_of={AS_OF}")
@@ -618,37 +735,54 @@ def drive(config: dict[str, Any]) -> dict[str, Any]:  # noqa: C901 - the locust 
 
         @task(IMPORT_WEIGHT)
         def import_4w(self) -> None:
-            self.sequence += 1
-            marker = f"load-{self.number}-{self.sequence}"
-            rows = self.random.randint(10, 50)
-            organisation = partners[self.partner]["organisation"]
-            content = four_w(marker, rows, self.random, communities, organisation)
-            body, kind = multipart({"source": f"{organisation} 4W"}, f"{marker}.csv", content)
-            markers = [f"{marker}-{row}" for row in range(rows)]
-            pending[marker] = markers
-            with self.client.post(
-                "/api/imports",
-                data=body,  # type: ignore[arg-type]  # bytes are sent as they are
-                headers={**self.auth, "Content-Type": kind},
-                name="import",
-                catch_response=True,
-            ) as answer:
-                del pending[marker]
-                if answer.status_code == 201:
-                    written = (answer.json() or {}).get("rows_written")
-                    if written != rows:
-                        answer.failure(f"201 but {written} rows written of {rows}")
-                    sent[self.partner].extend(markers)
-                    imports["ok"] += 1
-                elif answer.status_code == 0:  # no answer: the server may or may not have it
-                    unacknowledged.extend(markers)
-                    imports["unanswered"] += 1
-                    answer.failure("no answer")
-                else:
-                    imports["refused"] += 1
-                    answer.failure(f"HTTP {answer.status_code}: {answer.text[:200]}")
+            self.import_rows(communities, None)
 
-    env = Environment(user_classes=[Client], stop_timeout=180)
+    as_of = config.get("as_of") or AS_OF
+    by_governorate: dict[str, list[str]] | None = config.get("by_governorate")
+    busy = config.get("busy_place") or ""
+    per_minute = float(config.get("imports_per_minute") or 1.0)
+
+    class Reader(Base):  # type: ignore[misc]
+        """``--big``: the four targets, as a partner (four in five) or the analyst."""
+
+        def on_start(self) -> None:
+            super().on_start()
+            if self.number % 5 == 4:
+                self.auth = self.analyst
+
+        @task
+        def overview(self) -> None:
+            self.read("overview", f"/?as_of={as_of}")
+
+        @task
+        def gaps_page(self) -> None:
+            self.read("gaps page", f"/gaps?as_of={as_of}&level=adm3")
+
+        @task
+        def place_page(self) -> None:
+            self.read("place page", f"/places/{busy}?as_of={as_of}")
+
+        @task
+        def api_gaps(self) -> None:
+            self.read("api gaps", f"/api/gaps?as_of={as_of}&level=adm3")
+
+    class Importer(Base):  # type: ignore[misc]
+        """``--big``: one client importing a 4W of 10-50 rows at the communities of one
+        governorate, dated in the 30 days before ``as_of`` (so that they count), every
+        ``60 / imports_per_minute`` seconds."""
+
+        fixed_count = 1
+        wait_time = constant_pacing(60.0 / per_minute)
+
+        @task
+        def import_4w(self) -> None:
+            assert by_governorate is not None
+            governorate = self.random.choice(sorted(by_governorate))
+            self.import_rows(by_governorate[governorate], as_of)
+
+    users = [Reader, Importer] if by_governorate else [Client]
+    clients = int(config["clients"]) + (1 if by_governorate else 0)
+    env = Environment(user_classes=users, stop_timeout=180)
 
     def on_request(name: str, response: Any = None, exception: Any = None, **_: Any) -> None:
         status = int(getattr(response, "status_code", 0) or 0)
@@ -661,7 +795,7 @@ def drive(config: dict[str, Any]) -> dict[str, Any]:  # noqa: C901 - the locust 
     env.events.request.add_listener(on_request)
     runner = env.create_local_runner()
     started = time.monotonic()
-    runner.start(int(config["clients"]), spawn_rate=float(config["spawn_rate"]))
+    runner.start(clients, spawn_rate=float(config["spawn_rate"]))
     gevent.sleep(float(config["duration"]))
     runner.quit()  # each client finishes the request it is on (stop_timeout)
     elapsed = time.monotonic() - started
