@@ -12,14 +12,15 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from accounts_support import add_accounts, load_two_organisations, sign_in, web
+from accounts_support import add_accounts, csrf, load_two_organisations, sign_in, web
 from fastapi.testclient import TestClient
 
 from lagebild import analysis
-from lagebild.ingest import import_file
-from lagebild.store import Store
+from lagebild.ingest import ImportOptions, import_file
+from lagebild.security.passwords import secret_hash
+from lagebild.store import Store, accounts
 from lagebild.web import WebConfig, create_app
-from lagebild.web.context import Context
+from lagebild.web.context import CSRF_STAND_IN, NAME_STAND_IN, Context
 
 GAPS = {"as_of": "2017-02-28", "level": "adm1"}
 MORE = """\
@@ -166,25 +167,52 @@ def test_concurrent_api_requests_after_an_import_compute_the_gaps_once(
     assert reached == reached_by_place(loaded)
 
 
-def test_a_kept_answer_costs_one_query_version_and_accounts_together(
+def test_a_kept_answer_costs_no_query_while_nothing_is_committed(
     client: TestClient, loaded: Store
 ) -> None:
     from sqlalchemy import event
 
-    engine = context_of(client).store.engine
+    ctx = context_of(client)
+    engine = ctx.store.engine
     statements: list[str] = []
 
     def seen(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
         statements.append(statement)
 
-    client.get("/api/gaps", params=GAPS)  # computed and kept
+    first = client.get("/api/gaps", params=GAPS)  # computed and kept
+    computed = ctx.computed
     event.listen(engine, "before_cursor_execute", seen)
     try:
-        client.get("/api/gaps", params=GAPS)
+        assert client.get("/api/gaps", params=GAPS).content == first.content
+        assert statements == []  # nothing committed since: not even the data state is asked
+        # A commit that changes no data (a failed sign-in): the state is asked again, in one
+        # query, and the answer stays kept.
+        accounts.add_failure(loaded, "nobody", "198.51.100.7")
+        statements.clear()
+        assert client.get("/api/gaps", params=GAPS).content == first.content
     finally:
         event.remove(engine, "before_cursor_execute", seen)
     assert len(statements) == 1, statements
     assert "users" in statements[0] and "imports" in statements[0]
+    assert ctx.computed == computed
+
+
+def test_a_revoked_token_is_refused_at_once_though_accounts_are_kept(loaded: Store) -> None:
+    add_accounts(loaded)
+    accounts.add_token(loaded, "analyst1", secret_hash("token-of-analyst1"), "test")
+    accounts.add_token(loaded, "admin1", secret_hash("token-of-admin1"), "test")
+    analyst = {"Authorization": "Bearer token-of-analyst1"}
+    admin = {"Authorization": "Bearer token-of-admin1"}
+    with web(loaded) as client:
+        for _ in range(2):  # the second time from what is kept
+            assert client.get("/api/gaps", params=GAPS, headers=analyst).status_code == 200
+            assert client.get("/api/gaps", params=GAPS, headers=admin).status_code == 200
+        [token] = [t for t in accounts.tokens(loaded) if t.user == "analyst1"]
+        accounts.revoke_token(loaded, token.id)
+        assert client.get("/api/gaps", params=GAPS, headers=analyst).status_code == 401
+        assert client.get("/api/gaps", params=GAPS, headers=admin).status_code == 200
+        accounts.set_disabled(loaded, "admin1", True)
+        assert client.get("/api/gaps", params=GAPS, headers=admin).status_code == 401
 
 
 @pytest.mark.parametrize("path", ["/", "/gaps?level=adm1", "/places/SY07?as_of=2017-02-28"])
@@ -207,14 +235,156 @@ def test_a_page_is_rendered_once_per_version_and_language(
     assert path == "/" or "700" in after.text
 
 
-def test_a_signed_in_readers_page_is_rendered_for_them(loaded: Store) -> None:
-    add_accounts(loaded)
+READERS = ("admin1", "analyst1", "partner_a", "partner_b", "viewer1")
+PAGES = ("/places/SY02?as_of=2017-02-28", "/gaps?level=adm1", "/?as_of=2017-02-28")
+
+
+def with_tokens(store: Store) -> dict[str, dict[str, str]]:
+    """Every reader of ``ROLES`` (and a second analyst) with an API token: their headers."""
+    add_accounts(store)
+    add_accounts(store, {"analyst2": ("analyst", None), "partner_a2": ("partner", "Org A")})
+    found = {}
+    for name in (*READERS, "analyst2", "partner_a2"):
+        accounts.add_token(store, name, secret_hash(f"token-of-{name}"), "test")
+        found[name] = {"Authorization": f"Bearer token-of-{name}"}
+    return found
+
+
+def rendered_alone(store: Store, path: str, headers: dict[str, str]) -> str:
+    """The page as a fresh server renders it for this reader, nothing kept before."""
+    with web(store) as client:
+        answer = client.get(path, headers=headers)
+        assert answer.status_code == 200
+        return answer.text
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_kept_page_shows_each_reader_only_what_their_role_may_see(
+    loaded: Store, path: str
+) -> None:
+    bearer = with_tokens(loaded)
+    alone = {name: rendered_alone(loaded, path, bearer[name]) for name in READERS}
     with web(loaded) as client:
-        assert sign_in(client, "analyst1") == 303
         ctx = context_of(client)
-        first = client.get("/gaps?level=adm1")
+        # Every order: the admin's page kept first, then the partners' (and back).
+        for name in (*READERS, *reversed(READERS)):
+            answer = client.get(path, headers=bearer[name])
+            assert answer.status_code == 200
+            assert answer.text == alone[name], name
+            assert int(answer.headers["content-length"]) == len(answer.content)
         computed = ctx.computed
-        again = client.get("/gaps?level=adm1")
-    assert again.status_code == 200 and "analyst1" in again.text
-    assert ctx.computed == computed  # the gaps were kept; the page itself is never kept ...
-    assert first.text.count('name="csrf"') == again.text.count('name="csrf"')  # ... its forms
+        for name in READERS:
+            client.get(path, headers=bearer[name])
+        assert ctx.computed == computed  # each reader's page was kept
+    if path.startswith("/places/"):
+        # What the test guards against: partner B never sees Org A's delivery in full.
+        assert "Alpha Relief" in alone["admin1"] and "Alpha Relief" in alone["partner_a"]
+        assert "Alpha Relief" not in alone["partner_b"]
+        assert "Beta Aid" not in alone["partner_a"] and "Beta Aid" in alone["partner_b"]
+        assert "Alpha Relief" not in alone["viewer1"] and "Beta Aid" not in alone["viewer1"]
+
+
+def test_readers_of_one_role_and_organisation_share_a_page_with_their_own_name(
+    loaded: Store,
+) -> None:
+    bearer = with_tokens(loaded)
+    path = PAGES[0]
+    with web(loaded) as client:
+        ctx = context_of(client)
+        first = client.get(path, headers=bearer["partner_a"])
+        computed = ctx.computed
+        second = client.get(path, headers=bearer["partner_a2"])
+        assert ctx.computed == computed  # the same organisation: the page is kept for both
+        client.get(path, headers=bearer["analyst2"])
+        assert ctx.computed > computed  # another role: rendered for it
+    assert "<bdi>partner_a</bdi>" in first.text and "partner_a2" not in first.text
+    assert "<bdi>partner_a2</bdi>" in second.text
+    assert second.text.replace("partner_a2", "partner_a") == first.text
+    assert NAME_STAND_IN not in first.text + second.text
+
+
+def test_a_signed_in_readers_kept_page_carries_their_own_name_and_form_token(
+    loaded: Store,
+) -> None:
+    add_accounts(loaded)
+    add_accounts(loaded, {"analyst2": ("analyst", None), "a<b&c": ("analyst", None)})
+    with web(loaded) as one:
+        two = TestClient(one.app, base_url="https://testserver", follow_redirects=False)
+        three = TestClient(one.app, base_url="https://testserver", follow_redirects=False)
+        assert sign_in(one, "analyst1") == 303
+        assert sign_in(two, "analyst2") == 303
+        assert sign_in(three, "a<b&c") == 303
+        ctx = context_of(one)
+        first = one.get("/gaps?level=adm1")
+        computed = ctx.computed
+        second = two.get("/gaps?level=adm1")
+        third = three.get("/gaps?level=adm1")
+        assert ctx.computed == computed  # kept for the analysts' sessions
+        tokens = csrf(one), csrf(two)
+        # The form of the kept page works for the reader who got it.
+        signed_out = two.post("/signout", data={"csrf": tokens[1]})
+    assert "<bdi>analyst1</bdi>" in first.text and "analyst2" not in first.text
+    assert "<bdi>analyst2</bdi>" in second.text and "analyst1" not in second.text
+    assert "<bdi>a&lt;b&amp;c</bdi>" in third.text and "a<b&c" not in third.text
+    assert f'value="{tokens[0]}"' in first.text and tokens[1] not in first.text
+    assert f'value="{tokens[1]}"' in second.text and tokens[0] not in second.text
+    assert CSRF_STAND_IN not in first.text + second.text + third.text
+    assert signed_out.status_code == 303
+
+
+def test_an_import_changes_the_kept_pages_of_signed_in_readers_as_a_fresh_server_renders_them(
+    loaded: Store, tmp_path: Path
+) -> None:
+    bearer = with_tokens(loaded)
+    path = "/places/SY07?as_of=2017-02-28"
+    with web(loaded) as client:
+        before = {name: client.get(path, headers=bearer[name]).text for name in READERS}
+        more = tmp_path / "more.csv"
+        more.write_text(MORE, encoding="utf-8")
+        import_file(loaded, more)
+        after = {name: client.get(path, headers=bearer[name]).text for name in READERS}
+    for name in READERS:
+        assert after[name] != before[name], name
+        assert after[name] == rendered_alone(loaded, path, bearer[name]), name
+
+
+def test_concurrent_readers_after_an_import_render_their_page_once(
+    loaded: Store, tmp_path: Path
+) -> None:
+    bearer = with_tokens(loaded)
+    path = "/places/SY07?as_of=2017-02-28"
+    more = tmp_path / "more.csv"
+    more.write_text(MORE, encoding="utf-8")
+    with web(loaded) as client:
+        ctx = context_of(client)
+        client.get(path, headers=bearer["partner_a"])
+        import_file(loaded, more)
+        # What one reader alone costs after the import ...
+        computed = ctx.computed
+        alone = client.get(path, headers=bearer["partner_a"]).text
+        once = ctx.computed - computed
+        again = tmp_path / "again.csv"
+        again.write_text(MORE.replace(",700,", ",800,"), encoding="utf-8")
+        import_file(loaded, again, ImportOptions(organisation="Org C"))
+        # ... and twenty of the same organisation at once, right after the next import.
+        computed = ctx.computed
+        answers: list[str] = []
+        start = threading.Barrier(20)
+
+        def ask(name: str) -> None:
+            start.wait()
+            answers.append(client.get(path, headers=bearer[name]).text)
+
+        threads = [
+            threading.Thread(target=ask, args=("partner_a" if n % 2 else "partner_a2",))
+            for n in range(20)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert ctx.computed - computed == once
+    assert len(answers) == 20 and once > 0
+    fresh = rendered_alone(loaded, path, bearer["partner_a"])
+    assert fresh != alone  # the second import counted
+    assert all(a.replace("partner_a2", "partner_a") == fresh for a in answers)

@@ -102,7 +102,7 @@ def run_server(ctx: click.Context, host: str, port: int, tile_url: str | None) -
     if workers == 1:
         uvicorn.run(app, host=host, port=port, log_level="warning")
         return
-    app.state.lagebild.store.close()
+    app.state.lagebild.close()
     os.environ[CONFIG_VARIABLE] = json.dumps(dataclasses.asdict(config))
     uvicorn.run("lagebild.web.app:from_environment", factory=True, host=host, port=port,
                 workers=workers, log_level="warning")

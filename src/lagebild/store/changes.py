@@ -6,8 +6,11 @@ Reading it is in ``lagebild.store.audit``.
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -95,6 +98,40 @@ def data_state(store: Store) -> tuple[tuple[int, int, int], bool]:
     with store.engine.connect() as conn:
         newest, undone, change, accounts = conn.execute(query).one()
     return (int(newest), int(undone), int(change)), bool(accounts)
+
+
+class CommitWatch:
+    """Whether anything may have been committed to the database since the last look, for much
+    less than a query: SQLite's ``PRAGMA data_version`` on a connection of the watch's own, which
+    never writes, changes whenever any other connection, of this process or another, commits.
+    PostgreSQL (and a database in memory, which another connection cannot see) has no such
+    number: ``stamp`` is then None, and the caller asks the database every time."""
+
+    def __init__(self, store: Store) -> None:
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        url = store.engine.url
+        path = url.database or ""
+        watched = url.get_backend_name() == "sqlite" and path not in ("", ":memory:")
+        self._path = Path(path) if watched and "mode=memory" not in str(url) else None
+
+    def stamp(self) -> int | None:
+        """A number that differs from the last one if anything was committed since (None:
+        no such number here)."""
+        if self._path is None:
+            return None
+        with self._lock:
+            if self._conn is None:
+                if not self._path.exists():  # not made yet: never create it here
+                    return None
+                self._conn = sqlite3.connect(str(self._path), check_same_thread=False)
+            return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+            self._conn, self._path = None, None
 
 
 def data_version(store: Store) -> tuple[int, int, int]:

@@ -77,7 +77,7 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        app.state.lagebild.store.close()
+        app.state.lagebild.close()
 
     app = _App(
         dependencies=[Depends(_store_outages, scope="function"), Depends(auth.guard)],

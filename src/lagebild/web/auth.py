@@ -105,7 +105,7 @@ def _identify(request: Request) -> tuple[Principal | None, str | None]:
     request.state.has_accounts = request.app.state.lagebild.observe()
     header = request.headers.get("authorization", "")
     if header[:7].lower() == "bearer ":
-        found = accounts.token_account(store, secret_hash(header[7:].strip()))
+        found = request.app.state.lagebild.token_account(secret_hash(header[7:].strip()))
         if found is None:
             raise SignInRequired("the API token is unknown, revoked or its account disabled")
         return Principal.of(found, "token"), None

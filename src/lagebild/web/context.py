@@ -10,7 +10,7 @@ import functools
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from threading import Lock
@@ -23,21 +23,22 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context as JinjaContext
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lagebild import analysis
 from lagebild.analysis import GapsResult, PlaceTree, SituationResult
 from lagebild.analysis.place import find
 from lagebild.model import Place, parse_level
+from lagebild.model.accounts import Account
 from lagebild.model.vocab import normalise_sector, sector_code, vocabulary
 from lagebild.publish.render import to_csv
 from lagebild.publish.tables import Col
 from lagebild.security import policy
 from lagebild.security import protocol as sharing
 from lagebild.security.policy import Principal
-from lagebild.store import Store, listing
-from lagebild.store.changes import data_state, data_version
+from lagebild.store import Store, accounts, listing
+from lagebild.store.changes import CommitWatch, data_state
 from lagebild.store.places import all_places
 from lagebild.store.summary import sectors
 from lagebild.web.auth import CSRF_FIELD, csrf_of, principal_of, protocol_of, record_export
@@ -114,13 +115,49 @@ class Context:
         self._computing: dict[Hashable, Lock] = {}
         #: How many results were computed (not found kept): what tests of the cache count.
         self.computed = 0
+        #: Whether anything was committed since the last look, without a query (SQLite).
+        self._watch = CommitWatch(self.store)
+        self._stamp: int | None = None
+        self._any_account = False
+        self._tokens: dict[str, tuple[int, Account | None]] = {}
+        #: How many times the data state was asked of the database: what tests count.
+        self.state_queries = 0
+
+    def close(self) -> None:
+        self._watch.close()
+        self.store.close()
 
     def observe(self) -> bool:
-        """Ask the database for its data version (dropping kept results of an older one) and
-        whether any account exists, in one query."""
+        """The data version (dropping kept results of an older one) and whether any account
+        exists: one query, and none while nothing was committed since the last (SQLite)."""
+        stamp = self._watch.stamp()  # before the query: a commit after it shows next time
+        with self._lock:
+            if stamp is not None and stamp == self._stamp:
+                return self._any_account
         version, any_account = data_state(self.store)
         self._sync(version)
+        with self._lock:
+            self.state_queries += 1
+            self._stamp, self._any_account = stamp, any_account
         return any_account
+
+    def token_account(self, token_hash: str) -> Account | None:
+        """The account of an API token (``accounts.token_account``), kept while nothing is
+        committed (SQLite: a new, revoked or disabled token or account is a commit); asked
+        every time where commits cannot be watched."""
+        stamp = self._watch.stamp()  # before the query: a commit after it shows next time
+        if stamp is None:
+            return accounts.token_account(self.store, token_hash)
+        with self._lock:
+            kept = self._tokens.get(token_hash)
+            if kept is not None and kept[0] == stamp:
+                return kept[1]
+        found = accounts.token_account(self.store, token_hash)
+        with self._lock:
+            if len(self._tokens) >= self.CACHE_SIZE * 8:  # unknown tokens: keep it small
+                self._tokens.clear()
+            self._tokens[token_hash] = (stamp, found)
+        return found
 
     @staticmethod
     def observed() -> None:
@@ -136,7 +173,7 @@ class Context:
 
     def _current(self) -> tuple[int, ...]:
         if not _OBSERVED.get():
-            self._sync(data_version(self.store))
+            self.observe()
         with self._lock:
             return self._version
 
@@ -292,7 +329,12 @@ def _current(context: Any) -> Principal:
 @pass_context
 def _csrf_token(context: Any) -> str:
     request = _request(context)
-    secret = getattr(request.state, "session_secret", None) if request is not None else None
+    if request is None:
+        return ""
+    stand_in = getattr(request.state, "csrf_stand_in", None)
+    if stand_in:  # a page kept for many readers: each request puts its own token in
+        return str(stand_in)
+    secret = getattr(request.state, "session_secret", None)
     return csrf_of(secret) if secret else ""
 
 
@@ -482,28 +524,52 @@ def kept_answer(
     return Response(body, media_type=media_type, headers=headers)
 
 
+#: What a page kept for every signed-in reader of one role and organisation carries where the
+#: reader's own words go: their name and the CSRF token of their session. Letters and digits
+#: only, so that HTML escaping and URL encoding leave them as they are.
+NAME_STAND_IN = "lagebildReaderName7c2d9a41"
+CSRF_STAND_IN = "lagebildCsrfToken7c2d9a41"
+
+
 def kept_page(route: Callable[..., Response]) -> Callable[..., Response]:
-    """A page route whose rendered page is kept per data version, address, language and reader:
-    for visitors without an account of their own (the open laptop, the public), whose pages
-    carry nothing of a session, the same page is rendered once, not on every request. A
-    signed-in reader's page (its CSRF token, its name) is rendered each time."""
+    """A page route whose rendered page is kept per data version, address, language and reader,
+    so that the same page is rendered once, not on every request. The reader is who the page's
+    contents depend on: for visitors without an account of their own (the open laptop, the
+    public) their role and name; for a signed-in reader their role and organisation (what the
+    policy lets them see), whether they have a session (its forms carry a CSRF token). Their own
+    name and token are stand-ins in the kept page, replaced on each request."""
 
     @functools.wraps(route)
     def page(request: Request, ctx: Ctx, *args: Any, **kwargs: Any) -> Response:
         principal = principal_of(request)
+        secret = getattr(request.state, "session_secret", None)
+        language = negotiate(request, ctx.config.default_language)
         if principal.signed_in:
-            return route(request, ctx, *args, **kwargs)
+            reader: tuple[Any, ...] = (principal.role, principal.organisation_id,
+                                       principal.organisation, bool(secret))
+        else:
+            reader = (principal.role, principal.name)
 
         def render_once() -> tuple[bytes, int, list[tuple[bytes, bytes]]]:
-            answer = route(request, ctx, *args, **kwargs)
-            return bytes(answer.body), answer.status_code, list(answer.raw_headers)
+            if principal.signed_in:  # rendered for every reader of the key: their stand-in
+                request.state.principal = replace(principal, name=NAME_STAND_IN)
+                request.state.csrf_stand_in = CSRF_STAND_IN if secret else None
+            try:
+                answer = route(request, ctx, *args, **kwargs)
+            finally:
+                request.state.principal = principal
+                request.state.csrf_stand_in = None
+            headers = [h for h in answer.raw_headers if h[0].lower() != b"content-length"]
+            return bytes(answer.body), answer.status_code, headers
 
-        language = negotiate(request, ctx.config.default_language)
-        key = ("page", request.url.path, request.url.query, language, principal.role,
-               principal.name)
+        key = ("page", request.url.path, request.url.query, language, *reader)
         body, status, headers = ctx.cached(key, render_once)
+        if principal.signed_in:
+            body = body.replace(NAME_STAND_IN.encode(), str(escape(principal.name)).encode())
+            if secret:
+                body = body.replace(CSRF_STAND_IN.encode(), csrf_of(secret).encode())
         answer = Response(body, status_code=status)
-        answer.raw_headers = list(headers)
+        answer.raw_headers = [*headers, (b"content-length", str(len(body)).encode())]
         return answer
 
     return page

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
@@ -178,7 +179,8 @@ def overview(request: Request, ctx: Ctx, as_of: AsOf = None, window: Window = 30
         ),
     }
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="lagebild-overview") as pool:
-        running = {name: pool.submit(job) for name, job in jobs.items()}
+        # Each in a copy of the request's context: the data version it observed goes along.
+        running = {name: pool.submit(copy_context().run, job) for name, job in jobs.items()}
         done = {name: future.result() for name, future in running.items()}
     result: analysis.SituationResult = done["situation"]
     cut_off = [CutOff(level, done[level].cut_off) for level in ("adm3", "adm4")]
