@@ -87,6 +87,9 @@ class WebConfig:
 #: in ``auth.guard``): its kept results then need no second query. One value per request: each
 #: request runs in a context of its own, copied into the threads its routes run in.
 _OBSERVED: ContextVar[bool] = ContextVar("lagebild_observed", default=False)
+#: Whether this thread computes a result to keep (``Context.cached``; the overview's jobs run in
+#: copies of its context): what it asks must be of the current version, never of the one before.
+_COMPUTING: ContextVar[bool] = ContextVar("lagebild_computing", default=False)
 
 
 class Context:
@@ -96,8 +99,12 @@ class Context:
     newest import and change): the P-code tree, the last few ``situation`` and ``gaps`` and the
     encoded answers of the API. The version is asked once per request, with whether any account
     exists, in one query (``observe``). A result missing for the current version is computed
-    once: a request that wants it while another computes it waits for that one (after an import,
-    fifty clients do not compute the same gaps fifty times).
+    once: after an import, fifty clients do not compute the same gaps fifty times. The first
+    request that wants it computes it; a request that wants it meanwhile gets the result of the
+    version before, if there is one (the figures as they were a moment before the import, whole
+    and consistent), else it waits for the new one. Only the request itself is answered so:
+    what a computation asks of the cache is always of the current version, and only results of
+    the current version are kept.
     """
 
     CACHE_SIZE = 128
@@ -112,6 +119,10 @@ class Context:
         self._version: tuple[int, ...] = (-1, -1)
         self._tree: PlaceTree | None = None
         self._results: OrderedDict[Hashable, Any] = OrderedDict()
+        #: Results of older versions, given to a request while the current one is computed.
+        self._before: OrderedDict[Hashable, Any] = OrderedDict()
+        #: How many requests got a result of the version before (while it was computed).
+        self.served_before = 0
         self._computing: dict[Hashable, Lock] = {}
         #: How many results were computed (not found kept): what tests of the cache count.
         self.computed = 0
@@ -169,6 +180,9 @@ class Context:
         with self._lock:
             if version != self._version:
                 self._version, self._tree = version, None
+                self._before.update(self._results)
+                while len(self._before) > self.CACHE_SIZE:
+                    self._before.popitem(last=False)
                 self._results.clear()
 
     def _current(self) -> tuple[int, ...]:
@@ -212,7 +226,8 @@ class Context:
 
     def cached(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per data version and key, however many ask at once; the last
-        results are kept."""
+        results are kept. While another request computes it, the result of the version before
+        if there is one (for a request, not within a computation)."""
         while True:
             version = self._current()
             with self._lock:
@@ -224,17 +239,23 @@ class Context:
                     running = self._computing[key] = Lock()
                     running.acquire()
                     break
+                if key in self._before and not _COMPUTING.get():
+                    self.served_before += 1
+                    return self._before[key]
             with running:  # another request computes it: wait, then take its result
                 pass
+        inside = _COMPUTING.set(True)  # what this computation asks must be of this version
         try:
             value = compute()
             with self._lock:
                 self.computed += 1
                 if self._version == version:  # not a result of data replaced meanwhile
                     self._results[key] = value
+                    self._before.pop(key, None)
                     while len(self._results) > self.CACHE_SIZE:
                         self._results.popitem(last=False)
         finally:
+            _COMPUTING.reset(inside)
             with self._lock:
                 del self._computing[key]
             running.release()
