@@ -141,7 +141,31 @@ MEASURE = """(smallest) => {
     const words = el.textContent.trim().slice(0, 30);
     if (size < smallest - 0.01) small.push(`${name(el)} ${size.toFixed(1)} px: ${words}`);
   }
-  return {scrollWidth: document.documentElement.scrollWidth, width, outside, tables, small,
+  const rgb = (colour) => (colour.match(/[\\d.]+/g) || []).map(Number);
+  const luminance = ([r, g, b]) => {
+    const f = (v) => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const behind = (el) => {
+    for (let up = el; up; up = up.parentElement) {
+      const colour = rgb(getComputedStyle(up).backgroundColor);
+      if (colour.length === 3 || colour[3] > 0) return colour;
+    }
+    return [255, 255, 255];
+  };
+  const faint = [];
+  for (const el of main.querySelectorAll("*")) {
+    if (!ownText(el) || hidden(el) || el.closest("svg, .leaflet-container")) continue;
+    const style = getComputedStyle(el);
+    const [front, back] = [luminance(rgb(style.color)), luminance(behind(el))];
+    const ratio = (Math.max(front, back) + 0.05) / (Math.min(front, back) + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) {
+      faint.push(`${name(el)} ${ratio.toFixed(1)}:1 ${el.textContent.trim().slice(0, 30)}`);
+    }
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, width, outside, tables, small, faint,
           lang: document.documentElement.lang, dir: document.documentElement.dir};
 }"""
 
@@ -246,9 +270,32 @@ def measure(page: Page, where: str, language: str, width: int) -> list[str]:
         problems.append(f"{where}: {found['scrollWidth']} px wide in {found['width']}")
     problems += [f"{where}: text beyond the edge: {what}" for what in found["outside"][:5]]
     problems += [f"{where}: a table wider than the screen: {what}" for what in found["tables"]]
+    problems += [f"{where}: text of too little contrast: {what}" for what in found["faint"][:5]]
     if width == PHONE:
         problems += [f"{where}: small chart text: {what}" for what in found["small"][:5]]
     return problems
+
+
+#: A 4W with a row in a place the gazetteer does not know: its report has a problems table.
+FOUR_W = (
+    "Organisation,Sector,Status,Community,Reached,End\n"
+    "#org+impl,#sector,#status,#adm4+code,#reached+ind,#date+end\n"
+    "Small screens {language},Food,completed,C1007,100,2017-02-20\n"
+    "Small screens {language},Health,completed,C99999,50,2017-02-21\n"
+)
+
+
+def upload(page: Page, server: LiveServer, language: str) -> None:
+    """Send a 4W to be checked; the page is its report."""
+    page.set_viewport_size({"width": 1366, "height": 800})
+    page.goto(server.url(f"/import?lang={language}"))
+    body = FOUR_W.format(language=language).encode()
+    page.set_input_files(
+        "#import-file", files=[{"name": "4w.csv", "mimeType": "text/csv", "buffer": body}]
+    )
+    with page.expect_navigation():
+        page.click("#import-check")
+    assert page.locator("table.problems").count() == 1, page.url
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -278,10 +325,17 @@ def test_every_page_fits_a_phone_and_a_laptop(
                 problems += measure(tab, f"{name} ({path}) {language} {width}", language, width)
                 shoot(tab, str(folder / f"{name}-{language}-{width}.png"))
                 walked += 1
+        # The report an upload answers with (a POST's page), its problems table on a phone too.
+        upload(page, served, language)
+        for width, height in SIZES:
+            page.set_viewport_size({"width": width, "height": height})
+            problems += measure(page, f"import report {language} {width}", language, width)
+            shoot(page, str(folder / f"import-report-{language}-{width}.png"))
+            walked += 1
     finally:
         signed_out.close()
         context.close()
-    assert walked == len(PAGES) * len(SIZES)
+    assert walked == (len(PAGES) + 1) * len(SIZES)
     assert not problems, "\n".join(problems)
 
 
