@@ -10,11 +10,13 @@ picture, each found as a link on the page that lists them. At 390x844 and at 136
 - keeps its text inside the screen: no element with text of its own lies beyond the left or
   right edge, unless it is in a box that scrolls (a wide table scrolls in its own box);
 - has every table fit the screen or sit in a box that scrolls;
+- writes its text at a contrast of 4.5:1 or more against what is behind it (3:1 when large);
 - on a phone, writes chart text (SVG ``<text>``, as drawn, after the chart is scaled to the
   screen) and the labels of charts and of the map's legend at 11 px or more.
 
-The menu folds behind a "Menu" button on a phone (a ``<details>`` element: no script needed,
-reached and opened by keyboard) and is laid out in full on a laptop.
+The report of an upload (the answer to a POST, so no route of the walk) is checked the same way.
+The menu folds behind its button on a phone (a ``<details>`` element: no script needed, reached
+and opened by keyboard, its state told by the browser) and is laid out in full on a laptop.
 
 A full-page screenshot of each page goes to ``test-output/screens/NAME-LANG-WIDTH.png``. One
 live server and one browser context per language serve the whole walk; each language is a test
