@@ -139,7 +139,8 @@ def _situation(ctx: Context, when: date, window: int) -> analysis.SituationResul
 
 @dataclass(frozen=True)
 class CutOff:
-    """The cut-off places of one level: how many, and how many people in need in them."""
+    """The cut-off places of one level (or those without data): how many, and how many people
+    in need in them."""
 
     level: str
     rows: list[GapRow]
@@ -182,6 +183,8 @@ def overview(request: Request, ctx: Ctx, as_of: AsOf = None, window: Window = 30
         done = {name: future.result() for name, future in running.items()}
     result: analysis.SituationResult = done["situation"]
     cut_off = [CutOff(level, done[level].cut_off) for level in ("adm3", "adm4")]
+    # The places whose gap cannot be measured (docs/gaps.md, "No data"), counted apart.
+    no_data = [CutOff(level, done[level].no_data) for level in ("adm3", "adm4")]
     parties: list[breakdowns.PartyShare] = done["parties"]
     sectors: list[breakdowns.SectorCoverage] = done["sectors"]
     trend: list[breakdowns.MonthReached] = done["trend"]
@@ -196,6 +199,7 @@ def overview(request: Request, ctx: Ctx, as_of: AsOf = None, window: Window = 30
         total=result.total,
         key_figures=KEY_FIGURES,
         cut_off=cut_off,
+        no_data=no_data,
         parties=parties,
         besieged_total=sum(p.people for p in parties),
         sectors=sectors,
@@ -259,6 +263,7 @@ def _sector_chart(sectors: list[breakdowns.SectorCoverage], lang: Language, word
         desc=desc,
         fmt=lang.percent,
         rtl=lang.dir == "rtl",
+        maximum=1.0,  # a share: the track is 100 %
     )
 
 
@@ -299,5 +304,4 @@ def _party_chart(parties: list[breakdowns.PartyShare], lang: Language) -> str:
         desc=desc,
         fmt=lang.number,
         rtl=lang.dir == "rtl",
-        label_width=240,
     )
