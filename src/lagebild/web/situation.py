@@ -239,6 +239,11 @@ def trend_chart(chart_id: str, trend: list[breakdowns.MonthReached], lang: Langu
     )
 
 
+#: The width of the plots that share a row of the overview: narrower than a full plot, so that
+#: their text is not scaled down below the page's size.
+HALF_WIDTH = 520
+
+
 def _sector_chart(sectors: list[breakdowns.SectorCoverage], lang: Language, words: Words) -> str:
     bars = [
         charts.Bar(
@@ -264,6 +269,8 @@ def _sector_chart(sectors: list[breakdowns.SectorCoverage], lang: Language, word
         fmt=lang.percent,
         rtl=lang.dir == "rtl",
         maximum=1.0,  # a share: the track is 100 %
+        width=HALF_WIDTH,
+        value_width=90,
     )
 
 
@@ -286,6 +293,8 @@ def _access_chart(result: analysis.SituationResult, lang: Language, words: Words
         desc=desc,
         fmt=lang.number,
         rtl=lang.dir == "rtl",
+        width=HALF_WIDTH,
+        value_width=90,
     )
 
 
