@@ -115,3 +115,74 @@ def access_within(
             counts = found.setdefault(above, {})
             counts[row.status] = counts.get(row.status, 0) + 1
     return found
+
+
+#: The access statuses from the most severe to the least (docs/gaps.md, "Access of an area").
+MOST_SEVERE_FIRST = ("besieged", "hard_to_reach", "accessible")
+#: The level of the communities, the places access is recorded on.
+COMMUNITY_LEVEL = 4
+
+
+@dataclass(frozen=True)
+class AccessSummary:
+    """The access of an area's communities on a date: how many have each status (their own or
+    the nearest parent's, as :func:`access_of` gives it) and how many have none.
+
+    The area's summary status is the most severe status any of its communities has, labelled
+    with how many of them have it: "besieged (2 of 5 communities)". A community summarises
+    itself (1 of 1); an area without communities in the gazetteer summarises its own status.
+    """
+
+    counts: dict[str, int]
+    communities: int
+
+    @property
+    def status(self) -> str | None:
+        return next((s for s in MOST_SEVERE_FIRST if self.counts.get(s)), None)
+
+    @property
+    def count(self) -> int:
+        return self.counts.get(self.status, 0) if self.status else 0
+
+    @property
+    def unknown(self) -> int:
+        return self.communities - sum(self.counts.values())
+
+    def text(self) -> str:
+        """The summary in English words, for tables and downloads."""
+        if self.status is None:
+            return ""
+        noun = "community" if self.communities == 1 else "communities"
+        return f"{self.status} ({self.count} of {self.communities} {noun})"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "status": self.status,
+            "count": self.count,
+            "communities": self.communities,
+            "counts": {s: self.counts[s] for s in MOST_SEVERE_FIRST if self.counts.get(s)},
+            "unknown": self.unknown,
+        }
+
+
+def access_summaries(
+    tree: PlaceTree, current: dict[int, tuple[AccessRow, date]], level: int, on: date
+) -> dict[int, AccessSummary]:
+    """For each place of ``level`` in force on ``on``: the access of its communities."""
+    units: dict[int, list[int]] = {}
+    for place in tree.places.values():
+        if place.level != COMMUNITY_LEVEL or not tree.active(place, on):
+            continue
+        above = tree.ancestor_at(place.id, level) if level <= COMMUNITY_LEVEL else None
+        if above is not None:
+            units.setdefault(above, []).append(place.id)
+    found: dict[int, AccessSummary] = {}
+    for area in tree.at_level(level, on):
+        counts: dict[str, int] = {}
+        members = units.get(area.id) or [area.id]
+        for member in members:
+            access = access_of(tree, current, member)
+            if access is not None:
+                counts[access.status] = counts.get(access.status, 0) + 1
+        found[area.id] = AccessSummary(counts, len(members))
+    return found

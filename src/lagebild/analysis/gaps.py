@@ -6,7 +6,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from lagebild.analysis.access import AccessOn, access_of, access_within, status_on
+from lagebild.analysis.access import (
+    AccessOn,
+    AccessSummary,
+    access_of,
+    access_summaries,
+    access_within,
+    status_on,
+)
 from lagebild.analysis.damage import damage_shares
 from lagebild.analysis.figures import FigureValue, Rollup, current_figures, own_from
 from lagebild.analysis.severity import (
@@ -30,6 +37,26 @@ REACHED_RULE_ALL = (
     "(a lower bound of unique people); reached_upper is the sum over sectors"
 )
 REACHED_RULE_SECTOR = "sum of people reached by recent completed and partial deliveries"
+
+#: What a place may lack, in the order ``data_missing`` lists it (docs/gaps.md, "No data").
+MISSING = ("people_in_need", "deliveries", "access")
+
+
+def missing_data(need: FigureValue | None, last: date | None, access_known: bool) -> list[str]:
+    """What a gap row lacks: no people-in-need figure (of its own or below it), no delivery ever
+    on record, no access status (its own, a parent's or one of its communities')."""
+    found = {
+        "people_in_need": need is None,
+        "deliveries": last is None,
+        "access": not access_known,
+    }
+    return [k for k in MISSING if found[k]]
+
+
+def is_no_data(missing: list[str] | tuple[str, ...]) -> bool:
+    """A place is "no data" when its people in need are unknown (its gap cannot be measured),
+    or when it never had a delivery and nothing says whether it can be reached."""
+    return "people_in_need" in missing or {"deliveries", "access"} <= set(missing)
 
 
 @dataclass(frozen=True)
@@ -99,9 +126,18 @@ class GapRow:
     cut_off: bool
     access_within: dict[str, int] = field(default_factory=dict)
     severity: Severity | None = None  # only when ranked by severity (analysis/severity.py)
+    access_summary: AccessSummary | None = None
+    data_missing: tuple[str, ...] = ()
+
+    @property
+    def no_data(self) -> bool:
+        return is_no_data(self.data_missing)
 
     def as_dict(self) -> dict[str, object]:
         """The row as the JSON contract of ``lagebild gaps`` has it."""
+        summary = self.access_summary
+        if summary is not None and summary.status is None:
+            summary = None  # none of its communities has a status
         return {
             "pcode": self.pcode,
             "name": self.name,
@@ -122,6 +158,11 @@ class GapRow:
             if self.people_in_need
             else [],
             "access_within": self.access_within,
+            "access_summary": summary.as_dict() if summary else None,
+            "access_most_severe": summary.status if summary else None,
+            "access_communities": summary.text() if summary else None,
+            "data": "no_data" if self.no_data else "ok",
+            "data_missing": list(self.data_missing),
             **(self.severity.as_dict() if self.severity is not None else {}),
         }
 
@@ -141,6 +182,10 @@ class GapsResult:
     def cut_off(self) -> list[GapRow]:
         return [r for r in self.places if r.cut_off]
 
+    @property
+    def no_data(self) -> list[GapRow]:
+        return [r for r in self.places if r.no_data]
+
     def as_dict(self) -> dict[str, object]:
         return {
             "as_of": self.as_of.isoformat(),
@@ -154,10 +199,13 @@ class GapsResult:
 
 
 def rank_key(row: GapRow) -> tuple[object, ...]:
-    """Cut-off places first by people in need; then the rest by coverage, lowest first."""
+    """Cut-off places first by people in need; then the rest by coverage, lowest first; last the
+    places whose people in need are unknown, whose gap cannot be measured."""
     pin = row.people_in_need.value if row.people_in_need else 0.0
     if row.cut_off:
         return (0, -pin, row.pcode)
+    if row.people_in_need is None:
+        return (2, 0.0, 0.0, row.pcode)
     coverage = row.coverage if row.coverage is not None else float("inf")
     return (1, coverage, -pin, row.pcode)
 
@@ -182,6 +230,7 @@ def gaps(
     act = activity(store, tree, as_of, window, level, sector)
     access_now = status_on(store, as_of)
     within = access_within(tree, access_now, level)
+    summaries = access_summaries(tree, access_now, level, as_of)
     window_start = as_of - timedelta(days=window)
     result = GapsResult(
         as_of,
@@ -197,13 +246,16 @@ def gaps(
         last = act.last.get(place.id)
         coverage = reached / need.value if need and need.value > 0 else None
         recent = last is not None and last > window_start
+        access = access_of(tree, access_now, place.id)
+        summary = summaries.get(place.id)
+        known = access is not None or bool(summary and summary.status)
         result.places.append(
             GapRow(
                 pcode=place.pcode,
                 name=place.name("en"),
                 name_ar=place.name_ar,
                 level=level_name(place.level),
-                access=access_of(tree, access_now, place.id),
+                access=access,
                 people_in_need=need,
                 reached=reached,
                 reached_upper=got.upper if got else 0.0,
@@ -213,6 +265,8 @@ def gaps(
                 days_without_aid=(as_of - last).days if last else None,
                 cut_off=bool(need and need.value > 0 and not recent),
                 access_within=within.get(place.id, {}),
+                access_summary=summary,
+                data_missing=tuple(missing_data(need, last, known)),
             )
         )
     result.places.sort(key=rank_key)

@@ -227,7 +227,7 @@ def gaps(
         f"Gaps on {as_of.isoformat()} ({level}, window {window} days"
         + (f", sector {sector}" if sector else "")
         + f"): {len(cut)} places cut off, "
-        f"{people:,.0f} people in need in them"
+        f"{people:,.0f} people in need in them; {len(result.no_data)} without data"
     )
     columns = tables.gap_columns(result.level, severity=rank == "severity")
     emit(fmt, _with_as_of_basis(result.as_dict(), how), columns, rows, title)

@@ -109,6 +109,8 @@ def _cell(value: Any) -> str:
         return f"{value:.4f}".rstrip("0").rstrip(".") if not value.is_integer() else f"{value:.0f}"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, list | tuple):
+        return "; ".join(_cell(v) for v in value)
     return neutralise(str(value))
 
 
@@ -132,11 +134,15 @@ def _display(column: Col, value: Any) -> str:
     if value is None:
         return "–"
     if column.percent and isinstance(value, float):
+        if 0 < abs(value) < 0.01 and column.percent == ".0%":
+            return format(value, ".1%")  # 0.4 %, not 0 %
         return format(value, column.percent)
     if isinstance(value, bool):
         return column.yes if value else ""
     if isinstance(value, float | int) and not isinstance(value, bool):
         return f"{value:,.0f}"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "–"
     return str(value)
 
 

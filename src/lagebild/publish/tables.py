@@ -89,6 +89,9 @@ def gap_columns(level: str, severity: bool = False) -> list[Col]:
         Col("last_delivery", "Last delivery", "#date+delivery+last"),
         Col("days_without_aid", "Days without aid", "#indicator+days_without_aid"),
         Col("cut_off", "Cut off", "#status+cut_off", yes="CUT OFF"),
+        Col("access_communities", "Access of its communities", "#access+communities"),
+        Col("data", "Data", "#status+data"),
+        Col("data_missing", "Data missing", "#meta+missing", in_table=False),
     ]
     return [*ranked[:1], *columns, *ranked[1:]] if severity else columns
 

@@ -92,6 +92,25 @@ class _Canvas:
         )
 
 
+#: The width of a character of the plots' 13 px text, on average, in the SVG's units: a label
+#: column is sized from it (a little wide for Arabic and German, never too narrow).
+CHAR_WIDTH = 7.6
+
+
+def text_width(words: str) -> float:
+    return len(words) * CHAR_WIDTH
+
+
+def label_lines(label: str, room: float) -> list[str]:
+    """A label on one line, or on two split at the space nearest its middle when it is wider
+    than ``room``."""
+    if text_width(label) <= room or " " not in label:
+        return [label]
+    spaces = [i for i, c in enumerate(label) if c == " "]
+    cut = min(spaces, key=lambda i: abs(i - len(label) / 2))
+    return [label[:cut], label[cut + 1 :]]
+
+
 def bar_chart(
     chart_id: str,
     bars: Sequence[Bar],
@@ -102,23 +121,33 @@ def bar_chart(
     rtl: bool = False,
     maximum: float | None = None,
     width: int = 640,
-    label_width: int = 200,
+    label_width: int | None = None,
     value_width: int = 110,
 ) -> str:
     """Horizontal bars, one per row, labelled at the start and valued after the bar (a bar's
     ``note`` goes into its tooltip).
 
-    ``maximum`` is the value of a full bar (default: the largest value); a bar without a value
-    is drawn empty with a dash.
+    ``maximum`` is the value of a full bar (default: the largest value; 1.0 for shares, so
+    that 8 % draws 8 % of the track); a bar without a value is drawn empty with a dash. The
+    label column is as wide as the longest label (from 120 to 45 % of the width); a label
+    wider than that is written on two lines.
     """
     row, gap, top = 26, 8, 4
     height = top + len(bars) * (row + gap) + 4
     canvas = _Canvas(width, max(height, 30), rtl)
     top_value = maximum or max((b.value or 0 for b in bars), default=0) or 1
+    if label_width is None:
+        longest = max((text_width(b.label) for b in bars), default=0.0)
+        label_width = int(min(max(longest + 16, 120), width * 0.45))
     track = width - label_width - value_width
     for i, bar in enumerate(bars):
         y = top + i * (row + gap)
-        canvas.text(label_width - 8, y + row * 0.68, bar.label, anchor="end", cls="label")
+        lines = label_lines(bar.label, label_width - 12)
+        if len(lines) == 1:
+            canvas.text(label_width - 8, y + row * 0.68, bar.label, anchor="end", cls="label")
+        else:
+            for n, part in enumerate(lines):
+                canvas.text(label_width - 8, y + 11 + n * 13, part, anchor="end", cls="label")
         canvas.rect(label_width, y, track, row, "track")
         shown = fmt(bar.value) if bar.value is not None else "–"
         length = track * min(max((bar.value or 0) / top_value, 0), 1)

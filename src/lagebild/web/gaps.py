@@ -60,7 +60,13 @@ def gaps(
         page = data["places"][offset : offset + limit]  # type: ignore[index]
         # The public sees small counts suppressed (security/protocol.py).
         data["places"] = sharing.public_table(principal, "gaps", page, ctx.protocol)
-        data.update(total=total, limit=limit, offset=offset, cut_off=len(result.cut_off))
+        data.update(
+            total=total,
+            limit=limit,
+            offset=offset,
+            cut_off=len(result.cut_off),
+            no_data=len(result.no_data),
+        )
         rows: list[dict[str, Any]] = data["places"]  # type: ignore[assignment]
         columns = tables.gap_columns(result.level, severity=rank == "severity")
         if any("suppressed" in r for r in rows):
@@ -131,6 +137,7 @@ def gaps_page(
         limit=limit,
         total=len(result.places),
         cut_off_count=len(result.cut_off),
+        no_data=result.no_data,
         downloads=downloads,
         pages=pages,
         days_ago=lambda d: (when - d).days if d else None,

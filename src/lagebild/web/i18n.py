@@ -75,8 +75,12 @@ class Language:
         return format_decimal(value, format=pattern, locale=self.locale)
 
     def percent(self, value: float | None) -> str:
+        """A share in whole percent, with one decimal below 1 % (0.4 %, not 0 %)."""
         if value is None:
             return "–"
+        if 0 < abs(value) < 0.01:
+            pattern = self.locale.percent_formats[None].pattern.replace("0", "0.0", 1)
+            return format_percent(value, format=pattern, locale=self.locale)
         return format_percent(value, locale=self.locale)
 
     def day(self, value: date | str | None) -> str:

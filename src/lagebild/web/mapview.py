@@ -107,8 +107,10 @@ class Measure:
 
 #: The measures the map can show, each with its classes (colour-blind safe ColorBrewer ramps).
 MEASURES = {
+    # The most severe status among a place's communities (docs/gaps.md): at the communities'
+    # level a community's own (or inherited) status, above it the area's summary.
     "access": Measure(
-        "access",
+        "access_most_severe",
         tuple(ACCESS_COLOURS[k] for k in ("accessible", "hard_to_reach", "besieged")),
         categories=("accessible", "hard_to_reach", "besieged"),
     ),
@@ -241,16 +243,21 @@ class MapLayers:
     incidents: PointCollection
     damage_url: str
     damage: PointCollection
+    presence_url: str
     date_from: date
     date_to: date
     threshold: int  # counts below it are suppressed for the public (the protocol's)
     incident_colour: str = "#f2c500"
     aid_colour: str = "#7b1fa2"
     damage_colour: str = "#6b4f3a"
+    presence_colour: str = "#1565c0"
 
 
-def map_layers(request: Request, ctx: Context, as_of: date, window: int) -> MapLayers:
-    """The map page's layers: the incidents of its window, the damage on its date."""
+def map_layers(
+    request: Request, ctx: Context, as_of: date, window: int, level: str = PAGE_LEVEL
+) -> MapLayers:
+    """The map page's layers: the incidents of its window, the damage on its date, and who
+    worked where (organisations per place of its level) in its window."""
     start = as_of - timedelta(days=window - 1)
     period = {"from": start.isoformat(), "to": as_of.isoformat()}
     return MapLayers(
@@ -258,6 +265,7 @@ def map_layers(request: Request, ctx: Context, as_of: date, window: int) -> MapL
         incident_layer(request, ctx, start, as_of),
         "/api/map/damage?" + urlencode({"as_of": as_of.isoformat()}),
         damage_layer(request, ctx, as_of),
+        "/api/map/presence?" + urlencode({**period, "level": level}),
         start,
         as_of,
         ctx.protocol.threshold,
@@ -337,6 +345,6 @@ def map_page(
         coverage_colours=COVERAGE_COLOURS,
         no_figure_colour=NO_FIGURE_COLOUR,
         cut_off_stroke=CUT_OFF_STROKE,
-        layers=map_layers(request, ctx, when, days),
+        layers=map_layers(request, ctx, when, days, chosen_level),
         war_words=WarWords(language.gettext),
     )

@@ -140,7 +140,8 @@ def _situation(ctx: Context, when: date, window: int) -> analysis.SituationResul
 
 @dataclass(frozen=True)
 class CutOff:
-    """The cut-off places of one level: how many, and how many people in need in them."""
+    """The cut-off places of one level (or those without data): how many, and how many people
+    in need in them."""
 
     level: str
     rows: list[GapRow]
@@ -184,6 +185,8 @@ def overview(request: Request, ctx: Ctx, as_of: AsOf = None, window: Window = 30
         done = {name: future.result() for name, future in running.items()}
     result: analysis.SituationResult = done["situation"]
     cut_off = [CutOff(level, done[level].cut_off) for level in ("adm3", "adm4")]
+    # The places whose gap cannot be measured (docs/gaps.md, "No data"), counted apart.
+    no_data = [CutOff(level, done[level].no_data) for level in ("adm3", "adm4")]
     parties: list[breakdowns.PartyShare] = done["parties"]
     sectors: list[breakdowns.SectorCoverage] = done["sectors"]
     trend: list[breakdowns.MonthReached] = done["trend"]
@@ -198,6 +201,7 @@ def overview(request: Request, ctx: Ctx, as_of: AsOf = None, window: Window = 30
         total=result.total,
         key_figures=KEY_FIGURES,
         cut_off=cut_off,
+        no_data=no_data,
         parties=parties,
         besieged_total=sum(p.people for p in parties),
         sectors=sectors,
@@ -237,6 +241,11 @@ def trend_chart(chart_id: str, trend: list[breakdowns.MonthReached], lang: Langu
     )
 
 
+#: The width of the plots that share a row of the overview: narrower than a full plot, so that
+#: their text is not scaled down below the page's size.
+HALF_WIDTH = 520
+
+
 def _sector_chart(sectors: list[breakdowns.SectorCoverage], lang: Language, words: Words) -> str:
     bars = [
         charts.Bar(
@@ -261,6 +270,9 @@ def _sector_chart(sectors: list[breakdowns.SectorCoverage], lang: Language, word
         desc=desc,
         fmt=lang.percent,
         rtl=lang.dir == "rtl",
+        maximum=1.0,  # a share: the track is 100 %
+        width=HALF_WIDTH,
+        value_width=90,
     )
 
 
@@ -283,6 +295,8 @@ def _access_chart(result: analysis.SituationResult, lang: Language, words: Words
         desc=desc,
         fmt=lang.number,
         rtl=lang.dir == "rtl",
+        width=HALF_WIDTH,
+        value_width=90,
     )
 
 
@@ -301,5 +315,4 @@ def _party_chart(parties: list[breakdowns.PartyShare], lang: Language) -> str:
         desc=desc,
         fmt=lang.number,
         rtl=lang.dir == "rtl",
-        label_width=240,
     )

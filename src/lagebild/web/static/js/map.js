@@ -104,6 +104,20 @@
     list.append(dt, dd);
   }
 
+  // A place's access: its own (or its parent's) status; an area's also the most severe status
+  // among its communities with how many have it ("Besieged (2 of 5 communities)").
+  function accessText(p) {
+    var own = p.access ? words[p.access] : null;
+    var s = p.access_summary;
+    if (!s || !s.status || (own && s.communities === 1 && p.access === s.status)) {
+      return own || words.unknown;
+    }
+    var summary = words[s.status] + " " + (s.communities === 1 ? words.access_of_one : words.access_of)
+      .replace("{count}", number.format(s.count))
+      .replace("{total}", number.format(s.communities));
+    return own ? own + "; " + summary : summary;
+  }
+
   function tip(p) {
     var box = document.createElement("div");
     box.className = "map-tip";
@@ -112,7 +126,7 @@
     name.textContent = lang === "ar" && p.name_ar ? p.name_ar : p.name;
     box.append(name);
     var list = document.createElement("dl");
-    line(list, words.access, words[p.access] || words.unknown);
+    line(list, words.access, accessText(p));
     if (p.besieged_by) line(list, words.besieged_by, p.besieged_by);
     var none = "–";
     var pin = p.people_in_need;
@@ -124,6 +138,14 @@
     var days = p.days_without_aid;
     line(list, words.days_without_aid, days === null ? none : number.format(days));
     box.append(list);
+    if (p.data === "no_data") {
+      var none_ = document.createElement("p");
+      none_.className = "no-data";
+      none_.textContent = words.no_data + ": " + (p.data_missing || []).map(function (k) {
+        return words["missing_" + k] || k;
+      }).join(", ");
+      box.append(none_);
+    }
     if (p.cut_off) {
       var cut = document.createElement("p");
       cut.className = "cut";
@@ -214,8 +236,39 @@
   // time they are switched on. Which are on is kept in the address (?layers=incidents,damage).
   var layers = {
     incidents: { url: config.incidents, group: L.layerGroup(), draw: incidentLayer },
-    damage: { url: config.damage, group: L.layerGroup(), draw: damageLayer }
+    damage: { url: config.damage, group: L.layerGroup(), draw: damageLayer },
+    presence: { url: config.presence, group: L.layerGroup(), draw: presenceLayer }
   };
+
+  // Who does what where (/api/map/presence): a circle per place of the map's level, its area
+  // growing with the number of organisations that delivered there in the window.
+  function presenceLayer(data) {
+    return L.geoJSON(data, {
+      pointToLayer: function (feature, latlng) {
+        var n = feature.properties.organisations || 0;
+        return L.circleMarker(latlng, {
+          pane: "presence",
+          className: "map-presence",
+          radius: Math.min(5 + 3 * Math.sqrt(n), 20),
+          color: "#ffffff",
+          weight: 1,
+          fillOpacity: 0.7,
+          fillColor: config.presenceColour
+        });
+      },
+      onEachFeature: function (feature, layer) {
+        var p = feature.properties;
+        var title = lang === "ar" && p.name_ar ? p.name_ar : p.name;
+        layer.bindTooltip(tipBox(title, [
+          [words.organisations, count(p, "organisations")],
+          [words.activities, count(p, "activities")],
+          [words.reached, count(p, "reached")],
+          [words.names, (p.names || []).join(", ")]
+        ], []), { direction: "auto", sticky: true });
+        toPlace(layer, p.pcode);
+      }
+    });
+  }
 
   function name(text) {
     var span = document.createElement("span");
@@ -320,10 +373,12 @@
   function switchable(placesLayer) {
     map.createPane("damage").style.zIndex = 440;
     map.createPane("incidents").style.zIndex = 450;
+    map.createPane("presence").style.zIndex = 445;
     var overlays = {};
     overlays[name(words.layer_places)] = placesLayer;
     overlays[name(words.layer_incidents)] = layers.incidents.group;
     overlays[name(words.layer_damage)] = layers.damage.group;
+    overlays[name(words.layer_presence)] = layers.presence.group;
     L.control.layers(null, overlays, { collapsed: false }).addTo(map);
     var element = document.getElementById("map");
 
