@@ -30,6 +30,10 @@ class Problem:
     row: int | None = None  # 1-based row number as a spreadsheet shows it
     column: str | None = None  # spreadsheet letter and tag, e.g. "N #adm4+code"
     value: str | None = None
+    #: The catalogue's key of its kind and the values its template was filled with, so that a
+    #: front end can say the reason in another language (lagebild.ingest.catalogue).
+    key: str = field(default="", compare=False, repr=False)
+    params: tuple[tuple[str, object], ...] = field(default=(), compare=False, repr=False)
 
     def __str__(self) -> str:
         where = self.file
