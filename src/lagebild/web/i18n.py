@@ -5,8 +5,9 @@ The language is the ``lang`` cookie if set, else the best match of the browser's
 ``percent`` and ``day`` for figures in the language's notation, and ``message`` for the words
 made below the web (``lagebild.messages``, the import's problems, the history's lines).
 
-Digits: Arabic pages write numbers and dates with Arabic-Indic digits (٠١٢٣٤٥٦٧٨٩), as Syrian
-readers commonly read them in print; ``?digits=latn`` (remembered in the ``digits`` cookie) writes
+Digits: Arabic pages write numbers and dates with Arabic-Indic digits (٠١٢٣٤٥٦٧٨٩) and the
+Arabic percent sign (٪), as Syrian readers commonly read them in print, and months by their
+Syrian names (Babel's ``ar_SY``); ``?digits=latn`` (remembered in the ``digits`` cookie) writes
 them with Latin digits, ``?digits=arab`` goes back. P-codes, record numbers, the ISO dates of
 forms and inputs and the data's own text keep their Latin digits. English and German pages
 always use Latin digits.
@@ -27,6 +28,7 @@ from starlette.requests import Request
 
 from lagebild.ingest import Problem
 from lagebild.ingest.catalogue import CATALOGUE
+from lagebild.ingest.notation import reason_words
 from lagebild.messages import Message, Value
 
 LANGUAGES = ("en", "ar", "de")
@@ -40,6 +42,9 @@ DIGITS_COOKIE = "digits"
 #: The digits of each language when the reader chose none.
 DEFAULT_DIGITS = {"ar": "arab"}
 _ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+#: The locale of a language's numbers and dates: Arabic as written in Syria (the months شباط,
+#: آذار, as Syrian readers name them).
+LOCALES = {"ar": "ar_SY"}
 #: How a list of values is joined in a sentence.
 _LIST_SEPARATOR = {"ar": "، "}
 
@@ -90,7 +95,7 @@ class Language:
     def __init__(self, code: str, digits: str | None = None) -> None:
         self.code = code
         self.dir = "rtl" if code in RTL else "ltr"
-        self.locale = Locale.parse(code)
+        self.locale = Locale.parse(LOCALES.get(code, code))
         self.translations = translations(code)
         self.digits = digits if digits in DIGITS else DEFAULT_DIGITS.get(code, "latn")
 
@@ -122,7 +127,8 @@ class Language:
     def percent(self, value: float | None) -> str:
         if value is None:
             return "–"
-        return self.written(format_percent(value, locale=self.locale, numbering_system=self.digits))
+        text = format_percent(value, locale=self.locale, numbering_system=self.digits)
+        return self.written(text).replace("%", "٪") if self.digits == "arab" else text
 
     def day(self, value: date | str | None) -> str:
         if value is None:
@@ -169,7 +175,7 @@ class Language:
         found = CATALOGUE.get(problem.key)
         if found is None or self.code == "en":
             return problem.reason
-        params = {k: _Shown(self, v) for k, v in problem.params}
+        params = {k: _Shown(self, _said(k, v)) for k, v in problem.params}
         try:
             return self.translations.gettext(found.template).format_map(params)
         except (KeyError, IndexError, ValueError):  # a translation that lost a field
@@ -179,6 +185,13 @@ class Language:
         if self.code == "ar" and name_ar:
             return name_ar
         return name_en or name_ar or pcode
+
+
+def _said(name: str, value: object) -> object:
+    """A problem's value; a number's or date's reason (ingest.notation) as its message."""
+    if name == "reason" and isinstance(value, str):
+        return reason_words(value) or value
+    return value
 
 
 class _Shown:
