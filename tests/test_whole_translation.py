@@ -362,3 +362,14 @@ def test_a_refused_parameter_is_said_in_the_page_s_language(client: TestClient) 
     assert page.status_code == 422
     assert "unbekannte(r) Sektor" in page.text
     assert english_left(page.text, "de") == []
+
+
+def test_an_error_s_detail_is_said_in_the_page_s_language(own_client: TestClient) -> None:
+    german = own_client.get("/presence", params={"lang": "de", "month": "2017-13"})
+    assert german.status_code == 422
+    assert "month: &#39;2017-13&#39; ist kein Monat JJJJ-MM" in german.text
+    assert english_left(german.text, "de") == []
+    own_client.cookies.clear()
+    api = own_client.get("/api/presence", params={"month": "2017-13"})
+    assert api.status_code == 422
+    assert api.json() == {"error": "month: '2017-13' is not a month YYYY-MM", "status": 422}

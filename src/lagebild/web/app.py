@@ -204,12 +204,18 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # A detail the web wrote as a message is said in the request's language (English
+        # unless it asks for another); any other detail as it came.
+        detail = exc.detail
+        said = language_of(request).message(detail) if isinstance(detail, Message) else None
         if not _is_api(request):
-            page = error_page(request, exc.status_code, "http", detail=str(exc.detail))
+            page = error_page(
+                request, exc.status_code, "http", detail=said or str(detail), translated=bool(said)
+            )
             page.headers.update(exc.headers or {})
             return page
         return JSONResponse(
-            {"error": str(exc.detail), "status": exc.status_code}, status_code=exc.status_code
+            {"error": said or str(detail), "status": exc.status_code}, status_code=exc.status_code
         )
 
 

@@ -632,7 +632,11 @@ def find_place(ctx: Context, pcode: str | None) -> Place | None:
 def check_period(date_from: date | None, date_to: date | None) -> None:
     if date_from and date_to and date_to < date_from:
         raise HTTPException(
-            422, f"to: {date_to.isoformat()} is before from ({date_from.isoformat()})"
+            422,
+            Message(
+                N_("to: %(to)s is before from (%(from)s)"),
+                {"to": date_to.isoformat(), "from": date_from.isoformat()},
+            ),
         )
 
 
