@@ -367,7 +367,7 @@ def test_a_refused_parameter_is_said_in_the_page_s_language(client: TestClient) 
 def test_an_error_s_detail_is_said_in_the_page_s_language(own_client: TestClient) -> None:
     german = own_client.get("/presence", params={"lang": "de", "month": "2017-13"})
     assert german.status_code == 422
-    assert "month: &#39;2017-13&#39; ist kein Monat JJJJ-MM" in german.text
+    assert "month: &#39;2017-13&#39; ist kein Monat JJJJ-MM (YYYY-MM)" in german.text
     assert english_left(german.text, "de") == []
     own_client.cookies.clear()
     api = own_client.get("/api/presence", params={"month": "2017-13"})

@@ -124,6 +124,11 @@ class Language:
             format_decimal(value, format=pattern, locale=self.locale, numbering_system=self.digits)
         )
 
+    def locator(self, value: int) -> str:
+        """A number that points into a file, such as a spreadsheet's row: in Latin digits, as
+        the spreadsheet shows it beside its column letters (E4), grouped the language's way."""
+        return format_decimal(value, format="#,##0", locale=self.locale, numbering_system="latn")
+
     def percent(self, value: float | None) -> str:
         if value is None:
             return "–"
