@@ -18,28 +18,30 @@ PACKAGE = SRC / "lagebild"
 
 #: Each part of lagebild, and the parts it may import. Nothing imports upward: the front ends
 #: (cli, web) call the use cases (actions) and the read side (analysis, publish); those call
-#: ingest, which writes through the store; the model and the errors are at the bottom.
+#: ingest, which writes through the store; the model, the errors and the messages (words to be
+#: translated where they are shown) are at the bottom.
 MAY_IMPORT: dict[str, set[str]] = {
     "errors": set(),
-    "model": {"errors"},
-    "store": {"model", "errors"},
-    "security": {"store", "model", "errors"},
-    "ingest": {"store", "model", "errors"},
-    "evidence": {"store", "model", "errors"},
-    "analysis": {"ingest", "security", "store", "model", "errors"},
-    "publish": {"analysis", "ingest", "security", "store", "model", "errors"},
-    "demo": {"ingest", "evidence", "store", "model", "errors"},
+    "messages": set(),
+    "model": {"errors", "messages"},
+    "store": {"model", "errors", "messages"},
+    "security": {"store", "model", "errors", "messages"},
+    "ingest": {"store", "model", "errors", "messages"},
+    "evidence": {"store", "model", "errors", "messages"},
+    "analysis": {"ingest", "security", "store", "model", "errors", "messages"},
+    "publish": {"analysis", "ingest", "security", "store", "model", "errors", "messages"},
+    "demo": {"ingest", "evidence", "store", "model", "errors", "messages"},
     "actions": {
         "analysis", "publish", "ingest", "evidence", "security", "demo", "store", "model",
-        "errors",
+        "errors", "messages",
     },
     "web": {
         "actions", "analysis", "publish", "ingest", "evidence", "security", "store", "model",
-        "errors",
+        "errors", "messages",
     },
     "cli": {
         "web", "actions", "analysis", "publish", "ingest", "evidence", "security", "demo",
-        "store", "model", "errors",
+        "store", "model", "errors", "messages",
     },
 }  # fmt: skip
 

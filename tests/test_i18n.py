@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from pathlib import Path
+from string import Formatter
 from typing import BinaryIO
 
 import pytest
@@ -22,6 +23,7 @@ from fastapi.testclient import TestClient
 
 from lagebild import analysis
 from lagebild.demo import AS_OF
+from lagebild.ingest.catalogue import CATALOGUE
 from lagebild.store import Store
 from lagebild.web import WebConfig, create_app
 from lagebild.web.i18n import LANGUAGES, LOCALE_DIR, Language
@@ -31,6 +33,11 @@ TRANSLATED = ("ar", "de")
 PAGES = ("/", "/gaps", "/places", "/places/C2450", "/places/SY03", "/map", "/import")
 ARABIC = re.compile(r"[\u0600-\u06ff]")
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+#: The markers scripts/i18n extracts besides gettext's own: N_ and Np_ (lagebild.messages), and
+#: the import problems' templates, the third argument of the catalogue's _e and _w.
+KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "Np_": (1, 2), "_e": (3,), "_w": (3,)}
+#: The import problems' templates: filled with str.format ({name}), not with %.
+BRACE_TEMPLATES = frozenset(kind.template for kind in CATALOGUE.values())
 
 
 def load(path: Path, locale: str | None = None) -> Catalog:
@@ -67,11 +74,10 @@ def test_the_template_holds_every_message_of_the_sources() -> None:
     """``scripts/i18n`` was run after the last word was added to a page."""
     with (REPO / "babel.cfg").open() as fh:
         method_map, options_map = parse_mapping_cfg(fh)
-    keywords = {**DEFAULT_KEYWORDS, "N_": None}
     found = {
         message if isinstance(message, str) else message[0]
         for _, _, message, _, _ in extract_from_dir(
-            str(REPO), method_map, options_map, keywords=keywords
+            str(REPO), method_map, options_map, keywords=KEYWORDS
         )
     }
     known = {m.id if isinstance(m.id, str) else m.id[0] for m in template() if m.id}
@@ -102,10 +108,24 @@ def test_arabic_has_its_six_plural_forms_and_german_two(language: str) -> None:
             assert len(strings(message)) == found.num_plurals, message.id
 
 
+def brace_fields(text: str) -> set[str]:
+    """The fields of a str.format template: ``{word!r}`` -> word, ``{rows:,}`` -> rows."""
+    return {field for _, field, _, _ in Formatter().parse(text) if field is not None}
+
+
+def test_every_import_problem_template_is_in_the_catalogs() -> None:
+    known = {m.id for m in template() if isinstance(m.id, str)}
+    assert len(BRACE_TEMPLATES) >= 100
+    assert sorted(BRACE_TEMPLATES - known) == []
+
+
 @pytest.mark.parametrize("language", TRANSLATED)
 def test_translations_keep_the_placeholders(language: str) -> None:
     for message in catalog(language):
         if not message.id:
+            continue
+        if message.id in BRACE_TEMPLATES:
+            assert brace_fields(message.string) == brace_fields(message.id), message.id
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         wanted = set().union(*(PLACEHOLDER.findall(i) for i in ids))
@@ -207,13 +227,14 @@ def test_numbers_and_dates_are_written_the_language_s_way(
     notation = Language(language)
     text = client.get("/", params={"lang": language}).text
     people_in_need = notation.number(13_500_000)
-    assert people_in_need == {"en": "13,500,000", "de": "13.500.000", "ar": "13,500,000"}[language]
+    # Arabic pages write Arabic-Indic digits, with Babel's Arabic separator (U+066C).
+    assert people_in_need == {"en": "13,500,000", "de": "13.500.000", "ar": "١٣٬٥٠٠٬٠٠٠"}[language]
     assert people_in_need in text
     assert notation.day(AS_OF) in text
     if language == "de":
         assert "28.02.2017" in text and "13,500,000" not in text
     if language == "ar":
-        assert "28\u200f/02\u200f/2017" in text  # Babel's Arabic date, right-to-left marks
+        assert "٢٨\u200f/٠٢\u200f/٢٠١٧" in text  # Babel's Arabic date, right-to-left marks
 
 
 def test_the_first_visit_follows_accept_language(client: TestClient) -> None:

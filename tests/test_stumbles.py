@@ -542,12 +542,13 @@ def test_the_import_page_says_the_unknown_pcodes_once_above_the_rows(
             data={"source": "Test partner"},
             headers={"Accept-Language": "de"},
         )
-    found = re.search(r'id="import-unknown-pcodes"[^>]*><bdi dir="ltr">(.*?)</bdi>', page.text)
+    found = re.search(r'id="import-unknown-pcodes"[^>]*><bdi>(.*?)</bdi>', page.text)
     assert found is not None, page.text
-    assert found.group(1) == (
-        "none of the file&#39;s P-codes is in the gazetteer (it holds 7 places): 30 rows "
-        "(4 distinct P-codes at adm4, e.g. C7000, C7001, C7002); this file needs another "
-        "gazetteer: import the gazetteer that defines them first (docs/hxl.md)"
+    assert found.group(1) == (  # the command line's sentence, in the page's language
+        "keiner der P-Codes der Datei steht im Ortsverzeichnis (es enthält 7 Orte): 30 Zeilen "
+        "(4 verschiedene P-Codes auf adm4, z. B. C7000, C7001, C7002); diese Datei braucht ein "
+        "anderes Ortsverzeichnis: importieren Sie zuerst das Ortsverzeichnis, das sie festlegt "
+        "(docs/hxl.md)"
     )
     assert "P-Codes, die nicht im Ortsverzeichnis stehen" in page.text
     assert page.text.count('class="problem error"') == 30  # the rows are still listed

@@ -47,14 +47,6 @@ def _w(code: str, title: str, template: str, variant: str = "") -> ProblemKind:
     return ProblemKind(code, title, template, WARNING, variant)
 
 
-#: The words a damage class is written with.
-_CLASSES = (
-    "use 1 (destroyed), 2 (severe), 3 (moderate) or 4 (possible), or UNOSAT's words "
-    "Destroyed, Severe Damage, Moderate Damage, Possible Damage"
-)
-_UPDATE = "--update-places applies renames and moves of existing places"
-_REPLACED = "read as '\ufffd'"
-
 #: The vocabulary of an import -> the code of a word it does not hold.
 UNKNOWN_CODE = {
     "sectors": "unknown-sector",
@@ -70,13 +62,15 @@ UNKNOWN_CODE = {
 def _vocabulary_kinds() -> list[ProblemKind]:
     kinds = []
     for name, code in UNKNOWN_CODE.items():
+        # The titles are built (not f-strings), so that scripts/i18n, which reads the
+        # templates (the third argument), has nothing to warn about.
         what = name.replace("_", " ")
         kinds += [
-            _e(code, f"a word not in the {what}", "unknown {what} {word!r}: {use}"),
-            _e(code, f"no word for the {what}", "no {what}: {use}", "blank"),
+            _e(code, "a word not in the " + what, "unknown {what} {word!r}: {use}"),
+            _e(code, "no word for the " + what, "no {what}: {use}", "blank"),
             _w(
                 code,
-                f"a word not in the {what}, kept",
+                "a word not in the " + what + ", kept",
                 "{vocabulary} {word!r} in {rows:,} row(s) is not in lagebild's vocabulary: kept "
                 "as written; {option} map.yml maps it",
                 "kept",
@@ -106,13 +100,13 @@ KINDS: tuple[ProblemKind, ...] = (
     _w(
         "invalid-utf8",
         "bytes that are not UTF-8",
-        f"invalid UTF-8 bytes, {_REPLACED}; check the text",
+        "invalid UTF-8 bytes, read as '\ufffd'; check the text",
     ),
     _w(
         "invalid-utf8",
         "bytes that are not UTF-8 in a GeoJSON property",
-        f"feature {{number}}: invalid UTF-8 bytes in property {{name!r}}, {_REPLACED}; check the "
-        "text",
+        "feature {number}: invalid UTF-8 bytes in property {name!r}, read as '\ufffd'; check "
+        "the text",
         "feature",
     ),
     _w(
@@ -130,7 +124,7 @@ KINDS: tuple[ProblemKind, ...] = (
     _w(
         "invalid-text",
         "bytes a shapefile's encoding does not read",
-        f"feature {{number}}: bytes in field {{field!r}} that are not {{codec}}, {_REPLACED}; "
+        "feature {number}: bytes in field {field!r} that are not {codec}, read as '\ufffd'; "
         "check the text or pass --encoding",
     ),
     _w(
@@ -222,12 +216,14 @@ KINDS: tuple[ProblemKind, ...] = (
     _e(
         "place-renamed",
         "a place renamed",
-        f"this gazetteer renames {{pcode}} from {{old!r}} to {{new!r}}; {_UPDATE}",
+        "this gazetteer renames {pcode} from {old!r} to {new!r}; --update-places applies "
+        "renames and moves of existing places",
     ),
     _e(
         "place-moved",
         "a place moved",
-        f"this gazetteer moves {{pcode}} from {{old}} to {{new}}; {_UPDATE}",
+        "this gazetteer moves {pcode} from {old} to {new}; --update-places applies renames "
+        "and moves of existing places",
     ),
     _e(
         "not-a-geometry",
@@ -394,9 +390,17 @@ KINDS: tuple[ProblemKind, ...] = (
     _e(
         "unknown-damage-class",
         "not a damage class",
-        f"unknown damage class {{word!r}}: {_CLASSES}",
+        "unknown damage class {word!r}: use 1 (destroyed), 2 (severe), 3 (moderate) or 4 "
+        "(possible), or UNOSAT's words Destroyed, Severe Damage, Moderate Damage, Possible "
+        "Damage",
     ),
-    _e("unknown-damage-class", "no damage class", f"no damage class: {_CLASSES}", "blank"),
+    _e(
+        "unknown-damage-class",
+        "no damage class",
+        "no damage class: use 1 (destroyed), 2 (severe), 3 (moderate) or 4 (possible), or "
+        "UNOSAT's words Destroyed, Severe Damage, Moderate Damage, Possible Damage",
+        "blank",
+    ),
     _e(
         "not-a-count",
         "not a count of damage",
@@ -561,4 +565,7 @@ def problem(
     """A problem of kind ``key`` (``code`` or ``code/variant``) in ``file``, at ``row`` and
     ``column`` if it concerns one, with the ``value`` found there."""
     found = kind(key)
-    return Problem(found.level, found.code, found.reason(**params), file, row, column, value)
+    return Problem(
+        found.level, found.code, found.reason(**params), file, row, column, value,
+        key=found.key, params=tuple(params.items()),
+    )  # fmt: skip

@@ -26,6 +26,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from lagebild.errors import RefusedInput
+from lagebild.messages import N_, Message
 
 LOCALES = ("en", "de", "ar", "fr")
 
@@ -123,32 +124,96 @@ def parse_number(text: str | None, locale: str = "en") -> float | None:
     raise NotationError(_number_reason(text.strip(), value, locale))
 
 
+#: Why a cell is not a number or a date: each reason's English template. The reasons travel
+#: as text (a column of the import), so a front end that says them in another language reads
+#: them back into messages with :func:`reason_words`.
+_AMBIGUOUS = N_(
+    "%(value)s reads as %(here)s in %(locale)s notation but as %(there)s in %(other)s "
+    "notation: write it without a separator or import with --locale %(other)s"
+)
+_PERCENTAGE = N_("%(value)s is a percentage: give the number without %%")
+_OTHER_NOTATION = N_(
+    "%(value)s is not a number in %(locale)s notation; it looks like %(other)s notation "
+    "(%(there)s): import with --locale %(other)s"
+)
+_BADLY_GROUPED = N_("%(value)s is not a number in %(locale)s notation: badly grouped digits")
+_NOT_A_NUMBER = N_("%(value)s is not a number")
+_A_YEAR = N_("%(value)s is a year, not a date: give the day (yyyy-mm-dd)")
+_A_SERIAL = N_(
+    "%(value)s is a number, not a date (Excel serial dates are read between %(low)s and "
+    "%(high)s)"
+)
+_A_MONTH = N_("%(value)s is a month, not a date: give the day (yyyy-mm-dd)")
+_NOT_A_DATE = N_("%(value)s is not a date")
+_NO_MONTH_DAY_FIRST = N_(
+    "%(value)s is not a valid date: there is no month %(month)s; dates are read day first "
+    "(dd/mm/yyyy)"
+)
+_NO_MONTH = N_("%(value)s is not a valid date: there is no month %(month)s")
+_NO_YEAR = N_("%(value)s is not a valid date: there is no year %(year)s")
+_NO_DAY = N_("%(value)s is not a valid date: month %(month)s of %(year)s has no day %(day)s")
+_REASONS = (
+    _AMBIGUOUS, _PERCENTAGE, _OTHER_NOTATION, _BADLY_GROUPED, _NOT_A_NUMBER, _A_YEAR,
+    _A_SERIAL, _A_MONTH, _NOT_A_DATE, _NO_MONTH_DAY_FIRST, _NO_MONTH, _NO_YEAR, _NO_DAY,
+)  # fmt: skip
+
+
+def _say(template: str, **values: str) -> str:
+    """A reason in English (every value is text: the cell as written, numbers as read)."""
+    return template % values
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    """A reason's template as a pattern that reads its values back."""
+    seen: set[str] = set()
+    parts = []
+    for piece in re.split(r"(%\(\w+\)s)", template.replace("%%", "%")):
+        name = re.fullmatch(r"%\((\w+)\)s", piece)
+        if name is None:
+            parts.append(re.escape(piece))
+        elif name.group(1) in seen:
+            parts.append(f"(?P={name.group(1)})")
+        else:
+            seen.add(name.group(1))
+            parts.append(f"(?P<{name.group(1)}>.+?)")
+    return re.compile("".join(parts), re.S)
+
+
+_PATTERNS = tuple((template, _pattern(template)) for template in _REASONS)
+
+
+def reason_words(reason: str) -> Message | None:
+    """A reason this module wrote, as a message to be said in another language; None for a
+    text it did not write."""
+    for template, pattern in _PATTERNS:
+        found = pattern.fullmatch(reason)
+        if found:
+            return Message(template, found.groupdict())
+    return None
+
+
 def _ambiguous_reason(shown: str, value: str, locale: str) -> str:
     other = _OTHER[locale]
     here = float(_RULES[locale].canonical(value))
     there = float(_RULES[other].canonical(value))
-    return (
-        f"{shown} reads as {_show(here)} in {locale} notation but as {_show(there)} in {other} "
-        f"notation: write it without a separator or import with --locale {other}"
+    return _say(
+        _AMBIGUOUS, value=shown, here=_show(here), locale=locale, there=_show(there), other=other
     )
 
 
 def _number_reason(shown: str, value: str, locale: str) -> str:
     if "%" in value:
-        return f"{shown} is a percentage: give the number without %"
+        return _say(_PERCENTAGE, value=shown)
     other = _OTHER[locale]
     rules = _RULES[other]
     if not rules.ambiguous_re.match(value) and (
         rules.plain_re.match(value) or rules.grouped_re.match(value)
     ):
         there = _show(float(rules.canonical(value)))
-        return (
-            f"{shown} is not a number in {locale} notation; it looks like {other} notation "
-            f"({there}): import with --locale {other}"
-        )
+        return _say(_OTHER_NOTATION, value=shown, locale=locale, other=other, there=there)
     if re.fullmatch(r"[+-]?[0-9][0-9 .,\u066b\u066c]*", value):
-        return f"{shown} is not a number in {locale} notation: badly grouped digits"
-    return f"{shown} is not a number"
+        return _say(_BADLY_GROUPED, value=shown, locale=locale)
+    return _say(_NOT_A_NUMBER, value=shown)
 
 
 def _show(number: float) -> str:
@@ -239,18 +304,17 @@ def parse_date(text: str | None) -> date | None:
             y, m, d = parts if order == "ymd" else (parts[2], parts[1], parts[0])
             return _make_date(shown, y, m, d, order)
     if re.match(r"^(?:19|20)[0-9]{2}$", value):
-        raise NotationError(f"{shown} is a year, not a date: give the day (yyyy-mm-dd)")
+        raise NotationError(_say(_A_YEAR, value=shown))
     if re.match(_SERIAL, value):
         serial = float(value)
         if _SERIAL_MIN <= serial <= _SERIAL_MAX:
             return _EXCEL_EPOCH + timedelta(days=int(serial))
         raise NotationError(
-            f"{shown} is a number, not a date (Excel serial dates are read between "
-            f"{_SERIAL_MIN} and {_SERIAL_MAX})"
+            _say(_A_SERIAL, value=shown, low=str(_SERIAL_MIN), high=str(_SERIAL_MAX))
         )
     if re.match(_MONTH_ONLY, value):
-        raise NotationError(f"{shown} is a month, not a date: give the day (yyyy-mm-dd)")
-    raise NotationError(f"{shown} is not a date")
+        raise NotationError(_say(_A_MONTH, value=shown))
+    raise NotationError(_say(_NOT_A_DATE, value=shown))
 
 
 def _make_date(shown: str, y: int, m: int, d: int, order: str) -> date:
@@ -259,11 +323,13 @@ def _make_date(shown: str, y: int, m: int, d: int, order: str) -> date:
     except ValueError:
         pass
     if not 1 <= m <= 12:
-        hint = "; dates are read day first (dd/mm/yyyy)" if order == "dmy" and d <= 12 else ""
-        raise NotationError(f"{shown} is not a valid date: there is no month {m}{hint}")
+        day_first = order == "dmy" and d <= 12
+        raise NotationError(
+            _say(_NO_MONTH_DAY_FIRST if day_first else _NO_MONTH, value=shown, month=str(m))
+        )
     if y < 1:
-        raise NotationError(f"{shown} is not a valid date: there is no year {y}")
-    raise NotationError(f"{shown} is not a valid date: month {m} of {y} has no day {d}")
+        raise NotationError(_say(_NO_YEAR, value=shown, year=str(y)))
+    raise NotationError(_say(_NO_DAY, value=shown, month=str(m), year=str(y), day=str(d)))
 
 
 def parse_dates(values: pl.Series) -> tuple[pl.Series, pl.Series]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lagebild.errors import RefusedInput
+from lagebild.messages import N_, Message, Np_
 
 if TYPE_CHECKING:
     from lagebild.ingest.placechanges import PlaceChanges
@@ -30,6 +31,10 @@ class Problem:
     row: int | None = None  # 1-based row number as a spreadsheet shows it
     column: str | None = None  # spreadsheet letter and tag, e.g. "N #adm4+code"
     value: str | None = None
+    #: The catalogue's key of its kind and the values its template was filled with, so that a
+    #: front end can say the reason in another language (lagebild.ingest.catalogue).
+    key: str = field(default="", compare=False, repr=False)
+    params: tuple[tuple[str, object], ...] = field(default=(), compare=False, repr=False)
 
     def __str__(self) -> str:
         where = self.file
@@ -76,43 +81,95 @@ class UnknownPcodes:
         self.codes.setdefault(level, Counter()).update(codes)
         self.countries.update(c for c in countries if c)
 
-    def _levels(self) -> str:
-        parts = []
+    def _levels(self) -> Message:
+        parts: list[Message] = []
         for level in sorted(self.codes, reverse=True):
             counted = self.codes[level]
-            examples = ", ".join(code for code, _ in counted.most_common(EXAMPLES))
             parts.append(
-                f"{len(counted):,} distinct P-code{'' if len(counted) == 1 else 's'} at "
-                f"{'country' if level == 0 else f'adm{level}'}, e.g. {examples}"
+                Message.count(
+                    Np_(
+                        "%(num)s distinct P-code at %(level)s, e.g. %(examples)s",
+                        "%(num)s distinct P-codes at %(level)s, e.g. %(examples)s",
+                    ),
+                    len(counted),
+                    level="country" if level == 0 else f"adm{level}",
+                    examples=", ".join(code for code, _ in counted.most_common(EXAMPLES)),
+                )
             )
+        levels = parts[0]
+        for part in parts[1:]:
+            levels = Message(N_("%(first)s; %(then)s"), {"first": levels, "then": part})
         countries = ", ".join(c for c, _ in self.countries.most_common(3))
-        return "; ".join(parts) + (f"; country {countries}" if countries else "")
+        if countries:
+            return Message(
+                N_("%(levels)s; country %(countries)s"),
+                {"levels": levels, "countries": countries},
+            )
+        return levels
 
     def message(self) -> str:
         """One paragraph: what is unknown, and which gazetteer to import."""
-        rows = f"{self.rows:,} row{'' if self.rows == 1 else 's'}"
-        fix = "import the gazetteer that defines them first (docs/hxl.md)"
+        return str(self.words())
+
+    def words(self) -> Message:
+        """The paragraph of :meth:`message`, to be said in the reader's language."""
+        rows = Message.count(Np_("%(num)s row", "%(num)s rows"), self.rows)
+        said = {
+            "rows": rows,
+            "levels": self._levels(),
+            "fix": Message(N_("import the gazetteer that defines them first (docs/hxl.md)")),
+        }
         if not self.gazetteer_places:
-            return (
-                f"the database holds no places yet, so no row can be placed: {rows} "
-                f"({self._levels()}); {fix}"
+            return Message(
+                N_(
+                    "the database holds no places yet, so no row can be placed: %(rows)s "
+                    "(%(levels)s); %(fix)s"
+                ),
+                said,
             )
         if not self.placed:
-            return (
-                f"none of the file's P-codes is in the gazetteer (it holds "
-                f"{self.gazetteer_places:,} places): {rows} ({self._levels()}); this file needs "
-                f"another gazetteer: {fix}"
+            return Message(
+                N_(
+                    "none of the file's P-codes is in the gazetteer (it holds %(places)s "
+                    "places): %(rows)s (%(levels)s); this file needs another gazetteer: %(fix)s"
+                ),
+                {**said, "places": self.gazetteer_places},
             )
-        verb = "is" if self.rows == 1 else "are"
-        text = f"{rows} ({self._levels()}) {verb} not in the gazetteer: {fix}"
+        text = Message.count(
+            Np_(
+                "%(rows)s (%(levels)s) is not in the gazetteer: %(fix)s",
+                "%(rows)s (%(levels)s) are not in the gazetteer: %(fix)s",
+            ),
+            self.rows,
+            **said,
+        )
         kept = self.rows - self.unplaced
         if kept and self.unplaced:
-            text += (
-                f"; {kept:,} of them {'is' if kept == 1 else 'are'} kept at a coarser level, "
-                f"{self.unplaced:,} {'has' if self.unplaced == 1 else 'have'} no known P-code"
+            return Message(
+                N_("%(text)s; %(kept)s, %(unplaced)s"),
+                {
+                    "text": text,
+                    "kept": Message.count(
+                        Np_(
+                            "%(num)s of them is kept at a coarser level",
+                            "%(num)s of them are kept at a coarser level",
+                        ),
+                        kept,
+                    ),
+                    "unplaced": Message.count(
+                        Np_("%(num)s has no known P-code", "%(num)s have no known P-code"),
+                        self.unplaced,
+                    ),
+                },
             )
-        elif kept:
-            text += "; until then they are kept at the coarser level whose P-code is known"
+        if kept:
+            return Message(
+                N_(
+                    "%(text)s; until then they are kept at the coarser level whose P-code is "
+                    "known"
+                ),
+                {"text": text},
+            )
         return text
 
     @property

@@ -17,6 +17,7 @@ from lagebild.ingest.geometry import Geometry, GeometryError, read_geometry
 from lagebild.ingest.notation import parse_dates, parse_numbers
 from lagebild.ingest.problems import WARNING, ImportReport
 from lagebild.ingest.vocabularies import OVERRIDE_OPTION, ImportVocabularies
+from lagebild.messages import N_, Message
 from lagebild.model.vocab import (
     ACCESS_STATUSES,
     DELIVERY_STATUSES,
@@ -246,9 +247,7 @@ class Batch:
             mapping[word] = code
             self.context.report.add_mapping(vocab.name, word, code, rows)
         option = OVERRIDE_OPTION.get(name)
-        use = f"use {allowed}" if allowed else ""
-        if option:
-            use += f"{' or ' if use else ''}map it with {option} map.yml (docs/hxl.md)"
+        use = _use(allowed, option)
         slug = UNKNOWN_CODE[name]
         if unknown and keep_unknown:
             for word, rows in unknown.items():
@@ -262,14 +261,11 @@ class Batch:
         elif unknown:
             for i in raw.is_in(list(unknown)).fill_null(False).arg_true().to_list():
                 word = raw[i]
-                self.error(
-                    self.rows[i], slug, role, word, what=role.replace("_", " "), word=word, use=use
-                )
+                self.error(self.rows[i], slug, role, word, what=_role(role), word=word, use=use)
         if required:
             empty = raw.is_null() | (raw.str.strip_chars() == "").fill_null(False)
             for i in empty.arg_true().to_list():
-                what = role.replace("_", " ")
-                self.error(self.rows[i], f"{slug}/blank", role, raw[i], what=what, use=use)
+                self.error(self.rows[i], f"{slug}/blank", role, raw[i], what=_role(role), use=use)
         return raw.fill_null("").replace_strict(mapping, default=None, return_dtype=pl.Utf8)
 
     def _column(self, role: str) -> str | None:
@@ -976,3 +972,35 @@ def _give_shape(place: dict[str, Any], shape: Geometry) -> None:
             place["lat"], place["lon"] = shape.lat, shape.lon
     elif place.get("geometry") is None:
         place["geometry"] = shape.text
+
+
+#: The words of the columns whose vocabulary an import checks, as a problem's reason names them.
+_ROLE_WORDS = {
+    "sector": N_("sector"),
+    "status": N_("status"),
+    "convoy_status": N_("convoy status"),
+    "access": N_("access"),
+    "item_category": N_("item category"),
+    "modality": N_("modality"),
+    "event_type": N_("event type"),
+}
+
+
+def _role(role: str) -> Message | str:
+    """A column's role as a reason names it (``convoy_status``: convoy status)."""
+    word = _ROLE_WORDS.get(role)
+    return Message(word) if word else role.replace("_", " ")
+
+
+def _use(allowed: str | None, option: str | None) -> Message | str:
+    """What to write instead of an unknown word: one of the words allowed, or a map."""
+    if allowed and option:
+        return Message(
+            N_("use %(allowed)s or map it with %(option)s map.yml (docs/hxl.md)"),
+            {"allowed": allowed, "option": option},
+        )
+    if allowed:
+        return Message(N_("use %(allowed)s"), {"allowed": allowed})
+    if option:
+        return Message(N_("map it with %(option)s map.yml (docs/hxl.md)"), {"option": option})
+    return ""

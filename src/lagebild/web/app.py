@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lagebild import __version__
 from lagebild.analysis.place import UnknownPlace
+from lagebild.messages import N_, Message
 from lagebild.security.policy import Denied
 from lagebild.store import StoreUnavailable, outages
 from lagebild.web import (
@@ -43,6 +44,7 @@ from lagebild.web import (
 )
 from lagebild.web.auth import CsrfRefused, SignInRequired
 from lagebild.web.context import BlankQueryValues, Context, WebConfig, error_page
+from lagebild.web.context import request_language as language_of
 from lagebild.web.security import SecurityHeaders, TrustedHosts
 
 HERE = Path(__file__).parent
@@ -176,6 +178,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        # The messages in the request's language (English unless it asks for another); the
+        # parameters, values and allowed values as sent and stored.
+        lang = language_of(request)
         problems = []
         for error in exc.errors():
             where = [str(part) for part in error.get("loc", ()) if part not in ("query", "path")]
@@ -184,7 +189,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             problem: dict[str, Any] = {
                 "parameter": name,
                 "value": value if isinstance(value, str | int | float | None) else str(value),
-                "message": _message(name, error),
+                "message": lang.message(_message(name, error)),
             }
             allowed = _allowed(error)
             if allowed:
@@ -199,12 +204,18 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # A detail the web wrote as a message is said in the request's language (English
+        # unless it asks for another); any other detail as it came.
+        detail = exc.detail
+        said = language_of(request).message(detail) if isinstance(detail, Message) else None
         if not _is_api(request):
-            page = error_page(request, exc.status_code, "http", detail=str(exc.detail))
+            page = error_page(
+                request, exc.status_code, "http", detail=said or str(detail), translated=bool(said)
+            )
             page.headers.update(exc.headers or {})
             return page
         return JSONResponse(
-            {"error": str(exc.detail), "status": exc.status_code}, status_code=exc.status_code
+            {"error": said or str(detail), "status": exc.status_code}, status_code=exc.status_code
         )
 
 
@@ -288,11 +299,19 @@ def _allowed(error: dict) -> list[str] | None:  # type: ignore[type-arg]
     return None
 
 
-def _message(name: str, error: dict) -> str:  # type: ignore[type-arg]
+def _message(name: str, error: dict) -> Message:  # type: ignore[type-arg]
+    """What is wrong with a parameter: the web's own words (``refuse_value``) or, for what the
+    framework checked, its message after the parameter's name."""
     kind = str(error.get("type", ""))
     value = error.get("input")
+    if isinstance(error.get("words"), Message):
+        return Message(N_("%(name)s: %(message)s"), {"name": name, "message": error["words"]})
     if "date" in kind:
-        return f"{name}: {value!r} is not a date; write it as YYYY-MM-DD"
+        return Message(
+            N_("%(name)s: %(value)s is not a date; write it as YYYY-MM-DD"),
+            {"name": name, "value": repr(value)},
+        )
     if kind == "missing":
-        return f"{name} is required"
-    return f"{name}: {error.get('msg', 'invalid')}"
+        return Message(N_("%(name)s is required"), {"name": name})
+    reason = str(error.get("msg", "invalid"))
+    return Message(N_("%(name)s: %(message)s"), {"name": name, "message": reason})

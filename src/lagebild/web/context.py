@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from lagebild import analysis
 from lagebild.analysis import GapsResult, PlaceTree, SituationResult
 from lagebild.analysis.place import find
+from lagebild.messages import N_, Message
 from lagebild.model import Place, parse_level
 from lagebild.model.accounts import Account
 from lagebild.model.vocab import normalise_sector, sector_code, vocabulary
@@ -42,7 +43,16 @@ from lagebild.store.changes import CommitWatch, data_state
 from lagebild.store.places import all_places
 from lagebild.store.summary import sectors
 from lagebild.web.auth import CSRF_FIELD, csrf_of, principal_of, protocol_of, record_export
-from lagebild.web.i18n import COOKIE, LANGUAGES, Language, negotiate
+from lagebild.web.i18n import (
+    COOKIE,
+    DIGITS,
+    DIGITS_COOKIE,
+    LANGUAGES,
+    Language,
+    chosen_digits,
+    negotiate,
+)
+from lagebild.web.i18n import request_language as language_of
 from lagebild.web.words import WarWords, Words
 
 
@@ -295,7 +305,7 @@ def gettext_callables(language: Language) -> dict[str, Callable[..., str]]:
     def ngettext(
         __context: JinjaContext, __singular: str, __plural: str, __num: int, **values: Any
     ) -> str:
-        values.setdefault("num", __num)
+        values.setdefault("num", language.number(__num) if isinstance(__num, int) else __num)
         text = translations.ngettext(__singular, __plural, __num)
         if __context.eval_ctx.autoescape:
             text = Markup(text)
@@ -314,7 +324,7 @@ def language_url(request: Request, code: str) -> str:
 def render(request: Request, name: str, /, status_code: int = 200, **context: Any) -> Response:
     """Render a page in the request's language; a ``?lang=`` choice is remembered in a cookie."""
     config = request.app.state.lagebild.config
-    language = Language(negotiate(request, config.default_language))
+    language = language_of(request, config.default_language)
     response = templates.TemplateResponse(
         request,
         name,
@@ -332,6 +342,9 @@ def render(request: Request, name: str, /, status_code: int = 200, **context: An
     chosen = request.query_params.get("lang")
     if chosen in LANGUAGES:
         response.set_cookie(COOKIE, chosen, max_age=365 * 24 * 3600, samesite="lax")
+    digits = request.query_params.get("digits")
+    if digits in DIGITS:
+        response.set_cookie(DIGITS_COOKIE, digits, max_age=365 * 24 * 3600, samesite="lax")
     return response
 
 # -- what templates ask of the request: who, CSRF, counts ------------------------------------------
@@ -583,7 +596,8 @@ def kept_page(route: Callable[..., Response]) -> Callable[..., Response]:
             headers = [h for h in answer.raw_headers if h[0].lower() != b"content-length"]
             return bytes(answer.body), answer.status_code, headers
 
-        key = ("page", request.url.path, request.url.query, language, *reader)
+        key = ("page", request.url.path, request.url.query, language,
+               chosen_digits(request, language), *reader)
         body, status, headers = ctx.cached(key, render_once)
         if principal.signed_in:
             body = body.replace(NAME_STAND_IN.encode(), str(escape(principal.name)).encode())
@@ -600,6 +614,16 @@ def level_number(level: Level | None) -> int | None:
     return parse_level(level) if level else None
 
 
+#: What the pages' parameters name (``refuse_value``'s ``what``), for the catalogs.
+REFUSED_WORDS = (
+    N_("sector"),
+    N_("convoy status"),
+    N_("delivery status"),
+    N_("access status"),
+    N_("event type"),
+)
+
+
 def refuse_value(name: str, value: str, allowed: list[str], what: str) -> NoReturn:
     """A 422 naming the query parameter, its value and the values it takes, in the shape of
     every other refused parameter (``problems``: parameter, value, message, allowed)."""
@@ -610,6 +634,10 @@ def refuse_value(name: str, value: str, allowed: list[str], what: str) -> NoRetu
                 "loc": ("query", name),
                 "input": value,
                 "msg": f"unknown {what} {value!r}; use one of: {', '.join(allowed)}",
+                "words": Message(
+                    N_("unknown %(what)s %(value)s; use one of: %(allowed)s"),
+                    {"what": Message(what), "value": repr(value), "allowed": ", ".join(allowed)},
+                ),
                 "allowed": allowed,
             }
         ]
@@ -692,7 +720,11 @@ def find_place(ctx: Context, pcode: str | None) -> Place | None:
 def check_period(date_from: date | None, date_to: date | None) -> None:
     if date_from and date_to and date_to < date_from:
         raise HTTPException(
-            422, f"to: {date_to.isoformat()} is before from ({date_from.isoformat()})"
+            422,
+            Message(
+                N_("to: %(to)s is before from (%(from)s)"),
+                {"to": date_to.isoformat(), "from": date_from.isoformat()},
+            ),
         )
 
 
@@ -737,7 +769,7 @@ def pager(path: str, params: dict[str, Any], offset: int, limit: int, total: int
 def war_page(request: Request, template: str, **context: Any) -> Response:
     """A page of these resources in the visitor's language, with the words of their
     vocabularies (``war_words``)."""
-    lang = Language(negotiate(request, request.app.state.lagebild.config.default_language))
+    lang = language_of(request, request.app.state.lagebild.config.default_language)
     return render(
         request, template, status_code=200, words=Words(lang),
         war_words=WarWords(lang.gettext), **context,
@@ -748,7 +780,7 @@ def war_page(request: Request, template: str, **context: Any) -> Response:
 
 
 def request_language(request: Request) -> Language:
-    return Language(negotiate(request, request.app.state.lagebild.config.default_language))
+    return language_of(request, request.app.state.lagebild.config.default_language)
 
 
 def render_page(

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from lagebild import evidence as ev
 from lagebild.analysis.place import find, subtree_ids
+from lagebild.messages import Message
 from lagebild.model.evidence import EvidenceItem, EvidenceMatch
 from lagebild.security import policy
 from lagebild.store import Store
@@ -170,7 +171,13 @@ def evidence_item_page(request: Request, ctx: Ctx, item_id: ItemId) -> Response:
 def evidence_thumbnail(ctx: Ctx, item_id: ItemId, side: SideQ = 160) -> Response:
     """A JPEG made from the stored file; the file's path never appears in a URL."""
     if side not in ev.SIDES:
-        raise HTTPException(422, f"side: {side} pixels; use {' or '.join(map(str, ev.SIDES))}")
+        raise HTTPException(
+            422,
+            Message(
+                N_("side: %(side)s pixels; use %(sides)s"),
+                {"side": str(side), "sides": " or ".join(map(str, ev.SIDES))},
+            ),
+        )
     try:
         picture = ev.item_thumbnail(ctx.store, item_id, side, folder_of(ctx))
     except (ev.EvidenceError, ev.ThumbnailError) as exc:

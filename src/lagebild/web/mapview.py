@@ -40,7 +40,7 @@ from lagebild.web.context import (
     render,
 )
 from lagebild.web.damage import damage_layer
-from lagebild.web.i18n import Language, negotiate
+from lagebild.web.i18n import request_language
 from lagebild.web.incidents import incident_layer
 from lagebild.web.words import SECTOR_WORDS, WarWords
 
@@ -311,7 +311,7 @@ def map_page(
     sectors = [s for s in ctx.sectors() if s]
     if wanted and wanted not in sectors:
         sectors.append(wanted)
-    language = Language(negotiate(request, ctx.config.default_language))
+    language = request_language(request, ctx.config.default_language)
     points_url = ""
     if chosen_level != "adm4":
         points_url = "/api/map?" + urlencode({**params, "level": "adm4"})

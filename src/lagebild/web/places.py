@@ -50,7 +50,7 @@ from lagebild.web.gaps import GAP_LEVELS
 from lagebild.web.i18n import Language
 from lagebild.web.incidents import incident_view
 from lagebild.web.situation import TREND_MONTHS, trend_chart
-from lagebild.web.words import WarWords, Words
+from lagebild.web.words import WarWords, Words, change_lines
 
 api_router = APIRouter(prefix="/api", tags=["api"])
 router = APIRouter(include_in_schema=False)
@@ -278,7 +278,9 @@ def place_page(
         timeline_svg=_access_timeline(found.access_history, when, lang, words),
         trend_svg=trend_chart("place-trend", trend, lang),
         conflicts=trust_view[0],
-        changes=trust_view[1] if policy.may(principal, policy.SEE_DETAIL) else [],
+        changes=change_lines(trust_view[1], lang)
+        if policy.may(principal, policy.SEE_DETAIL)
+        else [],
         # Evidence is confidential: counted only for those who may see it (web/evidence.py).
         evidence_count=evidence.browse(ctx.store, below, limit=1).total
         if policy.may(principal, policy.SEE_DETAIL)
@@ -317,11 +319,11 @@ def _place_trust(ctx: Context, place: Place, when: date) -> tuple[list[Any], lis
     """The contradicting figures of a place and below it up to ``when`` (20 % apart, by
     month), and its newest changes."""
     from lagebild.analysis import trust
-    from lagebild.analysis.changes import change_row, place_history
+    from lagebild.analysis.changes import place_history
 
     found = trust.conflicts(ctx.store, 0.2, None, place.pcode, None, when, ctx.tree())
     _, changes = place_history(ctx.store, place.pcode, limit=PLACE_CHANGES)
-    return found, [change_row(c) for c in changes]
+    return found, changes
 
 
 def _access_timeline(

@@ -28,6 +28,7 @@ from lagebild.analysis.presence import (
     slug,
     who_does_what_where,
 )
+from lagebild.messages import N_, Message
 from lagebild.model.presence import PresenceFilter
 from lagebild.model.vocab import vocabulary
 from lagebild.publish import tables
@@ -98,7 +99,9 @@ def _month(month: str | None) -> tuple[date | None, date | None]:
     try:
         first = date.fromisoformat(f"{month}-01")
     except ValueError:
-        raise HTTPException(422, f"month: {month!r} is not a month YYYY-MM") from None
+        raise HTTPException(
+            422, Message(N_("month: %(month)s is not a month YYYY-MM"), {"month": repr(month)})
+        ) from None
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     return first, last
 
@@ -290,7 +293,12 @@ def _profile(
     wanted = slug(name_slug)
     found = [n for n in known if slug(n) == wanted]
     if not found:
-        raise HTTPException(404, f"no organisation {name_slug!r} among the deliveries")
+        raise HTTPException(
+            404,
+            Message(
+                N_("no organisation %(name)s among the deliveries"), {"name": repr(name_slug)}
+            ),
+        )
     try:
         return ctx.cached(  # type: ignore[no-any-return]
             ("organisation", found[0], where, scope, names),
@@ -364,7 +372,9 @@ def presence_page(
     """The page: filters, key figures, the matrix of places and sectors, the organisations and
     the map. Empty choices are no filter."""
     if level and level not in PAGE_LEVELS:
-        raise HTTPException(422, f"level: unknown level {level!r}")
+        raise HTTPException(
+            422, Message(N_("level: unknown level %(level)s"), {"level": repr(level)})
+        )
     names = names_for(request, ctx)
     where = presence_filter(ctx, names, organisation, sector, modality, status, month)
     result = presence_result(request, ctx, where, pcode or None, level or None)

@@ -62,7 +62,7 @@ from lagebild.web.context import (
     respond,
     wanted_format,
 )
-from lagebild.web.words import N_
+from lagebild.web.words import N_, change_lines
 
 api_router = APIRouter(prefix="/api", tags=["api"])
 #: Changing and deleting records, included after the imports (the order of the API's description).
@@ -339,7 +339,7 @@ def history_page(request: Request, ctx: Ctx, pcode: str) -> Response:
         "history.html",
         lang=lang,
         place=place,
-        changes=[change_row(c) for c in changes],
+        changes=change_lines(changes, lang),
         limit=HISTORY_LIMIT,
         action_words={k: lang.gettext(v) for k, v in ACTION_WORDS.items()},
     )

@@ -6,9 +6,12 @@ units (``WarWords``). Each word is marked with ``N_`` so that ``scripts/i18n`` e
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from lagebild.analysis.changes import describe, why
 from lagebild.analysis.figures import FigureValue
 from lagebild.model import Place
+from lagebild.model.audit import Change
 from lagebild.web.i18n import Language
 
 
@@ -164,6 +167,35 @@ EVENT_TYPE_WORDS = {
     "Strategic developments": N_("Strategic developments"),
 }
 
+#: ACLED's sub-event types; others are shown as the data has them.
+SUB_EVENT_TYPE_WORDS = {
+    "Armed clash": N_("Armed clash"),
+    "Government regains territory": N_("Government regains territory"),
+    "Non-state actor overtakes territory": N_("Non-state actor overtakes territory"),
+    "Chemical weapon": N_("Chemical weapon"),
+    "Air/drone strike": N_("Air/drone strike"),
+    "Suicide bomb": N_("Suicide bomb"),
+    "Shelling/artillery/missile attack": N_("Shelling/artillery/missile attack"),
+    "Remote explosive/landmine/IED": N_("Remote explosive/landmine/IED"),
+    "Grenade": N_("Grenade"),
+    "Sexual violence": N_("Sexual violence"),
+    "Attack": N_("Attack"),
+    "Abduction/forced disappearance": N_("Abduction/forced disappearance"),
+    "Peaceful protest": N_("Peaceful protest"),
+    "Protest with intervention": N_("Protest with intervention"),
+    "Excessive force against protesters": N_("Excessive force against protesters"),
+    "Violent demonstration": N_("Violent demonstration"),
+    "Mob violence": N_("Mob violence"),
+    "Agreement": N_("Agreement"),
+    "Arrests": N_("Arrests"),
+    "Change to group/activity": N_("Change to group/activity"),
+    "Disrupted weapons use": N_("Disrupted weapons use"),
+    "Headquarters or base established": N_("Headquarters or base established"),
+    "Looting/property destruction": N_("Looting/property destruction"),
+    "Non-violent transfer of territory": N_("Non-violent transfer of territory"),
+    "Other": N_("Other"),
+}
+
 PLACED_BY_WORDS = {
     "pcode": N_("by its P-code"),
     "polygon": N_("in a boundary"),
@@ -179,6 +211,21 @@ DAMAGE_BASIS_WORDS = {
     "children": N_("sum of the places below"),
     "own and children": N_("its own points and the places below"),
 }
+
+
+def change_lines(changes: list[Change], lang: Language) -> list[dict[str, Any]]:
+    """The history's changes as a page shows them: what each did, and why, in its language."""
+    lines = []
+    for change in changes:
+        reason = why(change)
+        lines.append(
+            {
+                **change.as_dict(),
+                "what": lang.message(describe(change)),
+                "why": lang.message(reason) if reason is not None else None,
+            }
+        )
+    return lines
 
 
 class WarWords:
@@ -197,6 +244,13 @@ class WarWords:
 
     def event_type(self, key: str | None) -> str:
         return self._word(EVENT_TYPE_WORDS, key)
+
+    def sub_event_type(self, key: str | None) -> str:
+        return self._word(SUB_EVENT_TYPE_WORDS, key)
+
+    def sub_event_type_names(self) -> dict[str, str]:
+        """ACLED's sub-event types -> their names in the page's language (for the map)."""
+        return {key: self._(word) for key, word in SUB_EVENT_TYPE_WORDS.items()}
 
     def event_type_names(self) -> dict[str, str]:
         """ACLED's event types -> their names in the page's language (for the map's script)."""

@@ -6,9 +6,9 @@
   var words = config.labels;
   var lang = config.lang;
   var dir = document.documentElement.dir || "ltr";
-  var number = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 });
-  var percent = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 0 });
-  var day = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeZone: "UTC" });
+  var number = new Intl.NumberFormat(config.locale || lang, { maximumFractionDigits: 0 });
+  var percent = new Intl.NumberFormat(config.locale || lang, { style: "percent", maximumFractionDigits: 0 });
+  var day = new Intl.DateTimeFormat(config.locale || lang, { dateStyle: "medium", timeZone: "UTC" });
   var colorBy = config.color;
   var places = null;
 
@@ -324,7 +324,8 @@
       onEachFeature: function (feature, layer) {
         var p = feature.properties;
         var what = (config.eventTypes[p.event_type] || p.event_type || "") +
-          (p.sub_event_type ? " (" + p.sub_event_type + ")" : "");
+          (p.sub_event_type ? " (" + ((config.subEventTypes || {})[p.sub_event_type] ||
+            p.sub_event_type) + ")" : "");
         var notes = [];
         if (p.attack_on_aid) notes.push(words.attack_on_aid);
         if (p.located === "place") notes.push(words.at_place);

@@ -5,7 +5,7 @@
   "use strict";
   var config = JSON.parse(document.getElementById("presence-config").textContent);
   var words = config.labels;
-  var number = new Intl.NumberFormat(config.lang, { maximumFractionDigits: 0 });
+  var number = new Intl.NumberFormat(config.locale || config.lang, { maximumFractionDigits: 0 });
   var size = config.size || "organisations";
   var map = L.map("presence-map", { attributionControl: false, zoomSnap: 0.5 });
   map.setView([35, 38], 6);

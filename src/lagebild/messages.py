@@ -1,0 +1,72 @@
+"""Words made below the web, to be read in the reader's language.
+
+A part that is not a front end (the analysis, the import) does not translate: it says what it
+means as a :class:`Message`, an English template with ``%(name)s`` placeholders and the values
+that fill it. The command line reads ``str(message)``, the English sentence; the web translates
+the template in the page's language (``lagebild.web.i18n.Language.message``) and fills it with
+numbers in the page's notation. A value may itself be a message (translated in turn) or a tuple
+of messages (a list, joined the language's way).
+
+``N_`` marks a template and ``Np_`` a singular and plural pair where they are written, so that
+``scripts/i18n`` extracts them into the catalogs (babel.cfg names the modules that use them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Union
+
+#: A value that fills a placeholder.
+Value = Union[str, int, float, None, "Message", tuple["Message | str", ...]]
+
+
+def N_(template: str) -> str:
+    """Mark a template for the catalogs; it is translated where it is shown."""
+    return template
+
+
+def Np_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a singular and plural pair for the catalogs (``%(num)s`` is the count)."""
+    return singular, plural
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """An English template, its values and, for a count, its plural: what a sentence means,
+    before it is put into a language."""
+
+    template: str
+    values: Mapping[str, Value] = field(default_factory=dict)
+    plural: str = ""  # the plural template; then ``values["num"]`` is the count
+
+    @classmethod
+    def count(cls, forms: tuple[str, str], num: int, **values: Value) -> Message:
+        """A message whose wording depends on ``num`` (``Np_`` gives the ``forms``)."""
+        return cls(forms[0], {"num": num, **values}, forms[1])
+
+    @property
+    def num(self) -> int | None:
+        value = self.values.get("num") if self.plural else None
+        return value if isinstance(value, int) else None
+
+    def __str__(self) -> str:
+        """The sentence in English, numbers with thousands separators."""
+        template = self.plural if self.plural and self.num != 1 else self.template
+        return template % {k: english(v) for k, v in self.values.items()}
+
+
+def english(value: Value) -> str:
+    """One value as the English sentence writes it."""
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value)
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return f"{int(value):,}"
+    if isinstance(value, float):
+        return f"{value:,}"
+    if isinstance(value, tuple):
+        return ", ".join(english(v) for v in value)
+    return str(value)
+
+
+__all__ = ["Message", "N_", "Np_", "Value", "english"]

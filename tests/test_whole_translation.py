@@ -1,0 +1,375 @@
+"""Whole translation: every page of the demo, the import report with its problems and the history
+with its changes show no English word of the interface in Arabic or German (the catalogs'
+English is looked for verbatim on the rendered pages); a planted untranslated word is found;
+Arabic pages write Arabic-Indic digits unless the reader chose Latin ones; the API's refusals
+speak the language the request asks for and keep their shape."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from demo_support import demo_database
+from fastapi.testclient import TestClient
+
+from lagebild.ingest.catalogue import CATALOGUE
+from lagebild.web import WebConfig, create_app, i18n
+from lagebild.web.i18n import LOCALE_DIR, Language
+
+TRANSLATED = ("ar", "de")
+ARABIC = re.compile(r"[\u0600-\u06ff]")
+#: Placeholders of both kinds: %(name)s (gettext) and {name...} (the import problems).
+PLACEHOLDERS = re.compile(r"%\(\w+\)s|\{[^{}]*\}")
+#: The pages of the demo, and the ones their menus and lists lead to.
+PAGES = (
+    "/",
+    "/map",
+    "/gaps",
+    "/places",
+    "/places/SY03",
+    "/places/C2450",
+    "/places/C2338",
+    "/places/C2450/history",
+    "/places/SY02/history",
+    "/presence",
+    "/convoys",
+    "/incidents",
+    "/damage",
+    "/sources",
+    "/import",
+    "/imports",
+    "/records",
+    "/evidence",
+)
+#: A 4W file with a problem of each common kind: a sector word not in the vocabulary, a P-code
+#: the gazetteer does not hold, text for a number, no date, a negative number of people.
+PROBLEMS = """\
+Org,Sector,Status,Community,People,End
+#org+impl,#sector,#status,#adm4+code,#reached+ind,#date+end
+SARC,Fod,Completed,C2450,100,2017-02-20
+SARC,Food,Completed,C9999,40,2017-02-21
+WFP,Health,Completed,C2338,lots,2017-02-22
+WFP,Health,Completed,C2338,250,
+WFP,Health,Completed,C2338,-5,2017-02-23
+WFP,Health,Completed,C2338,30,2017-02-23
+"""
+#: One good row and one bad one: the report says how many rows would be written.
+ONE_GOOD = """\
+Org,Sector,Status,Community,People,End
+#org+impl,#sector,#status,#adm4+code,#reached+ind,#date+end
+SARC,Food,Completed,C2450,100,2017-02-20
+SARC,Food,Completed,C2450,lots,2017-02-21
+"""
+
+
+# -- what is English on a page ----------------------------------------------------------------
+
+
+def load_catalog(language: str) -> Catalog:
+    with (LOCALE_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        return read_po(fh, locale=language)
+
+
+@cache
+def english_phrases(language: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(whole texts, phrases): the English of every message the language translates otherwise.
+
+    A message is cut at its placeholders. A piece of three words or more is a phrase, looked for
+    anywhere in a page's text; a message of one or two words is looked for as a whole text of
+    its own, so that "Other" or "damage assessment" are found as labels, not inside the data's
+    own sentences (a source called "satellite damage assessment"). A piece the translation keeps
+    as it is ("map.yml (docs/hxl.md)", "Status" in German) is no English left over."""
+    words: set[str] = set()
+    phrases: set[str] = set()
+    for message in load_catalog(language):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for english in ids:
+            for piece in PLACEHOLDERS.split(english):
+                piece = piece.strip(" .,;:()#-–·'\"")
+                if any(piece in s for s in strings):
+                    continue
+                count = len(re.findall(r"[A-Za-z]{2,}", piece))
+                if count >= 3 and len(piece) >= 10:
+                    phrases.add(piece)
+                elif count and piece == english.strip() and re.search(r"[a-z]{3,}", piece):
+                    words.add(piece)
+    return frozenset(words), frozenset(phrases)
+
+
+def shown_text(page: str) -> list[str]:
+    """The texts a reader sees: between the tags and in titles, labels and placeholders; not
+    scripts, styles, or what the page marks as English on purpose (``lang="en"``)."""
+    page = re.sub(r"<(script|style)\b[^>]*>.*?</\1>", " ", page, flags=re.S)
+    page = re.sub(r'<(\w+)[^>]*\blang="en"[^>]*>.*?</\1>', " ", page, flags=re.S)
+    texts = [html.unescape(t).strip() for t in re.findall(r">([^<]+)<", page)]
+    texts += [
+        html.unescape(a).strip()
+        for a in re.findall(r'\b(?:title|placeholder|aria-label|alt)="([^"]+)"', page)
+    ]
+    return [t for t in texts if t]
+
+
+def english_left(page: str, language: str) -> list[str]:
+    """The interface's English words an Arabic or German page still shows."""
+    words, phrases = english_phrases(language)
+    found = set()
+    for text in shown_text(page):
+        if text in words:
+            found.add(text)
+        found.update(p for p in phrases if p in text)
+    return sorted(found)
+
+
+# -- the demo -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    path = demo_database(tmp_path_factory.mktemp("words"))
+    with TestClient(create_app(WebConfig(db=path))) as test_client:
+        yield test_client
+
+
+def upload(client: TestClient, content: str, language: str) -> str:
+    files = {"file": ("4w.csv", content.encode("utf-8"), "text/csv")}
+    page = client.post(
+        "/import", params={"lang": language}, files=files, data={"source": "Test partner"}
+    )
+    assert page.status_code == 200, page.text[:500]
+    return page.text
+
+
+def reasons(page: str) -> list[str]:
+    """The reason cells of the report's problems, in order."""
+    table = page[page.index('id="import-problems"') :]
+    return [
+        html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+        for cell in re.findall(r"<td><bdi>(.*?)</bdi></td>\s*</tr>", table, flags=re.S)
+    ]
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+@pytest.mark.parametrize("url", PAGES)
+def test_no_page_shows_english_words_of_the_interface(
+    client: TestClient, url: str, language: str
+) -> None:
+    page = client.get(url, params={"lang": language})
+    assert page.status_code == 200, page.text[:300]
+    assert english_left(page.text, language) == []
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_import_report_gives_every_problem_s_reason_in_the_page_s_language(
+    client: TestClient, language: str
+) -> None:
+    page = upload(client, PROBLEMS, language)
+    shown = reasons(page)
+    # The table of words mapped lists the file's own words ("Health"): data, not interface.
+    mapped = re.search(r'<table class="mappings".*?</table>', page, flags=re.S)
+    assert mapped is not None
+    page = page.replace(mapped.group(0), "")
+    english = reasons(upload(client, PROBLEMS, "en"))
+    assert len(shown) == len(english) >= 4
+    assert english_left(page, language) == []
+    for translated, original in zip(shown, english, strict=True):
+        assert translated != original, original
+    if language == "ar":
+        assert all(ARABIC.search(r) for r in shown), shown
+    # The values found stay as the file has them, inside the translated reason.
+    assert any("'Fod'" in r for r in shown) and any("'Fod'" in r for r in english)
+
+
+def test_the_english_report_gives_the_reasons_the_catalogue_writes(client: TestClient) -> None:
+    shown = reasons(upload(client, PROBLEMS, "en"))
+    sector = next(r for r in shown if "Fod" in r)
+    assert sector == "unknown sector 'Fod': map it with --sectors map.yml (docs/hxl.md)"
+    assert "a number of people cannot be negative" in shown
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "1 row written"),
+        ("de", "1 Zeile geschrieben"),
+        ("ar", "ويُكتب صف واحد"),
+    ],
+)
+def test_the_report_counts_the_rows_to_write_in_the_singular(
+    client: TestClient, language: str, said: str
+) -> None:
+    page = client.post(
+        "/import",
+        params={"lang": language},
+        files={"file": ("one.csv", ONE_GOOD.encode(), "text/csv")},
+        data={"source": "Test partner", "mode": "skip-invalid"},
+    ).text
+    assert said in page and "1 rows" not in page
+
+
+def test_the_history_says_every_import_s_rows_with_their_numbers(client: TestClient) -> None:
+    english = client.get("/places/C2450/history", params={"lang": "en"}).text
+    assert "2 convoy rows added by import #6" in english
+    assert "reached  added" not in english and "reached added" not in english
+    assert "1 incident row, fatalities 0 added by import #7" in english
+    german = client.get("/places/C2450/history", params={"lang": "de"}).text
+    assert "2 Konvoizeilen hinzugefügt durch Import Nr. 6" in german
+    arabic = client.get("/places/C2450/history", params={"lang": "ar"}).text
+    assert "صفّا قوافل أُضيفت بالاستيراد رقم 6" in arabic
+
+
+# -- the check finds what was left untranslated ---------------------------------------------------
+
+
+def test_a_planted_english_word_on_an_arabic_page_is_found(client: TestClient) -> None:
+    page = client.get("/", params={"lang": "ar"}).text
+    assert english_left(page, "ar") == []
+    overview = Language("ar").gettext("Overview")
+    assert overview in page
+    planted = page.replace(overview, "Overview")
+    assert english_left(planted, "ar") == ["Overview"]
+
+
+def without(language: str, msgid: str) -> Translations:
+    """The language's catalog with one message left untranslated."""
+    catalog = load_catalog(language)
+    catalog.delete(msgid)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled, domain="messages")
+
+
+@pytest.mark.parametrize(
+    ("url", "msgid", "english"),
+    [
+        ("/places/C2450/history", "%(rows)s added by import #%(import_id)s", "added by import"),
+        ("/incidents", "Shelling/artillery/missile attack", "Shelling/artillery/missile attack"),
+    ],
+)
+def test_a_message_missing_from_the_catalog_is_found_on_the_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str, msgid: str, english: str
+) -> None:
+    planted = without("ar", msgid)
+    real = i18n.translations
+    monkeypatch.setattr(
+        i18n, "translations", lambda code: planted if code == "ar" else real(code)
+    )
+    with TestClient(create_app(WebConfig(db=demo_database(tmp_path)))) as fresh:
+        page = fresh.get(url, params={"lang": "ar"}).text
+    assert english in english_left(page, "ar")
+
+
+def test_an_untranslated_problem_reason_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lagebild.ingest.catalogue import problem
+
+    found = problem("no-date", "4w.csv", 6, "F #date+end", None)
+    lang = Language("de")
+    translated = lang.reason(found)
+    assert translated != found.reason
+    assert english_left(f"<td>{translated}</td>", "de") == []
+    monkeypatch.setattr(lang, "translations", without("de", found_template(found.key)))
+    assert english_left(f"<td>{lang.reason(found)}</td>", "de") != []
+
+
+def found_template(key: str) -> str:
+    return CATALOGUE[key].template
+
+
+# -- digits ---------------------------------------------------------------------------------------
+
+
+def test_arabic_pages_write_arabic_indic_digits_and_german_ones_latin(client: TestClient) -> None:
+    # Ma'arrat an-Nu'man's convoy reached 35,000 people (the demo's convoy import, #6).
+    arabic = client.get("/places/C2338/history", params={"lang": "ar"}).text
+    german = client.get("/places/C2338/history", params={"lang": "de"}).text
+    english = client.get("/places/C2338/history", params={"lang": "en"}).text
+    assert "reached 35,000" in english
+    assert "٣٥٬٠٠٠" in arabic and "35,000" not in arabic
+    assert "35.000" in german
+    assert Language("ar").number(35_000) == "٣٥٬٠٠٠"
+    assert Language("ar", "latn").number(35_000) == "35,000"
+    assert Language("de").number(35_000) == "35.000"
+    assert Language("ar").percent(0.5) == "٥٠٪"
+    # P-codes and the ISO dates of the forms keep their Latin digits.
+    overview = client.get("/", params={"lang": "ar"}).text
+    assert 'value="2017-02-28"' in overview or "2017-02-28" in overview
+    assert "C2338" in arabic
+
+
+@pytest.fixture
+def own_client(tmp_path: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(WebConfig(db=demo_database(tmp_path)))) as test_client:
+        yield test_client
+
+
+def test_latin_digits_are_a_choice_kept_in_a_cookie(own_client: TestClient) -> None:
+    latin = own_client.get("/", params={"lang": "ar", "digits": "latn"})
+    assert own_client.cookies.get("digits") == "latn"
+    assert "13,500,000" in latin.text and "١٣٬٥٠٠٬٠٠٠" not in latin.text
+    kept = own_client.get("/")
+    assert '<html lang="ar"' in kept.text and "13,500,000" in kept.text
+    back = own_client.get("/", params={"digits": "arab"})
+    assert "١٣٬٥٠٠٬٠٠٠" in back.text
+    # An unknown choice is no choice: the language's own digits.
+    other = own_client.get("/", params={"digits": "roman"})
+    assert "١٣٬٥٠٠٬٠٠٠" in other.text
+
+
+def test_the_map_formats_numbers_with_the_page_s_digits(client: TestClient) -> None:
+    page = client.get("/map", params={"lang": "ar"}).text
+    assert '"locale": "ar-u-nu-arab"' in page
+    assert '"locale": "de-u-nu-latn"' in client.get("/map", params={"lang": "de"}).text
+
+
+# -- the API's refusals ---------------------------------------------------------------------------
+
+
+def test_a_refused_parameter_is_said_in_the_language_the_request_asks_for(
+    own_client: TestClient,
+) -> None:
+    english = own_client.get("/api/gaps", params={"sector": "foo"})
+    arabic = own_client.get(
+        "/api/gaps", params={"sector": "foo"}, headers={"Accept-Language": "ar"}
+    )
+    german = own_client.get("/api/gaps", params={"sector": "foo", "lang": "de"})
+    bodies = [english.json(), arabic.json(), german.json()]
+    assert [r.status_code for r in (english, arabic, german)] == [422, 422, 422]
+    # The shape, the parameter, its value and the values it takes stay as they are.
+    assert {tuple(sorted(b)) for b in bodies} == {("error", "problems", "status")}
+    for body in bodies:
+        (problem,) = body["problems"]
+        assert problem["parameter"] == "sector" and problem["value"] == "foo"
+        assert problem["allowed"] == bodies[0]["problems"][0]["allowed"]
+    assert english.json()["error"].startswith("sector: unknown sector 'foo'; use one of: ")
+    assert ARABIC.search(arabic.json()["error"]) and "'foo'" in arabic.json()["error"]
+    assert german.json()["error"].startswith("sector: Sektor 'foo' ist unbekannt; ")
+
+
+def test_a_refused_parameter_is_said_in_the_page_s_language(client: TestClient) -> None:
+    page = client.get("/gaps", params={"lang": "de", "sector": "foo"})
+    assert page.status_code == 422
+    assert "Sektor &#39;foo&#39; ist unbekannt" in page.text
+    assert english_left(page.text, "de") == []
+
+
+def test_an_error_s_detail_is_said_in_the_page_s_language(own_client: TestClient) -> None:
+    german = own_client.get("/presence", params={"lang": "de", "month": "2017-13"})
+    assert german.status_code == 422
+    assert "month: &#39;2017-13&#39; ist kein Monat JJJJ-MM (YYYY-MM)" in german.text
+    assert english_left(german.text, "de") == []
+    own_client.cookies.clear()
+    api = own_client.get("/api/presence", params={"month": "2017-13"})
+    assert api.status_code == 422
+    assert api.json() == {"error": "month: '2017-13' is not a month YYYY-MM", "status": 422}
