@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lagebild.errors import RefusedInput
+from lagebild.ingest.hints import Hint
 
 if TYPE_CHECKING:
     from lagebild.ingest.placechanges import PlaceChanges
@@ -30,6 +31,8 @@ class Problem:
     row: int | None = None  # 1-based row number as a spreadsheet shows it
     column: str | None = None  # spreadsheet letter and tag, e.g. "N #adm4+code"
     value: str | None = None
+    #: The advice in the reason, as keys each front end words (``ingest.hints``).
+    hints: tuple[Hint, ...] = ()
 
     def __str__(self) -> str:
         where = self.file
@@ -49,6 +52,7 @@ class Problem:
             "column": self.column,
             "value": self.value,
             "reason": self.reason,
+            "hints": [h.as_dict() for h in self.hints],
         }
 
 
