@@ -52,11 +52,13 @@ def saved_tag_map(
     m = t.tag_maps.c
     visible = or_(scope.owns(m.organisation_id), m.organisation_id.is_(None))
     found = _maps(store, (m.name == name.strip()) & visible)
-    for wanted in (organisation, None):
-        for saved in found:
-            if saved.organisation == wanted:
-                return saved
-    return found[0] if found else None
+    own = [s for s in found if s.organisation is not None]
+    if organisation is not None or not scope.everything:  # a partner: its own, if it has one
+        own = [s for s in own if not scope.everything or s.organisation == organisation]
+        if own:
+            return own[0]
+    shared = [s for s in found if s.organisation is None]
+    return (shared or found or [None])[0]
 
 
 def save_tag_map(
