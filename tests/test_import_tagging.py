@@ -426,3 +426,45 @@ def test_a_strict_import_of_the_same_file_names_its_undated_rows(
     assert {p.code for p in failed.value.report.errors} == {"no-date"}
     assert row_counts(store)["deliveries"] == 0
     store.engine.dispose()
+
+
+# -- roles ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("cheap_hashes")
+def test_a_partners_map_built_on_the_page_is_its_organisations_and_a_viewer_may_not_build(
+    loaded: Store,
+) -> None:
+    from accounts_support import csrf, sign_in, web
+
+    untagged = "Org,Sector,Status,Community Pcode,Beneficiaries,End\n" + (
+        "Alpha Relief,Food,Completed,C1007,7,2017-03-20\n"
+    )
+    with web(loaded) as a_client:
+        b_client = TestClient(a_client.app, base_url="https://testserver", follow_redirects=False)
+        sign_in(a_client, "partner_a")
+        sign_in(b_client, "partner_b")
+        first = a_client.post(
+            f"/import?csrf={csrf(a_client)}",
+            files={"file": ("4w.csv", untagged.encode(), "text/csv")},
+        )
+        fields = builder_fields(first)
+        assert 'id="tag-save-as" name="save_as" value="Org A"' in first.text  # the partner's
+        data = {f"tag-{i}": tag for i, (_, tag) in fields.items()}
+        data.update({"tag-0": "#org+impl", "tag-5": "#date+end", "save_as": "Org A"})
+        data["csrf"] = csrf(a_client)
+        checked = a_client.post(f"/import/{token_of(first)}/tags", data=data)
+        assert 'id="tag-map-saved"' in checked.text, problem_rows(checked)
+        # another partner may not use the upload, nor see the map
+        stolen = b_client.post(f"/import/{token_of(first)}/tags",
+                               data={**data, "csrf": csrf(b_client)})  # fmt: skip
+        assert stolen.status_code == 404
+        assert "Org A" not in b_client.get("/import").text.split('id="import-saved-tags"')[-1]
+        assert 'id="import-saved-tags"' in a_client.get("/import").text
+    saved = saved_tag_map(loaded, "Org A")
+    assert saved is not None and saved.organisation == "Org A"
+    assert saved.mapping["Org"] == "#org+impl"
+    with web(loaded) as client:
+        sign_in(client, "viewer1")
+        denied = client.post(f"/import/{token_of(first)}/tags", data={"csrf": csrf(client)})
+        assert denied.status_code == 403

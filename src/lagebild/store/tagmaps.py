@@ -58,7 +58,8 @@ def saved_tag_map(
         if own:
             return own[0]
     shared = [s for s in found if s.organisation is None]
-    return (shared or found or [None])[0]
+    chosen = shared or found
+    return chosen[0] if chosen else None
 
 
 def save_tag_map(
