@@ -22,25 +22,44 @@ from lagebild.ingest.read import ANY_HEADER, open_table
 #: Levels of places by the words headers name them with, finest first where words overlap
 #: ("sub-district" before "district").
 _LEVELS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("adm5", ("neighbourhood", "neighborhood", "neighbourhoods", "حي", "الحي", "quartier",
+              "stadtviertel", "viertel", "adm5", "admin5")),
     ("adm3", ("sub district", "subdistrict", "sub-district", "nahya", "nahiya", "ناحية",
-              "sous district", "sous-district", "unterbezirk", "adm3", "admin3")),
-    ("adm1", ("governorate", "gov", "province", "محافظة", "المحافظة", "gouvernorat",
-              "provinz", "gouvernement", "adm1", "admin1", "region", "state")),
-    ("adm2", ("district", "mantika", "منطقة", "المنطقة", "bezirk", "adm2", "admin2")),
-    ("adm4", ("community", "village", "town", "city", "locality", "settlement", "مجتمع",
-              "قرية", "مدينة", "البلدة", "gemeinde", "ortschaft", "dorf", "stadt",
+              "الناحية", "sous district", "sous-district", "unterbezirk", "adm3", "admin3")),
+    ("adm1", ("governorate", "governorates", "gov", "mohafaza", "muhafaza", "province",
+              "محافظة", "المحافظة", "gouvernorat", "provinz", "gouvernement", "adm1", "admin1",
+              "region", "state")),
+    ("adm2", ("district", "mantika", "mantiqa", "منطقة", "المنطقة", "bezirk", "adm2", "admin2")),
+    ("adm4", ("community", "village", "town", "city", "locality", "settlement", "populated place",
+              "مجتمع", "قرية", "مدينة", "البلدة", "gemeinde", "ortschaft", "dorf", "stadt",
               "communauté", "localité", "ville", "adm4", "admin4")),
     ("country", ("country", "بلد", "البلد", "دولة", "land", "pays")),
 )  # fmt: skip
 
 _CODE = ("pcode", "p-code", "p code", "code", "رمز", "كود", "الرمز")
 _ARABIC = ("arabic", "عربي", "بالعربية", "arabisch", "arabe", "_ar", " ar")
+#: Headers of counts ("# of ...", "No. of ...", "عدد ..."): no name of a place.
+_COUNT = ("#", "no", "number of", "nb", "anzahl", "عدد")
+#: Codes of camps, sites, markets and the like: no P-codes of places, nothing suggested.
+_NOT_PLACES = ("camp", "camps", "site", "sites", "market", "facility", "مخيم", "موقع", "lager")
+#: Headers that begin with one of these words are dates.
+_DATES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("#date+start", ("start date", "start", "from", "تاريخ البدء", "beginn", "début")),
+    ("#date+end", ("end date", "end", "to", "تاريخ الانتهاء", "ende", "fin")),
+    ("#date", ("date", "month", "التاريخ", "تاريخ", "الشهر", "datum", "monat", "mois")),
+)
 
 #: Other headers by their words: the first rule with a word in the header wins.
 _WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("#org+reporting", ("reporting", "reporting organisation", "المبلغة")),
+    ("#org+impl", ("implementing", "implementing partner", "المنفذ", "durchführend")),
+    ("#org+funder", ("funding", "donor", "funder", "المانح", "الجهة المانحة", "geber",
+                     "bailleur")),
     ("#org+name", ("organisation", "organization", "org", "partner", "agency", "ngo",
-                   "implementing", "منظمة", "المنظمة", "الشريك", "الجهة", "organisme",
-                   "partenaire", "träger")),
+                   "منظمة", "المنظمة", "الشريك", "الجهة", "organisme", "partenaire", "träger")),
+    ("#reached+hh", ("hh reached", "households reached", "households", "الأسر", "haushalte",
+                     "ménages")),
+    ("#reached+ind", ("individuals reached", "individuals", "الأفراد", "personen erreicht")),
     ("#reached", ("beneficiaries", "reached", "people reached", "persons reached",
                   "المستفيدين", "المستفيدون", "عدد المستفيدين", "begünstigte", "erreicht",
                   "bénéficiaires", "personnes atteintes")),
@@ -53,7 +72,6 @@ _WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("#delivery", ("modality", "الطريقة", "modalität", "modalité")),
     ("#status", ("status", "الحالة", "statut")),
     ("#access", ("access", "الوصول", "zugang", "accès")),
-    ("#date", ("date", "month", "التاريخ", "تاريخ", "الشهر", "datum", "monat", "mois")),
     ("#geo+lat", ("latitude", "lat", "خط العرض", "breitengrad")),
     ("#geo+lon", ("longitude", "lon", "long", "خط الطول", "längengrad")),
     ("#item+name", ("item", "المادة", "artikel", "article")),
@@ -64,7 +82,7 @@ _WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 def _words(header: str) -> str:
     """The header in lower case, accents kept, punctuation as spaces, padded with spaces."""
     text = unicodedata.normalize("NFKC", header).casefold()
-    text = re.sub(r"[\s_/()\[\].,:;#]+", " ", text)
+    text = re.sub(r"[\s_/()\[\].,:;*-]+", " ", text)
     return f" {text.strip()} "
 
 
@@ -72,10 +90,14 @@ def _has(text: str, words: tuple[str, ...]) -> bool:
     return any(f" {w} " in text or (len(w) > 3 and w in text and not w.isascii()) for w in words)
 
 
-def suggest(header: str) -> str | None:
-    """The hashtag a header's words suggest, or None."""
-    text = _words(header)
+def _starts(text: str, words: tuple[str, ...]) -> bool:
+    return any(text.startswith(f" {w} ") for w in words)
+
+
+def _place(text: str) -> str | None:
     code = _has(text, _CODE)
+    if _has(text, _NOT_PLACES) or (not code and (_starts(text, _COUNT) or "#" in text)):
+        return None
     for level, words in _LEVELS:
         if _has(text, words):
             if code:
@@ -84,6 +106,25 @@ def suggest(header: str) -> str | None:
             return f"#{level}+name{arabic}"
     if code and _has(text, ("pcode", "p-code", "p code")):
         return "#adm1+code"
+    return None
+
+
+def suggest(header: str) -> str | None:
+    """The hashtag a header's words suggest, or None."""
+    text = _words(header)
+    if text.rstrip().endswith("?"):
+        return None  # a question asked of the partner: yes or no, nothing lagebild reads
+    found = _place(text)
+    if found is not None:
+        return found
+    if _has(text, _NOT_PLACES + ("female", "male", "women", "men", "boys", "girls")):
+        return None  # a part of the people (or a site), which a tag map names by hand
+    for tag, words in _DATES:
+        if _starts(text, words) and (tag != "#date+end" or _has(text, ("date",)) or
+                                     text.strip() in words):  # fmt: skip
+            return tag
+    if _has(text, ("usd", "dollar", "دولار")) and _has(text, ("amount", "value", "المبلغ")):
+        return "#value+usd"
     for tag, words in _WORDS:
         if _has(text, words):
             return tag
