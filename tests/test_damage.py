@@ -335,7 +335,7 @@ def test_count_rows_check_their_numbers(sqlite_store: Store, tmp_path: Path) -> 
         (2, "not-a-count", "-3"),  # the hashtag row is row 1: data starts on row 2
         (3, "not-a-count", "2.5"),
         (4, "not-a-number", "many"),
-        (5, "no-valid-pcode", None),
+        (5, "no-valid-pcode", "C9999"),  # the P-code given, in its column
     }
     assert damage_rows(sqlite_store) == 0
 

@@ -164,7 +164,9 @@ def test_row_without_any_valid_pcode_is_an_error_and_nothing_is_written(
     bad = row(Gov="XX99", **{"Sub-district": ""}, Community="#N/A")
     with pytest.raises(ImportFailed) as failed:
         import_file(store, four_w(tmp_path, row(), bad))
-    assert failed.value.report.flatten() == [(4, None, "no-valid-pcode")]
+    # the column and value of the finest real P-code given (#N/A in F is no P-code)
+    assert failed.value.report.flatten() == [(4, "D #adm1+code", "no-valid-pcode")]
+    assert failed.value.report.errors[0].value == "XX99"
     assert "XX99" in failed.value.report.errors[0].reason  # it names the codes given
     assert delivered(store) == 0 and len(all_imports(store)) == 1  # only the gazetteer
 
@@ -174,7 +176,7 @@ def test_retired_pcode_is_a_warning_naming_the_code(store: Store, tmp_path: Path
         store, four_w(tmp_path, row(Community="C4999", Gov="SY07", **{"Sub-district": "SY070302"}))
     )
     retired = [p for p in report.problems if p.code == "retired-pcode"]
-    assert [(p.row, p.column, p.code) for p in retired] == [(3, None, "retired-pcode")]
+    assert [(p.row, p.column, p.code) for p in retired] == [(3, "F #adm4+code", "retired-pcode")]
     assert (retired[0].value, retired[0].severity) == ("C4999", "warning")
     assert report.rows_written == 1
 

@@ -105,6 +105,20 @@ def _progress_printer(path: Path) -> tuple[Callable[[int], None], Callable[[], N
     "without HXL tags; or the name of a map lagebild ships (acu-earthquake-2023).",
 )
 @click.option(
+    "--tags-saved",
+    "tags_saved",
+    metavar="NAME",
+    help="A tag map saved under NAME (on the Import page, or with --save-tags), for files "
+    "without HXL tags.",
+)
+@click.option(
+    "--save-tags",
+    "save_tags",
+    metavar="NAME",
+    help="Keep the --tags map under NAME, for the next file on the Import page or with "
+    "--tags-saved.",
+)
+@click.option(
     "--kind",
     type=click.Choice(
         ["places", "figures", "access", "deliveries", "presence", "convoys", "incidents", "damage"]
@@ -202,6 +216,8 @@ def import_(
     sheet: str | None,
     member: str | None,
     tags: Path | None,
+    tags_saved: str | None,
+    save_tags: str | None,
     kind: str | None,
     sectors: Path | None,
     statuses: Path | None,
@@ -241,6 +257,7 @@ def import_(
     if not files:
         raise click.UsageError("give the files to import, or --undo ID")
     tag_map, maps = _maps(tags, sectors, statuses, modalities, event_types)
+    tag_map = _saved_tags(ctx, tag_map, tags_saved, save_tags, organisation) or tag_map
     store, no_database = _store_for(ctx, dry_run)
     options = ImportOptions(
         source=source,
@@ -293,6 +310,35 @@ def _maps(
         )
     }
     return tag_map, maps
+
+
+def _saved_tags(
+    ctx: click.Context,
+    tag_map: dict[str, str] | None,
+    tags_saved: str | None,
+    save_tags: str | None,
+    organisation: str | None,
+) -> dict[str, str] | None:
+    """The map saved under ``--tags-saved``; with ``--save-tags``, the ``--tags`` map saved."""
+    from lagebild.store.tagmaps import save_tag_map, saved_tag_map
+
+    if tags_saved and tag_map is not None:
+        raise click.UsageError("give --tags or --tags-saved, not both")
+    if save_tags and tag_map is None:
+        raise click.UsageError("--save-tags keeps the map given with --tags: give --tags")
+    if save_tags:
+        assert tag_map is not None
+        save_tag_map(open_store(ctx), save_tags, tag_map, saved_by="command line")
+        click.echo(f"tag map saved as {save_tags.strip()!r}", err=True)
+    if not tags_saved:
+        return None
+    saved = saved_tag_map(open_store(ctx), tags_saved, organisation=organisation)
+    if saved is None:
+        raise click.ClickException(
+            f"no tag map saved as {tags_saved!r}: save one on the Import page or with "
+            "--tags MAP --save-tags NAME"
+        )
+    return saved.mapping
 
 
 def _store_for(ctx: click.Context, dry_run: bool) -> tuple[Store, bool]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lagebild.ingest.hints import hints_in
 from lagebild.ingest.problems import ERROR, WARNING, Problem
 
 
@@ -565,7 +566,8 @@ def problem(
     """A problem of kind ``key`` (``code`` or ``code/variant``) in ``file``, at ``row`` and
     ``column`` if it concerns one, with the ``value`` found there."""
     found = kind(key)
+    said = found.reason(**params)
     return Problem(
-        found.level, found.code, found.reason(**params), file, row, column, value,
+        found.level, found.code, said, file, row, column, value, hints_in(said),
         key=found.key, params=tuple(params.items()),
     )  # fmt: skip

@@ -939,6 +939,13 @@ _KIND_ROLES: dict[str, tuple[dict[str, tuple[Pattern, ...]], ...]] = {
 }
 
 
+#: Every table of roles: the hashtags lagebild reads (``ingest.tagging`` offers them).
+ROLE_TABLES: tuple[dict[str, tuple[Pattern, ...]], ...] = (
+    COMMON_ROLES, FIGURE_ROLES, LONG_FORM_ROLES, FIGURE_LIST_ROLES, PLACE_LIST_ROLES,
+    *(table for tables in _KIND_ROLES.values() for table in tables),
+)  # fmt: skip
+
+
 def _check_kind_roles(layout: Layout) -> None:
     """The columns a kind cannot do without: a ``LayoutError`` when one is missing."""
     kind = layout.kind

@@ -106,7 +106,7 @@ def resolve_places(
     _report_parent_mismatch(
         columns, raw, ids, finest, finest_level, missing, rows, gazetteer, report
     )
-    _report_retired(finest, rows, record_dates, gazetteer, report)
+    _report_retired(columns, finest, finest_level, rows, record_dates, gazetteer, report)
     return Resolved(finest, finest_level, missing)
 
 
@@ -119,9 +119,14 @@ def _report_no_valid_code(
 ) -> None:
     """An error for each row with no valid P-code at any level, naming the codes it gave."""
     for i in missing.arg_true().to_list():
-        given = [f"{describe(c)}={raw[lvl][i]!r}" for lvl, c in columns if raw[lvl][i] is not None]
-        key = "no-valid-pcode" if given else "no-valid-pcode/blank"
-        report.add(problem(key, report.file, rows[i], given=", ".join(given)))
+        filled = [(c, raw[lvl][i]) for lvl, c in columns if raw[lvl][i] is not None]
+        given = ", ".join(f"{describe(c)}={value!r}" for c, value in filled)
+        # the row's finest P-code given (a placeholder such as #N/A is none), else the finest
+        # P-code column, left blank
+        real = [(c, v) for c, v in filled if str(v).strip().upper() not in PLACEHOLDERS]
+        column, value = (real or filled or [(columns[-1][1], None)])[-1]
+        key = "no-valid-pcode" if filled else "no-valid-pcode/blank"
+        report.add(problem(key, report.file, rows[i], describe(column), value, given=given))
 
 
 def _report_coarser_kept(
@@ -211,7 +216,9 @@ def _report_parent_mismatch(
 
 
 def _report_retired(
+    columns: list[tuple[int, Column]],
     finest: pl.Series,
+    finest_level: pl.Series,
     rows: pl.Series,
     record_dates: pl.Series | None,
     gazetteer: Gazetteer,
@@ -225,14 +232,16 @@ def _report_retired(
         valid_to = finest.replace_strict(retired, default=None, return_dtype=pl.Date)
         on = record_dates if record_dates is not None else pl.Series([date.today()] * n)
         hit = (valid_to.is_not_null() & (valid_to <= on.fill_null(date.today()))).fill_null(False)
+        by_level = dict(columns)
         for i in hit.arg_true().to_list():
             place = gazetteer.places[finest[i]]
+            column = by_level.get(finest_level[i])
             report.add(
                 problem(
                     "retired-pcode",
                     report.file,
                     rows[i],
-                    None,
+                    describe(column) if column else None,
                     place.pcode,
                     pcode=place.pcode,
                     valid_to=place.valid_to,
@@ -273,10 +282,9 @@ def _unchecked(
     for level, _ in columns:
         blank = blank & cleaned[level].is_null()
     rows = df["_row"]
+    finest_column = describe(columns[-1][1]) if columns else None
     for i in blank.arg_true().to_list():
-        report.add(
-            problem("no-valid-pcode/blank", report.file, rows[i])
-        )
+        report.add(problem("no-valid-pcode/blank", report.file, rows[i], finest_column))
     return Resolved(
         pl.Series("place_id", [None] * n, dtype=pl.Int64),
         pl.Series("level", [None] * n, dtype=pl.Int8),

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lagebild.errors import RefusedInput
+from lagebild.ingest.hints import Hint
 from lagebild.messages import N_, Message, Np_
 
 if TYPE_CHECKING:
@@ -31,6 +32,8 @@ class Problem:
     row: int | None = None  # 1-based row number as a spreadsheet shows it
     column: str | None = None  # spreadsheet letter and tag, e.g. "N #adm4+code"
     value: str | None = None
+    #: The advice in the reason, as keys each front end words (``ingest.hints``).
+    hints: tuple[Hint, ...] = ()
     #: The catalogue's key of its kind and the values its template was filled with, so that a
     #: front end can say the reason in another language (lagebild.ingest.catalogue).
     key: str = field(default="", compare=False, repr=False)
@@ -54,6 +57,7 @@ class Problem:
             "column": self.column,
             "value": self.value,
             "reason": self.reason,
+            "hints": [h.as_dict() for h in self.hints],
         }
 
 

@@ -587,9 +587,31 @@ def normal_header(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+class _AnyHeader(dict[str, Tag]):
+    """A tag map that knows every header: the header row it finds is the row of the first
+    ones with most cells filled (``ingest.tagging`` shows these headers to build a real map)."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def get(self, key: str, default: object = None) -> Tag:  # type: ignore[override]
+        return _UNNAMED
+
+    def __bool__(self) -> bool:
+        return True
+
+
+_UNNAMED = Tag("meta", ("header",))
+#: Pass as ``tag_map`` to find the header row of an untagged file (every column gets a
+#: placeholder tag).
+ANY_HEADER: Mapping[str, str] = _AnyHeader()  # type: ignore[assignment]
+
+
 def _normal_tag_map(path: Path, tag_map: Mapping[str, str] | None) -> dict[str, Tag] | None:
     if tag_map is None:
         return None
+    if isinstance(tag_map, _AnyHeader):
+        return tag_map
     mapping: dict[str, Tag] = {}
     for header, spec in tag_map.items():
         tag = Tag.parse(str(spec))

@@ -788,7 +788,9 @@ def places(frame: pl.DataFrame, context: Context) -> tuple[list[dict[str, Any]],
         if row in batch.rejected:
             continue
         if not codes:
-            batch.error(row, "no-valid-pcode/gazetteer", None, None)
+            batch.error(
+                row, "no-valid-pcode/gazetteer", CODE_ROLES[max(code_levels, default=0)], None
+            )
             continue
         file_countries = [c for lvl, c in codes if lvl == 0]
         for k, (lvl, _code) in enumerate(codes):

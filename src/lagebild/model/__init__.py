@@ -6,6 +6,7 @@ from lagebild.model.records import (
     ImportEntry,
     ImportRecord,
     Place,
+    SavedTagMap,
     Source,
 )
 from lagebild.model.vocab import (
@@ -40,6 +41,7 @@ __all__ = [
     "ImportRecord",
     "Level",
     "Place",
+    "SavedTagMap",
     "Source",
     "level_name",
     "normalise_access",

@@ -116,3 +116,14 @@ class AccessRow:
     import_id: int
     row_number: int
     id: int | None = None  # the access change's own number (to edit or delete it)
+
+
+@dataclass(frozen=True, slots=True)
+class SavedTagMap:
+    """A tag map kept under a name (a partner's, or one of its names) for its next files."""
+
+    name: str
+    mapping: dict[str, str]  # header text -> hashtag
+    saved_at: dt.datetime
+    saved_by: str | None = None
+    organisation: str | None = None  # the partner's whose map it is; None: everyone's

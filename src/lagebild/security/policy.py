@@ -66,6 +66,7 @@ ROUTE_PERMISSIONS: dict[str, str] = {
     "/import/{token}/mode": IMPORT,
     "/import/{token}/confirm": IMPORT,
     "/import/{token}/cancel": IMPORT,
+    "/import/{token}/tags": IMPORT,
     "/import/{token}/rejects.csv": IMPORT,
     "/api/imports": IMPORT,
     "/imports": IMPORT,

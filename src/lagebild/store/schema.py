@@ -438,3 +438,16 @@ signin_failures = Table(
     Column("account", String(80), nullable=False, index=True),
     Column("client", String(64), nullable=False, index=True),
 )
+
+
+#: Tag maps saved under a name (header text -> hashtag, as JSON), a partner's for its own (0010).
+tag_maps = Table(
+    "tag_maps",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False, index=True),
+    Column("organisation_id", Integer, ForeignKey("organisations.id")),
+    Column("mapping", Text, nullable=False),
+    Column("saved_at", DateTime, nullable=False),
+    Column("saved_by", Text),
+)

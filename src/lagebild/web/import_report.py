@@ -9,15 +9,21 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
-from lagebild.ingest import ImportReport, Problem
+from lagebild.ingest import ImportReport, Problem, ReadError
 from lagebild.ingest import problems as problem_records
 from lagebild.ingest.columns import KINDS
+from lagebild.ingest.hints import Hint, split_reason
 from lagebild.ingest.notation import LOCALES
 from lagebild.ingest.placechanges import KINDS as PLACE_CHANGE_KINDS
 from lagebild.ingest.problems import ERROR
+from lagebild.ingest.read import normal_header
+from lagebild.ingest.tagging import file_headers, known_tags, suggest
+from lagebild.ingest.tags import Tag
 from lagebild.security import policy
+from lagebild.store.tagmaps import saved_tag_maps
 from lagebild.web import auth
 from lagebild.web.context import render
+from lagebild.web.i18n import Language
 from lagebild.web.uploads import EXTENSIONS, MODES, FormError, Upload, upload_limit
 from lagebild.web.words import N_
 
@@ -37,6 +43,8 @@ def form_page(
     error: FormError | None = None,
     cancelled: bool = False,
 ) -> Response:
+    principal = auth.principal_of(request)
+    store = request.app.state.lagebild.store
     return render(
         request,
         "import.html",
@@ -44,7 +52,8 @@ def form_page(
         values=values or {},
         error=error,
         cancelled=cancelled,
-        may_update_places=policy.may_import(auth.principal_of(request), "places"),
+        may_update_places=policy.may_import(principal, "places"),
+        saved_maps=[m.name for m in saved_tag_maps(store, policy.scope_of(principal))],
         **_choices(upload_limit(request)),
     )
 
@@ -64,6 +73,41 @@ def _sorted_problems(report: ImportReport) -> list[Any]:
         report.problems,
         key=lambda p: (p.severity != ERROR, p.row if p.row is not None else -1),
     )
+
+
+#: The advice of a problem's reason (``ingest.hints``) in the page's words: the fields of the
+#: form where the command line names its options. ``%(value)s`` is the value named.
+HINT_WORDS = {
+    "tags": N_("choose a tag map in the field “Tag map”, or give each column its hashtag on "
+               "this page"),
+    "tags-sheet": N_("choose a tag map in the field “Tag map” (and name the sheet in the field "
+                     "“Sheet”)"),
+    "tag-them": N_("tag them with a tag map in the field “Tag map”"),
+    "tags-aside": N_("(a tag map in the field “Tag map”)"),
+    "tags-or-kind": N_("Tag the columns it should be read by (the field “Tag map”) or name its "
+                       "kind (the field “Kind of data”)"),
+    "kind-or-tags": N_("no choice in the fields “Kind of data” or “Tag map” reads them"),
+    "kind": N_("(the field “Kind of data”: %(value)s)"),
+    "sheet": N_("write the name of one in the field “Sheet”"),
+    "member": N_("upload the one to import on its own: this page reads an archive of one table"),
+    "locale": N_("choose %(value)s in the field “Number notation”"),
+    "date": N_("fill in the field “Date of figures or access rows without a date of their own”"),
+    "date-aside": N_("or the field “Date of figures or access rows without a date of their own”"),
+    "update-places": N_("the box “Rename and move places” lets a gazetteer rename and move known "
+                        "places"),
+    "sectors": N_("a file in the field “Sector map” maps it"),
+}  # fmt: skip
+
+
+def reason_pieces(found: Problem, lang: Language) -> list[str | Hint]:
+    """A problem's reason in the page's language as text and the hints the page words itself
+    (``HINT_WORDS``). Advice that reaches the reason in a value (a file's reason, in the
+    command line's words) is replaced where it stands; advice a translation leaves out (the
+    catalogs translate a reason without the command line's advice) follows the reason."""
+    hints = tuple(h for h in found.hints if h.key in HINT_WORDS)
+    text = lang.reason(found)
+    inside = tuple(h for h in hints if h.said in text)
+    return [*split_reason(text, inside), *(h for h in hints if h not in inside)]
 
 
 #: The vocabularies of the import report's mappings, in the page's words.
@@ -99,10 +143,86 @@ def _can_skip(report: ImportReport) -> bool:
     )
 
 
+#: The hints that ask for a tag map: the file has no hashtag row (``ingest.hints``).
+TAG_HINTS = frozenset({"tags", "tags-sheet", "tag-them"})
+#: The most columns the page builds a tag map for.
+MAX_HEADERS = 500
+
+
+def headers_of(upload: Upload) -> list[str | None]:
+    """The headers of an uploaded file without hashtags; none when it cannot be read so."""
+    try:
+        return file_headers(upload.path, sheet=upload.sheet)[:MAX_HEADERS]
+    except ReadError:
+        return []
+
+
+def built_tag_map(headers: list[str | None], given: dict[str, str]) -> dict[str, str]:
+    """The tag map of the page's form: ``tag-N`` is the hashtag of header N (blank: the column
+    is left out). A ``FormError`` names the first field that is no hashtag, or says none was
+    given."""
+    mapping: dict[str, str] = {}
+    for index, header in enumerate(headers):
+        spec = given.get(f"tag-{index}", "").strip()
+        if not spec or header is None:
+            continue
+        tag = Tag.parse(spec)
+        if tag is None:
+            raise FormError("not-a-hashtag", 422, value=spec[:100], header=header)
+        mapping[header] = str(tag)
+    if not mapping:
+        raise FormError("no-hashtags", 422)
+    return mapping
+
+
+def _builder(
+    request: Request, upload: Upload, report: ImportReport | None, built: dict[str, str] | None
+) -> dict[str, Any] | None:
+    """The tag map builder of the report: each header of the file with its hashtag (as given,
+    as in the map used, or as suggested), when the file needs a tag map or was given one."""
+    if report is None or upload.result is not None:
+        return None
+    asks = any(h.key in TAG_HINTS for p in report.errors for h in p.hints)
+    if not asks and upload.tag_map is None:
+        return None
+    headers = headers_of(upload)
+    if not headers:
+        return None
+    used = {normal_header(k): v for k, v in (upload.tag_map or {}).items()}
+    rows = []
+    for index, header in enumerate(headers):
+        if built is not None:
+            tag = built.get(f"tag-{index}", "")
+        elif upload.tag_map is not None:
+            tag = used.get(normal_header(header), "") if header else ""
+        else:
+            tag = (suggest(header) or "") if header else ""
+        rows.append({"index": index, "header": header, "tag": tag})
+    principal = auth.principal_of(request)
+    return {
+        "open": asks or report.kind is None,
+        "rows": rows,
+        "known": known_tags(),
+        "save_as": (built or {}).get("save_as")
+        or upload.tag_map_name
+        or (principal.organisation if principal.role == "partner" else "")
+        or "",
+    }
+
+
 def report_page(
-    request: Request, upload: Upload, report: ImportReport | None, stage: str, status: int = 200
+    request: Request,
+    upload: Upload,
+    report: ImportReport | None,
+    stage: str,
+    status: int = 200,
+    tag_error: FormError | None = None,
+    built: dict[str, str] | None = None,
+    saved_as: str | None = None,
 ) -> Response:
-    """``stage``: ``check`` (the dry run), ``failed`` (the import refused) or ``done``."""
+    """``stage``: ``check`` (the dry run), ``failed`` (the import refused) or ``done``. A tag map
+    built on the page comes back with ``tag_error`` and the fields as ``built`` when refused,
+    and names the map it was saved as (``saved_as``)."""
     return render(
         request,
         "import_report.html",
@@ -110,10 +230,15 @@ def report_page(
         upload=upload,
         report=report,
         stage=stage,
+        builder=_builder(request, upload, report, built) if stage == "check" else None,
+        tag_error=tag_error,
+        saved_as=saved_as,
         problems=_sorted_problems(report) if report else [],
         place_kinds=PLACE_CHANGE_KINDS,
         mappings=_mappings(report) if report else [],
         keep=problem_records.KEEP_PER_CODE,
+        reason_pieces=reason_pieces,
+        hint_words=HINT_WORDS,
         can_skip=report is not None and _can_skip(report),
         blocked=report is not None
         and report.error_count > 0
@@ -124,8 +249,18 @@ def report_page(
 # ---- the API ------------------------------------------------------------------------------------
 
 
+class ProblemHint(BaseModel):
+    """A piece of advice in a reason: its key (``tags``, ``sheet``, ``locale``, ...), the value
+    it names, and the words of the command line the reason holds for it."""
+
+    key: str
+    value: str = ""
+    said: str
+
+
 class ImportProblem(BaseModel):
-    """One problem of an import: the file, row and column it concerns and the value found."""
+    """One problem of an import: the file, row and column it concerns and the value found; the
+    advice of its reason as ``hints``, for a front end to word its own way."""
 
     severity: str
     code: str
@@ -134,6 +269,7 @@ class ImportProblem(BaseModel):
     row: int | None = None
     column: str | None = None
     value: str | None = None
+    hints: list[ProblemHint] = []
 
 
 class ImportCreated(BaseModel):

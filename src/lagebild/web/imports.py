@@ -46,20 +46,24 @@ from lagebild.ingest import (
 from lagebild.ingest.catalogue import problem
 from lagebild.ingest.columns import KINDS
 from lagebild.ingest.notation import LOCALES
-from lagebild.model import ImportEntry
+from lagebild.model import ImportEntry, SavedTagMap
 from lagebild.publish import tables
 from lagebild.security import policy
 from lagebild.store import Store, StoreError
 from lagebild.store.imports import import_entry, import_log
+from lagebild.store.tagmaps import MAX_NAME, save_tag_map, saved_tag_map
 from lagebild.web import auth
 from lagebild.web.context import PER_PAGE, FormatQ, Limit, Offset, pager, render_page, respond
 from lagebild.web.import_report import (
+    MAX_HEADERS,
     ImportCreated,
     ImportProblem,
     ImportRefused,
     TooLarge,
+    built_tag_map,
     created,
     form_page,
+    headers_of,
     json_problems,
     refusal,
     report_page,
@@ -100,7 +104,7 @@ api_router = APIRouter(prefix="/api", tags=["imports"])
 
 
 def _form_values(form: Any) -> dict[str, str]:
-    names = ("source", "locale", "sheet", "kind", "date", "mode", "update_places")
+    names = ("source", "locale", "sheet", "kind", "date", "mode", "update_places", "saved_tags")
     return {n: v.strip() for n in names if isinstance(v := form.get(n), str)}
 
 
@@ -131,8 +135,11 @@ def _options_from(values: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _receive(uploads: Uploads, form: Any, values: dict[str, str], limit: int) -> Upload:
-    """Check the form and put its files into a new upload folder."""
+def _receive(
+    uploads: Uploads, form: Any, values: dict[str, str], limit: int, saved: SavedTagMap | None
+) -> Upload:
+    """Check the form and put its files into a new upload folder; ``saved`` is the saved tag
+    map chosen in the field "Tag map" (a tag map file uploaded beside it wins)."""
     options = _options_from(values)
     file = form.get("file")
     if not isinstance(file, UploadFile) or not file.filename:
@@ -144,7 +151,9 @@ def _receive(uploads: Uploads, form: Any, values: dict[str, str], limit: int) ->
     has_tags = isinstance(tags, UploadFile) and bool(tags.filename)
     token, folder = uploads.new()
     try:
-        upload = Upload(token=token, folder=folder, file_name=name, **options)
+        upload = Upload(
+            token=token, folder=folder, file_name=name, asked_kind=options["kind"], **options
+        )
         upload.path.parent.mkdir()
         copy_upload(file.file, upload.path, limit)
         if has_tags:
@@ -158,6 +167,8 @@ def _receive(uploads: Uploads, form: Any, values: dict[str, str], limit: int) ->
             except ReadError as exc:
                 raise FormError("tags", reason=exc.reason) from None
             upload.tag_map_name = safe_name(tags.filename)
+        elif saved is not None:
+            upload.tag_map, upload.tag_map_name = saved.mapping, saved.name
         sectors = form.get("sectors")
         if isinstance(sectors, UploadFile) and sectors.filename:
             map_file = folder / "sectors.yml"
@@ -231,21 +242,69 @@ async def import_check(request: Request) -> Response:
     if declared.isdigit() and int(declared) > body_limit:
         return form_page(request, error=FormError("too-large", 413, limit=limit))
     values: dict[str, str] = {}
+    principal = auth.principal_of(request)
+    store = request.app.state.lagebild.store
     try:
         async with limited_request(request, body_limit).form(max_files=3, max_fields=20) as form:
             values = _form_values(form)
-            upload = await run_in_threadpool(_receive, uploads, form, values, limit)
+            saved = await run_in_threadpool(_saved_map, store, principal, values)
+            upload = await run_in_threadpool(_receive, uploads, form, values, limit, saved)
     except FormError as exc:
         return form_page(request, values, exc)
-    principal = auth.principal_of(request)
     upload.owner, upload.organisation = principal.name, policy.import_organisation(principal)
     # Only who may import a gazetteer may let one rename and move places.
     upload.update_places = upload.update_places and policy.may_import(principal, "places")
     upload.save()
-    store = request.app.state.lagebild.store
     report = await run_in_threadpool(_check, store, uploads, upload)
     await run_in_threadpool(_allow_kind, request, uploads, upload, report)
     return report_page(request, upload, report, "check")
+
+
+def _saved_map(store: Store, principal: policy.Principal, values: dict[str, str]) -> Any:
+    """The saved tag map chosen in the form, if any: one the uploader's scope may use."""
+    name = values.get("saved_tags")
+    if not name:
+        return None
+    saved = saved_tag_map(store, name, policy.scope_of(principal), principal.organisation)
+    if saved is None:
+        raise FormError("saved-tags", value=name[:MAX_NAME])
+    return saved
+
+
+@router.post("/import/{token}/tags")
+async def import_tags(request: Request, token: str) -> Response:
+    """The tag map built on the page: a hashtag for each header of the file (blank: the column
+    is left out), saved under a name if one is given; then the check again, with the map."""
+    uploads = uploads_of(request)
+    upload = _mine(request, uploads.get(token))
+    if upload is None:
+        return _gone(request, token)
+    if upload.result is not None:
+        return report_page(request, upload, None, "done")
+    async with request.form(max_files=0, max_fields=MAX_HEADERS + 5) as form:
+        given = {k: v for k, v in form.items() if isinstance(v, str)}
+    store = request.app.state.lagebild.store
+    headers = await run_in_threadpool(headers_of, upload)
+    try:
+        mapping = built_tag_map(headers, given)
+    except FormError as exc:
+        report = await run_in_threadpool(_check, store, uploads, upload)
+        return report_page(
+            request, upload, report, "check", status=422, tag_error=exc, built=given
+        )
+    name = given.get("save_as", "").strip()[:MAX_NAME]
+    upload.tag_map, upload.tag_map_name = mapping, name or None
+    upload.kind = upload.asked_kind  # the new map may make the file another kind
+    upload.save()
+    if name:
+        principal = auth.principal_of(request)
+        organisation = principal.organisation_id if principal.role == "partner" else None
+        await run_in_threadpool(
+            save_tag_map, store, name, mapping, organisation, principal.name
+        )
+    report = await run_in_threadpool(_check, store, uploads, upload)
+    await run_in_threadpool(_allow_kind, request, uploads, upload, report)
+    return report_page(request, upload, report, "check", saved_as=name or None)
 
 
 def _mine(request: Request, upload: Upload | None) -> Upload | None:

@@ -91,6 +91,7 @@ class Upload:
     locale: str = "en"
     sheet: str | None = None
     kind: str | None = None
+    asked_kind: str | None = None  # the kind chosen in the form (``kind``: the kind checked)
     date: str | None = None
     mode: str = "strict"
     tag_map: dict[str, str] | None = None
