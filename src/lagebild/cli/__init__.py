@@ -21,6 +21,7 @@ from lagebild.cli import (
     imports,
     incidents,
     picture,
+    priorities,
     records,
     serve,
 )
@@ -60,6 +61,7 @@ for command in (
     imports.import_,
     picture.situation,
     picture.gaps,
+    priorities.priorities,
     damage.damage,
     picture.places,
     picture.access,

@@ -23,7 +23,8 @@ from lagebild.analysis.situation import COLUMNS
 class Col:
     """One column: ``key`` of the row's value, ``title`` of its header, ``hxl`` its hashtag.
 
-    ``percent`` is the format of a share in the readable table (``.1%``: 12.5 %), ``yes`` the
+    ``percent`` is the format of a share in the readable table (``.1%``: 12.5 %), ``decimals``
+    the digits it shows after the point of other numbers (none by default), ``yes`` the
     word shown there for true; ``in_table`` is false for a column only the downloads and the
     JSON carry (long lists of sources or names: a terminal has 80 columns).
     """
@@ -34,6 +35,7 @@ class Col:
     percent: str = ""
     yes: str = "yes"
     in_table: bool = True
+    decimals: int = 0  # of a number in the readable table
 
 
 #: Which counts the sharing protocol suppressed in a row (the web's tables only).
@@ -67,17 +69,48 @@ def _place(level: str) -> list[Col]:
     ]
 
 
+#: A priority's parts: its dimensions (1-5), what had no data, and the numbers of the war.
+PRIORITY_PARTS = [
+    Col("impact", "Impact", "#severity+impact", decimals=1),
+    Col("conditions", "Conditions", "#severity+conditions", decimals=1),
+    Col("complexity", "Complexity", "#severity+complexity", decimals=1),
+    Col("missing", "No data", "#meta+missing", in_table=False),
+    Col("incidents", "Incidents", "#event+num"),
+    Col("fatalities", "Fatalities", "#affected+killed"),
+    Col("attacks_on_aid", "Attacks on aid", "#event+num+aid", in_table=False),
+    Col("damage_total", "Damage total", "#damage+total"),
+]
+
+
+def priority_columns(level: str) -> list[Col]:
+    """``lagebild priorities`` and ``/api/priorities``: the JSON keeps each indicator's value,
+    score and weight; the tables give the dimensions and what had no data."""
+    return [
+        Col("rank", "Rank", "#priority+rank"),
+        Col("priority", "Priority", "#severity", decimals=2),
+        Col("category_name", "Category", "#severity+category"),
+        *_place(level),
+        Col("access_scored", "Access", "#access"),
+        Col("people_in_need", "People in need", "#inneed"),
+        Col("days_without_aid", "Days without aid", "#indicator+days_without_aid"),
+        Col("coverage", "Coverage", "#indicator+coverage", percent=".0%", in_table=False),
+        Col("impact", "Impact", "#severity+impact", decimals=1, in_table=False),
+        Col("conditions", "Conditions", "#severity+conditions", decimals=1, in_table=False),
+        Col("complexity", "Complexity", "#severity+complexity", decimals=1, in_table=False),
+        Col("missing", "No data", "#meta+missing", in_table=False),
+    ]
+
+
 # -- the picture: gaps, situation, presence, places ---------------------------------------------
 
 
 def gap_columns(level: str, severity: bool = False) -> list[Col]:
-    """``lagebild gaps`` and ``/api/gaps``; ranked by severity, its number first and its parts
-    last."""
+    """``lagebild gaps`` and ``/api/gaps``; ranked by priority (``--rank severity``), the
+    priority and its category first, its dimensions and the numbers behind them last."""
     ranked = [
-        Col("severity", "Severity", "#severity"),
-        Col("incidents", "Incidents", "#event+num"),
-        Col("fatalities", "Fatalities", "#affected+killed"),
-        Col("damage_total", "Damage total", "#damage+total"),
+        Col("severity", "Priority", "#severity", decimals=2),
+        Col("category_name", "Category", "#severity+category"),
+        *PRIORITY_PARTS,
     ]
     columns = [
         *_place(level),
@@ -90,7 +123,7 @@ def gap_columns(level: str, severity: bool = False) -> list[Col]:
         Col("days_without_aid", "Days without aid", "#indicator+days_without_aid"),
         Col("cut_off", "Cut off", "#status+cut_off", yes="CUT OFF"),
     ]
-    return [*ranked[:1], *columns, *ranked[1:]] if severity else columns
+    return [*ranked[:2], *columns, *ranked[2:]] if severity else columns
 
 
 #: The hashtag of each figure of ``situation`` (``analysis.situation.COLUMNS``).
