@@ -23,18 +23,16 @@ FORMATS = ("table", "json", "csv", "hxl")
 
 def gap_rows(result: GapsResult) -> list[dict[str, Any]]:
     rows = [r.as_dict() for r in result.places]
-    for row in rows:
+    for row, place in zip(rows, result.places, strict=True):
         totals = row.get("damage_total")
         if isinstance(totals, dict):  # per unit; houses and buildings are never added
             only = list(totals.values())
             row["damage_total"] = (
                 only[0] if len(only) == 1 else "; ".join(f"{v:.0f} {u}" for u, v in totals.items())
             ) if only else None
-        dimensions = row.get("dimensions")
-        if isinstance(dimensions, dict):  # ranked by priority: its parts as columns
-            for name, score in dimensions.items():
-                row[name] = score
-            row["missing"] = "; ".join(row.get("missing") or [])
+        if place.priority is not None:  # ranked by priority: its parts as columns
+            row.update(place.priority.dimensions)
+            row["missing"] = "; ".join(place.priority.missing())
     return rows
 
 
