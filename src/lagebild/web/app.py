@@ -36,6 +36,7 @@ from lagebild.web import (
     mapview,
     places,
     presence,
+    priorities,
     records,
     situation,
     sources,
@@ -133,6 +134,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(records.api_router)
     app.include_router(situation.api_router)
     app.include_router(gaps.api_router)
+    app.include_router(priorities.api_router)
     app.include_router(situation.trend_router)
     app.include_router(trust.api_router)
     app.include_router(mapview.router)
@@ -156,6 +158,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(damage.router)
     app.include_router(situation.router)
     app.include_router(gaps.router)
+    app.include_router(priorities.router)
     app.include_router(places.router)
     app.include_router(sources.router)
     app.include_router(accounts.router)
