@@ -307,3 +307,18 @@ def test_the_priorities_page_and_api_give_the_command_lines_ranking_and_explain_
     assert [p["pcode"] for p in damage_first][:2] == ["C3871", "C1552"]
     assert [p["priority"] for p in damage_first][2:] == [None, None]
     assert [p["category_name"] for p in damage_first][2:] == [None, None]
+
+
+def test_on_the_demo_besieged_madaya_comes_first_and_served_aleppo_falls_behind(
+    demo_path: str,
+) -> None:
+    """The plain ranking's severity once put Aleppo (accessible, served on the day) first and
+    Madaya 24th; the priority sees the siege and the 92 days without aid."""
+    ranked = run(demo_path, "priorities", "--as-of", AS_OF.isoformat(), "--level", "adm3")
+    order = [p["name"] for p in ranked["places"]]
+    assert order[0] == "Madaya"
+    assert order.index("Jebel Saman") >= 10  # Aleppo city: 13 % reached, on the day
+    cut_off = [p for p in ranked["places"] if p["cut_off"]]
+    assert all(p["category_name"] in ("high", "medium") for p in cut_off)
+    gaps_order = run(demo_path, "gaps", "--as-of", AS_OF.isoformat(), "--rank", "severity")
+    assert [p["pcode"] for p in gaps_order["places"]] == [p["pcode"] for p in ranked["places"]]
