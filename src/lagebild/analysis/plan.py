@@ -371,8 +371,10 @@ class _Programme:
             value.extend(terms.values())
         lows = np.array([-inf if math.isinf(r[0]) else r[0] for r in self.rows])
         highs_ = np.array([inf if math.isinf(r[1]) else r[1] for r in self.rows])
-        highs.addRows(len(self.rows), lows, highs_, len(index), np.array(starts, dtype=np.int32),
-                      np.array(index, dtype=np.int32), np.array(value, dtype=np.float64))  # fmt: skip
+        highs.addRows(
+            len(self.rows), lows, highs_, len(index), np.array(starts, dtype=np.int32),
+            np.array(index, dtype=np.int32), np.array(value, dtype=np.float64),
+        )  # fmt: skip
         highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
         if self.y:
             for col in self.y.values():
