@@ -101,6 +101,37 @@ def priority_columns(level: str) -> list[Col]:
     ]
 
 
+#: ``lagebild plan``: the shipments of the optimal plan (its CSV and HXL).
+PLAN_SHIPMENTS = [
+    Col("week", "Week", "#date+week"),
+    Col("warehouse", "Warehouse", "#loc+warehouse+name"),
+    Col("pcode", "P-code", "#loc+code"),
+    Col("name", "Place", "#loc+name"),
+    Col("item", "Item", "#item+name"),
+    Col("units", "Units", "#value+units"),
+    Col("trucks", "Trucks", "#convoy+trucks", decimals=1),
+]
+
+#: ``lagebild plan``: each place, covered a week on average and why not more.
+PLAN_PLACES = [
+    Col("pcode", "P-code", "#loc+code"),
+    Col("name", "Place", "#loc+name"),
+    Col("access", "Access", "#access"),
+    Col("weight", "Weight", "#severity+weight", decimals=2),
+    Col("need", "In need", "#inneed"),
+    Col("covered", "Covered", "#reached+planned"),
+    Col("why", "Why not more", "#description+why"),
+]
+
+#: ``lagebild plan``: people covered a week by access status, the optimum beside greedy.
+PLAN_ACCESS = [
+    Col("access", "Access", "#access"),
+    Col("need", "In need", "#inneed"),
+    Col("covered", "Optimal plan", "#reached+planned+optimal"),
+    Col("greedy_covered", "Greedy plan", "#reached+planned+greedy"),
+]
+
+
 # -- the picture: gaps, situation, presence, places ---------------------------------------------
 
 

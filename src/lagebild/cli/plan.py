@@ -1,0 +1,123 @@
+"""``plan``: where the next trucks should go, as a linear programme over the planning inputs
+(docs/plan.md), beside the greedy plan of today."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from lagebild.cli.common import DATE, FORMAT, LEVELS, emit, level_number, open_store
+from lagebild.cli.picture import MODEL_OPTION
+
+
+def _summary(data: dict[str, Any]) -> list[str]:
+    best, today = data["objective"], data["greedy_objective"]
+    lines = [
+        f"Plan on {data['as_of']} for {data['weeks']} weeks: {data['status']}",
+    ]
+    if best is not None:
+        gain = f" (+{(best - today) / today:.0%})" if today else ""
+        lines.append(
+            f"Priority-weighted people covered: {best:,.0f} optimal, {today:,.0f} greedy{gain}"
+        )
+    return lines
+
+
+def _echo_table(data: dict[str, Any]) -> None:
+    from lagebild.publish import render, tables
+
+    for line in _summary(data):
+        click.echo(line)
+    if data["objective"] is None:
+        return
+    click.echo()
+    click.echo(render.to_table(tables.PLAN_ACCESS, data["by_access"],
+                               "People covered a week, by access"), nl=False)  # fmt: skip
+    click.echo()
+    click.echo(render.to_table(tables.PLAN_PLACES, data["places"], "Places"), nl=False)
+    click.echo()
+    click.echo(render.to_table(tables.PLAN_SHIPMENTS, _named(data), "Shipments"), nl=False)
+    if data["binding"]:
+        click.echo("\nWhat limits the plan (the dearest first):")
+        for b in data["binding"][:10]:
+            click.echo(f"- {b['meaning']}")
+
+
+def _named(data: dict[str, Any]) -> list[dict[str, Any]]:
+    names = {p["pcode"]: p["name"] for p in data["instance"]["places"]}
+    return [{**s, "name": names.get(s["pcode"])} for s in data["shipments"]]
+
+
+@click.command()
+@click.option("--as-of", "as_of", type=DATE, help="The plan's date (default: the newest data).")
+@click.option("--weeks", type=click.IntRange(1, 52), default=4, show_default=True)
+@click.option("--level", type=LEVELS, default="adm4", show_default=True,
+              help="The places planned for.")  # fmt: skip
+@click.option("--format", "fmt", type=FORMAT, default="table", show_default=True,
+              help="JSON: everything, with the instance; CSV and HXL: the shipments.")  # fmt: skip
+@MODEL_OPTION
+@click.option("--whole-trucks", is_flag=True,
+              help="Send whole trucks only (a mixed-integer programme; no shadow prices).")
+@click.option("--equity-floor", type=click.FloatRange(0, 1), default=0.0,
+              help="Cover at least this share of every place's need each week, or fail.")
+@click.option("--replenish", is_flag=True,
+              help="Each warehouse's stock arrives again every week.")
+@click.option("--hard-to-reach-trucks", type=click.FloatRange(min=0), default=2.0,
+              show_default=True,
+              help="Trucks a week into a hard-to-reach place without a place limit.")
+@click.option("--instance", "instance_file", type=click.Path(path_type=Path, dir_okay=False,
+              exists=True), metavar="FILE",
+              help="Solve again the instance of a plan's JSON (no database needed).")
+@click.pass_context
+def plan(
+    ctx: click.Context,
+    as_of: date | None,
+    weeks: int,
+    level: str,
+    fmt: str,
+    model: str | None,
+    whole_trucks: bool,
+    equity_floor: float,
+    replenish: bool,
+    hard_to_reach_trucks: float,
+    instance_file: Path | None,
+) -> None:
+    """Plan the next weeks' deliveries: which warehouse sends which items to which place each
+    week, maximising people in need covered weighted by priority, within stock, trucks and
+    access (approved convoys into besieged places, limits into hard-to-reach ones). Beside it,
+    the greedy plan: highest priority first, nearest warehouse first."""
+    from lagebild.analysis.plan import Instance, Options
+    from lagebild.analysis.plan_report import plan_report
+    from lagebild.publish import tables
+
+    options = Options(whole_trucks, equity_floor, replenish)
+    if instance_file is not None:
+        saved = json.loads(instance_file.read_text(encoding="utf-8"))
+        instance = Instance.from_dict(saved.get("as_of", ""), saved.get("weeks", weeks),
+                                      saved.get("instance", saved))  # fmt: skip
+    else:
+        instance = _instance(ctx, as_of, weeks, level, model, options, hard_to_reach_trucks)
+    data = plan_report(instance)
+    if fmt == "table":
+        _echo_table(data)
+        return
+    emit(fmt, data, tables.PLAN_SHIPMENTS, _named(data), "")
+
+
+def _instance(ctx: click.Context, as_of: date | None, weeks: int, level: str,
+              model: str | None, options: Any, hard_to_reach: float) -> Any:  # fmt: skip
+    from lagebild.analysis.plan_instance import Inputs, build_instance
+    from lagebild.analysis.priorities import load_model
+    from lagebild.cli.picture import picture_date
+    from lagebild.store import plan as inputs
+
+    store = open_store(ctx)
+    when, _ = picture_date(store, as_of, "json")
+    found = Inputs(inputs.warehouses(store), inputs.plan_items(store), inputs.stock(store, when),
+                   inputs.place_limits(store, when), inputs.routes(store))  # fmt: skip
+    return build_instance(store, found, when, weeks, level_number(level),
+                          load_model(model) if model else None, options, hard_to_reach)
