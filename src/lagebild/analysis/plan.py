@@ -222,7 +222,7 @@ class Solution:
 
 
 @contextmanager
-def _quiet() -> Iterator[None]:
+def quiet_highs() -> Iterator[None]:
     """HiGHS greets on standard output when it first starts: not into a plan's JSON."""
     sys.stdout.flush()
     saved = os.dup(1)
@@ -353,7 +353,7 @@ class _Programme:
     def solve(self) -> tuple[str, np.ndarray, np.ndarray]:
         import highspy
 
-        with _quiet():
+        with quiet_highs():
             highs = highspy.Highs()
         highs.setOptionValue("output_flag", False)
         n = len(self.cost)

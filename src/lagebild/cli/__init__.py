@@ -64,6 +64,7 @@ for command in (
     picture.gaps,
     priorities.priorities,
     plan.plan,
+    plan.basket,
     damage.damage,
     picture.places,
     picture.access,

@@ -121,3 +121,48 @@ def _instance(ctx: click.Context, as_of: date | None, weeks: int, level: str,
                    inputs.place_limits(store, when), inputs.routes(store))  # fmt: skip
     return build_instance(store, found, when, weeks, level_number(level),
                           load_model(model) if model else None, options, hard_to_reach)
+
+
+def _basket_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for g in data["governorates"]:
+        best, ref = g["cheapest"], g["reference"]
+        rows.append({
+            "governorate": g["governorate"],
+            "prices_to": g["prices_to"],
+            "cheapest_day": best["cost_per_person_day"] if best else None,
+            "cheapest_month": best["cost_family_month"] if best else None,
+            "reference_day": ref["cost_per_person_day"] if not ref["missing"] else None,
+            "reference_month": ref["cost_family_month"] if not ref["missing"] else None,
+            "saving": g["saving"],
+            "foods": ", ".join(f"{k} {v:.0f}" for k, v in best["grams_per_day"].items())
+            if best else g["status"],
+            "reference_missing": ", ".join(ref["missing"]),
+        })  # fmt: skip
+    return rows
+
+
+@click.command()
+@click.option("--as-of", "as_of", type=DATE, required=True,
+              help="The prices of the newest month on or before this date (at most 62 days old).")
+@click.option("--prices", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              metavar="FILE",
+              help="WFP market prices in HDX's columns (wfp_food_prices_<country>.csv); default: "
+              "the demo's Syrian prices of December 2016 to March 2017.")
+@click.option("--nutrients", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              metavar="FILE",
+              help="Nutrients, the most of each food a day, the needs and the reference basket "
+              "(YAML; default: the one shipped, analysis/nutrients.yml).")
+@click.option("--format", "fmt", type=FORMAT, default="table", show_default=True)
+def basket(as_of: date, prices: Path | None, nutrients: Path | None, fmt: str) -> None:
+    """The cheapest food basket per governorate: 2,100 kcal a person a day, 10-12 % of the
+    energy from protein and at least 17 % from fat, from the month's market prices, beside the
+    cost of WFP's standard reference basket in the same markets."""
+    from lagebild.analysis.basket import baskets
+    from lagebild.publish import tables
+
+    found = baskets(as_of, prices, nutrients)
+    data = found.as_dict()
+    title = (f"Food baskets on {as_of.isoformat()}, SYP a person a day "
+             f"(prices: {Path(found.prices_file).name})")  # fmt: skip
+    emit(fmt, data, tables.BASKET, _basket_rows(data), title)

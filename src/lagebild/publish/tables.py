@@ -132,6 +132,22 @@ PLAN_ACCESS = [
 ]
 
 
+#: ``lagebild basket``: per governorate, the cheapest basket beside WFP's reference basket.
+BASKET = [
+    Col("governorate", "Governorate", "#adm1+name"),
+    Col("prices_to", "Prices of", "#date+prices"),
+    Col("cheapest_day", "Cheapest", "#value+cost+cheapest"),
+    Col("cheapest_month", "Family, a month", "#value+cost+cheapest+family", in_table=False),
+    Col("reference_day", "Reference", "#value+cost+reference"),
+    Col("reference_month", "Reference family, a month", "#value+cost+reference+family",
+        in_table=False),
+    Col("saving", "Saving", "#indicator+saving", percent=".0%"),
+    Col("foods", "Cheapest basket, g a day", "#item+name+list"),
+    Col("reference_missing", "Reference foods without a price", "#item+name+missing",
+        in_table=False),
+]
+
+
 # -- the picture: gaps, situation, presence, places ---------------------------------------------
 
 
