@@ -15,8 +15,9 @@ Access rules, from the data:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
 from lagebild.analysis.access import access_of, status_on
 from lagebild.analysis.gaps import people_in_need
@@ -54,6 +55,52 @@ class Inputs:
     stock: Sequence[StockRow]
     limits: Sequence[PlaceLimit]
     routes: Sequence[Route]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What a scenario changes of the data: convoys denied, routes closed (no truck), trucks a
+    warehouse dispatches a week."""
+
+    denied_convoys: tuple[str, ...] = ()
+    closed_routes: tuple[str, ...] = ()
+    warehouse_trucks: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"denied_convoys": list(self.denied_convoys),
+                "closed_routes": list(self.closed_routes),
+                "warehouse_trucks": dict(self.warehouse_trucks)}  # fmt: skip
+
+    def apply(self, inputs: Inputs) -> Inputs:
+        """The inputs with the routes closed and the warehouses' trucks changed; refused when
+        the scenario names a route or warehouse the inputs do not have."""
+        names = {w.name for w in inputs.warehouses}
+        routes = {r.name for r in inputs.routes}
+        for name in self.warehouse_trucks:
+            if name not in names:
+                raise PlanError(f"no warehouse named {name!r}; there are: "
+                                f"{', '.join(sorted(names))}")  # fmt: skip
+        for name in self.closed_routes:
+            if name not in routes:
+                raise PlanError(f"no route named {name!r}; there are: "
+                                f"{', '.join(sorted(routes)) or 'none'}")  # fmt: skip
+        return Inputs(
+            [replace(w, trucks_per_week=self.warehouse_trucks.get(w.name, w.trucks_per_week))
+             for w in inputs.warehouses],
+            inputs.items, inputs.stock, inputs.limits,
+            [replace(r, trucks_per_week=0.0) if r.name in self.closed_routes else r
+             for r in inputs.routes],
+        )  # fmt: skip
+
+    def convoys(self, convoys: Sequence[Convoy]) -> list[Convoy]:
+        """The convoys with those the scenario denies denied; refused when it names a convoy
+        that does not exist."""
+        codes = {c.code for c in convoys}
+        for code in self.denied_convoys:
+            if code not in codes:
+                raise PlanError(f"no convoy {code!r}")
+        return [replace(c, status="denied") if c.code in self.denied_convoys else c
+                for c in convoys]  # fmt: skip
 
 
 def _point(tree: PlaceTree, place: Place) -> tuple[float | None, float | None]:

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from lagebild.analysis.plan_instance import Scenario
 from lagebild.cli.common import DATE, FORMAT, LEVELS, emit, level_number, open_store
 from lagebild.cli.picture import MODEL_OPTION
 
@@ -69,6 +70,16 @@ def _named(data: dict[str, Any]) -> list[dict[str, Any]]:
 @click.option("--hard-to-reach-trucks", type=click.FloatRange(min=0), default=2.0,
               show_default=True,
               help="Trucks a week into a hard-to-reach place without a place limit.")
+@click.option("--deny-convoy", "denied", multiple=True, metavar="CODE",
+              help="Scenario: this approved convoy is denied (repeat for several).")
+@click.option("--close-route", "closed", multiple=True, metavar="NAME",
+              help="Scenario: no truck on this route (a crossing closed; repeat for several).")
+@click.option("--warehouse-trucks", "trucks", multiple=True, metavar="NAME=N",
+              help="Scenario: this warehouse dispatches N trucks a week.")
+@click.option("--save", "save_as", metavar="NAME",
+              help="Keep the plan under this name, to compare (`lagebild plans compare`).")
+@click.option("--note", metavar="TEXT", help="What the saved plan's scenario is.")
+@click.option("--replace", is_flag=True, help="With --save: replace a plan of that name.")
 @click.option("--instance", "instance_file", type=click.Path(path_type=Path, dir_okay=False,
               exists=True), metavar="FILE",
               help="Solve again the instance of a plan's JSON (no database needed).")
@@ -84,6 +95,12 @@ def plan(
     equity_floor: float,
     replenish: bool,
     hard_to_reach_trucks: float,
+    denied: tuple[str, ...],
+    closed: tuple[str, ...],
+    trucks: tuple[str, ...],
+    save_as: str | None,
+    note: str | None,
+    replace: bool,
     instance_file: Path | None,
 ) -> None:
     """Plan the next weeks' deliveries: which warehouse sends which items to which place each
@@ -95,32 +112,68 @@ def plan(
     from lagebild.publish import tables
 
     options = Options(whole_trucks, equity_floor, replenish)
+    scenario = Scenario(denied, closed, _trucks(trucks))
     if instance_file is not None:
         saved = json.loads(instance_file.read_text(encoding="utf-8"))
         instance = Instance.from_dict(saved.get("as_of", ""), saved.get("weeks", weeks),
                                       saved.get("instance", saved))  # fmt: skip
     else:
-        instance = _instance(ctx, as_of, weeks, level, model, options, hard_to_reach_trucks)
+        instance = _instance(ctx, as_of, weeks, level, model, options, hard_to_reach_trucks,
+                             scenario)  # fmt: skip
     data = plan_report(instance)
+    data["scenario"] = scenario.as_dict()
+    if save_as:
+        _save(ctx, save_as, note, replace, data)
     if fmt == "table":
         _echo_table(data)
         return
     emit(fmt, data, tables.PLAN_SHIPMENTS, _named(data), "")
 
 
+def _trucks(given: tuple[str, ...]) -> dict[str, float]:
+    out = {}
+    for text in given:
+        name, _, number = text.rpartition("=")
+        try:
+            out[name.strip()] = float(number)
+        except ValueError:
+            raise click.BadParameter(f"{text!r}: give NAME=N, N trucks a week",
+                                     param_hint="--warehouse-trucks") from None  # fmt: skip
+        if not name.strip() or out[name.strip()] < 0:
+            raise click.BadParameter(f"{text!r}: give NAME=N, N trucks a week (N >= 0)",
+                                     param_hint="--warehouse-trucks")  # fmt: skip
+    return out
+
+
+def _save(ctx: click.Context, name: str, note: str | None, replace: bool,
+          data: dict[str, Any]) -> None:  # fmt: skip
+    from lagebild.store.plans import save_plan
+
+    data["name"] = name
+    save_plan(open_store(ctx), name, date.fromisoformat(data["as_of"]), data["weeks"],
+              data["objective"], json.dumps(data, ensure_ascii=False), ctx.obj.get("user"),
+              note, replace)  # fmt: skip
+    click.echo(f"Saved the plan as {name!r}", err=True)
+
+
 def _instance(ctx: click.Context, as_of: date | None, weeks: int, level: str,
-              model: str | None, options: Any, hard_to_reach: float) -> Any:  # fmt: skip
+              model: str | None, options: Any, hard_to_reach: float,
+              scenario: Scenario) -> Any:  # fmt: skip
     from lagebild.analysis.plan_instance import Inputs, build_instance
     from lagebild.analysis.priorities import load_model
     from lagebild.cli.picture import picture_date
     from lagebild.store import plan as inputs
+    from lagebild.store.convoys import convoys
 
     store = open_store(ctx)
     when, _ = picture_date(store, as_of, "json")
-    found = Inputs(inputs.warehouses(store), inputs.plan_items(store), inputs.stock(store, when),
-                   inputs.place_limits(store, when), inputs.routes(store))  # fmt: skip
+    found = scenario.apply(Inputs(
+        inputs.warehouses(store), inputs.plan_items(store), inputs.stock(store, when),
+        inputs.place_limits(store, when), inputs.routes(store),
+    ))  # fmt: skip
     return build_instance(store, found, when, weeks, level_number(level),
-                          load_model(model) if model else None, options, hard_to_reach)
+                          load_model(model) if model else None, options, hard_to_reach,
+                          scenario.convoys(convoys(store)))  # fmt: skip
 
 
 def _basket_rows(data: dict[str, Any]) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ they hold and how much, the limits on trucks into a place, and the optional rout
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 
 @dataclass(frozen=True)
@@ -82,3 +82,18 @@ class Route:
     source: str | None = None
     import_id: int | None = None
     row_number: int | None = None
+
+
+@dataclass(frozen=True)
+class SavedPlan:
+    """A plan saved under a name: when, by whom, its date, horizon and objective, and the
+    whole report (JSON text; empty in a listing)."""
+
+    name: str
+    saved_at: datetime
+    saved_by: str | None
+    as_of: date
+    weeks: int
+    objective: float | None
+    note: str | None
+    report: str = ""

@@ -148,6 +148,39 @@ BASKET = [
 ]
 
 
+#: ``lagebild plans list``.
+SAVED_PLANS = [
+    Col("name", "Name", "#meta+plan+name"),
+    Col("as_of", "As of", "#date"),
+    Col("weeks", "Weeks", "#indicator+weeks"),
+    Col("objective", "Objective", "#indicator+objective"),
+    Col("saved_at", "Saved", "#date+saved"),
+    Col("saved_by", "By", "#contact+name"),
+    Col("note", "Note", "#description"),
+]
+
+#: ``lagebild plans compare``: people covered a week in each plan, by place ...
+PLAN_COMPARISON = [
+    Col("pcode", "P-code", "#loc+code"),
+    Col("name", "Place", "#loc+name"),
+    Col("access", "Access", "#access"),
+    Col("need", "In need", "#inneed"),
+    Col("first", "First", "#reached+planned+first"),
+    Col("second", "Second", "#reached+planned+second"),
+    Col("difference", "Difference", "#reached+planned+difference"),
+    Col("second_why", "Why (second)", "#description+why", in_table=False),
+]
+
+#: ... and by access status.
+PLAN_COMPARISON_ACCESS = [
+    Col("access", "Access", "#access"),
+    Col("need", "In need", "#inneed"),
+    Col("first", "First", "#reached+planned+first"),
+    Col("second", "Second", "#reached+planned+second"),
+    Col("difference", "Difference", "#reached+planned+difference"),
+]
+
+
 # -- the picture: gaps, situation, presence, places ---------------------------------------------
 
 

@@ -438,3 +438,19 @@ signin_failures = Table(
     Column("account", String(80), nullable=False, index=True),
     Column("client", String(64), nullable=False, index=True),
 )
+
+#: Delivery plans saved under a name (``lagebild plan --save``), to compare scenarios: the whole
+#: report, with the instance it solved, as JSON.
+saved_plans = Table(
+    "saved_plans",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("saved_at", DateTime, nullable=False),
+    Column("saved_by", Text),
+    Column("as_of", Date, nullable=False),
+    Column("weeks", Integer, nullable=False),
+    Column("objective", Float),
+    Column("note", Text),
+    Column("report", Text, nullable=False),
+)
