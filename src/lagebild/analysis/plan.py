@@ -62,6 +62,9 @@ class PlanPlace:
     cap_reason: str = ""
     lat: float | None = None
     lon: float | None = None
+    #: What the cap comes from: "convoys" (approved convoys into a besieged place), "no_convoy",
+    #: "limit" (a place limit), "hard_to_reach" (the default), "" (none).
+    cap_kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -210,6 +213,9 @@ class Binding:
     constraint: str
     shadow_price: float
     meaning: str
+    kind: str = ""  # dispatch, place, stock, route, floor
+    subject: str = ""  # the warehouse, place (P-code), route; for stock "warehouse / item"
+    week: int | None = None  # 1-based
 
 
 @dataclass
@@ -415,7 +421,10 @@ def explain_binding(lp: _Programme, duals: np.ndarray) -> list[Binding]:
         price = float(dual)
         if kind == "serve" or abs(price) < 1e-6:
             continue
-        found.append(Binding(_name(kind, key), price, _meaning(kind, key, price, places)))
+        week = key[-1] + 1 if isinstance(key[-1], int) else None
+        subject = " / ".join(str(k) for k in (key[:-1] if week is not None else key))
+        found.append(Binding(_name(kind, key), price, _meaning(kind, key, price, places), kind,
+                             subject, week))  # fmt: skip
     found.sort(key=lambda b: -abs(b.shadow_price))
     return found
 

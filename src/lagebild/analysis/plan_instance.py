@@ -147,7 +147,8 @@ class _Caps:
         return [c for pid, found in self.convoys.items() for c in found
                 if place_id in {p.id for p in self.tree.chain(pid)}]  # fmt: skip
 
-    def of(self, place: Place, status: str | None) -> tuple[list[float | None], str]:
+    def of(self, place: Place, status: str | None) -> tuple[list[float | None], str, str]:
+        """The trucks a week, why in words, and what kind of reason (``PlanPlace.cap_kind``)."""
         limit = self._limit(place.id)
         if status == "besieged":
             approved = self._approved(place.id)
@@ -158,17 +159,17 @@ class _Caps:
             why = (f"besieged: the approved convoys ({codes})" if approved
                    else "besieged: no approved convoy")  # fmt: skip
             first: list[float | None] = [trucks]
-            return first + [0.0] * (self.weeks - 1), why
+            return first + [0.0] * (self.weeks - 1), why, "convoys" if approved else "no_convoy"
         if limit is not None:
             return [limit.trucks_per_week] * self.weeks, (
                 f"a limit of {limit.trucks_per_week:g} trucks a week"
                 + (f" ({limit.source})" if limit.source else "")
-            )
+            ), "limit"
         if status == "hard_to_reach":
             return [self.hard_to_reach] * self.weeks, (
                 f"hard to reach: at most {self.hard_to_reach:g} trucks a week (the default)"
-            )
-        return [None] * self.weeks, ""
+            ), "hard_to_reach"
+        return [None] * self.weeks, "", ""
 
 
 def build_instance(
@@ -207,10 +208,11 @@ def build_instance(
             own = by_sector[s].value(place.id)
             need[s] = own.value if own is not None else overall
         status = access_of(tree, access, place.id)
-        cap, why = caps.of(place, status.status if status else None)
+        cap, why, kind = caps.of(place, status.status if status else None)
         lat, lon = _point(tree, place)
         places.append(PlanPlace(place.pcode, row.name, status.status if status else None,
-                                round(row.priority.score / 5, 6), need, cap, why, lat, lon))
+                                round(row.priority.score / 5, 6), need, cap, why, lat, lon,
+                                kind))  # fmt: skip
     warehouses = [_warehouse(tree, w) for w in inputs.warehouses]
     return Instance(
         as_of.isoformat(), weeks, places, warehouses,
@@ -238,3 +240,26 @@ def _routes(tree: PlaceTree, routes: Sequence[Route], planned: set[str]) -> list
         ))  # fmt: skip
         out.append(PlanRoute(r.name, r.warehouse, inside, r.trucks_per_week, r.distance_km))
     return out
+
+
+def instance_from_store(
+    store: Store,
+    as_of: date,
+    weeks: int,
+    level: int = 4,
+    model: Model | None = None,
+    options: Options | None = None,
+    hard_to_reach: float = HARD_TO_REACH_TRUCKS,
+    scenario: Scenario | None = None,
+) -> Instance:
+    """The instance of a plan from the database's planning inputs, changed by a scenario."""
+    from lagebild.store import plan as stored
+
+    scenario = scenario or Scenario()
+    inputs = scenario.apply(Inputs(
+        stored.warehouses(store), stored.plan_items(store), stored.stock(store, as_of),
+        stored.place_limits(store, as_of), stored.routes(store),
+    ))  # fmt: skip
+    return build_instance(store, inputs, as_of, weeks, level, model, options, hard_to_reach,
+                          scenario.convoys(stored_convoys(store)))  # fmt: skip
+

@@ -27,23 +27,27 @@ def _trucks_in(solution: Solution, pcode: str) -> dict[int, float]:
     return out
 
 
-def why(instance: Instance, solution: Solution, place: PlanPlace, covered: float) -> str:
-    """Why a place is covered no more than it is, in words."""
+def why(instance: Instance, solution: Solution, place: PlanPlace,
+        covered: float) -> tuple[str, str, dict[str, Any]]:  # fmt: skip
+    """Why a place is covered no more than it is: a code (``covered``, ``no_trucks``,
+    ``limit_used``, ``no_items``, ``elsewhere``), the words, and the numbers in them."""
     need = sum(place.need.values())
     if need - covered <= EPSILON * max(need, 1.0):
-        return "fully covered"
+        return "covered", "fully covered", {}
     if all(c is not None and c <= EPSILON for c in place.cap):
-        return place.cap_reason or "no truck may enter"
+        return "no_trucks", place.cap_reason or "no truck may enter", {}
     used = _trucks_in(solution, place.pcode)
     for t, cap in enumerate(place.cap):
         if cap is not None and cap > EPSILON and used.get(t, 0.0) >= cap - 1e-6:
-            return f"{place.cap_reason or 'its limit'}: {cap:g} trucks in week {t + 1} used"
+            words = f"{place.cap_reason or 'its limit'}: {cap:g} trucks in week {t + 1} used"
+            return "limit_used", words, {"trucks": cap, "week": t + 1}
     stocked = {i.sector for i in instance.items
                if any(s.item == i.name and s.units > 0 for s in instance.stock)}  # fmt: skip
     missing = sorted(s for s, n in place.need.items() if n > 0 and s not in stocked)
     if missing:
-        return "no items in stock for " + ", ".join(missing)
-    return "stock and trucks went to places of higher priority or nearer a warehouse"
+        return "no_items", "no items in stock for " + ", ".join(missing), {"sectors": missing}
+    return ("elsewhere",
+            "stock and trucks went to places of higher priority or nearer a warehouse", {})
 
 
 def _places(instance: Instance, solution: Solution) -> list[dict[str, Any]]:
@@ -52,6 +56,7 @@ def _places(instance: Instance, solution: Solution) -> list[dict[str, Any]]:
     for p in sorted(instance.places, key=lambda p: (-p.weight, p.pcode)):
         got = covered.get(p.pcode, 0.0)
         need = sum(p.need.values())
+        code, words, values = why(instance, solution, p, got)
         out.append({
             "pcode": p.pcode,
             "name": p.name,
@@ -60,7 +65,10 @@ def _places(instance: Instance, solution: Solution) -> list[dict[str, Any]]:
             "need": need,
             "covered": got,
             "unmet": max(need - got, 0.0),
-            "why": why(instance, solution, p, got),
+            "why": words,
+            "why_code": code,
+            "why_values": values,
+            "cap_kind": p.cap_kind,
         })  # fmt: skip
     return out
 
@@ -85,7 +93,8 @@ def plan_report(instance: Instance) -> dict[str, Any]:
         ],  # fmt: skip
         "places": _places(instance, optimum),
         "binding": [
-            {"constraint": b.constraint, "shadow_price": b.shadow_price, "meaning": b.meaning}
+            {"constraint": b.constraint, "shadow_price": b.shadow_price, "meaning": b.meaning,
+             "kind": b.kind, "subject": b.subject, "week": b.week}
             for b in optimum.binding
         ],
         "by_access": [

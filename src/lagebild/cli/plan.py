@@ -159,21 +159,15 @@ def _save(ctx: click.Context, name: str, note: str | None, replace: bool,
 def _instance(ctx: click.Context, as_of: date | None, weeks: int, level: str,
               model: str | None, options: Any, hard_to_reach: float,
               scenario: Scenario) -> Any:  # fmt: skip
-    from lagebild.analysis.plan_instance import Inputs, build_instance
+    from lagebild.analysis.plan_instance import instance_from_store
     from lagebild.analysis.priorities import load_model
     from lagebild.cli.picture import picture_date
-    from lagebild.store import plan as inputs
-    from lagebild.store.convoys import convoys
 
     store = open_store(ctx)
     when, _ = picture_date(store, as_of, "json")
-    found = scenario.apply(Inputs(
-        inputs.warehouses(store), inputs.plan_items(store), inputs.stock(store, when),
-        inputs.place_limits(store, when), inputs.routes(store),
-    ))  # fmt: skip
-    return build_instance(store, found, when, weeks, level_number(level),
-                          load_model(model) if model else None, options, hard_to_reach,
-                          scenario.convoys(convoys(store)))  # fmt: skip
+    return instance_from_store(store, when, weeks, level_number(level),
+                               load_model(model) if model else None, options, hard_to_reach,
+                               scenario)  # fmt: skip
 
 
 def _basket_rows(data: dict[str, Any]) -> list[dict[str, Any]]:

@@ -35,6 +35,7 @@ from lagebild.web import (
     incidents,
     mapview,
     places,
+    plan,
     presence,
     priorities,
     records,
@@ -135,6 +136,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(situation.api_router)
     app.include_router(gaps.api_router)
     app.include_router(priorities.api_router)
+    app.include_router(plan.api_router)
     app.include_router(situation.trend_router)
     app.include_router(trust.api_router)
     app.include_router(mapview.router)
@@ -159,6 +161,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(situation.router)
     app.include_router(gaps.router)
     app.include_router(priorities.router)
+    app.include_router(plan.router)
     app.include_router(places.router)
     app.include_router(sources.router)
     app.include_router(accounts.router)
