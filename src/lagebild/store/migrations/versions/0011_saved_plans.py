@@ -1,16 +1,16 @@
 """Delivery plans saved under a name, to compare scenarios (``lagebild plan --save``,
 ``lagebild plans compare``): the whole report as JSON, with the instance it solved.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-06
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
