@@ -253,12 +253,12 @@ def instance_from_store(
     scenario: Scenario | None = None,
 ) -> Instance:
     """The instance of a plan from the database's planning inputs, changed by a scenario."""
-    from lagebild.store import plan as stored
+    from lagebild.store.plan import place_limits, plan_items, routes, stock, warehouses
 
     scenario = scenario or Scenario()
     inputs = scenario.apply(Inputs(
-        stored.warehouses(store), stored.plan_items(store), stored.stock(store, as_of),
-        stored.place_limits(store, as_of), stored.routes(store),
+        warehouses(store), plan_items(store), stock(store, as_of), place_limits(store, as_of),
+        routes(store),
     ))  # fmt: skip
     return build_instance(store, inputs, as_of, weeks, level, model, options, hard_to_reach,
                           scenario.convoys(stored_convoys(store)))  # fmt: skip
