@@ -136,3 +136,36 @@ def test_without_planning_inputs_the_plan_is_refused_saying_what_to_import(
     out = CliRunner().invoke(main, ["--db", db_url, "plan", "--as-of", "2017-02-28"])
     assert out.exit_code == 1
     assert "no warehouses or no items: import the planning inputs first" in out.output
+
+
+def test_the_plan_page_shows_the_plan_on_a_map_and_the_api_gives_the_command_line_s(
+    planned: Store, db_url: str
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from lagebild.web import WebConfig, create_app
+
+    cli = plan(db_url)
+    plan(db_url, "--deny-convoy", "MADAYA-1", "--save", "denied")
+    plan(db_url, "--save", "approved")
+    with TestClient(create_app(WebConfig(db=db_url))) as client:
+        api = client.get("/api/plan?as_of=2017-02-28&weeks=2").json()
+        page = client.get("/plan?as_of=2017-02-28&weeks=2&first=approved&second=denied").text
+        arabic = client.get("/plan?as_of=2017-02-28&weeks=2&lang=ar").text
+    assert api["objective"] == pytest.approx(cli["objective"])
+    assert 'id="plan-summary"' in page and '<svg class="svg-map"' in page
+    assert page.count("<rect class=\"warehouse\"") == 1
+    assert 'id="plan-comparison"' in page and 'data-pcode="C2450"' in page
+    assert "خطة التسليم" in arabic and "ما الذي يحدّ من الخطة" in arabic
+
+
+def test_the_plan_page_without_inputs_says_what_to_import(store: Store, db_url: str) -> None:
+    from fastapi.testclient import TestClient
+
+    from lagebild.web import WebConfig, create_app
+
+    with TestClient(create_app(WebConfig(db=db_url))) as client:
+        page = client.get("/plan?as_of=2017-02-28")
+        api = client.get("/api/plan?as_of=2017-02-28")
+    assert page.status_code == 200 and 'id="plan-refused"' in page.text
+    assert api.status_code == 422 and "import the planning inputs" in api.json()["detail"]
