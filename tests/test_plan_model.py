@@ -70,8 +70,12 @@ def test_a_place_limit_caps_what_arrives_and_its_shadow_price_is_a_truckload_of_
     limit = binding["place: C2450, week 1"]
     # One more truck: 100 rations × 5 people × weight 0.8 = 400 (less the tie-break's crumb).
     assert limit.shadow_price == pytest.approx(400, rel=1e-3)
-    assert limit.meaning.startswith("the approved convoys to Madaya limits C2450 (C2450) to 1")
-    assert "covers 400 more" in limit.meaning
+    assert limit.meaning.startswith(
+        "C2450 (C2450) may receive 1 trucks in week 1 (the approved convoys to Madaya)"
+    )
+    # Solved again with a second truck: 500 more people, 400 weighted.
+    assert (limit.one_more_people, limit.one_more) == (pytest.approx(500), pytest.approx(400))
+    assert "one more truck would cover 500 more people in need (400 weighted" in limit.meaning
 
 
 def test_one_more_truck_at_a_busy_warehouse_is_worth_what_it_would_carry() -> None:
@@ -80,7 +84,8 @@ def test_one_more_truck_at_a_busy_warehouse_is_worth_what_it_would_carry() -> No
     assert plan.covered[("A", "food", 0)] == pytest.approx(1000)
     dispatch = next(b for b in plan.binding if b.constraint == "dispatch: Damascus, week 1")
     assert dispatch.shadow_price == pytest.approx(300, rel=1e-3)
-    assert "one more truck a week at warehouse Damascus (week 1) covers 300 more" in (
+    assert dispatch.one_more == pytest.approx(300)
+    assert "one more truck at warehouse Damascus in week 1 would cover 500 more" in (
         dispatch.meaning
     )
 
@@ -95,7 +100,8 @@ def test_stock_lasts_over_the_weeks_unless_it_is_replenished() -> None:
 
 def test_the_greedy_plan_uses_the_nearest_warehouse_and_leaves_people_the_optimum_serves() -> None:
     """The first place (higher priority) lies next to Damascus and can also be served from the
-    border; Madaya only from Damascus (no route from the border). Each warehouse has one truck.
+    border; Madaya only from Damascus (the border's route does not lead there). Each warehouse
+    has one truck.
     Greedy serves the first place from its nearest warehouse, Damascus, and Madaya gets
     nothing; the optimum sends the border's truck to the first place and Damascus's to Madaya."""
     border = PlanWarehouse("Border", None, 1, 36.9, 36.7)  # a truck a week, farther from Idleb
@@ -105,7 +111,8 @@ def test_the_greedy_plan_uses_the_nearest_warehouse_and_leaves_people_the_optimu
         "2017-02-28", 1, [idleb, madaya],
         [PlanWarehouse("Damascus", "C1001", 1, *DAMASCUS), border], [FOOD],
         [PlanStock("Damascus", "food ration", 500), PlanStock("Border", "food ration", 500)],
-        [PlanRoute("no way from the border to Madaya", "Border", ("C2450",), 0)],
+        # The border's only route leads to the first place: it cannot serve Madaya.
+        [PlanRoute("the crossing", "Border", ("C3871",), None)],
     )
     optimum, today = solve(inst), greedy(inst)
     assert optimum.objective == pytest.approx(0.9 * 500 + 0.8 * 500)
@@ -116,6 +123,20 @@ def test_the_greedy_plan_uses_the_nearest_warehouse_and_leaves_people_the_optimu
     assert {(s.warehouse, s.pcode) for s in today.shipments} == {("Damascus", "C3871")}
     access = by_access(inst, optimum)
     assert access["besieged"] == {"need": 500, "covered": pytest.approx(500)}
+
+
+def test_a_warehouse_with_routes_serves_only_the_areas_they_reach() -> None:
+    border = PlanWarehouse("Border", None, 50, *IDLEB)
+    inst = Instance(
+        "2017-02-28", 1, [place("C2450", 0.9, {"food": 5000}, at=MADAYA),
+                          place("C3871", 0.1, {"food": 5000}, at=IDLEB)],
+        [border], [FOOD], [PlanStock("Border", "food ration", 10_000)],
+        [PlanRoute("Bab al-Hawa", "Border", ("C3871",), 10)],
+    )  # fmt: skip
+    for found in (solve(inst), greedy(inst)):
+        assert {s.pcode for s in found.shipments} == {"C3871"}
+        # The route's 10 trucks a week: 1,000 rations, 5,000 people.
+        assert sum(s.trucks for s in found.shipments) == pytest.approx(10)
 
 
 def test_ties_are_broken_by_distance() -> None:

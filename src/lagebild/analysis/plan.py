@@ -147,6 +147,16 @@ class Instance:
         except (KeyError, TypeError) as exc:
             raise PlanError(f"not the instance of a lagebild plan: {exc}") from exc
 
+    def reach(self) -> dict[str, set[str] | None]:
+        """Where each warehouse may send: a warehouse with routes only into its routes' areas
+        (a cross-border hub serves the areas across its crossing); one without, everywhere
+        (None)."""
+        out: dict[str, set[str] | None] = {w.name: None for w in self.warehouses}
+        for r in self.routes:
+            found = out.get(r.warehouse)
+            out[r.warehouse] = (found or set()) | set(r.pcodes)
+        return out
+
     def check(self) -> None:
         """Refuse what cannot be solved, saying what."""
         if self.weeks < 1:
@@ -216,6 +226,8 @@ class Binding:
     kind: str = ""  # dispatch, place, stock, route, floor
     subject: str = ""  # the warehouse, place (P-code), route; for stock "warehouse / item"
     week: int | None = None  # 1-based
+    one_more: float | None = None  # one more truck (of stock: truckload), solved again: weighted
+    one_more_people: float | None = None  # ... and as people
 
 
 @dataclass
@@ -268,6 +280,7 @@ class _Programme:
         inst = self.instance
         farthest = max((d for d in self.km.values() if d is not None), default=0.0)
         lightest = min((p.weight for p in inst.places if p.weight > 0), default=1.0)
+        reach = inst.reach()
         for t in range(inst.weeks):
             for p in inst.places:
                 for sector, need in p.need.items():
@@ -275,7 +288,9 @@ class _Programme:
                         self.c[(p.pcode, sector, t)] = self._column(p.weight, need)
                 for (h, name), _ in self.stocked.items():
                     item = self.items[name]
-                    if p.need.get(item.sector, 0) <= 0:
+                    served = reach.get(h)
+                    if p.need.get(item.sector, 0) <= 0 or (served is not None
+                                                           and p.pcode not in served):
                         continue
                     km = self.km.get((h, p.pcode))
                     share = ((km if km is not None else farthest) + 1) / (farthest + 1)
@@ -386,9 +401,28 @@ class _Programme:
             for col in self.y.values():
                 highs.changeColIntegrality(col, highspy.HighsVarType.kInteger)
         highs.run()
+        self.highs = highs
         status = highs.modelStatusToString(highs.getModelStatus())
         solution = highs.getSolution()
         return status, np.array(solution.col_value), np.array(solution.row_dual)
+
+    def covered(self, cols: np.ndarray) -> tuple[float, float]:
+        """People covered, weighted by priority and as people, of a solution's columns."""
+        weights = {p.pcode: p.weight for p in self.instance.places}
+        weighted = sum(weights[p] * float(cols[col]) for (p, _, _), col in self.c.items())
+        return weighted, sum(float(cols[col]) for col in self.c.values())
+
+    def gain(self, row: int, delta: float, base: tuple[float, float]) -> tuple[float, float]:
+        """What ``delta`` more on a row's bound adds to the people covered (weighted, people):
+        solved again, not read off the shadow price, which holds only at the margin."""
+        low, high = self.rows[row][0], self.rows[row][1]
+        self.highs.changeRowBounds(row, -self.highs.getInfinity() if math.isinf(low) else low,
+                                   high + delta)  # fmt: skip
+        self.highs.run()
+        found = self.covered(np.array(self.highs.getSolution().col_value))
+        self.highs.changeRowBounds(row, -self.highs.getInfinity() if math.isinf(low) else low,
+                                   high)  # fmt: skip
+        return found[0] - base[0], found[1] - base[1]
 
 
 def solve(instance: Instance) -> Solution:
@@ -408,25 +442,39 @@ def solve(instance: Instance) -> Solution:
     covered = {k: float(cols[col]) for k, col in lp.c.items() if cols[col] > EPSILON}
     weights = {p.pcode: p.weight for p in instance.places}
     objective = sum(weights[p] * v for (p, _, _), v in covered.items())
-    binding = [] if lp.y else explain_binding(lp, duals)
+    binding = [] if lp.y else explain_binding(lp, duals, lp.covered(cols))
     return Solution(status, objective, shipments, covered, binding)
 
 
-def explain_binding(lp: _Programme, duals: np.ndarray) -> list[Binding]:
-    """The constraints whose one more unit would add to the objective, in words, the dearest
-    first."""
+#: How many of the dearest binding constraints (one per warehouse, place, route or stock) get
+#: the effect of one more truck worked out by solving again.
+SOLVED_AGAIN = 8
+
+
+def explain_binding(lp: _Programme, duals: np.ndarray,
+                    base: tuple[float, float]) -> list[Binding]:  # fmt: skip
+    """The constraints whose one more unit would add to the objective, the dearest first; for
+    the dearest few, what one more truck (or truckload of stock) would cover, solved again."""
     found = []
-    places = {p.pcode: p for p in lp.instance.places}
-    for (_, _, _, kind, key), dual in zip(lp.rows, duals, strict=True):
+    for row, ((_, _, _, kind, key), dual) in enumerate(zip(lp.rows, duals, strict=True)):
         price = float(dual)
         if kind == "serve" or abs(price) < 1e-6:
             continue
         week = key[-1] + 1 if isinstance(key[-1], int) else None
         subject = " / ".join(str(k) for k in (key[:-1] if week is not None else key))
-        found.append(Binding(_name(kind, key), price, _meaning(kind, key, price, places), kind,
-                             subject, week))  # fmt: skip
-    found.sort(key=lambda b: -abs(b.shadow_price))
-    return found
+        found.append((row, Binding(_name(kind, key), price, "", kind, subject, week)))
+    found.sort(key=lambda rb: -abs(rb[1].shadow_price))
+    places = {p.pcode: p for p in lp.instance.places}
+    solved: set[tuple[str, str]] = set()
+    for row, b in found:
+        key = lp.rows[row][4]
+        if b.kind in ("dispatch", "place", "route", "stock") and len(solved) < SOLVED_AGAIN \
+                and (b.kind, b.subject) not in solved:
+            solved.add((b.kind, b.subject))
+            delta = lp.items[key[1]].units_per_truck if b.kind == "stock" else 1.0
+            b.one_more, b.one_more_people = lp.gain(row, delta, base)
+        b.meaning = _meaning(b, key, places)
+    return [b for _, b in found]
 
 
 def _name(kind: str, key: tuple[Any, ...]) -> str:
@@ -435,28 +483,35 @@ def _name(kind: str, key: tuple[Any, ...]) -> str:
     return f"{kind}: {head}{week}"
 
 
-def _meaning(kind: str, key: tuple[Any, ...], price: float,
-             places: dict[str, PlanPlace]) -> str:  # fmt: skip
-    people = f"{price:,.0f}" if price >= 10 else f"{price:,.2f}"
-    if kind == "dispatch":
-        return (f"one more truck a week at warehouse {key[0]} (week {key[1] + 1}) covers "
-                f"{people} more priority-weighted people in need")  # fmt: skip
-    if kind == "place":
+def _effect(b: Binding, what: str) -> str:
+    if b.one_more is None:
+        return (f"at the margin, {what} is worth {b.shadow_price:,.1f} priority-weighted people "
+                "in need per unit")  # fmt: skip
+    if (b.one_more_people or 0.0) < 0.5:
+        return (f"{what} would move aid to it from places of lower priority (people covered "
+                f"weighted by priority: +{b.one_more:,.0f})")  # fmt: skip
+    return (f"{what} would cover {b.one_more_people:,.0f} more people in need "
+            f"({b.one_more:,.0f} weighted by priority)")  # fmt: skip
+
+
+def _meaning(b: Binding, key: tuple[Any, ...], places: dict[str, PlanPlace]) -> str:
+    if b.kind == "dispatch":
+        return _effect(b, f"one more truck at warehouse {key[0]} in week {key[1] + 1}")
+    if b.kind == "place":
         place = places[key[0]]
-        why = place.cap_reason or f"a limit of {place.cap[key[1]]:g} trucks a week"
-        return (f"{why} limits {place.name} ({place.pcode}) to {place.cap[key[1]]:g} trucks in "
-                f"week {key[1] + 1}; one more truck covers {people} more priority-weighted "
-                "people in need")  # fmt: skip
-    if kind == "stock":
-        return (f"one more unit of {key[1]} at {key[0]} covers {people} more priority-weighted "
-                "people in need")  # fmt: skip
-    if kind == "route":
-        return (f"the route {key[0]} (week {key[1] + 1}): one more truck on it covers {people} "
-                "more priority-weighted people in need")  # fmt: skip
-    if kind == "floor":
-        return (f"the equity floor at {key[0]} ({key[1]}, week {key[2] + 1}) costs {people} "
-                "priority-weighted people elsewhere per person kept above it")  # fmt: skip
-    return f"{kind}: {people}"
+        cap = place.cap[key[1]] or 0.0
+        why = place.cap_reason or f"a limit of {cap:g} trucks a week"
+        return (f"{place.name} ({place.pcode}) may receive {cap:g} trucks in week {key[1] + 1} "
+                f"({why}); " + _effect(b, "one more truck"))  # fmt: skip
+    if b.kind == "stock":
+        return _effect(b, f"one more truckload of {key[1]} at {key[0]}")
+    if b.kind == "route":
+        return _effect(b, f"one more truck on the route {key[0]} in week {key[1] + 1}")
+    if b.kind == "floor":
+        return (f"the equity floor at {key[0]} ({key[1]}, week {key[2] + 1}) costs "
+                f"{b.shadow_price:,.2f} priority-weighted people elsewhere per person kept "
+                "above it")  # fmt: skip
+    return f"{b.kind}: {b.shadow_price:,.2f}"
 
 
 # -- the greedy plan, as it is done today ------------------------------------------------------
@@ -471,6 +526,7 @@ class _Greedy:
         self.items = {i.name: i for i in instance.items}
         self.stock = {(s.warehouse, s.item): s.units for s in instance.stock if s.units > 0}
         self.routes = [r for r in instance.routes if r.trucks_per_week is not None]
+        self.reach = instance.reach()
 
     def week(self, t: int, plan: Solution) -> None:
         inst = self.instance
@@ -508,10 +564,15 @@ class _Greedy:
         known = [d for (h, p), d in self.km.items() if p == place.pcode and d is not None]
         return min(known, default=math.inf)
 
+    def _reaches(self, warehouse: str, pcode: str) -> bool:
+        served = self.reach.get(warehouse)
+        return served is None or pcode in served
+
     def _sources(self, place: PlanPlace, sector: str) -> list[tuple[str, str]]:
         """(warehouse, item) with stock of the sector, nearest warehouse first."""
         found = [(h, i) for (h, i), units in self.stock.items()
-                 if units > EPSILON and self.items[i].sector == sector]  # fmt: skip
+                 if units > EPSILON and self.items[i].sector == sector
+                 and self._reaches(h, place.pcode)]  # fmt: skip
         far = math.inf
         return sorted(found, key=lambda k: (self.km.get((k[0], place.pcode)) or far, k))
 

@@ -94,7 +94,8 @@ def plan_report(instance: Instance) -> dict[str, Any]:
         "places": _places(instance, optimum),
         "binding": [
             {"constraint": b.constraint, "shadow_price": b.shadow_price, "meaning": b.meaning,
-             "kind": b.kind, "subject": b.subject, "week": b.week}
+             "kind": b.kind, "subject": b.subject, "week": b.week, "one_more": b.one_more,
+             "one_more_people": b.one_more_people}
             for b in optimum.binding
         ],
         "by_access": [

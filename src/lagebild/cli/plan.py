@@ -42,9 +42,10 @@ def _echo_table(data: dict[str, Any]) -> None:
     click.echo(render.to_table(tables.PLAN_PLACES, data["places"], "Places"), nl=False)
     click.echo()
     click.echo(render.to_table(tables.PLAN_SHIPMENTS, _named(data), "Shipments"), nl=False)
-    if data["binding"]:
-        click.echo("\nWhat limits the plan (the dearest first):")
-        for b in data["binding"][:10]:
+    solved = [b for b in data["binding"] if b["one_more"] is not None] or data["binding"][:8]
+    if solved:
+        click.echo("\nWhat limits the plan (the dearest first; --format json lists every one):")
+        for b in solved:
             click.echo(f"- {b['meaning']}")
 
 

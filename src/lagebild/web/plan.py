@@ -123,6 +123,7 @@ def plan_page(
         data=data,
         refused=refused,
         svg=plan_map(ctx, data) if data and data["objective"] is not None else "",
+        limits=[b for b in data["binding"] if b["one_more"] is not None] if data else [],
         saved=saved_plans(ctx.store),
         first=first or "",
         second=second or "",
