@@ -77,6 +77,7 @@ def plan_report(instance: Instance) -> dict[str, Any]:
     """The plan's JSON (docs/plan.md): the optimum, the greedy plan, the instance."""
     optimum = solve(instance)
     today = greedy(instance)
+    names = {p.pcode: f"{p.name} ({p.pcode})" for p in instance.places}
     optimum_access = by_access(instance, optimum)
     greedy_access = by_access(instance, today)
     return {
@@ -95,6 +96,7 @@ def plan_report(instance: Instance) -> dict[str, Any]:
         "binding": [
             {"constraint": b.constraint, "shadow_price": b.shadow_price, "meaning": b.meaning,
              "kind": b.kind, "subject": b.subject, "week": b.week, "one_more": b.one_more,
+             "subject_name": names.get(b.subject, b.subject) if b.kind == "place" else b.subject,
              "one_more_people": b.one_more_people}
             for b in optimum.binding
         ],
