@@ -6,11 +6,13 @@ by hand; undo; and the demo's planning case read back against its CSV files."""
 from __future__ import annotations
 
 import csv
+import re
 from datetime import date
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from fastapi.testclient import TestClient
 
 from lagebild.cli import main
 from lagebild.demo import DATA_DIR
@@ -19,6 +21,7 @@ from lagebild.ingest.problems import ImportReport
 from lagebild.store import Store
 from lagebild.store import plan as plan_store
 from lagebild.store.imports import all_imports, undo_import
+from lagebild.web import WebConfig, create_app
 
 GAZETTEER = """\
 #country+code,#country+name,#adm1+code,#adm1+name,#adm4+code,#adm4+name
@@ -396,3 +399,32 @@ def test_the_demo_s_planning_case_is_its_files(demo_path: str) -> None:
     assert (crossing.warehouse, crossing.pcode, crossing.trucks_per_week) == (
         "Bab al-Hawa hub", "SY07", 50
     )
+
+
+# -- the web's import page -----------------------------------------------------------------------
+
+
+def test_the_import_page_offers_the_kinds_and_imports_a_warehouse_file(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    load(sqlite_store, tmp_path, "gazetteer.csv", GAZETTEER)
+    url = sqlite_store.engine.url.render_as_string(hide_password=False)
+    with TestClient(create_app(WebConfig(db=url))) as client:
+        form = client.get("/import").text
+        for kind, name in (
+            ("warehouses", "Warehouses (planning)"), ("items", "Items (planning)"),
+            ("stock", "Stock (planning)"), ("place_limits", "Trucks a week into places (planning)"),
+            ("routes", "Routes (planning)"),
+        ):  # fmt: skip
+            assert f'<option value="{kind}" >{name}</option>' in form
+        files = {"file": ("warehouses.csv", WAREHOUSES.encode("utf-8"), "text/csv")}
+        report = client.post("/import", files=files, data={"source": "Test partner"})
+        assert 'data-kind="warehouses"' in report.text and "Warehouses (planning)" in report.text
+        token = re.search(r'action="/import/([^/"]+)/confirm"', report.text)
+        assert token is not None
+        done = client.post(f"/import/{token.group(1)}/confirm")
+        assert 'data-stage="done"' in done.text
+    houses = plan_store.warehouses(sqlite_store)
+    assert [(w.name, w.source) for w in houses] == [
+        ("Border hub", "Test partner"), ("Damascus hub", "Test partner")
+    ]
