@@ -124,6 +124,8 @@ def test_demo_files_are_bundled_in_import_order() -> None:
     assert [p.name for p in DEMO_FILES] == [
         "01_places.csv", "02_figures_national.csv", "02_figures.csv", "03_access.csv",
         "04_deliveries.csv", "05_convoys.csv", "06_incidents.csv", "07_damage.csv",
+        "08_warehouses.csv", "09_items.csv", "10_stock.csv", "11_place_limits.csv",
+        "12_routes.csv",
     ]
     assert all(p.is_file() and p.parent == DATA_DIR for p in DEMO_FILES)
     assert sorted(p.name for p in DATA_DIR.glob("*.csv")) == sorted(p.name for p in DEMO_FILES)
@@ -182,6 +184,9 @@ def test_every_place_in_the_data_is_in_the_demo_gazetteer() -> None:
                 # ACLED events carry coordinates or names, not P-codes: placed on import (a
                 # test below proves every one is placed).
                 assert (row["#geo+lat"] and row["#geo+lon"]) or row["#loc+name"], path.name
+                continue
+            if path.name in ("09_items.csv", "10_stock.csv"):
+                assert not finest(row), path.name  # items and stock have no place of their own
                 continue
             assert finest(row) in known, (path.name, finest(row))
 
@@ -270,11 +275,11 @@ def test_build_demo_imports_every_file_without_a_problem(demo) -> None:  # type:
     _, reports = demo
     assert [r.kind for r in reports] == [
         "places", "figures", "figures", "access", "deliveries", "convoys", "incidents", "damage",
-        "places",
+        "warehouses", "items", "stock", "place_limits", "routes", "places",
     ]
     boundaries = reports[-1]  # the boundaries of the demo's places, adm0-adm3
     assert boundaries.file == BOUNDARIES.name and boundaries.problems == []
-    assert boundaries.rows_written == 1 + 14 + 14 + 24
+    assert boundaries.rows_written == 1 + 14 + 15 + 25
     for report, path in zip(reports[:-1], DEMO_FILES, strict=True):
         assert report.file == path.name
         assert [str(p) for p in report.problems] == []

@@ -70,3 +70,24 @@ def test_the_besieging_party_is_withheld_when_the_protocol_restricts_it(
         assert row.get("party") == expected
         assert one["status_on"].get("party") == expected
         assert full["status_on"]["party"] == "Party X"
+
+
+def test_a_viewer_s_priorities_leave_suppressed_counts_out_of_their_explanation(
+    loaded: Store, tmp_path: Path
+) -> None:
+    need = tmp_path / "need.csv"
+    need.write_text("#adm4+code,#inneed,#date\nC1007,50,2017-01-01\n", encoding="utf-8")
+    import_file(loaded, need)
+    found = {}
+    for name in ("analyst1", "viewer1"):
+        with web(loaded) as client:
+            assert sign_in(client, name) == 303
+            data = client.get("/api/priorities?as_of=2017-02-28&level=adm4").json()
+        found[name] = {p["pcode"]: p for p in data["places"]}
+    analyst, viewer = found["analyst1"]["C1007"], found["viewer1"]["C1007"]
+    assert analyst["reached"] == 4 and viewer["reached"] is None
+    assert "coverage" in viewer["suppressed"]
+    assert analyst["indicators"]["conditions"]["coverage"]["value"] == 4 / 50
+    assert viewer["indicators"]["conditions"]["coverage"]["value"] is None
+    # The score stays: a band of coverage says no more than the public table's "<10".
+    assert viewer["priority"] == analyst["priority"]

@@ -116,13 +116,19 @@ def _by_type(data: Data) -> frozenset[str]:
     return frozenset(f"type:{t}" for t in data["event_types"])
 
 
+#: A priority's dimensions: one object in the JSON, a column each in the downloads.
+PRIORITY_NESTED = frozenset({"impact", "conditions", "complexity"})
+
 TABLES = [
     Table("gaps", lambda d: tables.gap_columns(d["level"]), lambda d: d["places"],
           ("gaps", "--as-of", AS_OF), f"/api/gaps?as_of={AS_OF}"),
     Table("gaps ranked by severity",
           lambda d: tables.gap_columns(d["level"], severity=True), lambda d: d["places"],
           ("gaps", "--as-of", AS_OF, "--rank", "severity"),
-          f"/api/gaps?as_of={AS_OF}&rank=severity"),
+          f"/api/gaps?as_of={AS_OF}&rank=severity", nested=lambda d: PRIORITY_NESTED),
+    Table("priorities", lambda d: tables.priority_columns(d["level"]), lambda d: d["places"],
+          ("priorities", "--as-of", AS_OF), f"/api/priorities?as_of={AS_OF}",
+          nested=lambda d: PRIORITY_NESTED),
     Table("situation", lambda d: tables.situation_columns(d["level"], _units(d)),
           lambda d: d["places"], ("situation", "--as-of", AS_OF, "--level", "adm1"),
           nested=_situation_nested),

@@ -16,15 +16,9 @@ from lagebild.analysis.access import (
 )
 from lagebild.analysis.damage import damage_shares
 from lagebild.analysis.figures import FigureValue, Rollup, current_figures, own_from
-from lagebild.analysis.severity import (
-    AID_WINDOWS,
-    SEVERITY_RULE,
-    WEIGHTS,
-    IncidentCount,
-    Severity,
-    recent_incidents,
-)
+from lagebild.analysis.priorities import Facts, Model, Priority, PriorityRule, load_model, priority
 from lagebild.analysis.tree import PlaceTree
+from lagebild.analysis.violence import IncidentCount, recent_incidents
 from lagebild.errors import RefusedInput
 from lagebild.model import level_name
 from lagebild.store import Store
@@ -125,9 +119,11 @@ class GapRow:
     days_without_aid: int | None
     cut_off: bool
     access_within: dict[str, int] = field(default_factory=dict)
-    severity: Severity | None = None  # only when ranked by severity (analysis/severity.py)
     access_summary: AccessSummary | None = None
     data_missing: tuple[str, ...] = ()
+    priority: Priority | None = None  # only when ranked by priority (analysis/priorities.py)
+    incidents: IncidentCount | None = None  # in the window, when ranked by priority
+    damage_total: dict[str, float] | None = None  # per unit, when ranked by priority
 
     @property
     def no_data(self) -> bool:
@@ -163,7 +159,19 @@ class GapRow:
             "access_communities": summary.text() if summary else None,
             "data": "no_data" if self.no_data else "ok",
             "data_missing": list(self.data_missing),
-            **(self.severity.as_dict() if self.severity is not None else {}),
+            **(self.priority_dict() if self.priority is not None else {}),
+        }
+
+    def priority_dict(self) -> dict[str, object]:
+        assert self.priority is not None and self.incidents is not None
+        found = self.priority.as_dict()
+        return {
+            "severity": found.pop("priority"),
+            **found,
+            "incidents": self.incidents.events,
+            "fatalities": self.incidents.fatalities,
+            "attacks_on_aid": self.incidents.attacks_on_aid,
+            "damage_total": self.damage_total or {},
         }
 
 
@@ -176,7 +184,8 @@ class GapsResult:
     places: list[GapRow] = field(default_factory=list)
     reached_rule: str = REACHED_RULE_ALL
     rank: str = "plain"  # or "severity": lagebild gaps --rank severity
-    rank_rule: str = ""  # the severity's formula, when ranked by it
+    rank_rule: str = ""  # the priority model in words, when ranked by it
+    model: Model | None = None  # the priority model, when ranked by it
 
     @property
     def cut_off(self) -> list[GapRow]:
@@ -193,7 +202,11 @@ class GapsResult:
             "level": self.level,
             "sector": self.sector,
             "reached_rule": self.reached_rule,
-            **({"rank": self.rank, "rank_rule": self.rank_rule} if self.rank != "plain" else {}),
+            **(
+                {"rank": self.rank, "rank_rule": self.rank_rule, "model": self.model.as_dict()}
+                if self.model is not None
+                else {}
+            ),
             "places": [r.as_dict() for r in self.places],
         }
 
@@ -218,9 +231,11 @@ def gaps(
     sector: str | None = None,
     tree: PlaceTree | None = None,
     rank: str = "plain",
+    model: Model | None = None,
 ) -> GapsResult:
     """Every place of a level with its people in need, reached, coverage and days without aid;
-    ranked as DESIGN.md says, or with ``rank="severity"`` by severity (analysis/severity.py)."""
+    ranked as DESIGN.md says, or with ``rank="severity"`` by priority (analysis/priorities.py,
+    the model given or the default one)."""
     if window < 1:
         raise RefusedInput("the window must be at least one day")
     if rank not in ("plain", "severity"):
@@ -271,54 +286,50 @@ def gaps(
         )
     result.places.sort(key=rank_key)
     if rank == "severity":
-        rank_by_severity(store, tree, result, level)
+        rank_by_priority(store, tree, result, level, model or load_model())
     return result
 
 
-def _part(value: float, largest: float) -> float:
-    return value / largest if largest > 0 else 0.0
+def facts_of(
+    row: GapRow, incidents: IncidentCount, damage: dict[str, float]
+) -> Facts:
+    """What the priority model reads of one row of gaps."""
+    need = row.people_in_need.value if row.people_in_need else None
+    return Facts(
+        people_in_need=need,
+        damage=max(damage.values()) if damage else None,
+        days_without_aid=row.days_without_aid,
+        ever_served=row.last_delivery is not None,
+        coverage=row.coverage,
+        fatalities=incidents.fatalities,
+        access=row.access.status if row.access else None,
+        access_within=row.access_within,
+        attacks_on_aid=incidents.attacks_on_aid,
+    )
 
 
-def rank_by_severity(store: Store, tree: PlaceTree, result: GapsResult, level: int) -> None:
-    """Give each row of a gaps result its severity and sort the rows by it, highest first."""
+def rank_by_priority(
+    store: Store, tree: PlaceTree, result: GapsResult, level: int, model: Model
+) -> None:
+    """Give each row of a gaps result its priority and sort the rows by it, highest first;
+    places without a priority (no indicator with data) last, in the plain order."""
     incidents, _ = recent_incidents(store, tree, result.as_of, result.window_days, level)
     shares, _ = damage_shares(store, tree, result.as_of)
     ids = {tree.places[i].pcode: i for i in tree.places}
-    rows = result.places
-    need = {r.pcode: r.people_in_need.value if r.people_in_need else 0.0 for r in rows}
-    cap = AID_WINDOWS * result.window_days
-    damage = {
-        r.pcode: {u: s.value.total for u, s in shares.get(ids[r.pcode], {}).items()} for r in rows
-    }
-    events = {r.pcode: incidents.get(ids[r.pcode], IncidentCount()) for r in rows}
-    most_need = max(need.values(), default=0.0)
-    most_events = max((c.events for c in events.values()), default=0)
-    most_dead = max((c.fatalities for c in events.values()), default=0)
-    units = {u for d in damage.values() for u in d}
-    most_damage = {u: max(d.get(u, 0.0) for d in damage.values()) for u in units}
     ranked: list[GapRow] = []
-    for row in rows:
-        n = _part(need[row.pcode], most_need)
-        if need[row.pcode] <= 0:
-            a = 0.0
-        elif row.days_without_aid is None:
-            a = 1.0
-        else:
-            a = min(row.days_without_aid, cap) / cap
-        count = events[row.pcode]
-        i = 0.5 * _part(count.events, most_events) + 0.5 * _part(count.fatalities, most_dead)
-        d = max(
-            (_part(total, most_damage[u]) for u, total in damage[row.pcode].items()), default=0.0
-        )
-        value = 100 * (
-            WEIGHTS["need"] * n
-            + WEIGHTS["aid"] * a
-            + WEIGHTS["incidents"] * i
-            + WEIGHTS["damage"] * d
-        )
-        severity = Severity(value, n, a, i, d, count.events, count.fatalities, damage[row.pcode])
-        ranked.append(replace(row, severity=severity))
-    ranked.sort(key=lambda r: (-(r.severity.value if r.severity else 0.0), rank_key(r)))
+    for row in result.places:
+        place_id = ids[row.pcode]
+        count = incidents.get(place_id, IncidentCount())
+        damage = {u: s.value.total for u, s in shares.get(place_id, {}).items()}
+        found = priority(model, facts_of(row, count, damage))
+        ranked.append(replace(row, priority=found, incidents=count, damage_total=damage))
+
+    def key(row: GapRow) -> tuple[object, ...]:
+        score = row.priority.score if row.priority else None
+        return (score is None, -(score or 0.0), rank_key(row))
+
+    ranked.sort(key=key)
     result.places = ranked
     result.rank = "severity"
-    result.rank_rule = SEVERITY_RULE
+    result.model = model
+    result.rank_rule = PriorityRule(model, result.as_of, result.window_days).text()

@@ -11,8 +11,8 @@ from lagebild.analysis.access import AccessOn, access_of, status_on
 from lagebild.analysis.damage import TOTAL_RULE, DamageShare, damage_shares
 from lagebild.analysis.figures import FigureValue, Rollup, current_figures, own_from, source_name
 from lagebild.analysis.gaps import REACHED_RULE_ALL, REACHED_RULE_SECTOR, Reached, activity
-from lagebild.analysis.severity import IncidentCount, recent_incidents
 from lagebild.analysis.tree import PlaceTree
+from lagebild.analysis.violence import IncidentCount, recent_incidents
 from lagebild.model import level_name
 from lagebild.store import Store
 from lagebild.store.places import all_places

@@ -121,7 +121,10 @@ def _progress_printer(path: Path) -> tuple[Callable[[int], None], Callable[[], N
 @click.option(
     "--kind",
     type=click.Choice(
-        ["places", "figures", "access", "deliveries", "presence", "convoys", "incidents", "damage"]
+        [
+            "places", "figures", "access", "deliveries", "presence", "convoys", "incidents",
+            "damage", "warehouses", "items", "stock", "place_limits", "routes",
+        ]  # ingest.columns.KINDS, without loading the ingest layer
     ),
     help="What the file holds (default: recognised from its hashtags).",
 )

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from lagebild.analysis.priorities import load_model
 from lagebild.cli.common import DATE, FORMAT, LEVELS, emit, level_number, open_store
 from lagebild.cli.incidents import echo_period_incidents, period_incidents_json
 from lagebild.model import parse_level
@@ -83,7 +84,7 @@ def picture_options(level: str, window_help: str) -> Callable[[Any], Any]:
     return decorate
 
 
-def _picture_date(store: Store, as_of: date | None, fmt: str) -> tuple[date, str]:
+def picture_date(store: Store, as_of: date | None, fmt: str) -> tuple[date, str]:
     """The date of a picture and how it was chosen: ``given`` (--as-of), ``newest data`` (the
     latest figure, access change or delivery made, never after today) or ``today`` (no data).
     A chosen date is said in a line above a table, on stderr beside CSV; JSON carries the how."""
@@ -99,7 +100,7 @@ def _picture_date(store: Store, as_of: date | None, fmt: str) -> tuple[date, str
     return when, how
 
 
-def _with_as_of_basis(data: dict[str, Any], how: str) -> dict[str, Any]:
+def with_as_of_basis(data: dict[str, Any], how: str) -> dict[str, Any]:
     """The JSON of a picture with ``as_of_basis`` (how the date was chosen) after ``as_of``."""
     out: dict[str, Any] = {}
     for key, value in data.items():
@@ -107,6 +108,13 @@ def _with_as_of_basis(data: dict[str, Any], how: str) -> dict[str, Any]:
         if key == "as_of":
             out["as_of_basis"] = how
     return out
+MODEL_OPTION = click.option(
+    "--model",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="The priority model's weights and thresholds (YAML; default: the one shipped, which "
+    "`lagebild priorities --show-model` prints).",
+)
 BY_OPTION = click.option(
     "--by",
     type=click.Choice(["gender", "age", "population-group"]),
@@ -135,7 +143,7 @@ def situation(
     from lagebild.publish import render, tables
 
     store = open_store(ctx)
-    as_of, how = _picture_date(store, as_of, fmt)
+    as_of, how = picture_date(store, as_of, fmt)
     result = analysis.situation(
         store, as_of, window, level_number(level), normalise_sector(sector) if sector else None
     )
@@ -145,7 +153,7 @@ def situation(
     if by and fmt != "table":
         _emit_breakdown(
             ctx, fmt, by, as_of, places, result.sector or "",
-            _with_as_of_basis(result.as_dict(), how),
+            with_as_of_basis(result.as_dict(), how),
         )
         return
     rows = render.situation_rows(result)
@@ -153,7 +161,7 @@ def situation(
         f", sector {sector})" if sector else ")"
     )
     columns = tables.situation_columns(result.level, result.damage_units)
-    emit(fmt, _with_as_of_basis(result.as_dict(), how), columns, rows, title)
+    emit(fmt, with_as_of_basis(result.as_dict(), how), columns, rows, title)
     if fmt == "table" and result.total:
         click.echo("\nSources of the totals:")
         for key in ("population", "people_in_need", "displaced", "besieged", "hard_to_reach"):
@@ -184,9 +192,11 @@ def situation(
     default="plain",
     show_default=True,
     help="plain: cut off first by people in need, then by coverage (DESIGN.md); severity: by "
-    "people in need, days without aid, recent incidents and damage (docs/severity.md).",
+    "the priority model, in which access, time without aid, need, incidents and damage count "
+    "(docs/priorities.md).",
 )
 @BY_OPTION
+@MODEL_OPTION
 @click.pass_context
 def gaps(
     ctx: click.Context,
@@ -198,24 +208,25 @@ def gaps(
     limit: int,
     rank: str,
     by: str | None,
+    model: str | None,
 ) -> None:
     """Places ranked by gap: cut-off places first by people in need, then by coverage; or, with
-    --rank severity, by a severity that adds recent incidents and damage."""
+    --rank severity, by priority (access, time without aid, need, incidents, damage)."""
     from lagebild import analysis
     from lagebild.model import normalise_sector
     from lagebild.publish import render, tables
 
     store = open_store(ctx)
-    as_of, how = _picture_date(store, as_of, fmt)
+    as_of, how = picture_date(store, as_of, fmt)
     result = analysis.gaps(
         store, as_of, window, level_number(level), normalise_sector(sector) if sector else None,
-        rank=rank,
+        rank=rank, model=load_model(model) if model else None,
     )
     places = [(r.pcode, r.name) for r in result.places]
     if by and fmt != "table":
         _emit_breakdown(
             ctx, fmt, by, as_of, places, result.sector or "",
-            _with_as_of_basis(result.as_dict(), how),
+            with_as_of_basis(result.as_dict(), how),
         )
         return
     rows = render.gap_rows(result)
@@ -230,7 +241,7 @@ def gaps(
         f"{people:,.0f} people in need in them; {len(result.no_data)} without data"
     )
     columns = tables.gap_columns(result.level, severity=rank == "severity")
-    emit(fmt, _with_as_of_basis(result.as_dict(), how), columns, rows, title)
+    emit(fmt, with_as_of_basis(result.as_dict(), how), columns, rows, title)
     if by:
         click.echo()
         _emit_breakdown(ctx, fmt, by, as_of, places[:limit] if limit else places,

@@ -194,6 +194,14 @@ def _access_mode(store: Store, web: dict[str, Any]) -> str:
     "security/protocol.yml).",
 )
 @click.option(
+    "--priority-model",
+    envvar="LAGEBILD_PRIORITY_MODEL",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    metavar="FILE",
+    help="The priority model's weights and thresholds (YAML; default: the one lagebild ships, "
+    "which `lagebild priorities --show-model` prints).",
+)
+@click.option(
     "--workers",
     type=click.IntRange(1, 64),
     default=1,
@@ -224,6 +232,7 @@ def serve(
     sign_in: str,
     public: bool,
     protocol: Path | None,
+    priority_model: Path | None,
     workers: int,
     upload_folder: Path | None,
     insecure_cookies: bool,
@@ -235,6 +244,7 @@ def serve(
     On any address but loopback a database without accounts is refused unless --open is given.
     A request whose Host is neither the served address nor an --allowed-host name is refused.
     """
+    from lagebild.analysis.priorities import load_model
     from lagebild.security.protocol import ProtocolError, load
     from lagebild.store import accounts
     from lagebild.web.uploads import private_root
@@ -245,10 +255,12 @@ def serve(
         load(protocol)
     except ProtocolError as exc:
         raise click.ClickException(str(exc)) from exc
+    load_model(priority_model)  # a wrong model is refused now, not on the first page
     ctx.obj["web"] = {
         "sign_in": sign_in,
         "public": public,
         "protocol": str(protocol) if protocol else None,
+        "priority_model": str(priority_model) if priority_model else None,
         "secure_cookies": False if insecure_cookies else None,
     }
     if upload_folder is not None:

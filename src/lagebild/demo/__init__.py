@@ -64,7 +64,7 @@ the same month); ``lagebild figures --conflicts`` shows it, and the later figure
 The files, imported in this order (``DEMO_FILES``):
 
 1. ``01_places.csv``: the country, the 14 governorates, and the districts, sub-districts and
-   communities the story needs.
+   communities the story needs (with the border crossing's community, Bab El Hawa).
 2. ``02_figures_national.csv``: the country's figures (a file of its own, so that no row has
    blank finer P-codes).
 3. ``02_figures.csv``: per community, population, people in need, displaced, returnees, besieged.
@@ -73,9 +73,13 @@ The files, imported in this order (``DEMO_FILES``):
 6. ``05_convoys.csv``: inter-agency convoys to besieged places, all illustrative: to Duma
    (requested 20 November 2016, partly approved, delivered 8 December 2016 with 40 % of its
    medical items removed at a checkpoint), to Saqba (delivered 19 January 2017), to Madaya
-   (denied 20 February 2017, and a new request of 27 February 2017 not yet decided). They are
-   not in the 4W; the delivered ones fall before the 30-day window of ``AS_OF`` at places with a
-   later delivery, so the story's gaps stay as told.
+   (denied 20 February 2017, and a new request of 27 February 2017 not yet decided), to Yarmuk
+   (denied 8 February 2017); and, approved but not yet delivered on ``AS_OF``, to Foah (8 trucks)
+   and Kafraya (5 trucks, both approved 26 February 2017 under the four-towns agreement) and to
+   Duma (25 of 40 trucks, partly approved 24 February 2017). They are not in the 4W; the
+   delivered ones fall before the 30-day window of ``AS_OF`` at places with a later delivery,
+   so the story's gaps stay as told. A plan of March 2017 can send trucks to Foah, Kafraya and
+   Duma, but none to Madaya or Yarmuk.
 7. ``06_incidents.csv``: eight conflict incidents of January and February 2017 in ACLED's HXL form,
    all illustrative (their notes and reporter say so): an air strike on a market in Douma near
    Damascus, shelling of Harasta, Yarmuk and Ar-Rastan, shells beside an aid convoy at Madaya (an
@@ -87,7 +91,17 @@ The files, imported in this order (``DEMO_FILES``):
    UN ESCWA official gave in the seed report (cited to him in the row's source); the counts, the
    other cities and an earlier Aleppo assessment (for ``lagebild damage --changes``) are
    illustrative.
-9. The boundaries of the demo's places (``BOUNDARIES``, ``syr_boundaries.geojson``): the country,
+9. The planning case of February-March 2017 (docs/plan.md, "Inputs"), all illustrative, each
+   number explained in the file's note column: ``08_warehouses.csv``, a hub in Damascus (C1001,
+   60 trucks a week), one at the Turkish border crossing of Bab al-Hawa (Bab El Hawa, C6389, in
+   Dana sub-district of Harim, Idleb; 100 trucks a week) and one in Homs (25);
+   ``09_items.csv``, a family food ration (5 people for 30 days, about 1,510 kcal a person a
+   day), wheat flour, hygiene kits, water purification tablets and WHO's emergency health kit;
+   ``10_stock.csv``, the stock counted on 28 February 2017 (and an older count of food rations
+   in Damascus, on 31 January); ``11_place_limits.csv``, trucks a week into hard-to-reach
+   places (2 to 4, none into ISIL-held Ar-Raqqa); ``12_routes.csv``, the border crossing's 50
+   trucks a week into Idleb and the distances of the hubs' usual routes.
+10. The boundaries of the demo's places (``BOUNDARIES``, ``syr_boundaries.geojson``): the country,
    governorates, districts and sub-districts of OCHA's COD-AB for Syria (CC BY-IGO), simplified by
    ``scripts/boundaries.py``. The file holds all 349 units; the demo imports, as a gazetteer file,
    only the features whose P-code it already has, so that the map has a boundary for every place
@@ -124,6 +138,11 @@ DEMO_FILES: list[Path] = [
     DATA_DIR / "05_convoys.csv",
     DATA_DIR / "06_incidents.csv",
     DATA_DIR / "07_damage.csv",
+    DATA_DIR / "08_warehouses.csv",
+    DATA_DIR / "09_items.csv",
+    DATA_DIR / "10_stock.csv",
+    DATA_DIR / "11_place_limits.csv",
+    DATA_DIR / "12_routes.csv",
 ]
 
 #: OCHA's boundaries of Syria, adm0-adm3, simplified (``scripts/boundaries.py``).

@@ -510,6 +510,46 @@ KINDS: tuple[ProblemKind, ...] = (
         "'lagebild convoy decide/deliver', or undo import #{import_id} first",
         "imported",
     ),
+    # The inputs of a delivery plan
+    _e("no-name", "a planning row without its name", "a {what} needs its name ({hashtag})"),
+    _e("no-number", "a planning row without a number it needs",
+       "a {what} needs {needed} ({hashtag})"),  # fmt: skip
+    _e("bad-number", "zero or less where more is needed", "must be more than 0", "positive"),
+    _e(
+        "named-twice",
+        "a warehouse, item or route given twice",
+        "{what} {name!r} is in row {first_row} already: give each once",
+    ),
+    _e(
+        "named-twice",
+        "a stock count given twice",
+        "{item!r} in {warehouse!r} is counted in row {first_row} already{on}: give each count "
+        "once",
+        "stock",
+    ),
+    _e(
+        "unknown-warehouse",
+        "a warehouse not known",
+        "no warehouse {name!r} is known: import the warehouses (#loc+warehouse+name, "
+        "#capacity+trucks+week) first",
+    ),
+    _e(
+        "unknown-item",
+        "an item not known",
+        "no item {name!r} is known: import the items (#item+name, #indicator+people+week) first",
+    ),
+    _e(
+        "no-place",
+        "a warehouse without a place",
+        "a warehouse needs a P-code (#adm1+code ... #adm4+code) or #geo+lat and #geo+lon",
+        "warehouse",
+    ),
+    _e(
+        "date-order",
+        "a limit that ends before it starts",
+        "the limit ends on {end}, before it starts on {start}",
+        "limit",
+    ),
     # The web form of an import
     _e("invalid-field", "a form field not usable", "use one of {allowed}"),
     _e(

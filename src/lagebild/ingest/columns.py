@@ -19,9 +19,17 @@ KINDS = (
     "convoys",
     "incidents",
     "damage",
+    "warehouses",
+    "items",
+    "stock",
+    "place_limits",
+    "routes",
 )
-#: Kinds that need no P-code column: an incident is placed by its coordinates or its names.
-PLACED_KINDS = frozenset({"incidents", "damage"})
+#: The kinds of planning inputs (docs/plan.md), imported whole by ``ingest/plan.py``.
+PLAN_KINDS = frozenset({"warehouses", "items", "stock", "place_limits", "routes"})
+#: Kinds that need no P-code column: an incident is placed by its coordinates or its names, a
+#: warehouse by a P-code or coordinates; items and stock have no place.
+PLACED_KINDS = frozenset({"incidents", "damage", "warehouses", "items", "stock"})
 
 #: Attributes that disaggregate a number by sex, age or unit: such a column is not a total.
 DISAGGREGATION = frozenset(
@@ -274,6 +282,58 @@ PRESENCE_ROLES: dict[str, tuple[Pattern, ...]] = {
     "sector": (p("#sector+code"), p("#sector-name"), p("#sector")),
     "activity": (p("#activity-code"),),
     "date": (p("#date+reported"), p("#date-start-end-valid_on-valid_to"), p("#date+end")),
+}
+
+#: The inputs of a delivery plan (docs/plan.md): warehouses, items, stock, place limits, routes.
+WAREHOUSE_ROLES: dict[str, tuple[Pattern, ...]] = {
+    "name": (p("#loc+warehouse+name"),),
+    "lat": (p("#geo+lat"),),
+    "lon": (p("#geo+lon"),),
+    "trucks": (p("#capacity+trucks+week"),),
+}
+PLAN_ITEM_ROLES: dict[str, tuple[Pattern, ...]] = {
+    "name": (p("#item+name"),),
+    "sector": (p("#sector"),),
+    "people_per_unit_week": (p("#indicator+people+week"),),
+    "units_per_truck": (p("#indicator+units+truck"),),
+    "unit": (p("#item+unit"),),
+    "kcal": (p("#indicator+kcal"),),
+    "protein": (p("#indicator+protein"),),
+    "fat": (p("#indicator+fat"),),
+}
+STOCK_ROLES: dict[str, tuple[Pattern, ...]] = {
+    "warehouse": (p("#loc+warehouse+name"),),
+    "item": (p("#item+name"),),
+    "units": (p("#value+units"), p("#item+units")),
+    "date": (p("#date"),),
+}
+PLACE_LIMIT_ROLES: dict[str, tuple[Pattern, ...]] = {
+    "trucks": (p("#capacity+trucks+week"),),
+    "valid_from": (p("#date+start"),),
+    "valid_to": (p("#date+end"),),
+}
+ROUTE_ROLES: dict[str, tuple[Pattern, ...]] = {
+    "name": (p("#loc+route+name"),),
+    "warehouse": (p("#loc+warehouse+name"),),
+    "trucks": (p("#capacity+trucks+week"),),
+    "distance_km": (p("#indicator+distance+km"),),
+}
+#: The roles a planning input cannot do without, with the hashtags that give them.
+PLAN_REQUIRED: dict[str, tuple[tuple[str, str], ...]] = {
+    "warehouses": (("name", "#loc+warehouse+name"), ("trucks", "#capacity+trucks+week")),
+    "items": (
+        ("name", "#item+name"),
+        ("sector", "#sector"),
+        ("people_per_unit_week", "#indicator+people+week"),
+        ("units_per_truck", "#indicator+units+truck"),
+    ),
+    "stock": (
+        ("warehouse", "#loc+warehouse+name"),
+        ("item", "#item+name"),
+        ("units", "#value+units"),
+    ),
+    "place_limits": (("trucks", "#capacity+trucks+week"),),
+    "routes": (("name", "#loc+route+name"), ("warehouse", "#loc+warehouse+name")),
 }
 
 #: lagebild's own list of figures (``/api/figures``): the indicator is a column of its own.
@@ -698,7 +758,12 @@ def recognise(columns: Sequence[Column]) -> Recognition:
             "its numbers are computed from records already in a database; import the records "
             "it was computed from instead"
         )
-    found = _by_hashtag(hashtags, tagged) or _by_people(tagged) or _by_places(tagged)
+    found = (
+        _by_hashtag(hashtags, tagged)
+        or _by_plan(tagged)
+        or _by_people(tagged)
+        or _by_places(tagged)
+    )
     if found is None:
         raise _unrecognised(tagged, hashtags)
     return found
@@ -715,6 +780,45 @@ def _by_hashtag(hashtags: set[str], tagged: list[Column]) -> Recognition | None:
         return Recognition("damage", tuple(_with(tagged, "damage")), "#damage columns")
     if "access" in hashtags:
         return Recognition("access", tuple(_with(tagged, "access")), "an #access column")
+    return None
+
+
+def _matching(tagged: list[Column], spec: str) -> list[Column]:
+    pattern = p(spec)
+    return [c for c in tagged if pattern.matches(c)]
+
+
+def _by_plan(tagged: list[Column]) -> Recognition | None:
+    """The inputs of a delivery plan: routes, stock, warehouses, items and place limits."""
+    route = _matching(tagged, "#loc+route+name")
+    warehouse = _matching(tagged, "#loc+warehouse+name")
+    item = _matching(tagged, "#item+name")
+    trucks = _matching(tagged, "#capacity+trucks+week")
+    per_item = _matching(tagged, "#indicator+people+week") + _matching(
+        tagged, "#indicator+units+truck"
+    )
+    if route:
+        return Recognition("routes", (route[0],), "a route's name (#loc+route+name)")
+    if warehouse and item:
+        return Recognition(
+            "stock", (warehouse[0], item[0]), "items (#item+name) in warehouses "
+            "(#loc+warehouse+name)"
+        )  # fmt: skip
+    if warehouse and trucks:
+        return Recognition(
+            "warehouses", (warehouse[0], trucks[0]), "warehouses (#loc+warehouse+name) with "
+            "the trucks they dispatch a week (#capacity+trucks+week)"
+        )  # fmt: skip
+    if item and per_item:
+        return Recognition(
+            "items", (item[0], per_item[0]), "items (#item+name) with the people a unit serves "
+            "(#indicator+people+week) or the units a truck carries (#indicator+units+truck)"
+        )  # fmt: skip
+    if trucks and _place_code_columns(tagged):
+        return Recognition(
+            "place_limits", (trucks[0],), "trucks a week (#capacity+trucks+week) into places "
+            "(P-codes)"
+        )  # fmt: skip
     return None
 
 
@@ -936,6 +1040,11 @@ _KIND_ROLES: dict[str, tuple[dict[str, tuple[Pattern, ...]], ...]] = {
     "incidents": (INCIDENT_ROLES,),
     "damage": (DAMAGE_ROLES,),
     "access": (ACCESS_ROLES,),
+    "warehouses": (WAREHOUSE_ROLES,),
+    "items": (PLAN_ITEM_ROLES,),
+    "stock": (STOCK_ROLES,),
+    "place_limits": (PLACE_LIMIT_ROLES,),
+    "routes": (ROUTE_ROLES,),
 }
 
 
@@ -949,6 +1058,9 @@ ROLE_TABLES: tuple[dict[str, tuple[Pattern, ...]], ...] = (
 def _check_kind_roles(layout: Layout) -> None:
     """The columns a kind cannot do without: a ``LayoutError`` when one is missing."""
     kind = layout.kind
+    for role, hashtag in PLAN_REQUIRED.get(kind, ()):
+        if role not in layout.roles:
+            raise LayoutError(f"a file of {kind.replace('_', ' ')} needs a {hashtag} column")
     if kind == "presence":
         for role in ("org", "sector"):
             if role not in layout.roles:

@@ -19,9 +19,16 @@ from typing import Any
 import polars as pl
 import yaml
 
-from lagebild.ingest import convoys, placechanges, placeproblems, records
+from lagebild.ingest import convoys, placechanges, placeproblems, plan, records
 from lagebild.ingest.catalogue import problem
-from lagebild.ingest.columns import Layout, LayoutError, describe, layout_for, unread_hint
+from lagebild.ingest.columns import (
+    PLAN_KINDS,
+    Layout,
+    LayoutError,
+    describe,
+    layout_for,
+    unread_hint,
+)
 from lagebild.ingest.damage import DamageBuilder
 from lagebild.ingest.gazetteer import Gazetteer
 from lagebild.ingest.problems import ImportFailed, ImportReport
@@ -44,6 +51,7 @@ from lagebild.store.imports import (
     set_import_hash,
 )
 from lagebild.store.places import all_places, place_geometries, upsert_places
+from lagebild.store.plan import known_names
 from lagebild.store.sources import register_source
 
 Progress = Callable[[int], None]
@@ -351,6 +359,8 @@ def _run(
         _import_places(store, writer, table, context, options, rejects, import_id)
     elif layout.kind == "convoys":
         _import_convoys(store, writer, table, context, options, rejects)
+    elif layout.kind in PLAN_KINDS:
+        _import_plan(store, writer, table, context, options, rejects)
     else:
         _import_batches(store, writer, table, context, options, rejects, connection, progress)
     report.rows_rejected = report.rows_read - report.rows_written
@@ -452,6 +462,25 @@ def _import_convoys(
     _collect_rejects(frame, rejected, report, rejects)
     if writer is not None and (not report.error_count or options.skip_invalid):
         report.records_written = convoys.write(writer, built)
+    report.rows_written = frame.height - len(rejected)
+
+
+def _import_plan(
+    store: Store,
+    writer: Writer | None,
+    table: Table,
+    context: records.Context,
+    options: ImportOptions,
+    rejects: _Rejects,
+) -> None:
+    """Planning inputs (warehouses, items, stock, place limits, routes): small files, read
+    whole; stock and routes checked against the warehouses and items stored."""
+    report = context.report
+    frame = _whole_frame(table, context, options)
+    built, rejected = plan.build(frame, context, known_names(store))
+    _collect_rejects(frame, rejected, report, rejects)
+    if writer is not None and (not report.error_count or options.skip_invalid):
+        report.records_written = plan.write(writer, context.layout.kind, built)
     report.rows_written = frame.height - len(rejected)
 
 

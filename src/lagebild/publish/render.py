@@ -13,6 +13,7 @@ from typing import Any
 
 from lagebild.analysis import GapsResult, SituationResult
 from lagebild.analysis.damage import DamageResult
+from lagebild.analysis.priority_list import PriorityList, place_dict
 from lagebild.analysis.situation import COLUMNS
 from lagebild.model import Place
 from lagebild.publish.tables import Col
@@ -22,13 +23,28 @@ FORMATS = ("table", "json", "csv", "hxl")
 
 def gap_rows(result: GapsResult) -> list[dict[str, Any]]:
     rows = [r.as_dict() for r in result.places]
-    for row in rows:
+    for row, place in zip(rows, result.places, strict=True):
         totals = row.get("damage_total")
         if isinstance(totals, dict):  # per unit; houses and buildings are never added
             only = list(totals.values())
             row["damage_total"] = (
                 only[0] if len(only) == 1 else "; ".join(f"{v:.0f} {u}" for u, v in totals.items())
             ) if only else None
+        if place.priority is not None:  # ranked by priority: its parts as columns
+            row.update(place.priority.dimensions)
+            row["missing"] = "; ".join(place.priority.missing())
+    return rows
+
+
+def priority_rows(found: PriorityList) -> list[dict[str, Any]]:
+    """The priority list as flat rows: the dimensions as columns, what had no data as text."""
+    rows = []
+    for rank, row in enumerate(found.places, start=1):
+        assert row.priority is not None
+        flat = place_dict(rank, row)
+        flat.update(row.priority.dimensions)
+        flat["missing"] = "; ".join(row.priority.missing())
+        rows.append(flat)
     return rows
 
 
@@ -140,7 +156,7 @@ def _display(column: Col, value: Any) -> str:
     if isinstance(value, bool):
         return column.yes if value else ""
     if isinstance(value, float | int) and not isinstance(value, bool):
-        return f"{value:,.0f}"
+        return f"{value:,.{column.decimals}f}"
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value) or "–"
     return str(value)

@@ -23,7 +23,8 @@ from lagebild.analysis.situation import COLUMNS
 class Col:
     """One column: ``key`` of the row's value, ``title`` of its header, ``hxl`` its hashtag.
 
-    ``percent`` is the format of a share in the readable table (``.1%``: 12.5 %), ``yes`` the
+    ``percent`` is the format of a share in the readable table (``.1%``: 12.5 %), ``decimals``
+    the digits it shows after the point of other numbers (none by default), ``yes`` the
     word shown there for true; ``in_table`` is false for a column only the downloads and the
     JSON carry (long lists of sources or names: a terminal has 80 columns).
     """
@@ -34,6 +35,7 @@ class Col:
     percent: str = ""
     yes: str = "yes"
     in_table: bool = True
+    decimals: int = 0  # of a number in the readable table
 
 
 #: Which counts the sharing protocol suppressed in a row (the web's tables only).
@@ -67,17 +69,128 @@ def _place(level: str) -> list[Col]:
     ]
 
 
+#: A priority's parts: its dimensions (1-5), what had no data, and the numbers of the war.
+PRIORITY_PARTS = [
+    Col("impact", "Impact", "#severity+impact", decimals=1),
+    Col("conditions", "Conditions", "#severity+conditions", decimals=1),
+    Col("complexity", "Complexity", "#severity+complexity", decimals=1),
+    Col("missing", "No data", "#meta+missing", in_table=False),
+    Col("incidents", "Incidents", "#event+num"),
+    Col("fatalities", "Fatalities", "#affected+killed"),
+    Col("attacks_on_aid", "Attacks on aid", "#event+num+aid", in_table=False),
+    Col("damage_total", "Damage total", "#damage+total"),
+]
+
+
+def priority_columns(level: str) -> list[Col]:
+    """``lagebild priorities`` and ``/api/priorities``: the JSON keeps each indicator's value,
+    score and weight; the tables give the dimensions and what had no data."""
+    return [
+        Col("rank", "Rank", "#priority+rank"),
+        Col("priority", "Priority", "#severity", decimals=2),
+        Col("category_name", "Category", "#severity+category"),
+        *_place(level),
+        Col("access_scored", "Access", "#access"),
+        Col("people_in_need", "People in need", "#inneed"),
+        Col("days_without_aid", "Days without aid", "#indicator+days_without_aid"),
+        Col("coverage", "Coverage", "#indicator+coverage", percent=".0%", in_table=False),
+        Col("impact", "Impact", "#severity+impact", decimals=1, in_table=False),
+        Col("conditions", "Conditions", "#severity+conditions", decimals=1, in_table=False),
+        Col("complexity", "Complexity", "#severity+complexity", decimals=1, in_table=False),
+        Col("missing", "No data", "#meta+missing", in_table=False),
+    ]
+
+
+#: ``lagebild plan``: the shipments of the optimal plan (its CSV and HXL).
+PLAN_SHIPMENTS = [
+    Col("week", "Week", "#date+week"),
+    Col("warehouse", "Warehouse", "#loc+warehouse+name"),
+    Col("pcode", "P-code", "#loc+code"),
+    Col("name", "Place", "#loc+name"),
+    Col("item", "Item", "#item+name"),
+    Col("units", "Units", "#value+units"),
+    Col("trucks", "Trucks", "#convoy+trucks", decimals=1),
+]
+
+#: ``lagebild plan``: each place, covered a week on average and why not more.
+PLAN_PLACES = [
+    Col("pcode", "P-code", "#loc+code"),
+    Col("name", "Place", "#loc+name"),
+    Col("access", "Access", "#access"),
+    Col("weight", "Weight", "#severity+weight", decimals=2),
+    Col("need", "In need", "#inneed"),
+    Col("covered", "Covered", "#reached+planned"),
+    Col("why", "Why not more", "#description+why"),
+]
+
+#: ``lagebild plan``: people covered a week by access status, the optimum beside greedy.
+PLAN_ACCESS = [
+    Col("access", "Access", "#access"),
+    Col("need", "In need", "#inneed"),
+    Col("covered", "Optimal plan", "#reached+planned+optimal"),
+    Col("greedy_covered", "Greedy plan", "#reached+planned+greedy"),
+]
+
+
+#: ``lagebild basket``: per governorate, the cheapest basket beside WFP's reference basket.
+BASKET = [
+    Col("governorate", "Governorate", "#adm1+name"),
+    Col("prices_to", "Prices of", "#date+prices"),
+    Col("cheapest_day", "Cheapest", "#value+cost+cheapest"),
+    Col("cheapest_month", "Family, a month", "#value+cost+cheapest+family", in_table=False),
+    Col("reference_day", "Reference", "#value+cost+reference"),
+    Col("reference_month", "Reference family, a month", "#value+cost+reference+family",
+        in_table=False),
+    Col("saving", "Saving", "#indicator+saving", percent=".0%"),
+    Col("foods", "Cheapest basket, g a day", "#item+name+list"),
+    Col("reference_missing", "Reference foods without a price", "#item+name+missing",
+        in_table=False),
+]
+
+
+#: ``lagebild plans list``.
+SAVED_PLANS = [
+    Col("name", "Name", "#meta+plan+name"),
+    Col("as_of", "As of", "#date"),
+    Col("weeks", "Weeks", "#indicator+weeks"),
+    Col("objective", "Objective", "#indicator+objective"),
+    Col("saved_at", "Saved", "#date+saved"),
+    Col("saved_by", "By", "#contact+name"),
+    Col("note", "Note", "#description"),
+]
+
+#: ``lagebild plans compare``: people covered a week in each plan, by place ...
+PLAN_COMPARISON = [
+    Col("pcode", "P-code", "#loc+code"),
+    Col("name", "Place", "#loc+name"),
+    Col("access", "Access", "#access"),
+    Col("need", "In need", "#inneed"),
+    Col("first", "First", "#reached+planned+first"),
+    Col("second", "Second", "#reached+planned+second"),
+    Col("difference", "Difference", "#reached+planned+difference"),
+    Col("second_why", "Why (second)", "#description+why", in_table=False),
+]
+
+#: ... and by access status.
+PLAN_COMPARISON_ACCESS = [
+    Col("access", "Access", "#access"),
+    Col("need", "In need", "#inneed"),
+    Col("first", "First", "#reached+planned+first"),
+    Col("second", "Second", "#reached+planned+second"),
+    Col("difference", "Difference", "#reached+planned+difference"),
+]
+
+
 # -- the picture: gaps, situation, presence, places ---------------------------------------------
 
 
 def gap_columns(level: str, severity: bool = False) -> list[Col]:
-    """``lagebild gaps`` and ``/api/gaps``; ranked by severity, its number first and its parts
-    last."""
+    """``lagebild gaps`` and ``/api/gaps``; ranked by priority (``--rank severity``), the
+    priority and its category first, its dimensions and the numbers behind them last."""
     ranked = [
-        Col("severity", "Severity", "#severity"),
-        Col("incidents", "Incidents", "#event+num"),
-        Col("fatalities", "Fatalities", "#affected+killed"),
-        Col("damage_total", "Damage total", "#damage+total"),
+        Col("severity", "Priority", "#severity", decimals=2),
+        Col("category_name", "Category", "#severity+category"),
+        *PRIORITY_PARTS,
     ]
     columns = [
         *_place(level),
@@ -93,7 +206,7 @@ def gap_columns(level: str, severity: bool = False) -> list[Col]:
         Col("data", "Data", "#status+data"),
         Col("data_missing", "Data missing", "#meta+missing", in_table=False),
     ]
-    return [*ranked[:1], *columns, *ranked[1:]] if severity else columns
+    return [*ranked[:2], *columns, *ranked[2:]] if severity else columns
 
 
 #: The hashtag of each figure of ``situation`` (``analysis.situation.COLUMNS``).

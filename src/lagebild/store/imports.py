@@ -269,7 +269,7 @@ def undo_import(writer: Writer, import_id: int, why: str | None = None) -> dict[
     for name, table in (
         ("figures", t.figures), ("access_changes", t.access_changes),
         ("deliveries", t.deliveries), ("damage", t.damage), ("incidents", t.incidents),
-        ("presence", t.presence),
+        ("presence", t.presence), *((p.name, p) for p in t.PLAN_TABLES.values()),
     ):
         result = writer.conn.execute(table.delete().where(table.c.import_id == import_id))
         removed[name] = int(result.rowcount or 0)

@@ -451,3 +451,104 @@ tag_maps = Table(
     Column("saved_at", DateTime, nullable=False),
     Column("saved_by", Text),
 )
+
+
+# -- the inputs of a delivery plan (migration 0011; docs/plan.md) --------------------------------
+# Warehouses, items and routes are known by name (case aside); a later import naming one again
+# replaces it. Stock and routes name their warehouse (and item) as it is stored.
+
+plan_warehouses = Table(
+    "plan_warehouses",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("place_id", Integer, ForeignKey("places.id"), index=True),  # None: by coordinates
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("trucks_per_week", Float, nullable=False),
+    Column("source_id", Integer, ForeignKey("sources.id")),
+    Column("import_id", Integer, ForeignKey("imports.id"), nullable=False, index=True),
+    Column("row_number", Integer, nullable=False),
+)
+
+plan_items = Table(
+    "plan_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("sector", Text, nullable=False, default=""),
+    Column("people_per_unit_week", Float, nullable=False),
+    Column("units_per_truck", Float, nullable=False),
+    Column("unit", Text),
+    Column("kcal", Float),  # per unit
+    Column("protein_g", Float),
+    Column("fat_g", Float),
+    Column("source_id", Integer, ForeignKey("sources.id")),
+    Column("import_id", Integer, ForeignKey("imports.id"), nullable=False, index=True),
+    Column("row_number", Integer, nullable=False),
+)
+
+plan_stock = Table(
+    "plan_stock",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("warehouse", Text, nullable=False),
+    Column("item", Text, nullable=False),
+    Column("units", Float, nullable=False),
+    Column("date", Date),  # None: undated, older than any dated count
+    Column("source_id", Integer, ForeignKey("sources.id")),
+    Column("import_id", Integer, ForeignKey("imports.id"), nullable=False, index=True),
+    Column("row_number", Integer, nullable=False),
+)
+
+plan_place_limits = Table(
+    "plan_place_limits",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("place_id", Integer, ForeignKey("places.id"), nullable=False, index=True),
+    Column("trucks_per_week", Float, nullable=False),
+    Column("valid_from", Date),
+    Column("valid_to", Date),
+    Column("source_id", Integer, ForeignKey("sources.id")),
+    Column("import_id", Integer, ForeignKey("imports.id"), nullable=False, index=True),
+    Column("row_number", Integer, nullable=False),
+)
+
+plan_routes = Table(
+    "plan_routes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("warehouse", Text, nullable=False),
+    Column("place_id", Integer, ForeignKey("places.id"), nullable=False, index=True),
+    Column("trucks_per_week", Float),
+    Column("distance_km", Float),
+    Column("source_id", Integer, ForeignKey("sources.id")),
+    Column("import_id", Integer, ForeignKey("imports.id"), nullable=False, index=True),
+    Column("row_number", Integer, nullable=False),
+)
+
+#: Each kind of planning input: its table (the import's ``kind`` is the key).
+PLAN_TABLES = {
+    "warehouses": plan_warehouses,
+    "items": plan_items,
+    "stock": plan_stock,
+    "place_limits": plan_place_limits,
+    "routes": plan_routes,
+}
+
+#: Delivery plans saved under a name (``lagebild plan --save``), to compare scenarios: the whole
+#: report, with the instance it solved, as JSON.
+saved_plans = Table(
+    "saved_plans",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("saved_at", DateTime, nullable=False),
+    Column("saved_by", Text),
+    Column("as_of", Date, nullable=False),
+    Column("weeks", Integer, nullable=False),
+    Column("objective", Float),
+    Column("note", Text),
+    Column("report", Text, nullable=False),
+)

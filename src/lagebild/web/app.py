@@ -36,7 +36,9 @@ from lagebild.web import (
     incidents,
     mapview,
     places,
+    plan,
     presence,
+    priorities,
     records,
     situation,
     sources,
@@ -135,6 +137,8 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(records.api_router)
     app.include_router(situation.api_router)
     app.include_router(gaps.api_router)
+    app.include_router(priorities.api_router)
+    app.include_router(plan.api_router)
     app.include_router(situation.trend_router)
     app.include_router(trust.api_router)
     app.include_router(mapview.router)
@@ -158,6 +162,8 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(damage.router)
     app.include_router(situation.router)
     app.include_router(gaps.router)
+    app.include_router(priorities.router)
+    app.include_router(plan.router)
     app.include_router(places.router)
     app.include_router(sources.router)
     app.include_router(accounts.router)

@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from lagebild import analysis
 from lagebild.analysis import GapsResult, PlaceTree, SituationResult
 from lagebild.analysis.place import find
+from lagebild.analysis.priorities import load_model
 from lagebild.messages import N_, Message
 from lagebild.model import Place, parse_level
 from lagebild.model.accounts import Account
@@ -91,6 +92,8 @@ class WebConfig:
     #: The folder of the uploads waiting for their confirmation, shared by every worker serving
     #: the database (None: a temporary folder of this app's own, removed when it stops).
     upload_folder: str | None = None
+    #: The priority model's YAML (None: the one lagebild ships, analysis/priorities.yml).
+    priority_model: str | None = None
 
 
 #: Whether this request has asked the database for its data version already (``Context.observe``
@@ -125,6 +128,7 @@ class Context:
         self.config = config
         self.store = Store.open(config.db)
         self.protocol = protocol.load(config.protocol)
+        self.priority_model = load_model(config.priority_model)
         self._lock = Lock()
         self._version: tuple[int, ...] = (-1, -1)
         self._tree: PlaceTree | None = None
@@ -215,7 +219,7 @@ class Context:
         return self.cached(  # type: ignore[no-any-return]
             ("gaps", as_of, window, level, sector, rank),
             lambda: analysis.gaps(self.store, as_of, window, parse_level(level), sector,
-                                  self.tree(), rank),
+                                  self.tree(), rank, self.priority_model),
         )
 
     def situation(

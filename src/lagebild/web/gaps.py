@@ -46,7 +46,7 @@ def gaps(
     fmt: FormatQ = None,
     rank: Annotated[
         Literal["plain", "severity"],
-        Query(description="plain (DESIGN.md) or severity (docs/severity.md)"),
+        Query(description="plain (DESIGN.md) or severity: by priority (docs/priorities.md)"),
     ] = "plain",
 ) -> Response:
     when = default_as_of(ctx, as_of)

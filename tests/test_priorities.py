@@ -1,18 +1,21 @@
-"""The war in the analysis (issue 5, point 4): incidents and damage in ``situation``, and
-``gaps --rank severity``, whose numbers are computed here another way, straight from the rows the
-test writes, with the formula of docs/severity.md."""
+"""Priorities: ``gaps --rank severity`` and ``lagebild priorities`` rank by the priority model
+(docs/priorities.md), whose numbers are computed here another way, straight from the rows the
+test writes and the shipped model's YAML; incidents and damage in ``situation``."""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
+import lagebild
 from lagebild.cli import main
 from lagebild.ingest import ImportOptions, import_file
 from lagebild.store import Store
@@ -89,26 +92,55 @@ def in_window(days_ago: int) -> bool:
     return 0 <= days_ago < WINDOW
 
 
-def expected_severity() -> dict[str, float]:
-    """docs/severity.md, computed from the test's own rows."""
-    events = {c: 0 for c in NEED}
+MODEL = yaml.safe_load((Path(lagebild.__file__).parent / "analysis" / "priorities.yml").read_text())
+
+
+def band(value: float, thresholds: list[float], lower_is_worse: bool = False) -> float:
+    """An indicator's score, 1-5, counted threshold by threshold."""
+    if lower_is_worse:
+        return 1.0 + len([t for t in thresholds if value <= t])
+    return 1.0 + len([t for t in thresholds if value >= t])
+
+
+def weighted(pairs: list[tuple[float, float]]) -> float:
+    return sum(s * w for s, w in pairs) / sum(w for _, w in pairs)
+
+
+def expected_priority() -> dict[str, float]:
+    """docs/priorities.md with the shipped model's numbers, from the test's own rows."""
+    dims = MODEL["dimensions"]
+    ind = {d: spec["indicators"] for d, spec in dims.items()}
     dead = {c: 0 for c in NEED}
-    for code, days_ago, fatalities, _ in INCIDENTS:
+    attacks = {c: 0 for c in NEED}
+    for code, days_ago, fatalities, aid in INCIDENTS:
         if code and in_window(days_ago):
-            events[code] += 1
             dead[code] += fatalities or 0
-    total = {c: sum(DAMAGE[c][:3]) if c in DAMAGE else 0 for c in NEED}
-    cap = 3 * WINDOW
+            attacks[code] += aid
     out = {}
-    for code in NEED:
-        need = NEED[code] / max(NEED.values())
+    for code, need in NEED.items():
+        impact = [(band(need, ind["impact"]["people_in_need"]["thresholds"]),
+                   ind["impact"]["people_in_need"]["weight"])]
+        if code in DAMAGE:
+            impact.append((band(sum(DAMAGE[code][:3]), ind["impact"]["damage"]["thresholds"]),
+                           ind["impact"]["damage"]["weight"]))
         days = DELIVERED_DAYS_AGO.get(code)
-        aid = 1.0 if days is None else min(days, cap) / cap
-        incidents = 0.5 * events[code] / max(events.values()) + 0.5 * dead[code] / max(
-            dead.values()
-        )
-        damage = total[code] / max(total.values())
-        out[code] = 100 * (0.4 * need + 0.2 * aid + 0.2 * incidents + 0.2 * damage)
+        reached = 1000 if days is not None and in_window(days) else 0
+        aid = ind["conditions"]["days_without_aid"]
+        conditions = [
+            (aid["never"] if days is None else band(days, aid["thresholds"]), aid["weight"]),
+            (band(reached / need, ind["conditions"]["coverage"]["thresholds"], True),
+             ind["conditions"]["coverage"]["weight"]),
+            (band(dead[code], ind["conditions"]["fatalities"]["thresholds"]),
+             ind["conditions"]["fatalities"]["weight"]),
+        ]
+        # No access status in these rows: complexity is attacks on aid alone.
+        complexity = [(band(attacks[code], ind["complexity"]["attacks_on_aid"]["thresholds"]),
+                       ind["complexity"]["attacks_on_aid"]["weight"])]
+        out[code] = weighted([
+            (weighted(impact), dims["impact"]["weight"]),
+            (weighted(conditions), dims["conditions"]["weight"]),
+            (weighted(complexity), dims["complexity"]["weight"]),
+        ])
     return out
 
 
@@ -118,22 +150,30 @@ def run(db_url: str, *args: str) -> dict:  # type: ignore[type-arg]
     return json.loads(result.output)  # type: ignore[no-any-return]
 
 
-def test_gaps_ranked_by_severity_match_the_formula_computed_another_way(
+def test_gaps_ranked_by_severity_follow_the_priority_model_computed_another_way(
     war: Store, db_url: str
 ) -> None:
     data = run(
         db_url, "gaps", "--as-of", AS_OF.isoformat(), "--level", "adm4", "--rank", "severity"
     )
-    expected = expected_severity()
-    assert data["rank"] == "severity" and "0.4" in data["rank_rule"]
+    expected = expected_priority()
+    assert data["rank"] == "severity" and "impact" in data["rank_rule"]
+    assert data["model"]["file"] == "default"
     assert [p["pcode"] for p in data["places"]] == sorted(expected, key=lambda c: -expected[c])
     for place in data["places"]:
         assert place["severity"] == pytest.approx(expected[place["pcode"]])
-        assert set(place["severity_parts"]) == {"need", "aid", "incidents", "damage"}
+        assert set(place["dimensions"]) == {"impact", "conditions", "complexity"}
     by_code = {p["pcode"]: p for p in data["places"]}
     assert (by_code["C3871"]["incidents"], by_code["C3871"]["fatalities"]) == (1, 12)
     assert by_code["C1552"]["damage_total"] == {"buildings": 400}
-    assert by_code["C3905"]["severity_parts"]["aid"] == 1.0  # never had a delivery
+    # Foah never had a delivery: the model's "never" score, and it says so.
+    never = by_code["C3905"]["indicators"]["conditions"]["days_without_aid"]
+    assert never["score"] == 5 and never["note"] == "never had a delivery"
+    # By hand for Foah: impact 3 (12,000 in need); conditions (2×5 + 1×5 + 1×2) / 4 = 4.25
+    # (never served, 0 % reached, 1 death); complexity 1 (no attack on aid, access unknown).
+    assert by_code["C3905"]["severity"] == pytest.approx(0.3 * 3 + 0.4 * 4.25 + 0.3 * 1)
+    assert by_code["C3905"]["category_name"] == "medium"
+    assert by_code["C3905"]["missing"] == ["damage", "access"]
 
 
 def test_the_plain_ranking_stays_the_default_and_its_json_contract_is_unchanged(
@@ -147,14 +187,14 @@ def test_the_plain_ranking_stays_the_default_and_its_json_contract_is_unchanged(
     }
     for place in plain["places"]:
         assert contract <= set(place)
-        assert not {"severity", "severity_parts", "incidents", "damage_total"} & set(place)
+        assert not {"severity", "dimensions", "incidents", "damage_total"} & set(place)
     # DESIGN.md: cut-off places first by people in need, then the rest by coverage.
     cut = [p["pcode"] for p in plain["places"] if p["cut_off"]]
     assert cut == ["C3871", "C1552", "C3905"]
     assert [p["pcode"] for p in plain["places"]] == [*cut, "C1007"]
 
 
-def test_severity_without_incidents_or_damage_weighs_need_and_days_without_aid(
+def test_places_with_no_one_known_in_need_score_only_what_is_known(
     store: Store, tmp_path: Path
 ) -> None:
     from lagebild.analysis import gaps
@@ -164,10 +204,12 @@ def test_severity_without_incidents_or_damage_weighs_need_and_days_without_aid(
     import_file(store, write(tmp_path / "n.csv", need), ImportOptions(source="HNO"))
     result = gaps(store, AS_OF, WINDOW, 4, rank="severity")
     top = result.places[0]
-    assert top.pcode == "C1007" and top.severity is not None
-    assert top.severity.value == pytest.approx(100 * (0.4 * 1 + 0.2 * 1))
-    # Places with no one known to be in need wait for no aid: severity 0.
-    assert all(r.severity and r.severity.value == 0 for r in result.places[1:])
+    assert top.pcode == "C1007" and top.priority is not None
+    # 1,000 in need: impact 2; never served, 0 %, no deaths: (2×5 + 5 + 1) / 4 = 4; complexity 1.
+    assert top.priority.score == pytest.approx(0.3 * 2 + 0.4 * 4 + 0.3 * 1)
+    for row in result.places[1:]:
+        assert row.priority is not None
+        assert {"people_in_need", "days_without_aid", "coverage"} <= set(row.priority.missing())
     with pytest.raises(ValueError, match="unknown ranking"):
         gaps(store, AS_OF, WINDOW, 4, rank="loudest")
 
@@ -218,4 +260,65 @@ def test_the_web_ranks_by_severity_as_the_command_line_does(war: Store, db_url: 
     shown = re.findall(r'data-pcode="([^"]+)"', page)
     assert shown == [p["pcode"] for p in cli["places"]]
     assert 'id="severity-rule"' in page and 'id="severity-rule"' not in plain
-    assert csv_text.splitlines()[0].startswith("Severity,")
+    assert csv_text.splitlines()[0].startswith("Priority,Category,")
+
+
+def test_the_priorities_page_and_api_give_the_command_lines_ranking_and_explain_it(
+    war: Store, db_url: str, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from lagebild.web import WebConfig, create_app
+
+    cli = run(db_url, "priorities", "--as-of", AS_OF.isoformat(), "--level", "adm4")
+    query = f"as_of={AS_OF.isoformat()}&level=adm4"
+    with TestClient(create_app(WebConfig(db=db_url))) as client:
+        api = client.get(f"/api/priorities?{query}").json()
+        hxl = client.get(f"/api/priorities?{query}&format=hxl").text
+        page = client.get(f"/priorities?{query}").text
+        arabic = client.get(f"/priorities?{query}&lang=ar").text
+        refused = client.get(f"/api/priorities?{query}&sector=rainfall")
+    expected = expected_priority()
+    assert [p["pcode"] for p in api["places"]] == [p["pcode"] for p in cli["places"]]
+    for place in api["places"]:
+        assert place["priority"] == pytest.approx(expected[place["pcode"]])
+    assert api["total"] == 4 and api["categories"]["medium"] >= 1
+    rows = list(csv.reader(io.StringIO(hxl)))
+    assert rows[1][:3] == ["#priority+rank", "#severity", "#severity+category"]
+    assert [r[3] for r in rows[2:]] == [p["pcode"] for p in cli["places"]]
+    assert re.findall(r'<tr data-pcode="([^"]+)"', page) == [p["pcode"] for p in cli["places"]]
+    assert page.count('<details class="why">') == 4 and "never had a delivery" in page
+    assert 'id="priority-model"' in page
+    assert "الأولويات" in arabic and "لم تصله أي مساعدات قط" in arabic
+    assert refused.status_code == 422 and "sector" in refused.text
+    # A coordinator's own model, given to the server, changes the ranking the page shows.
+    model = yaml.safe_load(
+        (Path(lagebild.__file__).parent / "analysis" / "priorities.yml").read_text()
+    )
+    model["dimensions"] = {"impact": {"weight": 1, "indicators": {
+        "damage": {"weight": 1, "thresholds": [1, 100, 1000, 10000]}}}}
+    mine = tmp_path / "damage-only.yml"
+    mine.write_text(yaml.safe_dump(model), encoding="utf-8")
+    with TestClient(create_app(WebConfig(db=db_url, priority_model=str(mine)))) as client:
+        damage_first = client.get(f"/api/priorities?{query}").json()["places"]
+    # Damage alone: Idleb (200 damaged buildings) and Ma'btali (400) both score 3, the plain
+    # order breaks the tie (Idleb is cut off with more in need); the two without damage have
+    # no priority at all.
+    assert [p["pcode"] for p in damage_first][:2] == ["C3871", "C1552"]
+    assert [p["priority"] for p in damage_first][2:] == [None, None]
+    assert [p["category_name"] for p in damage_first][2:] == [None, None]
+
+
+def test_on_the_demo_besieged_madaya_comes_first_and_served_aleppo_falls_behind(
+    demo_path: str,
+) -> None:
+    """The plain ranking's severity once put Aleppo (accessible, served on the day) first and
+    Madaya 24th; the priority sees the siege and the 92 days without aid."""
+    ranked = run(demo_path, "priorities", "--as-of", AS_OF.isoformat(), "--level", "adm3")
+    order = [p["name"] for p in ranked["places"]]
+    assert order[0] == "Madaya"
+    assert order.index("Jebel Saman") >= 10  # Aleppo city: 13 % reached, on the day
+    cut_off = [p for p in ranked["places"] if p["cut_off"]]
+    assert all(p["category_name"] in ("high", "medium") for p in cut_off)
+    gaps_order = run(demo_path, "gaps", "--as-of", AS_OF.isoformat(), "--rank", "severity")
+    assert [p["pcode"] for p in gaps_order["places"]] == [p["pcode"] for p in ranked["places"]]

@@ -1,0 +1,171 @@
+"""``lagebild plan`` on a database (docs/plan.md): the instance it builds from the planning
+inputs, access and convoys; the plan solved again from its JSON; the greedy plan beside it;
+scenarios saved and compared."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lagebild.cli import main
+from lagebild.ingest import ImportOptions, import_file
+from lagebild.store import Store
+
+FILES = {
+    "places.csv": """\
+#country+code,#adm1+code,#adm4+code,#adm4+name,#geo+lat,#geo+lon
+SY,SY01,C1001,Damascus,33.51,36.29
+SY,SY03,C2450,Madaya,33.69,36.10
+SY,SY03,C2499,Madamiyet Elsham,33.46,36.19
+SY,SY03,C2304,Jaramana,33.49,36.35
+""",
+    "need.csv": """\
+#adm4+code,#inneed,#date
+C2450,30000,2017-01-01
+C2499,28000,2017-01-01
+C2304,30000,2017-01-01
+""",
+    "access.csv": """\
+#adm4+code,#access,#group+besieging,#date+start
+C2450,besieged,Government of Syria and allies,2015-07-01
+C2499,hard to reach,,2016-10-19
+C2304,accessible,,2013-01-01
+""",
+    "convoys.csv": """\
+#convoy+code,#adm4+code,#date+requested,#convoy+trucks,#convoy+status,#date+decided,#convoy+trucks+approved
+MADAYA-1,C2450,2017-02-10,20,approved,2017-02-20,10
+""",
+    "warehouses.csv": """\
+#loc+warehouse+name,#adm4+code,#capacity+trucks+week
+Damascus hub,C1001,20
+""",
+    "items.csv": """\
+#item+name,#sector,#indicator+people+week,#indicator+units+truck
+Food ration,food,20,100
+""",
+    "stock.csv": """\
+#loc+warehouse+name,#item+name,#value+units,#date
+Damascus hub,Food ration,2000,2017-02-28
+""",
+}
+
+
+@pytest.fixture
+def planned(store: Store, tmp_path: Path) -> Store:
+    for name, text in FILES.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        import_file(store, path, ImportOptions(source="test"))
+    return store
+
+
+def plan(db_url: str, *args: str) -> dict:  # type: ignore[type-arg]
+    out = CliRunner().invoke(main, ["--db", db_url, "plan", "--as-of", "2017-02-28",
+                                    "--weeks", "2", *args, "--format", "json"])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+
+def test_the_instance_takes_access_from_the_data_and_the_plan_solves_again(
+    planned: Store, db_url: str, tmp_path: Path
+) -> None:
+    data = plan(db_url)
+    places = {p["pcode"]: p for p in data["instance"]["places"]}
+    # Madaya is besieged: the approved convoy's 10 trucks in week 1, nothing in week 2.
+    assert places["C2450"]["cap"] == [10, 0] and places["C2450"]["cap_kind"] == "convoys"
+    # Madamiyet Elsham is hard to reach without a place limit: the default of 2 a week.
+    assert places["C2499"]["cap"] == [2, 2] and places["C2499"]["cap_kind"] == "hard_to_reach"
+    assert places["C2304"]["cap"] == [None, None]
+    assert places["C2450"]["need"] == {"food": 30000}
+    # 2,000 rations feed 40,000 for a week; 20 trucks a week carry 2,000 a week.
+    shipped = sum(s["units"] for s in data["shipments"])
+    assert shipped == pytest.approx(2000)
+    assert data["objective"] >= data["greedy_objective"] - 1e-6
+    for s in data["shipments"]:
+        assert s["trucks"] == pytest.approx(s["units"] / 100)
+    into_madaya = sum(s["trucks"] for s in data["shipments"] if s["pcode"] == "C2450")
+    assert into_madaya <= 10 + 1e-6
+    saved = tmp_path / "plan.json"
+    saved.write_text(json.dumps(data), encoding="utf-8")
+    again = CliRunner().invoke(main, ["--db", db_url, "plan", "--instance", str(saved),
+                                      "--format", "json"])  # fmt: skip
+    assert json.loads(again.output)["objective"] == pytest.approx(data["objective"])
+    hxl = CliRunner().invoke(main, ["--db", db_url, "plan", "--as-of", "2017-02-28",
+                                    "--format", "hxl"])  # fmt: skip
+    rows = list(csv.reader(io.StringIO(hxl.output)))
+    assert rows[1] == ["#date+week", "#loc+warehouse+name", "#loc+code", "#loc+name",
+                       "#item+name", "#value+units", "#convoy+trucks"]  # fmt: skip
+
+
+def test_a_denied_convoy_leaves_the_besieged_town_without_aid_and_the_scenarios_compare(
+    planned: Store, db_url: str
+) -> None:
+    plan(db_url, "--save", "as approved")
+    denied = plan(db_url, "--deny-convoy", "MADAYA-1", "--save", "Madaya denied")
+    madaya = next(p for p in denied["places"] if p["pcode"] == "C2450")
+    assert madaya["covered"] == 0 and madaya["why_code"] == "no_trucks"
+    assert madaya["cap_kind"] == "no_convoy"
+    assert denied["scenario"]["denied_convoys"] == ["MADAYA-1"]
+    out = CliRunner().invoke(main, ["--db", db_url, "plans", "compare", "as approved",
+                                    "Madaya denied", "--format", "json"])  # fmt: skip
+    compared = json.loads(out.output)
+    besieged = next(r for r in compared["by_access"] if r["access"] == "besieged")
+    assert besieged["first"] > 0 and besieged["second"] == 0
+    refused = CliRunner().invoke(main, ["--db", db_url, "plan", "--as-of", "2017-02-28",
+                                        "--deny-convoy", "NOPE"])  # fmt: skip
+    assert refused.exit_code == 1 and "no convoy 'NOPE'" in refused.output
+
+
+def test_the_table_says_what_limits_the_plan(planned: Store, db_url: str) -> None:
+    out = CliRunner().invoke(main, ["--db", db_url, "plan", "--as-of", "2017-02-28",
+                                    "--weeks", "2"])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert "Priority-weighted people covered" in out.output
+    assert "People covered a week, by access" in out.output
+    assert "What limits the plan" in out.output
+
+
+def test_without_planning_inputs_the_plan_is_refused_saying_what_to_import(
+    store: Store, db_url: str
+) -> None:
+    out = CliRunner().invoke(main, ["--db", db_url, "plan", "--as-of", "2017-02-28"])
+    assert out.exit_code == 1
+    assert "no warehouses or no items: import the planning inputs first" in out.output
+
+
+def test_the_plan_page_shows_the_plan_on_a_map_and_the_api_gives_the_command_line_s(
+    planned: Store, db_url: str
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from lagebild.web import WebConfig, create_app
+
+    cli = plan(db_url)
+    plan(db_url, "--deny-convoy", "MADAYA-1", "--save", "denied")
+    plan(db_url, "--save", "approved")
+    with TestClient(create_app(WebConfig(db=db_url))) as client:
+        api = client.get("/api/plan?as_of=2017-02-28&weeks=2").json()
+        page = client.get("/plan?as_of=2017-02-28&weeks=2&first=approved&second=denied").text
+        arabic = client.get("/plan?as_of=2017-02-28&weeks=2&lang=ar").text
+    assert api["objective"] == pytest.approx(cli["objective"])
+    assert 'id="plan-summary"' in page and '<svg class="svg-map"' in page
+    assert page.count("<rect class=\"warehouse\"") == 1
+    assert 'id="plan-comparison"' in page and 'data-pcode="C2450"' in page
+    assert "خطة التسليم" in arabic and "ما الذي يحدّ من الخطة" in arabic
+
+
+def test_the_plan_page_without_inputs_says_what_to_import(store: Store, db_url: str) -> None:
+    from fastapi.testclient import TestClient
+
+    from lagebild.web import WebConfig, create_app
+
+    with TestClient(create_app(WebConfig(db=db_url))) as client:
+        page = client.get("/plan?as_of=2017-02-28")
+        api = client.get("/api/plan?as_of=2017-02-28")
+    assert page.status_code == 200 and 'id="plan-refused"' in page.text
+    assert api.status_code == 422 and "import the planning inputs" in api.json()["detail"]
