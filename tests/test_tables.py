@@ -283,7 +283,7 @@ def test_the_convoy_list_s_items_column_imports_as_no_item(demo: str, tmp_path: 
         assert f"imported {name}" in out
     assert "#item+name+list (Items)" in out  # among the unused columns
     again = json.loads(run(fresh, "convoy", "list", "--format", "json"))["convoys"]
-    assert len(again) == 4 and all(c["items"] == [] and c["items_text"] == "" for c in again)
+    assert len(again) == 8 and all(c["items"] == [] and c["items_text"] == "" for c in again)
 
 
 def test_the_account_list_renders_the_definition(demo: str) -> None:

@@ -76,10 +76,10 @@ The files, imported in this order (``DEMO_FILES``):
    (denied 20 February 2017, and a new request of 27 February 2017 not yet decided), to Yarmuk
    (denied 8 February 2017); and, approved but not yet delivered on ``AS_OF``, to Foah (8 trucks)
    and Kafraya (5 trucks, both approved 26 February 2017 under the four-towns agreement) and to
-   Duma (25 of 40 trucks, partly approved 24 February 2017). They are not in the 4W; the
-   delivered ones fall before the 30-day window of ``AS_OF`` at places with a later delivery,
-   so the story's gaps stay as told. A plan of March 2017 can send trucks to Foah, Kafraya and
-   Duma, but none to Madaya or Yarmuk.
+   Arbin in East Ghouta (20 of 30 trucks, partly approved 24 February 2017). They are not in the
+   4W; the delivered ones fall before the 30-day window of ``AS_OF`` at places with a later
+   delivery, so the story's gaps stay as told. A plan of March 2017 can send trucks to Foah,
+   Kafraya and Arbin, but none to Madaya or Yarmuk.
 7. ``06_incidents.csv``: eight conflict incidents of January and February 2017 in ACLED's HXL form,
    all illustrative (their notes and reporter say so): an air strike on a market in Douma near
    Damascus, shelling of Harasta, Yarmuk and Ar-Rastan, shells beside an aid convoy at Madaya (an
