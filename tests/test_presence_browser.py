@@ -65,7 +65,8 @@ def test_the_pages_draw_their_map_and_fit_the_screen(
             page.goto(live_server.url(f"{path}{joiner}lang={lang}"), wait_until="networkidle")
             page.wait_for_selector("#presence-map[data-ready]", state="attached")
             assert page.locator("html").get_attribute("dir") == ("rtl" if lang == "ar" else "ltr")
-            assert MENU[lang] in page.locator("header nav").inner_text()
+            # On a phone the menu is folded behind its button: its words are there, not shown.
+            assert MENU[lang] in (page.locator("header nav").text_content() or "")
             config = json.loads(page.locator("#presence-config").text_content() or "{}")
             layer = page.request.get(live_server.url(config["data"])).json()
             circles = page.locator("#presence-map path.presence-circle")
