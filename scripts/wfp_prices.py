@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 
 DEFAULT_OUT = (
-    Path(__file__).resolve().parents[1] / "src" / "lagebild" / "demo" / "data"
+    Path(__file__).resolve().parents[1] / "src" / "lagebild" / "demo" / "prices"
     / "wfp_prices_syr.csv"
 )
 NOT_FOOD = ("Wage", "Fuel", "Livestock")

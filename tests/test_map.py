@@ -400,7 +400,7 @@ def test_a_place_with_a_boundary_is_a_polygon_the_others_points(
     collection = client.get("/api/map", params={"level": "adm4"}).json()
     kinds = {f["id"]: f["geometry"]["type"] for f in collection["features"]}
     assert kinds.pop("C2450") == "Polygon"
-    assert set(kinds.values()) == {"Point"} and len(kinds) == 36
+    assert set(kinds.values()) == {"Point"} and len(kinds) == 35
     madaya = next(f for f in collection["features"] if f["id"] == "C2450")
     assert madaya["properties"]["access"] == "besieged" and madaya["properties"]["cut_off"]
     assert madaya["properties"]["besieged_by"] == "Government of Syria and allies"

@@ -35,7 +35,7 @@ from lagebild.analysis.plan import quiet_highs
 from lagebild.errors import RefusedInput
 
 NUTRIENTS = Path(__file__).parent / "nutrients.yml"
-DEMO_PRICES = Path(__file__).parents[1] / "demo" / "data" / "wfp_prices_syr.csv"
+DEMO_PRICES = Path(__file__).parents[1] / "demo" / "prices" / "wfp_prices_syr.csv"
 #: Prices older than this on the date are not used.
 MAX_AGE_DAYS = 62
 _UNIT = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*)?(KG|G|L)\s*$", re.IGNORECASE)

@@ -64,7 +64,7 @@ the same month); ``lagebild figures --conflicts`` shows it, and the later figure
 The files, imported in this order (``DEMO_FILES``):
 
 1. ``01_places.csv``: the country, the 14 governorates, and the districts, sub-districts and
-   communities the story needs (with the border crossing's community, Bab El Hawa).
+   communities the story needs.
 2. ``02_figures_national.csv``: the country's figures (a file of its own, so that no row has
    blank finer P-codes).
 3. ``02_figures.csv``: per community, population, people in need, displaced, returnees, besieged.
@@ -93,8 +93,8 @@ The files, imported in this order (``DEMO_FILES``):
    illustrative.
 9. The planning case of February-March 2017 (docs/plan.md, "Inputs"), all illustrative, each
    number explained in the file's note column: ``08_warehouses.csv``, a hub in Damascus (C1001,
-   60 trucks a week), one at the Turkish border crossing of Bab al-Hawa (Bab El Hawa, C6389, in
-   Dana sub-district of Harim, Idleb; 100 trucks a week) and one in Homs (25);
+   60 trucks a week), one at the Turkish border crossing of Bab al-Hawa (placed by its
+   coordinates in Idleb governorate; 100 trucks a week) and one in Homs (25);
    ``09_items.csv``, a family food ration (5 people for 30 days, about 1,510 kcal a person a
    day), wheat flour, hygiene kits, water purification tablets and WHO's emergency health kit;
    ``10_stock.csv``, the stock counted on 28 February 2017 (and an older count of food rations
