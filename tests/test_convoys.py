@@ -349,7 +349,7 @@ BAD_FILES: dict[str, tuple[list[list[str]], int, str | None, str | None, str]] =
         7, "H #convoy+status", "partially approved", "is partly approved: say how much",
     ),
     "unknown P-code": (
-        replaced((3, "#adm4+code", "C9999"), (3, "#adm3+code", "")), 6, None, None,
+        replaced((3, "#adm4+code", "C9999"), (3, "#adm3+code", "")), 6, "C #adm4+code", "C9999",
         "no valid P-code",
     ),
 }  # fmt: skip

@@ -329,8 +329,7 @@ def _saved_tags(
         raise click.UsageError("give --tags or --tags-saved, not both")
     if save_tags and tag_map is None:
         raise click.UsageError("--save-tags keeps the map given with --tags: give --tags")
-    if save_tags:
-        assert tag_map is not None
+    if save_tags and tag_map is not None:
         save_tag_map(open_store(ctx), save_tags, tag_map, saved_by="command line")
         click.echo(f"tag map saved as {save_tags.strip()!r}", err=True)
     if not tags_saved:
