@@ -117,15 +117,21 @@ class CommitWatch:
 
     def stamp(self) -> int | None:
         """A number that differs from the last one if anything was committed since (None:
-        no such number here)."""
+        no such number here, or not now: a database locked by another process is then asked,
+        and its outage reported, by the caller's query)."""
         if self._path is None:
             return None
         with self._lock:
-            if self._conn is None:
-                if not self._path.exists():  # not made yet: never create it here
-                    return None
-                self._conn = sqlite3.connect(str(self._path), check_same_thread=False)
-            return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+            try:
+                if self._conn is None:
+                    if not self._path.exists():  # not made yet: never create it here
+                        return None
+                    self._conn = sqlite3.connect(
+                        str(self._path), timeout=0, check_same_thread=False
+                    )
+                return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+            except sqlite3.Error:
+                return None
 
     def close(self) -> None:
         with self._lock:
