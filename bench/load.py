@@ -50,7 +50,7 @@ import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -195,6 +195,8 @@ class Setup:
     busy_place: str = ""
     #: Communities by governorate (first four characters of the P-code): ``--big``'s imports.
     by_governorate: dict[str, list[str]] | None = None
+    #: Server processes (``lagebild serve --workers``).
+    workers: int = 1
 
 
 def _lagebild(db: str, *args: str) -> list[str]:
@@ -273,7 +275,7 @@ def served(setup: Setup) -> Iterator[tuple[str, Path]]:
     log = setup.folder / f"serve-{port}.log"
     with log.open("w") as out:
         server = subprocess.Popen(
-            _lagebild(setup.db, "serve", "--port", str(port)),
+            _lagebild(setup.db, "serve", "--port", str(port), "--workers", str(setup.workers)),
             cwd=setup.folder,
             env=_env(setup.folder),
             stdout=out,
@@ -418,7 +420,7 @@ def run_one(kind: str, args: argparse.Namespace, pg_url: str | None) -> dict[str
 def _measure(kind: str, db: str, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
     what = f"a copy of {args.big_db}" if args.big_db else "the demo database"
     print(f"\n== {kind}: {what} and {args.partners} partner accounts", flush=True)
-    setup = prepare(db, folder, args.partners, args.big_db)
+    setup = replace(prepare(db, folder, args.partners, args.big_db), workers=args.workers)
     config = {
         "clients": args.clients,
         "duration": args.duration,
@@ -571,6 +573,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--cold", action="store_true", help="with --big: no warming before the clock starts"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes (lagebild serve --workers)"
     )
     parser.add_argument("--drive", type=Path, help=argparse.SUPPRESS)  # the locust child
     args = parser.parse_args()
