@@ -45,8 +45,8 @@ PAGES = {
 LANGUAGES = ("en", "ar", "de")
 #: The words of the navigation bar in English; in another language they must be that language's.
 ENGLISH_NAV = [
-    "Overview", "Map", "Gaps", "Places", "Who does what where", "Convoys", "Incidents", "Damage",
-    "Evidence", "Records", "Sources", "Import", "Imports",
+    "Overview", "Map", "Gaps", "Priorities", "Plan", "Places", "Who does what where", "Convoys",
+    "Incidents", "Damage", "Evidence", "Records", "Sources", "Import", "Imports",
 ]
 ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
 #: The longest a page, a click or a wait may take before the test fails (milliseconds).

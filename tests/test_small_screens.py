@@ -66,6 +66,8 @@ PAGES: dict[str, Walked] = {
     "overview": Walked("/", "/"),
     "map": Walked("/map", "/map", ready="#map[data-ready]:not(.leaflet-zoom-anim)"),
     "gaps": Walked("/gaps", "/gaps"),
+    "priorities": Walked("/priorities", "/priorities"),
+    "plan": Walked("/plan", "/plan"),
     "places": Walked("/places", "/places"),
     "place": Walked("/places/{pcode}", f"/places/{MADAYA}"),
     "governorate": Walked("/places/{pcode}", "/places/SY03"),
