@@ -122,7 +122,8 @@ def plan_page(
         levels=("adm1", "adm2", "adm3", "adm4"),
         data=data,
         refused=refused,
-        svg=plan_map(ctx, data) if data and data["objective"] is not None else "",
+        svg=ctx.cached(("plan map", when, weeks, level), lambda: plan_map(ctx, data))
+        if data and data["objective"] is not None else "",
         limits=[b for b in data["binding"] if b["one_more"] is not None] if data else [],
         saved=saved_plans(ctx.store),
         first=first or "",
