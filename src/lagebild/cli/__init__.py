@@ -2,7 +2,7 @@
 
 ``main`` is the group; each command lives in the module of its kind (``imports``, ``picture``,
 ``figures``, ``records``, ``damage``, ``incidents``, ``convoys``, ``evidence``, ``accounts``,
-``serve``, ``demo``, ``backup``) and is added here. What they share is in ``common``.
+``serve``, ``demo``, ``backup``, ``export``) and is added here. What they share is in ``common``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from lagebild.cli import (
     damage,
     demo,
     evidence,
+    export,
     figures,
     imports,
     incidents,
@@ -86,6 +87,8 @@ for command in (
     evidence.evidence,
     backup.backup,
     backup.restore,
+    export.export,
+    export.datasette_metadata,
 ):
     main.add_command(command)
 

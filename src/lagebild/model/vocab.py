@@ -296,6 +296,12 @@ INDICATOR_NAMES: dict[str, str] = {
     "arrivals": "idps_arrivals",
     "departures": "idps_departures",
     "new_displacements": "idps_new",
+    # HDX HAPI's population_status codes (humanitarian needs): affected, in need, targeted,
+    # reached.
+    "aff": "affected",
+    "inn": "inneed",
+    "tgt": "targeted",
+    "rea": "reached_figure",
     **{code: code for code in INDICATORS},
 }
 

@@ -634,3 +634,96 @@ DAMAGE_LIST = [
     Col("file_name", "File", "#meta+file"),
     Col("row_number", "Row", "#meta+row"),
 ]
+
+
+# -- HDX: tables shaped like HDX HAPI's (``lagebild export hdx``, publish/hdx.py) ---------------
+# The column names are HAPI's (hdx-hapi, endpoints/models/*.py), with the admin levels below
+# HAPI's admin2 (the COD of Syria goes to communities) and the source of each row added after
+# HAPI's own; the hashtags are those lagebild reads back (docs/hxl.md).
+
+#: The place of a row: HAPI's location and admin1-2 columns, then admin3-4.
+HDX_ADMINS = [
+    Col("location_code", "location_code", "#country+code"),
+    Col("location_name", "location_name", "#country+name"),
+    *(
+        col
+        for level in range(1, 5)
+        for col in (
+            Col(f"admin{level}_code", f"admin{level}_code", f"#adm{level}+code"),
+            Col(f"admin{level}_name", f"admin{level}_name", f"#adm{level}+name"),
+        )
+    ),
+]
+
+#: Every HAPI row's reference period and, after HAPI's columns, its source.
+HDX_PERIOD = [
+    Col("reference_period_start", "reference_period_start", "#date+start"),
+    Col("reference_period_end", "reference_period_end", "#date+end"),
+]
+HDX_SOURCE = Col("source", "source", "#meta+source")
+
+#: The age of a figure as HAPI gives it.
+HDX_AGE = [
+    Col("gender", "gender", "#gender+code"),
+    Col("age_range", "age_range", "#age+range"),
+    Col("min_age", "min_age", "#age+min"),
+    Col("max_age", "max_age", "#age+max"),
+]
+
+#: HAPI's population (baseline population by gender and age).
+HDX_POPULATION = [
+    *HDX_ADMINS,
+    *HDX_AGE,
+    Col("population", "population", "#population"),
+    *HDX_PERIOD,
+    HDX_SOURCE,
+]
+
+#: HAPI's humanitarian needs: people affected, in need, targeted and reached (its
+#: ``population_status``: AFF, INN, TGT, REA) by sector and population group.
+HDX_HUMANITARIAN_NEEDS = [
+    *HDX_ADMINS,
+    *HDX_AGE,
+    Col("disabled_marker", "disabled_marker", "#is_disabled"),
+    Col("sector_code", "sector_code", "#sector+code"),
+    Col("sector_name", "sector_name", "#sector+name"),
+    Col("population_group", "population_group", "#population_group+code"),
+    Col("population_status", "population_status", "#indicator+code"),
+    Col("population", "population", "#indicator+value+num"),
+    *HDX_PERIOD,
+    HDX_SOURCE,
+]
+
+#: HAPI's IDPs: internally displaced people (a stock) per place and date.
+HDX_IDPS = [
+    *HDX_ADMINS,
+    Col("reporting_round", "reporting_round", "#meta+round"),
+    Col("assessment_type", "assessment_type", "#meta+assessment"),
+    Col("operation", "operation", "#meta+operation"),
+    Col("population", "population", "#affected+idps"),
+    *HDX_PERIOD,
+    HDX_SOURCE,
+]
+
+#: HAPI's operational presence (3W): organisations by sector and place.
+HDX_OPERATIONAL_PRESENCE = [
+    *HDX_ADMINS,
+    Col("org_acronym", "org_acronym", "#org+acronym"),
+    Col("org_name", "org_name", "#org+name"),
+    Col("org_type_code", "org_type_code", "#org+type+code"),
+    Col("org_type_description", "org_type_description", "#org+type+name"),
+    Col("sector_code", "sector_code", "#sector+code"),
+    Col("sector_name", "sector_name", "#sector+name"),
+    *HDX_PERIOD,
+    HDX_SOURCE,
+]
+
+#: HAPI's conflict events: events and fatalities per place, month and event type.
+HDX_CONFLICT_EVENTS = [
+    *HDX_ADMINS,
+    Col("event_type", "event_type", "#event+type"),
+    Col("events", "events", "#event+num"),
+    Col("fatalities", "fatalities", "#affected+killed"),
+    *HDX_PERIOD,
+    HDX_SOURCE,
+]

@@ -1,0 +1,461 @@
+"""HDX-ready datasets: what the database holds on a date, in the tables of HDX HAPI
+(population, humanitarian needs, IDPs, operational presence, conflict events), each row with
+its reference period and source, and the dataset's metadata HDX asks for.
+
+The tables' columns are in ``publish/tables.py`` (``HDX_*``); the sharing protocol decides
+what goes out: by default what an anonymous viewer of the public picture sees (small counts
+suppressed, fields above public left out). Each record list imports back into lagebild
+(docs/publishing.md); the conflict events are counts per month, and are refused as input like
+lagebild's other computed tables.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import re
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from lagebild import __version__
+from lagebild.analysis.tree import PlaceTree
+from lagebild.model.records import Place
+from lagebild.model.vocab import vocabulary
+from lagebild.publish import render, tables
+from lagebild.publish.tables import Col
+from lagebild.security import policy
+from lagebild.security import protocol as sharing
+from lagebild.store import Store
+from lagebild.store.incidents import incident_list
+from lagebild.store.places import all_places
+from lagebild.store.published import figure_records, presence_records
+
+#: HAPI's population_status of each indicator of the humanitarian needs table.
+NEEDS_STATUS = {"affected": "AFF", "inneed": "INN", "targeted": "TGT", "reached_figure": "REA"}
+#: HAPI's population_group codes of lagebild's population groups.
+POPULATION_GROUPS = {"": "all", "idps": "IDP", "refugees": "REF", "returnees": "RET"}
+#: HAPI's sector codes (the Global Coordination Groups') and names of lagebild's sectors; a
+#: sector not named here keeps lagebild's code. Each code reads back as the same sector.
+SECTORS: dict[str, tuple[str, str]] = {
+    "": ("Intersectoral", "Intersectoral"),
+    "food": ("FSC", "Food Security"),
+    "health": ("HEA", "Health"),
+    "wash": ("WSH", "Water Sanitation Hygiene"),
+    "shelter": ("SHL", "Emergency Shelter and NFI"),
+    "protection": ("PRO", "Protection"),
+    "education": ("EDU", "Education"),
+    "nutrition": ("NUT", "Nutrition"),
+    "cccm": ("CCM", "Camp Coordination / Management"),
+    "erl": ("ERY", "Early Recovery"),
+    "logistics": ("LOG", "Logistics"),
+    "telecoms": ("TEL", "Emergency Telecommunications"),
+    "coordination": ("CSS", "Coordination and Support Services"),
+}
+#: HAPI's event types (ACLED's, as HAPI counts them) of the event types lagebild stores.
+EVENT_TYPES: dict[str, tuple[str, ...]] = {
+    "Battles": ("political_violence",),
+    "Explosions/Remote violence": ("political_violence",),
+    "Violence against civilians": ("political_violence", "civilian_targeting"),
+    "Protests": ("demonstration",),
+    "Riots": ("demonstration",),
+    "Riots/Protests": ("demonstration",),
+}
+#: The indicators each record table takes.
+POPULATION = frozenset({"population"})
+IDPS = frozenset({"idps"})
+
+#: Each table: the file it is written to and the HAPI endpoint it follows.
+FILES = {
+    "population": "population.csv",
+    "humanitarian_needs": "humanitarian-needs.csv",
+    "idps": "idps.csv",
+    "operational_presence": "operational-presence.csv",
+    "conflict_events": "conflict-events.csv",
+}
+COLUMNS: dict[str, list[Col]] = {
+    "population": tables.HDX_POPULATION,
+    "humanitarian_needs": tables.HDX_HUMANITARIAN_NEEDS,
+    "idps": tables.HDX_IDPS,
+    "operational_presence": tables.HDX_OPERATIONAL_PRESENCE,
+    "conflict_events": tables.HDX_CONFLICT_EVENTS,
+}
+TITLES = {
+    "population": "Population by place, gender and age",
+    "humanitarian_needs": "People affected, in need, targeted and reached, by place and sector",
+    "idps": "Internally displaced people (a stock) by place",
+    "operational_presence": "Organisations present, by place and sector (3W)",
+    "conflict_events": "Conflict events and fatalities per place, month and event type",
+}
+#: Tables of HDX HAPI that lagebild keeps no records for.
+NOT_HELD = {
+    "food_prices": "lagebild's database keeps no market prices (the food basket reads WFP's "
+    "price file, not the database)",
+}
+
+
+@dataclass
+class HdxTable:
+    name: str
+    columns: list[Col]
+    rows: list[dict[str, Any]]
+    suppressed: int = 0  # values the protocol suppressed
+    left_out: Counter[str] = field(default_factory=Counter)  # records not in HAPI's shape, why
+
+    @property
+    def file(self) -> str:
+        return FILES[self.name]
+
+
+@dataclass
+class HdxDataset:
+    as_of: date
+    role: str
+    tables: list[HdxTable]
+    metadata: dict[str, Any]
+
+
+# -- places ---------------------------------------------------------------------------------
+
+
+def _admins(tree: PlaceTree, place_id: int) -> dict[str, Any]:
+    """HAPI's location and admin columns of a place (admin1-4 of the place and those above)."""
+    out: dict[str, Any] = {}
+    for place in tree.chain(place_id):
+        if place.level == 0:
+            out["location_code"], out["location_name"] = place.pcode, place.name()
+        elif 1 <= place.level <= 4:
+            out[f"admin{place.level}_code"] = place.pcode
+            out[f"admin{place.level}_name"] = place.name()
+    return out
+
+
+def _country(places: Sequence[Place]) -> Place | None:
+    countries = [p for p in places if p.level == 0]
+    return countries[0] if len(countries) == 1 else None
+
+
+# -- the record tables ----------------------------------------------------------------------
+
+
+def _ages(age: str) -> tuple[str, int | None, int | None]:
+    """HAPI's age_range, min_age and max_age of a stored age (``''``: all ages)."""
+    if not age:
+        return "all", None, None
+    found = re.fullmatch(r"(\d+)(?:-(\d+)|\+)", age)
+    if found is None:
+        return age, None, None
+    return age, int(found.group(1)), int(found.group(2)) if found.group(2) else None
+
+
+def _count(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _figure_row(tree: PlaceTree, record: Mapping[str, Any]) -> dict[str, Any]:
+    age_range, min_age, max_age = _ages(str(record["age"] or ""))
+    code, name = SECTORS.get(record["sector"], (record["sector"], record["sector"]))
+    return {
+        **_admins(tree, int(record["place_id"])),
+        "gender": record["gender"] or "all",
+        "age_range": age_range,
+        "min_age": min_age,
+        "max_age": max_age,
+        "disabled_marker": record["disability"] or "all",
+        "sector_code": code,
+        "sector_name": name,
+        "population_group": POPULATION_GROUPS.get(
+            record["population_group"], str(record["population_group"]).upper()
+        ),
+        "population_status": NEEDS_STATUS.get(record["indicator"]),
+        "population": _count(record["value"]),
+        "reference_period_start": record["date"],
+        "reference_period_end": record["date"],
+        "source": record["source"],
+    }
+
+
+def _why_not_population(record: Mapping[str, Any]) -> str | None:
+    if record["sector"]:
+        return "population of a sector"
+    if record["population_group"] or record["disability"]:
+        return "population of a population group or by disability"
+    return None
+
+
+def _why_not_idps(record: Mapping[str, Any]) -> str | None:
+    if record["sector"] or any(record[d] for d in ("gender", "age", "population_group")):
+        return "displaced people by sector, gender, age or group"
+    if record["disability"]:
+        return "displaced people by disability"
+    return None
+
+
+def _figure_tables(
+    store: Store, tree: PlaceTree, as_of: date, viewer: policy.Principal, rules: Any
+) -> list[HdxTable]:
+    records = sharing.view(
+        viewer, "figure", figure_records(store, POPULATION | IDPS | set(NEEDS_STATUS), as_of),
+        rules,
+    )  # fmt: skip
+    population = HdxTable("population", COLUMNS["population"], [])
+    needs = HdxTable("humanitarian_needs", COLUMNS["humanitarian_needs"], [])
+    idps = HdxTable("idps", COLUMNS["idps"], [])
+    for record in records:
+        indicator = record["indicator"]
+        if indicator in NEEDS_STATUS:
+            needs.rows.append(_figure_row(tree, record))
+            continue
+        table, why = (
+            (population, _why_not_population(record))
+            if indicator == "population"
+            else (idps, _why_not_idps(record))
+        )
+        if why is not None:
+            table.left_out[why] += 1
+        else:
+            table.rows.append(_figure_row(tree, record))
+    return [population, needs, idps]
+
+
+def _presence_table(
+    store: Store, tree: PlaceTree, as_of: date, viewer: policy.Principal, rules: Any
+) -> HdxTable:
+    rows = []
+    for record in sharing.view(viewer, "presence", presence_records(store, as_of), rules):
+        code, name = SECTORS.get(record["sector"], (record["sector"], record["sector"]))
+        rows.append(
+            {
+                **_admins(tree, int(record["place_id"])),
+                "org_acronym": record.get("org_acronym"),
+                "org_name": record.get("org"),
+                "org_type_description": record.get("org_type"),
+                "sector_code": code,
+                "sector_name": name,
+                "reference_period_start": record.get("date"),
+                "reference_period_end": record.get("date"),
+                "source": record.get("source"),
+            }
+        )
+    return HdxTable("operational_presence", COLUMNS["operational_presence"], rows)
+
+
+def _month(day: date, as_of: date) -> tuple[date, date]:
+    """The month of ``day``, ending on ``as_of`` when that is in it."""
+    last = calendar.monthrange(day.year, day.month)[1]
+    return day.replace(day=1), min(day.replace(day=last), as_of)
+
+
+def _conflict_table(
+    store: Store, tree: PlaceTree, as_of: date, viewer: policy.Principal, rules: Any
+) -> HdxTable:
+    table = HdxTable("conflict_events", COLUMNS["conflict_events"], [])
+    # The reporters of incidents are named only to those the protocol shows them to.
+    named = sharing.at_most(
+        rules.level("incident", "source"), policy.clearance(viewer, own=False)
+    )
+    counts: dict[tuple[int, date, str], list[int]] = defaultdict(lambda: [0, 0])
+    sources: dict[tuple[int, date, str], set[str]] = defaultdict(set)
+    for incident in incident_list(store, date_to=as_of):
+        if incident.place_id is None:
+            table.left_out["incidents that could not be placed"] += 1
+            continue
+        kinds = EVENT_TYPES.get(incident.event_type)
+        if kinds is None:
+            table.left_out[f"event type {incident.event_type or '(none)'!r}"] += 1
+            continue
+        for kind in kinds:
+            key = (incident.place_id, _month(incident.date, as_of)[0], kind)
+            counts[key][0] += 1
+            counts[key][1] += incident.fatalities or 0
+            if incident.source and named:
+                sources[key].add(incident.source)
+    rows = []
+    for (place_id, month, kind), (events, fatalities) in sorted(counts.items()):
+        start, end = _month(month, as_of)
+        rows.append(
+            {
+                **_admins(tree, place_id),
+                "event_type": kind,
+                "events": events,
+                "fatalities": fatalities,
+                "reference_period_start": start,
+                "reference_period_end": end,
+                "source": "; ".join(sorted(sources[(place_id, month, kind)])),
+            }
+        )
+    shown = sharing.public_table(viewer, "incident_summary", rows, rules)
+    table.rows = shown
+    return table
+
+
+def _suppressed(table: HdxTable) -> HdxTable:
+    """The rows without the protocol's note of suppressed counts, counted instead."""
+    for row in table.rows:
+        table.suppressed += len(row.pop(sharing.SUPPRESSED, None) or [])
+    return table
+
+
+# -- the dataset ----------------------------------------------------------------------------
+
+
+def _period(found: Sequence[HdxTable]) -> tuple[date | None, date | None]:
+    starts = [r["reference_period_start"] for t in found for r in t.rows]
+    ends = [r["reference_period_end"] for t in found for r in t.rows]
+    starts = [d for d in starts if d is not None]
+    ends = [d for d in ends if d is not None]
+    return (min(starts) if starts else None, max(ends) if ends else None)
+
+
+def _caveats(found: Sequence[HdxTable], rules: sharing.Protocol, role: str) -> list[str]:
+    out = [
+        f"Published as a {role} sees it under lagebild's information sharing protocol: counts "
+        f"above 0 and below {rules.threshold} are suppressed (left empty) where the protocol "
+        "says so, and fields above that reader's clearance are left out.",
+        "Admin levels below HAPI's admin2 (admin3: sub-district, admin4: community) are "
+        "added after HAPI's columns; location_code is the country's P-code in the gazetteer "
+        "(COD), not HAPI's ISO 3166 alpha-3 code.",
+        "Each figure keeps its own date as its reference period; several sources may give "
+        "figures for the same place and date, all are kept side by side.",
+    ]
+    for table in found:
+        if table.suppressed:
+            out.append(f"{table.file}: {table.suppressed} small counts suppressed.")
+        for why, n in sorted(table.left_out.items()):
+            out.append(f"{table.file}: {n} records left out ({why}): not in HAPI's shape.")
+    out.append(
+        "conflict-events.csv: ACLED's event types as HAPI counts them: battles, explosions "
+        "and violence against civilians are political_violence; violence against civilians "
+        "is also civilian_targeting; protests and riots are demonstration."
+    )
+    return out
+
+
+def _metadata(
+    found: Sequence[HdxTable],
+    as_of: date,
+    role: str,
+    country: Place | None,
+    rules: sharing.Protocol,
+    sources: Sequence[str],
+    licence: str,
+) -> dict[str, Any]:
+    start, end = _period(found)
+    place = country.name() if country else "the response"
+    published = [t for t in found if t.rows]
+    return {
+        "name": f"lagebild-{(country.pcode if country else 'data').lower()}-{as_of.isoformat()}",
+        "title": f"Humanitarian situation, {place}: data as of {as_of.isoformat()}",
+        "notes": (
+            f"Population, humanitarian needs, displacement, operational presence and conflict "
+            f"events in {place}, as held by lagebild on {as_of.isoformat()}, in the tables of "
+            "HDX HAPI, each with an HXL hashtag row."
+        ),
+        "as_of": as_of.isoformat(),
+        "dataset_date": f"[{start.isoformat() if start else '*'}T00:00:00 TO "
+        f"{end.isoformat() if end else '*'}T23:59:59]",
+        "reference_period": {
+            "start": start.isoformat() if start else None,
+            "end": end.isoformat() if end else None,
+        },
+        "location": {"code": country.pcode, "name": place} if country else None,
+        "license_id": licence,
+        "methodology": "Other",
+        "methodology_other": (
+            "Records kept by lagebild: figures as their sources state them (each with its "
+            "date and source), the 3W's organisations by place and sector, and conflict events "
+            "counted per place, month and event type. Nothing is estimated or imputed."
+        ),
+        "caveats": " ".join(_caveats(found, rules, role)),
+        "dataset_source": "; ".join(sources),
+        "tags": ["hxl", "humanitarian needs", "population", "internally displaced persons-idp",
+                 "operational presence", "conflict-violence"],  # fmt: skip
+        "data_update_frequency": "7",
+        "shared_as": role,
+        "protocol": {"threshold": rules.threshold, "round_degrees": rules.round_degrees},
+        "generator": f"lagebild {__version__}",
+        "resources": [
+            {
+                "name": t.file,
+                "description": TITLES[t.name],
+                "format": "CSV",
+                "hapi_endpoint": t.name,
+                "hxl": True,
+                "rows": len(t.rows),
+                "reference_period": dict(
+                    zip(("start", "end"), (d.isoformat() if d else None for d in _period([t])),
+                        strict=True)
+                ),  # fmt: skip
+                "columns": [c.key for c in t.columns],
+            }
+            for t in published
+        ],
+        "not_published": {
+            **{t.file: "no records on or before the date" for t in found if not t.rows},
+            **{f"{k.replace('_', '-')}.csv": why for k, why in NOT_HELD.items()},
+        },
+    }
+
+
+def hdx_dataset(
+    store: Store,
+    as_of: date,
+    role: str = "viewer",
+    rules: sharing.Protocol | None = None,
+    licence: str = "cc-by",
+) -> HdxDataset:
+    """The HDX tables and metadata of what ``store`` holds on ``as_of``, as ``role`` sees it."""
+    rules = rules or sharing.default()
+    policy.check_role(role)
+    viewer = policy.ANONYMOUS if role == "viewer" else policy.Principal("export", role)
+    places = all_places(store)
+    tree = PlaceTree(places)
+    found = [
+        *_figure_tables(store, tree, as_of, viewer, rules),
+        _presence_table(store, tree, as_of, viewer, rules),
+        _conflict_table(store, tree, as_of, viewer, rules),
+    ]
+    found = [_suppressed(t) for t in found]
+    sources = sorted({str(r["source"]) for t in found for r in t.rows if r.get("source")})
+    metadata = _metadata(found, as_of, role, _country(places), rules, sources, licence)
+    return HdxDataset(as_of, role, found, metadata)
+
+
+def write_dataset(dataset: HdxDataset, folder: Path) -> list[Path]:
+    """The tables with rows as HXL CSV files and the metadata as ``dataset.json`` in
+    ``folder``; the paths written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for table in dataset.tables:
+        if not table.rows:
+            continue
+        path = folder / table.file
+        path.write_text(render.to_csv(table.columns, table.rows, hxl=True), encoding="utf-8")
+        written.append(path)
+    path = folder / "dataset.json"
+    path.write_text(
+        json.dumps(dataset.metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    written.append(path)
+    return written
+
+
+def sector_names() -> dict[str, str]:
+    """The HAPI code of every lagebild sector (those HAPI has no code for keep theirs)."""
+    return {code: SECTORS.get(code, (code, code))[0] for code in vocabulary("sectors").codes}
+
+
+__all__ = [
+    "EVENT_TYPES",
+    "FILES",
+    "NEEDS_STATUS",
+    "SECTORS",
+    "HdxDataset",
+    "HdxTable",
+    "hdx_dataset",
+    "sector_names",
+    "write_dataset",
+]

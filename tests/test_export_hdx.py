@@ -1,0 +1,254 @@
+"""``lagebild export hdx``: tables shaped like HDX HAPI's, with an HXL row, a reference period and
+a source on every row, and the metadata HDX asks for.
+
+libhxl reads every file; the record tables (population, humanitarian needs, IDPs, operational
+presence) import back into a fresh database with the same numbers; the conflict events are
+counts per month, compared with the incidents they count and refused as input like lagebild's
+other computed tables; the public sees what the sharing protocol lets through.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import hxl
+import pytest
+from click.testing import CliRunner
+from demo_support import demo_database
+
+from lagebild.cli import main
+from lagebild.demo import AS_OF
+from lagebild.model.vocab import sector_code
+from lagebild.publish import hdx, tables
+
+DATE = AS_OF.isoformat()
+
+# A 3W and needs by sector, gender and age, added to the demo (which has neither).
+PRESENCE = """\
+Organisation,Acronym,Type,Sector,Community code,Date
+#org+name,#org+acronym,#org+type+name,#sector,#adm4+code,#date+reported
+Syrian Arab Red Crescent,SARC,National NGO,Health,C1001,2017-01-15
+Syrian Arab Red Crescent,SARC,National NGO,Food Security,C1002,2017-01-15
+Example Aid,EXA,INGO,WASH,C1007,2017-02-01
+"""
+NEEDS = """\
+Community code,Sector,Gender,Age,People in need,Date,Source
+#adm4+code,#sector,#gender,#age+range,#inneed,#date,#meta+source
+C1001,Health,f,0-4,1200,2017-01-31,test needs by age
+C1001,Health,m,0-4,1100,2017-01-31,test needs by age
+C1001,Health,,65+,900,2017-01-31,test needs by age
+C1001,Health,,,40000,2017-01-31,test needs by age
+"""
+
+
+def cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def run(*args: str) -> str:
+    code, out = cli(*args)
+    assert code == 0, out
+    return out
+
+
+def rows_of(path: Path) -> list[dict[str, str]]:
+    """The data rows of an HXL CSV, by header (the hashtag row left out)."""
+    lines = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    return [dict(zip(lines[0], r, strict=True)) for r in lines[2:]]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> str:
+    folder = tmp_path_factory.mktemp("hdx")
+    db = demo_database(folder)
+    for name, text in (("presence.csv", PRESENCE), ("needs.csv", NEEDS)):
+        (folder / name).write_text(text, encoding="utf-8")
+        run("--db", db, "import", str(folder / name))
+    return db
+
+
+@pytest.fixture(scope="module")
+def public(demo: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("public") / "hdx"
+    run("--db", demo, "export", "hdx", "--as-of", DATE, "-o", str(out))
+    return out
+
+
+def query(db: str, sql: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_libhxl_reads_every_file_with_hapis_columns_and_a_period_on_every_row(
+    public: Path,
+) -> None:
+    written = sorted(p.name for p in public.glob("*.csv"))
+    assert written == sorted(hdx.FILES.values())
+    for name, columns in hdx.COLUMNS.items():
+        path = public / hdx.FILES[name]
+        data = hxl.data(str(path), hxl.InputOptions(allow_local=True))
+        assert [c.header for c in data.columns] == [c.title for c in columns]
+        assert [c.display_tag for c in data.columns] == [c.hxl for c in columns]
+        rows = list(data)
+        assert rows, name
+        for row in rows:
+            assert row.get("#date+start") and row.get("#date+end"), (name, row.values)
+            assert row.get("#date+start") <= row.get("#date+end") <= DATE
+            assert row.get("#country+code") == "SY"
+    # HAPI's own column names come first, in HAPI's order (hdx-hapi endpoints/models).
+    needs = [c.key for c in tables.HDX_HUMANITARIAN_NEEDS]
+    hapi = ["gender", "age_range", "min_age", "max_age", "disabled_marker", "sector_code",
+            "sector_name", "population_group", "population_status", "population",
+            "reference_period_start", "reference_period_end"]  # fmt: skip
+    assert [k for k in needs if k in hapi] == hapi
+
+
+def test_each_table_holds_the_records_of_the_database_counted_in_sql(
+    demo: str, public: Path
+) -> None:
+    def count(indicator: str, totals: bool = False) -> int:
+        where = " AND gender = '' AND age = '' AND population_group = ''" if totals else ""
+        sql = f"SELECT count(*) FROM figures WHERE indicator = '{indicator}' AND date <= '{DATE}'"
+        return int(query(demo, sql + where)[0][0])
+
+    assert len(rows_of(public / "population.csv")) == count("population")
+    assert len(rows_of(public / "humanitarian-needs.csv")) == count("inneed")
+    assert len(rows_of(public / "idps.csv")) == count("idps", totals=True)
+    assert len(rows_of(public / "operational-presence.csv")) == 3
+    needs = rows_of(public / "humanitarian-needs.csv")
+    aged = [r for r in needs if r["source"] == "test needs by age"]
+    assert sorted((r["gender"], r["age_range"], r["min_age"], r["max_age"]) for r in aged) == [
+        ("all", "65+", "65", ""), ("all", "all", "", ""), ("f", "0-4", "0", "4"),
+        ("m", "0-4", "0", "4"),
+    ]  # fmt: skip
+    assert {r["sector_code"] for r in aged} == {"HEA"}
+    assert {r["population_status"] for r in needs} == {"INN"}
+    # Every conflict event on or before the date is counted once as political violence.
+    events = rows_of(public / "conflict-events.csv")
+    violent = query(
+        demo,
+        f"SELECT count(*) FROM incidents WHERE date <= '{DATE}' AND place_id IS NOT NULL "
+        "AND event_type IN ('Battles', 'Explosions/Remote violence')",
+    )[0][0]
+    assert sum(int(r["events"]) for r in events if r["event_type"] == "political_violence") == (
+        violent
+    )
+
+
+def test_the_record_tables_import_back_into_a_fresh_database_with_the_same_numbers(
+    demo: str, public: Path, tmp_path: Path
+) -> None:
+    fresh = str(tmp_path / "fresh.db")
+    (tmp_path / "places.csv").write_text(run("--db", demo, "places", "--format", "hxl"))
+    run("--db", fresh, "import", str(tmp_path / "places.csv"))
+    for name in ("population", "humanitarian_needs", "idps", "operational_presence"):
+        out = run("--db", fresh, "import", str(public / hdx.FILES[name]))
+        assert "imported" in out
+    # The figures, one by one: place, indicator, sector, dimensions, date, value and source.
+    figures = (
+        "SELECT p.pcode, f.indicator, f.sector, f.gender, f.age, f.population_group, "
+        "f.disability, f.date, f.value, s.name FROM figures f JOIN places p ON p.id = f.place_id "
+        "LEFT JOIN sources s ON s.id = f.source_id WHERE f.indicator IN ('population', "
+        f"'inneed', 'idps') AND f.date <= '{DATE}' ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10"
+    )
+    assert query(fresh, figures) == query(demo, figures)
+    assert len(query(demo, figures)) > 90
+    presence = (
+        "SELECT p.pcode, r.org, r.org_acronym, r.org_type, r.sector, r.date FROM presence r "
+        "JOIN places p ON p.id = r.place_id ORDER BY 1, 2, 5"
+    )
+    assert query(fresh, presence) == query(demo, presence)
+    # And the numbers computed from them: population, people in need and displaced per place.
+    keys = ("population", "people_in_need", "displaced")
+    for level in ("country", "adm1", "adm4"):
+        command = ("situation", "--as-of", DATE, "--level", level, "--format", "json")
+        before, after = (json.loads(run("--db", db, *command)) for db in (demo, fresh))
+        numbers = [
+            [(p["pcode"], *(value(p.get(k)) for k in keys)) for p in [*s["places"], s["total"]]]
+            for s in (before, after)
+        ]
+        assert numbers[0] == numbers[1], level
+        assert any(n[2] for n in numbers[0]), level  # people in need: not all empty
+
+
+def value(figure: Any) -> Any:
+    return figure["value"] if isinstance(figure, dict) else figure
+
+
+def test_the_conflict_events_are_refused_as_input_being_counts_not_events(
+    public: Path, tmp_path: Path, demo: str
+) -> None:
+    fresh = str(tmp_path / "fresh.db")
+    (tmp_path / "places.csv").write_text(run("--db", demo, "places", "--format", "hxl"))
+    run("--db", fresh, "import", str(tmp_path / "places.csv"))
+    code, out = cli("--db", fresh, "import", str(public / "conflict-events.csv"))
+    assert code == 1
+    assert "incident summary table, not input data" in out
+
+
+def test_the_public_sees_small_fatality_counts_suppressed_that_an_analyst_sees(
+    demo: str, public: Path, tmp_path: Path
+) -> None:
+    run("--db", demo, "export", "hdx", "--as-of", DATE, "-o", str(tmp_path), "--role", "analyst")
+    full, shown = rows_of(tmp_path / "conflict-events.csv"), rows_of(public / "conflict-events.csv")
+    assert [r["events"] for r in full] == [r["events"] for r in shown]
+    small = [i for i, r in enumerate(full) if 0 < int(r["fatalities"]) < 10]
+    assert small and [i for i, r in enumerate(shown) if r["fatalities"] == ""] == small
+    meta = json.loads((public / "dataset.json").read_text())
+    assert f"conflict-events.csv: {len(small)} small counts suppressed." in meta["caveats"]
+    assert json.loads((tmp_path / "dataset.json").read_text())["shared_as"] == "analyst"
+
+
+def test_a_protocol_that_keeps_figures_confidential_leaves_them_out_of_the_public_export(
+    demo: str, tmp_path: Path
+) -> None:
+    protocol = tmp_path / "protocol.yml"
+    protocol.write_text("threshold: 10\nkinds:\n  figure:\n    record: confidential\n")
+    out = tmp_path / "out"
+    run("--db", demo, "export", "hdx", "--as-of", DATE, "-o", str(out), "--protocol", str(protocol))
+    assert sorted(p.name for p in out.glob("*.csv")) == [
+        "conflict-events.csv", "operational-presence.csv",
+    ]  # fmt: skip
+    meta = json.loads((out / "dataset.json").read_text())
+    assert meta["not_published"]["population.csv"] == "no records on or before the date"
+    run("--db", demo, "export", "hdx", "--as-of", DATE, "-o", str(tmp_path / "a"),
+        "--protocol", str(protocol), "--role", "analyst")  # fmt: skip
+    assert (tmp_path / "a" / "population.csv").exists()
+
+
+def test_the_metadata_names_each_resource_its_rows_period_licence_and_caveats(
+    public: Path,
+) -> None:
+    meta = json.loads((public / "dataset.json").read_text())
+    resources = {r["name"]: r for r in meta["resources"]}
+    assert set(resources) == {p.name for p in public.glob("*.csv")}
+    for name, resource in resources.items():
+        rows = rows_of(public / name)
+        assert resource["rows"] == len(rows)
+        assert resource["reference_period"]["start"] == min(
+            r["reference_period_start"] for r in rows
+        )
+        assert resource["hxl"] is True and resource["format"] == "CSV"
+    assert meta["license_id"] == "cc-by" and meta["methodology"] == "Other"
+    assert meta["as_of"] == DATE and meta["dataset_date"].endswith(f"{DATE}T23:59:59]")
+    assert meta["title"] and meta["notes"] and meta["methodology_other"]
+    assert "food-prices.csv" in meta["not_published"]
+    assert "small counts suppressed" in meta["caveats"]
+
+
+def test_every_hapi_sector_code_reads_back_as_the_same_sector() -> None:
+    for code, (hapi, _name) in hdx.SECTORS.items():
+        assert sector_code(hapi) == code, hapi
+
+
+def test_an_unknown_role_is_refused(demo: str, tmp_path: Path) -> None:
+    code, out = cli("--db", demo, "export", "hdx", "--as-of", DATE, "-o", str(tmp_path),
+                    "--role", "chief")  # fmt: skip
+    assert code == 2 and "chief" in out
+    assert not list(tmp_path.iterdir())
