@@ -242,8 +242,11 @@ WHERE need.rank = 1 AND need.value > 0
 CUT_OFF_SQL = (
     "SELECT * FROM (" + _GAP_PARTS + ") WHERE cut_off ORDER BY people_in_need DESC, pcode"
 )
-#: The gaps of :date: cut-off places first by people in need, then the rest by coverage.
+#: The gaps of :date: cut-off places first by people in need, then the rest by coverage, lowest
+#: first (then by people in need, most first), as ``analysis.gaps.rank_key`` ranks them.
 GAPS_SQL = (
     "SELECT * FROM (" + _GAP_PARTS + ") "
-    "ORDER BY cut_off DESC, CASE WHEN cut_off THEN -people_in_need ELSE coverage END, pcode"
+    "ORDER BY cut_off DESC, "
+    "CASE WHEN cut_off THEN -people_in_need ELSE reached * 1.0 / people_in_need END, "
+    "-people_in_need, pcode"
 )
