@@ -216,3 +216,18 @@ def test_a_copy_cannot_replace_its_own_database(source: str) -> None:
     result = CliRunner().invoke(main, ["--db", source, "export", "share", "-o", source])
     assert result.exit_code == 1
     assert "cannot replace the database" in result.output
+
+
+def test_a_protocol_that_restricts_incidents_empties_and_hides_them(
+    source: str, tmp_path: Path
+) -> None:
+    protocol = tmp_path / "protocol.yml"
+    protocol.write_text("threshold: 10\nkinds:\n  incident:\n    record: restricted\n")
+    copy, meta = tmp_path / "public.db", tmp_path / "metadata.json"
+    run("--db", source, "export", "share", "-o", str(copy), "--protocol", str(protocol))
+    run("--db", str(copy), "datasette-metadata", "-o", str(meta), "--protocol", str(protocol))
+    assert query(source, "SELECT count(*) FROM incidents")[0][0] > 0
+    assert query(copy, "SELECT count(*) FROM incidents")[0][0] == 0
+    tables = json.loads(meta.read_text())["databases"]["public"]["tables"]
+    assert tables["incidents"] == {"hidden": True}
+    assert not tables["deliveries"].get("hidden")

@@ -211,6 +211,9 @@ def test_a_protocol_that_keeps_figures_confidential_leaves_them_out_of_the_publi
     protocol = tmp_path / "protocol.yml"
     protocol.write_text("threshold: 10\nkinds:\n  figure:\n    record: confidential\n")
     out = tmp_path / "out"
+    run("--db", demo, "export", "hdx", "--as-of", DATE, "-o", str(out))
+    assert (out / "population.csv").exists()
+    # The same folder again: the files of the tables now without rows go.
     run("--db", demo, "export", "hdx", "--as-of", DATE, "-o", str(out), "--protocol", str(protocol))
     assert sorted(p.name for p in out.glob("*.csv")) == [
         "conflict-events.csv", "operational-presence.csv",
@@ -252,3 +255,42 @@ def test_an_unknown_role_is_refused(demo: str, tmp_path: Path) -> None:
                     "--role", "chief")  # fmt: skip
     assert code == 2 and "chief" in out
     assert not list(tmp_path.iterdir())
+
+
+def test_the_real_2023_needs_of_syria_go_out_and_come_back_the_same(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """OCHA's 2023 people in need and population of Syria's sub-districts (the shared
+    data set): exported in HAPI's shape, imported again, the same numbers at every level."""
+    syria = shared_data / "syria"
+    db, fresh = str(tmp_path / "real.db"), str(tmp_path / "fresh.db")
+    cod = syria / "cod_ab_2020-12-17"
+    for name in ("syr_adm1.csv", "syr_adm2.csv", "syr_adm3_with_centroids.csv"):
+        run("--db", db, "import", "--source", "OCHA COD-AB 2020-12-17", str(cod / name))
+    tags = Path(__file__).parent / "data" / "hno_2023_tags.yml"
+    hno = syria / "hno_2023" / "syr_hno2023_intersector_pin_severity_admin3.csv"
+    run("--db", db, "import", "--source", "OCHA HNO 2023", "--date", "2023-03-15",
+        "--tags", str(tags), str(hno))  # fmt: skip
+    out = tmp_path / "hdx"
+    run("--db", db, "export", "hdx", "--as-of", "2023-03-31", "-o", str(out))
+    needs = rows_of(out / "humanitarian-needs.csv")
+    with hno.open(encoding="utf-8-sig", newline="") as fh:
+        stated = list(csv.DictReader(fh))
+    assert len(needs) == len(stated) == len(rows_of(out / "population.csv"))
+    in_need = sum(float(r["2023 HNO Inter-sector People in need"]) for r in stated)
+    assert {r["admin3_code"][:2] for r in needs} == {"SY"} and all(r["admin2_code"] for r in needs)
+    (tmp_path / "places.csv").write_text(run("--db", db, "places", "--format", "hxl"))
+    run("--db", fresh, "import", str(tmp_path / "places.csv"))
+    for name in ("population.csv", "humanitarian-needs.csv"):
+        run("--db", fresh, "import", str(out / name))
+    for level in ("country", "adm1", "adm3"):
+        command = ("situation", "--as-of", "2023-03-31", "--level", level, "--format", "json")
+        before, after = (json.loads(run("--db", d, *command)) for d in (db, fresh))
+        keys = ("population", "people_in_need")
+        numbers = [
+            [(p["pcode"], *(value(p.get(k)) for k in keys)) for p in [*s["places"], s["total"]]]
+            for s in (before, after)
+        ]
+        assert numbers[0] == numbers[1], level
+    total = sum(float(r["population"]) for r in needs)
+    assert total == in_need == value(before["total"]["people_in_need"]) > 15_000_000

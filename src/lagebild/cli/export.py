@@ -125,6 +125,11 @@ def share(ctx: click.Context, role: str, output: Path, protocol_path: Path | Non
     help="Where the licence is.",
 )  # fmt: skip
 @click.option("--source", default="lagebild", show_default=True, help="Who publishes it.")
+@click.option(
+    "--protocol", "protocol_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="The sharing protocol the copy was made with (default: $LAGEBILD_PROTOCOL, else the "
+    "shipped one).",
+)  # fmt: skip
 @click.pass_context
 def datasette_metadata(
     ctx: click.Context,
@@ -134,16 +139,20 @@ def datasette_metadata(
     licence: str,
     licence_url: str,
     source: str,
+    protocol_path: Path | None,
 ) -> None:
     """Datasette's metadata for a lagebild database: titles, descriptions, units and column
     meanings, licence and source, canned queries (the cut-off places and the gaps of a
     :date), confidential tables hidden. Serve with: datasette public.db -m metadata.json"""
     from lagebild.publish.datasette import datasette_metadata as metadata
+    from lagebild.security import protocol
+
+    rules = protocol.load(protocol_path) if protocol_path else None
 
     db = ctx.obj.get("db") if ctx.obj else None
     if database is None:
         database = Path(db).stem if db and "://" not in db else "public"
-    found = metadata(role.lower(), database, licence, licence_url, source)
+    found = metadata(role.lower(), database, licence, licence_url, source, rules)
     output.write_text(json.dumps(found, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     hidden = [n for n, t in found["databases"][database]["tables"].items() if t.get("hidden")]
     click.echo(f"wrote {output}: {len(found['databases'][database]['queries'])} canned queries, "

@@ -326,11 +326,12 @@ def _caveats(found: Sequence[HdxTable], rules: sharing.Protocol, role: str) -> l
             out.append(f"{table.file}: {table.suppressed} small counts suppressed.")
         for why, n in sorted(table.left_out.items()):
             out.append(f"{table.file}: {n} records left out ({why}): not in HAPI's shape.")
-    out.append(
-        "conflict-events.csv: ACLED's event types as HAPI counts them: battles, explosions "
-        "and violence against civilians are political_violence; violence against civilians "
-        "is also civilian_targeting; protests and riots are demonstration."
-    )
+    if any(t.name == "conflict_events" and t.rows for t in found):
+        out.append(
+            "conflict-events.csv: ACLED's event types as HAPI counts them: battles, explosions "
+            "and violence against civilians are political_violence; violence against "
+            "civilians is also civilian_targeting; protests and riots are demonstration."
+        )
     return out
 
 
@@ -426,11 +427,12 @@ def hdx_dataset(
 
 def write_dataset(dataset: HdxDataset, folder: Path) -> list[Path]:
     """The tables with rows as HXL CSV files and the metadata as ``dataset.json`` in
-    ``folder``; the paths written."""
+    ``folder`` (a table without rows has no file); the paths written."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for table in dataset.tables:
-        if not table.rows:
+        if not table.rows:  # nor the file of an earlier run: dataset.json does not list it
+            (folder / table.file).unlink(missing_ok=True)
             continue
         path = folder / table.file
         path.write_text(render.to_csv(table.columns, table.rows, hxl=True), encoding="utf-8")
