@@ -197,6 +197,19 @@ def test_the_public_sees_small_fatality_counts_suppressed_that_an_analyst_sees(
 ) -> None:
     run("--db", demo, "export", "hdx", "--as-of", DATE, "-o", str(tmp_path), "--role", "analyst")
     full, shown = rows_of(tmp_path / "conflict-events.csv"), rows_of(public / "conflict-events.csv")
+    # What an analyst gets is the incidents counted per place and month, in SQL.
+    counted = query(
+        demo,
+        "SELECT p.pcode, strftime('%Y-%m-01', i.date), count(*), sum(coalesce(fatalities, 0)) "
+        "FROM incidents i JOIN places p ON p.id = i.place_id WHERE i.event_type IN "
+        f"('Battles', 'Explosions/Remote violence') AND i.date <= '{DATE}' GROUP BY 1, 2",
+    )
+    finest = [next(r[f"admin{k}_code"] for k in (4, 3, 2, 1) if r[f"admin{k}_code"]) for r in full]
+    assert sorted(
+        (code, r["reference_period_start"], int(r["events"]), int(r["fatalities"]))
+        for code, r in zip(finest, full, strict=True)
+        if r["event_type"] == "political_violence"
+    ) == sorted(counted)
     assert [r["events"] for r in full] == [r["events"] for r in shown]
     small = [i for i, r in enumerate(full) if 0 < int(r["fatalities"]) < 10]
     assert small and [i for i, r in enumerate(shown) if r["fatalities"] == ""] == small
@@ -223,6 +236,13 @@ def test_a_protocol_that_keeps_figures_confidential_leaves_them_out_of_the_publi
     run("--db", demo, "export", "hdx", "--as-of", DATE, "-o", str(tmp_path / "a"),
         "--protocol", str(protocol), "--role", "analyst")  # fmt: skip
     assert (tmp_path / "a" / "population.csv").exists()
+    # $LAGEBILD_PROTOCOL names it as --protocol does.
+    result = CliRunner(env={"LAGEBILD_PROTOCOL": str(protocol)}).invoke(
+        main, ["--db", demo, "export", "hdx", "--as-of", DATE, "-o", str(tmp_path / "e")]
+    )
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "e" / "population.csv").exists()
+    assert (tmp_path / "e" / "operational-presence.csv").exists()
 
 
 def test_the_metadata_names_each_resource_its_rows_period_licence_and_caveats(

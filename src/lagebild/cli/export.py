@@ -58,8 +58,8 @@ def hdx(
     from lagebild.security import protocol
 
     store = open_store(ctx)
-    rules = protocol.load(protocol_path) if protocol_path else None
-    options = {"role": role.lower(), "licence": licence, "protocol": str(protocol_path or "")}
+    rules = protocol.load(protocol_path)  # None: $LAGEBILD_PROTOCOL, else the shipped one
+    options = {"role": role.lower(), "licence": licence, "protocol": rules.path}
     found = freshness.check(store, output, options)
     if if_changed and not found.changed:
         click.echo(found.reason)
@@ -97,7 +97,7 @@ def share(ctx: click.Context, role: str, output: Path, protocol_path: Path | Non
         raise click.ClickException("a shared copy is made of a SQLite database file")
     if output.resolve() == Path(store.engine.url.database or "").resolve():
         raise click.ClickException("the copy cannot replace the database it is made of")
-    rules = protocol.load(protocol_path) if protocol_path else None
+    rules = protocol.load(protocol_path)  # None: $LAGEBILD_PROTOCOL, else the shipped one
     counts = export_share(store, output, role.lower(), rules)
     kept = sum(counts.values())
     empty = sorted(name for name, n in counts.items() if n == 0)
@@ -147,7 +147,7 @@ def datasette_metadata(
     from lagebild.publish.datasette import datasette_metadata as metadata
     from lagebild.security import protocol
 
-    rules = protocol.load(protocol_path) if protocol_path else None
+    rules = protocol.load(protocol_path)  # None: $LAGEBILD_PROTOCOL, else the shipped one
 
     db = ctx.obj.get("db") if ctx.obj else None
     if database is None:
