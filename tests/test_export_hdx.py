@@ -1,6 +1,10 @@
 """``lagebild export hdx``: tables shaped like HDX HAPI's, with an HXL row, a reference period and
 a source on every row, and the metadata HDX asks for.
 
+HAPI's columns as HAPI v2 gives them (hdx-hapi's endpoint models: HapiModelWithAdmins' fields,
+then the endpoint's; humanitarian needs with its single ``category``, as in
+hapi-sqlalchemy-schema 2025-10-22), written out here by hand from those sources.
+
 libhxl reads every file; the record tables (population, humanitarian needs, IDPs, operational
 presence) import back into a fresh database with the same numbers; the conflict events are
 counts per month, compared with the incidents they count and refused as input like lagebild's
@@ -21,12 +25,32 @@ import pytest
 from click.testing import CliRunner
 from demo_support import demo_database
 
+from lagebild.analysis.basket import DEMO_PRICES
 from lagebild.cli import main
 from lagebild.demo import AS_OF
 from lagebild.model.vocab import sector_code
-from lagebild.publish import hdx, tables
+from lagebild.publish import hdx
 
 DATE = AS_OF.isoformat()
+
+#: HAPI v2's columns of each table, in HAPI's order, less resource_hdx_id.
+HAPI_PLACE = ["location_code", "location_name", "admin1_code", "admin1_name", "admin2_code",
+              "admin2_name", "admin_level"]  # fmt: skip
+PERIOD = ["reference_period_start", "reference_period_end"]
+HAPI = {
+    "population": [*HAPI_PLACE, "gender", "age_range", "min_age", "max_age", "population",
+                   *PERIOD],
+    "humanitarian_needs": [*HAPI_PLACE, "sector_code", "category", "population_status",
+                           "population", *PERIOD, "sector_name"],
+    "idps": [*HAPI_PLACE, "reporting_round", "assessment_type", "operation", "population",
+             *PERIOD],
+    "operational_presence": [*HAPI_PLACE, "org_acronym", "org_name", "sector_code",
+                             "sector_name", *PERIOD, "org_type_code", "org_type_description"],
+    "conflict_events": [*HAPI_PLACE, "event_type", "events", "fatalities", *PERIOD],
+    "food_prices": [*HAPI_PLACE, "market_code", "market_name", "commodity_code",
+                    "commodity_name", "commodity_category", "currency_code", "unit",
+                    "price_flag", "price_type", "price", "lat", "lon", *PERIOD],
+}  # fmt: skip
 
 # A 3W and needs by sector, gender and age, added to the demo (which has neither).
 PRESENCE = """\
@@ -89,9 +113,13 @@ def test_libhxl_reads_every_file_with_hapis_columns_and_a_period_on_every_row(
     public: Path,
 ) -> None:
     written = sorted(p.name for p in public.glob("*.csv"))
-    assert written == sorted(hdx.FILES.values())
+    assert written == sorted(f for k, f in hdx.FILES.items() if k != "food_prices")
     for name, columns in hdx.COLUMNS.items():
+        # HAPI's own columns come first, in HAPI's order; lagebild's follow.
+        assert [c.key for c in columns][: len(HAPI[name])] == HAPI[name], name
         path = public / hdx.FILES[name]
+        if not path.exists():
+            continue
         data = hxl.data(str(path), hxl.InputOptions(allow_local=True))
         assert [c.header for c in data.columns] == [c.title for c in columns]
         assert [c.display_tag for c in data.columns] == [c.hxl for c in columns]
@@ -100,13 +128,11 @@ def test_libhxl_reads_every_file_with_hapis_columns_and_a_period_on_every_row(
         for row in rows:
             assert row.get("#date+start") and row.get("#date+end"), (name, row.values)
             assert row.get("#date+start") <= row.get("#date+end") <= DATE
-            assert row.get("#country+code") == "SY"
-    # HAPI's own column names come first, in HAPI's order (hdx-hapi endpoints/models).
-    needs = [c.key for c in tables.HDX_HUMANITARIAN_NEEDS]
-    hapi = ["gender", "age_range", "min_age", "max_age", "disabled_marker", "sector_code",
-            "sector_name", "population_group", "population_status", "population",
-            "reference_period_start", "reference_period_end"]  # fmt: skip
-    assert [k for k in needs if k in hapi] == hapi
+            # HAPI's location_code: ISO 3166 alpha-3, not the gazetteer's P-code (SY).
+            assert row.get("#country+code") == "SYR"
+            level = int(row.get("#meta+admin_level"))
+            finest = [k for k in range(1, 5) if row.get(f"#adm{k}+code")]
+            assert level == (finest[-1] if finest else 0), (name, row.values)
 
 
 def test_each_table_holds_the_records_of_the_database_counted_in_sql(
@@ -128,6 +154,9 @@ def test_each_table_holds_the_records_of_the_database_counted_in_sql(
         ("m", "0-4", "0", "4"),
     ]  # fmt: skip
     assert {r["sector_code"] for r in aged} == {"HEA"}
+    # HAPI's single category: the gender, age, disability and group of the figure in words.
+    assert sorted(r["category"] for r in aged) == ["", "65+", "Female - 0-4", "Male - 0-4"]
+    assert all(r["category"] == "" for r in needs if r["source"] != "test needs by age")
     assert {r["population_status"] for r in needs} == {"INN"}
     # Every conflict event on or before the date is counted once as political violence.
     events = rows_of(public / "conflict-events.csv")
@@ -159,6 +188,10 @@ def test_the_record_tables_import_back_into_a_fresh_database_with_the_same_numbe
     )
     assert query(fresh, figures) == query(demo, figures)
     assert len(query(demo, figures)) > 90
+    # The national rows name the country only by HAPI's SYR: they come back on the country, SY.
+    national = [r for r in rows_of(public / "population.csv") if r["admin_level"] == "0"]
+    assert national and {r["location_code"] for r in national} == {"SYR"}
+    assert [r for r in query(fresh, figures) if r[0] == "SY" and r[1] == "population"]
     presence = (
         "SELECT p.pcode, r.org, r.org_acronym, r.org_type, r.sector, r.date FROM presence r "
         "JOIN places p ON p.id = r.place_id ORDER BY 1, 2, 5"
@@ -258,11 +291,20 @@ def test_the_metadata_names_each_resource_its_rows_period_licence_and_caveats(
             r["reference_period_start"] for r in rows
         )
         assert resource["hxl"] is True and resource["format"] == "CSV"
+        assert resource["hapi_endpoint"] in {
+            "geography-infrastructure/baseline-population", "affected-people/humanitarian-needs",
+            "affected-people/idps", "coordination-context/operational-presence",
+            "coordination-context/conflict-events",
+        }  # fmt: skip
     assert meta["license_id"] == "cc-by" and meta["methodology"] == "Other"
     assert meta["as_of"] == DATE and meta["dataset_date"].endswith(f"{DATE}T23:59:59]")
     assert meta["title"] and meta["notes"] and meta["methodology_other"]
     assert "food-prices.csv" in meta["not_published"]
+    assert "database keeps no market prices" in meta["not_published"]["food-prices.csv"]
     assert "small counts suppressed" in meta["caveats"]
+    # HDX files the dataset under its country: the lower-case ISO alpha-3 code.
+    assert meta["groups"] == [{"name": "syr"}]
+    assert meta["location"] == {"code": "SYR", "name": "Syrian Arab Republic", "pcode": "SY"}
 
 
 def test_every_hapi_sector_code_reads_back_as_the_same_sector() -> None:
@@ -314,3 +356,76 @@ def test_the_real_2023_needs_of_syria_go_out_and_come_back_the_same(
         assert numbers[0] == numbers[1], level
     total = sum(float(r["population"]) for r in needs)
     assert total == in_need == value(before["total"]["people_in_need"]) > 15_000_000
+
+
+def test_a_country_code_that_is_not_iso_is_refused_not_guessed(demo: str, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(Path(demo).read_bytes())
+    with sqlite3.connect(copy) as conn:
+        conn.execute("UPDATE places SET pcode = 'S1' WHERE level = 0")
+    code, out = cli("--db", str(copy), "export", "hdx", "--as-of", DATE, "-o", str(tmp_path / "o"))
+    assert code == 1
+    assert "'S1' is not an ISO 3166-1 alpha-2 country code" in out
+    assert not (tmp_path / "o" / "dataset.json").exists()
+
+
+def wfp_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [r for r in csv.DictReader(fh) if not r["date"].startswith("#")]
+
+
+def test_wfp_prices_go_out_in_hapis_food_price_columns_each_row_as_given(
+    demo: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "hdx"
+    run("--db", demo, "export", "hdx", "--as-of", DATE, "-o", str(out),
+        "--prices", str(DEMO_PRICES))  # fmt: skip
+    prices = rows_of(out / "food-prices.csv")
+    given = [r for r in wfp_rows(DEMO_PRICES) if r["date"] <= DATE]
+    assert len(prices) == len(given) > 2000
+    # Row by row: market, commodity, unit, currency, type and price as WFP gives them; the
+    # reference period the month of WFP's date.
+    assert sorted(
+        (r["market_code"], r["market_name"], r["commodity_name"], r["unit"], r["currency_code"],
+         r["price_type"], float(r["price"]), r["reference_period_start"][:7])
+        for r in prices
+    ) == sorted(
+        (r["market_id"], r["market"], r["commodity"], r["unit"], r["currency"], r["pricetype"],
+         float(r["price"]), r["date"][:7])
+        for r in given
+    )  # fmt: skip
+    assert all(r["reference_period_start"].endswith("-01") for r in prices)
+    # Each market in its governorate's place of the gazetteer, by name.
+    governorates = dict(query(demo, "SELECT name_en, pcode FROM places WHERE level = 1"))
+    assert all(governorates[r["admin1_name"]] == r["admin1_code"] for r in prices)
+    assert {r["location_code"] for r in prices} == {"SYR"}
+    meta = json.loads((out / "dataset.json").read_text())
+    resource = next(r for r in meta["resources"] if r["name"] == "food-prices.csv")
+    assert resource["rows"] == len(prices) and "food-prices.csv" not in meta["not_published"]
+    data = hxl.data(str(out / "food-prices.csv"), hxl.InputOptions(allow_local=True))
+    assert len(list(data)) == len(prices)
+
+
+def test_the_food_prices_give_the_food_basket_the_wfp_file_gives(demo: str, tmp_path: Path) -> None:
+    """The basket read from the exported food prices (HAPI's columns) is the one read from
+    WFP's file: the same foods, grams and costs in every governorate."""
+    out = tmp_path / "hdx"
+    run("--db", demo, "export", "hdx", "--as-of", DATE, "-o", str(out),
+        "--prices", str(DEMO_PRICES))  # fmt: skip
+
+    def basket(prices: Path) -> list[Any]:
+        found = json.loads(run("basket", "--as-of", DATE, "--prices", str(prices),
+                               "--format", "json"))  # fmt: skip
+        rows = found["governorates"] if isinstance(found, dict) else found
+        return sorted(json.dumps({k: v for k, v in r.items() if "prices" not in k},
+                                 sort_keys=True) for r in rows)  # fmt: skip
+
+    original, exported = basket(DEMO_PRICES), basket(out / "food-prices.csv")
+    assert len(original) >= 10
+    assert exported == original
+
+
+def test_no_prices_file_leaves_food_prices_out_and_says_why(public: Path) -> None:
+    assert not (public / "food-prices.csv").exists()
+    meta = json.loads((public / "dataset.json").read_text())
+    assert "--prices" in meta["not_published"]["food-prices.csv"]

@@ -141,9 +141,31 @@ def read_prices(path: Path, as_of: date, nutrition: Nutrition) -> dict[str, dict
     return dict(out)
 
 
+#: HDX HAPI's food-price columns (``lagebild export hdx`` writes them) -> WFP's of HDX.
+HAPI_PRICE_COLUMNS = {
+    "reference_period_start": "date", "admin1_name": "admin1", "admin2_name": "admin2",
+    "market_name": "market", "market_code": "market_id", "commodity_name": "commodity",
+    "commodity_code": "commodity_id", "commodity_category": "category", "unit": "unit",
+    "price_flag": "priceflag", "price_type": "pricetype", "currency_code": "currency",
+    "price": "price", "lat": "latitude", "lon": "longitude",
+}  # fmt: skip
+
+
+def price_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """Every row of a WFP prices CSV (HDX's columns, or HAPI's food-price columns read as
+    WFP's) with its row number, its date and price checked."""
+    out = []
+    with _open(path) as rows:
+        for number, row in rows:
+            _date(path, number, row.get("date", ""))
+            _number(path, number, "price", row.get("price", ""))
+            out.append((number, row))
+    return out
+
+
 class _open:
-    """The rows of a WFP prices CSV (HDX's columns), with their row numbers; the HXL row
-    skipped."""
+    """The rows of a WFP prices CSV (HDX's columns; HAPI's food-price columns are read as
+    theirs), with their row numbers; the HXL row skipped."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -154,6 +176,8 @@ class _open:
         except OSError as exc:
             raise BasketError(f"{self.path}: cannot read the prices: {exc.strerror}") from exc
         reader = csv.DictReader(self.fh)
+        if "commodity_name" in (reader.fieldnames or ()):  # HAPI's columns
+            reader.fieldnames = [HAPI_PRICE_COLUMNS.get(n, n) for n in reader.fieldnames or ()]
         missing = {"date", "admin1", "commodity", "unit", "price"} - set(reader.fieldnames or ())
         if missing:
             self.fh.close()

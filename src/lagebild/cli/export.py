@@ -3,6 +3,7 @@ datasette-metadata``: what lagebild hands on, as the sharing protocol allows."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date
 from pathlib import Path
@@ -36,6 +37,11 @@ def export() -> None:
     help="The sharing protocol (default: $LAGEBILD_PROTOCOL, else the shipped one).",
 )  # fmt: skip
 @click.option(
+    "--prices", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="WFP market prices (HDX's columns, as `lagebild basket --prices` reads them) to "
+    "publish as food-prices.csv; the database keeps none.",
+)  # fmt: skip
+@click.option(
     "--if-changed", is_flag=True,
     help="Write nothing (and exit 0) when nothing was imported or changed since the run that "
     "wrote this folder with the same options.",
@@ -48,10 +54,12 @@ def hdx(
     role: str,
     licence: str,
     protocol_path: Path | None,
+    prices: Path | None,
     if_changed: bool,
 ) -> None:
     """Tables shaped like HDX HAPI's (population, humanitarian needs, IDPs, operational
-    presence, conflict events), each an HXL CSV, and dataset.json: the metadata HDX asks for.
+    presence, conflict events; food prices with --prices), each an HXL CSV, and dataset.json:
+    the metadata HDX asks for.
     """
     from lagebild.publish import freshness
     from lagebild.publish.hdx import hdx_dataset, write_dataset
@@ -60,11 +68,13 @@ def hdx(
     store = open_store(ctx)
     rules = protocol.load(protocol_path)  # None: $LAGEBILD_PROTOCOL, else the shipped one
     options = {"role": role.lower(), "licence": licence, "protocol": rules.path}
+    if prices is not None:  # a changed prices file is new data too
+        options["prices"] = f"{prices.resolve()} {hashlib.sha256(prices.read_bytes()).hexdigest()}"
     found = freshness.check(store, output, options)
     if if_changed and not found.changed:
         click.echo(found.reason)
         return
-    dataset = hdx_dataset(store, as_of, role.lower(), rules, licence)
+    dataset = hdx_dataset(store, as_of, role.lower(), rules, licence, prices)
     for path in write_dataset(dataset, output):
         rows = next((len(t.rows) for t in dataset.tables if t.file == path.name), None)
         click.echo(f"wrote {path}" + (f" ({rows:,} rows)" if rows is not None else ""))

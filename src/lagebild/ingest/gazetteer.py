@@ -13,6 +13,7 @@ from lagebild.ingest.columns import Layout, describe
 from lagebild.ingest.problems import WARNING, ImportReport, Problem
 from lagebild.ingest.read import Column
 from lagebild.model import Place, level_name
+from lagebild.model.countries import alpha3_aliases
 
 #: What partners write when a lookup failed or a code is unknown; read as "no code".
 PLACEHOLDERS = frozenset({"#N/A", "N/A", "NA", "#REF!", "#VALUE!", "0", "-", "--", "NONE", "NULL"})
@@ -25,6 +26,10 @@ class Gazetteer:
         self.places = {p.id: p for p in places}
         self.checked = checked  # False: no database to check against (a dry run without one)
         self.by_code = {p.pcode.upper(): p for p in self.places.values()}
+        # A country is also found by its ISO alpha-3 code (SYR for SY: HDX's location_code).
+        countries = [p.pcode for p in self.places.values() if p.level == 0]
+        for alias, pcode in alpha3_aliases(countries).items():
+            self.by_code.setdefault(alias, self.by_code[pcode.upper()])
         self._ancestors: dict[int, dict[int, int]] = {}
 
     def __len__(self) -> int:

@@ -1,6 +1,7 @@
 """HDX-ready datasets: what the database holds on a date, in the tables of HDX HAPI
-(population, humanitarian needs, IDPs, operational presence, conflict events), each row with
-its reference period and source, and the dataset's metadata HDX asks for.
+(population, humanitarian needs, IDPs, operational presence, conflict events, and food prices
+from a WFP prices file given), each row with its reference period and source, and the
+dataset's metadata HDX asks for.
 
 The tables' columns are in ``publish/tables.py`` (``HDX_*``); the sharing protocol decides
 what goes out: by default what an anonymous viewer of the public picture sees (small counts
@@ -22,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from lagebild import __version__
+from lagebild.analysis.basket import price_rows
 from lagebild.analysis.tree import PlaceTree
+from lagebild.model.countries import iso3
 from lagebild.model.records import Place
 from lagebild.model.vocab import vocabulary
 from lagebild.publish import render, tables
@@ -38,6 +41,9 @@ from lagebild.store.published import figure_records, presence_records
 NEEDS_STATUS = {"affected": "AFF", "inneed": "INN", "targeted": "TGT", "reached_figure": "REA"}
 #: HAPI's population_group codes of lagebild's population groups.
 POPULATION_GROUPS = {"": "all", "idps": "IDP", "refugees": "REF", "returnees": "RET"}
+#: The words of HAPI's humanitarian-needs ``category`` for lagebild's genders and disability.
+GENDER_WORDS = {"f": "Female", "m": "Male", "x": "Non-binary", "o": "Other", "u": "Unspecified"}
+DISABILITY_WORDS = {"y": "Disabled", "n": "Not disabled"}
 #: HAPI's sector codes (the Global Coordination Groups') and names of lagebild's sectors; a
 #: sector not named here keeps lagebild's code. Each code reads back as the same sector.
 SECTORS: dict[str, tuple[str, str]] = {
@@ -75,6 +81,16 @@ FILES = {
     "idps": "idps.csv",
     "operational_presence": "operational-presence.csv",
     "conflict_events": "conflict-events.csv",
+    "food_prices": "food-prices.csv",
+}
+#: The HAPI v2 endpoint (its path under /api/v2/) of each table.
+ENDPOINTS = {
+    "population": "geography-infrastructure/baseline-population",
+    "humanitarian_needs": "affected-people/humanitarian-needs",
+    "idps": "affected-people/idps",
+    "operational_presence": "coordination-context/operational-presence",
+    "conflict_events": "coordination-context/conflict-events",
+    "food_prices": "food-security-nutrition-poverty/food-prices-market-monitor",
 }
 COLUMNS: dict[str, list[Col]] = {
     "population": tables.HDX_POPULATION,
@@ -82,6 +98,7 @@ COLUMNS: dict[str, list[Col]] = {
     "idps": tables.HDX_IDPS,
     "operational_presence": tables.HDX_OPERATIONAL_PRESENCE,
     "conflict_events": tables.HDX_CONFLICT_EVENTS,
+    "food_prices": tables.HDX_FOOD_PRICES,
 }
 TITLES = {
     "population": "Population by place, gender and age",
@@ -89,11 +106,12 @@ TITLES = {
     "idps": "Internally displaced people (a stock) by place",
     "operational_presence": "Organisations present, by place and sector (3W)",
     "conflict_events": "Conflict events and fatalities per place, month and event type",
+    "food_prices": "Market prices of food per market, commodity, unit and month (WFP)",
 }
-#: Tables of HDX HAPI that lagebild keeps no records for.
+#: Why a table HAPI has is not written when lagebild holds nothing for it.
 NOT_HELD = {
     "food_prices": "lagebild's database keeps no market prices (the food basket reads WFP's "
-    "price file, not the database)",
+    "price file, not the database); export hdx --prices FILE publishes such a file",
 }
 
 
@@ -121,21 +139,51 @@ class HdxDataset:
 # -- places ---------------------------------------------------------------------------------
 
 
-def _admins(tree: PlaceTree, place_id: int) -> dict[str, Any]:
-    """HAPI's location and admin columns of a place (admin1-4 of the place and those above)."""
-    out: dict[str, Any] = {}
-    for place in tree.chain(place_id):
-        if place.level == 0:
-            out["location_code"], out["location_name"] = place.pcode, place.name()
-        elif 1 <= place.level <= 4:
-            out[f"admin{place.level}_code"] = place.pcode
-            out[f"admin{place.level}_name"] = place.name()
-    return out
+class Places:
+    """The gazetteer as HAPI names places: a country by its ISO alpha-3 code (``SYR`` for the
+    gazetteer's ``SY``), the admin levels by their P-codes."""
+
+    def __init__(self, places: Sequence[Place]) -> None:
+        self.tree = PlaceTree(places)
+        # Every country's ISO code, or the export is refused: HDX files a dataset by it.
+        self.iso3 = {p.id: iso3(p.pcode) for p in places if p.level == 0}
+        countries = [p for p in places if p.level == 0]
+        self.country = countries[0] if len(countries) == 1 else None
+
+    def admins(self, place_id: int) -> dict[str, Any]:
+        """HAPI's location, admin and admin_level columns of a place (admin1-4 of the place
+        and those above; admin_level the place's own level)."""
+        out: dict[str, Any] = {}
+        for place in self.tree.chain(place_id):
+            if place.level == 0:
+                out["location_code"], out["location_name"] = self.iso3[place.id], place.name()
+            elif 1 <= place.level <= 4:
+                out[f"admin{place.level}_code"] = place.pcode
+                out[f"admin{place.level}_name"] = place.name()
+            if place.id == place_id:
+                out["admin_level"] = place.level
+        return out
+
+    def by_names(self, admin1: str, admin2: str) -> int | None:
+        """The place of a governorate and district named in words (a market's), the district
+        where found, else the governorate; None where neither is known."""
+        wanted1, wanted2 = admin1.strip().casefold(), admin2.strip().casefold()
+        found = None
+        for place in self.tree.places.values():
+            if place.level == 1 and wanted1 in _names(place):
+                found = place
+                break
+        if found is None:
+            return None
+        for child_id in self.tree.children.get(found.id, []):
+            child = self.tree.places[child_id]
+            if child.level == 2 and wanted2 and wanted2 in _names(child):
+                return child.id
+        return found.id
 
 
-def _country(places: Sequence[Place]) -> Place | None:
-    countries = [p for p in places if p.level == 0]
-    return countries[0] if len(countries) == 1 else None
+def _names(place: Place) -> set[str]:
+    return {n.casefold() for n in (place.name(), place.name_en, place.name_ar) if n}
 
 
 # -- the record tables ----------------------------------------------------------------------
@@ -155,11 +203,25 @@ def _count(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def _figure_row(tree: PlaceTree, record: Mapping[str, Any]) -> dict[str, Any]:
+def category(record: Mapping[str, Any]) -> str:
+    """HAPI's humanitarian-needs ``category`` of a figure: its gender, age range, disability
+    and population group in words, ``' - '`` between them (``Female - 0-4 - IDP``); ``''``
+    for the total."""
+    group = str(record["population_group"] or "")
+    parts = [
+        GENDER_WORDS.get(record["gender"] or "", record["gender"] or ""),
+        str(record["age"] or ""),
+        DISABILITY_WORDS.get(record["disability"] or "", record["disability"] or ""),
+        POPULATION_GROUPS.get(group, group.upper()) if group else "",
+    ]
+    return " - ".join(p for p in parts if p)
+
+
+def _figure_row(places: Places, record: Mapping[str, Any]) -> dict[str, Any]:
     age_range, min_age, max_age = _ages(str(record["age"] or ""))
     code, name = SECTORS.get(record["sector"], (record["sector"], record["sector"]))
     return {
-        **_admins(tree, int(record["place_id"])),
+        **places.admins(int(record["place_id"])),
         "gender": record["gender"] or "all",
         "age_range": age_range,
         "min_age": min_age,
@@ -167,6 +229,7 @@ def _figure_row(tree: PlaceTree, record: Mapping[str, Any]) -> dict[str, Any]:
         "disabled_marker": record["disability"] or "all",
         "sector_code": code,
         "sector_name": name,
+        "category": category(record),
         "population_group": POPULATION_GROUPS.get(
             record["population_group"], str(record["population_group"]).upper()
         ),
@@ -195,7 +258,7 @@ def _why_not_idps(record: Mapping[str, Any]) -> str | None:
 
 
 def _figure_tables(
-    store: Store, tree: PlaceTree, as_of: date, viewer: policy.Principal, rules: Any
+    store: Store, places: Places, as_of: date, viewer: policy.Principal, rules: Any
 ) -> list[HdxTable]:
     records = sharing.view(
         viewer, "figure", figure_records(store, POPULATION | IDPS | set(NEEDS_STATUS), as_of),
@@ -207,7 +270,7 @@ def _figure_tables(
     for record in records:
         indicator = record["indicator"]
         if indicator in NEEDS_STATUS:
-            needs.rows.append(_figure_row(tree, record))
+            needs.rows.append(_figure_row(places, record))
             continue
         table, why = (
             (population, _why_not_population(record))
@@ -217,19 +280,19 @@ def _figure_tables(
         if why is not None:
             table.left_out[why] += 1
         else:
-            table.rows.append(_figure_row(tree, record))
+            table.rows.append(_figure_row(places, record))
     return [population, needs, idps]
 
 
 def _presence_table(
-    store: Store, tree: PlaceTree, as_of: date, viewer: policy.Principal, rules: Any
+    store: Store, places: Places, as_of: date, viewer: policy.Principal, rules: Any
 ) -> HdxTable:
     rows = []
     for record in sharing.view(viewer, "presence", presence_records(store, as_of), rules):
         code, name = SECTORS.get(record["sector"], (record["sector"], record["sector"]))
         rows.append(
             {
-                **_admins(tree, int(record["place_id"])),
+                **places.admins(int(record["place_id"])),
                 "org_acronym": record.get("org_acronym"),
                 "org_name": record.get("org"),
                 "org_type_description": record.get("org_type"),
@@ -250,7 +313,7 @@ def _month(day: date, as_of: date) -> tuple[date, date]:
 
 
 def _conflict_table(
-    store: Store, tree: PlaceTree, as_of: date, viewer: policy.Principal, rules: Any
+    store: Store, places: Places, as_of: date, viewer: policy.Principal, rules: Any
 ) -> HdxTable:
     table = HdxTable("conflict_events", COLUMNS["conflict_events"], [])
     # The reporters of incidents are named only to those the protocol shows them to.
@@ -278,7 +341,7 @@ def _conflict_table(
         start, end = _month(month, as_of)
         rows.append(
             {
-                **_admins(tree, place_id),
+                **places.admins(place_id),
                 "event_type": kind,
                 "events": events,
                 "fatalities": fatalities,
@@ -289,6 +352,44 @@ def _conflict_table(
         )
     shown = sharing.public_table(viewer, "incident_summary", rows, rules)
     table.rows = shown
+    return table
+
+
+def _price_table(path: Path, places: Places, as_of: date) -> HdxTable:
+    """WFP's market prices of a prices file (HDX's columns, or HAPI's), each row of a month on
+    or before ``as_of`` in HAPI's food-price columns: its market placed by its governorate and
+    district names, its reference period the month of its date."""
+    table = HdxTable("food_prices", COLUMNS["food_prices"], [])
+    source = f"WFP market prices ({path.name})"
+    for _number, row in price_rows(path):
+        day = date.fromisoformat(row["date"][:10])
+        if day > as_of:
+            continue
+        place_id = places.by_names(row.get("admin1", ""), row.get("admin2", ""))
+        if place_id is None:
+            table.left_out["prices of markets in governorates the gazetteer does not name"] += 1
+            continue
+        start, end = _month(day, as_of)
+        table.rows.append(
+            {
+                **places.admins(place_id),
+                "market_code": row.get("market_id") or None,
+                "market_name": row.get("market") or None,
+                "commodity_code": row.get("commodity_id") or None,
+                "commodity_name": row["commodity"],
+                "commodity_category": row.get("category") or None,
+                "currency_code": row.get("currency") or None,
+                "unit": row["unit"],
+                "price_flag": row.get("priceflag") or None,
+                "price_type": row.get("pricetype") or None,
+                "price": _count(float(row["price"])),
+                "lat": row.get("latitude") or None,
+                "lon": row.get("longitude") or None,
+                "reference_period_start": start,
+                "reference_period_end": end,
+                "source": source,
+            }
+        )
     return table
 
 
@@ -315,9 +416,11 @@ def _caveats(found: Sequence[HdxTable], rules: sharing.Protocol, role: str) -> l
         f"Published as a {role} sees it under lagebild's information sharing protocol: counts "
         f"above 0 and below {rules.threshold} are suppressed (left empty) where the protocol "
         "says so, and fields above that reader's clearance are left out.",
-        "Admin levels below HAPI's admin2 (admin3: sub-district, admin4: community) are "
-        "added after HAPI's columns; location_code is the country's P-code in the gazetteer "
-        "(COD), not HAPI's ISO 3166 alpha-3 code.",
+        "HAPI's columns come first, in HAPI's order, without resource_hdx_id (HDX gives it); "
+        "after them lagebild's: the admin levels below HAPI's admin2 (admin3: sub-district, "
+        "admin4: community; admin_level is the row's own level, up to 4), the parts of a "
+        "humanitarian-needs category as separate columns, and the source of each row. "
+        "location_code is the ISO 3166-1 alpha-3 code of the gazetteer's country.",
         "Each figure keeps its own date as its reference period; several sources may give "
         "figures for the same place and date, all are kept side by side.",
     ]
@@ -348,7 +451,8 @@ def _metadata(
     place = country.name() if country else "the response"
     published = [t for t in found if t.rows]
     return {
-        "name": f"lagebild-{(country.pcode if country else 'data').lower()}-{as_of.isoformat()}",
+        "name": f"lagebild-{(iso3(country.pcode) if country else 'data').lower()}-"
+        f"{as_of.isoformat()}",
         "title": f"Humanitarian situation, {place}: data as of {as_of.isoformat()}",
         "notes": (
             f"Population, humanitarian needs, displacement, operational presence and conflict "
@@ -362,7 +466,9 @@ def _metadata(
             "start": start.isoformat() if start else None,
             "end": end.isoformat() if end else None,
         },
-        "location": {"code": country.pcode, "name": place} if country else None,
+        "location": {"code": iso3(country.pcode), "name": place, "pcode": country.pcode}
+        if country else None,
+        "groups": [{"name": iso3(country.pcode).lower()}] if country else [],
         "license_id": licence,
         "methodology": "Other",
         "methodology_other": (
@@ -372,8 +478,11 @@ def _metadata(
         ),
         "caveats": " ".join(_caveats(found, rules, role)),
         "dataset_source": "; ".join(sources),
-        "tags": ["hxl", "humanitarian needs", "population", "internally displaced persons-idp",
-                 "operational presence", "conflict-violence"],  # fmt: skip
+        "tags": [
+            "hxl", "humanitarian needs", "population", "internally displaced persons-idp",
+            "operational presence", "conflict-violence",
+            *(["markets"] if any(t.name == "food_prices" for t in published) else []),
+        ],  # fmt: skip
         "data_update_frequency": "7",
         "shared_as": role,
         "protocol": {"threshold": rules.threshold, "round_degrees": rules.round_degrees},
@@ -383,7 +492,7 @@ def _metadata(
                 "name": t.file,
                 "description": TITLES[t.name],
                 "format": "CSV",
-                "hapi_endpoint": t.name,
+                "hapi_endpoint": ENDPOINTS[t.name],
                 "hxl": True,
                 "rows": len(t.rows),
                 "reference_period": dict(
@@ -396,7 +505,7 @@ def _metadata(
         ],
         "not_published": {
             **{t.file: "no records on or before the date" for t in found if not t.rows},
-            **{f"{k.replace('_', '-')}.csv": why for k, why in NOT_HELD.items()},
+            **{FILES[k]: why for k, why in NOT_HELD.items() if k not in {t.name for t in found}},
         },
     }
 
@@ -407,21 +516,25 @@ def hdx_dataset(
     role: str = "viewer",
     rules: sharing.Protocol | None = None,
     licence: str = "cc-by",
+    prices: Path | None = None,
 ) -> HdxDataset:
-    """The HDX tables and metadata of what ``store`` holds on ``as_of``, as ``role`` sees it."""
+    """The HDX tables and metadata of what ``store`` holds on ``as_of``, as ``role`` sees it,
+    and the food prices of the WFP prices file ``prices`` (public data: no protocol applies).
+    Refused where the gazetteer's country has no ISO code."""
     rules = rules or sharing.default()
     policy.check_role(role)
     viewer = policy.ANONYMOUS if role == "viewer" else policy.Principal("export", role)
-    places = all_places(store)
-    tree = PlaceTree(places)
+    places = Places(all_places(store))
     found = [
-        *_figure_tables(store, tree, as_of, viewer, rules),
-        _presence_table(store, tree, as_of, viewer, rules),
-        _conflict_table(store, tree, as_of, viewer, rules),
+        *_figure_tables(store, places, as_of, viewer, rules),
+        _presence_table(store, places, as_of, viewer, rules),
+        _conflict_table(store, places, as_of, viewer, rules),
     ]
+    if prices is not None:
+        found.append(_price_table(prices, places, as_of))
     found = [_suppressed(t) for t in found]
     sources = sorted({str(r["source"]) for t in found for r in t.rows if r.get("source")})
-    metadata = _metadata(found, as_of, role, _country(places), rules, sources, licence)
+    metadata = _metadata(found, as_of, role, places.country, rules, sources, licence)
     return HdxDataset(as_of, role, found, metadata)
 
 
@@ -451,7 +564,10 @@ def sector_names() -> dict[str, str]:
 
 
 __all__ = [
+    "ENDPOINTS",
     "EVENT_TYPES",
+    "Places",
+    "category",
     "FILES",
     "NEEDS_STATUS",
     "SECTORS",

@@ -637,22 +637,29 @@ DAMAGE_LIST = [
 
 
 # -- HDX: tables shaped like HDX HAPI's (``lagebild export hdx``, publish/hdx.py) ---------------
-# The column names are HAPI's (hdx-hapi, endpoints/models/*.py), with the admin levels below
-# HAPI's admin2 (the COD of Syria goes to communities) and the source of each row added after
-# HAPI's own; the hashtags are those lagebild reads back (docs/hxl.md).
+# The column names and their order are HAPI v2's (hdx-hapi, hdx_hapi/endpoints/models/*.py: the
+# fields of HapiModelWithAdmins, then the endpoint's own, as its JSON and CSV give them; the
+# humanitarian needs' single ``category`` of hapi-sqlalchemy-schema 2025-10-22, a6de5bd), less
+# ``resource_hdx_id`` (HDX gives it on upload). lagebild's own follow HAPI's: the admin levels
+# below admin2 (the COD of Syria goes to communities), the category's parts as lagebild reads
+# them back, and the source of each row. The hashtags are those lagebild reads (docs/hxl.md).
 
-#: The place of a row: HAPI's location and admin1-2 columns, then admin3-4.
+#: The place of a row: HAPI's location, admin1-2 and admin_level columns.
 HDX_ADMINS = [
     Col("location_code", "location_code", "#country+code"),
     Col("location_name", "location_name", "#country+name"),
-    *(
-        col
-        for level in range(1, 5)
-        for col in (
-            Col(f"admin{level}_code", f"admin{level}_code", f"#adm{level}+code"),
-            Col(f"admin{level}_name", f"admin{level}_name", f"#adm{level}+name"),
-        )
-    ),
+    Col("admin1_code", "admin1_code", "#adm1+code"),
+    Col("admin1_name", "admin1_name", "#adm1+name"),
+    Col("admin2_code", "admin2_code", "#adm2+code"),
+    Col("admin2_name", "admin2_name", "#adm2+name"),
+    Col("admin_level", "admin_level", "#meta+admin_level"),
+]
+#: lagebild's finer admin levels, after HAPI's columns.
+HDX_FINER = [
+    Col("admin3_code", "admin3_code", "#adm3+code"),
+    Col("admin3_name", "admin3_name", "#adm3+name"),
+    Col("admin4_code", "admin4_code", "#adm4+code"),
+    Col("admin4_name", "admin4_name", "#adm4+name"),
 ]
 
 #: Every HAPI row's reference period and, after HAPI's columns, its source.
@@ -670,27 +677,31 @@ HDX_AGE = [
     Col("max_age", "max_age", "#age+max"),
 ]
 
-#: HAPI's population (baseline population by gender and age).
+#: HAPI's baseline population (by gender and age).
 HDX_POPULATION = [
     *HDX_ADMINS,
     *HDX_AGE,
     Col("population", "population", "#population"),
     *HDX_PERIOD,
+    *HDX_FINER,
     HDX_SOURCE,
 ]
 
 #: HAPI's humanitarian needs: people affected, in need, targeted and reached (its
-#: ``population_status``: AFF, INN, TGT, REA) by sector and population group.
+#: ``population_status``: AFF, INN, TGT, REA) by sector and category (gender, age, disability
+#: and population group in one); the category's parts follow HAPI's columns.
 HDX_HUMANITARIAN_NEEDS = [
     *HDX_ADMINS,
-    *HDX_AGE,
-    Col("disabled_marker", "disabled_marker", "#is_disabled"),
     Col("sector_code", "sector_code", "#sector+code"),
-    Col("sector_name", "sector_name", "#sector+name"),
-    Col("population_group", "population_group", "#population_group+code"),
+    Col("category", "category", "#meta+category"),
     Col("population_status", "population_status", "#indicator+code"),
     Col("population", "population", "#indicator+value+num"),
     *HDX_PERIOD,
+    Col("sector_name", "sector_name", "#sector+name"),
+    *HDX_FINER,
+    *HDX_AGE,
+    Col("disabled_marker", "disabled_marker", "#is_disabled"),
+    Col("population_group", "population_group", "#population_group+code"),
     HDX_SOURCE,
 ]
 
@@ -702,6 +713,7 @@ HDX_IDPS = [
     Col("operation", "operation", "#meta+operation"),
     Col("population", "population", "#affected+idps"),
     *HDX_PERIOD,
+    *HDX_FINER,
     HDX_SOURCE,
 ]
 
@@ -710,11 +722,12 @@ HDX_OPERATIONAL_PRESENCE = [
     *HDX_ADMINS,
     Col("org_acronym", "org_acronym", "#org+acronym"),
     Col("org_name", "org_name", "#org+name"),
-    Col("org_type_code", "org_type_code", "#org+type+code"),
-    Col("org_type_description", "org_type_description", "#org+type+name"),
     Col("sector_code", "sector_code", "#sector+code"),
     Col("sector_name", "sector_name", "#sector+name"),
     *HDX_PERIOD,
+    Col("org_type_code", "org_type_code", "#org+type+code"),
+    Col("org_type_description", "org_type_description", "#org+type+name"),
+    *HDX_FINER,
     HDX_SOURCE,
 ]
 
@@ -724,6 +737,27 @@ HDX_CONFLICT_EVENTS = [
     Col("event_type", "event_type", "#event+type"),
     Col("events", "events", "#event+num"),
     Col("fatalities", "fatalities", "#affected+killed"),
+    *HDX_PERIOD,
+    *HDX_FINER,
+    HDX_SOURCE,
+]
+
+#: HAPI's food prices (its food-prices-market-monitor): WFP's market prices per market,
+#: commodity, unit and month.
+HDX_FOOD_PRICES = [
+    *HDX_ADMINS,
+    Col("market_code", "market_code", "#loc+market+code"),
+    Col("market_name", "market_name", "#loc+market+name"),
+    Col("commodity_code", "commodity_code", "#item+code"),
+    Col("commodity_name", "commodity_name", "#item+name"),
+    Col("commodity_category", "commodity_category", "#item+type"),
+    Col("currency_code", "currency_code", "#currency+code"),
+    Col("unit", "unit", "#item+unit"),
+    Col("price_flag", "price_flag", "#item+price+flag"),
+    Col("price_type", "price_type", "#item+price+type"),
+    Col("price", "price", "#value"),
+    Col("lat", "lat", "#geo+lat"),
+    Col("lon", "lon", "#geo+lon"),
     *HDX_PERIOD,
     HDX_SOURCE,
 ]
