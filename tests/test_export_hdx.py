@@ -61,12 +61,14 @@ Syrian Arab Red Crescent,SARC,National NGO,Food Security,C1002,2017-01-15
 Example Aid,EXA,INGO,WASH,C1007,2017-02-01
 """
 NEEDS = """\
-Community code,Sector,Gender,Age,People in need,Date,Source
-#adm4+code,#sector,#gender,#age+range,#inneed,#date,#meta+source
-C1001,Health,f,0-4,1200,2017-01-31,test needs by age
-C1001,Health,m,0-4,1100,2017-01-31,test needs by age
-C1001,Health,,65+,900,2017-01-31,test needs by age
-C1001,Health,,,40000,2017-01-31,test needs by age
+Community code,Sector,Gender,Age,Disabled,Group,People in need,Date,Source
+#adm4+code,#sector,#gender,#age+range,#is_disabled,#population_group,#inneed,#date,#meta+source
+C1001,Health,f,0-4,,,1200,2017-01-31,test needs by age
+C1001,Health,m,0-4,,,1100,2017-01-31,test needs by age
+C1001,Health,,65+,,,900,2017-01-31,test needs by age
+C1001,Health,,,,,40000,2017-01-31,test needs by age
+C1002,Protection,f,18-59,y,IDP,350,2017-01-31,test needs by group
+C1002,Protection,,,n,refugees,600,2017-01-31,test needs by group
 """
 
 
@@ -156,7 +158,12 @@ def test_each_table_holds_the_records_of_the_database_counted_in_sql(
     assert {r["sector_code"] for r in aged} == {"HEA"}
     # HAPI's single category: the gender, age, disability and group of the figure in words.
     assert sorted(r["category"] for r in aged) == ["", "65+", "Female - 0-4", "Male - 0-4"]
-    assert all(r["category"] == "" for r in needs if r["source"] != "test needs by age")
+    grouped = [r for r in needs if r["source"] == "test needs by group"]
+    parts = sorted((r["category"], r["disabled_marker"], r["population_group"]) for r in grouped)
+    assert parts == [
+        ("Female - 18-59 - Disabled - IDP", "y", "IDP"), ("Not disabled - REF", "n", "REF"),
+    ]  # fmt: skip
+    assert all(r["category"] == "" for r in needs if not r["source"].startswith("test needs"))
     assert {r["population_status"] for r in needs} == {"INN"}
     # Every conflict event on or before the date is counted once as political violence.
     events = rows_of(public / "conflict-events.csv")
