@@ -436,3 +436,17 @@ def test_no_prices_file_leaves_food_prices_out_and_says_why(public: Path) -> Non
     assert not (public / "food-prices.csv").exists()
     meta = json.loads((public / "dataset.json").read_text())
     assert "--prices" in meta["not_published"]["food-prices.csv"]
+
+
+def test_a_changed_prices_file_is_new_data_for_if_changed(demo: str, tmp_path: Path) -> None:
+    copy = tmp_path / "demo.db"
+    copy.write_bytes(Path(demo).read_bytes())
+    prices, out = tmp_path / "prices.csv", tmp_path / "hdx"
+    prices.write_bytes(DEMO_PRICES.read_bytes())
+    command = ("--db", str(copy), "export", "hdx", "--as-of", DATE, "-o", str(out),
+               "--prices", str(prices), "--if-changed")  # fmt: skip
+    assert "food-prices.csv" in run(*command)
+    assert "unchanged" in run(*command)
+    lines = prices.read_text(encoding="utf-8").splitlines(keepends=True)
+    prices.write_text("".join(lines[:-1]), encoding="utf-8")  # one price fewer
+    assert "food-prices.csv" in run(*command)
