@@ -348,6 +348,7 @@ def test_the_real_2023_needs_of_syria_go_out_and_come_back_the_same(
     assert len(needs) == len(stated) == len(rows_of(out / "population.csv"))
     in_need = sum(float(r["2023 HNO Inter-sector People in need"]) for r in stated)
     assert {r["admin3_code"][:2] for r in needs} == {"SY"} and all(r["admin2_code"] for r in needs)
+    assert {(r["location_code"], r["admin_level"]) for r in needs} == {("SYR", "3")}
     (tmp_path / "places.csv").write_text(run("--db", db, "places", "--format", "hxl"))
     run("--db", fresh, "import", str(tmp_path / "places.csv"))
     for name in ("population.csv", "humanitarian-needs.csv"):
