@@ -2,7 +2,7 @@
 
 ``main`` is the group; each command lives in the module of its kind (``imports``, ``picture``,
 ``figures``, ``records``, ``damage``, ``incidents``, ``convoys``, ``evidence``, ``accounts``,
-``serve``, ``demo``, ``backup``) and is added here. What they share is in ``common``.
+``serve``, ``demo``, ``backup``, ``report``) and is added here. What they share is in ``common``.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from lagebild.cli import (
     plans,
     priorities,
     records,
+    report,
     serve,
 )
 from lagebild.cli.common import LagebildGroup
@@ -67,6 +68,7 @@ for command in (
     plan.plan,
     plan.basket,
     plans.plans,
+    report.report,
     damage.damage,
     picture.places,
     picture.access,
