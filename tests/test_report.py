@@ -11,6 +11,7 @@ person to look at.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -229,7 +230,9 @@ def test_markdown_and_html_carry_the_same_figures(
     page = html.read_text(encoding="utf-8")
     assert f'<html lang="{language}" dir="{"rtl" if language == "ar" else "ltr"}">' in page
     assert people_in_need in page and MADAYA[language] in page
-    assert page.count('class="svg-map choropleth"') == 1 and page.count('<path class="area') == 14
+    assert page.count('class="svg-map choropleth"') == 1
+    assert len(re.findall(r'<path class="area (c[0-9]|none)"', page)) == 14  # the governorates
+    assert page.count('<path class="area cut"') >= 1  # the sub-districts of cut-off communities
     assert "@font-face" not in page  # a web page uses the reader's fonts; the PDF ships its own
 
 
@@ -253,6 +256,12 @@ def test_the_changes_of_the_period_are_counted_against_its_start(demo_db: str) -
     assert sum(p.people for p in report.parties) == report.besieged_total
     key = {f.key: f.value for f in report.key_figures}
     assert report.besieged_total == key["besieged"]  # the shares add up to the key figure
+    # Every cut-off community lies in one of the sub-districts the map marks (all have a boundary).
+    assert sum(a.cut_off_places for a in report.cut_off_areas) == len(report.cut_off)
+    assert sum(a.cut_off_people for a in report.cut_off_areas) == sum(  # type: ignore[misc]
+        p.people_in_need for p in report.cut_off)
+    assert sum(a.cut_off_people or 0 for a in report.areas) == sum(  # type: ignore[misc]
+        p.people_in_need for p in report.cut_off)
     # Over four months Madaya's siege counts no change, but the incidents of the period do.
     assert longer.changes is not None
     assert longer.changes.incidents.events >= changes.incidents.events

@@ -44,6 +44,8 @@ from lagebild.store.sources import all_sources
 KEY_LEVEL = 1
 CUT_OFF_LEVEL = 4
 PRIORITY_LEVEL = 3
+#: The areas the map marks where cut-off communities are: sub-districts.
+CUT_OFF_AREA_LEVEL = 3
 MONTHS = 12
 TOP_PRIORITIES = 10
 #: The key figures, each a situation column.
@@ -206,6 +208,8 @@ class Report:
     priority_places: int = 0
     plan: PlanSummary | None = None
     areas: list[MapArea] = field(default_factory=list)
+    #: The sub-districts with cut-off communities (people in need: None), marked on the map.
+    cut_off_areas: list[MapArea] = field(default_factory=list)
     months: list[MonthRow] = field(default_factory=list)
     sectors: list[SectorRow] = field(default_factory=list)
     sources: list[SourceGrade] = field(default_factory=list)
@@ -316,6 +320,7 @@ def situation_report(
     if policy.may(principal, policy.SEE_DETAIL):
         report.plan = _plan(store, as_of)
     report.areas = _areas(store, tree, picture.places, now.cut_off, count)
+    report.cut_off_areas = _cut_off_areas(store, tree, now.cut_off, count)
     report.months = [MonthRow(m.month, count(m.lower))
                      for m in monthly_reached(store, as_of, MONTHS)]  # fmt: skip
     for s in coverage_by_sector(store, as_of, window, tree):
@@ -432,6 +437,30 @@ def _areas(
                            need.get(place.pcode), count(cut_people.get(place_id)),
                            cut_places.get(place_id, 0)))  # fmt: skip
     return sorted(out, key=lambda a: a.pcode)
+
+
+def _cut_off_areas(
+    store: Store, tree: PlaceTree, cut_off: list[GapRow], count: _Counts
+) -> list[MapArea]:
+    """The sub-districts with a boundary that hold cut-off communities, with their people in
+    need and how many."""
+    people: dict[int, float] = {}
+    places: dict[int, int] = {}
+    for row in cut_off:
+        place = tree.get(row.pcode)
+        owner = tree.ancestor_at(place.id, CUT_OFF_AREA_LEVEL) if place else None
+        if owner is None:
+            continue
+        places[owner] = places.get(owner, 0) + 1
+        people[owner] = people.get(owner, 0.0) + (
+            row.people_in_need.value if row.people_in_need else 0.0)
+    out = []
+    for place_id, geometry in place_geometries(store, CUT_OFF_AREA_LEVEL):
+        if place_id in places:
+            place = tree.places[place_id]
+            out.append(MapArea(place.pcode, place.name("en"), place.name_ar, geometry, None,
+                               count(people[place_id]), places[place_id]))  # fmt: skip
+    return out
 
 
 __all__ = [

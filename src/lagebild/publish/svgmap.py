@@ -132,9 +132,16 @@ class Area:
 
 
 def choropleth(
-    areas: Sequence[Area], width: int = 640, label: str = "", style: str = "", digits: str = ""
+    areas: Sequence[Area],
+    width: int = 640,
+    label: str = "",
+    style: str = "",
+    digits: str = "",
+    overlays: Sequence[Area] = (),
 ) -> str:
-    """The SVG of a choropleth: each area shaded by its class, its label at a point inside it.
+    """The SVG of a choropleth: each area shaded by its class, its label at a point inside it;
+    ``overlays`` (smaller areas to mark, such as the sub-districts with cut-off places) drawn
+    over them in their own class, within the frame of ``areas``.
 
     ``style`` is written into the SVG (a ``<style>``), for renderers that do not apply the
     page's CSS to an inline SVG (WeasyPrint); ``digits`` maps ``0-9`` to the digits the labels
@@ -151,6 +158,10 @@ def choropleth(
     if style:
         out.append(f"<style>{style}</style>")
     for area, geometry in shapes:
+        out.append(f'<path class="area {escape(area.css)}" d="{_path(frame, geometry)}">'
+                   f"<title>{escape(area.title)}</title></path>")  # fmt: skip
+    for area in overlays:
+        geometry = shapely.simplify(shape(json.loads(area.geometry)), 0.005)
         out.append(f'<path class="area {escape(area.css)}" d="{_path(frame, geometry)}">'
                    f"<title>{escape(area.title)}</title></path>")  # fmt: skip
     for area, geometry in shapes:

@@ -124,7 +124,9 @@ def _context(report: Report, lang: Language, words: Any, for_pdf: bool) -> dict[
     found = shades([a.people_in_need or 0.0 for a in report.areas])
 
     def area_title(area: MapArea) -> str:
-        return f"{place(area.name, area.name_ar, area.pcode)}: {lang.number(area.people_in_need)}"
+        shown = count(area.cut_off_people) if area.people_in_need is None else lang.number(
+            area.people_in_need)
+        return f"{place(area.name, area.name_ar, area.pcode)}: {shown}"
 
     map_label = lang.translations.gettext("People in need by governorate")
     numbers = [v for v in (_plain(m.reached) for m in report.months) if v is not None]
@@ -142,7 +144,7 @@ def _context(report: Report, lang: Language, words: Any, for_pdf: bool) -> dict[
         "bar": bar,
         "plain": _plain,
         "map_svg": Markup(map_svg(report.areas, found, area_title, map_label,
-                                  lang.digits == "arab")),  # fmt: skip
+                                  lang.digits == "arab", report.cut_off_areas)),  # fmt: skip
         "shades": found,
         "month_most": max(numbers, default=0.0),
         "party_most": party_most,

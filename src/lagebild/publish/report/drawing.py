@@ -23,6 +23,7 @@ MAP_STYLE = (
     ".none{fill:" + NO_DATA + "}"
     + "".join(f".c{i}{{fill:{c}}}" for i, c in enumerate(SHADES))
     + ".area-label{fill:#1d2733}"
+    ".cut{fill:#b2182b;fill-opacity:0.35;stroke:#b2182b;stroke-width:1.4}"
 )
 BAR_COLOURS = {"": "#4a78a8", "besieged": "#b2182b", "coverage": "#2f6f3e"}
 TRACK = "#eef1f4"
@@ -76,8 +77,10 @@ def map_svg(
     title: Callable[[MapArea], str],
     label: str,
     arabic_digits: bool = False,
+    cut_off: Sequence[MapArea] = (),
 ) -> str:
-    """The governorates shaded by people in need, each numbered as in the map's table."""
+    """The governorates shaded by people in need, each numbered as in the map's table; the
+    sub-districts with cut-off communities (``cut_off``) marked over them."""
     return choropleth(
         [
             Area(a.geometry, shade_of(a.people_in_need, found), title(a), str(i))
@@ -87,6 +90,7 @@ def map_svg(
         label=label,
         style=MAP_STYLE,
         digits="٠١٢٣٤٥٦٧٨٩" if arabic_digits else "",
+        overlays=[Area(a.geometry, "cut", title(a)) for a in cut_off],
     )
 
 
