@@ -171,7 +171,7 @@ def choropleth(
         x, y = frame.xy(point.x, point.y)
         text = area.label.translate(str.maketrans("0123456789", digits)) if digits else area.label
         out.append(f'<text class="area-label" x="{x:.1f}" y="{y + 4:.1f}" '
-                   f'text-anchor="middle" font-size="12" font-weight="bold" '
+                   f'text-anchor="middle" font-size="15" font-weight="bold" '
                    f'font-family="Noto Sans, Noto Naskh Arabic, sans-serif">{escape(text)}'
                    "</text>")  # fmt: skip
     out.append("</svg>")
