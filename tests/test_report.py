@@ -283,6 +283,33 @@ def test_the_public_sees_small_counts_suppressed_and_no_plan(demo_db: str) -> No
     assert all(not (isinstance(v, float) and 0 < v < 10) for v in shown)
 
 
+def test_a_protocol_that_restricts_the_besieging_party_withholds_it_from_the_public(
+    demo_db: str, tmp_path: Path
+) -> None:
+    from lagebild.security import protocol as sharing
+
+    text = sharing.DEFAULT_PATH.read_text(encoding="utf-8")
+    assert "      party: public" in text
+    path = tmp_path / "protocol.yml"
+    path.write_text(text.replace("      party: public", "      party: restricted"), "utf-8")
+    restricted = sharing.load(path)
+    analyst = policy.Principal("a", "analyst", signed_in=True)
+    store = Store.open(demo_db)
+    try:
+        public = situation_report(store, date(2017, 2, 28), principal=policy.ANONYMOUS,
+                                  protocol=restricted)  # fmt: skip
+        detail = situation_report(store, date(2017, 2, 28), principal=analyst,
+                                  protocol=restricted)  # fmt: skip
+    finally:
+        store.close()
+    assert [p.party for p in public.parties] == [None] and public.party_withheld
+    assert public.parties[0].places == sum(p.places for p in detail.parties)
+    assert all(p.party is None for p in public.cut_off)
+    assert public.besieged_total == detail.besieged_total  # the people stay, the names go
+    assert "Government of Syria and allies" in {p.party for p in detail.parties}
+    assert any(p.party for p in detail.cut_off)
+
+
 def test_a_saved_plan_is_summarised_with_the_optimal_and_the_greedy_plan(
     tmp_path: Path,
 ) -> None:

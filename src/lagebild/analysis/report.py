@@ -204,6 +204,7 @@ class Report:
     cut_off: list[CutOffPlace] = field(default_factory=list)
     parties: list[PartyRow] = field(default_factory=list)
     besieged_total: float = 0.0
+    party_withheld: bool = False  # the sharing protocol keeps the besieging party from the reader
     priorities: list[PriorityRow] = field(default_factory=list)
     priority_places: int = 0
     plan: PlanSummary | None = None
@@ -298,13 +299,15 @@ def situation_report(
     report.changes = _changes(store, tree, as_of, start, now.cut_off, then.cut_off, count)
 
     parties = besieged_by_party(store, as_of, tree)
-    party_shown = _party_shown(principal, protocol)
+    report.besieged_total = sum(p.people for p in parties)
+    report.party_withheld = not _party_shown(principal, protocol)
     for share in parties:
-        report.parties.append(PartyRow(share.party if party_shown else None, share.people,
-                                       len(share.places)))  # fmt: skip
+        report.parties.append(PartyRow(share.party, share.people, len(share.places)))
         for _, value in share.places:
             used.update(value.sources)
-    report.besieged_total = sum(p.people for p in parties)
+    if report.party_withheld and parties:  # one share: the parties' names are not the reader's
+        report.parties = [PartyRow(None, report.besieged_total,
+                                   sum(p.places for p in report.parties))]  # fmt: skip
 
     ranked = priority_list(store, as_of, window, PRIORITY_LEVEL, model=model, tree=tree)
     report.priority_places = len(ranked.places)
