@@ -68,6 +68,7 @@ PAGES: dict[str, Walked] = {
     "gaps": Walked("/gaps", "/gaps"),
     "priorities": Walked("/priorities", "/priorities"),
     "plan": Walked("/plan", "/plan"),
+    "report": Walked("/report", "/report?language=en"),
     "places": Walked("/places", "/places"),
     "place": Walked("/places/{pcode}", f"/places/{MADAYA}"),
     "governorate": Walked("/places/{pcode}", "/places/SY03"),
@@ -94,6 +95,7 @@ PAGES: dict[str, Walked] = {
 NOT_PAGES = {
     "/import/{token}/rejects.csv": "a CSV download of an upload's rejected rows, no page",
     "/evidence/{item_id}/thumbnail": "a picture's thumbnail image, shown on the evidence pages",
+    "/report/download": "the situation report as a file (PDF, HTML, Markdown), no page",
 }
 
 #: Everything measured on a page, in one pass of the browser.

@@ -2,7 +2,8 @@
 
 ``main`` is the group; each command lives in the module of its kind (``imports``, ``picture``,
 ``figures``, ``records``, ``damage``, ``incidents``, ``convoys``, ``evidence``, ``accounts``,
-``serve``, ``demo``, ``backup``, ``export``) and is added here. What they share is in ``common``.
+``serve``, ``demo``, ``backup``, ``export``, ``report``) and is added here. What they share is in
+``common``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from lagebild.cli import (
     plans,
     priorities,
     records,
+    report,
     serve,
 )
 from lagebild.cli.common import LagebildGroup
@@ -68,6 +70,7 @@ for command in (
     plan.plan,
     plan.basket,
     plans.plans,
+    report.report,
     damage.damage,
     picture.places,
     picture.access,

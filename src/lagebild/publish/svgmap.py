@@ -118,3 +118,61 @@ def svg_map(
                    '</title></rect>')  # fmt: skip
     out.append("</svg>")
     return "".join(out)
+
+
+@dataclass(frozen=True)
+class Area:
+    """An area of a choropleth: its outline (GeoJSON geometry text), the CSS class of its
+    shade, its tooltip, and a short label written at its centre (a number keyed to a table)."""
+
+    geometry: str
+    css: str
+    title: str
+    label: str = ""
+
+
+def choropleth(
+    areas: Sequence[Area],
+    width: int = 640,
+    label: str = "",
+    style: str = "",
+    digits: str = "",
+    overlays: Sequence[Area] = (),
+) -> str:
+    """The SVG of a choropleth: each area shaded by its class, its label at a point inside it;
+    ``overlays`` (smaller areas to mark, such as the sub-districts with cut-off places) drawn
+    over them in their own class, within the frame of ``areas``.
+
+    ``style`` is written into the SVG (a ``<style>``), for renderers that do not apply the
+    page's CSS to an inline SVG (WeasyPrint); ``digits`` maps ``0-9`` to the digits the labels
+    are written in (Arabic-Indic for Arabic), as ``str.maketrans`` makes them."""
+    shapes = [(a, shapely.simplify(shape(json.loads(a.geometry)), 0.01)) for a in areas]
+    if not shapes:
+        return ""
+    frame = Frame(shapely.union_all([g for _, g in shapes]).bounds, width)
+    out = [
+        f'<svg class="svg-map choropleth" viewBox="0 0 {frame.width} {frame.height}" '
+        f'width="{frame.width}" height="{frame.height}" role="img" aria-label="{escape(label)}" '
+        'xmlns="http://www.w3.org/2000/svg">'
+    ]
+    if style:
+        out.append(f"<style>{style}</style>")
+    for area, geometry in shapes:
+        out.append(f'<path class="area {escape(area.css)}" d="{_path(frame, geometry)}">'
+                   f"<title>{escape(area.title)}</title></path>")  # fmt: skip
+    for area in overlays:
+        geometry = shapely.simplify(shape(json.loads(area.geometry)), 0.005)
+        out.append(f'<path class="area {escape(area.css)}" d="{_path(frame, geometry)}">'
+                   f"<title>{escape(area.title)}</title></path>")  # fmt: skip
+    for area, geometry in shapes:
+        if not area.label:
+            continue
+        point = geometry.representative_point()
+        x, y = frame.xy(point.x, point.y)
+        text = area.label.translate(str.maketrans("0123456789", digits)) if digits else area.label
+        out.append(f'<text class="area-label" x="{x:.1f}" y="{y + 4:.1f}" '
+                   f'text-anchor="middle" font-size="15" font-weight="bold" '
+                   f'font-family="Noto Sans, Noto Naskh Arabic, sans-serif">{escape(text)}'
+                   "</text>")  # fmt: skip
+    out.append("</svg>")
+    return "".join(out)

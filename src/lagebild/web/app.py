@@ -40,6 +40,7 @@ from lagebild.web import (
     presence,
     priorities,
     records,
+    report,
     situation,
     sources,
     trust,
@@ -164,6 +165,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(gaps.router)
     app.include_router(priorities.router)
     app.include_router(plan.router)
+    app.include_router(report.router)
     app.include_router(places.router)
     app.include_router(sources.router)
     app.include_router(accounts.router)
