@@ -226,6 +226,7 @@ def test_the_api_and_the_map_layer_take_the_scenario_of_the_command_line(
         api = client.get(f"/api/plan?{query}").json()
         layer = client.get(f"/api/map/plan?{query}")
         unknown = client.get("/api/plan?as_of=2017-02-28&deny_convoy=NO-SUCH")
+        refused = client.get("/plan?as_of=2017-02-28&deny_convoy=NO-SUCH").text
         bad = client.get("/api/plan?as_of=2017-02-28&warehouse=Damascus+hub&trucks=-1")
         page = client.get(f"/plan?{query}").text
         plain = client.get("/map?as_of=2017-02-28&weeks=2&level=adm4").text
@@ -248,6 +249,7 @@ def test_the_api_and_the_map_layer_take_the_scenario_of_the_command_line(
                   and f["properties"]["kind"] == "place")  # fmt: skip
     assert madaya["properties"]["covered"] == 0 and madaya["properties"]["share"] == 0
     assert unknown.status_code == 422 and "NO-SUCH" in unknown.json()["detail"]
+    assert 'id="plan-scenario-refused"' in refused and "NO-SUCH" in refused
     assert bad.status_code == 422 and bad.json()["code"] == "scenario"
     # The page keeps the scenario in its form, its save form and its link to the map.
     assert 'value="MADAYA-1" checked' in page
@@ -272,6 +274,10 @@ def test_saving_a_plan_on_the_page_needs_an_analyst_and_the_session_s_token(
         assert refused.status_code == 403
         page = client.get("/plan?as_of=2017-02-28")
         assert page.status_code == 403
+        # Nor does the map offer a partner the plan's layer.
+        assert client.get("/api/map/plan?as_of=2017-02-28").status_code == 403
+        seen = client.get("/map?as_of=2017-02-28")
+        assert seen.status_code == 200 and "/api/map/plan" not in seen.text
     with web(planned) as client:
         assert sign_in(client, "analyst1") == 303
         without_token = client.post("/plan/save", data=form)

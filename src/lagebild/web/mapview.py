@@ -325,6 +325,7 @@ def map_page(
         sectors.append(wanted)
     language = request_language(request, ctx.config.default_language)
     plan_url = ""
+    plan_query: list[tuple[str, str]] = []
     if policy.may(auth.principal_of(request), policy.SEE_DETAIL):
         # The plan's layer (web/plan.py): the weeks and scenario of the page /plan it came from.
         horizon = int(weeks) if weeks and weeks.isdigit() and 1 <= int(weeks) <= 52 else 4
@@ -334,6 +335,7 @@ def map_page(
             problems.append("scenario")
             choice = Choice()
         plan_url = plan_layer_url(when, horizon, chosen_level, choice)
+        plan_query = [("weeks", str(horizon)), *choice.query()]
     points_url = ""
     if chosen_level != "adm4":
         points_url = "/api/map?" + urlencode({**params, "level": "adm4"})
@@ -369,6 +371,7 @@ def map_page(
         cut_off_stroke=CUT_OFF_STROKE,
         layers=map_layers(request, ctx, when, days, chosen_level),
         plan_url=plan_url,
+        plan_query=plan_query,
         plan_colours=PLAN_COLOURS,
         war_words=WarWords(language.gettext),
     )
