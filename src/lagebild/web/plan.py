@@ -226,9 +226,11 @@ def plan_layer_url(as_of: date, weeks: int, level: str, choice: Choice) -> str:
 
 
 def map_link(as_of: date, weeks: int, level: str, choice: Choice) -> str:
-    """The map page with the plan's layer on, for the same date, weeks, level and scenario."""
+    """The map page with the plan's layer on, for the same date, weeks, level and scenario;
+    its legend that of Coverage, whose classes colour the plan's places."""
     query = [("level", level), ("as_of", as_of.isoformat()), ("weeks", str(weeks))]
-    return "/map?" + urlencode(query + choice.query() + [("layers", "plan")])
+    return "/map?" + urlencode(query + choice.query() + [("color", "coverage"),
+                                                         ("layers", "plan")])  # fmt: skip
 
 
 def plan_map(ctx: Context, data: dict[str, Any]) -> str:
