@@ -262,9 +262,10 @@ UPLOADS = itertools.count(1)
 #: Forms the browser sends only with a file: its input, and the file.
 FILES = {"import-form": "#import-file"}
 #: Forms that change stored data and ask for a reason (undo an import, grade a source, change or
-#: delete a record): the browser must refuse to send them as they stand, empty reason and all.
-#: tests/test_data_pages.py and tests/test_data_browser.py send them filled in.
-CHANGES = {"undo-form", "grade-form", "edit-form", "delete-form"}
+#: delete a record) or a name (save a plan): the browser must refuse to send them as they stand,
+#: empty reason and all. tests/test_data_pages.py, tests/test_data_browser.py and
+#: tests/test_plan_browser.py send them filled in.
+CHANGES = {"undo-form", "grade-form", "edit-form", "delete-form", "plan-save-form"}
 
 
 def _submit(

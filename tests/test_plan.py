@@ -126,7 +126,9 @@ def test_the_table_says_what_limits_the_plan(planned: Store, db_url: str) -> Non
                                     "--weeks", "2"])  # fmt: skip
     assert out.exit_code == 0, out.output
     assert "Priority-weighted people covered" in out.output
-    assert "People covered a week, by access" in out.output
+    assert "People covered a week by access, summed over sectors" in out.output
+    assert "a person in need of food and of water counts twice" in out.output
+    assert "In need, sum of sectors" in out.output and "Covered, sum of sectors" in out.output
     assert "What limits the plan" in out.output
 
 
@@ -169,3 +171,131 @@ def test_the_plan_page_without_inputs_says_what_to_import(store: Store, db_url: 
         api = client.get("/api/plan?as_of=2017-02-28")
     assert page.status_code == 200 and 'id="plan-refused"' in page.text
     assert api.status_code == 422 and "import the planning inputs" in api.json()["detail"]
+
+
+def test_the_points_and_routes_of_the_instance_are_those_of_a_scan_over_every_place(
+    demo_store: Store,
+) -> None:
+    """The instance indexes the places below each place once; the scan over every place that
+    it replaces, written out here, gives the same coordinates and the same routes' places."""
+    from datetime import date
+
+    from lagebild.analysis.plan_instance import instance_from_store
+    from lagebild.analysis.tree import PlaceTree
+    from lagebild.store.places import all_places
+    from lagebild.store.plan import routes
+
+    tree = PlaceTree(all_places(demo_store))
+
+    def below(place_id: int) -> list:  # type: ignore[type-arg]
+        return [q for q in tree.places.values() if place_id in {a.id for a in tree.chain(q.id)}]
+
+    stored = routes(demo_store)
+    for level in (2, 4):
+        instance = instance_from_store(demo_store, date(2017, 2, 28), 2, level)
+        averaged = 0
+        for p in instance.places:
+            place = tree.get(p.pcode)
+            assert place is not None
+            if place.lat is not None and place.lon is not None:
+                assert (p.lat, p.lon) == (place.lat, place.lon)
+                continue
+            located = [q for q in below(place.id) if q.lat is not None and q.lon is not None]
+            averaged += 1
+            assert p.lat == sum(q.lat for q in located) / len(located)
+            assert p.lon == sum(q.lon for q in located) / len(located)
+        assert averaged > 0 or level == 4
+        planned = {p.pcode for p in instance.places}
+        assert [r.name for r in instance.routes] == [r.name for r in stored]
+        for got, route in zip(instance.routes, stored, strict=True):
+            assert list(got.pcodes) == sorted(q.pcode for q in below(route.place_id)
+                                              if q.pcode in planned)  # fmt: skip
+        assert any(r.pcodes for r in instance.routes)
+
+
+def test_the_api_and_the_map_layer_take_the_scenario_of_the_command_line(
+    planned: Store, db_url: str
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from lagebild.web import WebConfig, create_app
+
+    cli = plan(db_url, "--deny-convoy", "MADAYA-1", "--warehouse-trucks", "Damascus hub=5")
+    query = "as_of=2017-02-28&weeks=2&deny_convoy=MADAYA-1&warehouse=Damascus+hub&trucks=5"
+    with TestClient(create_app(WebConfig(db=db_url))) as client:
+        api = client.get(f"/api/plan?{query}").json()
+        layer = client.get(f"/api/map/plan?{query}")
+        unknown = client.get("/api/plan?as_of=2017-02-28&deny_convoy=NO-SUCH")
+        refused = client.get("/plan?as_of=2017-02-28&deny_convoy=NO-SUCH").text
+        bad = client.get("/api/plan?as_of=2017-02-28&warehouse=Damascus+hub&trucks=-1")
+        page = client.get(f"/plan?{query}").text
+        plain = client.get("/map?as_of=2017-02-28&weeks=2&level=adm4").text
+    assert api["objective"] == pytest.approx(cli["objective"])
+    assert api["scenario"] == cli["scenario"] == {
+        "denied_convoys": ["MADAYA-1"], "closed_routes": [],
+        "warehouse_trucks": {"Damascus hub": 5.0}}  # fmt: skip
+    assert layer.headers["content-type"].startswith("application/geo+json")
+    features = layer.json()["features"]
+    pairs = {(s["warehouse"], s["pcode"]) for s in cli["shipments"]}
+    lines = [f for f in features if f["properties"]["kind"] == "shipment"]
+    assert layer.json()["pairs"] == len(lines) == len(pairs) > 0
+    for line in lines:
+        p = line["properties"]
+        assert p["trucks"] == pytest.approx(sum(
+            s["trucks"] for s in cli["shipments"]
+            if (s["warehouse"], s["pcode"]) == (p["warehouse"], p["pcode"])))
+        assert line["geometry"]["coordinates"][0] == [36.29, 33.51]  # from Damascus hub
+    madaya = next(f for f in features if f["properties"].get("pcode") == "C2450"
+                  and f["properties"]["kind"] == "place")  # fmt: skip
+    assert madaya["properties"]["covered"] == 0 and madaya["properties"]["share"] == 0
+    assert unknown.status_code == 422 and "NO-SUCH" in unknown.json()["detail"]
+    assert 'id="plan-scenario-refused"' in refused and "NO-SUCH" in refused
+    assert bad.status_code == 422 and bad.json()["code"] == "scenario"
+    # The page keeps the scenario in its form, its save form and its link to the map.
+    assert 'value="MADAYA-1" checked' in page
+    assert "/map?level=adm4&amp;as_of=2017-02-28&amp;weeks=2&amp;deny_convoy=MADAYA-1" in page
+    assert "/api/map/plan?as_of=2017-02-28&amp;weeks=2&amp;level=adm4" in plain.replace(
+        "\\u0026", "&amp;")
+
+
+def test_saving_a_plan_on_the_page_needs_an_analyst_and_the_session_s_token(
+    planned: Store, tmp_path: Path, cheap_hashes: None
+) -> None:
+    from accounts_support import add_accounts, csrf, sign_in, url_of, web
+
+    from lagebild.store.plans import saved_plan
+
+    add_accounts(planned)
+    form = {"as_of": "2017-02-28", "weeks": "2", "level": "adm4", "name": "Madaya denied",
+            "note": "the convoy denied", "deny_convoy": "MADAYA-1"}  # fmt: skip
+    with web(planned) as client:
+        assert sign_in(client, "partner_a") == 303
+        refused = client.post("/plan/save", data={**form, "csrf": csrf(client)})
+        assert refused.status_code == 403
+        page = client.get("/plan?as_of=2017-02-28")
+        assert page.status_code == 403
+        # Nor does the map offer a partner the plan's layer.
+        assert client.get("/api/map/plan?as_of=2017-02-28").status_code == 403
+        seen = client.get("/map?as_of=2017-02-28")
+        assert seen.status_code == 200 and "/api/map/plan" not in seen.text
+    with web(planned) as client:
+        assert sign_in(client, "analyst1") == 303
+        without_token = client.post("/plan/save", data=form)
+        assert without_token.status_code == 403 and saved_plan(planned, "Madaya denied") is None
+        token = csrf(client)
+        nameless = client.post("/plan/save", data={**form, "name": " ", "csrf": token})
+        assert nameless.status_code == 422 and 'data-error="name"' in nameless.text
+        done = client.post("/plan/save", data={**form, "csrf": token})
+        assert done.status_code == 303
+        assert done.headers["location"].endswith("deny_convoy=MADAYA-1&saved=Madaya+denied"
+                                                 "#scenarios")  # fmt: skip
+        again = client.post("/plan/save", data={**form, "csrf": token})
+        assert again.status_code == 409 and 'data-error="taken"' in again.text
+        replaced = client.post("/plan/save", data={**form, "replace": "yes", "csrf": token})
+        assert replaced.status_code == 303
+    kept = saved_plan(planned, "Madaya denied")
+    assert kept is not None and kept.saved_by == "analyst1" and kept.note == "the convoy denied"
+    report = json.loads(kept.report)
+    assert report["scenario"]["denied_convoys"] == ["MADAYA-1"]
+    cli = plan(url_of(planned), "--deny-convoy", "MADAYA-1")
+    assert report["objective"] == pytest.approx(cli["objective"])

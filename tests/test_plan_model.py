@@ -180,3 +180,97 @@ def test_an_instance_that_contradicts_itself_is_refused_saying_what() -> None:
         solve(bad)
     with pytest.raises(PlanError, match="not the instance of a lagebild plan"):
         Instance.from_dict("2017-02-28", 1, {"places": []})
+
+
+def _second_solver(inst: Instance) -> float:
+    """The optimum of docs/plan.md's programme, written out again from its equations and solved
+    with scipy's ``linprog``: max Σ w_p c[p,s,t] within need, what arrives, stock, dispatch,
+    place limits and routes (a warehouse with routes serves only their places)."""
+    import numpy as np
+    from scipy.optimize import linprog
+
+    reach = inst.reach()
+    stock = {(s.warehouse, s.item): s.units for s in inst.stock if s.units > 0}
+    weeks = range(inst.weeks)
+    x = [(h, p, i, t) for t in weeks for p in inst.places for (h, name) in stock
+         for i in inst.items if i.name == name and p.need.get(i.sector, 0) > 0
+         and (reach[h] is None or p.pcode in reach[h])]  # type: ignore[operator]  # fmt: skip
+    c = [(p, s, t) for t in weeks for p in inst.places for s, n in p.need.items() if n > 0]
+    n = len(x) + len(c)
+    cost = np.zeros(n)
+    for k, (p, _, _) in enumerate(c):
+        cost[len(x) + k] = -p.weight
+    rows: list[np.ndarray] = []
+    limits: list[float] = []
+
+    def row(terms: dict[int, float], limit: float) -> None:
+        r = np.zeros(n)
+        for col, v in terms.items():
+            r[col] += v
+        rows.append(r)
+        limits.append(limit)
+
+    for k, (p, s, t) in enumerate(c):  # c ≤ what arrives
+        terms = {len(x) + k: 1.0}
+        terms.update({j: -i.people_per_unit_week for j, (h, q, i, tt) in enumerate(x)
+                      if q is p and tt == t and i.sector == s})  # fmt: skip
+        row(terms, 0.0)
+    for (h, name), units in stock.items():
+        for ts in ([[t] for t in weeks] if inst.options.replenish else [list(weeks)]):
+            row({j: 1.0 for j, (hh, _, i, t) in enumerate(x)
+                 if (hh, i.name) == (h, name) and t in ts}, units)  # fmt: skip
+    for t in weeks:
+        for terms, limit in _truck_limits(inst, x, t):
+            row(terms, limit)
+    bounds = [(0, None)] * len(x) + [(0, p.need[s]) for p, s, _ in c]
+    found = linprog(cost, A_ub=np.array(rows), b_ub=np.array(limits), bounds=bounds,
+                    method="highs-ipm")  # fmt: skip
+    assert found.status == 0, found.message
+    return float(-found.fun)
+
+
+def _truck_limits(inst: Instance, x: list, t: int) -> list:  # type: ignore[type-arg]
+    """Week t's rows of trucks: dispatch per warehouse, place limits, routes."""
+    found = []
+    for w in inst.warehouses:
+        found.append(({j: 1 / i.units_per_truck for j, (h, _, i, tt) in enumerate(x)
+                       if h == w.name and tt == t}, w.trucks_per_week))  # fmt: skip
+    for p in inst.places:
+        if p.cap[t] is not None:
+            found.append(({j: 1 / i.units_per_truck for j, (_, q, i, tt) in enumerate(x)
+                           if q is p and tt == t}, p.cap[t]))  # fmt: skip
+    for r in inst.routes:
+        if r.trucks_per_week is not None:
+            found.append(({j: 1 / i.units_per_truck for j, (h, q, i, tt) in enumerate(x)
+                           if h == r.warehouse and q.pcode in r.pcodes and tt == t},
+                          r.trucks_per_week))  # fmt: skip
+    return found
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_optimum_is_the_one_a_second_solver_finds_on_random_instances(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    weeks = rng.randint(1, 3)
+    items = [FOOD, KITS, PlanItemSpec("water kit", "wash", 3, 250)]
+    places = [
+        PlanPlace(f"P{k}", f"P{k}", rng.choice(["accessible", "hard_to_reach", "besieged"]),
+                  round(rng.random(), 3),
+                  {s: float(rng.choice([0, rng.randint(200, 4000)])) for s in ("food", "wash")},
+                  [rng.choice([None, None, 0.0, float(rng.randint(1, 6))]) for _ in range(weeks)],
+                  "", 33 + rng.random() * 3, 36 + rng.random())
+        for k in range(rng.randint(3, 7))
+    ]  # fmt: skip
+    houses = [PlanWarehouse("Damascus", None, float(rng.randint(2, 12)), *DAMASCUS),
+              PlanWarehouse("Bab al-Hawa", None, float(rng.randint(2, 12)), *IDLEB)]  # fmt: skip
+    stock = [PlanStock(w.name, i.name, float(rng.randint(0, 900)))
+             for w in houses for i in items if rng.random() < 0.8]  # fmt: skip
+    routes = [PlanRoute("crossing", "Bab al-Hawa",
+                        tuple(p.pcode for p in places if rng.random() < 0.6),
+                        rng.choice([None, float(rng.randint(1, 5))]))]  # fmt: skip
+    inst = Instance("2017-02-28", weeks, places, houses, items, stock, routes,
+                    Options(replenish=rng.random() < 0.5))  # fmt: skip
+    found = solve(inst)
+    assert found.status == "Optimal"
+    assert found.objective == pytest.approx(_second_solver(inst), rel=1e-6, abs=1e-3)

@@ -281,6 +281,7 @@ class _Programme:
         farthest = max((d for d in self.km.values() if d is not None), default=0.0)
         lightest = min((p.weight for p in inst.places if p.weight > 0), default=1.0)
         reach = inst.reach()
+        routed: set[tuple[str, str, int]] = set()  # (h, p, t) with a shipment column
         for t in range(inst.weeks):
             for p in inst.places:
                 for sector, need in p.need.items():
@@ -296,9 +297,10 @@ class _Programme:
                     share = ((km if km is not None else farthest) + 1) / (farthest + 1)
                     tie = TIE_BREAK * lightest * item.people_per_unit_week * share
                     self.x[(h, p.pcode, name, t)] = self._column(-tie, math.inf)
+                    routed.add((h, p.pcode, t))
                 if inst.options.whole_trucks:
                     for w in inst.warehouses:
-                        if any(k[0] == w.name and k[1] == p.pcode and k[3] == t for k in self.x):
+                        if (w.name, p.pcode, t) in routed:
                             self.y[(w.name, p.pcode, t)] = self._column(0.0, math.inf)
 
     def _row(self, low: float, high: float, terms: dict[int, float], kind: str,
@@ -323,15 +325,19 @@ class _Programme:
 
     def _stock_rows(self) -> None:
         weeks = range(self.instance.weeks)
+        # The shipment columns by (h, i) and by (h, i, t), in the columns' order: one pass.
+        by_stock: dict[tuple[str, str], list[int]] = defaultdict(list)
+        by_week: dict[tuple[str, str, int], list[int]] = defaultdict(list)
+        for (h, _, i, t), col in self.x.items():
+            by_stock[(h, i)].append(col)
+            by_week[(h, i, t)].append(col)
         for (h, i), units in self.stocked.items():
             if self.instance.options.replenish:
                 for t in weeks:
-                    terms = {col: 1.0 for (hh, _, ii, tt), col in self.x.items()
-                             if (hh, ii, tt) == (h, i, t)}  # fmt: skip
+                    terms = dict.fromkeys(by_week[(h, i, t)], 1.0)
                     self._row(-math.inf, units, terms, "stock", h, i, t)
             else:
-                terms = {col: 1.0 for (hh, _, ii, _), col in self.x.items() if (hh, ii) == (h, i)}
-                self._row(-math.inf, units, terms, "stock", h, i)
+                self._row(-math.inf, units, dict.fromkeys(by_stock[(h, i)], 1.0), "stock", h, i)
 
     def _trucks(self, keys: list[tuple[str, str, str, int]]) -> dict[int, float]:
         """The trucks of shipments: their loads, or with whole trucks the trucks sent."""
@@ -342,24 +348,32 @@ class _Programme:
 
     def _truck_rows(self, by_place: dict[tuple[str, int], list[tuple[str, str, int]]]) -> None:
         inst = self.instance
+        # The shipment keys by (h, t), (p, t) and (h, p, t), in the columns' order: one pass.
+        from_store: dict[tuple[str, int], list[tuple[str, str, str, int]]] = defaultdict(list)
+        into: dict[tuple[str, int], list[tuple[str, str, str, int]]] = defaultdict(list)
+        pair: dict[tuple[str, str, int], list[tuple[str, str, str, int]]] = defaultdict(list)
+        for k in self.x:
+            from_store[(k[0], k[3])].append(k)
+            into[(k[1], k[3])].append(k)
+            pair[(k[0], k[1], k[3])].append(k)
         for t in range(inst.weeks):
             for w in inst.warehouses:
-                keys = [k for k in self.x if k[0] == w.name and k[3] == t]
+                keys = from_store[(w.name, t)]
                 self._row(-math.inf, w.trucks_per_week, self._trucks(keys), "dispatch", w.name, t)
             for spot in inst.places:
                 cap = spot.cap[t]
-                keys = [k for k in self.x if k[1] == spot.pcode and k[3] == t]
                 if cap is not None:
+                    keys = into[(spot.pcode, t)]
                     self._row(-math.inf, cap, self._trucks(keys), "place", spot.pcode, t)
             for r in inst.routes:
                 if r.trucks_per_week is None:
                     continue
                 inside = set(r.pcodes)
-                keys = [k for k in self.x if k[0] == r.warehouse and k[1] in inside and k[3] == t]
+                keys = [k for k in from_store[(r.warehouse, t)] if k[1] in inside]
                 self._row(-math.inf, r.trucks_per_week, self._trucks(keys), "route", r.name, t)
             for (h, p, tt), col in self.y.items():
                 if tt == t:
-                    keys = [k for k in self.x if k[0] == h and k[1] == p and k[3] == t]
+                    keys = pair[(h, p, t)]
                     loads = {self.x[k]: 1.0 / self.items[k[2]].units_per_truck for k in keys}
                     self._row(-math.inf, 0.0, {**loads, col: -1.0}, "whole", h, p, t)
 

@@ -103,17 +103,34 @@ class Scenario:
                 for c in convoys]  # fmt: skip
 
 
-def _point(tree: PlaceTree, place: Place) -> tuple[float | None, float | None]:
-    """A place's coordinates, or the mean of those of the places below it."""
-    if place.lat is not None and place.lon is not None:
-        return place.lat, place.lon
-    below = [p for p in tree.places.values()
-             if p.lat is not None and p.lon is not None and place.id in
-             {a.id for a in tree.chain(p.id)}]  # fmt: skip
-    if not below:
-        return None, None
-    return (sum(p.lat for p in below) / len(below),  # type: ignore[misc]
-            sum(p.lon for p in below) / len(below))  # type: ignore[misc]  # fmt: skip
+class _Points:
+    """Where places are: a place's coordinates, or the mean of those of the places below it.
+    The sums below each place are made once, in one pass over the places."""
+
+    def __init__(self, tree: PlaceTree) -> None:
+        self.tree = tree
+        self._below: dict[int, tuple[float, float, int]] | None = None
+
+    def _sums(self) -> dict[int, tuple[float, float, int]]:
+        if self._below is None:
+            below: dict[int, tuple[float, float, int]] = {}
+            for p in self.tree.places.values():
+                if p.lat is None or p.lon is None:
+                    continue
+                for a in self.tree.chain(p.id):
+                    lat, lon, n = below.get(a.id, (0, 0, 0))
+                    below[a.id] = (lat + p.lat, lon + p.lon, n + 1)
+            self._below = below
+        return self._below
+
+    def of(self, place: Place) -> tuple[float | None, float | None]:
+        if place.lat is not None and place.lon is not None:
+            return place.lat, place.lon
+        found = self._sums().get(place.id)
+        if found is None:
+            return None, None
+        lat, lon, n = found
+        return lat / n, lon / n
 
 
 def pending_convoys(convoys: Sequence[Convoy], tree: PlaceTree, as_of: date
@@ -138,14 +155,20 @@ class _Caps:
         self.convoys = convoys
         self.weeks = weeks
         self.hard_to_reach = hard_to_reach
+        self._below: dict[int, list[Convoy]] | None = None
 
     def _limit(self, place_id: int) -> PlaceLimit | None:
         found = [self.limits[p.id] for p in self.tree.chain(place_id) if p.id in self.limits]
         return min(found, key=lambda lim: lim.trucks_per_week, default=None)
 
     def _approved(self, place_id: int) -> list[Convoy]:
-        return [c for pid, found in self.convoys.items() for c in found
-                if place_id in {p.id for p in self.tree.chain(pid)}]  # fmt: skip
+        """The convoys to the place or below it (indexed by the places above theirs, once)."""
+        if self._below is None:
+            self._below = {}
+            for pid, found in self.convoys.items():
+                for a in self.tree.chain(pid):
+                    self._below.setdefault(a.id, []).extend(found)
+        return list(self._below.get(place_id, []))
 
     def of(self, place: Place, status: str | None) -> tuple[list[float | None], str, str]:
         """The trucks a week, why in words, and what kind of reason (``PlanPlace.cap_kind``)."""
@@ -197,6 +220,7 @@ def build_instance(
     found = stored_convoys(store) if convoys is None else convoys
     caps = _Caps(tree, inputs, pending_convoys(found, tree, as_of), weeks, hard_to_reach)
     ids = {p.pcode: p.id for p in tree.places.values()}
+    points = _Points(tree)
     places = []
     for row in ranked.places:
         overall = row.people_in_need.value if row.people_in_need else 0.0
@@ -209,11 +233,11 @@ def build_instance(
             need[s] = own.value if own is not None else overall
         status = access_of(tree, access, place.id)
         cap, why, kind = caps.of(place, status.status if status else None)
-        lat, lon = _point(tree, place)
+        lat, lon = points.of(place)
         places.append(PlanPlace(place.pcode, row.name, status.status if status else None,
                                 round(row.priority.score / 5, 6), need, cap, why, lat, lon,
                                 kind))  # fmt: skip
-    warehouses = [_warehouse(tree, w) for w in inputs.warehouses]
+    warehouses = [_warehouse(points, w) for w in inputs.warehouses]
     return Instance(
         as_of.isoformat(), weeks, places, warehouses,
         [PlanItemSpec(i.name, i.sector, i.people_per_unit_week, i.units_per_truck)
@@ -224,22 +248,23 @@ def build_instance(
     )  # fmt: skip
 
 
-def _warehouse(tree: PlaceTree, w: Warehouse) -> PlanWarehouse:
+def _warehouse(points: _Points, w: Warehouse) -> PlanWarehouse:
     lat, lon = w.lat, w.lon
-    if (lat is None or lon is None) and w.place_id in tree.places:
-        lat, lon = _point(tree, tree.places[w.place_id])
+    if (lat is None or lon is None) and w.place_id in points.tree.places:
+        lat, lon = points.of(points.tree.places[w.place_id])
     return PlanWarehouse(w.name, w.pcode, w.trucks_per_week, lat, lon)
 
 
 def _routes(tree: PlaceTree, routes: Sequence[Route], planned: set[str]) -> list[PlanRoute]:
-    out = []
-    for r in routes:
-        inside = tuple(sorted(
-            p.pcode for p in tree.places.values()
-            if p.pcode in planned and r.place_id in {a.id for a in tree.chain(p.id)}
-        ))  # fmt: skip
-        out.append(PlanRoute(r.name, r.warehouse, inside, r.trucks_per_week, r.distance_km))
-    return out
+    """Each route with the places planned for in its area (indexed by the places above each
+    planned place, once)."""
+    below: dict[int, list[str]] = {}
+    for p in tree.places.values():
+        if p.pcode in planned:
+            for a in tree.chain(p.id):
+                below.setdefault(a.id, []).append(p.pcode)
+    return [PlanRoute(r.name, r.warehouse, tuple(sorted(below.get(r.place_id, []))),
+                      r.trucks_per_week, r.distance_km) for r in routes]  # fmt: skip
 
 
 def instance_from_store(

@@ -14,6 +14,10 @@ from lagebild.analysis.plan_instance import Scenario
 from lagebild.cli.common import DATE, FORMAT, LEVELS, emit, level_number, open_store
 from lagebild.cli.picture import MODEL_OPTION
 
+#: What the tables' "In need" and "Covered" are.
+SUMMED = ("In need and Covered are summed over the sectors: a person in need of food and of "
+          "water counts twice.")
+
 
 def _summary(data: dict[str, Any]) -> list[str]:
     best, today = data["objective"], data["greedy_objective"]
@@ -36,10 +40,15 @@ def _echo_table(data: dict[str, Any]) -> None:
     if data["objective"] is None:
         return
     click.echo()
-    click.echo(render.to_table(tables.PLAN_ACCESS, data["by_access"],
-                               "People covered a week, by access"), nl=False)  # fmt: skip
+    click.echo(SUMMED)
     click.echo()
-    click.echo(render.to_table(tables.PLAN_PLACES, data["places"], "Places"), nl=False)
+    click.echo(render.to_table(tables.PLAN_ACCESS, data["by_access"],
+                               "People covered a week by access, summed over sectors"),
+               nl=False)  # fmt: skip
+    click.echo()
+    click.echo(render.to_table(tables.PLAN_PLACES, data["places"],
+                               "Places: people in need and covered a week, summed over sectors"),
+               nl=False)  # fmt: skip
     click.echo()
     click.echo(render.to_table(tables.PLAN_SHIPMENTS, _named(data), "Shipments"), nl=False)
     solved = [b for b in data["binding"] if b["one_more"] is not None] or data["binding"][:8]
@@ -118,11 +127,10 @@ def plan(
         saved = json.loads(instance_file.read_text(encoding="utf-8"))
         instance = Instance.from_dict(saved.get("as_of", ""), saved.get("weeks", weeks),
                                       saved.get("instance", saved))  # fmt: skip
+        data = plan_report(instance)
+        data["scenario"] = scenario.as_dict()
     else:
-        instance = _instance(ctx, as_of, weeks, level, model, options, hard_to_reach_trucks,
-                             scenario)  # fmt: skip
-    data = plan_report(instance)
-    data["scenario"] = scenario.as_dict()
+        data = _plan(ctx, as_of, weeks, level, model, options, hard_to_reach_trucks, scenario)
     if save_as:
         _save(ctx, save_as, note, replace, data)
     if fmt == "table":
@@ -148,27 +156,24 @@ def _trucks(given: tuple[str, ...]) -> dict[str, float]:
 
 def _save(ctx: click.Context, name: str, note: str | None, replace: bool,
           data: dict[str, Any]) -> None:  # fmt: skip
-    from lagebild.store.plans import save_plan
+    from lagebild.actions.plans import save
 
-    data["name"] = name
-    save_plan(open_store(ctx), name, date.fromisoformat(data["as_of"]), data["weeks"],
-              data["objective"], json.dumps(data, ensure_ascii=False), ctx.obj.get("user"),
-              note, replace)  # fmt: skip
-    click.echo(f"Saved the plan as {name!r}", err=True)
+    kept = save(open_store(ctx), name, data, ctx.obj.get("user"), note, replace)
+    click.echo(f"Saved the plan as {kept!r}", err=True)
 
 
-def _instance(ctx: click.Context, as_of: date | None, weeks: int, level: str,
-              model: str | None, options: Any, hard_to_reach: float,
-              scenario: Scenario) -> Any:  # fmt: skip
-    from lagebild.analysis.plan_instance import instance_from_store
+def _plan(ctx: click.Context, as_of: date | None, weeks: int, level: str,
+          model: str | None, options: Any, hard_to_reach: float,
+          scenario: Scenario) -> dict[str, Any]:  # fmt: skip
+    from lagebild.actions.plans import make_plan
     from lagebild.analysis.priorities import load_model
     from lagebild.cli.picture import picture_date
 
     store = open_store(ctx)
     when, _ = picture_date(store, as_of, "json")
-    return instance_from_store(store, when, weeks, level_number(level),
-                               load_model(model) if model else None, options, hard_to_reach,
-                               scenario)  # fmt: skip
+    return make_plan(store, when, weeks, level_number(level),
+                     load_model(model) if model else None, options, hard_to_reach,
+                     scenario)  # fmt: skip
 
 
 def _basket_rows(data: dict[str, Any]) -> list[dict[str, Any]]:

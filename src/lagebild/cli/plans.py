@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from lagebild.cli.common import FORMAT, emit, open_store
+from lagebild.cli.plan import SUMMED
 
 
 @click.group()
@@ -73,13 +74,16 @@ def compare(ctx: click.Context, first: str, second: str, fmt: str) -> None:
     one, two = data["first"]["objective"], data["second"]["objective"]
     click.echo(f"{first!r} against {second!r}: priority-weighted people covered "
                f"{one or 0:,.0f} and {two or 0:,.0f}")  # fmt: skip
+    click.echo(SUMMED)
     click.echo()
     click.echo(render.to_table(tables.PLAN_COMPARISON_ACCESS, data["by_access"],
-                               "People covered a week, by access"), nl=False)  # fmt: skip
+                               "People covered a week by access, summed over sectors"),
+               nl=False)  # fmt: skip
     click.echo()
     changed = [p for p in data["places"] if abs(p["difference"]) > 0.5]
     click.echo(render.to_table(tables.PLAN_COMPARISON, changed,
-                               f"Places covered differently ({len(changed)})"), nl=False)
+                               f"Places covered differently ({len(changed)}), summed over "
+                               "sectors"), nl=False)  # fmt: skip
 
 
 @plans.command()

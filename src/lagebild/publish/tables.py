@@ -118,17 +118,17 @@ PLAN_PLACES = [
     Col("name", "Place", "#loc+name"),
     Col("access", "Access", "#access"),
     Col("weight", "Weight", "#severity+weight", decimals=2),
-    Col("need", "In need", "#inneed"),
-    Col("covered", "Covered", "#reached+planned"),
+    Col("need", "In need, sum of sectors", "#inneed"),
+    Col("covered", "Covered, sum of sectors", "#reached+planned"),
     Col("why", "Why not more", "#description+why"),
 ]
 
 #: ``lagebild plan``: people covered a week by access status, the optimum beside greedy.
 PLAN_ACCESS = [
     Col("access", "Access", "#access"),
-    Col("need", "In need", "#inneed"),
-    Col("covered", "Optimal plan", "#reached+planned+optimal"),
-    Col("greedy_covered", "Greedy plan", "#reached+planned+greedy"),
+    Col("need", "In need, sum of sectors", "#inneed"),
+    Col("covered", "Covered, optimal plan", "#reached+planned+optimal"),
+    Col("greedy_covered", "Covered, greedy plan", "#reached+planned+greedy"),
 ]
 
 
@@ -164,7 +164,7 @@ PLAN_COMPARISON = [
     Col("pcode", "P-code", "#loc+code"),
     Col("name", "Place", "#loc+name"),
     Col("access", "Access", "#access"),
-    Col("need", "In need", "#inneed"),
+    Col("need", "In need, sum of sectors", "#inneed"),
     Col("first", "First", "#reached+planned+first"),
     Col("second", "Second", "#reached+planned+second"),
     Col("difference", "Difference", "#reached+planned+difference"),
@@ -174,7 +174,7 @@ PLAN_COMPARISON = [
 #: ... and by access status.
 PLAN_COMPARISON_ACCESS = [
     Col("access", "Access", "#access"),
-    Col("need", "In need", "#inneed"),
+    Col("need", "In need, sum of sectors", "#inneed"),
     Col("first", "First", "#reached+planned+first"),
     Col("second", "Second", "#reached+planned+second"),
     Col("difference", "Difference", "#reached+planned+difference"),

@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from lagebild.errors import RefusedInput
 from lagebild.model import normalise_sector, parse_level
 from lagebild.publish.geojson import (
     MapCollection,
@@ -28,7 +29,9 @@ from lagebild.publish.geojson import (
     gaps_collection,
     outline_collection,
 )
+from lagebild.security import policy
 from lagebild.store.places import boundary_sources, place_geometries
+from lagebild.web import auth
 from lagebild.web.context import (
     AsOf,
     Context,
@@ -42,6 +45,7 @@ from lagebild.web.context import (
 from lagebild.web.damage import damage_layer
 from lagebild.web.i18n import request_language
 from lagebild.web.incidents import incident_layer
+from lagebild.web.plan import Choice, choice_of, plan_layer_url
 from lagebild.web.words import SECTOR_WORDS, WarWords
 
 router = APIRouter(tags=["map"])
@@ -67,6 +71,9 @@ CUT_OFF_STROKE = "#111111"
 #: The class of a place without the measure's figure, and its colour (hatched grey in print).
 NO_DATA = "no_data"
 NO_DATA_COLOUR = "#c9ced5"
+#: The plan's layer: places filled by the share of their need covered (the coverage classes),
+#: warehouses and the shipments' lines.
+PLAN_COLOURS = {"warehouse": "#37474f", "shipment": "#1d2733"}  # the warehouse's in map.css too
 
 
 @dataclass(frozen=True)
@@ -281,6 +288,11 @@ def map_page(
     window: Annotated[str | None, Query()] = None,
     sector: Annotated[str | None, Query()] = None,
     color: Annotated[str | None, Query()] = None,
+    weeks: Annotated[str | None, Query()] = None,
+    deny_convoy: Annotated[list[str] | None, Query()] = None,
+    close_route: Annotated[list[str] | None, Query()] = None,
+    warehouse: Annotated[list[str] | None, Query()] = None,
+    trucks: Annotated[list[str] | None, Query()] = None,
 ) -> Response:
     """The map page; parameters it cannot read fall back to their defaults and say so."""
     problems: list[str] = []
@@ -312,6 +324,18 @@ def map_page(
     if wanted and wanted not in sectors:
         sectors.append(wanted)
     language = request_language(request, ctx.config.default_language)
+    plan_url = ""
+    plan_query: list[tuple[str, str]] = []
+    if policy.may(auth.principal_of(request), policy.SEE_DETAIL):
+        # The plan's layer (web/plan.py): the weeks and scenario of the page /plan it came from.
+        horizon = int(weeks) if weeks and weeks.isdigit() and 1 <= int(weeks) <= 52 else 4
+        try:
+            choice = choice_of(ctx, deny_convoy, close_route, warehouse, trucks)
+        except RefusedInput:
+            problems.append("scenario")
+            choice = Choice()
+        plan_url = plan_layer_url(when, horizon, chosen_level, choice)
+        plan_query = [("weeks", str(horizon)), *choice.query()]
     points_url = ""
     if chosen_level != "adm4":
         points_url = "/api/map?" + urlencode({**params, "level": "adm4"})
@@ -346,5 +370,8 @@ def map_page(
         no_figure_colour=NO_FIGURE_COLOUR,
         cut_off_stroke=CUT_OFF_STROKE,
         layers=map_layers(request, ctx, when, days, chosen_level),
+        plan_url=plan_url,
+        plan_query=plan_query,
+        plan_colours=PLAN_COLOURS,
         war_words=WarWords(language.gettext),
     )

@@ -7,6 +7,7 @@
   var lang = config.lang;
   var dir = document.documentElement.dir || "ltr";
   var number = new Intl.NumberFormat(config.locale || lang, { maximumFractionDigits: 0 });
+  var decimal = new Intl.NumberFormat(config.locale || lang, { maximumFractionDigits: 1 });
   var percent = new Intl.NumberFormat(config.locale || lang, { style: "percent", maximumFractionDigits: 0 });
   var day = new Intl.DateTimeFormat(config.locale || lang, { dateStyle: "medium", timeZone: "UTC" });
   var colorBy = config.color;
@@ -239,6 +240,91 @@
     damage: { url: config.damage, group: L.layerGroup(), draw: damageLayer },
     presence: { url: config.presence, group: L.layerGroup(), draw: presenceLayer }
   };
+  if (config.plan) layers.plan = { url: config.plan, group: L.layerGroup(), draw: planLayer };
+
+  // The delivery plan (/api/map/plan, for analysts and admins): each place planned for a
+  // circle, larger with more people in need, filled by the share of its need the plan covers
+  // (the classes of Coverage); each warehouse a square; a line from a warehouse to each place
+  // it sends trucks to, thicker with more trucks. Every shape is a tab stop showing its tooltip.
+  function planLayer(data) {
+    var most = 1;
+    data.features.forEach(function (f) {
+      if (f.properties.kind === "place") most = Math.max(most, f.properties.need || 0);
+    });
+    function focusable(layer, label, kind, pcode) {
+      layer.on("add", function () {
+        var element = layer.getElement && layer.getElement();
+        if (!element) return;
+        element.setAttribute("tabindex", "0");
+        element.setAttribute("aria-label", label);
+        element.setAttribute("data-plan", kind);
+        if (pcode) {
+          element.setAttribute("data-pcode", pcode);
+          element.setAttribute("role", "link");
+          element.addEventListener("keydown", function (event) {
+            if (event.key === "Enter") window.location.assign(placeUrl(pcode));
+          });
+        }
+        element.addEventListener("focus", function () { layer.openTooltip(); });
+        element.addEventListener("blur", function () { layer.closeTooltip(); });
+      });
+    }
+    var shapes = L.layerGroup();
+    // Lines first, then places, then warehouses: the points stay on top of the lines.
+    var order = { shipment: 0, place: 1, warehouse: 2 };
+    data.features.slice().sort(function (a, b) {
+      return order[a.properties.kind] - order[b.properties.kind];
+    }).forEach(function (f) {
+      var p = f.properties;
+      var c = f.geometry.coordinates;
+      var layer;
+      if (p.kind === "shipment") {
+        var where = placeName(p);
+        var title = words.shipment.replace("{warehouse}", p.warehouse).replace("{place}", where);
+        layer = L.polyline([[c[0][1], c[0][0]], [c[1][1], c[1][0]]], {
+          pane: "plan", className: "map-shipment", color: config.planColours.shipment,
+          opacity: 0.75, weight: 1.5 + Math.min(p.trucks, 40) / 6
+        });
+        layer.bindTooltip(tipBox(title, [
+          [words.trucks, decimal.format(p.trucks)], [words.units, number.format(p.units)]
+        ], []), { direction: "auto", sticky: true });
+        focusable(layer, title + ": " + words.trucks + " " + decimal.format(p.trucks), "shipment", null);
+      } else if (p.kind === "warehouse") {
+        layer = L.marker([c[1], c[0]], {
+          pane: "plan", keyboard: false,
+          icon: L.divIcon({ className: "map-warehouse", iconSize: [14, 14],
+            html: "<span></span>" })
+        });
+        layer.bindTooltip(tipBox(p.name, [
+          [words.trucks_per_week, decimal.format(p.trucks_per_week)]
+        ], []), { direction: "auto" });
+        focusable(layer, words.warehouse + " " + p.name, "warehouse", null);
+      } else {
+        var share = p.share === null ? null : Math.min(p.share, 1);
+        var klass = share === null ? config.noData : String(config.coverageBreaks.filter(function (b) {
+          return share >= b;
+        }).length);
+        layer = L.circleMarker([c[1], c[0]], {
+          pane: "plan", className: "map-plan-place",
+          radius: 4 + 12 * Math.sqrt((p.need || 0) / most),
+          color: "#1d2733", weight: 1, fillOpacity: 0.9,
+          fillColor: share === null ? config.noFigureColour : config.coverageColours[Number(klass)]
+        });
+        var name = placeName(p);
+        layer.bindTooltip(tipBox(name, [
+          [words.access, p.access ? words[p.access] : words.unknown],
+          [words.plan_need, number.format(p.need)],
+          [words.plan_covered, number.format(p.covered)],
+          [words.plan_share, share === null ? "–" : percent.format(p.share)]
+        ], []), { direction: "auto", sticky: true });
+        toPlace(layer, p.pcode);
+        focusable(layer, name + ": " + words.plan_share + " " +
+          (share === null ? "–" : percent.format(p.share)), "place", p.pcode);
+      }
+      layer.addTo(shapes);
+    });
+    return shapes;
+  }
 
   // Who does what where (/api/map/presence): a circle per place of the map's level, its area
   // growing with the number of organisations that delivered there in the window.
@@ -375,13 +461,16 @@
     map.createPane("damage").style.zIndex = 440;
     map.createPane("incidents").style.zIndex = 450;
     map.createPane("presence").style.zIndex = 445;
+    map.createPane("plan").style.zIndex = 455;
     var overlays = {};
     overlays[name(words.layer_places)] = placesLayer;
     overlays[name(words.layer_incidents)] = layers.incidents.group;
     overlays[name(words.layer_damage)] = layers.damage.group;
     overlays[name(words.layer_presence)] = layers.presence.group;
+    if (layers.plan) overlays[name(words.layer_plan)] = layers.plan.group;
     L.control.layers(null, overlays, { collapsed: false }).addTo(map);
     var element = document.getElementById("map");
+    var wanted = (new URL(window.location.href).searchParams.get("layers") || "").split(",");
 
     function remember() {
       var on = Object.keys(layers).filter(function (key) {
@@ -400,6 +489,14 @@
           layer.loading = json(layer.url).then(function (data) {
             layer.draw(data).addTo(layer.group);
             element.setAttribute("data-" + key, String(data.features.length));
+            if (key === "plan") {
+              // Opened from the page /plan: show where the plan sends its trucks.
+              if (wanted.indexOf("plan") >= 0 && data.features.length) {
+                map.fitBounds(L.geoJSON(data).getBounds(), { padding: [24, 24], maxZoom: 10 });
+              }
+              element.setAttribute("data-plan-lines", String(
+                element.querySelectorAll(".leaflet-plan-pane path.map-shipment").length));
+            }
           }).catch(function (error) {
             layer.loading = null;
             element.setAttribute("data-" + key + "-failed", "true");
@@ -409,10 +506,11 @@
       });
     });
     map.on("overlayadd overlayremove", remember);
-    var wanted = (new URL(window.location.href).searchParams.get("layers") || "").split(",");
     wanted.forEach(function (key) {
       if (layers[key]) map.addLayer(layers[key].group);
     });
+    // Opened with the plan (from the page /plan): the plan alone, the places a click away.
+    if (layers.plan && wanted.indexOf("plan") >= 0) map.removeLayer(placesLayer);
   }
 
   function json(url) {
