@@ -125,3 +125,37 @@ def test_without_if_changed_every_run_writes(demo: str, tmp_path: Path) -> None:
     for _ in range(2):
         written = run("--db", demo, "export", "hdx", "--as-of", DATE, "-o", str(out))
         assert "wrote" in written
+
+
+def report(db: str, out: Path, *more: str) -> str:
+    return run("--db", db, "report", "--as-of", DATE, "-o", str(out), "--if-changed", *more)
+
+
+def test_a_scheduled_report_is_written_again_only_after_an_import_or_another_template(
+    demo: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "sitrep.md"
+    assert report(demo, out).startswith(f"wrote {out}")
+    text = out.read_text(encoding="utf-8")
+    then = out.stat().st_mtime_ns - 60 * 10**9
+    os.utime(out, ns=(then, then))
+    again = report(demo, out)
+    assert again.startswith("unchanged: nothing was imported or changed since")
+    assert out.stat().st_mtime_ns == then and out.read_text(encoding="utf-8") == text
+    # another language is another report: written although the data did not change
+    assert report(demo, out, "--lang", "de").startswith(f"wrote {out}")
+    assert out.read_text(encoding="utf-8") != text
+    # a template folder, then a change inside it, each write it again
+    folder = tmp_path / "templates"
+    run("report", "--template-copy", str(folder))
+    assert report(demo, out, "--lang", "de", "--template", str(folder)).startswith("wrote")
+    assert report(demo, out, "--lang", "de", "--template", str(folder)).startswith("unchanged")
+    md = folder / "report.md"
+    md.write_text("CHANGED TEMPLATE\n" + md.read_text(encoding="utf-8"), encoding="utf-8")
+    assert report(demo, out, "--lang", "de", "--template", str(folder)).startswith("wrote")
+    assert out.read_text(encoding="utf-8").startswith("CHANGED TEMPLATE")
+    # an import makes the next run write
+    needs = tmp_path / "needs.csv"
+    needs.write_text(NEEDS, encoding="utf-8")
+    run("--db", demo, "import", str(needs))
+    assert report(demo, out, "--lang", "de", "--template", str(folder)).startswith("wrote")

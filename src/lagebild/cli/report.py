@@ -3,6 +3,7 @@ German; ``--template-copy`` starts a folder of templates to change and give to `
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from pathlib import Path
 
@@ -27,6 +28,18 @@ def _format(fmt: str | None, output: str) -> str:
     return found
 
 
+def _shaping(since: date | None, window: int, language: str, fmt: str,
+             folder: Path | None) -> dict[str, object]:
+    """The options that shape the report, for ``--if-changed``; a template folder by the
+    digest of its files, so that a changed template writes the report again."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")) if folder else ():
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return {"since": since, "window": window, "lang": language, "format": fmt,
+            "template": f"{folder} {digest.hexdigest()}" if folder else None}  # fmt: skip
+
+
 @click.command("report")
 @click.option("--as-of", "as_of", type=DATE,
               help="Date of the report (default: the date of the newest data, never after "
@@ -49,6 +62,9 @@ def _format(fmt: str | None, output: str) -> str:
 @click.option("--template-copy", "template_copy", type=click.Path(file_okay=False),
               metavar="DIR", help="Copy the shipped templates into DIR, to change them, and "
               "stop.")  # fmt: skip
+@click.option("--if-changed", "if_changed", is_flag=True,
+              help="Write nothing (and exit 0) when nothing was imported or changed since the "
+              "run that wrote FILE with the same options (for cron or a systemd timer).")
 @click.pass_context
 def report(
     ctx: click.Context,
@@ -60,6 +76,7 @@ def report(
     output: str | None,
     template: str | None,
     template_copy: str | None,
+    if_changed: bool,
 ) -> None:
     """The situation report: key figures with their sources and grades, what changed since
     --since (cut-off places, access, convoys, incidents, damage), the cut-off places, the
@@ -70,6 +87,7 @@ def report(
     Sans, Noto Naskh Arabic) ship with lagebild and are embedded in the PDF.
     """
     from lagebild.analysis.report import report_since, situation_report
+    from lagebild.publish import freshness
     from lagebild.publish import report as sitrep
 
     if template_copy:
@@ -83,6 +101,11 @@ def report(
     if chosen == "pdf":
         sitrep.pdf_engine()  # refuses at once, saying what to install, where PDF cannot be made
     store = open_store(ctx)
+    found_fresh = freshness.check(store, Path(output), _shaping(since, window, language, chosen,
+                                                                 folder))  # fmt: skip
+    if if_changed and not found_fresh.changed:
+        click.echo(found_fresh.reason)
+        return
     when, _ = picture_date(store, as_of, "report")
     start = report_since(when, since)
     from lagebild.analysis.priorities import load_model
@@ -92,5 +115,6 @@ def report(
     found = situation_report(store, when, start, window, model=load_model())
     lang = Language(language)
     Path(output).write_bytes(sitrep.render(found, chosen, lang, Words(lang), folder))
+    freshness.record(Path(output), found_fresh)
     click.echo(f"wrote {output}: the situation report of {when.isoformat()} (changes since "
                f"{start.isoformat()}), {language}, {chosen}")  # fmt: skip
