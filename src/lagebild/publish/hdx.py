@@ -296,6 +296,8 @@ def _figure_tables(
 PRESENCE_LEVEL = 2
 #: The source named on the rows of the 4W's deliveries (their own sources are restricted).
 DELIVERIES_SOURCE = "lagebild 4W: activities reported"
+#: The source named on the rows of a 3W that names none.
+THREE_W_SOURCE = "lagebild 3W: organisations listed"
 
 
 def presence_since(as_of: date) -> date:
@@ -377,8 +379,7 @@ def _presence_table(
         key = (place_id, org.casefold(), record["sector"])
         hidden.discard(key)
         present = found.setdefault(key, _Present(place_id, org, record["sector"]))
-        if record.get("source"):
-            present.sources.add(str(record["source"]))
+        present.sources.add(str(record.get("source") or THREE_W_SOURCE))
         known = types.get(org.casefold(), (None, None))
         types[org.casefold()] = (
             known[0] or record.get("org_acronym"), known[1] or record.get("org_type")
@@ -708,6 +709,7 @@ __all__ = [
     "DELIVERIES_SOURCE",
     "ENDPOINTS",
     "PRESENCE_LEVEL",
+    "THREE_W_SOURCE",
     "presence_names",
     "presence_since",
     "EVENT_TYPES",
