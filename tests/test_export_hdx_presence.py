@@ -221,6 +221,27 @@ def test_the_public_sees_no_name_it_may_not_see_only_how_many_were_left_out(
     assert meta["shared_as"] == "viewer"
 
 
+def test_a_protocol_that_keeps_the_3ws_organisations_restricted_leaves_them_out_too(
+    demo: str, tmp_path: Path
+) -> None:
+    protocol = tmp_path / "protocol.yml"
+    protocol.write_text(
+        "threshold: 10\nkinds:\n  delivery:\n    record: public\n    fields:\n"
+        "      org_impl: restricted\n  presence:\n    record: public\n    fields:\n"
+        "      org: restricted\n      org_acronym: restricted\n"
+    )
+    out = tmp_path / "out"
+    run("--db", demo, "export", "hdx", "--as-of", DATE, "-o", str(out), "--protocol", str(protocol))
+    assert not (out / "operational-presence.csv").exists()
+    meta = json.loads((out / "dataset.json").read_text())
+    # UNHCR's and Undated Aid's rows of the period; Old Aid's is before it.
+    assert "operational-presence.csv: 2 3W rows left out: the sharing protocol" in meta["caveats"]
+    assert "Undated Aid" not in json.dumps(meta)
+    assert meta["not_published"]["operational-presence.csv"].startswith(
+        "the sharing protocol shows this reader none of the names"
+    )
+
+
 def test_libhxl_reads_the_operational_presence_with_hapis_columns(analyst: Path) -> None:
     path = analyst / "operational-presence.csv"
     data = hxl.data(str(path), hxl.InputOptions(allow_local=True))

@@ -348,7 +348,7 @@ def _presence_table(
     )
     found: dict[tuple[int, str, str], _Present] = {}
     hidden: set[tuple[int, str, str]] = set()
-    nameless = 0
+    nameless = unshown = 0
     cells = [
         (places.tree.get(p.pcode), org, sector, org in cell.named)
         for p in result.places
@@ -374,7 +374,7 @@ def _presence_table(
         place_id = _at_level(places, int(record["place_id"]))
         org = str(record.get("org") or "")
         if not org:  # the protocol keeps the 3W's organisations from this reader
-            table.notes.append(f"{table.file}: a 3W row left out: its organisation is not shown.")
+            unshown += 1
             continue
         key = (place_id, org.casefold(), record["sector"])
         hidden.discard(key)
@@ -385,9 +385,16 @@ def _presence_table(
             known[0] or record.get("org_acronym"), known[1] or record.get("org_type")
         )
     table.notes += _presence_notes(table.file, period, hidden, nameless)
+    if unshown:
+        table.notes.append(
+            f"{table.file}: {unshown} 3W rows left out: the sharing protocol does not show this "
+            "reader their organisations."
+        )
     table.empty_because = (
         "the sharing protocol shows this reader none of the names of the organisations present "
-        "in the period (see the caveats)" if hidden else "no activities or 3W rows in the period"
+        "in the period (see the caveats)"
+        if hidden or unshown
+        else "no activities or 3W rows in the period"
     )
     for key in sorted(found, key=lambda k: (places.tree.places[k[0]].pcode, k[1], k[2])):
         present = found[key]
