@@ -13,12 +13,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import hxl
 import pytest
+from accounts_support import add_accounts, web
 from click.testing import CliRunner
 from demo_support import demo_database
 from fastapi.testclient import TestClient
@@ -26,6 +28,7 @@ from fastapi.testclient import TestClient
 from lagebild.cli import main
 from lagebild.demo import AS_OF
 from lagebild.publish import hdx
+from lagebild.store import Store
 from lagebild.web import WebConfig, create_app
 
 DATE = AS_OF.isoformat()
@@ -219,6 +222,28 @@ def test_the_public_sees_no_name_it_may_not_see_only_how_many_were_left_out(
         f"{len(orgs)} organisations left out: the sharing protocol does not show this reader"
     ) in meta["caveats"]
     assert meta["shared_as"] == "viewer"
+
+
+def test_the_public_export_leaves_out_the_organisations_the_public_presence_page_counts_unnamed(
+    demo: str, public: Path, analyst: Path, tmp_path: Path, cheap_hashes: None
+) -> None:
+    copy = tmp_path / "with-accounts.db"
+    shutil.copyfile(demo, copy)
+    store = Store.open(str(copy))
+    add_accounts(store, {"analyst1": ("analyst", None)})  # no longer open: the public is a viewer
+    with web(store, public=True) as anonymous:
+        period = f"from=2016-12-01&to={DATE}"
+        seen = anonymous.get(f"/api/presence?level=adm2&{period}").json()
+    cells = [c for p in seen["places"] for c in p["sectors"].values()]
+    assert cells and all(c["names"] == [] for c in cells)
+    unnamed = sum(c["unnamed"] for c in cells) + seen["above_level"]
+    # Those the 3W names publicly stay; every other one is left out and counted.
+    both = [r for r in rows_of(analyst / "operational-presence.csv")
+            if r["source"] == f"{hdx.THREE_W_SOURCE}; {hdx.DELIVERIES_SOURCE}"]  # fmt: skip
+    meta = json.loads((public / "dataset.json").read_text())
+    assert f"operational-presence.csv: {unnamed - len(both)} organisation-sector-place rows" in (
+        meta["caveats"]
+    )
 
 
 def test_a_protocol_that_keeps_the_3ws_organisations_restricted_leaves_them_out_too(
