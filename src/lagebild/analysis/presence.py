@@ -234,6 +234,9 @@ class WhoDoesWhatWhere:
     months: list[str]
     organisations: dict[str, Cell]  # the names the reader sees -> their rows everywhere
     above_level: int  # organisation-sector pairs known only above ``level``
+    #: Those pairs, each at the place its rows name: (place id, organisation, sector) ->
+    #: whether the reader sees the organisation's name.
+    above: dict[tuple[int, str, str], bool] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         w = self.where
@@ -311,7 +314,7 @@ def who_does_what_where(
     rows: dict[int, PlaceWork] = {}
     organisations: dict[str, Cell] = {}
     months: set[str] = set()
-    above: set[tuple[int, str, str]] = set()
+    above: dict[tuple[int, str, str], bool] = {}
     for found in delivery_presence(store, where, scope):
         chain = tree.ancestors(found.place_id)
         if root is not None and chain.get(root.level) != root.id:
@@ -323,7 +326,8 @@ def who_does_what_where(
             organisations.setdefault(found.org, Cell()).add_row(found, True)
         at = chain.get(wanted)
         if at is None:
-            above.add((found.place_id, found.org, found.sector))
+            key = (found.place_id, found.org, found.sector)
+            above[key] = above.get(key, False) or shown
             continue
         if at not in rows:
             p = tree.places[at]
@@ -339,6 +343,7 @@ def who_does_what_where(
         months=sorted(months),
         organisations=organisations,
         above_level=len(above),
+        above=above,
     )
 
 

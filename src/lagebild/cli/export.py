@@ -31,6 +31,11 @@ def export() -> None:
     "--role", type=ROLE, default="viewer", show_default=True,
     help="Export as this role sees it (viewer: the public, small counts suppressed).",
 )  # fmt: skip
+@click.option(
+    "--since", type=DATE,
+    help="The start of the operational presence's period (default: the three calendar months "
+    "up to --as-of, from the first day of the month two months before).",
+)  # fmt: skip
 @click.option("--licence", default="cc-by", show_default=True, help="HDX's licence id.")
 @click.option(
     "--protocol", "protocol_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -52,6 +57,7 @@ def hdx(
     as_of: date,
     output: Path,
     role: str,
+    since: date | None,
     licence: str,
     protocol_path: Path | None,
     prices: Path | None,
@@ -59,7 +65,8 @@ def hdx(
 ) -> None:
     """Tables shaped like HDX HAPI's (population, humanitarian needs, IDPs, operational
     presence, conflict events; food prices with --prices), each an HXL CSV, and dataset.json:
-    the metadata HDX asks for.
+    the metadata HDX asks for. The operational presence is who does what where (/presence)
+    from --since to --as-of, per district.
     """
     from lagebild.publish import freshness
     from lagebild.publish.hdx import hdx_dataset, write_dataset
@@ -67,14 +74,15 @@ def hdx(
 
     store = open_store(ctx)
     rules = protocol.load(protocol_path)  # None: $LAGEBILD_PROTOCOL, else the shipped one
-    options = {"role": role.lower(), "licence": licence, "protocol": rules.path}
+    options = {"role": role.lower(), "licence": licence, "protocol": rules.path,
+               "since": since.isoformat() if since else ""}  # fmt: skip
     if prices is not None:  # a changed prices file is new data too
         options["prices"] = f"{prices.resolve()} {hashlib.sha256(prices.read_bytes()).hexdigest()}"
     found = freshness.check(store, output, options)
     if if_changed and not found.changed:
         click.echo(found.reason)
         return
-    dataset = hdx_dataset(store, as_of, role.lower(), rules, licence, prices)
+    dataset = hdx_dataset(store, as_of, role.lower(), rules, licence, prices, since)
     for path in write_dataset(dataset, output):
         rows = next((len(t.rows) for t in dataset.tables if t.file == path.name), None)
         click.echo(f"wrote {path}" + (f" ({rows:,} rows)" if rows is not None else ""))

@@ -24,8 +24,11 @@ from typing import Any
 
 from lagebild import __version__
 from lagebild.analysis.basket import price_rows
+from lagebild.analysis.presence import who_does_what_where
 from lagebild.analysis.tree import PlaceTree
+from lagebild.errors import RefusedInput
 from lagebild.model.countries import iso3
+from lagebild.model.presence import PresenceFilter
 from lagebild.model.records import Place
 from lagebild.model.vocab import vocabulary
 from lagebild.publish import render, tables
@@ -33,6 +36,7 @@ from lagebild.publish.tables import Col
 from lagebild.security import policy
 from lagebild.security import protocol as sharing
 from lagebild.store import Store
+from lagebild.store.accounts import NOTHING
 from lagebild.store.incidents import incident_list
 from lagebild.store.places import all_places
 from lagebild.store.published import figure_records, presence_records
@@ -104,7 +108,8 @@ TITLES = {
     "population": "Population by place, gender and age",
     "humanitarian_needs": "People affected, in need, targeted and reached, by place and sector",
     "idps": "Internally displaced people (a stock) by place",
-    "operational_presence": "Organisations present, by place and sector (3W)",
+    "operational_presence": "Organisations that reported activities (4W) or are listed in a "
+    "3W in the period, by district and sector",
     "conflict_events": "Conflict events and fatalities per place, month and event type",
     "food_prices": "Market prices of food per market, commodity, unit and month (WFP)",
 }
@@ -122,6 +127,8 @@ class HdxTable:
     rows: list[dict[str, Any]]
     suppressed: int = 0  # values the protocol suppressed
     left_out: Counter[str] = field(default_factory=Counter)  # records not in HAPI's shape, why
+    notes: list[str] = field(default_factory=list)  # what else a reader is told of the table
+    empty_because: str = "no records on or before the date"
 
     @property
     def file(self) -> str:
@@ -284,26 +291,155 @@ def _figure_tables(
     return [population, needs, idps]
 
 
+#: The admin level of HAPI's operational presence: one row per organisation, sector and
+#: district; what is known only above a district goes out at its own place.
+PRESENCE_LEVEL = 2
+#: The source named on the rows of the 4W's deliveries (their own sources are restricted).
+DELIVERIES_SOURCE = "lagebild 4W: activities reported"
+#: The source named on the rows of a 3W that names none.
+THREE_W_SOURCE = "lagebild 3W: organisations listed"
+
+
+def presence_since(as_of: date) -> date:
+    """The default start of the operational presence's period: the three calendar months up
+    to ``as_of``, from the first day of the month two months before it."""
+    month = as_of.year * 12 + as_of.month - 1 - 2
+    return date(month // 12, month % 12 + 1, 1)
+
+
+def presence_names(viewer: policy.Principal, rules: sharing.Protocol) -> str:
+    """Whose organisations an export names (``analysis.presence.NAMES``): every one where the
+    protocol lets the reader see a delivery's ``org_impl``, else none (an export has no
+    organisation of its own, so no rows are its own)."""
+    needed = rules.level("delivery", "org_impl")
+    return "all" if sharing.at_most(needed, policy.clearance(viewer, own=False)) else "none"
+
+
+@dataclass
+class _Present:
+    """One organisation in one sector at one place of the export, and what says so."""
+
+    place_id: int
+    org: str
+    sector: str
+    sources: set[str] = field(default_factory=set)
+
+
+def _at_level(places: Places, place_id: int) -> int:
+    return places.tree.ancestor_at(place_id, PRESENCE_LEVEL) or place_id
+
+
 def _presence_table(
-    store: Store, places: Places, as_of: date, viewer: policy.Principal, rules: Any
+    store: Store,
+    places: Places,
+    period: tuple[date, date],
+    viewer: policy.Principal,
+    rules: sharing.Protocol,
 ) -> HdxTable:
-    rows = []
-    for record in sharing.view(viewer, "presence", presence_records(store, as_of), rules):
-        code, name = SECTORS.get(record["sector"], (record["sector"], record["sector"]))
-        rows.append(
+    """Who does what where in the period, as ``/presence`` shows it (``who_does_what_where``
+    of the deliveries, at the districts) and as the 3W's presence rows dated in it (or
+    undated) say: one row per organisation, sector and place the reader may see named; the
+    others are counted in ``left_out``."""
+    table = HdxTable("operational_presence", COLUMNS["operational_presence"], [])
+    names = presence_names(viewer, rules)
+    where = PresenceFilter(date_from=period[0], date_to=period[1])
+    result = who_does_what_where(
+        store, where, level=PRESENCE_LEVEL, scope=NOTHING, names=names, tree=places.tree
+    )
+    found: dict[tuple[int, str, str], _Present] = {}
+    hidden: set[tuple[int, str, str]] = set()
+    nameless = unshown = 0
+    cells = [
+        (places.tree.get(p.pcode), org, sector, org in cell.named)
+        for p in result.places
+        for sector, cell in p.by_sector.items()
+        for org in cell.by_org
+    ]
+    triples = [(place.id, o, s, n) for place, o, s, n in cells if place is not None]
+    triples += [(*key, named) for key, named in result.above.items()]
+    for place_id, org, sector, named in triples:
+        if not org:
+            nameless += 1
+        elif not named:
+            hidden.add((place_id, org.casefold(), sector))
+        else:
+            key = (place_id, org.casefold(), sector)
+            found.setdefault(key, _Present(place_id, org, sector)).sources.add(
+                DELIVERIES_SOURCE
+            )
+    types: dict[str, tuple[str | None, str | None]] = {}
+    for record in sharing.view(viewer, "presence", presence_records(store, period[1]), rules):
+        if record["date"] is not None and record["date"] < period[0]:
+            continue
+        place_id = _at_level(places, int(record["place_id"]))
+        org = str(record.get("org") or "")
+        if not org:  # the protocol keeps the 3W's organisations from this reader
+            unshown += 1
+            continue
+        key = (place_id, org.casefold(), record["sector"])
+        hidden.discard(key)
+        present = found.setdefault(key, _Present(place_id, org, record["sector"]))
+        present.sources.add(str(record.get("source") or THREE_W_SOURCE))
+        known = types.get(org.casefold(), (None, None))
+        types[org.casefold()] = (
+            known[0] or record.get("org_acronym"), known[1] or record.get("org_type")
+        )
+    table.notes += _presence_notes(table.file, period, hidden, nameless)
+    if unshown:
+        table.notes.append(
+            f"{table.file}: {unshown} 3W rows left out: the sharing protocol does not show this "
+            "reader their organisations."
+        )
+    table.empty_because = (
+        "the sharing protocol shows this reader none of the names of the organisations present "
+        "in the period (see the caveats)"
+        if hidden or unshown
+        else "no activities or 3W rows in the period"
+    )
+    for key in sorted(found, key=lambda k: (places.tree.places[k[0]].pcode, k[1], k[2])):
+        present = found[key]
+        code, name = SECTORS.get(present.sector, (present.sector, present.sector))
+        acronym, org_type = types.get(key[1], (None, None))
+        table.rows.append(
             {
-                **places.admins(int(record["place_id"])),
-                "org_acronym": record.get("org_acronym"),
-                "org_name": record.get("org"),
-                "org_type_description": record.get("org_type"),
+                **places.admins(present.place_id),
+                "org_acronym": acronym,
+                "org_name": present.org,
+                "org_type_description": org_type,
                 "sector_code": code,
                 "sector_name": name,
-                "reference_period_start": record.get("date"),
-                "reference_period_end": record.get("date"),
-                "source": record.get("source"),
+                "reference_period_start": period[0],
+                "reference_period_end": period[1],
+                "source": "; ".join(sorted(present.sources)),
             }
         )
-    return HdxTable("operational_presence", COLUMNS["operational_presence"], rows)
+    return table
+
+
+def _presence_notes(
+    file: str, period: tuple[date, date], hidden: set[tuple[int, str, str]], nameless: int
+) -> list[str]:
+    out = [
+        f"{file}: who does what where from {period[0].isoformat()} to {period[1].isoformat()} "
+        "(export hdx --since, by default the three calendar months up to the date), as "
+        "/presence shows it: each organisation that reported activities in the 4W (of any "
+        "status) or that a 3W row dated in the period (or undated) lists, once per sector and "
+        "district (admin2; at its governorate or the country where a record names no "
+        "district); every row's reference period is that period.",
+    ]
+    if hidden:
+        orgs = len({org for _place, org, _sector in hidden})
+        out.append(
+            f"{file}: {len(hidden)} organisation-sector-place rows of {orgs} organisations left "
+            "out: the sharing protocol does not show this reader the implementing "
+            "organisations of deliveries (/presence counts them without their names)."
+        )
+    if nameless:
+        out.append(
+            f"{file}: {nameless} sector-place rows of activities that name no implementing "
+            "organisation left out."
+        )
+    return out
 
 
 def _month(day: date, as_of: date) -> tuple[date, date]:
@@ -429,6 +565,7 @@ def _caveats(found: Sequence[HdxTable], rules: sharing.Protocol, role: str) -> l
             out.append(f"{table.file}: {table.suppressed} small counts suppressed.")
         for why, n in sorted(table.left_out.items()):
             out.append(f"{table.file}: {n} records left out ({why}): not in HAPI's shape.")
+        out += table.notes
     if any(t.name == "conflict_events" and t.rows for t in found):
         out.append(
             "conflict-events.csv: ACLED's event types as HAPI counts them: battles, explosions "
@@ -473,7 +610,8 @@ def _metadata(
         "methodology": "Other",
         "methodology_other": (
             "Records kept by lagebild: figures as their sources state them (each with its "
-            "date and source), the 3W's organisations by place and sector, and conflict events "
+            "date and source), who does what where in a period (the organisations of the 4W's "
+            "activities and of the 3W by district and sector), and conflict events "
             "counted per place, month and event type. Nothing is estimated or imputed."
         ),
         "caveats": " ".join(_caveats(found, rules, role)),
@@ -504,7 +642,7 @@ def _metadata(
             for t in published
         ],
         "not_published": {
-            **{t.file: "no records on or before the date" for t in found if not t.rows},
+            **{t.file: t.empty_because for t in found if not t.rows},
             **{FILES[k]: why for k, why in NOT_HELD.items() if k not in {t.name for t in found}},
         },
     }
@@ -517,17 +655,25 @@ def hdx_dataset(
     rules: sharing.Protocol | None = None,
     licence: str = "cc-by",
     prices: Path | None = None,
+    since: date | None = None,
 ) -> HdxDataset:
     """The HDX tables and metadata of what ``store`` holds on ``as_of``, as ``role`` sees it,
-    and the food prices of the WFP prices file ``prices`` (public data: no protocol applies).
-    Refused where the gazetteer's country has no ISO code."""
+    the operational presence of the period from ``since`` (``presence_since`` by default) to
+    ``as_of``, and the food prices of the WFP prices file ``prices`` (public data: no
+    protocol applies). Refused where the gazetteer's country has no ISO code, or ``since``
+    comes after ``as_of``."""
     rules = rules or sharing.default()
     policy.check_role(role)
+    since = presence_since(as_of) if since is None else since
+    if since > as_of:
+        raise RefusedInput(
+            f"--since {since.isoformat()} comes after --as-of {as_of.isoformat()}"
+        )
     viewer = policy.ANONYMOUS if role == "viewer" else policy.Principal("export", role)
     places = Places(all_places(store))
     found = [
         *_figure_tables(store, places, as_of, viewer, rules),
-        _presence_table(store, places, as_of, viewer, rules),
+        _presence_table(store, places, (since, as_of), viewer, rules),
         _conflict_table(store, places, as_of, viewer, rules),
     ]
     if prices is not None:
@@ -535,6 +681,9 @@ def hdx_dataset(
     found = [_suppressed(t) for t in found]
     sources = sorted({str(r["source"]) for t in found for r in t.rows if r.get("source")})
     metadata = _metadata(found, as_of, role, places.country, rules, sources, licence)
+    metadata["operational_presence_period"] = {
+        "start": since.isoformat(), "end": as_of.isoformat(), "admin_level": PRESENCE_LEVEL,
+    }  # fmt: skip
     return HdxDataset(as_of, role, found, metadata)
 
 
@@ -564,7 +713,12 @@ def sector_names() -> dict[str, str]:
 
 
 __all__ = [
+    "DELIVERIES_SOURCE",
     "ENDPOINTS",
+    "PRESENCE_LEVEL",
+    "THREE_W_SOURCE",
+    "presence_names",
+    "presence_since",
     "EVENT_TYPES",
     "Places",
     "category",
