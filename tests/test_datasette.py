@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import json
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +85,10 @@ def ask(db: Path, metadata: dict[str, Any], *paths: str) -> list[Any]:
             answers.append(response.json())
         return answers
 
-    return asyncio.run(go())
+    # In a thread of its own: a browser test run before in this worker (Playwright's sync API)
+    # may leave an event loop running in the main thread, where asyncio.run refuses to start.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, go()).result()
 
 
 def gaps(db: Path | str) -> list[dict[str, Any]]:
