@@ -188,7 +188,7 @@ def import_file(
         )
     except ReadError as exc:
         report.add(
-            problem("unreadable", path.name, exc.row, exc.column, exc.value, reason=exc.reason)
+            problem("unreadable", path.name, exc.row, exc.column, exc.value, reason=exc.said)
         )
         raise ImportFailed(report) from exc
     with table:
@@ -202,7 +202,7 @@ def import_file(
         try:
             layout = layout_for(table.columns, options.kind)
         except LayoutError as exc:
-            report.add(problem("layout", path.name, reason=exc))
+            report.add(problem("layout", path.name, reason=exc.words))
             raise ImportFailed(report) from exc
         report.kind = layout.kind
         report.ignored_columns = [describe(c) for c in layout.ignored]
@@ -212,7 +212,7 @@ def import_file(
         try:
             _vocabularies(options, layout.kind)  # an override that does not fit refuses the file
         except VocabularyError as exc:
-            report.add(problem("vocabulary", path.name, reason=exc))
+            report.add(problem("vocabulary", path.name, reason=exc.words))
             raise ImportFailed(report) from exc
         report.source = options.source
         # Hashing releases the interpreter lock: it runs beside the import.

@@ -48,6 +48,7 @@ from lagebild.ingest.acled import acled_tag_map
 from lagebild.ingest.catalogue import kind
 from lagebild.ingest.notation import LOCALES
 from lagebild.ingest.tags import Tag, is_tag_row
+from lagebild.messages import N_, Message
 
 HEAD_ROWS = 25  # the hashtag (or header) row is searched for in this many first rows
 DELIMITERS = (",", ";", "\t", "|")
@@ -55,8 +56,11 @@ _SAMPLE_BYTES = 1 << 20  # encoding and delimiter are guessed from this much of 
 _HEAD_MAX_BYTES = 64 << 20  # the rows above the data may not take more than this
 _BLOCK_BYTES = 1 << 20  # pyarrow reads this much at a time
 _CLEAN_ROWS = 65_536  # rows are stripped and checked for emptiness this many at a time
-_NO_TAGS = "no HXL hashtag row in the first 25 rows; tag the file or pass --tags map.yml"
+_NO_TAGS = Message(
+    N_("no HXL hashtag row in the first 25 rows; tag the file or pass --tags map.yml")
+)
 _NOT_A_TABLE = "not a CSV or XLSX file"
+_BINARY = Message(N_("a binary file, not a CSV or XLSX file"))
 _JSON_SUFFIXES = (".geojson", ".json")
 #: The start of a JSON array of rows or objects, or of a JSON object (not "[Org],..." of a CSV).
 _JSON_START = re.compile(rb'\s*(\{\s*["}]|\[\s*[\[{\]])')
@@ -77,14 +81,20 @@ class ReadError(RefusedInput):
         row: int | None = None,
         column: str | None = None,
         value: str | None = None,
-        reason: str = "cannot be read",
+        reason: str | Message = "cannot be read",
     ) -> None:
-        super().__init__(path, row, column, value, reason)
+        super().__init__(path, row, column, value, str(reason))
         self.path = Path(path)
         self.row = row
         self.column = column
         self.value = value
-        self.reason = reason
+        self.reason = str(reason)
+        #: The reason to say in the reader's language: a message where one was made.
+        self.said: Message | str = reason
+
+    @property
+    def words(self) -> Message | str:
+        return self.said
 
     def __str__(self) -> str:
         where = [str(self.path)]
@@ -283,16 +293,16 @@ def _open(
 
 def _read_head(path: Path) -> bytes:
     if not path.exists():
-        raise ReadError(path, reason="no such file")
+        raise ReadError(path, reason=Message(N_("no such file")))
     if path.is_dir():
-        raise ReadError(path, reason="a folder, not a file")
+        raise ReadError(path, reason=Message(N_("a folder, not a file")))
     try:
         with path.open("rb") as fh:
             head = fh.read(_SAMPLE_BYTES)
     except OSError as exc:
         raise ReadError(path, reason=f"cannot open the file: {exc.strerror or exc}") from exc
     if not head:
-        raise ReadError(path, reason="the file is empty")
+        raise ReadError(path, reason=Message(N_("the file is empty")))
     return head
 
 
@@ -306,7 +316,9 @@ def _sniff_format(path: Path, head: bytes) -> str:
         except ReadError:  # refused, with why (a ReadError is a ValueError too)
             raise
         except _ZIP_ERRORS as exc:
-            raise ReadError(path, reason=f"a damaged ZIP archive, {_NOT_A_TABLE}") from exc
+            raise ReadError(
+                path, reason=Message(N_("a damaged ZIP archive, not a CSV or XLSX file"))
+            ) from exc
         if "[Content_Types].xml" in names:
             return "xlsx"
         if any(n.lower().endswith(".shp") for n in names):
@@ -325,8 +337,12 @@ def _sniff_format(path: Path, head: bytes) -> str:
     if _HTML_START.match(head.removeprefix(codecs.BOM_UTF8)):
         raise ReadError(
             path,
-            reason="an HTML page, not a table: a link to a web page or a login page rather than "
-            "to the file itself? Download the file (CSV, XLSX, JSON) and import that",
+            reason=Message(
+                N_(
+                    "an HTML page, not a table: a link to a web page or a login page rather than "
+                    "to the file itself? Download the file (CSV, XLSX, JSON) and import that"
+                )
+            ),
         )
     return "csv"
 
@@ -439,7 +455,11 @@ def _choose_member(path: Path, names: list[str], member: str | None) -> str:
         if len(same) == 1:
             return same[0]
         raise ReadError(
-            path, value=member, reason=f"no such file in the ZIP archive; its files: {listed}"
+            path,
+            value=member,
+            reason=Message(
+                N_("no such file in the ZIP archive; its files: %(files)s"), {"files": listed}
+            ),
         )
     tables = [n for n in names if PurePosixPath(n).suffix.lower() in TABLE_SUFFIXES]
     if len(tables) == 1:
@@ -455,9 +475,12 @@ def _choose_member(path: Path, names: list[str], member: str | None) -> str:
         )
     raise ReadError(
         path,
-        reason=f"a ZIP archive of {len(tables)} tables: {_listing(tables)}; choose the one to "
-        "import with --member NAME",
-    )
+        reason=Message(
+            N_("a ZIP archive of %(count)s tables: %(tables)s; choose the one to import with "
+               "--member NAME"),
+            {"count": len(tables), "tables": _listing(tables)},
+        ),
+    )  # fmt: skip
 
 
 def _listing(names: Sequence[str], most: int = 10) -> str:
@@ -658,9 +681,11 @@ def find_layout(path: Path, head: list[list[str]], mapping: dict[str, Tag] | Non
     if best < 0:
         raise ReadError(
             path,
-            reason="no HXL hashtag row in the first 25 rows, and no row there has any of the "
-            "headers of the tag map",
-        )
+            reason=Message(
+                N_("no HXL hashtag row in the first 25 rows, and no row there has any of the "
+                   "headers of the tag map")
+            ),
+        )  # fmt: skip
     cells = head[best]
     columns = []
     for j in range(len(cells)):
@@ -718,7 +743,7 @@ def _utf16_without_bom(path: Path, head: bytes) -> _Encoding:
             except UnicodeDecodeError:
                 continue
             return _Encoding(codec, codec, 0)
-    raise ReadError(path, reason=f"a binary file, {_NOT_A_TABLE}")
+    raise ReadError(path, reason=_BINARY)
 
 
 def _guess_single_byte(sample: bytes) -> str:
@@ -740,11 +765,21 @@ def _guess_single_byte(sample: bytes) -> str:
     return "latin-1"
 
 
+def _not_decoded(name: str, why: str) -> Message:
+    """A file its encoding does not read: which encoding, what the decoder said."""
+    return Message(
+        N_("cannot be read as %(encoding)s (%(why)s); pass the right encoding"),
+        {"encoding": name, "why": why},
+    )
+
+
 def _given_encoding(path: Path, head: bytes, encoding: str) -> _Encoding:
     try:
         codec = codecs.lookup(encoding).name
     except LookupError as exc:
-        raise ReadError(path, reason=f"unknown encoding {encoding!r}") from exc
+        raise ReadError(
+            path, reason=Message(N_("unknown encoding %(encoding)s"), {"encoding": repr(encoding)})
+        ) from exc
     if codec in ("utf-8", "utf-8-sig"):
         return _BOMS[0][1] if head.startswith(codecs.BOM_UTF8) else _Encoding("utf-8", "utf-8", 0)
     if codec == "utf-16":
@@ -761,11 +796,9 @@ def _decode_sample(path: Path, head: bytes, enc: _Encoding) -> str:
         decoder = codecs.getincrementaldecoder(enc.codec)()
         text: str = decoder.decode(head[enc.bom :], final=len(head) < _SAMPLE_BYTES)
     except UnicodeDecodeError as exc:
-        raise ReadError(
-            path, reason=f"cannot be read as {enc.name} ({exc.reason}); pass the right encoding"
-        ) from exc
+        raise ReadError(path, reason=_not_decoded(enc.name, exc.reason)) from exc
     if "\x00" in text or len(_CONTROL.findall(text[:65536])) > 0.01 * min(len(text), 65536):
-        raise ReadError(path, reason=f"a binary file, {_NOT_A_TABLE}")
+        raise ReadError(path, reason=_BINARY)
     return text
 
 
@@ -838,7 +871,7 @@ def _head_records(
         raise ReadError(
             path,
             row=len(records) + 1,
-            reason=f"cannot be read as {enc.name} ({exc.reason}); pass the right encoding",
+            reason=_not_decoded(enc.name, exc.reason),
         ) from exc
     except csv.Error as exc:
         raise ReadError(
@@ -859,7 +892,7 @@ def _open_csv(
     enc = _detect_encoding(path, head, encoding)
     text = _decode_sample(path, head, enc)
     if not text.strip():
-        raise ReadError(path, reason="the file has no rows")
+        raise ReadError(path, reason=Message(N_("the file has no rows")))
     if delimiter is None:
         delimiter = _guess_delimiter(text, mapping)
     # old Mac files end lines with a lone carriage return
@@ -1158,7 +1191,7 @@ def _open_sheet(
     try:
         names = list(workbook.sheet_names)
         if not names:
-            raise ReadError(path, reason="the workbook has no sheets")
+            raise ReadError(path, reason=Message(N_("the workbook has no sheets")))
         if sheet is None and len(names) > 1:
             table, layout = _sheet_with_tags(path, kind, workbook, names, mapping, locale)
             sheet = table.sheet
@@ -1167,7 +1200,13 @@ def _open_sheet(
                 sheet = names[0]
             elif sheet not in names:
                 listed = ", ".join(repr(n) for n in names)
-                raise ReadError(path, reason=f"no sheet {sheet!r}; the sheets are {listed}")
+                raise ReadError(
+                    path,
+                    reason=Message(
+                        N_("no sheet %(sheet)s; the sheets are %(sheets)s"),
+                        {"sheet": repr(sheet), "sheets": listed},
+                    ),
+                )
             table = _SheetTable(path, kind, workbook, sheet, locale)
             layout = find_layout(path, table.head(), mapping)
     except ReadError:
