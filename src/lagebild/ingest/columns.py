@@ -1145,9 +1145,13 @@ def _assign_figures(columns: Sequence[Column], layout: Layout, used: set[int]) -
             continue
         if found.key in seen:
             raise LayoutError(
-                f"columns {describe(seen[found.key])} and {describe(column)} both give "
-                f"{found.describe()}: tag one of them differently"
-            )
+                Message(
+                    N_("columns %(first)s and %(then)s both give %(figure)s: tag one of them "
+                       "differently"),
+                    {"first": describe(seen[found.key]), "then": describe(column),
+                     "figure": found.describe()},
+                )
+            )  # fmt: skip
         seen[found.key] = column
         used.add(column.index)
         layout.figure_columns.append(FigureColumn(column, found))

@@ -467,12 +467,19 @@ def _choose_member(path: Path, names: list[str], member: str | None) -> str:
     if not tables and len(names) == 1:
         return names[0]  # a table under another name: its content tells
     if not tables:
-        what = f"its files: {listed}" if names else "it holds no file"
+        what = (
+            Message(N_("its files: %(files)s"), {"files": listed})
+            if names
+            else Message(N_("it holds no file"))
+        )
         raise ReadError(
             path,
-            reason="a ZIP archive with no table in it (CSV, TSV, XLSX, XLS, ODS, JSON or a "
-            f"shapefile), {_NOT_A_TABLE}; {what}",
-        )
+            reason=Message(
+                N_("a ZIP archive with no table in it (CSV, TSV, XLSX, XLS, ODS, JSON or a "
+                   "shapefile), not a CSV or XLSX file; %(what)s"),
+                {"what": what},
+            ),
+        )  # fmt: skip
     raise ReadError(
         path,
         reason=Message(
@@ -534,7 +541,9 @@ def _open_member(
 
 
 def _in_member(exc: ReadError, path: Path, name: str) -> ReadError:
-    reason = f"{name} (in the ZIP archive): {exc.reason}"
+    reason = Message(
+        N_("%(name)s (in the ZIP archive): %(reason)s"), {"name": name, "reason": exc.said}
+    )
     return ReadError(path, exc.row, exc.column, exc.value, reason)
 
 

@@ -165,7 +165,7 @@ def _receive(
             except FormError as exc:
                 raise FormError("tags-" + exc.code, exc.status, **exc.values) from None
             except ReadError as exc:
-                raise FormError("tags", reason=exc.reason) from None
+                raise FormError("tags", reason=exc.said) from None
             upload.tag_map_name = safe_name(tags.filename)
         elif saved is not None:
             upload.tag_map, upload.tag_map_name = saved.mapping, saved.name
@@ -178,7 +178,7 @@ def _receive(
             except FormError as exc:
                 raise FormError("sectors-" + exc.code, exc.status, **exc.values) from None
             except ReadError as exc:
-                raise FormError("sectors", reason=exc.reason) from None
+                raise FormError("sectors", reason=exc.said) from None
             upload.sector_map_name = safe_name(sectors.filename)
         upload.save()
         return upload
