@@ -347,6 +347,15 @@ def test_an_unknown_evidence_item_is_said_in_the_request_s_language(client: Test
     assert german.json() == {"error": "kein Beweisstück 99999", "status": 404}
 
 
+def test_an_unknown_place_is_said_in_the_request_s_language(client: TestClient) -> None:
+    english = client.get("/api/places/XX999", params={"lang": "en"})
+    german = client.get("/api/places/XX999", params={"lang": "de"})
+    arabic = client.get("/api/places/XX999", params={"lang": "ar"})
+    assert english.json() == {"error": "unknown P-code 'XX999'", "status": 404, "pcode": "XX999"}
+    assert german.json() == {"error": "unbekannter P-Code 'XX999'", "status": 404, "pcode": "XX999"}
+    assert ARABIC.search(arabic.json()["error"]) and "'XX999'" in arabic.json()["error"]
+
+
 def test_a_level_is_named_by_its_word_with_its_code(client: TestClient) -> None:
     # C9999, a community's P-code the gazetteer does not hold: the summary names its level.
     assert "1 distinct P-code at adm4, e.g. C9999" in upload(client, PROBLEMS, "en")

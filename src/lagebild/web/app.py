@@ -176,7 +176,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def unknown_place(request: Request, exc: UnknownPlace) -> Response:
         if not _is_api(request):
             return error_page(request, 404, "unknown-place", pcode=exc.pcode)
-        return JSONResponse({"error": str(exc), "status": 404, "pcode": exc.pcode}, status_code=404)
+        said = language_of(request).message(exc.words)  # in the request's language
+        return JSONResponse({"error": said, "status": 404, "pcode": exc.pcode}, status_code=404)
 
     @app.exception_handler(StoreUnavailable)
     async def store_unavailable(request: Request, exc: StoreUnavailable) -> Response:
