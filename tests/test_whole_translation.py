@@ -294,6 +294,49 @@ def test_a_file_s_problems_made_below_the_web_are_said_in_the_page_s_language(
         assert all(ARABIC.search(r) for r in shown), shown
 
 
+def workbook(*sheets: str) -> bytes:
+    """A workbook whose sheets (named as given) each hold the same small tagged 4W."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name in sheets:
+        sheet = book.create_sheet(name)
+        for row in (
+            ["Org", "Sector", "Community", "People", "End"],
+            ["#org", "#sector", "#adm4+code", "#reached", "#date+end"],
+            ["SARC", "Food", "C2450", 1, "2017-02-20"],
+            ["WFP", "Food", "C2450", 2, "2017-02-21"],
+            ["WFP", "Food", "C2450", 3, "2017-02-22"],
+        ):
+            sheet.append(row)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "2 sheets have an HXL hashtag row: 'A' (#org, #sector, #adm4+code, #reached, "
+               "... (5 tags))"),
+        ("de", "2 Blätter haben eine HXL-Hashtag-Zeile: 'A' (#org, #sector, #adm4+code, "
+               "#reached, ... (5 Hashtags))"),
+        ("ar", "ورقتان فيهما صف وسوم HXL: 'A' (#org, #sector, #adm4+code, #reached، ... "
+               "(٥ وسوم))"),
+    ],
+)  # fmt: skip
+def test_a_workbook_of_several_tables_is_said_in_the_page_s_language_in_its_plural(
+    client: TestClient, language: str, said: str
+) -> None:
+    files = {"file": ("two.xlsx", workbook("A", "B"), "application/octet-stream")}
+    page = client.post("/import", params={"lang": language}, files=files, data={"source": "T"})
+    (reason,) = reasons(page.text)
+    assert reason.startswith(said), reason
+    if language != "en":
+        assert english_left(page.text, language) == []
+
+
 def test_the_command_line_s_words_stay_as_they_were() -> None:
     from lagebild.ingest.edit import EditError, parse_edits
 

@@ -48,7 +48,7 @@ from lagebild.ingest.acled import acled_tag_map
 from lagebild.ingest.catalogue import kind
 from lagebild.ingest.notation import LOCALES
 from lagebild.ingest.tags import Tag, is_tag_row
-from lagebild.messages import N_, Message
+from lagebild.messages import N_, Message, Np_
 
 HEAD_ROWS = 25  # the hashtag (or header) row is searched for in this many first rows
 DELIMITERS = (",", ";", "\t", "|")
@@ -1046,10 +1046,11 @@ class _CsvTable(Table):
         row = self.info.first_data_row + record - 1
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if "UTF8" in message or isinstance(exc, UnicodeDecodeError):
-            reason = (
-                f"not {self._enc.name} text; pass the file's encoding (for example cp1256 or "
-                "latin-1)"
-            )
+            reason = Message(
+                N_("not %(encoding)s text; pass the file's encoding (for example cp1256 or "
+                   "latin-1)"),
+                {"encoding": self._enc.name},
+            )  # fmt: skip
             if self._enc.codec == "utf-8":
                 found = _locate_bad_text(self.info.path, self._offset, self.info.delimiter or ",")
                 if found is not None:
@@ -1057,7 +1058,8 @@ class _CsvTable(Table):
                     return ReadError(
                         self.info.path, self.info.first_data_row + records, None, value, reason
                     )
-            return ReadError(self.info.path, row=row, reason=f"at or after this row: {reason}")
+            said = Message(N_("at or after this row: %(reason)s"), {"reason": reason})
+            return ReadError(self.info.path, row=row, reason=said)
         return ReadError(self.info.path, row=row, reason=f"cannot read the CSV: {message}")
 
 
@@ -1272,36 +1274,56 @@ def _sheet_with_tags(
         return first[0]  # a tag map is for the first sheet unless --sheet says otherwise
     listed = ", ".join(repr(n) for n in names)
     if pool:
-        what = (
-            "hashtags or headers the tag map names"
+        what = Message(
+            N_("hashtags or headers the tag map names")
             if mapping
-            else "an HXL hashtag row"
+            else N_("an HXL hashtag row")
             if tagged
-            else "the columns of a known export (ACLED)"
+            else N_("the columns of a known export (ACLED)")
         )
-        several = "; ".join(
-            f"{table.sheet!r} ({_few_tags(layout.columns)})" for table, layout in pool
-        )
+        several: Message | None = None
+        for table, layout in pool:
+            one = Message(
+                N_("%(sheet)s (%(tags)s)"),
+                {"sheet": repr(table.sheet), "tags": _few_tags(layout.columns)},
+            )
+            several = one if several is None else Message(
+                N_("%(first)s; %(then)s"), {"first": several, "then": one}
+            )
         raise ReadError(
             path,
-            reason=f"{len(pool)} sheets have {what}: {several}; choose one with --sheet NAME",
-        )
+            reason=Message.count(
+                Np_("%(num)s sheet has %(what)s: %(sheets)s; choose one with --sheet NAME",
+                    "%(num)s sheets have %(what)s: %(sheets)s; choose one with --sheet NAME"),
+                len(pool),
+                what=what,
+                sheets=several,
+            ),
+        )  # fmt: skip
     if mapping:
-        reason = (
-            f"no sheet has an HXL hashtag row or a header the tag map names in its first "
-            f"{HEAD_ROWS} rows; the sheets are {listed}"
-        )
+        reason = Message(
+            N_("no sheet has an HXL hashtag row or a header the tag map names in its first "
+               "%(rows)s rows; the sheets are %(sheets)s"),
+            {"rows": HEAD_ROWS, "sheets": listed},
+        )  # fmt: skip
     else:
-        reason = (
-            f"no sheet has an HXL hashtag row in its first {HEAD_ROWS} rows; tag the sheet or "
-            f"pass --tags map.yml (and --sheet NAME); the sheets are {listed}"
-        )
+        reason = Message(
+            N_("no sheet has an HXL hashtag row in its first %(rows)s rows; tag the sheet or "
+               "pass --tags map.yml (and --sheet NAME); the sheets are %(sheets)s"),
+            {"rows": HEAD_ROWS, "sheets": listed},
+        )  # fmt: skip
     raise ReadError(path, reason=reason)
 
 
-def _few_tags(columns: list[Column], most: int = 4) -> str:
+def _few_tags(columns: list[Column], most: int = 4) -> Message | str:
     tags = [str(c.tag) for c in columns if c.tag is not None]
-    return ", ".join(tags[:most]) + (f", ... ({len(tags)} tags)" if len(tags) > most else "")
+    if len(tags) <= most:
+        return ", ".join(tags)
+    return Message.count(
+        Np_("%(tags)s, ... (%(num)s tag)", "%(tags)s, ... (%(num)s tags)"),
+        len(tags),
+        tags=", ".join(tags[:most]),
+    )
 
 
 class _SheetTable(Table):
