@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from functools import cache
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -388,6 +389,27 @@ def test_an_unknown_evidence_item_is_said_in_the_request_s_language(client: Test
     german = client.get("/api/evidence/99999", params={"lang": "de"})
     assert english.json() == {"error": "no evidence item 99999", "status": 404}
     assert german.json() == {"error": "kein Beweisstück 99999", "status": 404}
+
+
+def test_the_import_api_s_refusal_is_said_in_the_request_s_language(client: TestClient) -> None:
+    def refused(language: str) -> dict[str, Any]:
+        files = {"file": ("convoys.csv", CONVOYS.encode(), "text/csv")}
+        response = client.post("/api/imports", params={"lang": language}, files=files)
+        assert response.status_code == 422, response.text[:300]
+        body: dict[str, Any] = response.json()
+        return body
+
+    english, german = refused("en"), refused("de")
+    assert english["error"].startswith("convoys.csv: 2 error(s), nothing was imported: convoy")
+    assert german["error"].startswith("convoys.csv: 2 Fehler, nichts wurde importiert: Konvoi")
+    # The same problems with the same keys, codes, rows and values; the reasons in German.
+    assert [sorted(p) for p in german["problems"]] == [sorted(p) for p in english["problems"]]
+    for said, original in zip(german["problems"], english["problems"], strict=True):
+        assert {k: v for k, v in said.items() if k != "reason"} == {
+            k: v for k, v in original.items() if k != "reason"
+        }
+        assert said["reason"] != original["reason"]
+        assert english_left(f"<td>{said['reason']}</td>", "de") == []
 
 
 def test_an_unknown_place_is_said_in_the_request_s_language(client: TestClient) -> None:

@@ -53,7 +53,16 @@ from lagebild.store import Store, StoreError
 from lagebild.store.imports import import_entry, import_log
 from lagebild.store.tagmaps import MAX_NAME, save_tag_map, saved_tag_map
 from lagebild.web import auth
-from lagebild.web.context import PER_PAGE, FormatQ, Limit, Offset, pager, render_page, respond
+from lagebild.web.context import (
+    PER_PAGE,
+    FormatQ,
+    Limit,
+    Offset,
+    pager,
+    render_page,
+    request_language,
+    respond,
+)
 from lagebild.web.import_report import (
     MAX_HEADERS,
     ImportCreated,
@@ -714,8 +723,8 @@ async def create_import(request: Request) -> Response:
             uploads.discard(token)
     if outcome.refused:
         again = any(p.code == "already-imported" for p in outcome.report.errors)
-        return refusal(409 if again else 422, outcome.report)
-    return created(outcome.report, options.organisation)
+        return refusal(409 if again else 422, outcome.report, request_language(request))
+    return created(outcome.report, options.organisation, request_language(request))
 
 
 __all__ = [
