@@ -57,7 +57,8 @@ _HEAD_MAX_BYTES = 64 << 20  # the rows above the data may not take more than thi
 _BLOCK_BYTES = 1 << 20  # pyarrow reads this much at a time
 _CLEAN_ROWS = 65_536  # rows are stripped and checked for emptiness this many at a time
 _NO_TAGS = Message(
-    N_("no HXL hashtag row in the first 25 rows; tag the file or pass --tags map.yml")
+    N_("no HXL hashtag row in the first %(rows)s rows; tag the file or pass --tags map.yml"),
+    {"rows": HEAD_ROWS},
 )
 _NOT_A_TABLE = "not a CSV or XLSX file"
 _BINARY = Message(N_("a binary file, not a CSV or XLSX file"))
@@ -691,8 +692,9 @@ def find_layout(path: Path, head: list[list[str]], mapping: dict[str, Tag] | Non
         raise ReadError(
             path,
             reason=Message(
-                N_("no HXL hashtag row in the first 25 rows, and no row there has any of the "
-                   "headers of the tag map")
+                N_("no HXL hashtag row in the first %(rows)s rows, and no row there has any of "
+                   "the headers of the tag map"),
+                {"rows": HEAD_ROWS},
             ),
         )  # fmt: skip
     cells = head[best]
