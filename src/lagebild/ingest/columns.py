@@ -1230,39 +1230,57 @@ def damage_form(layout: Layout) -> DamageForm:
     if "unit" in roles:
         if "damage_class" not in roles or not counts:
             raise LayoutError(
-                "a list of damage rows with a unit column (#meta+unit) gives #damage+class and "
-                "the counts #damage+destroyed, +severe, +moderate, +possible"
-            )
+                Message(
+                    N_("a list of damage rows with a unit column (#meta+unit) gives "
+                       "#damage+class and the counts #damage+destroyed, +severe, +moderate, "
+                       "+possible")
+                )
+            )  # fmt: skip
         return DamageForm("list", "")
     if "damage_class" in roles and counts:
         raise LayoutError(
-            "a damage file gives either a class per point (#damage+class) or counts per place "
-            f"(#damage+destroyed ...), not both: {describe(roles['damage_class'])} and "
-            f"{describe(roles[counts[0]])}"
-        )
+            Message(
+                N_("a damage file gives either a class per point (#damage+class) or counts per "
+                   "place (#damage+destroyed ...), not both: %(first)s and %(then)s"),
+                {"first": describe(roles["damage_class"]), "then": describe(roles[counts[0]])},
+            )
+        )  # fmt: skip
     if "damage_class" not in roles and not counts:
         raise LayoutError(
-            "a damage file needs #damage+class (one building or site a row, UNOSAT classes 1-4) "
-            "or counts per place: #damage+destroyed, +severe, +moderate, +possible"
-        )
+            Message(
+                N_("a damage file needs #damage+class (one building or site a row, UNOSAT "
+                   "classes 1-4) or counts per place: #damage+destroyed, +severe, +moderate, "
+                   "+possible")
+            )
+        )  # fmt: skip
     if ("lat" in roles) != ("lon" in roles):
-        raise LayoutError("damage points need both #geo+lat and #geo+lon")
+        raise LayoutError(Message(N_("damage points need both #geo+lat and #geo+lon")))
     if not layout.code_columns and "lat" not in roles:
         raise LayoutError(
-            "damage rows need a place: a P-code column (#adm1+code ... #adm4+code) or "
-            "#geo+lat and #geo+lon"
-        )
+            Message(
+                N_("damage rows need a place: a P-code column (#adm1+code ... #adm4+code) or "
+                   "#geo+lat and #geo+lon")
+            )
+        )  # fmt: skip
     units = set()
     for role in ("damage_class", *counts):
         tag = roles[role].tag if role in roles else None
         found = {UNIT_WORDS[a] for a in (tag.attributes if tag else ()) if a in UNIT_WORDS}
         if len(found) > 1:
-            raise LayoutError(f"{describe(roles[role])} counts both houses and buildings")
+            raise LayoutError(
+                Message(
+                    N_("%(column)s counts both houses and buildings"),
+                    {"column": describe(roles[role])},
+                )
+            )
         units |= found
     if len(units) > 1:
         raise LayoutError(
-            "the damage columns count houses in one and buildings in another: one file, one unit"
-        )
+            Message(
+                N_("the damage columns count houses in one and buildings in another: one file, "
+                   "one unit")
+            )
+        )  # fmt: skip
     return DamageForm(
         "points" if "damage_class" in roles else "counts", units.pop() if units else "buildings"
     )
