@@ -95,6 +95,11 @@ def codes(names: tuple[str, ...] | list[str], words: dict[str, str]) -> tuple[Co
     return tuple(Code(n, words[n]) if n in words else n for n in names)
 
 
+def listing(values: list[Message] | tuple[Message, ...]) -> Message:
+    """Messages as a list, joined the language's way (``a, b, c``)."""
+    return Message("%(items)s", {"items": tuple(values)})
+
+
 def either(values: tuple[Code | str, ...]) -> Message | Code | str:
     """Values as a choice: ``a or b or c``."""
     said: Message | Code | str = values[0] if values else ""
@@ -117,6 +122,6 @@ def english(value: Value) -> str:
 
 
 __all__ = [
-    "LEVEL_WORDS", "Code", "Message", "N_", "Np_", "Value", "codes", "either", "english",
+    "LEVEL_WORDS", "Code", "Message", "N_", "Np_", "Value", "codes", "either", "english", "listing",
     "level_code",
 ]  # fmt: skip

@@ -18,7 +18,7 @@ from lagebild.ingest.geometry import Geometry, GeometryError, read_geometry
 from lagebild.ingest.notation import parse_dates, parse_numbers
 from lagebild.ingest.problems import WARNING, ImportReport
 from lagebild.ingest.vocabularies import OVERRIDE_OPTION, ImportVocabularies
-from lagebild.messages import N_, Message, Value, codes, either
+from lagebild.messages import N_, Code, Message, Value, codes, either
 from lagebild.model.vocab import (
     ACCESS_STATUSES,
     DELIVERY_STATUSES,
@@ -822,7 +822,8 @@ def _check_coordinates(batch: Batch, lat: pl.Series | None, lon: pl.Series | Non
         if series is None:
             continue
         for i in (series.abs() > limit).fill_null(False).arg_true().to_list():
-            batch.error(batch.rows[i], "out-of-range", role, series[i], axis=role, limit=limit)
+            axis = Code(role, AXIS_WORDS[role])
+            batch.error(batch.rows[i], "out-of-range", role, series[i], axis=axis, limit=limit)
 
 
 def _row_codes(
@@ -976,6 +977,9 @@ def _give_shape(place: dict[str, Any], shape: Geometry) -> None:
     elif place.get("geometry") is None:
         place["geometry"] = shape.text
 
+
+#: The coordinates' words, by their roles.
+AXIS_WORDS = {"lat": N_("latitude"), "lon": N_("longitude")}
 
 #: The words of the columns whose vocabulary an import checks, as a problem's reason names them.
 _ROLE_WORDS = {
