@@ -249,8 +249,14 @@ def _install_refusals(app: FastAPI) -> None:
     @app.exception_handler(Denied)
     async def denied(request: Request, exc: Denied) -> Response:
         if is_api(request):
+            lang = language_of(request)
+            said = str(exc) if lang.code == "en" else lang.gettext(
+                "Your account (role: %(role)s) may not see or do this. Ask an administrator if "
+                "you need it.",
+                role=exc.principal.role,
+            )  # the page's words in another language; the command line's in English
             return JSONResponse(
-                {"error": str(exc), "status": 403, "permission": exc.permission}, status_code=403
+                {"error": said, "status": 403, "permission": exc.permission}, status_code=403
             )
         return error_page(
             request, 403, "denied", role=exc.principal.role, permission=exc.permission
