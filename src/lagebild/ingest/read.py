@@ -649,7 +649,11 @@ def _normal_tag_map(path: Path, tag_map: Mapping[str, str] | None) -> dict[str, 
     for header, spec in tag_map.items():
         tag = Tag.parse(str(spec))
         if tag is None:
-            raise ReadError(path, reason=f"tag map: {spec!r} (for {header!r}) is not a hashtag")
+            said = Message(
+                N_("tag map: %(spec)s (for %(header)s) is not a hashtag"),
+                {"spec": repr(spec), "header": repr(header)},
+            )
+            raise ReadError(path, reason=said)
         mapping[normal_header(str(header))] = tag
     return mapping
 
