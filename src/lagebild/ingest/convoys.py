@@ -98,11 +98,13 @@ def _fill_codes(frame: pl.DataFrame, context: Context) -> pl.DataFrame:
     )
 
 
-def _shown(value: Any) -> str:
+def _shown(value: Any) -> Message | str:
+    """A cell's value as a reason quotes it: a date as written, a number in the reader's
+    notation (``1,200`` in English), text in quotes."""
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float):
-        return f"{value:,.0f}" if value == int(value) else f"{value:,}"
+        return Message("%(value)s", {"value": value})
     return repr(value)
 
 
