@@ -157,13 +157,18 @@ def _features(path: Path, data: Any) -> list[dict[str, Any]]:
     out = []
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
-            raise ReadError(path, row=number, reason=f"feature {number} is not a GeoJSON Feature")
+            said = Message(
+                N_("feature %(number)s is not a GeoJSON Feature"), {"number": str(number)}
+            )
+            raise ReadError(path, row=number, reason=said)
         properties = feature.get("properties") or {}
         geometry = feature.get("geometry")
         if not isinstance(properties, dict):
-            raise ReadError(path, row=number, reason="the properties are not a JSON object")
+            said = Message(N_("the properties are not a JSON object"))
+            raise ReadError(path, row=number, reason=said)
         if geometry is not None and not isinstance(geometry, dict):
-            raise ReadError(path, row=number, reason="the geometry is not a JSON object")
+            said = Message(N_("the geometry is not a JSON object"))
+            raise ReadError(path, row=number, reason=said)
         out.append({"properties": properties, "geometry": geometry})
     return out
 
