@@ -412,6 +412,19 @@ def test_the_import_api_s_refusal_is_said_in_the_request_s_language(client: Test
         assert english_left(f"<td>{said['reason']}</td>", "de") == []
 
 
+def test_the_import_api_s_form_refusal_is_said_in_the_request_s_language(
+    client: TestClient,
+) -> None:
+    files = {"file": ("4w.pdf", b"%PDF-1.4", "application/pdf")}
+    english = client.post("/api/imports", params={"lang": "en"}, files=files)
+    german = client.post("/api/imports", params={"lang": "de"}, files=files)
+    assert (english.status_code, german.status_code) == (422, 422)
+    assert english.json()["error"].startswith("file: use one of .csv")
+    assert german.json()["error"].startswith("file: verwenden Sie ")
+    assert [p["code"] for p in german.json()["problems"]] == ["extension"]
+    assert german.json()["problems"][0]["reason"] != english.json()["problems"][0]["reason"]
+
+
 def test_an_unknown_place_is_said_in_the_request_s_language(client: TestClient) -> None:
     english = client.get("/api/places/XX999", params={"lang": "en"})
     german = client.get("/api/places/XX999", params={"lang": "de"})

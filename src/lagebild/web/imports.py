@@ -63,6 +63,7 @@ from lagebild.web.context import (
     request_language,
     respond,
 )
+from lagebild.web.i18n import Language
 from lagebild.web.import_report import (
     MAX_HEADERS,
     ImportCreated,
@@ -663,15 +664,17 @@ def _keep(uploads: Uploads, file: Any, limit: int) -> tuple[str, Path]:
     return token, target
 
 
-def _form_refusal(exc: _Refused) -> JSONResponse:
+def _form_refusal(exc: _Refused, lang: Language) -> JSONResponse:
+    """A form that cannot be imported, said in ``lang`` (the request's language)."""
+    reason = lang.reason(exc.problem)
     if exc.status == 413:
-        body: BaseModel = TooLarge(error=exc.problem.reason, status=413, limit=exc.limit or 0)
+        body: BaseModel = TooLarge(error=reason, status=413, limit=exc.limit or 0)
     else:
         body = ImportRefused(
-            error=f"{exc.problem.column}: {exc.problem.reason}",
+            error=f"{exc.problem.column}: {reason}",
             status=exc.status,
             errors=1,
-            problems=json_problems([exc.problem]),
+            problems=json_problems([exc.problem], lang),
         )
     return JSONResponse(body.model_dump(), status_code=exc.status)
 
@@ -715,9 +718,9 @@ async def create_import(request: Request) -> Response:
         store = auth.request_store(request)  # the audit trail names the caller
         outcome = await run_in_threadpool(import_file, store, path, options)
     except _Refused as exc:
-        return _form_refusal(exc)
+        return _form_refusal(exc, request_language(request))
     except FormError as exc:
-        return _form_refusal(_from_form(exc, body_limit))
+        return _form_refusal(_from_form(exc, body_limit), request_language(request))
     finally:
         if token is not None:
             uploads.discard(token)
