@@ -274,7 +274,9 @@ def _open(
     kind = _sniff_format(path, head)
     if kind == "zip":
         if in_archive:
-            raise ReadError(path, reason="a ZIP archive inside a ZIP archive: unzip it first")
+            raise ReadError(
+                path, reason=Message(N_("a ZIP archive inside a ZIP archive: unzip it first"))
+            )
         return _open_member(path, member, sheet, mapping, encoding, delimiter, locale)
     if member is not None and kind != "json":
         raise ReadError(
@@ -389,18 +391,25 @@ def check_archive(path: Path, archive: zipfile.ZipFile) -> None:
     if len(parts) > MAX_ARCHIVE_PARTS:
         raise ReadError(
             path,
-            reason=f"a ZIP archive of {len(parts):,} parts, more than {MAX_ARCHIVE_PARTS:,}: "
-            "refused",
+            reason=Message(
+                N_("a ZIP archive of %(parts)s parts, more than %(most)s: refused"),
+                {"parts": len(parts), "most": MAX_ARCHIVE_PARTS},
+            ),
         )
     names = [p.filename for p in parts]
     if len(set(names)) != len(names):
-        raise ReadError(path, reason="a ZIP archive with two parts of the same name: refused")
+        raise ReadError(
+            path, reason=Message(N_("a ZIP archive with two parts of the same name: refused"))
+        )
     total = sum(p.file_size for p in parts)
     if total > MAX_UNPACKED_BYTES:
         raise ReadError(
             path,
-            reason=f"unpacks to {total:,} bytes, more than the limit of {MAX_UNPACKED_BYTES:,} "
-            "(a ZIP bomb?): refused before unpacking",
+            reason=Message(
+                N_("unpacks to %(bytes)s bytes, more than the limit of %(most)s (a ZIP bomb?): "
+                   "refused before unpacking"),
+                {"bytes": total, "most": MAX_UNPACKED_BYTES},
+            ),  # fmt: skip
         )
     for part in parts:
         ratio = part.file_size / max(part.compress_size, 1)
@@ -408,9 +417,11 @@ def check_archive(path: Path, archive: zipfile.ZipFile) -> None:
             raise ReadError(
                 path,
                 value=part.filename,
-                reason=f"this part unpacks {ratio:,.0f} times its packed size to "
-                f"{part.file_size:,} bytes, more than {MAX_PACKING_RATIO} times "
-                "(a ZIP bomb?): refused before unpacking",
+                reason=Message(
+                    N_("this part unpacks %(ratio)s times its packed size to %(bytes)s bytes, "
+                       "more than %(most)s times (a ZIP bomb?): refused before unpacking"),
+                    {"ratio": round(ratio), "bytes": part.file_size, "most": MAX_PACKING_RATIO},
+                ),  # fmt: skip
             )
     for part in parts:
         xml = part.filename.lower().endswith(_XML_PARTS)
@@ -423,8 +434,10 @@ def check_archive(path: Path, archive: zipfile.ZipFile) -> None:
                         raise ReadError(
                             path,
                             value=part.filename,
-                            reason="this XML part declares a DOCTYPE, which can fetch files or "
-                            "expand without end; spreadsheets never need one: refused",
+                            reason=Message(
+                                N_("this XML part declares a DOCTYPE, which can fetch files or "
+                                   "expand without end; spreadsheets never need one: refused")
+                            ),  # fmt: skip
                         )
                     tail = window[-20:]
 
@@ -520,8 +533,10 @@ def _open_member(
                         raise ReadError(
                             path,
                             value=part,
-                            reason="a file of the ZIP archive is named to land outside the "
-                            "folder it is unpacked in (a hostile archive?): refused",
+                            reason=Message(
+                                N_("a file of the ZIP archive is named to land outside the "
+                                   "folder it is unpacked in (a hostile archive?): refused")
+                            ),  # fmt: skip
                         )
                 name = _choose_member(path, archive_files(archive), member)
                 target = folder / PurePosixPath(name.replace("\\", "/")).name
@@ -530,7 +545,8 @@ def _open_member(
         except ReadError:  # refused, with why (a ReadError is a ValueError too)
             raise
         except _ZIP_ERRORS as exc:
-            raise ReadError(path, reason=f"a damaged ZIP archive: {exc}") from exc
+            said = Message(N_("a damaged ZIP archive: %(why)s"), {"why": str(exc)})
+            raise ReadError(path, reason=said) from exc
         try:
             inner = _open(target, sheet, mapping, encoding, delimiter, locale, None, True)
         except ReadError as exc:
@@ -890,7 +906,9 @@ def _head_records(
         ) from exc
     except csv.Error as exc:
         raise ReadError(
-            path, row=len(records) + 1, reason=f"not a readable CSV row: {exc}"
+            path,
+            row=len(records) + 1,
+            reason=Message(N_("not a readable CSV row: %(why)s"), {"why": str(exc)}),
         ) from exc
     finally:
         source.close()
@@ -1066,7 +1084,8 @@ class _CsvTable(Table):
                     )
             said = Message(N_("at or after this row: %(reason)s"), {"reason": reason})
             return ReadError(self.info.path, row=row, reason=said)
-        return ReadError(self.info.path, row=row, reason=f"cannot read the CSV: {message}")
+        said = Message(N_("cannot read the CSV: %(why)s"), {"why": message})
+        return ReadError(self.info.path, row=row, reason=said)
 
 
 def _locate_bad_text(path: Path, offset: int, delimiter: str) -> tuple[int, str] | None:
@@ -1204,7 +1223,10 @@ def _open_sheet(
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     except _CALAMINE_ERRORS as exc:
-        raise ReadError(path, reason=f"a damaged {kind.upper()} file: {exc}") from exc
+        said = Message(
+            N_("a damaged %(kind)s file: %(why)s"), {"kind": kind.upper(), "why": str(exc)}
+        )
+        raise ReadError(path, reason=said) from exc
     try:
         names = list(workbook.sheet_names)
         if not names:
@@ -1231,7 +1253,10 @@ def _open_sheet(
         raise
     except _CALAMINE_ERRORS as exc:
         workbook.close()
-        raise ReadError(path, reason=f"cannot read sheet {sheet!r}: {exc}") from exc
+        said = Message(
+            N_("cannot read sheet %(sheet)s: %(why)s"), {"sheet": repr(sheet), "why": str(exc)}
+        )
+        raise ReadError(path, reason=said) from exc
     table.info = TableInfo(
         path=path,
         format=kind,
