@@ -21,7 +21,7 @@ PACKAGE = SRC / "lagebild"
 #: ingest, which writes through the store; the model, the errors and the messages (words to be
 #: translated where they are shown) are at the bottom.
 MAY_IMPORT: dict[str, set[str]] = {
-    "errors": set(),
+    "errors": {"messages"},  # an error may be made with a message to translate
     "messages": set(),
     "model": {"errors", "messages"},
     "store": {"model", "errors", "messages"},

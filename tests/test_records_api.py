@@ -119,3 +119,23 @@ def test_an_analyst_deletes_any_delivery_and_bad_values_are_422(loaded: Store) -
     assert reached_of(loaded, theirs) is None
     change = history(loaded, record_kind="delivery", record_id=theirs)[0]
     assert (change.action, change.actor, change.why) == ("delete", "analyst1", "entered twice")
+
+
+def test_a_denial_is_said_in_the_language_the_request_asks_for(loaded: Store) -> None:
+    own, _ = delivery_of(loaded, "Org A")
+    body = {"set": {"reached": "1"}, "why": "x"}
+    with web(loaded) as client:
+        sign_in(client, "viewer1")
+        token = {"X-CSRF-Token": csrf(client)}
+        english = client.patch(f"/api/records/delivery/{own}", json=body, headers=token)
+        german = client.patch(
+            f"/api/records/delivery/{own}", params={"lang": "de"}, json=body, headers=token
+        )
+    assert (english.status_code, german.status_code) == (403, 403)
+    assert english.json()["error"].startswith("viewer1 (viewer) may not ")
+    assert german.json() == {
+        "error": german.json()["error"],
+        "status": 403,
+        "permission": english.json()["permission"],
+    }
+    assert german.json()["error"].startswith("Ihr Konto (Rolle: viewer) darf ")

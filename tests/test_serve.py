@@ -67,3 +67,27 @@ def test_serve_refuses_an_uninitialised_database_with_one_line(tmp_path: Path) -
     )
     assert done.returncode == 1 and "lagebild init" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_serve_removes_its_folder_of_uploads_when_it_stops(tmp_path: Path) -> None:
+    from lagebild.web.uploads import shared_root_for
+
+    database = tmp_path / "served.db"
+    init = subprocess.run(
+        [sys.executable, "-m", "lagebild.cli", "--db", str(database), "init"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert init.returncode == 0, init.stderr
+    folder = shared_root_for(str(database.resolve()))
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lagebild.cli", "--db", str(database), "serve", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        get_json(f"http://127.0.0.1:{port}/api/gaps")
+        serving = folder.is_dir()
+    finally:
+        code, out = stop(process)
+    assert serving and code == 0, out
+    assert not folder.exists()

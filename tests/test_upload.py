@@ -306,6 +306,19 @@ def test_cancel_removes_the_upload_folder(client: TestClient, places: Store) -> 
     assert gone.status_code == 404 and row_counts(places)["deliveries"] == 0
 
 
+def test_an_app_that_stops_leaves_no_upload_folder(places: Store) -> None:
+    # An upload still waiting for its confirmation when the app stops: its folder and the
+    # app's root of uploads are gone once the app is closed, and no other root is left.
+    before = set(Path(tempfile.gettempdir()).glob("lagebild-upload-*"))
+    url = places.engine.url.render_as_string(hide_password=False)
+    with TestClient(create_app(WebConfig(db=url))) as client:
+        token = token_of(send(client, FOUR_W))
+        root: Path = client.app.state.uploads.root  # type: ignore[attr-defined]
+        assert folder_of(client, token).is_dir() and root not in before
+    assert not root.exists()
+    assert set(Path(tempfile.gettempdir()).glob("lagebild-upload-*")) <= before
+
+
 def test_expired_upload_is_removed_and_unknown(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -2,7 +2,11 @@
 with its changes show no English word of the interface in Arabic or German (the catalogs'
 English is looked for verbatim on the rendered pages); a planted untranslated word is found;
 Arabic pages write Arabic-Indic digits unless the reader chose Latin ones; the API's refusals
-speak the language the request asks for and keep their shape."""
+speak the language the request asks for and keep their shape. Reasons made whole below the web
+(a file without a hashtag row, a bad convoy row, a bad planning input, columns of no kind, a
+refused edit, an unknown record or evidence item) and the JSON history's lines are said in the
+page's language too, levels and allowed codes as words beside their codes; the command line keeps
+its English."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from collections.abc import Iterator
 from functools import cache
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -142,8 +147,8 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         yield test_client
 
 
-def upload(client: TestClient, content: str, language: str) -> str:
-    files = {"file": ("4w.csv", content.encode("utf-8"), "text/csv")}
+def upload(client: TestClient, content: str, language: str, name: str = "4w.csv") -> str:
+    files = {"file": (name, content.encode("utf-8"), "text/csv")}
     page = client.post(
         "/import", params={"lang": language}, files=files, data={"source": "Test partner"}
     )
@@ -227,6 +232,235 @@ def test_the_history_says_every_import_s_rows_with_their_numbers(client: TestCli
     assert "2 Konvoizeilen hinzugefügt durch Import Nr. 6" in german
     arabic = client.get("/places/C2450/history", params={"lang": "ar"}).text
     assert "صفّا قوافل أُضيفت بالاستيراد رقم 6" in arabic
+
+
+# -- reasons made whole below the web ------------------------------------------------------------
+
+#: A file without a hashtag row: the reader's refusal.
+UNTAGGED = """\
+Org,Sector,People
+SARC,Food,100
+"""
+#: A denied convoy with trucks approved, a convoy only requested with a delivery date.
+CONVOYS = """\
+Convoy,Community,Requested,Status,Decided,Delivered,Trucks,Trucks approved
+#convoy+code,#adm4+code,#date+requested,#status,#date+decided,#date+delivered,#convoy+trucks,\
+#convoy+trucks+approved
+TEST-1,C2450,2017-02-01,denied,2017-02-03,,10,5
+TEST-2,C2450,2017-02-05,requested,,2017-02-09,4,
+"""
+#: A warehouse without the trucks it dispatches a week, then named again.
+WAREHOUSES = """\
+Warehouse,Trucks,Governorate
+#loc+warehouse+name,#capacity+trucks+week,#adm1+code
+Hub A,,SY01
+Hub A,3,SY01
+"""
+#: Columns of no kind lagebild reads: the layout's refusal, built of several messages.
+NO_KIND = """\
+Market,Price
+#loc+market+code,#value
+M1,100
+"""
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+@pytest.mark.parametrize(
+    ("name", "content", "english"),
+    [
+        ("untagged.csv", UNTAGGED, ("no HXL hashtag row", "tag the file")),
+        ("convoys.csv", CONVOYS, ("trucks approved", "delivery date", "is requested")),
+        ("warehouses.csv", WAREHOUSES, ("a warehouse needs", "the trucks it dispatches")),
+        ("prices.csv", NO_KIND, ("money values or prices", "which lagebild does not")),
+    ],
+    ids=["no-tag-row", "convoy-rows", "planning-input", "no-kind"],
+)
+def test_a_file_s_problems_made_below_the_web_are_said_in_the_page_s_language(
+    client: TestClient, language: str, name: str, content: str, english: tuple[str, ...]
+) -> None:
+    page = upload(client, content, language, name)
+    shown = reasons(page)
+    said = reasons(upload(client, content, "en", name))
+    # The English report says what the command line says; the translated one says it all in
+    # its own words (the data's values, hashtags and codes aside).
+    assert all(any(e in r for r in said) for e in english), said
+    assert len(shown) == len(said) >= 1
+    for translated, original in zip(shown, said, strict=True):
+        assert translated != original, original
+        assert not [e for e in english if e in translated], translated
+    # The file's own words are data: the words mapped and the headers of the tag map builder.
+    data = r'<table class="(?:mappings|tag-map)".*?</table>'
+    assert english_left(re.sub(data, "", page, flags=re.S), language) == []
+    if language == "ar":
+        assert all(ARABIC.search(r) for r in shown), shown
+
+
+def workbook(*sheets: str) -> bytes:
+    """A workbook whose sheets (named as given) each hold the same small tagged 4W."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name in sheets:
+        sheet = book.create_sheet(name)
+        for row in (
+            ["Org", "Sector", "Community", "People", "End"],
+            ["#org", "#sector", "#adm4+code", "#reached", "#date+end"],
+            ["SARC", "Food", "C2450", 1, "2017-02-20"],
+            ["WFP", "Food", "C2450", 2, "2017-02-21"],
+            ["WFP", "Food", "C2450", 3, "2017-02-22"],
+        ):
+            sheet.append(row)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "2 sheets have an HXL hashtag row: 'A' (#org, #sector, #adm4+code, #reached, "
+               "... (5 tags))"),
+        ("de", "2 Blätter haben eine HXL-Hashtag-Zeile: 'A' (#org, #sector, #adm4+code, "
+               "#reached, ... (5 Hashtags))"),
+        ("ar", "ورقتان فيهما صف وسوم HXL: 'A' (#org, #sector, #adm4+code, #reached، ... "
+               "(٥ وسوم))"),
+    ],
+)  # fmt: skip
+def test_a_workbook_of_several_tables_is_said_in_the_page_s_language_in_its_plural(
+    client: TestClient, language: str, said: str
+) -> None:
+    files = {"file": ("two.xlsx", workbook("A", "B"), "application/octet-stream")}
+    page = client.post("/import", params={"lang": language}, files=files, data={"source": "T"})
+    (reason,) = reasons(page.text)
+    assert reason.startswith(said), reason
+    if language != "en":
+        assert english_left(page.text, language) == []
+
+
+def test_the_command_line_s_words_stay_as_they_were() -> None:
+    from lagebild.ingest.edit import EditError, parse_edits
+
+    with pytest.raises(EditError) as refused:
+        parse_edits("access", ["status=xyz"])
+    assert str(refused.value) == "status='xyz': use accessible, hard_to_reach, besieged"
+    with pytest.raises(EditError) as refused:
+        parse_edits("delivery", ["reached=-1"])
+    assert str(refused.value) == "reached='-1': cannot be negative"
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("de", "verwenden Sie geplant (planned), abgeschlossen (completed), teilweise (partial)"),
+        ("ar", "استخدم مخطط (planned)، منجز (completed)، جزئي (partial)"),
+    ],
+)
+def test_a_refused_edit_is_said_in_the_page_s_language_with_the_codes_to_type(
+    client: TestClient, language: str, said: str
+) -> None:
+    body = {"set": {"status": "foo"}, "why": "a test"}
+    english = client.patch("/api/records/delivery/1", params={"lang": "en"}, json=body)
+    api = client.patch("/api/records/delivery/1", params={"lang": language}, json=body)
+    assert (english.status_code, api.status_code) == (422, 422)
+    assert english.json() == {
+        "error": "status='foo': use planned, completed, partial, denied, cancelled",
+        "status": 422,
+    }
+    assert set(api.json()) == {"error", "status"} and said in api.json()["error"]
+    page = client.post(
+        "/records/delivery/1/edit",
+        params={"lang": language},
+        data={"status": "foo", "why": "a test", "back": "/records"},
+    )
+    assert page.status_code == 422
+    error = re.search(r'<p class="notice error"[^>]*id="record-error".*?</p>', page.text, re.S)
+    assert error is not None and 'lang="en"' not in error.group(0)
+    assert said in html.unescape(error.group(0))
+    assert english_left(page.text, language) == [] and "use planned" not in page.text
+    fine = {"set": {"reached": "1"}, "why": "a test"}
+    gone = client.patch("/api/records/delivery/999999", params={"lang": language}, json=fine)
+    assert gone.status_code == 404 and "#999999" not in gone.json()["error"]
+    assert "999999" in gone.json()["error"] and "there is no" not in gone.json()["error"]
+
+
+def test_an_unknown_evidence_item_is_said_in_the_request_s_language(client: TestClient) -> None:
+    english = client.get("/api/evidence/99999", params={"lang": "en"})
+    german = client.get("/api/evidence/99999", params={"lang": "de"})
+    assert english.json() == {"error": "no evidence item 99999", "status": 404}
+    assert german.json() == {"error": "kein Beweisstück 99999", "status": 404}
+
+
+def test_the_import_api_s_refusal_is_said_in_the_request_s_language(client: TestClient) -> None:
+    def refused(language: str) -> dict[str, Any]:
+        files = {"file": ("convoys.csv", CONVOYS.encode(), "text/csv")}
+        response = client.post("/api/imports", params={"lang": language}, files=files)
+        assert response.status_code == 422, response.text[:300]
+        body: dict[str, Any] = response.json()
+        return body
+
+    english, german = refused("en"), refused("de")
+    assert english["error"].startswith("convoys.csv: 2 error(s), nothing was imported: convoy")
+    assert german["error"].startswith("convoys.csv: 2 Fehler, nichts wurde importiert: Konvoi")
+    # The same problems with the same keys, codes, rows and values; the reasons in German.
+    assert [sorted(p) for p in german["problems"]] == [sorted(p) for p in english["problems"]]
+    for said, original in zip(german["problems"], english["problems"], strict=True):
+        assert {k: v for k, v in said.items() if k != "reason"} == {
+            k: v for k, v in original.items() if k != "reason"
+        }
+        assert said["reason"] != original["reason"]
+        assert english_left(f"<td>{said['reason']}</td>", "de") == []
+
+
+def test_the_import_api_s_form_refusal_is_said_in_the_request_s_language(
+    client: TestClient,
+) -> None:
+    files = {"file": ("4w.pdf", b"%PDF-1.4", "application/pdf")}
+    english = client.post("/api/imports", params={"lang": "en"}, files=files)
+    german = client.post("/api/imports", params={"lang": "de"}, files=files)
+    assert (english.status_code, german.status_code) == (422, 422)
+    assert english.json()["error"].startswith("file: use one of .csv")
+    assert german.json()["error"].startswith("file: verwenden Sie ")
+    assert [p["code"] for p in german.json()["problems"]] == ["extension"]
+    assert german.json()["problems"][0]["reason"] != english.json()["problems"][0]["reason"]
+
+
+def test_an_unknown_place_is_said_in_the_request_s_language(client: TestClient) -> None:
+    english = client.get("/api/places/XX999", params={"lang": "en"})
+    german = client.get("/api/places/XX999", params={"lang": "de"})
+    arabic = client.get("/api/places/XX999", params={"lang": "ar"})
+    assert english.json() == {"error": "unknown P-code 'XX999'", "status": 404, "pcode": "XX999"}
+    assert german.json() == {"error": "unbekannter P-Code 'XX999'", "status": 404, "pcode": "XX999"}
+    assert ARABIC.search(arabic.json()["error"]) and "'XX999'" in arabic.json()["error"]
+
+
+def test_a_level_is_named_by_its_word_with_its_code(client: TestClient) -> None:
+    # C9999, a community's P-code the gazetteer does not hold: the summary names its level.
+    assert "1 distinct P-code at adm4, e.g. C9999" in upload(client, PROBLEMS, "en")
+    assert "1 verschiedener P-Code auf Gemeinde (adm4)" in upload(client, PROBLEMS, "de")
+    arabic = html.unescape(upload(client, PROBLEMS, "ar"))
+    assert "تجمع سكاني (adm4)" in arabic
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_api_s_history_says_its_lines_as_the_history_page_does(
+    client: TestClient, language: str
+) -> None:
+    english = client.get("/api/places/C2450/history", params={"lang": "en", "only": "true"})
+    shown = client.get("/api/places/C2450/history", params={"lang": language, "only": "true"})
+    page = html.unescape(
+        client.get("/places/C2450/history", params={"lang": language}).text
+    )
+    lines, translated = english.json()["changes"], shown.json()["changes"]
+    assert "2 convoy rows added by import #6" in [c["what"] for c in lines]
+    assert len(lines) == len(translated) >= 3
+    for original, said in zip(lines, translated, strict=True):
+        # The same change with the same keys and values; only its line is in the language.
+        assert {k: v for k, v in said.items() if k != "what"} == {
+            k: v for k, v in original.items() if k != "what"
+        }
+        assert said["what"] != original["what"] and said["what"] in page
+        assert english_left(f"<td>{said['what']}</td>", language) == []
 
 
 # -- the check finds what was left untranslated ---------------------------------------------------

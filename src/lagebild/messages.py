@@ -5,7 +5,9 @@ means as a :class:`Message`, an English template with ``%(name)s`` placeholders 
 that fill it. The command line reads ``str(message)``, the English sentence; the web translates
 the template in the page's language (``lagebild.web.i18n.Language.message``) and fills it with
 numbers in the page's notation. A value may itself be a message (translated in turn) or a tuple
-of messages (a list, joined the language's way).
+of messages (a list, joined the language's way), or a :class:`Code`: a code of the data that
+reads as a word (``adm1``, ``hard_to_reach``), which the command line writes as the code and the
+web as the word in its language with the code beside it.
 
 ``N_`` marks a template and ``Np_`` a singular and plural pair where they are written, so that
 ``scripts/i18n`` extracts them into the catalogs (babel.cfg names the modules that use them).
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Union
 
 #: A value that fills a placeholder.
-Value = Union[str, int, float, None, "Message", tuple["Message | str", ...]]
+Value = Union[str, int, float, None, "Message", "Code", tuple["Message | Code | str", ...]]
 
 
 def N_(template: str) -> str:
@@ -56,6 +58,56 @@ class Message:
         return template % {k: english(v) for k, v in self.values.items()}
 
 
+@dataclass(frozen=True, slots=True)
+class Code:
+    """A code of the data that reads as a word: ``adm1`` (a governorate), ``hard_to_reach``.
+    English writes the code, as a person types it; another language the word (``word``, an
+    ``N_``-marked English word) translated, with the code beside it."""
+
+    code: str
+    word: str
+
+    def __str__(self) -> str:
+        return self.code
+
+    def __format__(self, spec: str) -> str:
+        return format(self.code, spec)
+
+
+#: The words of the levels of places, by their codes.
+LEVEL_WORDS = {
+    "country": N_("country"),
+    "adm1": N_("governorate"),
+    "adm2": N_("district"),
+    "adm3": N_("sub-district"),
+    "adm4": N_("community"),
+}
+
+
+def level_code(name: str) -> Code | str:
+    """A level's code (``adm1``) as a :class:`Code` with its word; any other text as it is."""
+    word = LEVEL_WORDS.get(name)
+    return Code(name, word) if word else name
+
+
+def codes(names: tuple[str, ...] | list[str], words: dict[str, str]) -> tuple[Code | str, ...]:
+    """Codes with their words (``words``: code -> ``N_`` word), for a list of allowed values."""
+    return tuple(Code(n, words[n]) if n in words else n for n in names)
+
+
+def listing(values: list[Message] | tuple[Message, ...]) -> Message:
+    """Messages as a list, joined the language's way (``a, b, c``)."""
+    return Message("%(items)s", {"items": tuple(values)})
+
+
+def either(values: tuple[Code | str, ...]) -> Message | Code | str:
+    """Values as a choice: ``a or b or c``."""
+    said: Message | Code | str = values[0] if values else ""
+    for value in values[1:]:
+        said = Message(N_("%(first)s or %(then)s"), {"first": said, "then": value})
+    return said
+
+
 def english(value: Value) -> str:
     """One value as the English sentence writes it."""
     if isinstance(value, bool) or value is None:
@@ -69,4 +121,7 @@ def english(value: Value) -> str:
     return str(value)
 
 
-__all__ = ["Message", "N_", "Np_", "Value", "english"]
+__all__ = [
+    "LEVEL_WORDS", "Code", "Message", "N_", "Np_", "Value", "codes", "either", "english", "listing",
+    "level_code",
+]  # fmt: skip

@@ -17,6 +17,7 @@ from typing import Any
 
 from lagebild.analysis.tree import PlaceTree, root_and_level
 from lagebild.errors import NotFound
+from lagebild.messages import N_, Message
 from lagebild.model import level_name
 from lagebild.model.presence import DeliveryPresence, PresenceFilter
 from lagebild.store import Store
@@ -128,7 +129,9 @@ class UnknownOrganisation(NotFound):
 
     def __init__(self, name: str) -> None:
         self.name = name
-        super().__init__(f"no deliveries of an organisation {name!r}")
+        super().__init__(
+            Message(N_("no deliveries of an organisation %(name)s"), {"name": repr(name)})
+        )
 
 
 def slug(name: str) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from lagebild.errors import NotFound
+from lagebild.messages import N_, Message
 from lagebild.model import Place, parse_level
 
 
@@ -15,7 +16,7 @@ class UnknownPlace(NotFound):
 
     def __init__(self, pcode: str) -> None:
         self.pcode = pcode
-        super().__init__(f"unknown P-code {pcode!r}")
+        super().__init__(Message(N_("unknown P-code %(pcode)s"), {"pcode": repr(pcode)}))
 
 
 class PlaceTree:

@@ -12,6 +12,7 @@ import dataclasses
 import ipaddress
 import json
 import os
+import shutil
 import socket
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,9 @@ def run_server(ctx: click.Context, host: str, port: int, tile_url: str | None) -
     exposure = ctx.obj.get("exposure", {"open": False, "allowed_hosts": ()})
     if not is_loopback(host) and not exposure["open"]:
         web["sign_in"] = "required"  # deleting the last account does not open it either
-    web.setdefault("upload_folder", str(_upload_folder(ctx)))
+    own_folder = None if "upload_folder" in web else _upload_folder(ctx)
+    if own_folder is not None:
+        web["upload_folder"] = str(own_folder)
     web["allowed_hosts"] = served_names(host, tuple(exposure["allowed_hosts"]))
     workers = int(ctx.obj.get("workers", 1))
     config = WebConfig(db=ctx.obj["db"], tile_url=tile_url, **web)
@@ -99,13 +102,19 @@ def run_server(ctx: click.Context, host: str, port: int, tile_url: str | None) -
     )
     click.echo(_access_mode(app.state.lagebild.store, web))
     click.echo(f"answers to: {', '.join(web['allowed_hosts'])} (more with --allowed-host NAME)")
-    if workers == 1:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
-        return
-    app.state.lagebild.close()
-    os.environ[CONFIG_VARIABLE] = json.dumps(dataclasses.asdict(config))
-    uvicorn.run("lagebild.web.app:from_environment", factory=True, host=host, port=port,
-                workers=workers, log_level="warning")
+    try:
+        if workers == 1:
+            uvicorn.run(app, host=host, port=port, log_level="warning")
+            return
+        app.state.lagebild.close()
+        os.environ[CONFIG_VARIABLE] = json.dumps(dataclasses.asdict(config))
+        uvicorn.run("lagebild.web.app:from_environment", factory=True, host=host, port=port,
+                    workers=workers, log_level="warning")
+    finally:
+        if own_folder is not None:
+            # The server's own folder of uploads (not an --upload-folder) goes with it: what
+            # waited for a confirmation was never confirmed.
+            shutil.rmtree(own_folder, ignore_errors=True)
 
 
 def _upload_folder(ctx: click.Context) -> Path:

@@ -26,6 +26,7 @@ from lagebild.evidence.media import (
     sha256_of,
 )
 from lagebild.evidence.thumbnail import thumbnail
+from lagebild.messages import N_, Message, codes
 from lagebild.model.evidence import (
     EVIDENCE_STATUSES,
     EvidenceItem,
@@ -38,6 +39,33 @@ from lagebild.store import Store
 from lagebild.store import evidence as db
 
 DEFAULT_FOLDER = "lagebild-evidence"
+
+
+#: The words of the verification statuses.
+STATUS_WORDS = {
+    "unverified": N_("unverified"),
+    "corroborated": N_("corroborated"),
+    "disputed": N_("disputed"),
+    "verified": N_("verified"),
+    "false": N_("false"),
+}
+
+
+def _no_item(item_id: int) -> EvidenceError:
+    return EvidenceError(Message(N_("no evidence item %(id)s"), {"id": str(item_id)}))
+
+
+def _unknown_place(pcode: str) -> EvidenceError:
+    return EvidenceError(Message(N_("unknown P-code %(pcode)s"), {"pcode": repr(pcode)}))
+
+
+def _unknown_status(status: str) -> EvidenceError:
+    return EvidenceError(
+        Message(
+            N_("status %(status)s: use one of %(allowed)s"),
+            {"status": repr(status), "allowed": codes(EVIDENCE_STATUSES, STATUS_WORDS)},
+        )
+    )
 
 
 class EvidenceError(RefusedInput):
@@ -131,7 +159,7 @@ def register(
         raise EvidenceError("--source must name who supplied the files")
     place = db.place_id(store, pcode)
     if place is None:
-        raise EvidenceError(f"unknown P-code {pcode!r}")
+        raise _unknown_place(pcode)
     try:
         media = [read_media(Path(f)) for f in files]
     except MediaError as exc:
@@ -224,11 +252,11 @@ def verify(store: Store, folder: str | Path | None = None) -> tuple[int, list[Pr
 
 def set_status(store: Store, item_id: int, status: str, by: str, why: str) -> None:
     if status not in EVIDENCE_STATUSES:
-        raise EvidenceError(f"status {status!r}: use one of {', '.join(EVIDENCE_STATUSES)}")
+        raise _unknown_status(status)
     if not by.strip() or not why.strip():
-        raise EvidenceError("say who sets the status (--by) and why (--why)")
+        raise EvidenceError(Message(N_("say who sets the status (--by) and why (--why)")))
     if db.item(store, item_id) is None:
-        raise EvidenceError(f"no evidence item {item_id}")
+        raise _no_item(item_id)
     now = datetime.now().replace(microsecond=0)
     db.set_status(store, item_id, status, by.strip(), why.strip(), now)
 
@@ -238,9 +266,9 @@ def items(store: Store, pcode: str | None = None, status: str | None = None) -> 
     if pcode is not None:
         place = db.place_id(store, pcode)
         if place is None:
-            raise EvidenceError(f"unknown P-code {pcode!r}")
+            raise _unknown_place(pcode)
     if status is not None and status not in EVIDENCE_STATUSES:
-        raise EvidenceError(f"status {status!r}: use one of {', '.join(EVIDENCE_STATUSES)}")
+        raise _unknown_status(status)
     return db.items(store, place, status)
 
 
@@ -255,7 +283,7 @@ class ItemDetail:
 def detail(store: Store, item_id: int) -> ItemDetail:
     item = db.item(store, item_id)
     if item is None:
-        raise EvidenceError(f"no evidence item {item_id}")
+        raise _no_item(item_id)
     pairs = db.matches_of(store, item_id)
     others = db.items_by_id(
         store, [m.match_id if m.item_id == item_id else m.item_id for m in pairs]
@@ -290,7 +318,7 @@ def browse(
 ) -> ItemPage:
     """The items of some places (``None``: all), of a status and from a source, newest first."""
     if status is not None and status not in EVIDENCE_STATUSES:
-        raise EvidenceError(f"status {status!r}: use one of {', '.join(EVIDENCE_STATUSES)}")
+        raise _unknown_status(status)
     total, found = db.page(store, place_ids, status, source, limit, offset)
     return ItemPage(found, db.match_counts(store, [i.id for i in found]), total, limit, offset)
 
@@ -308,7 +336,7 @@ def item_thumbnail(
     or unreadable."""
     item = db.item(store, item_id)
     if item is None:
-        raise EvidenceError(f"no evidence item {item_id}")
+        raise _no_item(item_id)
     seconds = 0.0
     if item.kind == "video":
         frames = db.hashes_of(store, item_id)

@@ -7,7 +7,9 @@ the template's ``{fields}`` are filled from the keyword arguments. A key the cat
 hold is a mistake in the code: :class:`UnknownProblem`. docs/hxl.md lists the catalogue.
 
 Some reasons come whole from the part that found the problem (the reader's ``ReadError``, the
-number and date parsers, a layout that cannot be used): their template is ``{reason}``.
+number and date parsers, a layout that cannot be used): their template is ``{reason}``, and the
+reason is a :class:`~lagebild.messages.Message` where that part made one, so that the web can
+say it in the reader's language as well.
 """
 
 from __future__ import annotations

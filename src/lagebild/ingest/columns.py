@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from lagebild.errors import RefusedInput
 from lagebild.ingest.read import Column
+from lagebild.messages import N_, Message
 from lagebild.model.vocab import is_sector_word, normalise_sector
 
 KINDS = (
@@ -754,10 +755,13 @@ def recognise(columns: Sequence[Column]) -> Recognition:
     if computed is not None:
         name, column = computed
         raise LayoutError(
-            f"this is a lagebild {name} table, not input data (column {describe(column)}): "
-            "its numbers are computed from records already in a database; import the records "
-            "it was computed from instead"
-        )
+            Message(
+                N_("this is a lagebild %(name)s table, not input data (column %(column)s): its "
+                   "numbers are computed from records already in a database; import the "
+                   "records it was computed from instead"),
+                {"name": name, "column": describe(column)},
+            )
+        )  # fmt: skip
     found = (
         _by_hashtag(hashtags, tagged)
         or _by_plan(tagged)
@@ -928,45 +932,71 @@ def _unrecognised(tagged: list[Column], hashtags: set[str]) -> LayoutError:
     money = [c for c in values if c.tag is not None and c.tag.hashtag == "value"]
     if values and len(money) == len(values):
         return LayoutError(
-            f"this file holds money values or prices ({_names(money)}), which lagebild does not "
-            "import: no --kind or --tags reads them (lagebild keeps people in need, access, "
-            "deliveries, presence, convoys, incidents and damage)"
-        )
+            Message(
+                N_("this file holds money values or prices (%(columns)s), which lagebild does "
+                   "not import: no --kind or --tags reads them (lagebild keeps people in need, "
+                   "access, deliveries, presence, convoys, incidents and damage)"),
+                {"columns": _names(money)},
+            )
+        )  # fmt: skip
     codes = _place_code_columns(tagged)
     defining = _defines_places(tagged)
     others = _not_places(tagged)
     not_places = _not_place_codes(tagged)
-    problems: list[str] = []
+    problems: list[Message] = []
     if values:
         problems.append(
-            f"columns {_names(values)} hold values lagebild does not import "
-            "(it reads #population, #inneed, #affected and #targeted as figures, #reached "
-            "with #org as deliveries, #access, #convoy, #event and #damage)"
-        )
+            Message(
+                N_("columns %(columns)s hold values lagebild does not import (it reads "
+                   "#population, #inneed, #affected and #targeted as figures, #reached with "
+                   "#org as deliveries, #access, #convoy, #event and #damage)"),
+                {"columns": _names(values)},
+            )
+        )  # fmt: skip
     if not_places:
-        problems.append(
-            f"{_names(not_places)} "
-            f"{'are codes' if len(not_places) > 1 else 'is a code'} of markets, facilities, sites "
-            "or the like, not P-codes of places"
-        )
+        problems.append(_not_place_codes_said(not_places, N_(
+            "%(columns)s is a code of markets, facilities, sites or the like, not P-codes of "
+            "places"
+        )))  # fmt: skip
     if codes and not defining and not values:
-        problems.append("it has P-codes but no names of places, so it is no gazetteer")
+        problems.append(
+            Message(N_("it has P-codes but no names of places, so it is no gazetteer"))
+        )
     elif defining and others and not values:
         problems.append(
-            f"it names places but also carries {_names(others)}, so it is no gazetteer"
+            Message(
+                N_("it names places but also carries %(columns)s, so it is no gazetteer"),
+                {"columns": _names(others)},
+            )
         )
     if not problems:
-        seen = ", ".join(sorted("#" + h for h in hashtags)) or "none"
+        seen = ", ".join(sorted("#" + h for h in hashtags))
         problems.append(
-            "no #reached (4W), #access, #population/#inneed/#affected/#targeted (figures), "
-            "#org with #sector (3W), #convoy, #event (incidents), #damage, or P-codes with names "
-            f"(gazetteer); hashtags found: {seen}"
-        )
+            Message(
+                N_("no #reached (4W), #access, #population/#inneed/#affected/#targeted "
+                   "(figures), #org with #sector (3W), #convoy, #event (incidents), #damage, or "
+                   "P-codes with names (gazetteer); hashtags found: %(seen)s"),
+                {"seen": seen or Message(N_("none"))},
+            )
+        )  # fmt: skip
+    said = problems[0]
+    for then in problems[1:]:
+        said = Message(N_("%(first)s; %(then)s"), {"first": said, "then": then})
     return LayoutError(
-        "cannot tell what this file holds: "
-        + "; ".join(problems)
-        + ". Tag the columns it should be read by (--tags map.yml) or name its kind (--kind)"
+        Message(
+            N_("cannot tell what this file holds: %(problems)s. Tag the columns it should be "
+               "read by (--tags map.yml) or name its kind (--kind)"),
+            {"problems": said},
+        )
+    )  # fmt: skip
+
+
+def _not_place_codes_said(columns: list[Column], single: str) -> Message:
+    """Columns of codes that are not P-codes, in the singular or the plural."""
+    plural = N_(
+        "%(columns)s are codes of markets, facilities, sites or the like, not P-codes of places"
     )
+    return Message(single if len(columns) == 1 else plural, {"columns": _names(columns)})
 
 
 def _assign(
@@ -1002,15 +1032,15 @@ def layout_for(columns: Sequence[Column], kind: str | None = None) -> Layout:
         _check_kind_roles(layout)
     if not layout.code_columns and kind not in PLACED_KINDS:
         codes = _not_place_codes(columns)
-        hint = (
-            f" ({_names(codes)} {'are codes' if len(codes) > 1 else 'is a code'} of markets, "
-            "facilities or sites, not P-codes)"
-            if codes
-            else ""
+        said = Message(
+            N_("no P-code column: tag one with #adm1+code ... #adm4+code (or #country+code)")
         )
-        raise LayoutError(
-            "no P-code column: tag one with #adm1+code ... #adm4+code (or #country+code)" + hint
-        )
+        if codes:
+            single = N_("%(columns)s is a code of markets, facilities or sites, not P-codes")
+            plural = N_("%(columns)s are codes of markets, facilities or sites, not P-codes")
+            aside = Message(single if len(codes) == 1 else plural, {"columns": _names(codes)})
+            said = Message(N_("%(said)s (%(aside)s)"), {"said": said, "aside": aside})
+        raise LayoutError(said)
     _finish(columns, layout, used)
     return layout
 
@@ -1021,7 +1051,12 @@ def _recognition(columns: Sequence[Column], kind: str | None) -> Recognition:
     if kind is None:
         return recognise(columns)
     if kind not in KINDS:
-        raise LayoutError(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
+        raise LayoutError(
+            Message(
+                N_("unknown kind %(kind)s: use one of %(kinds)s"),
+                {"kind": repr(kind), "kinds": ", ".join(KINDS)},
+            )
+        )
     try:
         recognition = recognise(columns)  # the hashtags may say the same: then say which
     except LayoutError:
@@ -1055,26 +1090,43 @@ ROLE_TABLES: tuple[dict[str, tuple[Pattern, ...]], ...] = (
 )  # fmt: skip
 
 
+#: The words of the kinds of planning input, as a reason names them.
+PLAN_KIND_WORDS = {
+    "warehouses": N_("warehouses"),
+    "items": N_("items"),
+    "stock": N_("stock"),
+    "place_limits": N_("place limits"),
+    "routes": N_("routes"),
+}
+
+
 def _check_kind_roles(layout: Layout) -> None:
     """The columns a kind cannot do without: a ``LayoutError`` when one is missing."""
     kind = layout.kind
     for role, hashtag in PLAN_REQUIRED.get(kind, ()):
         if role not in layout.roles:
-            raise LayoutError(f"a file of {kind.replace('_', ' ')} needs a {hashtag} column")
+            raise LayoutError(
+                Message(
+                    N_("a file of %(kind)s needs a %(hashtag)s column"),
+                    {"kind": Message(PLAN_KIND_WORDS[kind]), "hashtag": hashtag},
+                )
+            )
     if kind == "presence":
         for role in ("org", "sector"):
             if role not in layout.roles:
                 raise LayoutError(
-                    "a 3W (presence) file needs an #org column and a #sector column"
+                    Message(N_("a 3W (presence) file needs an #org column and a #sector column"))
                 )
     elif kind == "convoys":
         if "code" not in layout.roles:
-            raise LayoutError("a convoy file needs a #convoy+code column: the convoy's reference")
+            raise LayoutError(
+                Message(N_("a convoy file needs a #convoy+code column: the convoy's reference"))
+            )
     elif kind == "damage":
         damage_form(layout)  # points or counts, and one unit: else a LayoutError
     elif kind == "access":
         if "access" not in layout.roles:
-            raise LayoutError("an access file needs an #access column")
+            raise LayoutError(Message(N_("an access file needs an #access column")))
 
 
 def _assign_figures(columns: Sequence[Column], layout: Layout, used: set[int]) -> None:
@@ -1093,9 +1145,13 @@ def _assign_figures(columns: Sequence[Column], layout: Layout, used: set[int]) -
             continue
         if found.key in seen:
             raise LayoutError(
-                f"columns {describe(seen[found.key])} and {describe(column)} both give "
-                f"{found.describe()}: tag one of them differently"
-            )
+                Message(
+                    N_("columns %(first)s and %(then)s both give %(figure)s: tag one of them "
+                       "differently"),
+                    {"first": describe(seen[found.key]), "then": describe(column),
+                     "figure": found.describe()},
+                )
+            )  # fmt: skip
         seen[found.key] = column
         used.add(column.index)
         layout.figure_columns.append(FigureColumn(column, found))
@@ -1174,39 +1230,57 @@ def damage_form(layout: Layout) -> DamageForm:
     if "unit" in roles:
         if "damage_class" not in roles or not counts:
             raise LayoutError(
-                "a list of damage rows with a unit column (#meta+unit) gives #damage+class and "
-                "the counts #damage+destroyed, +severe, +moderate, +possible"
-            )
+                Message(
+                    N_("a list of damage rows with a unit column (#meta+unit) gives "
+                       "#damage+class and the counts #damage+destroyed, +severe, +moderate, "
+                       "+possible")
+                )
+            )  # fmt: skip
         return DamageForm("list", "")
     if "damage_class" in roles and counts:
         raise LayoutError(
-            "a damage file gives either a class per point (#damage+class) or counts per place "
-            f"(#damage+destroyed ...), not both: {describe(roles['damage_class'])} and "
-            f"{describe(roles[counts[0]])}"
-        )
+            Message(
+                N_("a damage file gives either a class per point (#damage+class) or counts per "
+                   "place (#damage+destroyed ...), not both: %(first)s and %(then)s"),
+                {"first": describe(roles["damage_class"]), "then": describe(roles[counts[0]])},
+            )
+        )  # fmt: skip
     if "damage_class" not in roles and not counts:
         raise LayoutError(
-            "a damage file needs #damage+class (one building or site a row, UNOSAT classes 1-4) "
-            "or counts per place: #damage+destroyed, +severe, +moderate, +possible"
-        )
+            Message(
+                N_("a damage file needs #damage+class (one building or site a row, UNOSAT "
+                   "classes 1-4) or counts per place: #damage+destroyed, +severe, +moderate, "
+                   "+possible")
+            )
+        )  # fmt: skip
     if ("lat" in roles) != ("lon" in roles):
-        raise LayoutError("damage points need both #geo+lat and #geo+lon")
+        raise LayoutError(Message(N_("damage points need both #geo+lat and #geo+lon")))
     if not layout.code_columns and "lat" not in roles:
         raise LayoutError(
-            "damage rows need a place: a P-code column (#adm1+code ... #adm4+code) or "
-            "#geo+lat and #geo+lon"
-        )
+            Message(
+                N_("damage rows need a place: a P-code column (#adm1+code ... #adm4+code) or "
+                   "#geo+lat and #geo+lon")
+            )
+        )  # fmt: skip
     units = set()
     for role in ("damage_class", *counts):
         tag = roles[role].tag if role in roles else None
         found = {UNIT_WORDS[a] for a in (tag.attributes if tag else ()) if a in UNIT_WORDS}
         if len(found) > 1:
-            raise LayoutError(f"{describe(roles[role])} counts both houses and buildings")
+            raise LayoutError(
+                Message(
+                    N_("%(column)s counts both houses and buildings"),
+                    {"column": describe(roles[role])},
+                )
+            )
         units |= found
     if len(units) > 1:
         raise LayoutError(
-            "the damage columns count houses in one and buildings in another: one file, one unit"
-        )
+            Message(
+                N_("the damage columns count houses in one and buildings in another: one file, "
+                   "one unit")
+            )
+        )  # fmt: skip
     return DamageForm(
         "points" if "damage_class" in roles else "counts", units.pop() if units else "buildings"
     )

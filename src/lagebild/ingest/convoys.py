@@ -14,6 +14,7 @@ from typing import Any
 import polars as pl
 
 from lagebild.ingest.records import Batch, Context
+from lagebild.messages import N_, Message, codes
 from lagebild.model.vocab import (
     CONVOY_STATUSES,
     ITEM_CATEGORIES,
@@ -23,22 +24,49 @@ from lagebild.store import convoys as convoy_store
 
 #: The convoy's own fields, repeated on each of its rows, and their names in messages.
 CONVOY_ROLES = {
-    "place_id": "place",
-    "requested_on": "request date",
-    "agencies": "agencies",
-    "trucks": "trucks",
-    "planned_people": "people planned",
-    "status": "status",
-    "decided_on": "decision date",
-    "decided_by": "decided by",
-    "reason": "reason",
-    "trucks_approved": "trucks approved",
-    "people_approved": "people approved",
-    "delivered_on": "delivery date",
-    "reached": "people reached",
-    "note": "note",
-    "source": "source",
+    "place_id": N_("place"),
+    "requested_on": N_("request date"),
+    "agencies": N_("agencies"),
+    "trucks": N_("trucks"),
+    "planned_people": N_("people planned"),
+    "status": N_("status"),
+    "decided_on": N_("decision date"),
+    "decided_by": N_("decided by"),
+    "reason": N_("reason"),
+    "trucks_approved": N_("trucks approved"),
+    "people_approved": N_("people approved"),
+    "delivered_on": N_("delivery date"),
+    "reached": N_("people reached"),
+    "note": N_("note"),
+    "source": N_("source"),
 }
+#: The words of a convoy's statuses and steps, as a reason names them.
+STATUS_WORDS = {
+    "requested": N_("requested"),
+    "approved": N_("approved"),
+    "partly_approved": N_("partly approved"),
+    "denied": N_("denied"),
+    "delivered": N_("delivered"),
+    "decided": N_("decided"),
+}
+CATEGORY_WORDS = {
+    "medical": N_("medical"),
+    "food": N_("food"),
+    "nutrition": N_("nutrition"),
+    "wash": N_("WASH"),
+    "shelter": N_("shelter"),
+    "nfi": N_("non-food items"),
+    "education": N_("education"),
+    "protection": N_("protection"),
+    "other": N_("other"),
+}
+
+
+def _word(words: dict[str, str], key: str) -> Message | str:
+    """A word of ``words`` as a message to translate; a key it does not hold as it is."""
+    return Message(words[key]) if key in words else key.replace("_", " ")
+
+
 ITEM_ROLES = ("item", "category", "unit", "planned", "arrived", "removed", "removed_by")
 _STORED_AS = {"reason": "decision_reason"}
 
@@ -70,11 +98,13 @@ def _fill_codes(frame: pl.DataFrame, context: Context) -> pl.DataFrame:
     )
 
 
-def _shown(value: Any) -> str:
+def _shown(value: Any) -> Message | str:
+    """A cell's value as a reason quotes it: a date as written, a number in the reader's
+    notation (``1,200`` in English), text in quotes."""
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float):
-        return f"{value:,.0f}" if value == int(value) else f"{value:,}"
+        return Message("%(value)s", {"value": value})
     return repr(value)
 
 
@@ -106,8 +136,8 @@ class _Convoys:
     def parse(self) -> dict[str, list[Any]]:
         batch = self.batch
         requested = batch.dates("requested_on")
-        statuses = ", ".join(CONVOY_STATUSES)
-        categories = ", ".join(ITEM_CATEGORIES)
+        statuses = codes(CONVOY_STATUSES, STATUS_WORDS)
+        categories = codes(ITEM_CATEGORIES, CATEGORY_WORDS)
         series: dict[str, pl.Series | None] = {
             "code": batch.text("code"),
             "requested_on": requested,
@@ -170,7 +200,7 @@ class _Convoys:
                         "convoy-disagrees",
                         role,
                         code=code,
-                        label=label,
+                        label=Message(label),
                         first=_shown(cols[role][first]),
                         first_row=self.rows[first],
                         given=_shown(value),
@@ -238,8 +268,8 @@ class _Convoys:
                         "not-delivered",
                         role,
                         code=code,
-                        status=status.replace("_", " "),
-                        what=CONVOY_ROLES[role],
+                        status=_word(STATUS_WORDS, status),
+                        what=Message(CONVOY_ROLES[role]),
                     )
 
     def _check_decision(self, c: dict[str, Any], status: str) -> None:
@@ -249,7 +279,8 @@ class _Convoys:
         if status == "denied":
             for role in ("trucks_approved", "people_approved"):
                 if c[role]:
-                    self.error(first[role], "denied", role, code=code, what=CONVOY_ROLES[role])
+                    what = Message(CONVOY_ROLES[role])
+                    self.error(first[role], "denied", role, code=code, what=what)
 
     def _check_order(self, c: dict[str, Any]) -> None:
         first, code = c["_first"], c["code"]
@@ -267,14 +298,14 @@ class _Convoys:
                     "date-order",
                     role,
                     code=code,
-                    then=then,
+                    then=_word(STATUS_WORDS, then),
                     after=after.isoformat(),
-                    was=was,
+                    was=_word(STATUS_WORDS, was),
                     before=before.isoformat(),
                 )
         for approved, asked, label in (
-            ("trucks_approved", "trucks", "trucks"),
-            ("people_approved", "planned_people", "people"),
+            ("trucks_approved", "trucks", N_("trucks")),
+            ("people_approved", "planned_people", N_("people")),
         ):
             if c[approved] is not None and c[asked] is not None and c[approved] > c[asked]:
                 self.error(
@@ -283,7 +314,7 @@ class _Convoys:
                     approved,
                     code=code,
                     approved=c[approved],
-                    label=label,
+                    label=Message(label),
                     asked=c[asked],
                 )
 
@@ -316,7 +347,8 @@ class _Convoys:
             if (arrived or removed) and c["status"] != "delivered":
                 role = "arrived" if arrived else "removed"
                 self.error(
-                    i, "not-delivered/items", role, code=code, status=c["status"].replace("_", " ")
+                    i, "not-delivered/items", role, code=code,
+                    status=_word(STATUS_WORDS, c["status"]),
                 )
             elif planned is not None and (arrived or 0) + (removed or 0) > planned:
                 self.error(

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from lagebild.errors import RefusedInput
+from lagebild.messages import N_, Code, Message, Value, codes
 from lagebild.model.vocab import (
     ACCESS_STATUSES,
     DELIVERY_STATUSES,
@@ -33,17 +34,51 @@ class EditError(RefusedInput):
     """An edit that names an unknown field or gives a value that does not fit it."""
 
 
+#: The words of the values a field takes, where its codes read as words.
+STATUS_WORDS = {
+    "planned": N_("planned"),
+    "completed": N_("completed"),
+    "partial": N_("partial"),
+    "denied": N_("denied"),
+    "cancelled": N_("cancelled"),
+}
+ACCESS_WORDS = {
+    "accessible": N_("accessible"),
+    "hard_to_reach": N_("hard to reach"),
+    "besieged": N_("besieged"),
+}
+SECTOR_WORDS = {
+    "food": N_("Food security"),
+    "health": N_("Health"),
+    "wash": N_("Water, sanitation and hygiene"),
+    "shelter": N_("Shelter"),
+    "nfi": N_("Non-food items"),
+    "protection": N_("Protection"),
+    "education": N_("Education"),
+    "nutrition": N_("Nutrition"),
+    "cccm": N_("Camp coordination and camp management"),
+    "erl": N_("Early recovery and livelihoods"),
+    "logistics": N_("Logistics"),
+    "cash": N_("Multipurpose cash"),
+}
+
+
+def _refused(template: str, field: str, text: str, **values: Value) -> EditError:
+    """``FIELD='VALUE': why``, the value quoted as typed."""
+    return EditError(Message(template, {"field": field, "text": repr(text), **values}))
+
+
 def _number(field: str, text: str) -> float | None:
     if text == "":
         if field == "value":
-            raise EditError("value cannot be empty: delete the figure instead")
+            raise EditError(Message(N_("value cannot be empty: delete the figure instead")))
         return None
     try:
         number = float(text.replace(",", ""))
     except ValueError:
-        raise EditError(f"{field}={text!r}: not a number") from None
+        raise _refused(N_("%(field)s=%(text)s: not a number"), field, text) from None
     if number < 0:
-        raise EditError(f"{field}={text!r}: cannot be negative")
+        raise _refused(N_("%(field)s=%(text)s: cannot be negative"), field, text)
     return number
 
 
@@ -53,16 +88,20 @@ def _date(field: str, text: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise EditError(f"{field}={text!r}: not a date, write YYYY-MM-DD") from None
+        template = N_("%(field)s=%(text)s: not a date, write YYYY-MM-DD")
+        raise _refused(template, field, text) from None
 
 
 def _word(
-    field: str, normalise: Callable[[str], str | None], allowed: Sequence[str]
+    field: str,
+    normalise: Callable[[str], str | None],
+    allowed: Sequence[Code | Message | str],
 ) -> Callable[[str], str]:
     def parse(text: str) -> str:
         found = normalise(text)
         if found is None:
-            raise EditError(f"{field}={text!r}: use {', '.join(allowed)}")
+            raise _refused(N_("%(field)s=%(text)s: use %(allowed)s"), field, text,
+                           allowed=tuple(allowed))  # fmt: skip
         return found
 
     return parse
@@ -72,7 +111,11 @@ def _grade_letter(text: str) -> str | None:
     if text == "":
         return None
     if len(text) != 1 or text.upper() not in "ABCDEF":
-        raise EditError(f"reliability={text!r}: use A to F, or nothing to take the source's")
+        raise _refused(
+            N_("%(field)s=%(text)s: use A to F, or nothing to take the source's"),
+            "reliability",
+            text,
+        )
     return text.upper()
 
 
@@ -80,7 +123,11 @@ def _grade_number(text: str) -> int | None:
     if text == "":
         return None
     if text not in {"1", "2", "3", "4", "5", "6"}:
-        raise EditError(f"credibility={text!r}: use 1 to 6, or nothing to take the source's")
+        raise _refused(
+            N_("%(field)s=%(text)s: use 1 to 6, or nothing to take the source's"),
+            "credibility",
+            text,
+        )
     return int(text)
 
 
@@ -90,7 +137,10 @@ def _text(text: str) -> str | None:
 
 def parse_edits(kind: str, assignments: Sequence[str]) -> dict[str, Any]:
     """``["value=1200", "date=2016-03-01"]`` -> typed values; raises ``EditError``."""
-    sectors = (*SECTORS, "or a word of sectors.yml (docs/hxl.md)")
+    sectors = (
+        *codes(SECTORS, SECTOR_WORDS),
+        Message(N_("or a word of sectors.yml (docs/hxl.md)")),
+    )
     special: dict[str, Callable[[str], Any]] = {
         "reliability": _grade_letter,
         "credibility": _grade_number,
@@ -100,17 +150,26 @@ def parse_edits(kind: str, assignments: Sequence[str]) -> dict[str, Any]:
         "party": _text,
     }
     if kind == "access":
-        special["status"] = _word("status", normalise_access, ACCESS_STATUSES)
+        special["status"] = _word(
+            "status", normalise_access, codes(ACCESS_STATUSES, ACCESS_WORDS)
+        )
     else:
-        special["status"] = _word("status", normalise_status, DELIVERY_STATUSES)
+        special["status"] = _word(
+            "status", normalise_status, codes(DELIVERY_STATUSES, STATUS_WORDS)
+        )
     values: dict[str, Any] = {}
     for assignment in assignments:
         field, sep, text = assignment.partition("=")
         field, text = field.strip().lower(), text.strip()
         if not sep or not field:
-            raise EditError(f"{assignment!r}: write FIELD=VALUE, e.g. value=12000")
+            raise EditError(
+                Message(
+                    N_("%(assignment)s: write FIELD=VALUE, e.g. value=12000"),
+                    {"assignment": repr(assignment)},
+                )
+            )
         if field in values:
-            raise EditError(f"{field} is given twice")
+            raise EditError(Message(N_("%(field)s is given twice"), {"field": field}))
         if field in _NUMBERS:
             values[field] = _number(field, text)
         elif field in _DATES:
@@ -129,6 +188,9 @@ def parse_grade(text: str) -> tuple[str | None, int | None]:
     number = text[len(letter) :]
     if (letter and letter not in "ABCDEF") or (number and number not in "123456") or not text:
         raise EditError(
-            f"grade {text!r}: write reliability A-F and credibility 1-6, such as B2"
+            Message(
+                N_("grade %(text)s: write reliability A-F and credibility 1-6, such as B2"),
+                {"text": repr(text)},
+            )
         )
     return (letter or None, int(number) if number else None)

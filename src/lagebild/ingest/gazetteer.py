@@ -12,6 +12,7 @@ from lagebild.ingest.catalogue import problem
 from lagebild.ingest.columns import Layout, describe
 from lagebild.ingest.problems import WARNING, ImportReport, Problem
 from lagebild.ingest.read import Column
+from lagebild.messages import level_code
 from lagebild.model import Place, level_name
 from lagebild.model.countries import alpha3_aliases
 
@@ -154,7 +155,7 @@ def _report_coarser_kept(
             report.add(
                 problem(
                     "empty-pcode-column", report.file, None, describe(column),
-                    level=level_name(level),
+                    level=level_code(level_name(level)),
                 )
             )  # fmt: skip
             continue
@@ -169,8 +170,8 @@ def _report_coarser_kept(
                     rows[i],
                     describe(column),
                     value,
-                    level=level_name(level),
-                    kept_level=level_name(kept.level),
+                    level=level_code(level_name(level)),
+                    kept_level=level_code(level_name(kept.level)),
                     kept=kept.pcode,
                 )
             )
@@ -213,7 +214,7 @@ def _report_parent_mismatch(
                         describe(column),
                         raw[level][i],
                         pcode=place.pcode,
-                        level=level_name(level),
+                        level=level_code(level_name(level)),
                         parent=parent,
                         given=raw[level][i],
                     )

@@ -28,6 +28,7 @@ from lagebild.ingest.read import (
     render_cell,
 )
 from lagebild.ingest.tags import Tag
+from lagebild.messages import N_, Message
 
 GEOMETRY_HEADER = "geometry"
 GEOMETRY_TAG = Tag("geo", ("json",))
@@ -125,7 +126,11 @@ def load_json(path: Path, encoding: str | None) -> tuple[Any, str, bool]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ReadError(
-            path, reason=f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+            path,
+            reason=Message(
+                N_("not valid JSON: %(why)s at line %(line)s, column %(column)s"),
+                {"why": exc.msg, "line": str(exc.lineno), "column": str(exc.colno)},
+            ),
         ) from exc
     return data, name, mended
 
@@ -134,24 +139,36 @@ def _features(path: Path, data: Any) -> list[dict[str, Any]]:
     """The features, each with ``properties`` (a dict) and ``geometry`` (a dict or None)."""
     kind = data.get("type") if isinstance(data, dict) else None
     if kind != "FeatureCollection":
-        what = f"a GeoJSON {kind}" if isinstance(kind, str) else "JSON"
-        raise ReadError(path, reason=f"{what}, not a GeoJSON FeatureCollection")
+        if isinstance(kind, str):
+            said = Message(
+                N_("a GeoJSON %(kind)s, not a GeoJSON FeatureCollection"), {"kind": kind}
+            )
+        else:
+            said = Message(N_("JSON, not a GeoJSON FeatureCollection"))
+        raise ReadError(path, reason=said)
     _check_crs(path, data.get("crs"))
     features = data.get("features")
     if not isinstance(features, list):
-        raise ReadError(path, reason="the FeatureCollection has no list of features")
+        raise ReadError(
+            path, reason=Message(N_("the FeatureCollection has no list of features"))
+        )
     if not features:
-        raise ReadError(path, reason="the FeatureCollection has no features")
+        raise ReadError(path, reason=Message(N_("the FeatureCollection has no features")))
     out = []
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
-            raise ReadError(path, row=number, reason=f"feature {number} is not a GeoJSON Feature")
+            said = Message(
+                N_("feature %(number)s is not a GeoJSON Feature"), {"number": str(number)}
+            )
+            raise ReadError(path, row=number, reason=said)
         properties = feature.get("properties") or {}
         geometry = feature.get("geometry")
         if not isinstance(properties, dict):
-            raise ReadError(path, row=number, reason="the properties are not a JSON object")
+            said = Message(N_("the properties are not a JSON object"))
+            raise ReadError(path, row=number, reason=said)
         if geometry is not None and not isinstance(geometry, dict):
-            raise ReadError(path, row=number, reason="the geometry is not a JSON object")
+            said = Message(N_("the geometry is not a JSON object"))
+            raise ReadError(path, row=number, reason=said)
         out.append({"properties": properties, "geometry": geometry})
     return out
 

@@ -42,6 +42,7 @@ from lagebild.ingest.read import (
     render_cell,
 )
 from lagebild.ingest.tags import Tag, is_tag_row
+from lagebild.messages import N_, Message
 
 #: The "type" of a GeoJSON object: such JSON goes to the GeoJSON reader.
 GEOJSON_TYPES = frozenset(
@@ -51,7 +52,9 @@ GEOJSON_TYPES = frozenset(
 _MAX_DEPTH = 8  # how deep tables are searched for in JSON objects
 _REPLACEMENT = "\ufffd"
 _CELL = "a cell holds one value (text, a number, true, false or null)"
-_FORMS = "HXL JSON is an array of rows (arrays of cells) or of objects whose keys are hashtags"
+_FORMS = Message(
+    N_("HXL JSON is an array of rows (arrays of cells) or of objects whose keys are hashtags")
+)
 
 
 @dataclass(frozen=True)
@@ -105,11 +108,13 @@ def _choose(path: Path, data: Any, mapping: dict[str, Tag] | None, member: str |
                 reason="the JSON is an array, a table with no members: leave --member out",
             )
         if not data:
-            raise ReadError(path, reason="the JSON array is empty: no rows")
+            raise ReadError(path, reason=Message(N_("the JSON array is empty: no rows")))
         if isinstance(data[0], list | dict):
             return _Found("", data)
     if not isinstance(data, dict):
-        raise ReadError(path, reason=f"JSON that is no table: {_FORMS}")
+        raise ReadError(
+            path, reason=Message(N_("JSON that is no table: %(forms)s"), {"forms": _FORMS})
+        )
     tables = list(_tables(data, "", 0))
     if member is not None:
         chosen = [t for t in tables if t.where == member]
@@ -137,7 +142,12 @@ def _choose(path: Path, data: Any, mapping: dict[str, Tag] | None, member: str |
             reason=f"no table in the JSON has HXL hashtags; its tables: {listed}; tag them or "
             "pass --tags map.yml (with --member NAME)",
         )
-    raise ReadError(path, reason=f"no table in the JSON: {_FORMS}, alone or in a JSON object")
+    raise ReadError(
+        path,
+        reason=Message(
+            N_("no table in the JSON: %(forms)s, alone or in a JSON object"), {"forms": _FORMS}
+        ),
+    )
 
 
 def _tables(data: dict[str, Any], prefix: str, depth: int) -> Iterator[_Found]:

@@ -34,6 +34,7 @@ from lagebild.ingest.gazetteer import Gazetteer
 from lagebild.ingest.problems import ImportFailed, ImportReport
 from lagebild.ingest.read import Column, ReadError, Table, open_table
 from lagebild.ingest.vocabularies import ImportVocabularies
+from lagebild.messages import N_, Message
 from lagebild.model.vocab import VocabularyError
 from lagebild.store import Store, Writer, accounts
 from lagebild.store import convoys as convoy_store
@@ -114,9 +115,11 @@ def load_tag_map(path: Path | str) -> dict[str, str]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except OSError as exc:
-        raise ReadError(path, None, None, None, f"cannot read the tag map: {exc.strerror}") from exc
+        said = Message(N_("cannot read the tag map: %(why)s"), {"why": exc.strerror})
+        raise ReadError(path, None, None, None, said) from exc
     except yaml.YAMLError as exc:
-        raise ReadError(path, None, None, None, f"the tag map is not valid YAML: {exc}") from exc
+        said = Message(N_("the tag map is not valid YAML: %(why)s"), {"why": str(exc)})
+        raise ReadError(path, None, None, None, said) from exc
     if not isinstance(data, dict) or not all(
         isinstance(k, str) and isinstance(v, str) and v.strip().startswith("#")
         for k, v in data.items()
@@ -126,7 +129,10 @@ def load_tag_map(path: Path | str) -> dict[str, str]:
             None,
             None,
             None,
-            "the tag map must map header text to a hashtag, one per line: 'Header: \"#tag\"'",
+            Message(
+                N_("the tag map must map header text to a hashtag, one per line: "
+                   "'Header: \"#tag\"'")
+            ),
         )
     return {k: v.strip() for k, v in data.items()}
 
@@ -188,7 +194,7 @@ def import_file(
         )
     except ReadError as exc:
         report.add(
-            problem("unreadable", path.name, exc.row, exc.column, exc.value, reason=exc.reason)
+            problem("unreadable", path.name, exc.row, exc.column, exc.value, reason=exc.said)
         )
         raise ImportFailed(report) from exc
     with table:
@@ -202,7 +208,7 @@ def import_file(
         try:
             layout = layout_for(table.columns, options.kind)
         except LayoutError as exc:
-            report.add(problem("layout", path.name, reason=exc))
+            report.add(problem("layout", path.name, reason=exc.words))
             raise ImportFailed(report) from exc
         report.kind = layout.kind
         report.ignored_columns = [describe(c) for c in layout.ignored]
@@ -212,7 +218,7 @@ def import_file(
         try:
             _vocabularies(options, layout.kind)  # an override that does not fit refuses the file
         except VocabularyError as exc:
-            report.add(problem("vocabulary", path.name, reason=exc))
+            report.add(problem("vocabulary", path.name, reason=exc.words))
             raise ImportFailed(report) from exc
         report.source = options.source
         # Hashing releases the interpreter lock: it runs beside the import.

@@ -37,7 +37,8 @@ from lagebild.ingest.placing import (
     NONE,
     PlaceIndex,
 )
-from lagebild.ingest.records import Batch, Context, Insert, iso_dates, to_insert
+from lagebild.ingest.records import AXIS_WORDS, Batch, Context, Insert, iso_dates, to_insert
+from lagebild.messages import N_, Code, Message, listing
 
 #: The columns of the ``incidents`` table an import writes.
 INCIDENT_COLUMNS = (
@@ -327,13 +328,16 @@ def _coordinates(batch: Batch) -> tuple[pl.Series, pl.Series]:
                 "out-of-range",
                 role,
                 batch.raw(role)[i],  # type: ignore[index]
-                axis="latitude" if role == "lat" else "longitude",
+                axis=Message(N_("latitude") if role == "lat" else N_("longitude")),
                 limit=limit,
             )
     half = (lat.is_null() != lon.is_null()) & ~batch.reject_mask()
     for i in half.arg_true().to_list():
         role, other = ("lat", "lon") if lat[i] is None else ("lon", "lat")
-        batch.error(batch.rows[i], "half-a-coordinate", role, None, other=other, missing=role)
+        batch.error(
+            batch.rows[i], "half-a-coordinate", role, None,
+            other=Code(other, AXIS_WORDS[other]), missing=Code(role, AXIS_WORDS[role]),
+        )  # fmt: skip
     bad = batch.reject_mask()
     keep = ~bad & (lat.abs() <= 90).fill_null(False) & (lon.abs() <= 180).fill_null(False)
     lat = pl.select(pl.when(keep).then(lat)).to_series()
@@ -400,14 +404,18 @@ def _report_unplaced(
     context = batch.context
     for i in np.flatnonzero((place_id == NONE) & kept).tolist():
         names = "/".join(n for n in (admin[0][i], admin[1][i], admin[2][i]) if n)
-        where = []
+        where: list[Message] = []
         if location[i]:
-            where.append(f"location {location[i]!r}")
+            where.append(Message(N_("location %(name)s"), {"name": repr(location[i])}))
         if names:
-            where.append(f"admin names {names!r}")
+            where.append(Message(N_("admin names %(names)s"), {"names": repr(names)}))
         if lat[i] is not None and not math.isnan(lat[i]):
-            where.append(f"coordinates {lat[i]}, {lon[i]}")
-        said = ", ".join(where) if where else "no location, names or coordinates"
+            where.append(
+                Message(
+                    N_("coordinates %(lat)s, %(lon)s"), {"lat": str(lat[i]), "lon": str(lon[i])}
+                )
+            )
+        said = listing(where) if where else Message(N_("no location, names or coordinates"))
         context.report.add(
             problem("unplaced", context.file, batch.rows[i], None, location[i], said=said)
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from lagebild.ingest.catalogue import problem
 from lagebild.ingest.placechanges import RENAMED, PlaceChanges
 from lagebild.ingest.problems import ImportReport
+from lagebild.messages import level_code
 
 
 def refuse_levels(changes: PlaceChanges, report: ImportReport) -> bool:
@@ -20,8 +21,8 @@ def refuse_levels(changes: PlaceChanges, report: ImportReport) -> bool:
                 change.column,
                 change.pcode,
                 pcode=change.pcode,
-                old=change.old,
-                new=change.new,
+                old=level_code(str(change.old)),
+                new=level_code(str(change.new)),
             )
         )
     return bool(changes.conflicts)

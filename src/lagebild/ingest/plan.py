@@ -18,11 +18,24 @@ import polars as pl
 from lagebild.ingest.columns import CODE_ROLES
 from lagebild.ingest.gazetteer import PLACEHOLDERS
 from lagebild.ingest.records import Batch, Context
+from lagebild.messages import N_, Message
 from lagebild.store import Writer
 from lagebild.store.plan import add_plan_rows
 
 #: Names known before the file: casefolded name -> the name as stored.
 Known = Mapping[str, str]
+
+
+def _said(word: str) -> Message:
+    """A word of a reason, to be said in the reader's language."""
+    return Message(word)
+
+
+#: What a row of each kind is, as a reason names it.
+_WAREHOUSE = _said(N_("warehouse"))
+_ITEM = _said(N_("item"))
+_STOCK = _said(N_("stock count"))
+_ROUTE = _said(N_("route"))
 
 
 class _Rows:
@@ -40,7 +53,7 @@ class _Rows:
     def failed(self, i: int) -> bool:
         return self.rows[i] in self.batch.rejected
 
-    def names(self, role: str, what: str, hashtag: str) -> list[str | None]:
+    def names(self, role: str, what: Message, hashtag: str) -> list[str | None]:
         """The names of a column, stripped; a blank one is an error."""
         out: list[str | None] = []
         for i, value in enumerate(self.batch.text(role).to_list()):
@@ -51,7 +64,11 @@ class _Rows:
         return out
 
     def amounts(
-        self, role: str, *, needed: tuple[str, str, str] | None = None, positive: bool = False
+        self,
+        role: str,
+        *,
+        needed: tuple[Message, Message, str] | None = None,
+        positive: bool = False,
     ) -> list[float | None]:
         """The numbers of a column: not negative (with ``positive``, more than 0); a blank one
         is an error where ``needed`` = (what, the number in words, hashtag) says so."""
@@ -121,7 +138,7 @@ class _Rows:
             else:
                 first[key] = i
 
-    def named_once(self, names: Sequence[str | None], role: str, what: str) -> None:
+    def named_once(self, names: Sequence[str | None], role: str, what: Message) -> None:
         keys = [n.casefold() if n else None for n in names]
         self.once(
             keys,
@@ -161,8 +178,8 @@ class _Rows:
 
 
 def _warehouses(r: _Rows) -> list[dict[str, Any]]:
-    names = r.names("name", "warehouse", "#loc+warehouse+name")
-    trucks = r.amounts("trucks", needed=("warehouse", "the trucks it dispatches a week",
+    names = r.names("name", _WAREHOUSE, "#loc+warehouse+name")
+    trucks = r.amounts("trucks", needed=(_WAREHOUSE, _said(N_("the trucks it dispatches a week")),
                                          "#capacity+trucks+week"))  # fmt: skip
     lat = r.batch.numbers("lat", coordinate=True)
     lon = r.batch.numbers("lon", coordinate=True)
@@ -175,30 +192,31 @@ def _warehouses(r: _Rows) -> list[dict[str, Any]]:
                 r.error(i, "out-of-range", role, axis=role, limit=limit)
         if (lats[i] is None) != (lons[i] is None):
             given, missing = ("lat", "lon") if lats[i] is not None else ("lon", "lat")
-            other = {"lat": "latitude", "lon": "longitude"}
+            other = {"lat": _said(N_("latitude")), "lon": _said(N_("longitude"))}
             r.error(i, "half-a-coordinate", given, other=other[given], missing=other[missing])
         elif lats[i] is None and places[i] is None and not r.failed(i):
             r.error(i, "no-place/warehouse", None)
-    r.named_once(names, "name", "warehouse")
+    r.named_once(names, "name", _WAREHOUSE)
     return r.records(
         name=names, place_id=places, lat=lats, lon=lons, trucks_per_week=trucks
     )
 
 
 def _items(r: _Rows) -> list[dict[str, Any]]:
-    names = r.names("name", "item", "#item+name")
+    names = r.names("name", _ITEM, "#item+name")
     sectors = r.batch.mapped("sector", "sectors", blank="", required=True).to_list()
     people = r.amounts(
         "people_per_unit_week",
-        needed=("item", "the people one unit serves for a week", "#indicator+people+week"),
+        needed=(_ITEM, _said(N_("the people one unit serves for a week")),
+                "#indicator+people+week"),  # fmt: skip
         positive=True,
     )
     per_truck = r.amounts(
         "units_per_truck",
-        needed=("item", "the units a truck carries", "#indicator+units+truck"),
+        needed=(_ITEM, _said(N_("the units a truck carries")), "#indicator+units+truck"),
         positive=True,
     )
-    r.named_once(names, "name", "item")
+    r.named_once(names, "name", _ITEM)
     return r.records(
         name=names, sector=sectors, people_per_unit_week=people, units_per_truck=per_truck,
         unit=[(u or "").strip() or None for u in r.batch.text("unit").to_list()],
@@ -207,15 +225,17 @@ def _items(r: _Rows) -> list[dict[str, Any]]:
 
 
 def _stock(r: _Rows, warehouses: Known, items: Known) -> list[dict[str, Any]]:
-    houses = r.known(r.names("warehouse", "stock count", "#loc+warehouse+name"), warehouses,
+    houses = r.known(r.names("warehouse", _STOCK, "#loc+warehouse+name"), warehouses,
                      "warehouse", "unknown-warehouse")  # fmt: skip
-    things = r.known(r.names("item", "stock count", "#item+name"), items, "item", "unknown-item")
-    units = r.amounts("units", needed=("stock count", "its units", "#value+units"))
+    things = r.known(r.names("item", _STOCK, "#item+name"), items, "item", "unknown-item")
+    units = r.amounts("units", needed=(_STOCK, _said(N_("its units")), "#value+units"))
     when = r.dates("date", r.batch.context.default_date)
 
     def twice(i: int, j: int) -> None:
         counted = when[i]
-        on = f" on {counted.isoformat()}" if counted is not None else ""
+        on: Message | str = ""
+        if counted is not None:
+            on = Message(N_(" on %(date)s"), {"date": counted.isoformat()})
         r.error(i, "named-twice/stock", "item", item=things[i], warehouse=houses[i],
                 first_row=r.rows[j], on=on)  # fmt: skip
 
@@ -228,7 +248,8 @@ def _stock(r: _Rows, warehouses: Known, items: Known) -> list[dict[str, Any]]:
 
 
 def _place_limits(r: _Rows) -> list[dict[str, Any]]:
-    trucks = r.amounts("trucks", needed=("place limit", "the trucks a week it allows",
+    trucks = r.amounts("trucks", needed=(_said(N_("place limit")),
+                                         _said(N_("the trucks a week it allows")),
                                          "#capacity+trucks+week"))  # fmt: skip
     start, end = r.dates("valid_from"), r.dates("valid_to")
     for i, (begins, ends) in enumerate(zip(start, end, strict=True)):
@@ -241,11 +262,11 @@ def _place_limits(r: _Rows) -> list[dict[str, Any]]:
 
 
 def _routes(r: _Rows, warehouses: Known) -> list[dict[str, Any]]:
-    names = r.names("name", "route", "#loc+route+name")
-    houses = r.known(r.names("warehouse", "route", "#loc+warehouse+name"), warehouses,
+    names = r.names("name", _ROUTE, "#loc+route+name")
+    houses = r.known(r.names("warehouse", _ROUTE, "#loc+warehouse+name"), warehouses,
                      "warehouse", "unknown-warehouse")  # fmt: skip
     places = r.places(required=True)
-    r.named_once(names, "name", "route")
+    r.named_once(names, "name", _ROUTE)
     return r.records(
         name=names, warehouse=houses, place_id=places, trucks_per_week=r.amounts("trucks"),
         distance_km=r.amounts("distance_km"),

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from lagebild.errors import RefusedInput
 from lagebild.ingest.hints import Hint
-from lagebild.messages import N_, Message, Np_
+from lagebild.messages import N_, Message, Np_, level_code
 
 if TYPE_CHECKING:
     from lagebild.ingest.placechanges import PlaceChanges
@@ -96,7 +96,7 @@ class UnknownPcodes:
                         "%(num)s distinct P-codes at %(level)s, e.g. %(examples)s",
                     ),
                     len(counted),
-                    level="country" if level == 0 else f"adm{level}",
+                    level=level_code("country" if level == 0 else f"adm{level}"),
                     examples=", ".join(code for code, _ in counted.most_common(EXAMPLES)),
                 )
             )

@@ -48,6 +48,7 @@ from lagebild.ingest.acled import acled_tag_map
 from lagebild.ingest.catalogue import kind
 from lagebild.ingest.notation import LOCALES
 from lagebild.ingest.tags import Tag, is_tag_row
+from lagebild.messages import N_, Message, Np_
 
 HEAD_ROWS = 25  # the hashtag (or header) row is searched for in this many first rows
 DELIMITERS = (",", ";", "\t", "|")
@@ -55,8 +56,12 @@ _SAMPLE_BYTES = 1 << 20  # encoding and delimiter are guessed from this much of 
 _HEAD_MAX_BYTES = 64 << 20  # the rows above the data may not take more than this
 _BLOCK_BYTES = 1 << 20  # pyarrow reads this much at a time
 _CLEAN_ROWS = 65_536  # rows are stripped and checked for emptiness this many at a time
-_NO_TAGS = "no HXL hashtag row in the first 25 rows; tag the file or pass --tags map.yml"
+_NO_TAGS = Message(
+    N_("no HXL hashtag row in the first %(rows)s rows; tag the file or pass --tags map.yml"),
+    {"rows": HEAD_ROWS},
+)
 _NOT_A_TABLE = "not a CSV or XLSX file"
+_BINARY = Message(N_("a binary file, not a CSV or XLSX file"))
 _JSON_SUFFIXES = (".geojson", ".json")
 #: The start of a JSON array of rows or objects, or of a JSON object (not "[Org],..." of a CSV).
 _JSON_START = re.compile(rb'\s*(\{\s*["}]|\[\s*[\[{\]])')
@@ -77,14 +82,20 @@ class ReadError(RefusedInput):
         row: int | None = None,
         column: str | None = None,
         value: str | None = None,
-        reason: str = "cannot be read",
+        reason: str | Message = "cannot be read",
     ) -> None:
-        super().__init__(path, row, column, value, reason)
+        super().__init__(path, row, column, value, str(reason))
         self.path = Path(path)
         self.row = row
         self.column = column
         self.value = value
-        self.reason = reason
+        self.reason = str(reason)
+        #: The reason to say in the reader's language: a message where one was made.
+        self.said: Message | str = reason
+
+    @property
+    def words(self) -> Message | str:
+        return self.said
 
     def __str__(self) -> str:
         where = [str(self.path)]
@@ -263,7 +274,9 @@ def _open(
     kind = _sniff_format(path, head)
     if kind == "zip":
         if in_archive:
-            raise ReadError(path, reason="a ZIP archive inside a ZIP archive: unzip it first")
+            raise ReadError(
+                path, reason=Message(N_("a ZIP archive inside a ZIP archive: unzip it first"))
+            )
         return _open_member(path, member, sheet, mapping, encoding, delimiter, locale)
     if member is not None and kind != "json":
         raise ReadError(
@@ -283,16 +296,16 @@ def _open(
 
 def _read_head(path: Path) -> bytes:
     if not path.exists():
-        raise ReadError(path, reason="no such file")
+        raise ReadError(path, reason=Message(N_("no such file")))
     if path.is_dir():
-        raise ReadError(path, reason="a folder, not a file")
+        raise ReadError(path, reason=Message(N_("a folder, not a file")))
     try:
         with path.open("rb") as fh:
             head = fh.read(_SAMPLE_BYTES)
     except OSError as exc:
         raise ReadError(path, reason=f"cannot open the file: {exc.strerror or exc}") from exc
     if not head:
-        raise ReadError(path, reason="the file is empty")
+        raise ReadError(path, reason=Message(N_("the file is empty")))
     return head
 
 
@@ -306,7 +319,9 @@ def _sniff_format(path: Path, head: bytes) -> str:
         except ReadError:  # refused, with why (a ReadError is a ValueError too)
             raise
         except _ZIP_ERRORS as exc:
-            raise ReadError(path, reason=f"a damaged ZIP archive, {_NOT_A_TABLE}") from exc
+            raise ReadError(
+                path, reason=Message(N_("a damaged ZIP archive, not a CSV or XLSX file"))
+            ) from exc
         if "[Content_Types].xml" in names:
             return "xlsx"
         if any(n.lower().endswith(".shp") for n in names):
@@ -325,8 +340,12 @@ def _sniff_format(path: Path, head: bytes) -> str:
     if _HTML_START.match(head.removeprefix(codecs.BOM_UTF8)):
         raise ReadError(
             path,
-            reason="an HTML page, not a table: a link to a web page or a login page rather than "
-            "to the file itself? Download the file (CSV, XLSX, JSON) and import that",
+            reason=Message(
+                N_(
+                    "an HTML page, not a table: a link to a web page or a login page rather than "
+                    "to the file itself? Download the file (CSV, XLSX, JSON) and import that"
+                )
+            ),
         )
     return "csv"
 
@@ -372,18 +391,25 @@ def check_archive(path: Path, archive: zipfile.ZipFile) -> None:
     if len(parts) > MAX_ARCHIVE_PARTS:
         raise ReadError(
             path,
-            reason=f"a ZIP archive of {len(parts):,} parts, more than {MAX_ARCHIVE_PARTS:,}: "
-            "refused",
+            reason=Message(
+                N_("a ZIP archive of %(parts)s parts, more than %(most)s: refused"),
+                {"parts": len(parts), "most": MAX_ARCHIVE_PARTS},
+            ),
         )
     names = [p.filename for p in parts]
     if len(set(names)) != len(names):
-        raise ReadError(path, reason="a ZIP archive with two parts of the same name: refused")
+        raise ReadError(
+            path, reason=Message(N_("a ZIP archive with two parts of the same name: refused"))
+        )
     total = sum(p.file_size for p in parts)
     if total > MAX_UNPACKED_BYTES:
         raise ReadError(
             path,
-            reason=f"unpacks to {total:,} bytes, more than the limit of {MAX_UNPACKED_BYTES:,} "
-            "(a ZIP bomb?): refused before unpacking",
+            reason=Message(
+                N_("unpacks to %(bytes)s bytes, more than the limit of %(most)s (a ZIP bomb?): "
+                   "refused before unpacking"),
+                {"bytes": total, "most": MAX_UNPACKED_BYTES},
+            ),  # fmt: skip
         )
     for part in parts:
         ratio = part.file_size / max(part.compress_size, 1)
@@ -391,9 +417,11 @@ def check_archive(path: Path, archive: zipfile.ZipFile) -> None:
             raise ReadError(
                 path,
                 value=part.filename,
-                reason=f"this part unpacks {ratio:,.0f} times its packed size to "
-                f"{part.file_size:,} bytes, more than {MAX_PACKING_RATIO} times "
-                "(a ZIP bomb?): refused before unpacking",
+                reason=Message(
+                    N_("this part unpacks %(ratio)s times its packed size to %(bytes)s bytes, "
+                       "more than %(most)s times (a ZIP bomb?): refused before unpacking"),
+                    {"ratio": round(ratio), "bytes": part.file_size, "most": MAX_PACKING_RATIO},
+                ),  # fmt: skip
             )
     for part in parts:
         xml = part.filename.lower().endswith(_XML_PARTS)
@@ -406,8 +434,10 @@ def check_archive(path: Path, archive: zipfile.ZipFile) -> None:
                         raise ReadError(
                             path,
                             value=part.filename,
-                            reason="this XML part declares a DOCTYPE, which can fetch files or "
-                            "expand without end; spreadsheets never need one: refused",
+                            reason=Message(
+                                N_("this XML part declares a DOCTYPE, which can fetch files or "
+                                   "expand without end; spreadsheets never need one: refused")
+                            ),  # fmt: skip
                         )
                     tail = window[-20:]
 
@@ -439,7 +469,11 @@ def _choose_member(path: Path, names: list[str], member: str | None) -> str:
         if len(same) == 1:
             return same[0]
         raise ReadError(
-            path, value=member, reason=f"no such file in the ZIP archive; its files: {listed}"
+            path,
+            value=member,
+            reason=Message(
+                N_("no such file in the ZIP archive; its files: %(files)s"), {"files": listed}
+            ),
         )
     tables = [n for n in names if PurePosixPath(n).suffix.lower() in TABLE_SUFFIXES]
     if len(tables) == 1:
@@ -447,17 +481,27 @@ def _choose_member(path: Path, names: list[str], member: str | None) -> str:
     if not tables and len(names) == 1:
         return names[0]  # a table under another name: its content tells
     if not tables:
-        what = f"its files: {listed}" if names else "it holds no file"
+        what = (
+            Message(N_("its files: %(files)s"), {"files": listed})
+            if names
+            else Message(N_("it holds no file"))
+        )
         raise ReadError(
             path,
-            reason="a ZIP archive with no table in it (CSV, TSV, XLSX, XLS, ODS, JSON or a "
-            f"shapefile), {_NOT_A_TABLE}; {what}",
-        )
+            reason=Message(
+                N_("a ZIP archive with no table in it (CSV, TSV, XLSX, XLS, ODS, JSON or a "
+                   "shapefile), not a CSV or XLSX file; %(what)s"),
+                {"what": what},
+            ),
+        )  # fmt: skip
     raise ReadError(
         path,
-        reason=f"a ZIP archive of {len(tables)} tables: {_listing(tables)}; choose the one to "
-        "import with --member NAME",
-    )
+        reason=Message(
+            N_("a ZIP archive of %(count)s tables: %(tables)s; choose the one to import with "
+               "--member NAME"),
+            {"count": len(tables), "tables": _listing(tables)},
+        ),
+    )  # fmt: skip
 
 
 def _listing(names: Sequence[str], most: int = 10) -> str:
@@ -489,8 +533,10 @@ def _open_member(
                         raise ReadError(
                             path,
                             value=part,
-                            reason="a file of the ZIP archive is named to land outside the "
-                            "folder it is unpacked in (a hostile archive?): refused",
+                            reason=Message(
+                                N_("a file of the ZIP archive is named to land outside the "
+                                   "folder it is unpacked in (a hostile archive?): refused")
+                            ),  # fmt: skip
                         )
                 name = _choose_member(path, archive_files(archive), member)
                 target = folder / PurePosixPath(name.replace("\\", "/")).name
@@ -499,7 +545,8 @@ def _open_member(
         except ReadError:  # refused, with why (a ReadError is a ValueError too)
             raise
         except _ZIP_ERRORS as exc:
-            raise ReadError(path, reason=f"a damaged ZIP archive: {exc}") from exc
+            said = Message(N_("a damaged ZIP archive: %(why)s"), {"why": str(exc)})
+            raise ReadError(path, reason=said) from exc
         try:
             inner = _open(target, sheet, mapping, encoding, delimiter, locale, None, True)
         except ReadError as exc:
@@ -511,7 +558,9 @@ def _open_member(
 
 
 def _in_member(exc: ReadError, path: Path, name: str) -> ReadError:
-    reason = f"{name} (in the ZIP archive): {exc.reason}"
+    reason = Message(
+        N_("%(name)s (in the ZIP archive): %(reason)s"), {"name": name, "reason": exc.said}
+    )
     return ReadError(path, exc.row, exc.column, exc.value, reason)
 
 
@@ -616,7 +665,11 @@ def _normal_tag_map(path: Path, tag_map: Mapping[str, str] | None) -> dict[str, 
     for header, spec in tag_map.items():
         tag = Tag.parse(str(spec))
         if tag is None:
-            raise ReadError(path, reason=f"tag map: {spec!r} (for {header!r}) is not a hashtag")
+            said = Message(
+                N_("tag map: %(spec)s (for %(header)s) is not a hashtag"),
+                {"spec": repr(spec), "header": repr(header)},
+            )
+            raise ReadError(path, reason=said)
         mapping[normal_header(str(header))] = tag
     return mapping
 
@@ -658,9 +711,12 @@ def find_layout(path: Path, head: list[list[str]], mapping: dict[str, Tag] | Non
     if best < 0:
         raise ReadError(
             path,
-            reason="no HXL hashtag row in the first 25 rows, and no row there has any of the "
-            "headers of the tag map",
-        )
+            reason=Message(
+                N_("no HXL hashtag row in the first %(rows)s rows, and no row there has any of "
+                   "the headers of the tag map"),
+                {"rows": HEAD_ROWS},
+            ),
+        )  # fmt: skip
     cells = head[best]
     columns = []
     for j in range(len(cells)):
@@ -718,7 +774,7 @@ def _utf16_without_bom(path: Path, head: bytes) -> _Encoding:
             except UnicodeDecodeError:
                 continue
             return _Encoding(codec, codec, 0)
-    raise ReadError(path, reason=f"a binary file, {_NOT_A_TABLE}")
+    raise ReadError(path, reason=_BINARY)
 
 
 def _guess_single_byte(sample: bytes) -> str:
@@ -740,11 +796,21 @@ def _guess_single_byte(sample: bytes) -> str:
     return "latin-1"
 
 
+def _not_decoded(name: str, why: str) -> Message:
+    """A file its encoding does not read: which encoding, what the decoder said."""
+    return Message(
+        N_("cannot be read as %(encoding)s (%(why)s); pass the right encoding"),
+        {"encoding": name, "why": why},
+    )
+
+
 def _given_encoding(path: Path, head: bytes, encoding: str) -> _Encoding:
     try:
         codec = codecs.lookup(encoding).name
     except LookupError as exc:
-        raise ReadError(path, reason=f"unknown encoding {encoding!r}") from exc
+        raise ReadError(
+            path, reason=Message(N_("unknown encoding %(encoding)s"), {"encoding": repr(encoding)})
+        ) from exc
     if codec in ("utf-8", "utf-8-sig"):
         return _BOMS[0][1] if head.startswith(codecs.BOM_UTF8) else _Encoding("utf-8", "utf-8", 0)
     if codec == "utf-16":
@@ -761,11 +827,9 @@ def _decode_sample(path: Path, head: bytes, enc: _Encoding) -> str:
         decoder = codecs.getincrementaldecoder(enc.codec)()
         text: str = decoder.decode(head[enc.bom :], final=len(head) < _SAMPLE_BYTES)
     except UnicodeDecodeError as exc:
-        raise ReadError(
-            path, reason=f"cannot be read as {enc.name} ({exc.reason}); pass the right encoding"
-        ) from exc
+        raise ReadError(path, reason=_not_decoded(enc.name, exc.reason)) from exc
     if "\x00" in text or len(_CONTROL.findall(text[:65536])) > 0.01 * min(len(text), 65536):
-        raise ReadError(path, reason=f"a binary file, {_NOT_A_TABLE}")
+        raise ReadError(path, reason=_BINARY)
     return text
 
 
@@ -838,11 +902,13 @@ def _head_records(
         raise ReadError(
             path,
             row=len(records) + 1,
-            reason=f"cannot be read as {enc.name} ({exc.reason}); pass the right encoding",
+            reason=_not_decoded(enc.name, exc.reason),
         ) from exc
     except csv.Error as exc:
         raise ReadError(
-            path, row=len(records) + 1, reason=f"not a readable CSV row: {exc}"
+            path,
+            row=len(records) + 1,
+            reason=Message(N_("not a readable CSV row: %(why)s"), {"why": str(exc)}),
         ) from exc
     finally:
         source.close()
@@ -859,7 +925,7 @@ def _open_csv(
     enc = _detect_encoding(path, head, encoding)
     text = _decode_sample(path, head, enc)
     if not text.strip():
-        raise ReadError(path, reason="the file has no rows")
+        raise ReadError(path, reason=Message(N_("the file has no rows")))
     if delimiter is None:
         delimiter = _guess_delimiter(text, mapping)
     # old Mac files end lines with a lone carriage return
@@ -1004,10 +1070,11 @@ class _CsvTable(Table):
         row = self.info.first_data_row + record - 1
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if "UTF8" in message or isinstance(exc, UnicodeDecodeError):
-            reason = (
-                f"not {self._enc.name} text; pass the file's encoding (for example cp1256 or "
-                "latin-1)"
-            )
+            reason = Message(
+                N_("not %(encoding)s text; pass the file's encoding (for example cp1256 or "
+                   "latin-1)"),
+                {"encoding": self._enc.name},
+            )  # fmt: skip
             if self._enc.codec == "utf-8":
                 found = _locate_bad_text(self.info.path, self._offset, self.info.delimiter or ",")
                 if found is not None:
@@ -1015,8 +1082,10 @@ class _CsvTable(Table):
                     return ReadError(
                         self.info.path, self.info.first_data_row + records, None, value, reason
                     )
-            return ReadError(self.info.path, row=row, reason=f"at or after this row: {reason}")
-        return ReadError(self.info.path, row=row, reason=f"cannot read the CSV: {message}")
+            said = Message(N_("at or after this row: %(reason)s"), {"reason": reason})
+            return ReadError(self.info.path, row=row, reason=said)
+        said = Message(N_("cannot read the CSV: %(why)s"), {"why": message})
+        return ReadError(self.info.path, row=row, reason=said)
 
 
 def _locate_bad_text(path: Path, offset: int, delimiter: str) -> tuple[int, str] | None:
@@ -1154,11 +1223,14 @@ def _open_sheet(
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     except _CALAMINE_ERRORS as exc:
-        raise ReadError(path, reason=f"a damaged {kind.upper()} file: {exc}") from exc
+        said = Message(
+            N_("a damaged %(kind)s file: %(why)s"), {"kind": kind.upper(), "why": str(exc)}
+        )
+        raise ReadError(path, reason=said) from exc
     try:
         names = list(workbook.sheet_names)
         if not names:
-            raise ReadError(path, reason="the workbook has no sheets")
+            raise ReadError(path, reason=Message(N_("the workbook has no sheets")))
         if sheet is None and len(names) > 1:
             table, layout = _sheet_with_tags(path, kind, workbook, names, mapping, locale)
             sheet = table.sheet
@@ -1167,7 +1239,13 @@ def _open_sheet(
                 sheet = names[0]
             elif sheet not in names:
                 listed = ", ".join(repr(n) for n in names)
-                raise ReadError(path, reason=f"no sheet {sheet!r}; the sheets are {listed}")
+                raise ReadError(
+                    path,
+                    reason=Message(
+                        N_("no sheet %(sheet)s; the sheets are %(sheets)s"),
+                        {"sheet": repr(sheet), "sheets": listed},
+                    ),
+                )
             table = _SheetTable(path, kind, workbook, sheet, locale)
             layout = find_layout(path, table.head(), mapping)
     except ReadError:
@@ -1175,7 +1253,10 @@ def _open_sheet(
         raise
     except _CALAMINE_ERRORS as exc:
         workbook.close()
-        raise ReadError(path, reason=f"cannot read sheet {sheet!r}: {exc}") from exc
+        said = Message(
+            N_("cannot read sheet %(sheet)s: %(why)s"), {"sheet": repr(sheet), "why": str(exc)}
+        )
+        raise ReadError(path, reason=said) from exc
     table.info = TableInfo(
         path=path,
         format=kind,
@@ -1224,36 +1305,56 @@ def _sheet_with_tags(
         return first[0]  # a tag map is for the first sheet unless --sheet says otherwise
     listed = ", ".join(repr(n) for n in names)
     if pool:
-        what = (
-            "hashtags or headers the tag map names"
+        what = Message(
+            N_("hashtags or headers the tag map names")
             if mapping
-            else "an HXL hashtag row"
+            else N_("an HXL hashtag row")
             if tagged
-            else "the columns of a known export (ACLED)"
+            else N_("the columns of a known export (ACLED)")
         )
-        several = "; ".join(
-            f"{table.sheet!r} ({_few_tags(layout.columns)})" for table, layout in pool
-        )
+        several: Message | None = None
+        for table, layout in pool:
+            one = Message(
+                N_("%(sheet)s (%(tags)s)"),
+                {"sheet": repr(table.sheet), "tags": _few_tags(layout.columns)},
+            )
+            several = one if several is None else Message(
+                N_("%(first)s; %(then)s"), {"first": several, "then": one}
+            )
         raise ReadError(
             path,
-            reason=f"{len(pool)} sheets have {what}: {several}; choose one with --sheet NAME",
-        )
+            reason=Message.count(
+                Np_("%(num)s sheet has %(what)s: %(sheets)s; choose one with --sheet NAME",
+                    "%(num)s sheets have %(what)s: %(sheets)s; choose one with --sheet NAME"),
+                len(pool),
+                what=what,
+                sheets=several,
+            ),
+        )  # fmt: skip
     if mapping:
-        reason = (
-            f"no sheet has an HXL hashtag row or a header the tag map names in its first "
-            f"{HEAD_ROWS} rows; the sheets are {listed}"
-        )
+        reason = Message(
+            N_("no sheet has an HXL hashtag row or a header the tag map names in its first "
+               "%(rows)s rows; the sheets are %(sheets)s"),
+            {"rows": HEAD_ROWS, "sheets": listed},
+        )  # fmt: skip
     else:
-        reason = (
-            f"no sheet has an HXL hashtag row in its first {HEAD_ROWS} rows; tag the sheet or "
-            f"pass --tags map.yml (and --sheet NAME); the sheets are {listed}"
-        )
+        reason = Message(
+            N_("no sheet has an HXL hashtag row in its first %(rows)s rows; tag the sheet or "
+               "pass --tags map.yml (and --sheet NAME); the sheets are %(sheets)s"),
+            {"rows": HEAD_ROWS, "sheets": listed},
+        )  # fmt: skip
     raise ReadError(path, reason=reason)
 
 
-def _few_tags(columns: list[Column], most: int = 4) -> str:
+def _few_tags(columns: list[Column], most: int = 4) -> Message | str:
     tags = [str(c.tag) for c in columns if c.tag is not None]
-    return ", ".join(tags[:most]) + (f", ... ({len(tags)} tags)" if len(tags) > most else "")
+    if len(tags) <= most:
+        return ", ".join(tags)
+    return Message.count(
+        Np_("%(tags)s, ... (%(num)s tag)", "%(tags)s, ... (%(num)s tags)"),
+        len(tags),
+        tags=", ".join(tags[:most]),
+    )
 
 
 class _SheetTable(Table):

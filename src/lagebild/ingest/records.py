@@ -12,12 +12,13 @@ import polars as pl
 
 from lagebild.ingest.catalogue import UNKNOWN_CODE, problem
 from lagebild.ingest.columns import CODE_ROLES, FigureColumn, Layout, describe, normalise_age
+from lagebild.ingest.edit import ACCESS_WORDS, STATUS_WORDS
 from lagebild.ingest.gazetteer import PLACEHOLDERS, Gazetteer, resolve_places
 from lagebild.ingest.geometry import Geometry, GeometryError, read_geometry
 from lagebild.ingest.notation import parse_dates, parse_numbers
 from lagebild.ingest.problems import WARNING, ImportReport
 from lagebild.ingest.vocabularies import OVERRIDE_OPTION, ImportVocabularies
-from lagebild.messages import N_, Message
+from lagebild.messages import N_, Code, Message, Value, codes, either
 from lagebild.model.vocab import (
     ACCESS_STATUSES,
     DELIVERY_STATUSES,
@@ -221,7 +222,7 @@ class Batch:
         *,
         blank: str | None,
         required: bool = False,
-        allowed: str | None = None,
+        allowed: Value = None,
         keep_unknown: bool = False,
     ) -> pl.Series:
         """Each word of the ``role`` column through the import's vocabulary ``name``.
@@ -352,7 +353,7 @@ def _deliveries(batch: Batch) -> Insert | None:
         row = batch.rows[i]
         if row not in parse_failed:
             batch.error(row, "no-date", None, None)
-    allowed = ", ".join(DELIVERY_STATUSES)
+    allowed = codes(DELIVERY_STATUSES, STATUS_WORDS)
     status = batch.mapped("status", "statuses", blank="completed", allowed=allowed)
     place_id = batch.place(effective)
     values = {
@@ -432,7 +433,7 @@ def to_insert(
 def _access(batch: Batch) -> Insert | None:
     n = batch.frame.height
     when = batch.when("no-date/access")
-    allowed = " or ".join(ACCESS_STATUSES)
+    allowed = either(codes(ACCESS_STATUSES, ACCESS_WORDS))
     status = batch.mapped("access", "access", blank=None, required=True, allowed=allowed)
     party = batch.text("party")
     for i in ((status == "besieged").fill_null(False) & party.is_null()).arg_true().to_list():
@@ -821,7 +822,8 @@ def _check_coordinates(batch: Batch, lat: pl.Series | None, lon: pl.Series | Non
         if series is None:
             continue
         for i in (series.abs() > limit).fill_null(False).arg_true().to_list():
-            batch.error(batch.rows[i], "out-of-range", role, series[i], axis=role, limit=limit)
+            axis = Code(role, AXIS_WORDS[role])
+            batch.error(batch.rows[i], "out-of-range", role, series[i], axis=axis, limit=limit)
 
 
 def _row_codes(
@@ -976,6 +978,9 @@ def _give_shape(place: dict[str, Any], shape: Geometry) -> None:
         place["geometry"] = shape.text
 
 
+#: The coordinates' words, by their roles.
+AXIS_WORDS = {"lat": N_("latitude"), "lon": N_("longitude")}
+
 #: The words of the columns whose vocabulary an import checks, as a problem's reason names them.
 _ROLE_WORDS = {
     "sector": N_("sector"),
@@ -994,7 +999,7 @@ def _role(role: str) -> Message | str:
     return Message(word) if word else role.replace("_", " ")
 
 
-def _use(allowed: str | None, option: str | None) -> Message | str:
+def _use(allowed: Value, option: str | None) -> Message | str:
     """What to write instead of an unknown word: one of the words allowed, or a map."""
     if allowed and option:
         return Message(

@@ -44,6 +44,7 @@ from lagebild.ingest.read import (
     render_cell,
 )
 from lagebild.ingest.tags import Tag
+from lagebild.messages import N_, Message
 
 SHP_MAGIC = b"\x00\x00\x27\x0a"  # file code 9994, big-endian
 _COD_FIELD = re.compile(r"^adm([0-5])_(en|ar|pcode)$", re.IGNORECASE)
@@ -77,7 +78,9 @@ def open_shapefile(
     _check_prj(path, parts.get(".prj"), warnings)
     codec = _codec(path, encoding, parts.get(".cpg"))
     if ".dbf" not in parts:
-        raise ReadError(path, reason="a shapefile needs its .dbf (the attributes) beside it")
+        raise ReadError(
+            path, reason=Message(N_("a shapefile needs its .dbf (the attributes) beside it"))
+        )
     try:
         reader = pyshp.Reader(
             shp=io.BytesIO(parts[".shp"]),
@@ -99,10 +102,13 @@ def open_shapefile(
         if not any(c.tag is not None for c in columns[:-1]):
             raise ReadError(
                 path,
-                reason="no attribute is named as an HXL hashtag or as in OCHA's COD shapefiles; "
-                "tag them with --tags map.yml (field name: hashtag); the fields: "
-                + (", ".join(fields) or "none"),
-            )
+                reason=Message(
+                    N_("no attribute is named as an HXL hashtag or as in OCHA's COD shapefiles; "
+                       "tag them with --tags map.yml (field name: hashtag); the fields: "
+                       "%(fields)s"),
+                    {"fields": ", ".join(fields) or Message(N_("none"))},
+                ),
+            )  # fmt: skip
         rows: list[list[str | None]] = []
         try:
             for number, item in enumerate(reader.iterShapeRecords(), start=1):
@@ -118,7 +124,7 @@ def open_shapefile(
         except (pyshp.ShapefileException, ValueError, EOFError, struct.error) as exc:
             raise ReadError(path, row=len(rows) + 1, reason=f"a damaged shapefile: {exc}") from exc
     if not rows:
-        raise ReadError(path, reason="the shapefile has no features")
+        raise ReadError(path, reason=Message(N_("the shapefile has no features")))
     info = TableInfo(
         path=path,
         format="shapefile",
@@ -146,7 +152,7 @@ def _parts(path: Path) -> dict[str, bytes]:
     except OSError as exc:
         raise ReadError(path, reason=f"cannot read the shapefile: {exc.strerror or exc}") from exc
     if ".shp" not in parts:
-        raise ReadError(path, reason="no .shp file")
+        raise ReadError(path, reason=Message(N_("no .shp file")))
     return parts
 
 
@@ -165,7 +171,11 @@ def _zip_parts(path: Path) -> dict[str, bytes]:
         if len(shps) != 1:
             listed = ", ".join(shps) or "none"
             raise ReadError(
-                path, reason=f"a ZIP archive must hold exactly one shapefile; .shp files: {listed}"
+                path,
+                reason=Message(
+                    N_("a ZIP archive must hold exactly one shapefile; .shp files: %(files)s"),
+                    {"files": listed},
+                ),
             )
         stem = shps[0][:-4].lower()
         parts = {}

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from lagebild.ingest.read import ReadError
+from lagebild.messages import N_, Message
 from lagebild.model.vocab import Vocabulary, VocabularyError, parse_mapping, vocabulary
 
 #: The import option that maps words of each vocabulary.
@@ -31,13 +32,15 @@ def load_vocabulary_map(path: Path | str) -> dict[str, str]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except OSError as exc:
-        raise ReadError(path, None, None, None, f"cannot read the map: {exc.strerror}") from exc
+        said = Message(N_("cannot read the map: %(why)s"), {"why": exc.strerror})
+        raise ReadError(path, None, None, None, said) from exc
     except yaml.YAMLError as exc:
-        raise ReadError(path, None, None, None, f"the map is not valid YAML: {exc}") from exc
+        said = Message(N_("the map is not valid YAML: %(why)s"), {"why": str(exc)})
+        raise ReadError(path, None, None, None, said) from exc
     try:
         return parse_mapping(data, path.name)
     except VocabularyError as exc:
-        raise ReadError(path, None, None, None, str(exc)) from exc
+        raise ReadError(path, None, None, None, exc.words) from exc
 
 
 class ImportVocabularies:

@@ -22,6 +22,7 @@ from importlib import resources
 import yaml
 
 from lagebild.errors import RefusedInput
+from lagebild.messages import N_, Message
 
 
 class Level(IntEnum):
@@ -144,9 +145,14 @@ class Vocabulary:
             if code not in codes:
                 if not self.open:
                     raise VocabularyError(
-                        f"{word!r}: {given!r} is not a {self.name} lagebild knows: use "
-                        + ", ".join(c for c in self.codes if c)
-                    )
+                        Message(
+                            N_("%(word)s: %(given)s is not a %(vocabulary)s lagebild knows: "
+                               "use %(codes)s"),
+                            {"word": repr(word), "given": repr(given),
+                             "vocabulary": _said(self.name),
+                             "codes": ", ".join(c for c in self.codes if c)},
+                        )
+                    )  # fmt: skip
                 codes.append(code)
             words[_key(word)] = code
         return Vocabulary(self.name, tuple(codes), words, self.open)
@@ -157,9 +163,12 @@ def parse_mapping(data: object, what: str) -> dict[str, str]:
     shipped files) or ``word: code`` (one word a line); both may mix in one file."""
     if not isinstance(data, dict) or not data:
         raise VocabularyError(
-            f"{what}: write one entry a line, 'word: code', or a code and its words, "
-            "'code: [word, word]'"
-        )
+            Message(
+                N_("%(what)s: write one entry a line, 'word: code', or a code and its words, "
+                   "'code: [word, word]'"),
+                {"what": what},
+            )
+        )  # fmt: skip
     out: dict[str, str] = {}
     quote = "quote words and codes YAML reads as something else (yes, no, on, off, numbers)"
     for key, value in data.items():
@@ -192,6 +201,23 @@ VOCABULARY_FILES: dict[str, bool] = {
     "event_types": True,
 }
 #: The singular a message uses for a vocabulary.
+#: The vocabularies' words as a reason names them.
+_VOCABULARY_SAID = {
+    "sector": N_("sector"),
+    "status": N_("status"),
+    "convoy status": N_("convoy status"),
+    "access status": N_("access status"),
+    "item category": N_("item category"),
+    "modality": N_("modality"),
+    "event type": N_("event type"),
+}
+
+
+def _said(name: str) -> Message | str:
+    word = _VOCABULARY_SAID.get(name)
+    return Message(word) if word else name
+
+
 VOCABULARY_WORD = {
     "sectors": "sector",
     "statuses": "status",

@@ -178,7 +178,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def unknown_place(request: Request, exc: UnknownPlace) -> Response:
         if not _is_api(request):
             return error_page(request, 404, "unknown-place", pcode=exc.pcode)
-        return JSONResponse({"error": str(exc), "status": 404, "pcode": exc.pcode}, status_code=404)
+        said = language_of(request).message(exc.words)  # in the request's language
+        return JSONResponse({"error": said, "status": 404, "pcode": exc.pcode}, status_code=404)
 
     @app.exception_handler(StoreUnavailable)
     async def store_unavailable(request: Request, exc: StoreUnavailable) -> Response:
@@ -250,8 +251,14 @@ def _install_refusals(app: FastAPI) -> None:
     @app.exception_handler(Denied)
     async def denied(request: Request, exc: Denied) -> Response:
         if is_api(request):
+            lang = language_of(request)
+            said = str(exc) if lang.code == "en" else lang.gettext(
+                "Your account (role: %(role)s) may not see or do this. Ask an administrator if "
+                "you need it.",
+                role=exc.principal.role,
+            )  # the page's words in another language; the command line's in English
             return JSONResponse(
-                {"error": str(exc), "status": 403, "permission": exc.permission}, status_code=403
+                {"error": said, "status": 403, "permission": exc.permission}, status_code=403
             )
         return error_page(
             request, 403, "denied", role=exc.principal.role, permission=exc.permission

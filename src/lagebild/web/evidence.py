@@ -91,7 +91,7 @@ def _detail(store: Store, item_id: int) -> ev.ItemDetail:
     try:
         return ev.detail(store, item_id)
     except ev.EvidenceError as exc:
-        raise HTTPException(404, str(exc)) from exc
+        raise HTTPException(404, exc.words) from exc  # said in the request's language
 
 
 class Words:

@@ -29,7 +29,7 @@ from starlette.requests import Request
 from lagebild.ingest import Problem
 from lagebild.ingest.catalogue import CATALOGUE
 from lagebild.ingest.notation import reason_words
-from lagebild.messages import Message, Value
+from lagebild.messages import Code, Message, Value
 
 LANGUAGES = ("en", "ar", "de")
 RTL = frozenset({"ar"})
@@ -156,7 +156,7 @@ class Language:
         numbers in the page's notation, the messages among its values translated in turn."""
         if isinstance(message, str):
             return message
-        values = {k: self._value(v) for k, v in message.values.items()}
+        values = {k: self.value(v) for k, v in message.values.items()}
         if message.plural:
             count = message.num if message.num is not None else 0
             text = self.translations.ngettext(message.template, message.plural, count)
@@ -167,11 +167,22 @@ class Language:
         except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
             return message.template % values
 
-    def _value(self, value: Value) -> str:
+    def coded(self, value: Code) -> str:
+        """A code of the data that reads as a word: the code in English, else the word in
+        this language with the code beside it (``Gouvernement (adm1)``)."""
+        if self.code == "en":
+            return value.code
+        word = self.translations.gettext(value.word)
+        return f"{word} ({value.code})" if word != value.code else word
+
+    def value(self, value: Value) -> str:
+        """One value of a message, as this language writes it."""
         if isinstance(value, Message):
             return self.message(value)
+        if isinstance(value, Code):
+            return self.coded(value)
         if isinstance(value, tuple):
-            return _LIST_SEPARATOR.get(self.code, ", ").join(self._value(v) for v in value)
+            return _LIST_SEPARATOR.get(self.code, ", ").join(self.value(v) for v in value)
         if isinstance(value, bool) or value is None:
             return "" if value is None else str(value)
         if isinstance(value, int | float):
@@ -216,6 +227,10 @@ class _Shown:
         value = self.value
         if isinstance(value, Message):
             return self.lang.message(value)
+        if isinstance(value, Code):
+            return self.lang.coded(value)
+        if isinstance(value, tuple):
+            return self.lang.value(value)
         if isinstance(value, int | float) and not isinstance(value, bool):
             places = spec.rpartition(".")[2].rstrip("f") if "." in spec else ""
             if places.isdigit():
@@ -227,4 +242,4 @@ class _Shown:
         return repr(self.value)
 
     def __str__(self) -> str:
-        return self.lang.message(self.value) if isinstance(self.value, Message) else str(self.value)
+        return format(self, "")

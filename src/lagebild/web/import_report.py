@@ -311,28 +311,44 @@ class TooLarge(BaseModel):
     limit: int
 
 
-def json_problems(problems: list[Problem]) -> list[ImportProblem]:
-    return [ImportProblem(**p.as_dict()) for p in problems]  # type: ignore[arg-type]
+def json_problems(problems: list[Problem], lang: Language | None = None) -> list[ImportProblem]:
+    """The problems as the API gives them; each reason in ``lang`` (English without one)."""
+    shown = []
+    for found in problems:
+        fields = {**found.as_dict(), "reason": lang.reason(found) if lang else found.reason}
+        shown.append(ImportProblem(**fields))  # type: ignore[arg-type]
+    return shown
 
 
-def refusal(status: int, report: ImportReport) -> JSONResponse:
+def refusal(status: int, report: ImportReport, lang: Language | None = None) -> JSONResponse:
+    """An import that wrote nothing; its words in ``lang``, the language the request asks for
+    (English without one), its keys, codes and values as they are."""
+    lang = lang or Language("en")
     errors = report.errors
-    first = errors[0].reason if errors else "the import failed"
+    first = lang.reason(errors[0]) if errors else lang.gettext("the import failed")
     body = ImportRefused(
-        error=f"{report.file}: {report.error_count} error(s), nothing was imported: {first}",
+        error=lang.gettext(
+            "%(file)s: %(count)s error(s), nothing was imported: %(first)s",
+            file=report.file,
+            count=str(report.error_count),
+            first=first,
+        ),
         status=status,
         errors=report.error_count,
         problems=json_problems(
             sorted(
                 report.problems,
                 key=lambda p: (p.severity != ERROR, p.row if p.row is not None else -1),
-            )
+            ),
+            lang,
         ),
     )
     return JSONResponse(body.model_dump(), status_code=status)
 
 
-def created(report: ImportReport, organisation: str | None) -> JSONResponse:
+def created(
+    report: ImportReport, organisation: str | None, lang: Language | None = None
+) -> JSONResponse:
     assert report.import_id is not None and report.kind is not None
     body = ImportCreated(
         import_id=report.import_id,
@@ -346,7 +362,7 @@ def created(report: ImportReport, organisation: str | None) -> JSONResponse:
         records_written=report.records_written,
         rows_rejected=report.rows_rejected,
         warning_count=report.warning_count,
-        warnings=json_problems(report.warnings),
+        warnings=json_problems(report.warnings, lang),
         ignored_columns=report.ignored_columns,
         decided_by=report.decided_by,
         reason=report.reason,

@@ -53,7 +53,17 @@ from lagebild.store import Store, StoreError
 from lagebild.store.imports import import_entry, import_log
 from lagebild.store.tagmaps import MAX_NAME, save_tag_map, saved_tag_map
 from lagebild.web import auth
-from lagebild.web.context import PER_PAGE, FormatQ, Limit, Offset, pager, render_page, respond
+from lagebild.web.context import (
+    PER_PAGE,
+    FormatQ,
+    Limit,
+    Offset,
+    pager,
+    render_page,
+    request_language,
+    respond,
+)
+from lagebild.web.i18n import Language
 from lagebild.web.import_report import (
     MAX_HEADERS,
     ImportCreated,
@@ -165,7 +175,7 @@ def _receive(
             except FormError as exc:
                 raise FormError("tags-" + exc.code, exc.status, **exc.values) from None
             except ReadError as exc:
-                raise FormError("tags", reason=exc.reason) from None
+                raise FormError("tags", reason=exc.said) from None
             upload.tag_map_name = safe_name(tags.filename)
         elif saved is not None:
             upload.tag_map, upload.tag_map_name = saved.mapping, saved.name
@@ -178,7 +188,7 @@ def _receive(
             except FormError as exc:
                 raise FormError("sectors-" + exc.code, exc.status, **exc.values) from None
             except ReadError as exc:
-                raise FormError("sectors", reason=exc.reason) from None
+                raise FormError("sectors", reason=exc.said) from None
             upload.sector_map_name = safe_name(sectors.filename)
         upload.save()
         return upload
@@ -654,15 +664,17 @@ def _keep(uploads: Uploads, file: Any, limit: int) -> tuple[str, Path]:
     return token, target
 
 
-def _form_refusal(exc: _Refused) -> JSONResponse:
+def _form_refusal(exc: _Refused, lang: Language) -> JSONResponse:
+    """A form that cannot be imported, said in ``lang`` (the request's language)."""
+    reason = lang.reason(exc.problem)
     if exc.status == 413:
-        body: BaseModel = TooLarge(error=exc.problem.reason, status=413, limit=exc.limit or 0)
+        body: BaseModel = TooLarge(error=reason, status=413, limit=exc.limit or 0)
     else:
         body = ImportRefused(
-            error=f"{exc.problem.column}: {exc.problem.reason}",
+            error=f"{exc.problem.column}: {reason}",
             status=exc.status,
             errors=1,
-            problems=json_problems([exc.problem]),
+            problems=json_problems([exc.problem], lang),
         )
     return JSONResponse(body.model_dump(), status_code=exc.status)
 
@@ -706,16 +718,16 @@ async def create_import(request: Request) -> Response:
         store = auth.request_store(request)  # the audit trail names the caller
         outcome = await run_in_threadpool(import_file, store, path, options)
     except _Refused as exc:
-        return _form_refusal(exc)
+        return _form_refusal(exc, request_language(request))
     except FormError as exc:
-        return _form_refusal(_from_form(exc, body_limit))
+        return _form_refusal(_from_form(exc, body_limit), request_language(request))
     finally:
         if token is not None:
             uploads.discard(token)
     if outcome.refused:
         again = any(p.code == "already-imported" for p in outcome.report.errors)
-        return refusal(409 if again else 422, outcome.report)
-    return created(outcome.report, options.organisation)
+        return refusal(409 if again else 422, outcome.report, request_language(request))
+    return created(outcome.report, options.organisation, request_language(request))
 
 
 __all__ = [

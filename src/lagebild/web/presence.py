@@ -305,7 +305,7 @@ def _profile(
             lambda: organisation_profile(ctx.store, found[0], where, scope, names, ctx.tree()),
         )
     except UnknownOrganisation as exc:
-        raise HTTPException(404, str(exc)) from exc
+        raise HTTPException(404, exc.words) from exc  # said in the request's language
 
 
 def profile_view(request: Request, ctx: Context, profile: OrganisationProfile) -> dict[str, Any]:

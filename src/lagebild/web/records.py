@@ -28,10 +28,11 @@ from starlette.concurrency import run_in_threadpool
 
 from lagebild import analysis
 from lagebild.actions.records import delete_record, edit_record
-from lagebild.analysis.changes import change_row, place_history
+from lagebild.analysis.changes import change_row, describe, place_history
 from lagebild.analysis.place import find, place_dict, subtree_ids
 from lagebild.analysis.tree import PlaceTree
 from lagebild.ingest.edit import EditError
+from lagebild.messages import Message
 from lagebild.publish import tables
 from lagebild.publish.tables import Col
 from lagebild.security import policy
@@ -265,9 +266,20 @@ def _check(request: Request, kind: str, fields: list[str]) -> None:
         auth.deny(request, policy.EDIT, f"{kind} {', '.join(fields) or ''}".strip())
 
 
-def _refused(request: Request, kind: str, exc: StoreError) -> HTTPException:
+#: The kinds of record as a sentence names them.
+RECORD_WORDS = {"figure": N_("figure"), "access": N_("access change"), "delivery": N_("delivery")}
+
+
+def _refused(request: Request, kind: str, record_id: int, exc: StoreError) -> HTTPException:
     if isinstance(exc, OutOfScope):
         auth.deny(request, policy.EDIT, str(exc))
+    if str(exc) == f"there is no {kind} #{record_id}":
+        # The same sentence, said in the request's language.
+        said = Message(
+            N_("there is no %(kind)s #%(id)s"),
+            {"kind": Message(RECORD_WORDS[kind]), "id": str(record_id)},
+        )
+        return HTTPException(404, said)
     status = 404 if str(exc).startswith("there is no") else 422
     return HTTPException(status, str(exc))
 
@@ -288,9 +300,9 @@ def edit(request: Request, kind: Kind, record_id: RecordId, body: Edit) -> dict[
             auth.scope_of(request),
         )
     except EditError as exc:
-        raise HTTPException(422, str(exc)) from exc
+        raise HTTPException(422, exc.words) from exc  # said in the request's language
     except StoreError as exc:
-        raise _refused(request, kind, exc) from exc
+        raise _refused(request, kind, record_id, exc) from exc
     return {"kind": kind, "id": record_id, "before": edited.before, "after": edited.after}
 
 
@@ -310,7 +322,7 @@ def delete(
             auth.request_store(request), kind, record_id, why, auth.scope_of(request)
         )
     except StoreError as exc:
-        raise _refused(request, kind, exc) from exc
+        raise _refused(request, kind, record_id, exc) from exc
     return {"kind": kind, "id": record_id, "deleted": before}
 
 
@@ -350,13 +362,21 @@ def history_page(request: Request, ctx: Ctx, pcode: str) -> Response:
     summary="The audit trail of a place and the places below it, newest first",
 )
 def history_api(
+    request: Request,
     ctx: Ctx,
     pcode: str,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
     only: bool = False,
 ) -> dict[str, Any]:
+    """Each change as the command line gives it; its line (``what``) in the language the
+    request asks for, as the history page says it (English unless another is asked for)."""
     place, changes = place_history(ctx.store, pcode, below=not only, limit=limit)
-    return {"pcode": place.pcode, "changes": [change_row(c) for c in changes]}
+    rows = [change_row(c) for c in changes]
+    lang = request_language(request)
+    if lang.code != "en":
+        for row, change in zip(rows, changes, strict=True):
+            row["what"] = lang.message(describe(change))
+    return {"pcode": place.pcode, "changes": rows}
 
 
 # -- changing or deleting one record from a page ---------------------------------------------------
@@ -512,7 +532,8 @@ async def record_edit(request: Request, kind: Kind, record_id: RecordId) -> Resp
             auth.scope_of(request),
         )
     except EditError as exc:
-        return _record_page(request, kind, record, back, 422, "value", str(exc), form)
+        said = request_language(request).message(exc.words)
+        return _record_page(request, kind, record, back, 422, "value", said, form)
     except OutOfScope as exc:
         await run_in_threadpool(auth.deny, request, policy.EDIT, str(exc))
     except StoreError:
