@@ -105,6 +105,21 @@ def _progress_printer(path: Path) -> tuple[Callable[[int], None], Callable[[], N
     "without HXL tags; or the name of a map lagebild ships (acu-earthquake-2023).",
 )
 @click.option(
+    "--form",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    metavar="XLSFORM",
+    help="The XLSForm of a KoboToolbox or ODK Central export (CSV or XLSX): its questions "
+    "and choices read the export; common 4W and needs questions are tagged by name, --tags "
+    "tags the others (by name, path or label).",
+)
+@click.option(
+    "--form-lang",
+    "form_language",
+    metavar="LANGUAGE",
+    help="With --form: the language of the labels imported ('English (en)', 'Arabic', 'ar'; "
+    "default: the form's default, else English).",
+)
+@click.option(
     "--tags-saved",
     "tags_saved",
     metavar="NAME",
@@ -219,6 +234,8 @@ def import_(
     sheet: str | None,
     member: str | None,
     tags: Path | None,
+    form: Path | None,
+    form_language: str | None,
     tags_saved: str | None,
     save_tags: str | None,
     kind: str | None,
@@ -284,6 +301,8 @@ def import_(
         statuses=maps["statuses"],
         modalities=maps["modalities"],
         event_types=maps["event_types"],
+        form=form,
+        form_language=form_language,
     )
     results = [_import_one(store, path, options, fmt, verbose) for path in files]
     if fmt == "json":

@@ -31,6 +31,7 @@ from lagebild.ingest.columns import (
 )
 from lagebild.ingest.damage import DamageBuilder
 from lagebild.ingest.gazetteer import Gazetteer
+from lagebild.ingest.kobo import KoboRefused, open_export
 from lagebild.ingest.problems import ImportFailed, ImportReport
 from lagebild.ingest.read import Column, ReadError, Table, open_table
 from lagebild.ingest.vocabularies import ImportVocabularies
@@ -48,6 +49,7 @@ from lagebild.store.imports import (
     id_marks,
     lock_import_hash,
     record_import,
+    replace_keyed,
     set_import_hash,
 )
 from lagebild.store.places import all_places, place_geometries, upsert_places
@@ -83,11 +85,15 @@ class ImportOptions:
     statuses: Mapping[str, str] | None = None
     modalities: Mapping[str, str] | None = None
     event_types: Mapping[str, str] | None = None
+    #: The XLSForm of a KoboToolbox or ODK export (--form), and the language of its labels.
+    form: Path | None = None
+    form_language: str | None = None
 
     def as_json(self) -> str:
         values = asdict(self)
         values["date"] = self.date.isoformat() if self.date else None
         values["rejects"] = str(self.rejects) if self.rejects else None
+        values["form"] = self.form.name if self.form else None
         values["tag_map"] = dict(self.tag_map) if self.tag_map else None
         for name in ("sectors", "statuses", "modalities", "event_types"):
             mapping = getattr(self, name)
@@ -178,14 +184,11 @@ def import_file(
     path = Path(path)
     report = ImportReport(file=path.name, dry_run=options.dry_run)
     try:
-        table = open_table(
-            path,
-            sheet=options.sheet,
-            tag_map=options.tag_map,
-            encoding=options.encoding,
-            locale=options.locale,
-            member=options.member,
-        )
+        table = open_source(path, options)
+    except KoboRefused as exc:
+        for found in exc.problems:
+            report.add(found)
+        raise ImportFailed(report) from exc
     except ReadError as exc:
         report.add(
             problem("unreadable", path.name, exc.row, exc.column, exc.value, reason=exc.reason)
@@ -239,6 +242,28 @@ def import_file(
     if report.error_count and not options.skip_invalid:
         raise ImportFailed(report)
     return report
+
+
+def open_source(path: Path, options: ImportOptions) -> Table:
+    """The file as a table: a Kobo or ODK export read with its form (``options.form``), else
+    any table file. ``KoboRefused`` (with every problem) or ``ReadError`` when it cannot be."""
+    if options.form is not None:
+        return open_export(
+            path,
+            options.form,
+            tag_map=options.tag_map,
+            language=options.form_language,
+            locale=options.locale,
+            encoding=options.encoding,
+        )
+    return open_table(
+        path,
+        sheet=options.sheet,
+        tag_map=options.tag_map,
+        encoding=options.encoding,
+        locale=options.locale,
+        member=options.member,
+    )
 
 
 def _unused(column: Column) -> str:
@@ -529,11 +554,34 @@ def _import_batches(
             report.rows_written += frame.height - len(rejected)
             strict_failed = report.error_count and not options.skip_invalid
             if inserter is not None and not strict_failed and insert is not None:
+                _replace_earlier(writer, frame, rejected, context, connection)
                 inserter.put(insert)
             if progress is not None:
                 progress(report.rows_read)
         if inserter is not None:
             report.records_written = inserter.finish()
+
+
+def _replace_earlier(
+    writer: Writer | None,
+    frame: pl.DataFrame,
+    rejected: dict[int, str],
+    context: records.Context,
+    connection: threading.Lock,
+) -> None:
+    """Rows with a key of the system they came from (``#meta+id``: a Kobo submission's _uuid)
+    replace the rows of earlier imports with the same key: an edited submission updates."""
+    key = context.layout.roles.get("key")
+    table = {"deliveries": "deliveries", "figures": "figures"}.get(context.layout.kind)
+    if writer is None or key is None or table is None or context.import_id == 0:
+        return
+    kept = frame.filter(~pl.col("_row").is_in(list(rejected))) if rejected else frame
+    keys = kept[f"c{key.index}"].drop_nulls().unique(maintain_order=True).to_list()
+    if keys:
+        with connection:  # the insert thread may be using the connection
+            context.report.records_replaced += replace_keyed(
+                writer, table, keys, context.import_id
+            )
 
 
 def _empty(table: Table) -> pl.DataFrame:

@@ -328,3 +328,41 @@ def set_import_hash(writer: Writer, import_id: int, sha256: str) -> None:
     writer.conn.execute(
         t.imports.update().where(t.imports.c.id == import_id).values(sha256=sha256)
     )
+
+
+#: The tables whose rows may carry the key they have in the system they came from.
+_KEYED = {"deliveries": ("delivery", t.deliveries), "figures": ("figure", t.figures)}
+
+
+def replace_keyed(writer: Writer, table: str, keys: list[str], import_id: int) -> int:
+    """Delete the rows of other imports that carry one of ``keys`` (a Kobo submission edited
+    and imported again): the import ``import_id`` brings their new version. The audit trail
+    keeps each deleted row whole, with the import that replaced it; how many went."""
+    kind, rows = _KEYED[table]
+    removed = 0
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        old = writer.conn.execute(
+            select(rows).where(rows.c.external_key.in_(chunk), rows.c.import_id != import_id)
+        ).all()
+        if not old:
+            continue
+        writer.conn.execute(rows.delete().where(rows.c.id.in_([r.id for r in old])))
+        record_changes(
+            writer,
+            [
+                {
+                    "action": "delete",
+                    "record_kind": kind,
+                    "record_id": r.id,
+                    "place_id": r.place_id,
+                    "import_id": r.import_id,
+                    "before": {k: v for k, v in r._asdict().items()},
+                    "why": f"replaced by import #{import_id}: the same submission "
+                    f"({r.external_key}) edited or sent again",
+                }
+                for r in old
+            ],
+        )
+        removed += len(old)
+    return removed
