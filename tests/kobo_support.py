@@ -42,7 +42,8 @@ SURVEY: list[dict[str, str]] = [
 ]  # fmt: skip
 
 CHOICES: list[dict[str, str]] = [
-    {"list_name": "orgs", "name": "sarc", EN: "Syrian Arab Red Crescent", AR: "الهلال الأحمر العربي السوري"},
+    {"list_name": "orgs", "name": "sarc", EN: "Syrian Arab Red Crescent",
+     AR: "الهلال الأحمر العربي السوري"},
     {"list_name": "orgs", "name": "alpha", EN: "Alpha Relief", AR: "ألفا للإغاثة"},
     {"list_name": "governorates", "name": "SY02", EN: "Aleppo", AR: "حلب"},
     {"list_name": "governorates", "name": "SY07", EN: "Idleb", AR: "إدلب"},

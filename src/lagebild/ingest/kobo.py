@@ -66,6 +66,7 @@ _OTHER_META = re.compile(
     r"altitude|precision)",
     re.IGNORECASE,
 )
+_GEO_TYPES = frozenset({"geopoint", "geotrace", "geoshape"})
 _DATE_TYPES = frozenset({"date", "datetime", "start", "end", "today"})
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _PCODE = re.compile(r"[A-Za-z]{2}[0-9]{2,}\Z|C[0-9]{4,}\Z")
@@ -375,6 +376,8 @@ def _tags(
     by_tag: dict[Tag, Question] = {}
     for question in answered.values():
         spec = _given(question, given)
+        if spec is None and question.type in _GEO_TYPES:
+            continue  # coordinates: the places come from the location questions
         if spec is None and question.name.casefold() in AMBIGUOUS:
             first, second = AMBIGUOUS[question.name.casefold()]
             reading.add(
