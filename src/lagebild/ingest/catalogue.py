@@ -102,7 +102,7 @@ KINDS: tuple[ProblemKind, ...] = (
         "kobo-field-meaning",
         "a question whose name could mean two things",
         "the question {name!r} could be {first} or {second}: say which in a tag map "
-        "(--tags map.yml, a line '{name}: \"{first}\"')",
+        "(--tags map.yml): a line '{name}: \"{first}\"'",
     ),
     _e(
         "kobo-field-meaning",

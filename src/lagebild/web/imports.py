@@ -72,7 +72,9 @@ from lagebild.web.uploads import (
     CHUNK,
     EXTENSIONS,
     MAX_TAG_MAP_BYTES,
+    MAX_XLSFORM_BYTES,
     MODES,
+    XLSFORM_EXTENSIONS,
     FormError,
     Upload,
     Uploads,
@@ -180,11 +182,29 @@ def _receive(
             except ReadError as exc:
                 raise FormError("sectors", reason=exc.reason) from None
             upload.sector_map_name = safe_name(sectors.filename)
+        _receive_xlsform(form, upload)
         upload.save()
         return upload
     except BaseException:
         uploads.discard(token)
         raise
+
+
+def _receive_xlsform(form: Any, upload: Upload) -> None:
+    """The XLSForm of a Kobo or ODK export, when one came in the field "xlsform"."""
+    xlsform = form.get("xlsform")
+    if not isinstance(xlsform, UploadFile) or not xlsform.filename:
+        return
+    name = safe_name(xlsform.filename)
+    suffix = extension(name)
+    if suffix not in XLSFORM_EXTENSIONS:
+        raise FormError("xlsform", value=suffix or name)
+    target = f"form{suffix}"
+    try:
+        copy_upload(xlsform.file, upload.folder / target, MAX_XLSFORM_BYTES)
+    except FormError as exc:
+        raise FormError("xlsform-" + exc.code, exc.status, **exc.values) from None
+    upload.xlsform, upload.xlsform_name = target, name
 
 
 def _check(store: Store, uploads: Uploads, upload: Upload) -> ImportReport:
@@ -236,8 +256,9 @@ async def import_check(request: Request) -> Response:
     uploads = uploads_of(request)
     await run_in_threadpool(uploads.sweep)
     limit = upload_limit(request)
-    # the file, the tag and sector maps (1 MB between them at the most) and the form fields
-    body_limit = limit + MAX_TAG_MAP_BYTES + CHUNK
+    # the file, the tag and sector maps (1 MB between them at the most), an XLSForm and the
+    # form fields
+    body_limit = limit + MAX_TAG_MAP_BYTES + MAX_XLSFORM_BYTES + CHUNK
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > body_limit:
         return form_page(request, error=FormError("too-large", 413, limit=limit))
@@ -245,7 +266,7 @@ async def import_check(request: Request) -> Response:
     principal = auth.principal_of(request)
     store = request.app.state.lagebild.store
     try:
-        async with limited_request(request, body_limit).form(max_files=3, max_fields=20) as form:
+        async with limited_request(request, body_limit).form(max_files=4, max_fields=20) as form:
             values = _form_values(form)
             saved = await run_in_threadpool(_saved_map, store, principal, values)
             upload = await run_in_threadpool(_receive, uploads, form, values, limit, saved)
