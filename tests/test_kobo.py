@@ -325,3 +325,42 @@ def test_a_form_that_is_no_xlsform_is_refused(gazetteer_store: Store, tmp_path: 
     problems = _refused(gazetteer_store, export, export)  # the export given as the form
     assert problems[0][0] == "unreadable" and problems[0][1] == "export.xlsx"
     assert EN  # the labels' language columns are the form's, not the export's
+
+
+def test_undoing_the_import_that_replaced_rows_puts_the_earlier_rows_back(
+    gazetteer_store: Store, tmp_path: Path
+) -> None:
+    from lagebild.actions.imports import undo_import
+
+    form = write_form(tmp_path / "form.xlsx")
+    first = write_export(tmp_path / "export-1.xlsx", export_rows(SUBMISSIONS))
+    assert not import_file(gazetteer_store, first, ImportOptions(form=form)).refused
+    edited = dataclasses.replace(SUBMISSIONS[1], activities=[("food", "older", 340)])
+    later = [SUBMISSIONS[0], edited, SUBMISSIONS[2]]
+    second = write_export(tmp_path / "export-2.xlsx", export_rows(later))
+    outcome = import_file(gazetteer_store, second, ImportOptions(form=form))
+    assert _delivered(gazetteer_store) == reached(later)
+    assert outcome.report.import_id is not None
+    undo_import(gazetteer_store, outcome.report.import_id, why="wrong export")
+    assert _delivered(gazetteer_store) == reached(SUBMISSIONS)
+    assert _count(gazetteer_store) == sum(len(s.activities) for s in SUBMISSIONS)
+
+
+def test_the_forms_own_hxl_column_tags_and_kobos_hashtag_row_is_skipped(
+    gazetteer_store: Store, tmp_path: Path
+) -> None:
+    survey = [dict(q) for q in SURVEY]
+    for q in survey:
+        if q.get("name") == "people_reached":
+            q["name"], q["hxl"] = "served", "#reached+ind"  # a name no map knows
+    form = write_form(tmp_path / "form.xlsx", survey)
+    sheets = export_rows(SUBMISSIONS)
+    sheets["activities"][0][4] = "activities/served"
+    # Kobo's export option "include HXL tags": a hashtag row under the headers
+    header = sheets["activities"][0]
+    sheets["activities"].insert(1, ["#reached+ind" if h == "activities/served" else ""
+                                    for h in header])  # fmt: skip
+    export = write_export(tmp_path / "export.xlsx", sheets)
+    outcome = import_file(gazetteer_store, export, ImportOptions(form=form))
+    assert not outcome.refused, [p.reason for p in outcome.report.problems]
+    assert _delivered(gazetteer_store) == reached(SUBMISSIONS)

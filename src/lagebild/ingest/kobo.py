@@ -13,10 +13,11 @@ its parent by ``_parent_index`` (the parent's ``_index``) or ODK's ``PARENT_KEY`
 header against the form and every answer against its choices, and gives a :class:`Table` of
 HXL-tagged columns that the import reads as any other file: one row per submission, or per row
 of the deepest repeat holding a question the import reads (with its parents' answers). The
-questions are tagged from their names by the shipped map ``tagmaps/kobo-4w.yml``, which the
-import's ``--tags`` map (by question name, path or label) overrides; a name that could mean two
-things is asked about, not guessed. Each row carries its submission's ``_uuid`` as ``#meta+id``:
-importing an edited submission again replaces its earlier rows (``importer._replace_earlier``).
+questions are tagged by the import's ``--tags`` map (by question name, path or label), else by
+the form's own ``hxl`` column, else from their names by the shipped map ``tagmaps/kobo-4w.yml``;
+a name that could mean two things is asked about, not guessed. Each row carries its
+submission's ``_uuid`` as ``#meta+id``: importing an edited submission again replaces its earlier
+rows (``importer._replace_earlier``), and undoing that import puts them back.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import yaml
 from lagebild.ingest.catalogue import problem
 from lagebild.ingest.problems import Problem
 from lagebild.ingest.read import ANY_HEADER, Column, ReadError, Table, TableInfo, open_table
-from lagebild.ingest.tags import Tag
+from lagebild.ingest.tags import Tag, is_tag_row
 from lagebild.ingest.xlsform import Form, Question, read_form
 
 #: The map of common 4W and needs question names to hashtags, shipped with lagebild.
@@ -188,6 +189,8 @@ def _sheet(name: str | None, table: Table) -> _Sheet:
         )
     )
     columns = [Column(c.index, c.letter, c.header, None) for c in table.columns]
+    if frame.height and is_tag_row([v or "" for v in frame.row(0)[:-1]]):
+        frame = frame.slice(1)  # the hashtags Kobo exports under the headers: the form's own
     return _Sheet(name, columns, frame)
 
 
@@ -375,7 +378,7 @@ def _tags(
     tags: dict[str, Tag] = {}
     by_tag: dict[Tag, Question] = {}
     for question in answered.values():
-        spec = _given(question, given)
+        spec = _given(question, given) or question.hxl
         if spec is None and question.type in _GEO_TYPES:
             continue  # coordinates: the places come from the location questions
         if spec is None and question.name.casefold() in AMBIGUOUS:

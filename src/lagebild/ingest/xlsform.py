@@ -47,6 +47,7 @@ class Question:
     list_name: str | None = None  # the choices of a select question
     repeat: str | None = None  # the innermost repeat around it (None: the submission's level)
     group_labels: tuple[dict[str, str], ...] = ()  # the labels of the groups around it
+    hxl: str | None = None  # the form's own HXL hashtag for it (Kobo's column "hxl")
 
     @property
     def xpath(self) -> str:
@@ -232,6 +233,7 @@ def _read_survey(form: Form, records: list[tuple[int, dict[str, str]]]) -> None:
                 list_name=list_name or None,
                 repeat=repeat,
                 group_labels=tuple(lab for _, _, lab in stack),
+                hxl=record.get("hxl", "").strip() or None,
             )
         )
     if stack:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Date, func, select, text
 
 from lagebild.model import ImportEntry, ImportRecord
 from lagebild.store import schema as t
@@ -280,6 +281,7 @@ def undo_import(writer: Writer, import_id: int, why: str | None = None) -> dict[
         ("convoys", t.convoys, t.convoys.c.import_id == import_id),
     ):
         removed[name] = int(writer.conn.execute(table.delete().where(which)).rowcount or 0)
+    restored = _restore_replaced(writer, import_id)
     writer.conn.execute(
         t.imports.update().where(t.imports.c.id == import_id).values(status="undone")
     )
@@ -296,7 +298,7 @@ def undo_import(writer: Writer, import_id: int, why: str | None = None) -> dict[
                     "kind": record.kind,
                     "status": "committed",
                 },
-                "after": {"status": "undone", "removed": removed},
+                "after": {"status": "undone", "removed": removed, "restored": restored},
                 "why": why,
             },
             *(
@@ -357,7 +359,8 @@ def replace_keyed(writer: Writer, table: str, keys: list[str], import_id: int) -
                     "record_id": r.id,
                     "place_id": r.place_id,
                     "import_id": r.import_id,
-                    "before": {k: v for k, v in r._asdict().items()},
+                    "before": dict(r._asdict()),
+                    "after": {"replaced_by": import_id},
                     "why": f"replaced by import #{import_id}: the same submission "
                     f"({r.external_key}) edited or sent again",
                 }
@@ -366,3 +369,36 @@ def replace_keyed(writer: Writer, table: str, keys: list[str], import_id: int) -
         )
         removed += len(old)
     return removed
+
+
+def _restore_replaced(writer: Writer, import_id: int) -> int:
+    """Put back the rows an import replaced (``replace_keyed``), from the audit trail, as it is
+    undone; rows of an import undone since stay away. How many came back."""
+    c = t.changes
+    marker = json.dumps({"replaced_by": import_id}, ensure_ascii=False, sort_keys=True)
+    gone = writer.conn.execute(
+        select(c.c.record_kind, c.c.before).where(
+            c.c.action == "delete",
+            c.c.record_kind.in_([kind for kind, _ in _KEYED.values()]),
+            c.c.after == marker,
+        )
+    ).all()
+    committed = {
+        int(i)
+        for i in writer.conn.execute(
+            select(t.imports.c.id).where(t.imports.c.status == "committed")
+        ).scalars()
+    }
+    tables = dict(_KEYED.values())
+    restored = 0
+    for kind, before in gone:
+        row = json.loads(before)
+        if row.get("import_id") not in committed:
+            continue
+        table = tables[kind]
+        for name, value in row.items():
+            if value is not None and isinstance(table.c[name].type, Date):
+                row[name] = date.fromisoformat(str(value)[:10])
+        writer.conn.execute(table.insert().values(**row))
+        restored += 1
+    return restored
