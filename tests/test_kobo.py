@@ -35,7 +35,7 @@ from sqlalchemy import func, select
 from lagebild.actions.imports import import_file
 from lagebild.cli import main
 from lagebild.ingest import ImportOptions
-from lagebild.ingest.kobo import open_export
+from lagebild.ingest.kobo import KoboRefused, open_export
 from lagebild.ingest.xlsform import read_form
 from lagebild.store import Store
 from lagebild.store import schema as t
@@ -364,3 +364,39 @@ def test_the_forms_own_hxl_column_tags_and_kobos_hashtag_row_is_skipped(
     outcome = import_file(gazetteer_store, export, ImportOptions(form=form))
     assert not outcome.refused, [p.reason for p in outcome.report.problems]
     assert _delivered(gazetteer_store) == reached(SUBMISSIONS)
+
+
+def test_odk_centrals_zip_of_csvs_joins_the_repeat_to_its_submissions() -> None:
+    form = DATA / "odk-central-singlerepeat-form.xlsx"
+    tags = {"children/child/age": "#reached", "name": "#org+impl"}
+    with open_export(DATA / "odk-central-singlerepeat.csv.zip", form, tag_map=tags) as table:
+        (frame,) = list(table.batches())
+        by_letter = {c.letter: frame[f"c{c.index}"].to_list() for c in table.columns}
+        tagged = {str(c.tag): c.letter for c in table.columns if c.tag}
+    # one row per child (rows 2 to 4 of the repeat's CSV), with its parent's answers
+    assert frame["_row"].to_list() == [2, 3, 4]
+    assert by_letter["singlerepeat-child!A"] == ["Billy", "Blaine", "Candace"]
+    assert by_letter[tagged["#reached"]] == ["4", "6", "2"]
+    assert by_letter[tagged["#org+impl"]] == ["Bob", "Bob", "Chelsea"]  # Alice has no child
+    assert tagged["#org+impl"] == "singlerepeat!C"
+    assert by_letter[tagged["#meta+id"]] == ["two", "two", "three"]
+
+
+def test_a_central_repeat_row_whose_parent_key_is_missing_is_refused(tmp_path: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(DATA / "odk-central-singlerepeat.csv.zip") as source:
+        files = {n: source.read(n).decode() for n in source.namelist()}
+    files["singlerepeat-child.csv"] = files["singlerepeat-child.csv"].replace(
+        "Candace,2,three,", "Candace,2,four,"
+    )
+    broken = tmp_path / "export.csv.zip"
+    with zipfile.ZipFile(broken, "w") as target:
+        for name, text in files.items():
+            target.writestr(name, text)
+    with pytest.raises(KoboRefused) as refused:
+        open_export(broken, DATA / "odk-central-singlerepeat-form.xlsx",
+                    tag_map={"children/child/age": "#reached"})  # fmt: skip
+    [found] = refused.value.problems
+    assert (found.code, found.row, found.column, found.value) == (
+        "kobo-orphan", 4, "singlerepeat-child!C PARENT_KEY", "four")

@@ -23,16 +23,26 @@ rows (``importer._replace_earlier``), and undoing that import puts them back.
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import polars as pl
+import python_calamine
 import yaml
 
 from lagebild.ingest.catalogue import problem
 from lagebild.ingest.problems import Problem
-from lagebild.ingest.read import ANY_HEADER, Column, ReadError, Table, TableInfo, open_table
+from lagebild.ingest.read import (
+    ANY_HEADER,
+    Column,
+    ReadError,
+    Table,
+    TableInfo,
+    archive_files,
+    open_table,
+)
 from lagebild.ingest.tags import Tag, is_tag_row
 from lagebild.ingest.xlsform import Form, Question, read_form
 
@@ -157,12 +167,18 @@ def open_export(
 
 
 def _read_sheets(path: Path, locale: str, encoding: str | None) -> list[_Sheet]:
-    """Every sheet of an XLSX export (one per repeat group), or the one table of a CSV."""
-    with open_table(path, tag_map=ANY_HEADER, locale=locale, encoding=encoding, sheet=None) as t:
-        if t.info.format == "csv" or t.info.sheet is None:
-            return [_sheet(None, t)]
-    import python_calamine
-
+    """Every sheet of an XLSX export (one per repeat group), every CSV of ODK Central's ZIP
+    (``form.csv``, ``form-repeat.csv``), or the one table of a CSV."""
+    members = _zipped_tables(path)
+    if len(members) > 1:
+        sheets = []
+        for member in members:
+            with open_table(path, member=member, tag_map=ANY_HEADER, encoding=encoding) as table:
+                sheets.append(_sheet(PurePosixPath(member).stem, table))
+        return sheets
+    with open_table(path, tag_map=ANY_HEADER, locale=locale, encoding=encoding) as table:
+        if table.info.format == "csv" or table.info.sheet is None:
+            return [_sheet(None, table)]
     workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     try:
         names = list(workbook.sheet_names)
@@ -176,6 +192,20 @@ def _read_sheets(path: Path, locale: str, encoding: str | None) -> list[_Sheet]:
         except ReadError:
             continue  # an empty sheet
     return sheets
+
+
+def _zipped_tables(path: Path) -> list[str]:
+    """The tables in a ZIP archive that is no workbook (ODK Central's CSV export), else none."""
+    if not zipfile.is_zipfile(path):
+        return []
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive_files(archive)
+    except (zipfile.BadZipFile, OSError):
+        return []
+    if "[Content_Types].xml" in names or "mimetype" in names:
+        return []
+    return [n for n in names if n.lower().endswith((".csv", ".tsv", ".txt"))]
 
 
 def _sheet(name: str | None, table: Table) -> _Sheet:
@@ -201,7 +231,10 @@ def _place_sheet(reading: _Reading, sheet: _Sheet, several: bool) -> None:
         return
     repeats = reading.form.repeats
     by_sheet = {name[:31].casefold(): name for name in repeats}
-    found = by_sheet.get(sheet.name.strip().casefold())
+    folded = sheet.name.strip().casefold()
+    found = by_sheet.get(folded)
+    if found is None:  # ODK Central: "form-repeat.csv"
+        found = next((n for n in repeats if folded.endswith("-" + n.casefold())), None)
     if found is not None:
         sheet.level = found
         return
@@ -258,6 +291,9 @@ def _resolve_headers(reading: _Reading, sheet: _Sheet) -> None:
             sheet.meta.setdefault(meta, column.index)
             continue
         found = names.get(folded, [])
+        if len(found) > 1:  # a name in two places: the one of this sheet's level, if one
+            mine = [q for q in found if q.repeat == sheet.level]
+            found = mine if len(mine) == 1 else found
         if len(found) > 1:
             listed = " or ".join(q.xpath for q in found)
             reading.add(
@@ -375,10 +411,11 @@ def _tags(
     shipped = shipped_map()
     answered = {q.xpath: q for s in sheets for q in s.answers.values()}
     answered |= {q.xpath: q for s in sheets for q, _ in s.choice_columns.values()}
+    paths = {q.xpath.casefold() for q in reading.form.questions}
     tags: dict[str, Tag] = {}
     by_tag: dict[Tag, Question] = {}
     for question in answered.values():
-        spec = _given(question, given) or question.hxl
+        spec = _given(question, given, paths) or question.hxl
         if spec is None and question.type in _GEO_TYPES:
             continue  # coordinates: the places come from the location questions
         if spec is None and question.name.casefold() in AMBIGUOUS:
@@ -432,11 +469,14 @@ def _tags(
     return tags
 
 
-def _given(question: Question, given: dict[str, str]) -> str | None:
+def _given(question: Question, given: dict[str, str], paths: set[str]) -> str | None:
+    """The tag map's hashtag for a question: by its path, else by its name or a label that is
+    not another question's path (``name`` is the path of a question at the top)."""
+    own = question.xpath.casefold()
     for text in (question.xpath, question.name, *question.labels.values()):
-        spec = given.get(" ".join(text.split()).casefold())
-        if spec:
-            return spec
+        key = " ".join(text.split()).casefold()
+        if key in given and (key == own or key not in paths):
+            return given[key]
     return None
 
 
