@@ -400,3 +400,39 @@ def test_a_central_repeat_row_whose_parent_key_is_missing_is_refused(tmp_path: P
     [found] = refused.value.problems
     assert (found.code, found.row, found.column, found.value) == (
         "kobo-orphan", 4, "singlerepeat-child!C PARENT_KEY", "four")
+
+
+@pytest.mark.usefixtures("cheap_hashes")
+def test_the_api_takes_the_form_beside_the_export(gazetteer_store: Store, tmp_path: Path) -> None:
+    from accounts_support import add_accounts, web
+
+    from lagebild.security.passwords import secret_hash
+    from lagebild.store import accounts
+
+    add_accounts(gazetteer_store)
+    accounts.add_token(gazetteer_store, "analyst1", secret_hash("token-kobo"), "tests")
+    form = write_form(tmp_path / "form.xlsx")
+    export = write_export(tmp_path / "export.xlsx", export_rows(SUBMISSIONS))
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    with web(gazetteer_store) as client:
+        done = client.post(
+            "/api/imports",
+            files={
+                "file": ("export.xlsx", export.read_bytes(), xlsx),
+                "xlsform": ("form.xlsx", form.read_bytes(), xlsx),
+            },
+            headers={"Authorization": "Bearer token-kobo"},
+        )
+        wrong = client.post(
+            "/api/imports",
+            files={
+                "file": ("export.xlsx", export.read_bytes(), xlsx),
+                "xlsform": ("form.txt", b"type,name", "text/plain"),
+            },
+            headers={"Authorization": "Bearer token-kobo"},
+        )
+    assert done.status_code == 201, done.text
+    assert done.json()["rows_written"] == sum(len(s.activities) for s in SUBMISSIONS)
+    assert _delivered(gazetteer_store) == reached(SUBMISSIONS)
+    assert wrong.status_code == 422
+    assert wrong.json()["problems"][0]["column"] == "xlsform"

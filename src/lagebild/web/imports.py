@@ -554,6 +554,13 @@ _REQUEST_BODY = {
                         "description": "The kind of data (default: recognised from the hashtags).",
                     },
                     "sheet": {"type": "string", "description": "Spreadsheets: the sheet's name."},
+                    "xlsform": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "The XLSForm of a KoboToolbox or ODK Central export "
+                        "sent as the file, as lagebild import --form: "
+                        f"{', '.join(XLSFORM_EXTENSIONS)}.",
+                    },
                     "update_places": {
                         "type": "boolean",
                         "default": False,
@@ -598,7 +605,7 @@ def _options(form: Any, organisation: str | None) -> ImportOptions:
     """The import's options from the form's fields; every unusable field is a problem."""
     values = {}
     for name, value in form.multi_items():
-        if name == "file":
+        if name in ("file", "xlsform"):
             continue
         if name not in FIELDS:
             raise _Refused(
@@ -675,6 +682,20 @@ def _keep(uploads: Uploads, file: Any, limit: int) -> tuple[str, Path]:
     return token, target
 
 
+def _keep_xlsform(folder: Path, file: Any) -> Path | None:
+    """The XLSForm sent beside the file (the field ``xlsform``), into the file's folder."""
+    if not isinstance(file, UploadFile) or not file.filename:
+        return None
+    suffix = extension(safe_name(file.filename))
+    if suffix not in XLSFORM_EXTENSIONS:
+        allowed = ", ".join(XLSFORM_EXTENSIONS)
+        problem = _form_problem("extension", "xlsform", suffix or None, extensions=allowed)
+        raise _Refused(422, problem)
+    target = folder / f"form{suffix}"
+    copy_upload(file.file, target, MAX_XLSFORM_BYTES)
+    return target
+
+
 def _form_refusal(exc: _Refused) -> JSONResponse:
     if exc.status == 413:
         body: BaseModel = TooLarge(error=exc.problem.reason, status=413, limit=exc.limit or 0)
@@ -709,16 +730,19 @@ async def create_import(request: Request) -> Response:
     """
     principal = auth.principal_of(request)
     limit = upload_limit(request)
-    body_limit = limit + _FORM_OVERHEAD
+    body_limit = limit + MAX_XLSFORM_BYTES + _FORM_OVERHEAD
     declared = request.headers.get("content-length", "")
     uploads = uploads_of(request)
     token: str | None = None
     try:
         if declared.isdigit() and int(declared) > body_limit:
             raise _too_large(limit)
-        async with limited_request(request, body_limit).form(max_files=1, max_fields=10) as form:
+        async with limited_request(request, body_limit).form(max_files=2, max_fields=10) as form:
             options = _options(form, policy.import_organisation(principal))
             token, path = await run_in_threadpool(_keep, uploads, form.get("file"), limit)
+            sent = form.get("xlsform")
+            xlsform = await run_in_threadpool(_keep_xlsform, path.parent.parent, sent)
+            options = replace(options, form=xlsform)
         kind = await run_in_threadpool(recognised_kind, path, options)
         if kind is not None and not policy.may_import(principal, kind):
             await run_in_threadpool(auth.deny, request, policy.IMPORT, f"import of {kind}")
