@@ -436,3 +436,33 @@ def test_the_api_takes_the_form_beside_the_export(gazetteer_store: Store, tmp_pa
     assert _delivered(gazetteer_store) == reached(SUBMISSIONS)
     assert wrong.status_code == 422
     assert wrong.json()["problems"][0]["column"] == "xlsform"
+
+
+def test_an_edited_kobo_submission_with_a_new_uuid_is_known_by_its_root_uuid(
+    gazetteer_store: Store, tmp_path: Path
+) -> None:
+    """KoboToolbox gives an edited submission a new _uuid and keeps the first in meta/rootUuid."""
+
+    def with_root(rows: list[Submission], new_uuid: dict[str, str]) -> dict[str, list[list]]:
+        sheets = export_rows(rows)
+        main = sheets["Syria 4W"]
+        uuid_at = main[0].index("_uuid")
+        main[0].append("meta/rootUuid")
+        for line in main[1:]:
+            root = line[uuid_at]
+            line.append(f"uuid:{root}")
+            line[uuid_at] = new_uuid.get(root, root)
+        return sheets
+
+    form = write_form(tmp_path / "form.xlsx")
+    first = write_export(tmp_path / "export-1.xlsx", with_root(SUBMISSIONS, {}))
+    assert not import_file(gazetteer_store, first, ImportOptions(form=form)).refused
+    count = _count(gazetteer_store)
+    edited = dataclasses.replace(SUBMISSIONS[1], activities=[("food", "older", 340)])
+    later = [SUBMISSIONS[0], edited, SUBMISSIONS[2]]
+    new = {SUBMISSIONS[1].uuid: "9f0e2d4c-1111-4a2b-8c3d-0e1f2a3b4c5d"}
+    second = write_export(tmp_path / "export-2.xlsx", with_root(later, new))
+    outcome = import_file(gazetteer_store, second, ImportOptions(form=form))
+    assert not outcome.refused, [p.reason for p in outcome.report.problems]
+    assert _count(gazetteer_store) == count
+    assert _delivered(gazetteer_store) == reached(later)

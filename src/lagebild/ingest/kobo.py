@@ -61,7 +61,9 @@ AMBIGUOUS: dict[str, tuple[str, ...]] = {
 #: Separators of a group's name from its question's: Kobo's "/" (or as set), ODK Central's "-".
 SEPARATORS = ("/", "-", ":", "::", ".")
 #: Metadata columns: the submission's key, its row index, its parent's, and when it came.
-_KEY = ("_uuid", "meta/instanceid", "meta-instanceid", "instanceid", "key")
+#: The submission's key, steadiest first: Kobo's root uuid (the same through edits; ``_uuid``
+#: changes when a submission is edited), ODK Central's KEY (the first version's instanceID).
+_KEY = ("meta/rootuuid", "_uuid", "key", "meta/instanceid", "meta-instanceid", "instanceid")
 _SUBMISSION_KEY = ("_submission__uuid",)
 _INDEX = ("_index",)
 _PARENT_INDEX = ("_parent_index",)
@@ -280,6 +282,7 @@ def _names(reading: _Reading) -> dict[str, list[Question]]:
 
 def _resolve_headers(reading: _Reading, sheet: _Sheet) -> None:
     names = _names(reading)
+    keys: dict[int, int] = {}  # rank in _KEY -> column
     for column in sheet.columns:
         header = " ".join((column.header or "").split())
         folded = header.casefold()
@@ -287,6 +290,9 @@ def _resolve_headers(reading: _Reading, sheet: _Sheet) -> None:
         if not header:
             continue
         meta = _meta_role(folded)
+        if meta == "key":
+            keys[_KEY.index(folded)] = column.index
+            continue
         if meta is not None:
             sheet.meta.setdefault(meta, column.index)
             continue
@@ -329,6 +335,8 @@ def _resolve_headers(reading: _Reading, sheet: _Sheet) -> None:
                 form=reading.form.path.name,
             )
         )
+    if keys:
+        sheet.meta["key"] = keys[min(keys)]
 
 
 def _meta_role(folded: str) -> str | None:
