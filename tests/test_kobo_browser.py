@@ -125,3 +125,27 @@ def test_an_answer_not_in_the_forms_choices_is_refused_on_the_page(
         assert page.locator("#import-confirm").count() == 0
     finally:
         context.close()
+
+
+def test_an_edited_export_says_how_many_records_it_replaced(
+    browser: Browser, served: tuple[LiveServer, Path]
+) -> None:
+    server, folder = served
+    rows = submissions(30)
+    edited = [rows[0], Submission(**{**rows[1].__dict__, "activities": [("food", "older", 60)]})]
+    context = browser.new_context(viewport=SIZES["wide"], locale="en-US")
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        for number, these in enumerate((rows, edited), start=1):
+            export = write_export(folder / f"kobo-edited-{number}.xlsx", export_rows(these))
+            page.goto(server.url("/import?lang=de"), wait_until="networkidle")
+            _upload(page, export, folder / "syria-4w-form.xlsx")
+            page.click("#import-confirm")
+            page.wait_for_selector('#import-report[data-stage="done"]')
+        shot(page, "5-replaced-de-wide")
+        # the second export holds both submissions again: their 3 earlier rows are replaced
+        assert page.locator("#records-replaced").inner_text().strip() == "3"
+        assert page.locator("#rows-written").inner_text().strip() == "3"
+    finally:
+        context.close()

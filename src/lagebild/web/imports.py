@@ -229,6 +229,7 @@ def _write(store: Store, uploads: Uploads, upload: Upload) -> tuple[Upload, Impo
             "rows_read": report.rows_read,
             "rows_written": report.rows_written,
             "records_written": report.records_written,
+            "records_replaced": report.records_replaced,
             "rows_rejected": report.rows_rejected,
             "warnings": report.warning_count,
             "rejects": report.rejects_path is not None and report.rejects_path.exists(),
