@@ -76,11 +76,11 @@ def by_community(records: list[list[str]]) -> dict[str, float]:
 
 
 @pytest.fixture
-def gazetteer_store(sqlite_store: Store, tmp_path: Path) -> Store:
+def gazetteer_store(store: Store, tmp_path: Path) -> Store:
     path = tmp_path / "gazetteer.csv"
     path.write_text(GAZETTEER, encoding="utf-8")
-    assert not import_file(sqlite_store, path, ImportOptions()).refused
-    return sqlite_store
+    assert not import_file(store, path, ImportOptions()).refused
+    return store
 
 
 def _delivered(store: Store) -> dict[str, float]:
@@ -176,7 +176,7 @@ def test_the_command_line_takes_the_shipped_map_by_name(
     gazetteer_store: Store, tmp_path: Path
 ) -> None:
     path = write_csv(tmp_path / "records.csv", RECORDS)
-    db = str(gazetteer_store.engine.url.database)
+    db = gazetteer_store.engine.url.render_as_string(hide_password=False)
     result = CliRunner().invoke(
         main, ["--db", db, "import", "--tags", "activityinfo", "--format", "json", str(path)]
     )

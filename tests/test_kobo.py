@@ -60,11 +60,11 @@ def _tags(table_path: Path, form: Path, **kwargs: object) -> dict[str, str | Non
 
 
 @pytest.fixture
-def gazetteer_store(sqlite_store: Store, tmp_path: Path) -> Store:
+def gazetteer_store(store: Store, tmp_path: Path) -> Store:
     path = tmp_path / "gazetteer.csv"
     path.write_text(GAZETTEER, encoding="utf-8")
-    assert not import_file(sqlite_store, path, ImportOptions()).refused
-    return sqlite_store
+    assert not import_file(store, path, ImportOptions()).refused
+    return store
 
 
 def _delivered(store: Store) -> dict[str, float]:
@@ -194,7 +194,7 @@ def test_the_command_line_imports_with_form_and_language(
 ) -> None:
     form = write_form(tmp_path / "form.xlsx")
     export = write_export(tmp_path / "export.xlsx", export_rows(SUBMISSIONS))
-    db = str(gazetteer_store.engine.url.database)
+    db = gazetteer_store.engine.url.render_as_string(hide_password=False)
     result = CliRunner().invoke(
         main,
         ["--db", db, "import", "--form", str(form), "--form-lang", "ar", "--format", "json",
