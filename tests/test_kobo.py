@@ -174,6 +174,8 @@ def test_an_edited_submission_imported_again_changes_figures_not_counts(
                      "2024-03-20", [("health", "", 25)])  # fmt: skip
     later = [SUBMISSIONS[0], edited, SUBMISSIONS[2], new]
     second = write_export(tmp_path / "export-2.xlsx", export_rows(later))
+    dry = import_file(gazetteer_store, second, ImportOptions(form=form, dry_run=True))
+    assert dry.report.records_replaced == count and _count(gazetteer_store) == count
     outcome = import_file(gazetteer_store, second, ImportOptions(form=form))
     assert not outcome.refused, [p.reason for p in outcome.report.problems]
     # the whole export again: every earlier row is replaced by its new version, one row added

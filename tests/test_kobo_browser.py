@@ -141,9 +141,13 @@ def test_an_edited_export_says_how_many_records_it_replaced(
             export = write_export(folder / f"kobo-edited-{number}.xlsx", export_rows(these))
             page.goto(server.url("/import?lang=de"), wait_until="networkidle")
             _upload(page, export, folder / "syria-4w-form.xlsx")
+            page.wait_for_selector("#import-confirm")
+            if number == 2:  # the check says what the import will replace
+                shot(page, "5-will-replace-de-wide")
+                assert page.locator("#records-replaced").inner_text().strip() == "3"
             page.click("#import-confirm")
             page.wait_for_selector('#import-report[data-stage="done"]')
-        shot(page, "5-replaced-de-wide")
+        shot(page, "6-replaced-de-wide")
         # the second export holds both submissions again: their 3 earlier rows are replaced
         assert page.locator("#records-replaced").inner_text().strip() == "3"
         assert page.locator("#rows-written").inner_text().strip() == "3"

@@ -17,8 +17,8 @@ def summary(report: Any) -> str:
     text = f"{report.file}: {verb} {report.kind}: {report.rows_written:,} rows"
     if not report.dry_run:
         text += f" ({report.records_written:,} records) as import #{report.import_id}"
-        if report.records_replaced:
-            text += f", replacing {report.records_replaced:,} records of earlier imports"
+    if report.records_replaced:
+        text += f", replacing {report.records_replaced:,} records of earlier imports"
     if report.rows_rejected:
         text += f"; {report.rows_rejected:,} rows rejected"
         if report.rejects_path:

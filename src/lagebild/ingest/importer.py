@@ -45,6 +45,7 @@ from lagebild.store.figures import bulk_figures
 from lagebild.store.imports import (
     add_import,
     all_imports,
+    count_keyed,
     finish_import,
     id_marks,
     lock_import_hash,
@@ -556,10 +557,33 @@ def _import_batches(
             if inserter is not None and not strict_failed and insert is not None:
                 _replace_earlier(writer, frame, rejected, context, connection)
                 inserter.put(insert)
+            elif writer is None and not options.no_database:
+                report.records_replaced += _would_replace(store, frame, rejected, context)
             if progress is not None:
                 progress(report.rows_read)
         if inserter is not None:
             report.records_written = inserter.finish()
+
+
+def _keys(frame: pl.DataFrame, rejected: dict[int, str], context: records.Context) -> list[str]:
+    """The keys of the system the rows came from (``#meta+id``) of a batch's valid rows."""
+    key = context.layout.roles.get("key")
+    if key is None or context.layout.kind not in _KEYED_KINDS:
+        return []
+    kept = frame.filter(~pl.col("_row").is_in(list(rejected))) if rejected else frame
+    return [str(k) for k in kept[f"c{key.index}"].drop_nulls().unique(maintain_order=True)]
+
+
+#: The kinds whose rows may carry a key of the system they came from.
+_KEYED_KINDS = ("deliveries", "figures")
+
+
+def _would_replace(
+    store: Store, frame: pl.DataFrame, rejected: dict[int, str], context: records.Context
+) -> int:
+    """In a dry run: how many stored records the batch's keys would replace."""
+    keys = _keys(frame, rejected, context)
+    return count_keyed(store, context.layout.kind, keys) if keys else 0
 
 
 def _replace_earlier(
@@ -571,17 +595,13 @@ def _replace_earlier(
 ) -> None:
     """Rows with a key of the system they came from (``#meta+id``: a Kobo submission's _uuid)
     replace the rows of earlier imports with the same key: an edited submission updates."""
-    key = context.layout.roles.get("key")
-    table = {"deliveries": "deliveries", "figures": "figures"}.get(context.layout.kind)
-    if writer is None or key is None or table is None or context.import_id == 0:
+    keys = _keys(frame, rejected, context)
+    if writer is None or not keys or context.import_id == 0:
         return
-    kept = frame.filter(~pl.col("_row").is_in(list(rejected))) if rejected else frame
-    keys = kept[f"c{key.index}"].drop_nulls().unique(maintain_order=True).to_list()
-    if keys:
-        with connection:  # the insert thread may be using the connection
-            context.report.records_replaced += replace_keyed(
-                writer, table, keys, context.import_id
-            )
+    with connection:  # the insert thread may be using the connection
+        context.report.records_replaced += replace_keyed(
+            writer, context.layout.kind, keys, context.import_id
+        )
 
 
 def _empty(table: Table) -> pl.DataFrame:

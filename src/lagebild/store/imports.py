@@ -336,6 +336,19 @@ def set_import_hash(writer: Writer, import_id: int, sha256: str) -> None:
 _KEYED = {"deliveries": ("delivery", t.deliveries), "figures": ("figure", t.figures)}
 
 
+def count_keyed(store: Store, table: str, keys: list[str]) -> int:
+    """How many stored records of ``table`` carry one of ``keys``: what an import of them would
+    replace (``replace_keyed``), said in its dry run."""
+    _, rows = _KEYED[table]
+    total = 0
+    with store.engine.connect() as conn:
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            query = select(func.count()).where(rows.c.external_key.in_(chunk))
+            total += int(conn.execute(query).scalar_one())
+    return total
+
+
 def replace_keyed(writer: Writer, table: str, keys: list[str], import_id: int) -> int:
     """Delete the rows of other imports that carry one of ``keys`` (a Kobo submission edited
     and imported again): the import ``import_id`` brings their new version. The audit trail
