@@ -356,7 +356,7 @@ def test_a_code_column_empty_throughout_is_one_warning_not_one_per_row(
 
 
 def test_progress_estimate_counts_rows_from_the_size_of_the_first_lines(tmp_path: Path) -> None:
-    from lagebild.cli.imports import _estimated_rows
+    from lagebild.cli.reports import _estimated_rows
 
     path = four_w(tmp_path, *[row() for _ in range(5000)])
     estimate = _estimated_rows(path)

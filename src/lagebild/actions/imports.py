@@ -16,8 +16,7 @@ from lagebild.analysis.trust import add_consistency_warnings
 from lagebild.ingest import ImportFailed, ImportOptions, ImportReport, ReadError
 from lagebild.ingest import import_file as ingest_file
 from lagebild.ingest.columns import LayoutError, layout_for
-from lagebild.ingest.importer import Progress
-from lagebild.ingest.read import open_table
+from lagebild.ingest.importer import Progress, open_source
 from lagebild.store import Store
 from lagebild.store import imports as import_store
 
@@ -49,9 +48,7 @@ def recognised_kind(path: Path, options: ImportOptions) -> str | None:
     """The kind of data the import would write, or None when the file cannot be read or
     recognised (the import then reports why)."""
     try:
-        with open_table(
-            path, sheet=options.sheet, tag_map=options.tag_map, locale=options.locale
-        ) as table:
+        with open_source(path, options) as table:
             return layout_for(table.columns, options.kind).kind
     except (ReadError, LayoutError):
         return None

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from lagebild.cli.reports import (
     mapping_lines,
     print_place_changes,
     print_problems,
+    progress_printer,
     recognition,
     summary,
 )
@@ -33,47 +32,6 @@ def init(ctx: click.Context) -> None:
     except StoreFailure as exc:
         raise click.ClickException(f"cannot initialise {store.url}: {exc.cause}") from exc
     click.echo(f"database {store.url} is at schema {revision}")
-
-
-def _estimated_rows(path: Path) -> int | None:
-    """Rows of a CSV estimated from its size and the length of its first lines."""
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as fh:
-            head = fh.read(1 << 16)
-    except OSError:
-        return None
-    if path.suffix.lower() in (".xlsx", ".xls", ".ods") or not head.count(b"\n"):
-        return None
-    return max(1, round(size / (len(head) / head.count(b"\n"))))
-
-
-def _progress_printer(path: Path) -> tuple[Callable[[int], None], Callable[[], None]]:
-    """A progress bar on stderr, shown once an import has taken more than a second."""
-    start = time.monotonic()
-    total = _estimated_rows(path)
-    shown = False
-
-    def update(rows: int) -> None:
-        nonlocal shown
-        elapsed = time.monotonic() - start
-        if elapsed < 1.0:
-            return
-        shown = True
-        rate = f"{rows / elapsed:,.0f} rows/s"
-        if total:
-            share = min(rows / total, 1.0)
-            bar = "#" * round(30 * share) + "-" * (30 - round(30 * share))
-            line = f"[{bar}] {share:4.0%}  {rows:,} of ~{total:,} rows  {rate}"
-        else:
-            line = f"{rows:,} rows  {rate}"
-        click.echo(f"\r  {line}", nl=False, err=True)
-
-    def done() -> None:
-        if shown:
-            click.echo("", err=True)
-
-    return update, done
 
 
 @click.command("import")
@@ -103,6 +61,21 @@ def _progress_printer(path: Path) -> tuple[Callable[[int], None], Callable[[], N
     metavar="MAP",
     help="YAML file mapping header text (or GeoJSON property names) to hashtags, for files "
     "without HXL tags; or the name of a map lagebild ships (acu-earthquake-2023).",
+)
+@click.option(
+    "--form",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    metavar="XLSFORM",
+    help="The XLSForm of a KoboToolbox or ODK Central export (CSV or XLSX): its questions "
+    "and choices read the export; common 4W and needs questions are tagged by name, --tags "
+    "tags the others (by name, path or label).",
+)
+@click.option(
+    "--form-lang",
+    "form_language",
+    metavar="LANGUAGE",
+    help="With --form: the language of the labels imported ('English (en)', 'Arabic', 'ar'; "
+    "default: the form's default, else English).",
 )
 @click.option(
     "--tags-saved",
@@ -219,6 +192,8 @@ def import_(
     sheet: str | None,
     member: str | None,
     tags: Path | None,
+    form: Path | None,
+    form_language: str | None,
     tags_saved: str | None,
     save_tags: str | None,
     kind: str | None,
@@ -284,6 +259,8 @@ def import_(
         statuses=maps["statuses"],
         modalities=maps["modalities"],
         event_types=maps["event_types"],
+        form=form,
+        form_language=form_language,
     )
     results = [_import_one(store, path, options, fmt, verbose) for path in files]
     if fmt == "json":
@@ -365,7 +342,7 @@ def _import_one(
     """One file imported (or refused) and its report printed; (the report, whether it went)."""
     from lagebild.actions.imports import import_file
 
-    update, done = _progress_printer(path)
+    update, done = progress_printer(path)
     outcome = import_file(store, path, options, progress=update)
     done()
     report = outcome.report

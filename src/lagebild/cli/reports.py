@@ -1,8 +1,12 @@
-"""How an import report reads on the terminal: the summary, recognition, place changes, problems."""
+"""How an import reads on the terminal: its progress, the summary, recognition, place changes,
+problems."""
 
 from __future__ import annotations
 
 import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -13,6 +17,8 @@ def summary(report: Any) -> str:
     text = f"{report.file}: {verb} {report.kind}: {report.rows_written:,} rows"
     if not report.dry_run:
         text += f" ({report.records_written:,} records) as import #{report.import_id}"
+    if report.records_replaced:
+        text += f", replacing {report.records_replaced:,} records of earlier imports"
     if report.rows_rejected:
         text += f"; {report.rows_rejected:,} rows rejected"
         if report.rejects_path:
@@ -90,3 +96,44 @@ def print_problems(report: Any, verbose: bool, err: bool) -> None:
         click.echo(f"... and {hidden:,} more warning(s); --verbose lists them all", err=err)
     if report.omitted:
         click.echo(f"... {report.omitted:,} more problem(s) of the same kinds not listed", err=err)
+
+
+def _estimated_rows(path: Path) -> int | None:
+    """Rows of a CSV estimated from its size and the length of its first lines."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError:
+        return None
+    if path.suffix.lower() in (".xlsx", ".xls", ".ods") or not head.count(b"\n"):
+        return None
+    return max(1, round(size / (len(head) / head.count(b"\n"))))
+
+
+def progress_printer(path: Path) -> tuple[Callable[[int], None], Callable[[], None]]:
+    """A progress bar on stderr, shown once an import has taken more than a second."""
+    start = time.monotonic()
+    total = _estimated_rows(path)
+    shown = False
+
+    def update(rows: int) -> None:
+        nonlocal shown
+        elapsed = time.monotonic() - start
+        if elapsed < 1.0:
+            return
+        shown = True
+        rate = f"{rows / elapsed:,.0f} rows/s"
+        if total:
+            share = min(rows / total, 1.0)
+            bar = "#" * round(30 * share) + "-" * (30 - round(30 * share))
+            line = f"[{bar}] {share:4.0%}  {rows:,} of ~{total:,} rows  {rate}"
+        else:
+            line = f"{rows:,} rows  {rate}"
+        click.echo(f"\r  {line}", nl=False, err=True)
+
+    def done() -> None:
+        if shown:
+            click.echo("", err=True)
+
+    return update, done

@@ -87,6 +87,78 @@ KINDS: tuple[ProblemKind, ...] = (
     _e("unreadable", "the file cannot be read", "{reason}"),
     _e("layout", "the columns make no kind of data lagebild reads", "{reason}"),
     _e("vocabulary", "a vocabulary map that does not fit the file", "{reason}"),
+    # A Kobo or ODK export read with its form (--form): ingest/kobo.py
+    _e(
+        "kobo-unknown-field",
+        "an export column that is no question of the form",
+        "the column {header!r} is no question of the form {form}: an export of another form, "
+        "or of another version of it?",
+    ),
+    _e(
+        "kobo-ambiguous-field",
+        "an export column that names two questions",
+        "the column {header!r} could be the question {which}: export with the groups' names "
+        "(Kobo: \"XML values and headers\", group separator /)",
+    ),
+    _e(
+        "kobo-field-meaning",
+        "a question whose name could mean two things",
+        "the question {name!r} could be {first} or {second}: say which in a tag map "
+        "(--tags map.yml): a line '{name}: \"{first}\"'",
+    ),
+    _e(
+        "kobo-field-meaning",
+        "a tag map line that gives no hashtag",
+        "the tag map gives {name!r} no hashtag: write it as '{name}: \"#sector\"'",
+        "not-a-tag",
+    ),
+    _e(
+        "kobo-same-tag",
+        "two questions for one column",
+        "the questions {first!r} and {second!r} would both be {tag}: say which is in a tag map "
+        "(--tags map.yml), and give the other another hashtag",
+    ),
+    _e(
+        "kobo-choice",
+        "an answer that is no choice of its list",
+        "not a choice of the list {list_name!r} of the question {name!r} (its choices: "
+        "{choices}): an export of another version of the form?",
+    ),
+    _e(
+        "kobo-choice",
+        "a choice column neither 1 nor 0",
+        "the column of the choice {choice!r} of {name!r} holds 1 or 0 (chosen or not), not this",
+        "flag",
+    ),
+    _e(
+        "kobo-sheet",
+        "an export sheet that is no repeat of the form",
+        "the sheet {sheet!r} is no repeat group of the form {form} (its repeats: {repeats})",
+    ),
+    _e(
+        "kobo-wrong-sheet",
+        "an answer in another sheet than its question's",
+        "the question {name!r} belongs to {where}, not to the sheet {sheet!r}: the export and "
+        "the form do not match",
+    ),
+    _e(
+        "kobo-branches",
+        "questions read from repeats that do not nest",
+        "the questions read sit in the repeats {first!r} and {second!r}, which do not nest: "
+        "one row cannot hold both; leave the questions of one out of the tag map",
+    ),
+    _e(
+        "kobo-orphan",
+        "a repeat row without its parent",
+        "a row of the sheet {sheet!r} names a parent the sheet {parent!r} does not have",
+    ),
+    _e(
+        "kobo-orphan",
+        "a repeat sheet that names no parent",
+        "the sheet {sheet!r} has no _parent_index (or PARENT_KEY) column to join it to the "
+        "sheet {parent!r}",
+        "no-link",
+    ),
     _e(
         "unread-values",
         "a column with values the kind does not read",

@@ -192,6 +192,9 @@ DELIVERY_ROLES: dict[str, tuple[Pattern, ...]] = {
     "date_end": (p("#date+end"),),
     "date": (p("#date-start-end-valid_on-valid_to"),),
     "date_start": (p("#date+start"),),
+    # The row's key in the system it came from (a Kobo submission's _uuid): a later import of
+    # the same key replaces the row (ingest/kobo.py).
+    "key": (p("#meta+id"),),
 }
 
 ACCESS_ROLES: dict[str, tuple[Pattern, ...]] = {
@@ -362,6 +365,7 @@ FIGURE_ROLES: dict[str, tuple[Pattern, ...]] = {
     "grade": (p("#meta+source+grade"), p("#meta+grade")),
     "reliability": (p("#meta+source+reliability"), p("#meta+reliability")),
     "credibility": (p("#meta+source+credibility"), p("#meta+credibility")),
+    "key": (p("#meta+id"),),  # as for deliveries: a later import of the key replaces its rows
 }
 
 

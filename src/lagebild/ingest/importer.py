@@ -31,6 +31,7 @@ from lagebild.ingest.columns import (
 )
 from lagebild.ingest.damage import DamageBuilder
 from lagebild.ingest.gazetteer import Gazetteer
+from lagebild.ingest.kobo import KoboRefused, open_export
 from lagebild.ingest.problems import ImportFailed, ImportReport
 from lagebild.ingest.read import Column, ReadError, Table, open_table
 from lagebild.ingest.vocabularies import ImportVocabularies
@@ -45,10 +46,12 @@ from lagebild.store.figures import bulk_figures
 from lagebild.store.imports import (
     add_import,
     all_imports,
+    count_keyed,
     finish_import,
     id_marks,
     lock_import_hash,
     record_import,
+    replace_keyed,
     set_import_hash,
 )
 from lagebild.store.places import all_places, place_geometries, upsert_places
@@ -84,11 +87,15 @@ class ImportOptions:
     statuses: Mapping[str, str] | None = None
     modalities: Mapping[str, str] | None = None
     event_types: Mapping[str, str] | None = None
+    #: The XLSForm of a KoboToolbox or ODK export (--form), and the language of its labels.
+    form: Path | None = None
+    form_language: str | None = None
 
     def as_json(self) -> str:
         values = asdict(self)
         values["date"] = self.date.isoformat() if self.date else None
         values["rejects"] = str(self.rejects) if self.rejects else None
+        values["form"] = self.form.name if self.form else None
         values["tag_map"] = dict(self.tag_map) if self.tag_map else None
         for name in ("sectors", "statuses", "modalities", "event_types"):
             mapping = getattr(self, name)
@@ -184,14 +191,11 @@ def import_file(
     path = Path(path)
     report = ImportReport(file=path.name, dry_run=options.dry_run)
     try:
-        table = open_table(
-            path,
-            sheet=options.sheet,
-            tag_map=options.tag_map,
-            encoding=options.encoding,
-            locale=options.locale,
-            member=options.member,
-        )
+        table = open_source(path, options)
+    except KoboRefused as exc:
+        for found in exc.problems:
+            report.add(found)
+        raise ImportFailed(report) from exc
     except ReadError as exc:
         report.add(
             problem("unreadable", path.name, exc.row, exc.column, exc.value, reason=exc.said)
@@ -245,6 +249,28 @@ def import_file(
     if report.error_count and not options.skip_invalid:
         raise ImportFailed(report)
     return report
+
+
+def open_source(path: Path, options: ImportOptions) -> Table:
+    """The file as a table: a Kobo or ODK export read with its form (``options.form``), else
+    any table file. ``KoboRefused`` (with every problem) or ``ReadError`` when it cannot be."""
+    if options.form is not None:
+        return open_export(
+            path,
+            options.form,
+            tag_map=options.tag_map,
+            language=options.form_language,
+            locale=options.locale,
+            encoding=options.encoding,
+        )
+    return open_table(
+        path,
+        sheet=options.sheet,
+        tag_map=options.tag_map,
+        encoding=options.encoding,
+        locale=options.locale,
+        member=options.member,
+    )
 
 
 def _unused(column: Column) -> str:
@@ -535,11 +561,53 @@ def _import_batches(
             report.rows_written += frame.height - len(rejected)
             strict_failed = report.error_count and not options.skip_invalid
             if inserter is not None and not strict_failed and insert is not None:
+                _replace_earlier(writer, frame, rejected, context, connection)
                 inserter.put(insert)
+            elif writer is None and not options.no_database:
+                report.records_replaced += _would_replace(store, frame, rejected, context)
             if progress is not None:
                 progress(report.rows_read)
         if inserter is not None:
             report.records_written = inserter.finish()
+
+
+def _keys(frame: pl.DataFrame, rejected: dict[int, str], context: records.Context) -> list[str]:
+    """The keys of the system the rows came from (``#meta+id``) of a batch's valid rows."""
+    key = context.layout.roles.get("key")
+    if key is None or context.layout.kind not in _KEYED_KINDS:
+        return []
+    kept = frame.filter(~pl.col("_row").is_in(list(rejected))) if rejected else frame
+    return [str(k) for k in kept[f"c{key.index}"].drop_nulls().unique(maintain_order=True)]
+
+
+#: The kinds whose rows may carry a key of the system they came from.
+_KEYED_KINDS = ("deliveries", "figures")
+
+
+def _would_replace(
+    store: Store, frame: pl.DataFrame, rejected: dict[int, str], context: records.Context
+) -> int:
+    """In a dry run: how many stored records the batch's keys would replace."""
+    keys = _keys(frame, rejected, context)
+    return count_keyed(store, context.layout.kind, keys) if keys else 0
+
+
+def _replace_earlier(
+    writer: Writer | None,
+    frame: pl.DataFrame,
+    rejected: dict[int, str],
+    context: records.Context,
+    connection: threading.Lock,
+) -> None:
+    """Rows with a key of the system they came from (``#meta+id``: a Kobo submission's _uuid)
+    replace the rows of earlier imports with the same key: an edited submission updates."""
+    keys = _keys(frame, rejected, context)
+    if writer is None or not keys or context.import_id == 0:
+        return
+    with connection:  # the insert thread may be using the connection
+        context.report.records_replaced += replace_keyed(
+            writer, context.layout.kind, keys, context.import_id
+        )
 
 
 def _empty(table: Table) -> pl.DataFrame:

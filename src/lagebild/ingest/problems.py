@@ -212,6 +212,8 @@ class ImportReport:
     rows_written: int = 0
     rows_rejected: int = 0
     records_written: int = 0
+    #: Records of earlier imports replaced by this one's: the same key (a Kobo _uuid) again.
+    records_replaced: int = 0
     dry_run: bool = False
     rejects_path: Path | None = None
     ignored_columns: list[str] = field(default_factory=list)
@@ -282,6 +284,7 @@ class ImportReport:
             "rows_written": self.rows_written,
             "rows_rejected": self.rows_rejected,
             "records_written": self.records_written,
+            "records_replaced": self.records_replaced,
             "dry_run": self.dry_run,
             "rejects_path": str(self.rejects_path) if self.rejects_path else None,
             "errors": self.error_count,

@@ -382,6 +382,7 @@ def _deliveries(batch: Batch) -> Insert | None:
         "source_id": batch.source_ids(),
         "import_id": pl.Series([batch.context.import_id] * n, dtype=pl.Int64),
         "row_number": batch.rows,
+        "external_key": batch.text("key"),
     }
     return to_insert("deliveries", DELIVERY_COLUMNS, values, batch)
 
@@ -591,6 +592,7 @@ def _figures(batch: Batch) -> Insert | None:
     place_id = _figure_places(batch, when)
     reliability, credibility = batch.grades()
     source_id = batch.source_ids()
+    key = batch.text("key")
     frames = []
     for fc, values in parsed:
         assert values is not None
@@ -613,6 +615,7 @@ def _figures(batch: Batch) -> Insert | None:
                     "reliability": reliability,
                     "credibility": credibility,
                     **{name: dims[name].fill_null("").alias(name) for name in FIGURE_DIMENSIONS},
+                    "external_key": key,
                 }
             ).filter(values.is_not_null())
         )
@@ -638,6 +641,7 @@ def _figures(batch: Batch) -> Insert | None:
                         name: rows_dims[name].fill_null("").alias(name)
                         for name in FIGURE_DIMENSIONS
                     },
+                    "external_key": key,
                 }
             ).filter(values.is_not_null() & indicators.is_not_null())
         )

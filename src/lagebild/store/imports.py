@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Date, func, select, text
 
 from lagebild.model import ImportEntry, ImportRecord
 from lagebild.store import schema as t
@@ -280,6 +281,7 @@ def undo_import(writer: Writer, import_id: int, why: str | None = None) -> dict[
         ("convoys", t.convoys, t.convoys.c.import_id == import_id),
     ):
         removed[name] = int(writer.conn.execute(table.delete().where(which)).rowcount or 0)
+    restored = _restore_replaced(writer, import_id)
     writer.conn.execute(
         t.imports.update().where(t.imports.c.id == import_id).values(status="undone")
     )
@@ -296,7 +298,7 @@ def undo_import(writer: Writer, import_id: int, why: str | None = None) -> dict[
                     "kind": record.kind,
                     "status": "committed",
                 },
-                "after": {"status": "undone", "removed": removed},
+                "after": {"status": "undone", "removed": removed, "restored": restored},
                 "why": why,
             },
             *(
@@ -328,3 +330,88 @@ def set_import_hash(writer: Writer, import_id: int, sha256: str) -> None:
     writer.conn.execute(
         t.imports.update().where(t.imports.c.id == import_id).values(sha256=sha256)
     )
+
+
+#: The tables whose rows may carry the key they have in the system they came from.
+_KEYED = {"deliveries": ("delivery", t.deliveries), "figures": ("figure", t.figures)}
+
+
+def count_keyed(store: Store, table: str, keys: list[str]) -> int:
+    """How many stored records of ``table`` carry one of ``keys``: what an import of them would
+    replace (``replace_keyed``), said in its dry run."""
+    _, rows = _KEYED[table]
+    total = 0
+    with store.engine.connect() as conn:
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            query = select(func.count()).where(rows.c.external_key.in_(chunk))
+            total += int(conn.execute(query).scalar_one())
+    return total
+
+
+def replace_keyed(writer: Writer, table: str, keys: list[str], import_id: int) -> int:
+    """Delete the rows of other imports that carry one of ``keys`` (a Kobo submission edited
+    and imported again): the import ``import_id`` brings their new version. The audit trail
+    keeps each deleted row whole, with the import that replaced it; how many went."""
+    kind, rows = _KEYED[table]
+    removed = 0
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        old = writer.conn.execute(
+            select(rows).where(rows.c.external_key.in_(chunk), rows.c.import_id != import_id)
+        ).all()
+        if not old:
+            continue
+        writer.conn.execute(rows.delete().where(rows.c.id.in_([r.id for r in old])))
+        record_changes(
+            writer,
+            [
+                {
+                    "action": "delete",
+                    "record_kind": kind,
+                    "record_id": r.id,
+                    "place_id": r.place_id,
+                    "import_id": r.import_id,
+                    "before": dict(r._asdict()),
+                    "after": {"replaced_by": import_id},
+                    "why": f"replaced by import #{import_id}: the same submission "
+                    f"({r.external_key}) edited or sent again",
+                }
+                for r in old
+            ],
+        )
+        removed += len(old)
+    return removed
+
+
+def _restore_replaced(writer: Writer, import_id: int) -> int:
+    """Put back the rows an import replaced (``replace_keyed``), from the audit trail, as it is
+    undone; rows of an import undone since stay away. How many came back."""
+    c = t.changes
+    marker = json.dumps({"replaced_by": import_id}, ensure_ascii=False, sort_keys=True)
+    gone = writer.conn.execute(
+        select(c.c.record_kind, c.c.before).where(
+            c.c.action == "delete",
+            c.c.record_kind.in_([kind for kind, _ in _KEYED.values()]),
+            c.c.after == marker,
+        )
+    ).all()
+    committed = {
+        int(i)
+        for i in writer.conn.execute(
+            select(t.imports.c.id).where(t.imports.c.status == "committed")
+        ).scalars()
+    }
+    tables = dict(_KEYED.values())
+    restored = 0
+    for kind, before in gone:
+        row = json.loads(before)
+        if row.get("import_id") not in committed:
+            continue
+        table = tables[kind]
+        for name, value in row.items():
+            if value is not None and isinstance(table.c[name].type, Date):
+                row[name] = date.fromisoformat(str(value)[:10])
+        writer.conn.execute(table.insert().values(**row))
+        restored += 1
+    return restored

@@ -88,6 +88,8 @@ figures = Table(
     Column("age", Text, nullable=False, default="", server_default=""),
     Column("population_group", Text, nullable=False, default="", server_default=""),
     Column("disability", Text, nullable=False, default="", server_default=""),
+    # The row's key in the system it came from (a Kobo submission's _uuid; migration 0013).
+    Column("external_key", Text, index=True),
 )
 
 #: The dimensions of a figure, as columns of ``figures``; ``''`` is the total in each.
@@ -164,6 +166,8 @@ deliveries = Table(
     Column("source_id", Integer, ForeignKey("sources.id")),
     Column("import_id", Integer, ForeignKey("imports.id"), nullable=False),
     Column("row_number", Integer, nullable=False),
+    # The row's key in the system it came from (a Kobo submission's _uuid; migration 0013).
+    Column("external_key", Text, index=True),
 )
 
 #: Columns of ``deliveries`` that an import fills, in insert order.
@@ -191,6 +195,7 @@ DELIVERY_COLUMNS = (
     "source_id",
     "import_id",
     "row_number",
+    "external_key",
 )
 FIGURE_COLUMNS = (
     "place_id",
@@ -205,6 +210,7 @@ FIGURE_COLUMNS = (
     "reliability",
     "credibility",
     *FIGURE_DIMENSIONS,
+    "external_key",
 )
 ACCESS_COLUMNS = (
     "place_id",

@@ -284,6 +284,8 @@ class ImportCreated(BaseModel):
     rows_read: int
     rows_written: int
     records_written: int
+    #: Records of earlier imports this one replaced (the same key: a Kobo submission edited).
+    records_replaced: int = 0
     rows_rejected: int
     warning_count: int
     warnings: list[ImportProblem]
@@ -360,6 +362,7 @@ def created(
         rows_read=report.rows_read,
         rows_written=report.rows_written,
         records_written=report.records_written,
+        records_replaced=report.records_replaced,
         rows_rejected=report.rows_rejected,
         warning_count=report.warning_count,
         warnings=json_problems(report.warnings, lang),

@@ -82,7 +82,9 @@ from lagebild.web.uploads import (
     CHUNK,
     EXTENSIONS,
     MAX_TAG_MAP_BYTES,
+    MAX_XLSFORM_BYTES,
     MODES,
+    XLSFORM_EXTENSIONS,
     FormError,
     Upload,
     Uploads,
@@ -190,11 +192,29 @@ def _receive(
             except ReadError as exc:
                 raise FormError("sectors", reason=exc.said) from None
             upload.sector_map_name = safe_name(sectors.filename)
+        _receive_xlsform(form, upload)
         upload.save()
         return upload
     except BaseException:
         uploads.discard(token)
         raise
+
+
+def _receive_xlsform(form: Any, upload: Upload) -> None:
+    """The XLSForm of a Kobo or ODK export, when one came in the field "xlsform"."""
+    xlsform = form.get("xlsform")
+    if not isinstance(xlsform, UploadFile) or not xlsform.filename:
+        return
+    name = safe_name(xlsform.filename)
+    suffix = extension(name)
+    if suffix not in XLSFORM_EXTENSIONS:
+        raise FormError("xlsform", value=suffix or name)
+    target = f"form{suffix}"
+    try:
+        copy_upload(xlsform.file, upload.folder / target, MAX_XLSFORM_BYTES)
+    except FormError as exc:
+        raise FormError("xlsform-" + exc.code, exc.status, **exc.values) from None
+    upload.xlsform, upload.xlsform_name = target, name
 
 
 def _check(store: Store, uploads: Uploads, upload: Upload) -> ImportReport:
@@ -219,6 +239,7 @@ def _write(store: Store, uploads: Uploads, upload: Upload) -> tuple[Upload, Impo
             "rows_read": report.rows_read,
             "rows_written": report.rows_written,
             "records_written": report.records_written,
+            "records_replaced": report.records_replaced,
             "rows_rejected": report.rows_rejected,
             "warnings": report.warning_count,
             "rejects": report.rejects_path is not None and report.rejects_path.exists(),
@@ -246,8 +267,9 @@ async def import_check(request: Request) -> Response:
     uploads = uploads_of(request)
     await run_in_threadpool(uploads.sweep)
     limit = upload_limit(request)
-    # the file, the tag and sector maps (1 MB between them at the most) and the form fields
-    body_limit = limit + MAX_TAG_MAP_BYTES + CHUNK
+    # the file, the tag and sector maps (1 MB between them at the most), an XLSForm and the
+    # form fields
+    body_limit = limit + MAX_TAG_MAP_BYTES + MAX_XLSFORM_BYTES + CHUNK
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > body_limit:
         return form_page(request, error=FormError("too-large", 413, limit=limit))
@@ -255,7 +277,7 @@ async def import_check(request: Request) -> Response:
     principal = auth.principal_of(request)
     store = request.app.state.lagebild.store
     try:
-        async with limited_request(request, body_limit).form(max_files=3, max_fields=20) as form:
+        async with limited_request(request, body_limit).form(max_files=4, max_fields=20) as form:
             values = _form_values(form)
             saved = await run_in_threadpool(_saved_map, store, principal, values)
             upload = await run_in_threadpool(_receive, uploads, form, values, limit, saved)
@@ -543,6 +565,13 @@ _REQUEST_BODY = {
                         "description": "The kind of data (default: recognised from the hashtags).",
                     },
                     "sheet": {"type": "string", "description": "Spreadsheets: the sheet's name."},
+                    "xlsform": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "The XLSForm of a KoboToolbox or ODK Central export "
+                        "sent as the file, as lagebild import --form: "
+                        f"{', '.join(XLSFORM_EXTENSIONS)}.",
+                    },
                     "update_places": {
                         "type": "boolean",
                         "default": False,
@@ -587,7 +616,7 @@ def _options(form: Any, organisation: str | None) -> ImportOptions:
     """The import's options from the form's fields; every unusable field is a problem."""
     values = {}
     for name, value in form.multi_items():
-        if name == "file":
+        if name in ("file", "xlsform"):
             continue
         if name not in FIELDS:
             raise _Refused(
@@ -664,6 +693,20 @@ def _keep(uploads: Uploads, file: Any, limit: int) -> tuple[str, Path]:
     return token, target
 
 
+def _keep_xlsform(folder: Path, file: Any) -> Path | None:
+    """The XLSForm sent beside the file (the field ``xlsform``), into the file's folder."""
+    if not isinstance(file, UploadFile) or not file.filename:
+        return None
+    suffix = extension(safe_name(file.filename))
+    if suffix not in XLSFORM_EXTENSIONS:
+        allowed = ", ".join(XLSFORM_EXTENSIONS)
+        problem = _form_problem("extension", "xlsform", suffix or None, extensions=allowed)
+        raise _Refused(422, problem)
+    target = folder / f"form{suffix}"
+    copy_upload(file.file, target, MAX_XLSFORM_BYTES)
+    return target
+
+
 def _form_refusal(exc: _Refused, lang: Language) -> JSONResponse:
     """A form that cannot be imported, said in ``lang`` (the request's language)."""
     reason = lang.reason(exc.problem)
@@ -700,16 +743,19 @@ async def create_import(request: Request) -> Response:
     """
     principal = auth.principal_of(request)
     limit = upload_limit(request)
-    body_limit = limit + _FORM_OVERHEAD
+    body_limit = limit + MAX_XLSFORM_BYTES + _FORM_OVERHEAD
     declared = request.headers.get("content-length", "")
     uploads = uploads_of(request)
     token: str | None = None
     try:
         if declared.isdigit() and int(declared) > body_limit:
             raise _too_large(limit)
-        async with limited_request(request, body_limit).form(max_files=1, max_fields=10) as form:
+        async with limited_request(request, body_limit).form(max_files=2, max_fields=10) as form:
             options = _options(form, policy.import_organisation(principal))
             token, path = await run_in_threadpool(_keep, uploads, form.get("file"), limit)
+            sent = form.get("xlsform")
+            xlsform = await run_in_threadpool(_keep_xlsform, path.parent.parent, sent)
+            options = replace(options, form=xlsform)
         kind = await run_in_threadpool(recognised_kind, path, options)
         if kind is not None and not policy.may_import(principal, kind):
             await run_in_threadpool(auth.deny, request, policy.IMPORT, f"import of {kind}")

@@ -48,6 +48,10 @@ from lagebild.ingest import ImportOptions
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 #: The largest tag map file.
 MAX_TAG_MAP_BYTES = 1024 * 1024
+#: The most an XLSForm may weigh (a form with long choice lists, of every place, say).
+MAX_XLSFORM_BYTES = 4 * 1024 * 1024
+#: The file types an XLSForm comes as.
+XLSFORM_EXTENSIONS = (".xlsx", ".xls", ".ods")
 #: An upload (and its rejects file) is removed this long after it was made.
 UPLOAD_MAX_AGE_SECONDS = 24 * 3600
 #: The file types the importer reads.
@@ -98,6 +102,9 @@ class Upload:
     tag_map_name: str | None = None
     sector_map: dict[str, str] | None = None  # sector words -> codes, for this import
     sector_map_name: str | None = None
+    #: The XLSForm of a Kobo or ODK export, in the upload's folder, and its name as uploaded.
+    xlsform: str | None = None
+    xlsform_name: str | None = None
     created: float = field(default_factory=time.time)
     result: dict[str, Any] | None = None  # set once the import is written
     owner: str | None = None  # who uploaded it: nobody else sees or imports it
@@ -127,6 +134,7 @@ class Upload:
             organisation=self.organisation,
             update_places=self.update_places,
             sectors=self.sector_map,
+            form=self.folder / self.xlsform if self.xlsform else None,
         )
 
     def save(self) -> None:
