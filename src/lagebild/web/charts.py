@@ -220,7 +220,7 @@ def _bars_narrow(
     y = 0.0
     for bar, lines in zip(bars, laid, strict=True):
         for part in lines:
-            canvas.text(0, y + 12, part, cls="label")
+            canvas.text(2, y + 12, part, cls="label")
             y += line
         y += 2
         _bar(canvas, bar, 0, y, track, row, top_value, fmt)
