@@ -368,7 +368,7 @@ def test_charts_on_a_phone_are_drawn_for_its_width_without_scrolling(
                 for x0, x1, _, _, size, words in plot["texts"]:
                     assert left - 0.5 <= x0 and x1 <= right + 0.5, (where, words)
                     assert size >= 11, (where, words, size)
-                for x0, x1, _, bottom in plot["labels"]:
+                for _, _, _, bottom in plot["labels"]:
                     track = min((t for t in plot["tracks"] if t[2] >= bottom - 0.5),
                                 key=lambda t: t[2])  # fmt: skip
                     assert track[2] - bottom < 12, where  # the label just above its bar

@@ -285,7 +285,7 @@ def measure(page: Page, where: str, language: str, width: int) -> list[str]:
         problems.append(f"{where}: {found['scrollWidth']} px wide in {found['width']}")
     problems += [f"{where}: text beyond the edge: {what}" for what in found["outside"][:5]]
     problems += [f"{where}: a table wider than the screen: {what}" for what in found["tables"]]
-    problems += [f"{where}: a box, no table, scrolls sideways: {what}" for what in found["scrolling"]]
+    problems += [f"{where}: a box, no table, scrolls sideways: {w}" for w in found["scrolling"]]
     problems += [f"{where}: text of too little contrast: {what}" for what in found["faint"][:5]]
     if width == PHONE:
         problems += [f"{where}: small chart text: {what}" for what in found["small"][:5]]
