@@ -240,3 +240,43 @@ def test_the_map_photographed_with_its_classes(
     download.value.save_as(str(target))
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and target.stat().st_size > 10_000
     page.close()
+
+
+#: The map's box and the box of the country's outline as drawn, in the page's pixels.
+MEASURE_OUTLINE = """() => {
+  const frame = document.getElementById('map').getBoundingClientRect();
+  const parts = [...document.querySelectorAll('#map path.map-outline')]
+    .map(p => p.getBoundingClientRect());
+  return {frame: [frame.left, frame.top, frame.right, frame.bottom],
+          outline: [Math.min(...parts.map(r => r.left)), Math.min(...parts.map(r => r.top)),
+                    Math.max(...parts.map(r => r.right)), Math.max(...parts.map(r => r.bottom))],
+          parts: parts.length};
+}"""
+
+
+@pytest.mark.parametrize("code", ["en", "ar"])
+@pytest.mark.parametrize("size", [(1366, 800), (390, 844)])
+def test_every_level_opens_on_the_whole_country_inside_the_frame(
+    live_server: LiveServer, browser: Any, code: str, size: tuple[int, int]
+) -> None:
+    """The first view of each level, the communities' too, shows the country's outline whole
+    inside the map's box, and fills the box along one side (fitted, not the world)."""
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    folder: Path = output_dir("map")
+    try:
+        for level in LEVELS:
+            page.goto(live_server.url(f"/map?level={level}&lang={code}"))
+            page.wait_for_selector("#map[data-ready]")
+            found = page.evaluate(MEASURE_OUTLINE)
+            assert found["parts"] >= 1, level
+            (f_left, f_top, f_right, f_bottom), (left, top, right, bottom) = (
+                found["frame"],
+                found["outline"],
+            )
+            assert f_left <= left and right <= f_right, (level, found)
+            assert f_top <= top and bottom <= f_bottom, (level, found)
+            filled = max((right - left) / (f_right - f_left), (bottom - top) / (f_bottom - f_top))
+            assert filled > 0.5, (level, found)
+            page.screenshot(path=str(folder / f"first-view-{level}-{code}-{size[0]}.png"))
+    finally:
+        page.close()
