@@ -160,7 +160,8 @@ def test_a_place_opened_from_the_map_keeps_date_window_sector_and_links_back(
     back = re.search(r'id="place-map-link" href="([^"]+)"', html)
     assert back
     assert parse_qs(urlsplit(unescape(back.group(1))).query) == {
-        "level": ["adm2"], "as_of": ["2017-02-10"], "window": ["14"], "sector": ["food"]
+        "level": ["adm2"], "as_of": ["2017-02-10"], "window": ["14"], "sector": ["food"],
+        "place": ["SY0302"],  # the map opens on the place's area
     }
     assert '<input type="hidden" name="window" value="14">' in html
     assert '<input type="hidden" name="sector" value="food">' in html
@@ -278,5 +279,73 @@ def test_every_level_opens_on_the_whole_country_inside_the_frame(
             filled = max((right - left) / (f_right - f_left), (bottom - top) / (f_bottom - f_top))
             assert filled > 0.5, (level, found)
             page.screenshot(path=str(folder / f"first-view-{level}-{code}-{size[0]}.png"))
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("size", [(1366, 800), (390, 844)])
+def test_a_place_opened_on_the_map_is_its_area_inside_the_frame(
+    live_server: LiveServer, browser: Any, demo: Store, size: tuple[int, int]
+) -> None:
+    """"On the map" of a place's page opens the map on the place's area (a community: its
+    sub-district's), the area whole in the frame and filling it along one side; the country's
+    outline then runs past the frame. An unknown P-code says so and shows the whole country."""
+    from lagebild.analysis.tree import PlaceTree
+    from lagebild.web.mapview import geometry_box
+
+    tree = PlaceTree(all_places(demo))
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    try:
+        for pcode in ("SY03", "SY0302", "C2450"):
+            page.goto(live_server.url(f"/places/{pcode}?lang=de"))
+            page.click("#place-map-link")
+            page.wait_for_selector("#map[data-ready]")
+            place = tree.get(pcode)
+            assert place is not None
+            area = next(p for p in tree.chain(place.id) if p.level <= 3)
+            geometry = dict(place_geometries(demo, area.level))[area.id]
+            assert geometry_box(json.loads(geometry)) is not None  # an area, not a point
+            corners = page.evaluate(
+                """() => {
+                  const frame = document.getElementById('map').getBoundingClientRect();
+                  const outline = document.querySelector('#map path.map-outline')
+                    .getBoundingClientRect();
+                  return {frame: [frame.width, frame.height],
+                          outline: [outline.width, outline.height]};
+                }"""
+            )
+            frame, outline = corners["frame"], corners["outline"]
+            # Zoomed in on the area: the country is larger than the frame.
+            assert outline[0] > frame[0] or outline[1] > frame[1], (pcode, corners)
+            if area.pcode == pcode:  # an area of its own: drawn whole, filling the frame
+                drawn = page.evaluate(
+                    """(pcode) => {
+                      const frame = document.getElementById('map').getBoundingClientRect();
+                      const r = document.querySelector(`#map path.map-place[data-pcode="${pcode}"]`)
+                        .getBoundingClientRect();
+                      return [r.left - frame.left, r.top - frame.top, frame.right - r.right,
+                              frame.bottom - r.bottom, r.width / frame.width,
+                              r.height / frame.height];
+                    }""",
+                    pcode,
+                )
+                assert min(drawn[:4]) >= -0.5, (pcode, drawn)
+                assert max(drawn[4:]) > 0.5, (pcode, drawn)
+            else:  # a community: its point in the frame
+                inside = page.evaluate(
+                    """(pcode) => {
+                      const frame = document.getElementById('map').getBoundingClientRect();
+                      const r = document.querySelector(`#map [data-pcode="${pcode}"]`)
+                        .getBoundingClientRect();
+                      return frame.left <= r.left && r.right <= frame.right &&
+                             frame.top <= r.top && r.bottom <= frame.bottom;
+                    }""",
+                    pcode,
+                )
+                assert inside, pcode
+            page.screenshot(path=str(output_dir("map") / f"place-{pcode}-de-{size[0]}.png"))
+        answer = page.goto(live_server.url("/map?level=adm1&place=XX99&lang=de"))
+        assert answer is not None and answer.status == 422
+        assert page.locator("p.problem").count() == 1
     finally:
         page.close()

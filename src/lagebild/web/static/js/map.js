@@ -539,9 +539,10 @@
     }
     switchable(places);
     // Every level opens on the whole country, its outline inside the frame (the places' own
-    // extent only where the gazetteer has no outline); at once, so that what is drawn is where
-    // it stays.
+    // extent only where the gazetteer has no outline), or on the area of the place chosen
+    // (config.focus); at once, so that what is drawn is where it stays.
     var bounds = outline.getBounds().isValid() ? outline.getBounds() : places.getBounds();
+    if (config.focus) bounds = L.latLngBounds(config.focus);
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [16, 16], maxZoom: 12, animate: false });
     fitLabels();
     document.getElementById("map").setAttribute("data-ready", String(data.features.length));
