@@ -76,7 +76,7 @@ def expected_coverage(client: TestClient) -> dict[str, float]:
 
 
 def bars_of(html: str, chart_id: str) -> list[dict[str, Any]]:
-    svg = re.search(rf'<svg class="chart bars" id="{chart_id}".*?</svg>', html, re.S)
+    svg = re.search(rf'<svg class="chart bars[^"]*" id="{chart_id}".*?</svg>', html, re.S)
     assert svg, chart_id
     body = svg.group(0)
     tracks = re.findall(r'<rect class="track" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"', body)
@@ -100,7 +100,12 @@ def test_coverage_bars_are_shares_of_a_full_track_with_their_value_written(
     expected = expected_coverage(client)
     lang = Language(code)
     html = client.get("/", params={"lang": code}).text
-    bars = bars_of(html, "coverage-by-sector")
+    # The wide drawing and the narrow one (for a phone) draw the same shares.
+    wide, narrow = bars_of(html, "coverage-by-sector"), bars_of(html, "coverage-by-sector-narrow")
+    assert [b["value"] for b in wide] == [b["value"] for b in narrow]
+    for one, other in zip(wide, narrow, strict=True):
+        assert one["bar"] / one["track"] == pytest.approx(other["bar"] / other["track"], abs=0.001)
+    bars = wide
     assert len(bars) == len(expected)
     by_value = sorted(expected.values(), key=lambda v: -v)
     for bar in bars:
@@ -321,6 +326,67 @@ def test_charts_measured_in_chromium_bars_in_proportion_labels_whole(
         page.close()
 
 
+#: Every plot on a page as the browser shows it: its box, the drawing shown, its text.
+MEASURE_PLOTS = """() => [...document.querySelectorAll('figure.plot')].map(figure => {
+  const svg = [...figure.querySelectorAll('svg.chart')].find(s => s.getBoundingClientRect().width);
+  const box = svg.getBoundingClientRect();
+  const scale = svg.getScreenCTM().a;
+  const texts = [...svg.querySelectorAll('text')].map(t => {
+    const r = t.getBoundingClientRect();
+    return [r.left, r.right, r.top, r.bottom, parseFloat(getComputedStyle(t).fontSize) * scale,
+            t.textContent];
+  });
+  const rects = (sel) => [...svg.querySelectorAll(sel)].map(r => {
+    const b = r.getBoundingClientRect(); return [b.left, b.right, b.top, b.bottom]; });
+  return {figure: figure.id, id: svg.id, scroll: [figure.scrollWidth, figure.clientWidth],
+          box: [box.left, box.right], texts, labels: rects('text.label'),
+          tracks: rects('rect.track'), bars: rects('rect.bar')};
+})"""
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_charts_on_a_phone_are_drawn_for_its_width_without_scrolling(
+    live_server: LiveServer, browser: Any, code: str
+) -> None:
+    """At 390 px every plot of the overview and of a place's page is its narrow drawing: no
+    sideways scroll in its box, every word inside the plot at 11 px or more, a bar's label
+    above its bar, coverage bars the shares of a full track, growing from the reading start."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    folder: Path = output_dir("honest")
+    expected = sorted(expected_coverage_live(page, live_server).values(), key=lambda v: -v)
+    try:
+        for path, name in (("/", "overview"), ("/places/C2450", "place")):
+            page.goto(live_server.url(f"{path}?lang={code}"))
+            plots = page.evaluate(MEASURE_PLOTS)
+            assert len(plots) == {"overview": 4, "place": 2}[name]
+            for plot in plots:
+                where = (name, plot["figure"])
+                assert plot["id"].endswith("-narrow"), where
+                assert plot["scroll"][0] <= plot["scroll"][1], where  # no sideways scroll
+                left, right = plot["box"]
+                assert right - left > 300, where  # as wide as the box, not a thumbnail
+                for x0, x1, _, _, size, words in plot["texts"]:
+                    assert left - 0.5 <= x0 and x1 <= right + 0.5, (where, words)
+                    assert size >= 11, (where, words, size)
+                for _, _, _, bottom in plot["labels"]:
+                    track = min((t for t in plot["tracks"] if t[2] >= bottom - 0.5),
+                                key=lambda t: t[2])  # fmt: skip
+                    assert track[2] - bottom < 12, where  # the label just above its bar
+            coverage = [p for p in plots if p["id"] == "coverage-by-sector-narrow"]
+            if name == "overview":
+                (plot,) = coverage
+                pairs = list(zip(plot["bars"], plot["tracks"], strict=True))
+                shares = sorted(((b[1] - b[0]) / (t[1] - t[0]) for b, t in pairs),
+                                key=lambda v: -v)  # fmt: skip
+                assert shares == pytest.approx(expected, abs=0.004)
+                for bar, track in pairs:  # Arabic mirrored: bars grow from the right
+                    edge = (bar[1], track[1]) if code == "ar" else (bar[0], track[0])
+                    assert edge[0] == pytest.approx(edge[1], abs=0.5)
+            page.screenshot(path=str(folder / f"{name}-{code}-390.png"), full_page=True)
+    finally:
+        page.close()
+
+
 def expected_coverage_live(page: Any, server: LiveServer) -> dict[str, float]:
     total = page.request.get(server.url("/api/situation?level=adm1")).json()["total"]
     found = {}
@@ -357,3 +423,55 @@ def test_the_presence_layer_switches_on_with_a_circle_per_place(
     finally:
         page.close()
     assert errors == []
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_date_labels_of_a_year_neither_touch_nor_leave_the_narrow_plot(code: str) -> None:
+    from datetime import date
+
+    from lagebild.web.charts import NARROW_WIDTH, date_labels, text_width
+
+    lang = Language(code)
+    labels = [lang.month(date(2016, m, 1)) for m in range(3, 13)] + [
+        lang.month(date(2017, m, 1)) for m in (1, 2)
+    ]
+    left, right = 60.0, NARROW_WIDTH - 16.0
+
+    def px(i: int) -> float:
+        return left + (right - left) * i / (len(labels) - 1)
+
+    chosen = date_labels(labels, px, 0, NARROW_WIDTH)
+    assert chosen[-1] == (11, "end")  # the newest month is always written
+    assert len(chosen) >= 2
+    spans = []
+    for i, anchor in chosen:
+        w = text_width(labels[i])
+        x0 = {"start": px(i), "middle": px(i) - w / 2, "end": px(i) - w}[anchor]
+        spans.append((x0, x0 + w))
+    assert all(0 <= a and b <= NARROW_WIDTH for a, b in spans)
+    assert all(spans[k][1] < spans[k + 1][0] for k in range(len(spans) - 1))
+
+
+def test_the_marker_date_of_a_timeline_stays_inside_the_plot() -> None:
+    from datetime import date
+
+    from lagebild.web.charts import NARROW_WIDTH, Segment, text_width, timeline
+
+    words = "as of 20 February 2017, a long date"
+    svg = timeline(
+        "t",
+        [Segment(date(2016, 1, 1), date(2017, 3, 1), "besieged", "besieged")],
+        start=date(2016, 1, 1),
+        end=date(2017, 3, 1),
+        title="t",
+        desc="d",
+        day=date.isoformat,
+        marker=date(2017, 2, 20),  # near the end: a centred label would run out
+        marker_label=words,
+    )
+    narrow = svg[svg.index('id="t-narrow"') :]
+    found = re.search(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="middle" class="axis">'
+                      + re.escape(words), narrow)  # fmt: skip
+    assert found
+    middle = float(found.group(1))
+    assert middle + text_width(words) / 2 <= NARROW_WIDTH - 8 + 0.1

@@ -160,7 +160,8 @@ def test_a_place_opened_from_the_map_keeps_date_window_sector_and_links_back(
     back = re.search(r'id="place-map-link" href="([^"]+)"', html)
     assert back
     assert parse_qs(urlsplit(unescape(back.group(1))).query) == {
-        "level": ["adm2"], "as_of": ["2017-02-10"], "window": ["14"], "sector": ["food"]
+        "level": ["adm2"], "as_of": ["2017-02-10"], "window": ["14"], "sector": ["food"],
+        "place": ["SY0302"],  # the map opens on the place's area
     }
     assert '<input type="hidden" name="window" value="14">' in html
     assert '<input type="hidden" name="sector" value="food">' in html
@@ -240,3 +241,111 @@ def test_the_map_photographed_with_its_classes(
     download.value.save_as(str(target))
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and target.stat().st_size > 10_000
     page.close()
+
+
+#: The map's box and the box of the country's outline as drawn, in the page's pixels.
+MEASURE_OUTLINE = """() => {
+  const frame = document.getElementById('map').getBoundingClientRect();
+  const parts = [...document.querySelectorAll('#map path.map-outline')]
+    .map(p => p.getBoundingClientRect());
+  return {frame: [frame.left, frame.top, frame.right, frame.bottom],
+          outline: [Math.min(...parts.map(r => r.left)), Math.min(...parts.map(r => r.top)),
+                    Math.max(...parts.map(r => r.right)), Math.max(...parts.map(r => r.bottom))],
+          parts: parts.length};
+}"""
+
+
+@pytest.mark.parametrize("code", ["en", "ar"])
+@pytest.mark.parametrize("size", [(1366, 800), (390, 844)])
+def test_every_level_opens_on_the_whole_country_inside_the_frame(
+    live_server: LiveServer, browser: Any, code: str, size: tuple[int, int]
+) -> None:
+    """The first view of each level, the communities' too, shows the country's outline whole
+    inside the map's box, and fills the box along one side (fitted, not the world)."""
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    folder: Path = output_dir("map")
+    try:
+        for level in LEVELS:
+            page.goto(live_server.url(f"/map?level={level}&lang={code}"))
+            page.wait_for_selector("#map[data-ready]")
+            found = page.evaluate(MEASURE_OUTLINE)
+            assert found["parts"] >= 1, level
+            (f_left, f_top, f_right, f_bottom), (left, top, right, bottom) = (
+                found["frame"],
+                found["outline"],
+            )
+            assert f_left <= left and right <= f_right, (level, found)
+            assert f_top <= top and bottom <= f_bottom, (level, found)
+            filled = max((right - left) / (f_right - f_left), (bottom - top) / (f_bottom - f_top))
+            assert filled > 0.5, (level, found)
+            page.screenshot(path=str(folder / f"first-view-{level}-{code}-{size[0]}.png"))
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("size", [(1366, 800), (390, 844)])
+def test_a_place_opened_on_the_map_is_its_area_inside_the_frame(
+    live_server: LiveServer, browser: Any, demo: Store, size: tuple[int, int]
+) -> None:
+    """"On the map" of a place's page opens the map on the place's area (a community: its
+    sub-district's), the area whole in the frame and filling it along one side; the country's
+    outline then runs past the frame. An unknown P-code says so and shows the whole country."""
+    from lagebild.analysis.tree import PlaceTree
+    from lagebild.web.mapview import geometry_box
+
+    tree = PlaceTree(all_places(demo))
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    try:
+        for pcode in ("SY03", "SY0302", "C2450"):
+            page.goto(live_server.url(f"/places/{pcode}?lang=de"))
+            page.click("#place-map-link")
+            page.wait_for_selector("#map[data-ready]")
+            place = tree.get(pcode)
+            assert place is not None
+            area = next(p for p in tree.chain(place.id) if p.level <= 3)
+            geometry = dict(place_geometries(demo, area.level))[area.id]
+            assert geometry_box(json.loads(geometry)) is not None  # an area, not a point
+            corners = page.evaluate(
+                """() => {
+                  const frame = document.getElementById('map').getBoundingClientRect();
+                  const outline = document.querySelector('#map path.map-outline')
+                    .getBoundingClientRect();
+                  return {frame: [frame.width, frame.height],
+                          outline: [outline.width, outline.height]};
+                }"""
+            )
+            frame, outline = corners["frame"], corners["outline"]
+            # Zoomed in on the area: the country is larger than the frame.
+            assert outline[0] > frame[0] or outline[1] > frame[1], (pcode, corners)
+            if area.pcode == pcode:  # an area of its own: drawn whole, filling the frame
+                drawn = page.evaluate(
+                    """(pcode) => {
+                      const frame = document.getElementById('map').getBoundingClientRect();
+                      const r = document.querySelector(`#map path.map-place[data-pcode="${pcode}"]`)
+                        .getBoundingClientRect();
+                      return [r.left - frame.left, r.top - frame.top, frame.right - r.right,
+                              frame.bottom - r.bottom, r.width / frame.width,
+                              r.height / frame.height];
+                    }""",
+                    pcode,
+                )
+                assert min(drawn[:4]) >= -0.5, (pcode, drawn)
+                assert max(drawn[4:]) > 0.5, (pcode, drawn)
+            else:  # a community: its point in the frame
+                inside = page.evaluate(
+                    """(pcode) => {
+                      const frame = document.getElementById('map').getBoundingClientRect();
+                      const r = document.querySelector(`#map [data-pcode="${pcode}"]`)
+                        .getBoundingClientRect();
+                      return frame.left <= r.left && r.right <= frame.right &&
+                             frame.top <= r.top && r.bottom <= frame.bottom;
+                    }""",
+                    pcode,
+                )
+                assert inside, pcode
+            page.screenshot(path=str(output_dir("map") / f"place-{pcode}-de-{size[0]}.png"))
+        answer = page.goto(live_server.url("/map?level=adm1&place=XX99&lang=de"))
+        assert answer is not None and answer.status == 422
+        assert page.locator("p.problem").count() == 1
+    finally:
+        page.close()

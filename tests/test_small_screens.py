@@ -10,6 +10,8 @@ picture, each found as a link on the page that lists them. At 390x844 and at 136
 - keeps its text inside the screen: no element with text of its own lies beyond the left or
   right edge, unless it is in a box that scrolls (a wide table scrolls in its own box);
 - has every table fit the screen or sit in a box that scrolls;
+- has no box that scrolls sideways but for a table's: a chart is drawn for the width of its box
+  (charts.py draws each plot wide and narrow), not scrolled in it;
 - writes its text at a contrast of 4.5:1 or more against what is behind it (3:1 when large);
 - on a phone, writes chart text (SVG ``<text>``, as drawn, after the chart is scaled to the
   screen) and the labels of charts and of the map's legend at 11 px or more.
@@ -131,6 +133,12 @@ MEASURE = """(smallest) => {
                      return box.right > width + 1 || box.left < -1; })
     .filter((t) => !scrolls(t) && !["auto", "scroll"].includes(getComputedStyle(t).overflowX))
     .map((t) => `${name(t)} ${Math.round(t.getBoundingClientRect().width)} px`);
+  // A box wider inside than it is shown, which is no table and holds none: a chart, say.
+  const scrolling = [...main.querySelectorAll("*")]
+    .filter((el) => ["auto", "scroll"].includes(getComputedStyle(el).overflowX))
+    .filter((el) => el.scrollWidth > el.clientWidth + 1 && !el.closest(".leaflet-container"))
+    .filter((el) => !el.matches("table") && !el.querySelector("table"))
+    .map((el) => `${name(el)} ${el.scrollWidth} px in ${el.clientWidth}`);
   const small = [];
   for (const text of main.querySelectorAll("svg text")) {
     if (!text.getBBox || hidden(text)) continue;
@@ -171,7 +179,8 @@ MEASURE = """(smallest) => {
       faint.push(`${name(el)} ${ratio.toFixed(1)}:1 ${el.textContent.trim().slice(0, 30)}`);
     }
   }
-  return {scrollWidth: document.documentElement.scrollWidth, width, outside, tables, small, faint,
+  return {scrollWidth: document.documentElement.scrollWidth, width, outside, tables, scrolling,
+          small, faint,
           lang: document.documentElement.lang, dir: document.documentElement.dir};
 }"""
 
@@ -276,6 +285,7 @@ def measure(page: Page, where: str, language: str, width: int) -> list[str]:
         problems.append(f"{where}: {found['scrollWidth']} px wide in {found['width']}")
     problems += [f"{where}: text beyond the edge: {what}" for what in found["outside"][:5]]
     problems += [f"{where}: a table wider than the screen: {what}" for what in found["tables"]]
+    problems += [f"{where}: a box, no table, scrolls sideways: {w}" for w in found["scrolling"]]
     problems += [f"{where}: text of too little contrast: {what}" for what in found["faint"][:5]]
     if width == PHONE:
         problems += [f"{where}: small chart text: {what}" for what in found["small"][:5]]

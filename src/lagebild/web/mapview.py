@@ -7,7 +7,8 @@ in classes with a legend, places without the figure in a class of their own ("no
 plain background: the country's outline when the gazetteer has boundaries, base-map tiles only
 when ``tile_url`` is configured. Above the governorates, districts and sub-districts the
 communities are drawn as points. The numbers are those of ``gaps`` for the same date, window,
-level and sector; a place opens on its page with the same date, window and sector.
+level and sector; a place opens on its page with the same date, window and sector. The first
+view shows the whole country, or, with ``place``, the area of that place (``focus_bounds``).
 """
 
 from __future__ import annotations
@@ -279,6 +280,55 @@ def map_layers(
     )
 
 
+def geometry_box(geometry: dict[str, Any]) -> list[list[float]] | None:
+    """[[south, west], [north, east]] of a polygon's or multipolygon's coordinates; None for
+    any other geometry (a point has no area to show)."""
+    if geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        return None
+    flat: list[list[float]] = []
+
+    def walk(item: Any) -> None:
+        if item and isinstance(item[0], (int, float)):
+            flat.append([float(item[0]), float(item[1])])
+        else:
+            for part in item:
+                walk(part)
+
+    walk(geometry.get("coordinates") or [])
+    if not flat:
+        return None
+    lons, lats = [c[0] for c in flat], [c[1] for c in flat]
+    return [[min(lats), min(lons)], [max(lats), max(lons)]]
+
+
+def focus_bounds(ctx: Context, pcode: str) -> list[list[float]] | None:
+    """The box of the place's boundary, or of the nearest place above it that has one (a
+    community is a point: its sub-district's area); None when no place above has one. An
+    unknown P-code is refused."""
+    tree = ctx.tree()
+    place = tree.get(pcode)
+    if place is None:
+        raise RefusedInput(f"no place has the P-code {pcode!r}")
+    for each in tree.chain(place.id):
+        geometries = dict(place_geometries(ctx.store, each.level))
+        if each.id in geometries:
+            box = geometry_box(json.loads(geometries[each.id]))
+            if box is not None:
+                return box
+    return None
+
+
+def _asked_focus(ctx: Context, pcode: str | None, problems: list[str]) -> list[list[float]] | None:
+    """``focus_bounds`` of the place the address names; an unknown P-code is a problem."""
+    if not pcode:
+        return None
+    try:
+        return focus_bounds(ctx, pcode)
+    except RefusedInput:
+        problems.append("place")
+        return None
+
+
 @router.get("/map", include_in_schema=False)
 def map_page(
     request: Request,
@@ -293,9 +343,11 @@ def map_page(
     close_route: Annotated[list[str] | None, Query()] = None,
     warehouse: Annotated[list[str] | None, Query()] = None,
     trucks: Annotated[list[str] | None, Query()] = None,
+    place: Annotated[str | None, Query()] = None,
 ) -> Response:
     """The map page; parameters it cannot read fall back to their defaults and say so."""
     problems: list[str] = []
+    focus = _asked_focus(ctx, place, problems)
     chosen_level = level if level in PAGE_LEVELS else PAGE_LEVEL
     when = default_as_of(ctx, None)
     if as_of:
@@ -364,6 +416,7 @@ def map_page(
         points_url=points_url,
         data_url="/api/map?" + urlencode(params),
         outline_url="/api/map/outline",
+        focus=focus,
         access_colours=ACCESS_COLOURS,
         coverage_breaks=COVERAGE_BREAKS,
         coverage_colours=COVERAGE_COLOURS,

@@ -183,14 +183,16 @@ class IndicatorHistory:
 
 
 def _map_link(place: Place, as_of: date, window: int, sector: str | None) -> str:
-    """The map of the place's level (communities for the country) on the same date, window and
-    sector."""
+    """The map of the place's level (governorates for the country) on the same date, window and
+    sector, opened on the place's area."""
     level = level_name(place.level)
     params: dict[str, str | int] = {
         "level": level if level in ("adm1", "adm2", "adm3", "adm4") else "adm1",
         "as_of": as_of.isoformat(),
         "window": window,
     }
+    if level in ("adm1", "adm2", "adm3", "adm4"):
+        params["place"] = place.pcode
     if sector:
         params["sector"] = sector
     return "/map?" + urlencode(params)

@@ -525,7 +525,7 @@
   Promise.all(requests).then(function (found) {
     var outline = L.geoJSON(found[0], {
       interactive: false,
-      style: { color: "#8d99a6", weight: 1, fillColor: "#ffffff", fillOpacity: 1 }
+      style: { color: "#8d99a6", weight: 1, fillColor: "#ffffff", fillOpacity: 1, className: "map-outline" }
     }).addTo(map);
     var data = found[1];
     // The most urgent places (first in rank order) are drawn last, on top.
@@ -538,10 +538,12 @@
       points.bringToFront();
     }
     switchable(places);
-    // The areas' levels show the whole country; the communities' level zooms to its points.
-    var bounds = places.getBounds().isValid() ? places.getBounds() : outline.getBounds();
-    if (config.points && outline.getBounds().isValid()) bounds = outline.getBounds();
-    if (bounds.isValid()) map.fitBounds(bounds, { padding: [16, 16], maxZoom: 12 });
+    // Every level opens on the whole country, its outline inside the frame (the places' own
+    // extent only where the gazetteer has no outline), or on the area of the place chosen
+    // (config.focus); at once, so that what is drawn is where it stays.
+    var bounds = outline.getBounds().isValid() ? outline.getBounds() : places.getBounds();
+    if (config.focus) bounds = L.latLngBounds(config.focus);
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [16, 16], maxZoom: 12, animate: false });
     fitLabels();
     document.getElementById("map").setAttribute("data-ready", String(data.features.length));
   }).catch(function (error) {
