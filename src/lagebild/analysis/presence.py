@@ -130,6 +130,7 @@ class Cell(Tally):
             "reported": len(self.reported),
             "listed": len(self.listed),
             "listed_only": len(self.listed - self.reported),
+            "reported_names": sorted(self.reported & self.named),
             "listed_names": sorted(self.listed & self.named),
         }
 
@@ -361,7 +362,8 @@ class OrganisationProfile:
 
     def as_dict(self) -> dict[str, Any]:
         total = self.total.as_dict()
-        for key in ("names", "unnamed", "organisations", "listed_only", "listed_names"):
+        for key in ("names", "unnamed", "organisations", "listed_only", "reported_names",
+                    "listed_names"):  # fmt: skip
             total.pop(key)
         total["reported"] = bool(self.total.reported)
         total["listed"] = bool(self.total.listed)
