@@ -207,6 +207,11 @@ def test_an_organisation_only_a_3w_lists_shows_everywhere_marked_as_listed(
     assert {p["pcode"] for p in profile["places"]} == {"SY0100", "SY1101"}
     assert {g["pcode"] for g in profile["governorates"]} == {"SY01", "SY11"}
     assert profile["months"] == []
+    # Its map: a point per place its listings name, at the level they name (districts).
+    layer = client.get("/api/map/organisations/mercy-relief").json()
+    assert {f["properties"]["pcode"] for f in layer["features"]} == {"SY0100", "SY1101"}
+    assert {f["properties"]["source"] for f in layer["features"]} == {LISTED}
+    assert 'data-pcode="SY0100"' in own.text
     # The command line: in its table and its JSON.
     table = run(db, "presence", "--level", "adm2", "--organisation", "Mercy Relief")
     assert "2 places (0 reported activities, 1 listed as present)" in table.splitlines()[0]

@@ -334,6 +334,23 @@ def _profile(
         raise HTTPException(404, str(exc)) from exc
 
 
+def profile_layer(request: Request, ctx: Context, profile: OrganisationProfile) -> PointCollection:
+    """The places an organisation's deliveries or listings name, at the level they name (a
+    community, a district), as points with its activities and people reached there."""
+    tree = ctx.tree()
+    points: list[tuple[dict[str, object], float | None, float | None]] = []
+    for row in profile_view(request, ctx, profile)["places"]:
+        place = tree.get(row["pcode"])
+        lat, lon = place_point(tree, place.id) if place else (None, None)
+        properties = {
+            k: row[k]
+            for k in ("pcode", "name", "name_ar", "activities", "reached", "source", "suppressed")
+            if k in row
+        }
+        points.append(({**properties, "organisations": 1}, lat, lon))
+    return points_collection(points, {"level": "places", "organisations": 1})
+
+
 def profile_view(request: Request, ctx: Context, profile: OrganisationProfile) -> dict[str, Any]:
     data = profile.as_dict()
     principal = auth.principal_of(request)
@@ -367,6 +384,28 @@ def api_organisation(
     )
     profile = _profile(request, ctx, name, where)
     return JSONResponse(profile_view(request, ctx, profile))
+
+
+@api_router.get(
+    "/map/organisations/{name}",
+    summary="One organisation's places as GeoJSON points",
+    response_class=Response,
+    responses=GEOJSON_RESPONSE,
+)
+def api_map_organisation(
+    request: Request,
+    ctx: Ctx,
+    name: str,
+    sector: SectorQ = None,
+    month: MonthQ = None,
+    date_from: FromQ = None,
+    date_to: ToQ = None,
+) -> Response:
+    """The places of ``/api/organisations/{name}`` (each place its deliveries or a 3W's
+    listings name) as points: a place's own, else the middle of the points below it."""
+    where = presence_filter(ctx, "all", None, sector, None, None, month, date_from, date_to)
+    profile = _profile(request, ctx, name, where)
+    return Response(profile_layer(request, ctx, profile).text, media_type=GEOJSON)
 
 
 # -- the pages --------------------------------------------------------------------------------
@@ -444,9 +483,7 @@ def organisation_page(
     profile = _profile(request, ctx, name, where)
     data = profile_view(request, ctx, profile)
     tree = ctx.tree()
-    map_params = {"organisation": profile.name, "level": "adm4", "sector": sector, "month": month}
-    on_map = presence_filter(ctx, names_for(request, ctx), profile.name, sector, None, None, month)
-    layer = presence_layer(request, ctx, presence_result(request, ctx, on_map, None, "adm4"))
+    layer = profile_layer(request, ctx, profile)
     return render_page(
         request,
         "organisation.html",
@@ -456,7 +493,9 @@ def organisation_page(
         sectors=ctx.sectors(),
         months=sorted({m["month"] for m in data["months"]}),
         layer=layer,
-        map_url=link("/api/map/presence", map_params),
+        map_url=link(
+            f"/api/map/organisations/{data['slug']}", {"sector": sector, "month": month}
+        ),
         circle_colour=CIRCLE_COLOUR,
         threshold=ctx.protocol.threshold,
         month_of=_first_day,
