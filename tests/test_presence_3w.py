@@ -242,3 +242,62 @@ def test_gaps_do_not_change_with_a_3w(tmp_path: Path, client: TestClient) -> Non
     with TestClient(create_app(WebConfig(db=plain))) as without:
         before = without.get("/api/gaps?as_of=2017-02-28").json()
     assert client.get("/api/gaps?as_of=2017-02-28").json() == before
+
+
+# -- who sees which names: the 3W's follow the protocol's presence org ------------------------
+
+RESTRICTED_3W = (
+    "threshold: 10\nkinds:\n  delivery:\n    record: public\n    fields:\n"
+    "      org_impl: restricted\n  presence:\n    record: public\n    fields:\n"
+    "      org: restricted\n"
+)
+
+
+@pytest.mark.usefixtures("cheap_hashes")
+@pytest.mark.parametrize("restricted", [False, True])
+def test_the_public_sees_a_3w_s_names_as_the_protocol_says_and_counts_the_rest(
+    db: str, tmp_path: Path, restricted: bool
+) -> None:
+    import shutil
+
+    from accounts_support import add_accounts, web
+
+    from lagebild.store import Store
+
+    copy = tmp_path / "with-accounts.db"
+    shutil.copyfile(db, copy)
+    store = Store.open(str(copy))
+    add_accounts(store, {"analyst1": ("analyst", None)})  # no longer open: the public sees
+    config: dict[str, object] = {"public": True}
+    if restricted:
+        (tmp_path / "protocol.yml").write_text(RESTRICTED_3W, encoding="utf-8")
+        config["protocol"] = str(tmp_path / "protocol.yml")
+    with web(store, **config) as anonymous:
+        data = anonymous.get("/api/presence").json()
+        rows = list(csv.DictReader(io.StringIO(
+            anonymous.get("/api/presence?format=csv").text)))  # fmt: skip
+        wfp = anonymous.get("/api/organisations/wfp")
+        mercy = anonymous.get("/organisations/mercy-relief").status_code
+        sarc = anonymous.get("/organisations/sarc").status_code
+    total = data["total"]
+    listed = {r["Organisation"] for r in three_w()}
+    assert total["organisations"] == len(
+        {r["Implementing organisation"] for r in four_w()} | listed
+    )
+    named = set() if restricted else listed
+    assert set(total["names"]) == set(total["listed_names"]) == named
+    assert total["unnamed"] == total["organisations"] - len(named)
+    assert {o["name"] for o in data["organisations"]} == named
+    assert (mercy, sarc) == ((404 if restricted else 200), 404)
+    # A name the 3W gives publicly does not name its organisation's deliveries: WFP delivers
+    # and is listed; the public sees it listed, its activities among the unnamed.
+    assert total["reported_names"] == []
+    named_rows = [r for r in rows if r.get("Organisation")]  # no column when none is named
+    assert {r["Organisation"] for r in named_rows} == named
+    assert all((r["Source"], r["Activities"], r.get("Reached", "")) == (LISTED, "", "")
+               for r in named_rows)  # fmt: skip
+    assert sum(int(r["Activities"] or 0) for r in rows) == len(four_w())
+    if restricted:
+        assert wfp.status_code == 404
+    else:
+        assert (wfp.json()["activities"], wfp.json()["months"]) == (0, [])

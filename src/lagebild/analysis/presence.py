@@ -87,10 +87,13 @@ class Tally:
 @dataclass
 class Cell(Tally):
     """Rows of one place (or all places) in one sector (or all): their organisations, each
-    with its own tally, and which of them the reader may see by name."""
+    with its own tally, and which of them the reader may see by name (``named``; of those,
+    ``named_reported`` the ones it may see named on their deliveries: an organisation a
+    public 3W names is not thereby named on its deliveries)."""
 
     by_org: dict[str, Tally] = field(default_factory=dict)
     named: set[str] = field(default_factory=set)
+    named_reported: set[str] = field(default_factory=set)
     listed: set[str] = field(default_factory=set)  # organisations a 3W lists as present
 
     def add_row(self, row: DeliveryPresence, shown: bool) -> None:
@@ -98,6 +101,7 @@ class Cell(Tally):
         self.by_org.setdefault(row.org, Tally()).add(row)
         if shown and row.org:
             self.named.add(row.org)
+            self.named_reported.add(row.org)
 
     def add_listed(self, row: ListedPresence, shown: bool) -> None:
         """A 3W's listing: the organisation counts, its activities and reach do not."""
@@ -130,7 +134,7 @@ class Cell(Tally):
             "reported": len(self.reported),
             "listed": len(self.listed),
             "listed_only": len(self.listed - self.reported),
-            "reported_names": sorted(self.reported & self.named),
+            "reported_names": sorted(self.named_reported),
             "listed_names": sorted(self.listed & self.named),
         }
 
@@ -226,12 +230,16 @@ class WhoDoesWhatWhere:
                 nameless = cell.by_org.get("")
                 for org in sorted(cell.reported | cell.listed):
                     tally = cell.by_org.get(org)
-                    if org in cell.named:
-                        source = source_of(tally is not None, org in cell.listed)
+                    if org in cell.named_reported:
+                        source = source_of(True, org in cell.listed)
                         out.append({**base, "org": org, "organisations": 1,
                                     **_tally_row(tally), "source": source})  # fmt: skip
                         continue
-                    hidden_orgs.add(org)
+                    if org in cell.named:  # named by its listing only: its activities unnamed
+                        out.append({**base, "org": org, "organisations": 1,
+                                    **_tally_row(None), "source": LISTED})  # fmt: skip
+                    else:
+                        hidden_orgs.add(org)
                     if tally is not None:
                         _merge(hidden, tally)
                 if nameless is not None:
