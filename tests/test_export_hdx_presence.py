@@ -1,7 +1,7 @@
 """``lagebild export hdx``'s operational presence: who does what where of a period, the same
-picture as ``/api/presence`` at the districts, counted again from the demo's 4W file read with
-the csv module; organisations the public may not see named are left out and counted; libhxl
-reads the file and it comes back through lagebild's 3W import.
+picture as ``/api/presence`` at the districts (4W and 3W alike), counted again from the demo's
+4W file read with the csv module; organisations the public may not see named are left out and
+counted; libhxl reads the file and it comes back through lagebild's 3W import.
 
 The demo's 4W places every delivery at a community; two rows are added: one at a governorate
 (it goes out at the governorate) and one naming no implementing organisation (left out, counted).
@@ -154,7 +154,15 @@ def test_the_rows_are_who_does_what_where_of_the_web_at_the_districts_and_of_the
     above = {r for r in exported if r[2] == "SY07"}
     assert above == {("Governorate Relief", "HEA", "SY07")}
     assert districts["above_level"] == len(above)
-    assert exported == web | above
+    # The web shows the 3W's organisations too, listed as present: the same picture.
+    assert triples(rows) == web | above
+    listed = {
+        (name, hdx.SECTORS[sector][0], place["pcode"])
+        for place in districts["places"]
+        for sector, cell in place["sectors"].items()
+        for name in cell["listed_names"]
+    }
+    assert listed == triples([r for r in rows if hdx.THREE_W_SOURCE in r["source"]])
     # A row naming no implementing organisation is left out, and said so.
     meta = json.loads((analyst / "dataset.json").read_text())
     assert "1 sector-place rows of activities that name no implementing organisation" in (
@@ -235,15 +243,23 @@ def test_the_public_export_leaves_out_the_organisations_the_public_presence_page
         period = f"from=2016-12-01&to={DATE}"
         seen = anonymous.get(f"/api/presence?level=adm2&{period}").json()
     cells = [c for p in seen["places"] for c in p["sectors"].values()]
-    assert cells and all(c["names"] == [] for c in cells)
+    # The public sees by name only the organisations a 3W lists (public under the protocol).
+    assert cells and all(c["names"] == c["listed_names"] for c in cells)
+    assert any(c["names"] for c in cells)
     unnamed = sum(c["unnamed"] for c in cells) + seen["above_level"]
-    # Those the 3W names publicly stay; every other one is left out and counted.
-    both = [r for r in rows_of(analyst / "operational-presence.csv")
-            if r["source"] == f"{hdx.THREE_W_SOURCE}; {hdx.DELIVERIES_SOURCE}"]  # fmt: skip
+    # Those the 3W names publicly stay, on the page and in the export; every other one is
+    # left out and counted.
     meta = json.loads((public / "dataset.json").read_text())
-    assert f"operational-presence.csv: {unnamed - len(both)} organisation-sector-place rows" in (
+    assert f"operational-presence.csv: {unnamed} organisation-sector-place rows" in (
         meta["caveats"]
     )
+    shown = {
+        (name, hdx.SECTORS[sector][0], place["pcode"])
+        for place in seen["places"]
+        for sector, cell in place["sectors"].items()
+        for name in cell["names"]
+    }
+    assert shown == triples(rows_of(public / "operational-presence.csv"))
 
 
 def test_a_protocol_that_keeps_the_3ws_organisations_restricted_leaves_them_out_too(

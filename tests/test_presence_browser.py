@@ -1,7 +1,8 @@
 """Who does what where in a real browser: headless Chromium, driven by Playwright, on the demo
 database served by uvicorn on 127.0.0.1.
 
-The page and an organisation's page in English, Arabic and German, on a laptop (1366x800) and a
+The page (with a 3W imported beside the demo's 4W), an organisation's page and the page of an
+organisation only the 3W lists, in English, Arabic and German, on a laptop (1366x800) and a
 phone (390x844): the map draws one circle per place of its GeoJSON, a tooltip names the place,
 the page's content is no wider than the screen (the shared menu above it is the layout's), nothing
 is fetched from another host and no script fails.
@@ -17,8 +18,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 from browser_support import LiveServer, output_dir
+from click.testing import CliRunner
 from demo_support import demo_database
+from test_presence_3w import THREE_W
 
+from lagebild.cli import main
 from lagebild.web import WebConfig, create_app
 
 if TYPE_CHECKING:
@@ -27,7 +31,8 @@ if TYPE_CHECKING:
 TIMEOUT_MS = 15_000
 SIZES = {"laptop": (1366, 800), "phone": (390, 844)}
 PAGES = {"presence": "/presence", "presence-adm3": "/presence?level=adm3&sector=food",
-         "organisation": "/organisations/sarc"}  # fmt: skip
+         "organisation": "/organisations/sarc",
+         "organisation-listed": "/organisations/mercy-relief"}  # fmt: skip
 #: The menu entry in each language.
 MENU = {"en": "Who does what where", "ar": "من يفعل ماذا وأين", "de": "Wer macht was wo"}
 
@@ -36,7 +41,11 @@ MENU = {"en": "Who does what where", "ar": "من يفعل ماذا وأين", "d
 def live_server(
     tmp_path_factory: pytest.TempPathFactory, chromium_path: str
 ) -> Iterator[LiveServer]:
-    db = demo_database(tmp_path_factory.mktemp("presence-browser"))
+    folder = tmp_path_factory.mktemp("presence-browser")
+    db = demo_database(folder)
+    (folder / "3w.csv").write_text(THREE_W, encoding="utf-8")
+    imported = CliRunner().invoke(main, ["--db", db, "import", str(folder / "3w.csv")])
+    assert imported.exit_code == 0, imported.output
     server = LiveServer(create_app(WebConfig(db=db))).start()
     try:
         yield server

@@ -225,19 +225,26 @@ def test_a_3w_is_kept_as_presence_and_counts_no_delivery(
     gazetteer: Store, tmp_path: Path
 ) -> None:
     from lagebild.analysis import gaps
-    from lagebild.analysis.presence import presence
+    from lagebild.analysis.presence import who_does_what_where
 
     before = gaps(gazetteer, as_of=date(2017, 3, 1)).as_dict()
     report = import_file(gazetteer, write(tmp_path / "3w.csv", THREE_W), ImportOptions())
     assert (report.kind, report.rows_written) == ("presence", 5)
     assert row_counts(gazetteer)["deliveries"] == 0
     assert gaps(gazetteer, as_of=date(2017, 3, 1)).as_dict() == before
-    by_adm1 = {p.pcode: p.as_dict() for p in presence(gazetteer, level="adm1").places}
+    adm1 = who_does_what_where(gazetteer, level="adm1")
+    by_adm1 = {p.pcode: p.as_dict() for p in adm1.places}
     assert by_adm1["SY02"]["organisations"] == 2
-    assert by_adm1["SY02"]["sectors"] == {"food": 1, "health": 1}
+    assert {s: c["organisations"] for s, c in by_adm1["SY02"]["sectors"].items()} == {
+        "food": 1,
+        "health": 1,
+    }
     assert by_adm1["SY03"]["organisations"] == 2  # SARC and UNICEF
-    by_adm3 = presence(gazetteer, level="adm3")
-    assert {p.pcode: p.as_dict()["organisations"] for p in by_adm3.places} == {
+    # Listed as present: organisations only, no activity, nobody reached.
+    assert by_adm1["SY03"]["listed"] == 2 and by_adm1["SY03"]["reported"] == 0
+    assert (adm1.total.all.activities, adm1.total.all.reached) == (0, 0.0)
+    by_adm3 = who_does_what_where(gazetteer, level="adm3")
+    assert {p.pcode: p.all.organisations for p in by_adm3.places} == {
         "SY020000": 2,
         "SY030100": 1,
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date
 from typing import Any
 
@@ -109,37 +110,99 @@ def incidents(
     type=LEVELS,
     help="One row per place of this level (default: governorates, or the level below --place).",
 )
+@click.option("--organisation", metavar="NAME", help="Only this organisation (any case).")
 @click.option("--sector", metavar="SECTOR", help="Only this sector (a cluster code or name).")
+@click.option(
+    "--modality", metavar="MODALITY", help="Only deliveries of this modality (no 3W listing)."
+)
+@click.option("--status", metavar="STATUS", help="Only deliveries of this status (no 3W listing).")
+@click.option("--month", metavar="YYYY-MM", help="Only the deliveries and 3W rows of a month.")
+@click.option("--from", "date_from", type=DATE, help="Only from this date (YYYY-MM-DD).")
+@click.option("--to", "date_to", type=DATE, help="Only until this date (YYYY-MM-DD).")
 @click.option("--format", "fmt", type=FORMAT, default="table", show_default=True)
 @click.pass_context
 def presence(
-    ctx: click.Context, pcode: str | None, level: str | None, sector: str | None, fmt: str
+    ctx: click.Context,
+    pcode: str | None,
+    level: str | None,
+    organisation: str | None,
+    sector: str | None,
+    modality: str | None,
+    status: str | None,
+    month: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    fmt: str,
 ) -> None:
-    """Who does what where (3W): organisations present per place and sector.
+    """Who does what where: organisations per place and sector, as /presence shows them.
 
-    Presence reaches no one by itself: it never counts as a delivery in gaps.
+    From the deliveries of the 4W (activities reported, with activities and people reached)
+    and the rows of a 3W (listed as present: dated in the period or undated; organisations
+    only, never people reached). A filter by modality or status keeps no 3W row. Presence
+    never counts as a delivery in gaps. The JSON is /api/presence's.
     """
-    from lagebild.analysis.presence import presence as presence_summary
-    from lagebild.model.vocab import normalise_sector
+    from lagebild.analysis.presence import who_does_what_where
     from lagebild.publish.render import presence_rows
     from lagebild.publish.tables import presence_columns
 
     store = open_store(ctx)
-    wanted = normalise_sector(sector) if sector else None
-    summary = presence_summary(store, pcode, level, wanted)
-    total = summary.total
+    where = _presence_filter(organisation, sector, modality, status, month, date_from, date_to)
+    result = who_does_what_where(store, where, pcode, level)
+    total = result.total.all
     title = (
-        f"Who does what where, by {summary.level}"
-        + (f" in {summary.place}" if summary.place else "")
-        + (f", sector {summary.sector}" if summary.sector else "")
-        + f": {len(total.organisations):,} organisations in {len(summary.places):,} places"
+        f"Who does what where, by {result.level}"
+        + (f" in {result.place}" if result.place else "")
+        + (f", sector {where.sector}" if where.sector is not None else "")
+        + f": {total.organisations:,} organisations in {len(result.places):,} places"
+        + f" ({len(total.reported):,} reported activities, {len(total.listed):,} listed as"
+        + " present)"
         + (
-            f"; {summary.above_level:,} known only above {summary.level}"
-            if summary.above_level
+            f"; {result.above_level:,} known only above {result.level}"
+            if result.above_level
             else ""
         )
     )
-    emit(fmt, summary.as_dict(), presence_columns(summary.level), presence_rows(summary), title)
+    emit(fmt, result.as_dict(), presence_columns(result.level), presence_rows(result), title)
+
+
+def _presence_filter(
+    organisation: str | None,
+    sector: str | None,
+    modality: str | None,
+    status: str | None,
+    month: str | None,
+    date_from: date | None,
+    date_to: date | None,
+) -> Any:
+    """The filter of the options, as /api/presence reads its parameters."""
+    from lagebild.model.presence import PresenceFilter
+    from lagebild.model.vocab import normalise_sector, sector_code, vocabulary
+
+    wanted_status = vocabulary("statuses").code(status) if status else None
+    if status and wanted_status is None:
+        raise click.BadParameter(f"unknown status {status!r}", param_hint="--status")
+    starts, ends = [d for d in (date_from,) if d], [d for d in (date_to,) if d]
+    if month:
+        try:
+            first = date.fromisoformat(f"{month}-01")
+        except ValueError:
+            raise click.BadParameter(
+                f"{month!r} is not a month YYYY-MM", param_hint="--month"
+            ) from None
+        starts.append(first)
+        ends.append(first.replace(day=calendar.monthrange(first.year, first.month)[1]))
+    if date_from and date_to and date_to < date_from:
+        raise click.BadParameter(f"{date_to} is before --from ({date_from})", param_hint="--to")
+    return PresenceFilter(
+        organisation=organisation.strip() if organisation else None,
+        sector=(sector_code(sector) or normalise_sector(sector)) if sector else None,
+        modality=(vocabulary("modalities").code(modality) or modality.strip())
+        if modality
+        else None,
+        status=wanted_status,
+        date_from=max(starts) if starts else None,
+        date_to=min(ends) if ends else None,
+    )
 
 
 def _emit_incident_summary(fmt: str, summary: Any) -> None:

@@ -53,3 +53,20 @@ class DeliveryPresence:
     first: date
     last: date
     own: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ListedPresence:
+    """The 3W rows that list one organisation in one sector at one place as present.
+
+    A listing reaches no one: it counts the organisation, never activities or people reached.
+    ``first`` and ``last`` are the dates of the dated rows (none when every row is undated);
+    ``own``: the rows came from an import of the reader's organisation."""
+
+    place_id: int
+    org: str
+    sector: str
+    rows: int
+    first: date | None
+    last: date | None
+    own: bool

@@ -344,8 +344,9 @@ def _presence_table(
     names = presence_names(viewer, rules)
     where = PresenceFilter(date_from=period[0], date_to=period[1])
     result = who_does_what_where(
-        store, where, level=PRESENCE_LEVEL, scope=NOTHING, names=names, tree=places.tree
-    )
+        store, where, level=PRESENCE_LEVEL, scope=NOTHING, names=names, tree=places.tree,
+        listed=False,  # the 3W's rows come below, with their sources and types
+    )  # fmt: skip
     found: dict[tuple[int, str, str], _Present] = {}
     hidden: set[tuple[int, str, str]] = set()
     nameless = unshown = 0

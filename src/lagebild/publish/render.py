@@ -202,7 +202,9 @@ def to_json(data: Any) -> str:
 
 
 def presence_rows(summary: Any, names: int = 6) -> list[dict[str, Any]]:
-    """One row per place: organisations, per sector, and the first ``names`` organisations."""
+    """One row per place of a ``WhoDoesWhatWhere``: organisations (those that reported
+    activities, those listed as present), activities, people reached, organisations per sector,
+    and the first ``names`` organisations."""
     out = []
     for place in summary.places:
         data = place.as_dict()
@@ -211,13 +213,14 @@ def presence_rows(summary: Any, names: int = 6) -> list[dict[str, Any]]:
         sectors = data["sectors"].items()
         out.append(
             {
-                "pcode": data["pcode"],
-                "name": data["name"],
-                "organisations": data["organisations"],
-                "sectors": ", ".join(f"{s or 'inter-sector'} {n}" for s, n in sectors),
+                **{k: data[k] for k in ("pcode", "name", "organisations", "reported", "listed",
+                                        "activities", "reached")},
+                "sectors": ", ".join(
+                    f"{s or 'inter-sector'} {c['organisations']}" for s, c in sectors
+                ),
                 "names": ", ".join(shown) + (f" and {more} more" if more else ""),
             }
-        )
+        )  # fmt: skip
     return out
 
 

@@ -255,11 +255,17 @@ def breakdown_columns(by: str, dimension: str) -> list[Col]:
 
 
 def presence_columns(level: str) -> list[Col]:
-    """``lagebild presence`` (who does what where): computed, not input data; who, by name, in
-    the downloads and the JSON only."""
+    """``lagebild presence`` (who does what where, one row per place): computed, not input
+    data; organisations that reported activities (4W) or are listed as present (3W), with the
+    activities and people reached of the 4W; who, by name, in the downloads and the JSON
+    only."""
     return [
         *_place(level),
         Col("organisations", "Organisations", "#org+num"),
+        Col("reported", "Reported activities", "#org+num+reported"),
+        Col("listed", "Listed as present", "#org+num+listed"),
+        Col("activities", "Activities", "#activity+num"),
+        Col("reached", "Reached", "#reached+ind"),
         Col("sectors", "Organisations by sector", "#sector+list"),
         Col("names", "Who", "#org+list", in_table=False),
     ]
@@ -278,6 +284,7 @@ def who_does_what_where_columns(level: str) -> list[Col]:
         Col("reached", "Reached", "#reached+ind"),
         Col("date_start", "From", "#date+start"),
         Col("date_end", "Until", "#date+end"),
+        Col("source", "Source", "#meta+source"),
     ]
 
 

@@ -9,7 +9,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, select
 
 from lagebild.model import DELIVERED_STATUSES
-from lagebild.model.presence import DeliveryPresence, PresenceFilter, PresenceRow
+from lagebild.model.presence import (
+    DeliveryPresence,
+    ListedPresence,
+    PresenceFilter,
+    PresenceRow,
+)
 from lagebild.store import schema as t
 from lagebild.store.accounts import EVERYTHING, Scope
 from lagebild.store.store import Store, optional_date
@@ -86,10 +91,67 @@ def delivery_presence(
         rows = conn.execute(query).all()
     return [
         DeliveryPresence(
-            int(r[0]), str(r[1]), str(r[2] or ""), str(r[3]), int(r[4]), float(r[5] or 0.0),
-            optional_date(r[6]) or date.min, optional_date(r[7]) or date.min, bool(r[8]),
+            int(r[0]),
+            str(r[1]),
+            str(r[2] or ""),
+            str(r[3]),
+            int(r[4]),
+            float(r[5] or 0.0),
+            optional_date(r[6]) or date.min,
+            optional_date(r[7]) or date.min,
+            bool(r[8]),
         )  # fmt: skip
         for r in rows
+    ]
+
+
+def listed_presence(
+    store: Store, where: PresenceFilter, scope: Scope = EVERYTHING
+) -> list[ListedPresence]:
+    """The 3W presence rows ``where`` lets through, per place, organisation and sector: how
+    many rows, the first and last date of the dated ones, and whether they are in ``scope``.
+    A row dated in the period or undated counts; a filter by modality or status lets none
+    through (a listing has neither)."""
+    if where.modality or where.status:
+        return []
+    pr, i = t.presence, t.imports
+    own = scope.owns(i.c.organisation_id)
+    conditions: list[Any] = []
+    if where.organisation:
+        conditions.append(func.lower(pr.c.org) == where.organisation.strip().lower())
+    if where.sector is not None:
+        conditions.append(pr.c.sector == where.sector)
+    if where.date_from:
+        conditions.append((pr.c.date >= where.date_from) | pr.c.date.is_(None))
+    if where.date_to:
+        conditions.append((pr.c.date <= where.date_to) | pr.c.date.is_(None))
+    if where.own_only:
+        conditions.append(own)
+    mine = case((own, 1), else_=0)
+    query = (
+        select(
+            pr.c.place_id, pr.c.org, pr.c.sector, func.count(), func.min(pr.c.date),
+            func.max(pr.c.date), mine,
+        )
+        .join(i, i.c.id == pr.c.import_id)
+        .where(*conditions)
+        .group_by(pr.c.place_id, pr.c.org, pr.c.sector, mine)
+        .order_by(pr.c.place_id, pr.c.org, pr.c.sector)
+    )  # fmt: skip
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [
+        ListedPresence(
+            int(r[0]),
+            str(r[1]),
+            str(r[2] or ""),
+            int(r[3]),
+            optional_date(r[4]),
+            optional_date(r[5]),
+            bool(r[6]),
+        )  # fmt: skip
+        for r in rows
+        if r[1]
     ]
 
 

@@ -1,12 +1,15 @@
 """Who does what where on the web: the page ``/presence`` and its API (``/api/presence``), its
 map layer (``/api/map/presence``), and each organisation's page (``/organisations/{slug}``,
-``/api/organisations/{slug}``): ``analysis.presence`` over the deliveries of the 4W.
+``/api/organisations/{slug}``): ``analysis.presence`` over the deliveries of the 4W
+(activities reported) and the presence rows of a 3W (listed as present), the same result
+``lagebild presence`` prints.
 
 What a reader sees follows the sharing protocol (``security/protocol.yml``) as the deliveries
 list does: organisations are named where the reader may see a delivery's ``org_impl`` (analysts
 and admins every one, a partner those of its own organisation's imports, the public none; the
-others are counted, not named), and the public sees small counts of people reached suppressed
-(the ``presence`` kind), as in the situation.
+others are counted, not named), those a 3W lists where it may see the ``presence`` kind's
+``org``, and the public sees small counts of people reached suppressed (the ``presence`` kind),
+as in the situation.
 """
 
 from __future__ import annotations
@@ -81,16 +84,24 @@ StatusQ = Annotated[TextQ, Query(description="planned, completed, partial, denie
 # -- the filter and who sees which names ------------------------------------------------------
 
 
-def names_for(request: Request, ctx: Context) -> str:
+def names_for(
+    request: Request, ctx: Context, kind: str = "delivery", field: str = "org_impl"
+) -> str:
     """Whose organisations the reader sees by name (``analysis.presence.NAMES``): as the
-    protocol lets it see the ``org_impl`` of others' deliveries and of its own."""
+    protocol lets it see the ``org_impl`` of others' deliveries and of its own (or, given
+    ``presence`` and ``org``, the organisation of others' 3W rows and of its own)."""
     principal = auth.principal_of(request)
-    needed = ctx.protocol.level("delivery", "org_impl")
+    needed = ctx.protocol.level(kind, field)
     if sharing.at_most(needed, policy.clearance(principal, False)):
         return "all"
     if sharing.at_most(needed, policy.clearance(principal, True)):
         return "own"
     return "none"
+
+
+def listed_names_for(request: Request, ctx: Context) -> str:
+    """Whose organisations the reader sees by name among those a 3W lists as present."""
+    return names_for(request, ctx, "presence", "org")
 
 
 def _month(month: str | None) -> tuple[date | None, date | None]:
@@ -162,13 +173,21 @@ def presence_result(
 ) -> WhoDoesWhatWhere:
     """``who_does_what_where`` for the reader (its scope and names), kept per data version."""
     names = names_for(request, ctx)
+    listed = listed_names_for(request, ctx)
     scope = auth.scope_of(request)
     place = find_place(ctx, pcode)
-    key = ("presence", where, place.pcode if place else None, level, scope, names)
+    key = ("presence", where, place.pcode if place else None, level, scope, names, listed)
     return ctx.cached(  # type: ignore[no-any-return]
         key,
         lambda: who_does_what_where(
-            ctx.store, where, place.pcode if place else None, level, scope, names, ctx.tree()
+            ctx.store,
+            where,
+            place.pcode if place else None,
+            level,
+            scope,
+            names,
+            ctx.tree(),
+            listed_names=listed,
         ),
     )
 
@@ -232,12 +251,15 @@ def api_presence(
     date_to: ToQ = None,
     fmt: FormatQ = None,
 ) -> Response:
-    """Per place of ``level`` and per sector: how many organisations delivered, how many
-    activities (4W rows, of any status the filter lets through) and people reached (by the
-    completed and partial ones); in total, and per organisation. Organisations the reader may
-    not see by name (``security/protocol.yml``: a delivery's ``org_impl``) are counted in
-    ``unnamed``. CSV and HXL: one row per place, sector and organisation, with the hashtags of
-    HDX's 3W."""
+    """Per place of ``level`` and per sector: how many organisations reported activities (the
+    4W) or are listed as present (a 3W's rows dated in the period or undated; none under a
+    filter by modality or status): ``organisations`` counts both, ``reported`` and ``listed``
+    each; how many activities (4W rows, of any status the filter lets through) and people
+    reached (by the completed and partial ones; a listing counts neither); in total, and per
+    organisation (``source``: activities reported, listed as present, or both).
+    Organisations the reader may not see by name (``security/protocol.yml``: a delivery's
+    ``org_impl``, a 3W row's ``org``) are counted in ``unnamed``. CSV and HXL: one row per
+    place, sector and organisation, with the hashtags of HDX's 3W and its source."""
     names = names_for(request, ctx)
     where = presence_filter(
         ctx, names, organisation, sector, modality, status, month, date_from, date_to
@@ -285,10 +307,11 @@ def _profile(
     """The organisation of an address, as the reader may see it; a 404 when none of the
     deliveries it may see names it."""
     names = names_for(request, ctx)
+    listed = listed_names_for(request, ctx)
     scope = auth.scope_of(request)
     known = ctx.cached(
-        ("organisation_names", scope, names),
-        lambda: organisation_names(ctx.store, scope, names),
+        ("organisation_names", scope, names, listed),
+        lambda: organisation_names(ctx.store, scope, names, listed),
     )
     wanted = slug(name_slug)
     found = [n for n in known if slug(n) == wanted]
@@ -296,16 +319,36 @@ def _profile(
         raise HTTPException(
             404,
             Message(
-                N_("no organisation %(name)s among the deliveries"), {"name": repr(name_slug)}
+                N_("no organisation %(name)s among the deliveries and the 3W"),
+                {"name": repr(name_slug)},
             ),
         )
     try:
         return ctx.cached(  # type: ignore[no-any-return]
-            ("organisation", found[0], where, scope, names),
-            lambda: organisation_profile(ctx.store, found[0], where, scope, names, ctx.tree()),
+            ("organisation", found[0], where, scope, names, listed),
+            lambda: organisation_profile(
+                ctx.store, found[0], where, scope, names, ctx.tree(), listed
+            ),
         )
     except UnknownOrganisation as exc:
         raise HTTPException(404, exc.words) from exc  # said in the request's language
+
+
+def profile_layer(request: Request, ctx: Context, profile: OrganisationProfile) -> PointCollection:
+    """The places an organisation's deliveries or listings name, at the level they name (a
+    community, a district), as points with its activities and people reached there."""
+    tree = ctx.tree()
+    points: list[tuple[dict[str, object], float | None, float | None]] = []
+    for row in profile_view(request, ctx, profile)["places"]:
+        place = tree.get(row["pcode"])
+        lat, lon = place_point(tree, place.id) if place else (None, None)
+        properties = {
+            k: row[k]
+            for k in ("pcode", "name", "name_ar", "activities", "reached", "source", "suppressed")
+            if k in row
+        }
+        points.append(({**properties, "organisations": 1}, lat, lon))
+    return points_collection(points, {"level": "places", "organisations": 1})
 
 
 def profile_view(request: Request, ctx: Context, profile: OrganisationProfile) -> dict[str, Any]:
@@ -341,6 +384,28 @@ def api_organisation(
     )
     profile = _profile(request, ctx, name, where)
     return JSONResponse(profile_view(request, ctx, profile))
+
+
+@api_router.get(
+    "/map/organisations/{name}",
+    summary="One organisation's places as GeoJSON points",
+    response_class=Response,
+    responses=GEOJSON_RESPONSE,
+)
+def api_map_organisation(
+    request: Request,
+    ctx: Ctx,
+    name: str,
+    sector: SectorQ = None,
+    month: MonthQ = None,
+    date_from: FromQ = None,
+    date_to: ToQ = None,
+) -> Response:
+    """The places of ``/api/organisations/{name}`` (each place its deliveries or a 3W's
+    listings name) as points: a place's own, else the middle of the points below it."""
+    where = presence_filter(ctx, "all", None, sector, None, None, month, date_from, date_to)
+    profile = _profile(request, ctx, name, where)
+    return Response(profile_layer(request, ctx, profile).text, media_type=GEOJSON)
 
 
 # -- the pages --------------------------------------------------------------------------------
@@ -418,9 +483,7 @@ def organisation_page(
     profile = _profile(request, ctx, name, where)
     data = profile_view(request, ctx, profile)
     tree = ctx.tree()
-    map_params = {"organisation": profile.name, "level": "adm4", "sector": sector, "month": month}
-    on_map = presence_filter(ctx, names_for(request, ctx), profile.name, sector, None, None, month)
-    layer = presence_layer(request, ctx, presence_result(request, ctx, on_map, None, "adm4"))
+    layer = profile_layer(request, ctx, profile)
     return render_page(
         request,
         "organisation.html",
@@ -430,7 +493,9 @@ def organisation_page(
         sectors=ctx.sectors(),
         months=sorted({m["month"] for m in data["months"]}),
         layer=layer,
-        map_url=link("/api/map/presence", map_params),
+        map_url=link(
+            f"/api/map/organisations/{data['slug']}", {"sector": sector, "month": month}
+        ),
         circle_colour=CIRCLE_COLOUR,
         threshold=ctx.protocol.threshold,
         month_of=_first_day,
