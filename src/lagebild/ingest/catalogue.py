@@ -399,6 +399,12 @@ KINDS: tuple[ProblemKind, ...] = (
         "acled",
     ),
     _e(
+        "not-a-date",
+        "not a month",
+        "{given!r} is not a month: write it as YYYY-MM (2024-03)",
+        "month",
+    ),
+    _e(
         "no-date",
         "a delivery without a date",
         "a delivery needs a date: #date+end, #date or #date+start",
