@@ -183,3 +183,66 @@ def test_the_command_line_takes_the_shipped_map_by_name(
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)[0]["rows_written"] == len(RECORDS)
     assert _delivered(gazetteer_store) == by_community(RECORDS)
+
+
+#: A monthly report (ActivityInfo's monthly reporting form): the month field instead of dates.
+MONTHLY_HEADER = [
+    "_id", "_lastEditTime", "Partner Name", "Governorate Code", "Community Code", "Sector",
+    "Month", "People reached",
+]  # fmt: skip
+MONTHLY = [
+    ["m1a2b3c4d5e6f701", "2024-03-04T10:00:00Z", "Alpha Relief", "SY02", "C1007", "Health",
+     "2024-02", "400"],
+    ["m1a2b3c4d5e6f702", "2024-04-03T10:00:00Z", "Alpha Relief", "SY02", "C1007", "Health",
+     "2024-03", "450"],
+    ["m1a2b3c4d5e6f703", "2024-01-05T10:00:00Z", "Alpha Relief", "SY07", "C4140", "Health",
+     "2023-12", "300"],
+]  # fmt: skip
+
+
+def _monthly(path: Path, records: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(MONTHLY_HEADER)
+        out.writerows(records)
+    return path
+
+
+def test_a_month_field_is_the_reporting_period_from_its_first_to_its_last_day(
+    gazetteer_store: Store, tmp_path: Path
+) -> None:
+    import calendar
+
+    path = _monthly(tmp_path / "monthly.csv", MONTHLY)
+    outcome = import_file(gazetteer_store, path, _options())
+    assert not outcome.refused, [p.reason for p in outcome.report.problems]
+    d = t.deliveries
+    with gazetteer_store.engine.connect() as conn:
+        rows = conn.execute(
+            select(d.c.external_key, d.c.date_start, d.c.date_end, d.c.date, d.c.reached)
+            .order_by(d.c.external_key)
+        ).all()  # fmt: skip
+    for row, record in zip(rows, MONTHLY, strict=True):
+        year, month = (int(x) for x in record[6].split("-"))
+        last = calendar.monthrange(year, month)[1]  # 29 in February 2024, a leap year
+        assert str(row.date_start) == f"{record[6]}-01"
+        assert str(row.date_end) == f"{record[6]}-{last:02d}"
+        assert row.date == row.date_end  # a delivery's date is the end of its period
+        assert row.reached == float(record[7])
+    assert [str(r.date_end) for r in rows] == ["2024-02-29", "2024-03-31", "2023-12-31"]
+
+
+def test_a_month_that_is_no_month_refuses_its_row(gazetteer_store: Store, tmp_path: Path) -> None:
+    records = [list(r) for r in MONTHLY]
+    records[0][6], records[2][6] = "2024-13", "March 2024"
+    path = _monthly(tmp_path / "monthly.csv", records)
+    outcome = import_file(gazetteer_store, path, _options())
+    assert outcome.refused
+    found = [(p.key, p.row, p.column, p.value) for p in outcome.report.problems]
+    assert found == [
+        ("not-a-date/month", 2, "G #date+month", "2024-13"),
+        ("not-a-date/month", 4, "G #date+month", "March 2024"),
+    ]
+    said = outcome.report.problems[0].reason
+    assert "'2024-13' is not a month: write it as YYYY-MM (2024-03)" in said
+    assert _delivered(gazetteer_store) == {}

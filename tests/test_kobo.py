@@ -468,3 +468,41 @@ def test_an_edited_kobo_submission_with_a_new_uuid_is_known_by_its_root_uuid(
     assert not outcome.refused, [p.reason for p in outcome.report.problems]
     assert _count(gazetteer_store) == count
     assert _delivered(gazetteer_store) == reached(later)
+
+
+def test_a_submission_twice_in_one_export_is_refused_naming_both_rows(
+    gazetteer_store: Store, tmp_path: Path
+) -> None:
+    form = write_form(tmp_path / "form.xlsx")
+    # The second submission again under the third, as two exports put together would have it:
+    # the repeat rows share their submission's _uuid, which is no problem; the submission is.
+    again = dataclasses.replace(SUBMISSIONS[1], date="2024-03-20")
+    export = write_export(tmp_path / "export.xlsx", export_rows([*SUBMISSIONS, again]))
+    problems = _refused(gazetteer_store, export, form)
+    assert problems == [
+        ("kobo-same-submission", "export.xlsx", 5, "Syria 4W!J _uuid", SUBMISSIONS[1].uuid)
+    ]
+    outcome = import_file(gazetteer_store, export, ImportOptions(form=form))
+    (found,) = outcome.report.problems
+    assert f"the submission '{SUBMISSIONS[1].uuid}' is in row 3 already" in found.reason
+    # Without the copy the same export imports, one delivery per activity.
+    alone = write_export(tmp_path / "alone.xlsx", export_rows(SUBMISSIONS))
+    assert not import_file(gazetteer_store, alone, ImportOptions(form=form)).refused
+    assert _count(gazetteer_store) == sum(len(s.activities) for s in SUBMISSIONS)
+
+
+def test_a_submission_twice_is_known_by_its_root_uuid_with_or_without_uuid_prefix(
+    tmp_path: Path,
+) -> None:
+    form = write_form(tmp_path / "form.xlsx")
+    sheets = export_rows(SUBMISSIONS)
+    main = sheets["Syria 4W"]
+    main[0].append("meta/rootUuid")
+    for line, root in zip(main[1:], ("uuid:r-1", "uuid:r-2", "r-1"), strict=True):
+        line.append(root)  # the third an edit of the first, exported beside it
+    export = write_export(tmp_path / "export.xlsx", sheets)
+    with pytest.raises(KoboRefused) as refused:
+        open_export(export, form)
+    [found] = refused.value.problems
+    assert (found.code, found.row, found.value) == ("kobo-same-submission", 4, "r-1")
+    assert "in row 2 already" in found.reason

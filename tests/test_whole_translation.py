@@ -607,3 +607,91 @@ def test_an_error_s_detail_is_said_in_the_page_s_language(own_client: TestClient
     api = own_client.get("/api/presence", params={"month": "2017-13"})
     assert api.status_code == 422
     assert api.json() == {"error": "month: '2017-13' is not a month YYYY-MM", "status": 422}
+
+
+# -- a Kobo or ODK export refused with its form ---------------------------------------------------
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def kobo_case(folder: Path, case: str) -> tuple[bytes, bytes]:
+    """(the export, the form) of a Kobo export the import refuses (tests/kobo_support.py)."""
+    from kobo_support import SUBMISSIONS, SURVEY, export_rows, write_export, write_form
+
+    survey = [dict(q) for q in SURVEY]
+    sheets = export_rows(SUBMISSIONS)
+    if case == "choice":
+        sheets["activities"][3][0] = "nfi_kits"  # no choice of the list "sectors"
+    elif case == "orphan":
+        parent = sheets["activities"][0].index("_parent_index")
+        sheets["activities"][5][parent] = 9  # no submission has _index 9
+    elif case == "wrong-sheet":
+        sheets["Syria 4W"][0][6] = "activities/people_reached"  # a repeat's question on top
+    elif case == "ambiguous":
+        # "remarks" in two groups; the export's header without the group names
+        survey[5:5] = [{"type": "text", "name": "remarks"}]
+        survey[9:9] = [{"type": "text", "name": "remarks"}]
+        sheets["Syria 4W"][0].append("remarks")
+        for row in sheets["Syria 4W"][1:]:
+            row.append("none")
+    form = write_form(folder / f"form-{case}.xlsx", survey)
+    export = write_export(folder / f"export-{case}.xlsx", sheets)
+    if case == "no-xlsform":
+        form = export  # the export given as the form
+    return export.read_bytes(), form.read_bytes()
+
+
+#: Each case, and what its English reason says.
+KOBO_CASES = {
+    "choice": "not a choice of the list 'sectors'",
+    "orphan": "names a parent the sheet 'Syria 4W' does not have",
+    "no-xlsform": "an XLSForm has a sheet 'survey'; this one has Syria 4W, activities",
+    "ambiguous": "could be the question partner_info/remarks or where/remarks",
+    "wrong-sheet": "belongs to the repeat 'activities', not to the sheet 'Syria 4W'",
+}
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+@pytest.mark.parametrize("case", list(KOBO_CASES))
+def test_a_kobo_export_s_refusal_is_said_in_the_page_s_and_the_api_s_language(
+    client: TestClient, tmp_path: Path, case: str, language: str
+) -> None:
+    export, form = kobo_case(tmp_path, case)
+    files = {"file": ("export.xlsx", export, XLSX), "xlsform": ("form.xlsx", form, XLSX)}
+
+    def page(lang: str) -> str:
+        sent = client.post("/import", params={"lang": lang}, files=files, data={"source": "T"})
+        assert sent.status_code == 200, sent.text[:300]
+        return sent.text
+
+    english, shown = reasons(page("en")), page(language)
+    said = reasons(shown)
+    assert any(KOBO_CASES[case] in r for r in english), english
+    assert len(said) == len(english) >= 1
+    for translated, original in zip(said, english, strict=True):
+        assert translated != original
+        assert KOBO_CASES[case] not in translated
+        assert english_left(f"<td>{translated}</td>", language) == [], translated
+        assert not re.search(r"\b(or|the|repeat|submissions|none)\b", translated), translated
+    assert english_left(shown, language) == []
+    if language == "ar":
+        assert all(ARABIC.search(r) for r in said), said
+    # The API: the same problems, their reasons in the request's language.
+    api = client.post("/api/imports", params={"lang": language}, files=files)
+    first = client.post("/api/imports", params={"lang": "en"}, files=files)
+    assert (api.status_code, first.status_code) == (422, 422)
+    problems, originals = api.json()["problems"], first.json()["problems"]
+    assert [p["code"] for p in problems] == [p["code"] for p in originals]
+    assert [p["reason"] for p in problems] == said
+    assert KOBO_CASES[case] in first.json()["error"] and KOBO_CASES[case] not in api.json()["error"]
+
+
+def test_a_list_in_a_kobo_refusal_is_joined_the_language_s_way(
+    client: TestClient, tmp_path: Path
+) -> None:
+    export, form = kobo_case(tmp_path, "choice")
+    files = {"file": ("export.xlsx", export, XLSX), "xlsform": ("form.xlsx", form, XLSX)}
+    arabic = client.post("/api/imports", params={"lang": "ar"}, files=files).json()
+    english = client.post("/api/imports", params={"lang": "en"}, files=files).json()
+    assert "(its choices: food, health)" in english["problems"][0]["reason"]
+    assert "food، health" in arabic["problems"][0]["reason"]

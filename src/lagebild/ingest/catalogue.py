@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from lagebild.ingest.hints import hints_in
 from lagebild.ingest.problems import ERROR, WARNING, Problem
+from lagebild.messages import english
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +36,9 @@ class ProblemKind:
         return f"{self.code}/{self.variant}" if self.variant else self.code
 
     def reason(self, **params: object) -> str:
-        return self.template.format(**params)
+        """The reason in English; a list of values (a tuple) as English writes it."""
+        said = {k: english(v) if isinstance(v, tuple) else v for k, v in params.items()}
+        return self.template.format(**said)
 
 
 class UnknownProblem(LookupError):
@@ -129,6 +132,13 @@ KINDS: tuple[ProblemKind, ...] = (
         "a choice column neither 1 nor 0",
         "the column of the choice {choice!r} of {name!r} holds 1 or 0 (chosen or not), not this",
         "flag",
+    ),
+    _e(
+        "kobo-same-submission",
+        "a submission twice in one export",
+        "the submission {submission!r} is in row {first_row} already: an export holds each "
+        "submission once (two exports put together, or one sent twice?); leave one of the rows "
+        "out",
     ),
     _e(
         "kobo-sheet",
@@ -387,6 +397,12 @@ KINDS: tuple[ProblemKind, ...] = (
         "not a date ACLED writes",
         "{reason} (ACLED writes 15 March 2016; ISO 2016-03-15 is read too)",
         "acled",
+    ),
+    _e(
+        "not-a-date",
+        "not a month",
+        "{given!r} is not a month: write it as YYYY-MM (2024-03)",
+        "month",
     ),
     _e(
         "no-date",

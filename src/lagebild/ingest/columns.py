@@ -189,6 +189,8 @@ DELIVERY_ROLES: dict[str, tuple[Pattern, ...]] = {
     "reached_children": (p("#reached+children", exact=True),),
     "value_usd": (p("#value+usd"),),
     "status": (p("#status"),),
+    # A reporting month (ActivityInfo's month fields, 2024-03): its first to its last day.
+    "month": (p("#date+month"),),
     "date_end": (p("#date+end"),),
     "date": (p("#date-start-end-valid_on-valid_to"),),
     "date_start": (p("#date+start"),),

@@ -45,6 +45,7 @@ from lagebild.ingest.read import (
 )
 from lagebild.ingest.tags import Tag, is_tag_row
 from lagebild.ingest.xlsform import Form, Question, read_form
+from lagebild.messages import N_, Message, either
 
 #: The map of common 4W and needs question names to hashtags, shipped with lagebild.
 SHIPPED_MAP = Path(__file__).parent / "tagmaps" / "kobo-4w.yml"
@@ -149,7 +150,7 @@ def open_export(
         chosen = form.language(language)
     except ReadError as exc:
         found = problem(
-            "unreadable", form_path.name, exc.row, exc.column, exc.value, reason=exc.reason
+            "unreadable", form_path.name, exc.row, exc.column, exc.value, reason=exc.said
         )
         raise KoboRefused(form_path, [found]) from exc
     reading = _Reading(path, form, chosen)
@@ -160,6 +161,7 @@ def open_export(
     tags = _tags(reading, sheets, tag_map)
     if not reading.problems:
         _check_answers(reading, sheets)
+        _check_keys(reading, sheets)
     if reading.problems:
         raise KoboRefused(path, reading.problems)
     return _joined(reading, sheets, tags)
@@ -242,7 +244,7 @@ def _place_sheet(reading: _Reading, sheet: _Sheet, several: bool) -> None:
         return
     headers = {(c.header or "").casefold() for c in sheet.columns}
     if headers & {*_PARENT_INDEX, *_PARENT_KEY}:
-        listed = ", ".join(repeats) or "none"
+        listed: Message | tuple[str, ...] = tuple(repeats) or Message(N_("none"))
         reading.add(
             problem(
                 "kobo-sheet",
@@ -301,7 +303,7 @@ def _resolve_headers(reading: _Reading, sheet: _Sheet) -> None:
             mine = [q for q in found if q.repeat == sheet.level]
             found = mine if len(mine) == 1 else found
         if len(found) > 1:
-            listed = " or ".join(q.xpath for q in found)
+            listed = either(tuple(q.xpath for q in found))
             reading.add(
                 problem(
                     "kobo-ambiguous-field",
@@ -360,7 +362,11 @@ def _answer(reading: _Reading, sheet: _Sheet, column: Column, question: Question
 
 def _level_fits(reading: _Reading, sheet: _Sheet, column: Column, question: Question) -> None:
     if sheet.name is not None and question.repeat != sheet.level:
-        where = f"the repeat {question.repeat!r}" if question.repeat else "the submissions"
+        where = (
+            Message(N_("the repeat %(name)s"), {"name": repr(question.repeat)})
+            if question.repeat
+            else Message(N_("the submissions"))
+        )
         reading.add(
             problem(
                 "kobo-wrong-sheet",
@@ -526,6 +532,42 @@ def _check_answers(reading: _Reading, sheets: list[_Sheet]) -> None:
                 )
 
 
+def _check_keys(reading: _Reading, sheets: list[_Sheet]) -> None:
+    """Each submission once: a key (``meta/rootUuid``, ``_uuid``, ``KEY``) in two rows of the
+    submissions' sheet is two exports put together or a submission sent twice. (The rows of a
+    repeat share their submission's key; they are not looked at.)"""
+    for sheet in sheets:
+        if sheet.level is not None or "key" not in sheet.meta:
+            continue
+        column = sheet.columns[sheet.meta["key"]]
+        cells = sheet.frame[f"c{column.index}"].to_list()
+        rows = sheet.frame["_row"].to_list()
+        seen: dict[str, int] = {}
+        for cell, row in zip(cells, rows, strict=True):
+            key = _bare_key(cell) if cell else ""
+            if not key:
+                continue
+            if key in seen:
+                reading.add(
+                    problem(
+                        "kobo-same-submission",
+                        reading.file,
+                        int(row),
+                        _where(sheet, column),
+                        cell,
+                        submission=key,
+                        first_row=seen[key],
+                    )
+                )
+            else:
+                seen[key] = int(row)
+
+
+def _bare_key(value: str) -> str:
+    """A submission's key without ``uuid:`` and a version after ``/``, as ``_uuid`` has it."""
+    return re.sub(r"/.*$", "", re.sub(r"^uuid:", "", value.strip()))
+
+
 def _choice_lookup(reading: _Reading, question: Question) -> dict[str, str]:
     """Name or label (any language, any case) -> the choice's name."""
     lookup: dict[str, str] = {}
@@ -548,7 +590,7 @@ def _choices_of(reading: _Reading, sheet: _Sheet, column: Column, question: Ques
         mapping[value] = None if names is None else " ".join(names)
     wrong = [v for v, names in mapping.items() if names is None]
     if wrong:
-        listed = ", ".join(c.name for c in reading.form.choices[question.list_name or ""][:12])
+        listed = tuple(c.name for c in reading.form.choices[question.list_name or ""][:12])
         for value in wrong[:20]:
             first = int(sheet.frame["_row"][int((cells == value).arg_true()[0])])
             reading.add(

@@ -173,6 +173,23 @@ class Batch:
         self._report(reasons, raw, role, "not-a-date")
         return pl.select(pl.when(reasons.is_null()).then(values)).to_series()
 
+    def months(self, role: str) -> tuple[pl.Series, pl.Series] | None:
+        """A column of months (``2024-03``) as their first and last days; a cell that is no
+        month is an error of its row."""
+        raw = self.raw(role)
+        if raw is None:
+            return None
+        text = raw.cast(pl.Utf8).str.strip_chars()
+        padded = text.str.replace(r"^([0-9]{4})-([0-9])$", "${1}-0${2}")
+        month = padded.str.contains(r"^[0-9]{4}-[0-9]{2}$").fill_null(False)
+        first = pl.select(
+            pl.when(month).then((padded + "-01").str.to_date("%Y-%m-%d", strict=False))
+        ).to_series()
+        blank = (text.is_null() | (text == "")).fill_null(True)
+        for i in (~blank & first.is_null()).arg_true().to_list():
+            self.error(self.rows[i], "not-a-date/month", role, raw[i], given=raw[i])
+        return first, first.dt.month_end()
+
     def when(self, key: str, needed: pl.Series | None = None) -> pl.Series:
         """The ``#date`` of each row, else the import's ``--date``; a missing one is an error
         (only in the ``needed`` rows, and not again in rows already refused)."""
@@ -342,6 +359,11 @@ def build(frame: pl.DataFrame, context: Context) -> tuple[Insert | None, dict[in
 def _deliveries(batch: Batch) -> Insert | None:
     n = batch.frame.height
     end, plain, start = batch.dates("date_end"), batch.dates("date"), batch.dates("date_start")
+    months = batch.months("month")
+    if months is not None:  # a reporting month: its first and last days, where no dates are
+        first, last = months
+        start = first if start is None else start.fill_null(first)
+        end = last if end is None else end.fill_null(last)
     present = [s for s in (end, plain, start) if s is not None]
     effective = (
         pl.select(pl.coalesce(present)).to_series()

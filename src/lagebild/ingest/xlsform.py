@@ -19,6 +19,7 @@ from pathlib import Path
 import python_calamine
 
 from lagebild.ingest.read import ReadError, render_cell
+from lagebild.messages import N_, Message
 
 #: Question types that hold no answer of their own.
 _NO_ANSWER = frozenset({"note", "begin group", "end group", "begin repeat", "end repeat"})
@@ -79,9 +80,12 @@ class Form:
             for language in self.languages:
                 if wanted.casefold() in _language_names(language):
                     return language
-            listed = ", ".join(self.languages)
             raise ReadError(
-                self.path, reason=f"the form has no language {wanted!r}; it has {listed}"
+                self.path,
+                reason=Message(
+                    N_("the form has no language %(wanted)s; it has %(listed)s"),
+                    {"wanted": repr(wanted), "listed": tuple(self.languages)},
+                ),
             )
         if self.default_language in self.languages:
             return self.default_language
@@ -115,16 +119,20 @@ def read_form(path: Path | str) -> Form:
     """
     path = Path(path)
     if not path.is_file():
-        raise ReadError(path, reason="no such file (the form, --form)")
+        raise ReadError(path, reason=Message(N_("no such file (the form, --form)")))
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     except (python_calamine.CalamineError, OSError, ValueError) as exc:
-        raise ReadError(path, reason=f"not an XLSForm workbook: {exc}") from exc
+        said = Message(N_("not an XLSForm workbook: %(why)s"), {"why": str(exc)})
+        raise ReadError(path, reason=said) from exc
     try:
         sheets = {name.strip().casefold(): name for name in workbook.sheet_names}
         if "survey" not in sheets:
-            listed = ", ".join(workbook.sheet_names)
-            raise ReadError(path, reason=f"an XLSForm has a sheet 'survey'; this one has {listed}")
+            said = Message(
+                N_("an XLSForm has a sheet 'survey'; this one has %(sheets)s"),
+                {"sheets": tuple(workbook.sheet_names)},
+            )
+            raise ReadError(path, reason=said)
         survey = _records(workbook, sheets["survey"])
         choices = _records(workbook, sheets["choices"]) if "choices" in sheets else []
         settings = _records(workbook, sheets["settings"]) if "settings" in sheets else []
@@ -184,7 +192,8 @@ def _read_choices(form: Form, records: list[tuple[int, dict[str, str]]]) -> None
         if not list_name:
             continue
         if not name:
-            raise ReadError(form.path, number, "name", None, "a choice without a name (choices)")
+            said = Message(N_("a choice without a name (choices)"))
+            raise ReadError(form.path, number, "name", None, said)
         form.choices.setdefault(list_name, []).append(Choice(name, _labels(record)))
 
 
@@ -197,11 +206,13 @@ def _read_survey(form: Form, records: list[tuple[int, dict[str, str]]]) -> None:
             continue
         if _END.match(kind):
             if not stack:
-                raise ReadError(form.path, number, "type", kind, f"an {kind} without its begin")
+                said = Message(N_("an %(kind)s without its begin"), {"kind": kind})
+                raise ReadError(form.path, number, "type", kind, said)
             stack.pop()
             continue
         if not name:
-            raise ReadError(form.path, number, "name", None, f"a question ({kind}) without a name")
+            said = Message(N_("a question (%(kind)s) without a name"), {"kind": kind})
+            raise ReadError(form.path, number, "name", None, said)
         path = tuple(n for _, n, _ in stack)
         repeats = [n for k, n, _ in stack if k == "repeat"]
         repeat = repeats[-1] if repeats else None
@@ -218,10 +229,11 @@ def _read_survey(form: Form, records: list[tuple[int, dict[str, str]]]) -> None:
         if base in ("select_one", "select_multiple"):
             list_name = (list_name.split() or [""])[0]  # "list or_other": the list
             if list_name not in form.choices:
-                raise ReadError(
-                    form.path, number, "type", record.get("type"),
-                    f"the choice list {list_name!r} is not in the sheet 'choices'",
-                )  # fmt: skip
+                said = Message(
+                    N_("the choice list %(list_name)s is not in the sheet 'choices'"),
+                    {"list_name": repr(list_name)},
+                )
+                raise ReadError(form.path, number, "type", record.get("type"), said)
         else:
             base, list_name = kind, ""
         form.questions.append(
@@ -238,7 +250,12 @@ def _read_survey(form: Form, records: list[tuple[int, dict[str, str]]]) -> None:
         )
     if stack:
         kind, name, _ = stack[-1]
-        raise ReadError(form.path, reason=f"the {kind} {name!r} is never ended (end {kind})")
+        template = (
+            N_("the repeat %(name)s is never ended (end repeat)")
+            if kind == "repeat"
+            else N_("the group %(name)s is never ended (end group)")
+        )
+        raise ReadError(form.path, reason=Message(template, {"name": repr(name)}))
 
 
 __all__ = ["Choice", "Form", "Question", "read_form"]
