@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from lagebild.errors import RefusedInput
 from lagebild.ingest.read import Column
-from lagebild.messages import N_, Message
+from lagebild.messages import N_, Code, Message
 from lagebild.model.vocab import is_sector_word, normalise_sector
 
 KINDS = (
@@ -503,6 +503,40 @@ class FigureTag:
             if value:
                 parts.append(f"{name} {value}")
         return parts[0] + (" " + ", ".join(parts[1:]) if parts[1:] else "")
+
+    def said(self) -> Message | Code | str:
+        """What ``describe`` says, as a message: the indicator and the names of the dimensions
+        as words in another language, their codes and values as they are."""
+        indicator = self.indicator or "?"
+        named: Code | str = (
+            Code(indicator, FIGURE_WORDS[indicator]) if indicator in FIGURE_WORDS else indicator
+        )
+        parts: list[Message] = []
+        if self.sector:
+            parts.append(Message(N_("for %(sector)s"), {"sector": self.sector}))
+        for name, value in zip(_DIMENSION_WORDS, self.dimensions, strict=True):
+            if value:
+                parts.append(Message(N_("%(dimension)s %(value)s"),
+                                     {"dimension": Message(name), "value": value}))  # fmt: skip
+        if not parts:
+            return named
+        return Message(N_("%(indicator)s %(details)s"),
+                       {"indicator": named, "details": tuple(parts)})  # fmt: skip
+
+
+#: The words of the indicators a figure column most often counts, by their codes.
+FIGURE_WORDS = {
+    "population": N_("population"),
+    "inneed": N_("people in need"),
+    "idps": N_("internally displaced people"),
+    "returnees": N_("returnees"),
+    "targeted": N_("people targeted"),
+    "affected": N_("people affected"),
+    "besieged": N_("people in besieged areas"),
+    "hard_to_reach": N_("people in hard-to-reach areas"),
+}
+#: The names of a figure's dimensions, in the order of ``FigureTag.dimensions``.
+_DIMENSION_WORDS = (N_("gender"), N_("age"), N_("population group"), N_("disability"))
 
 
 def _refuse(tag_text: str, unknown: set[str], why: str) -> FigureTag:
@@ -1149,7 +1183,7 @@ def _assign_figures(columns: Sequence[Column], layout: Layout, used: set[int]) -
                     N_("columns %(first)s and %(then)s both give %(figure)s: tag one of them "
                        "differently"),
                     {"first": describe(seen[found.key]), "then": describe(column),
-                     "figure": found.describe()},
+                     "figure": found.said()},
                 )
             )  # fmt: skip
         seen[found.key] = column
@@ -1170,22 +1204,26 @@ def _finish(columns: Sequence[Column], layout: Layout, used: set[int]) -> None:
     ]
 
 
-def unread_hint(layout: Layout, column: Column) -> str:
+def unread_hint(layout: Layout, column: Column) -> Message:
     """What would import the values of a column that this kind of file does not read."""
     tag = column.tag
     hashtag = tag.hashtag if tag else ""
     if hashtag == "reached":
-        return (
+        return Message(N_(
             "people reached count as deliveries only in a 4W with who delivered (#org) and when "
             "(#date): import such a file separately"
-        )
+        ))
     if hashtag in FIGURE_HASHTAGS:
         found = figure_indicator(column)
-        why = f" ({found.reason})" if found is not None and found.reason else ""
-        return (
-            f"lagebild does not know what this figure counts{why}: tag it as one of the "
+        if found is not None and found.reason:
+            return Message(N_(
+                "lagebild does not know what this figure counts (%(why)s): tag it as one of the "
+                "figures in docs/hxl.md (--tags map.yml), or leave its hashtag out"
+            ), {"why": found.reason})
+        return Message(N_(
+            "lagebild does not know what this figure counts: tag it as one of the "
             "figures in docs/hxl.md (--tags map.yml), or leave its hashtag out"
-        )
+        ))
     kinds = {
         "access": "access",
         "event": "incidents",
@@ -1193,11 +1231,12 @@ def unread_hint(layout: Layout, column: Column) -> str:
         "damage": "damage",
     }
     if hashtag in kinds:
-        return f"import it as a file of its own kind (--kind {kinds[hashtag]})"
-    return (
+        return Message(N_("import it as a file of its own kind (--kind %(kind)s)"),
+                       {"kind": kinds[hashtag]})  # fmt: skip
+    return Message(N_(
         "lagebild has no place for these values (prices, funding and the like are not "
         "imported): remove the column or its hashtag if it is not needed"
-    )
+    ))
 
 
 #: Count columns, in UNOSAT's class order (class 1 is ``destroyed``).
