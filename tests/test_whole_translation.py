@@ -846,3 +846,29 @@ def test_german_says_a_denied_convoy_or_delivery_with_one_word() -> None:
     assert not [s for s in said.values() if "verweiger" in s.lower()], said
     assert all("abgelehnt" in s.lower() for s in said.values()), said
     assert Language("de").gettext("denied") == "abgelehnt"
+
+
+#: Translations that may name a command-line option: what only the command line's options cause
+#: (--country given), and the pages' own lines about the command line.
+OPTIONS_SAID = (
+    "--country {country} is not a country of the gazetteer",
+    "Accounts are made by an administrator",
+    "From the command line:",
+    "No plan is saved yet.",
+    "say who sets the status (--by)",
+    "Each indicator is scored from 1 to 5",
+)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_no_translated_reason_names_a_command_line_option(language: str) -> None:
+    # The page words the advice by its fields (HINT_WORDS), after the translated reason.
+    named = []
+    for message in load_catalog(language):
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        if any(re.search(r"--[a-z]", s) for s in strings if s) and not ids[0].startswith(
+            OPTIONS_SAID
+        ):
+            named.append(ids[0])
+    assert named == []

@@ -100,6 +100,11 @@ HINT_WORDS = {
                         "places"),
     "sectors": N_("a file in the field “Sector map” maps it"),
     "words-map": N_("this page reads no map of these words"),
+    "country": N_("give each row an admin code: this page has no field for the country"),
+    "country-aside": N_("an admin code in each row silences this"),
+    "encoding": N_("or give the shapefile a .cpg file that names its encoding"),
+    "max-km": N_("or import the file on the command line, which can look further from the "
+                 "incident's point"),
     "json-member": N_("upload the table to import as a JSON file of its own: this page does not "
                       "choose a table inside a JSON object"),
     "tags-member": N_("tag them with a tag map in the field “Tag map”, in a JSON file of that "
