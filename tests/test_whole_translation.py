@@ -872,3 +872,18 @@ def test_no_translated_reason_names_a_command_line_option(language: str) -> None
         ):
             named.append(ids[0])
     assert named == []
+
+
+def test_why_a_figure_column_is_not_read_is_said_in_the_reader_s_language() -> None:
+    from lagebild.ingest.columns import Column, figure_indicator
+    from lagebild.ingest.tags import Tag
+
+    found = figure_indicator(Column(0, "A", None, Tag.parse("#inneed+hh")))
+    assert found is not None and found.reason is not None
+    assert str(found.reason) == (
+        "#inneed+hh: households are not people: lagebild's figures count people"
+    )
+    assert Language("de").message(found.reason) == (
+        "#inneed+hh: Haushalte sind keine Personen: die Zahlen von lagebild zählen Personen"
+    )
+    assert ARABIC.search(Language("ar").message(found.reason))

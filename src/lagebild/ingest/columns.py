@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from lagebild.errors import RefusedInput
 from lagebild.ingest.read import Column
-from lagebild.messages import N_, Code, Message
+from lagebild.messages import N_, Code, Message, Value
 from lagebild.model.vocab import is_sector_word, normalise_sector
 
 KINDS = (
@@ -479,7 +479,7 @@ class FigureTag:
     population_group: str = ""
     disability: str = ""
     unknown_attributes: tuple[str, ...] = ()
-    reason: str | None = None
+    reason: Message | None = None
 
     def __bool__(self) -> bool:
         return self.indicator is not None and not self.unknown_attributes and not self.reason
@@ -539,8 +539,10 @@ FIGURE_WORDS = {
 _DIMENSION_WORDS = (N_("gender"), N_("age"), N_("population group"), N_("disability"))
 
 
-def _refuse(tag_text: str, unknown: set[str], why: str) -> FigureTag:
-    return FigureTag(None, unknown_attributes=tuple(sorted(unknown)), reason=f"{tag_text}: {why}")
+def _refuse(tag_text: str, unknown: set[str], why: str, **values: Value) -> FigureTag:
+    """A figure column refused: its tag and why (an ``N_`` template filled with ``values``)."""
+    said = Message(N_("%(tag)s: %(why)s"), {"tag": tag_text, "why": Message(why, values)})
+    return FigureTag(None, unknown_attributes=tuple(sorted(unknown)), reason=said)
 
 
 def figure_indicator(column: Column) -> FigureTag | None:
@@ -561,8 +563,8 @@ def figure_indicator(column: Column) -> FigureTag | None:
     shares = attrs & {"pct", "percentage"}  # a stated share: kept as <indicator>_share
     attrs -= shares
     if attrs & {"hh", "households"}:
-        return _refuse(text, attrs & {"hh", "households"}, "households are not people: "
-                       "lagebild's figures count people")  # fmt: skip
+        return _refuse(text, attrs & {"hh", "households"}, N_("households are not people: "
+                       "lagebild's figures count people"))  # fmt: skip
     dimensions = _personal_dimensions(text, attrs)
     if isinstance(dimensions, FigureTag):
         return dimensions
@@ -574,12 +576,13 @@ def figure_indicator(column: Column) -> FigureTag | None:
     sectors = [a for a in attrs if is_sector_word(a)]
     unknown = attrs - set(sectors)
     if unknown:
-        return _refuse(text, unknown, "attributes lagebild does not understand on a figure")
+        return _refuse(text, unknown, N_("attributes lagebild does not understand on a figure"))
     if len(sectors) > 1:
-        return _refuse(text, set(sectors), "two sectors in one column")
+        return _refuse(text, set(sectors), N_("two sectors in one column"))
     if shares:
         if indicator not in SHARE_BASES:
-            return _refuse(text, shares, f"a share of {indicator} is not a figure lagebild keeps")
+            why = N_("a share of %(indicator)s is not a figure lagebild keeps")
+            return _refuse(text, shares, why, indicator=indicator)
         indicator += "_share"
     return FigureTag(
         indicator,
@@ -602,7 +605,7 @@ def _personal_dimensions(text: str, attrs: set[str]) -> tuple[str, str, str] | F
     personal = {a for a in attrs if a in GENDERS or a in AGE_WORDS or normalise_age(a)}
     attrs -= personal | DISABLED
     if len(genders) > 1 or len(ages) > 1 or (not ages and len(words) > 1):
-        return _refuse(text, personal, "two genders or two age groups in one column")
+        return _refuse(text, personal, N_("two genders or two age groups in one column"))
     gender = next(iter(genders), "")
     age = next(iter(ages), "") or next(iter(words), "")
     return gender, age, "y" if disabled else ""
@@ -618,7 +621,7 @@ def _counted(text: str, hashtag: str, attrs: set[str]) -> tuple[str, str] | Figu
     causes = attrs & CAUSES
     attrs -= set(GROUPS) | set(AREAS) | set(FLOWS) | CAUSES
     if len(areas) > 1 or len(flows) > 1 or len(causes) > 1:
-        return _refuse(text, areas | flows | causes, "two kinds of people in one column")
+        return _refuse(text, areas | flows | causes, N_("two kinds of people in one column"))
     if hashtag in ("inneed", "targeted", "reached"):
         return _counted_in_need(text, hashtag, groups, areas, flows | causes)
     indicator = _counted_people(text, hashtag, groups, areas, flows, causes)
@@ -632,12 +635,12 @@ def _counted_in_need(
 ) -> tuple[str, str] | FigureTag:
     """People in need (targeted, reached) among a group: the group is a population group."""
     if areas:
-        return _refuse(text, areas, f"#{hashtag} among the {next(iter(areas))}: "
-                       "not a figure lagebild keeps")  # fmt: skip
+        why = N_("#%(hashtag)s among the %(area)s: not a figure lagebild keeps")
+        return _refuse(text, areas, why, hashtag=hashtag, area=next(iter(areas)))  # fmt: skip
     if flows_causes:
-        return _refuse(text, flows_causes, "a flow or cause on #" + hashtag)
+        return _refuse(text, flows_causes, N_("a flow or cause on #%(hashtag)s"), hashtag=hashtag)
     if len(groups) > 1:
-        return _refuse(text, groups, "two population groups in one column")
+        return _refuse(text, groups, N_("two population groups in one column"))
     indicator = {"inneed": "inneed", "targeted": "targeted", "reached": "reached_figure"}[hashtag]
     return indicator, next(iter(groups), "")
 
@@ -653,25 +656,25 @@ def _counted_people(
     """The indicator of a figure of people (IDPs, returnees, the besieged, ...), with its flow
     and cause: ``idps_arrivals``, ``population``, ``affected``."""
     if areas and (groups or flows or causes):
-        return _refuse(text, areas | groups | flows, "besieged or hard to reach, and a group")
+        return _refuse(text, areas | groups | flows, N_("besieged or hard to reach, and a group"))
     if groups == {"idps", "returnees"}:
         groups = {"returnees"}  # returned IDPs are returnees
     if len(groups) > 1:
-        return _refuse(text, groups, "two groups of people in one column")
+        return _refuse(text, groups, N_("two groups of people in one column"))
     group = next(iter(groups), None)
     if areas:
         return next(iter(areas))
     if group is not None:
         indicator = group
         if group == "returnees" and flows - {"arrivals"}:
-            return _refuse(text, flows, "returnees are arrivals already")
+            return _refuse(text, flows, N_("returnees are arrivals already"))
         if flows and group != "returnees":
             indicator += "_" + next(iter(flows))
         if causes:
             indicator += "_" + next(iter(causes))
         return indicator
     if flows or causes:
-        return _refuse(text, flows | causes, "a flow or cause of whom? add +idps or +refugees")
+        return _refuse(text, flows | causes, N_("a flow or cause of whom? add +idps or +refugees"))
     return "population" if hashtag == "population" else "affected"
 
 
