@@ -102,7 +102,7 @@ def test_an_attribute_lagebild_does_not_understand_is_named_never_dropped(
     found = figure_indicator(column(tag))
     assert found is not None and not found
     assert found.unknown_attributes == unknown
-    assert found.reason and tag in found.reason
+    assert found.reason and tag in str(found.reason)
 
 
 def test_columns_of_other_hashtags_are_no_figure_columns() -> None:

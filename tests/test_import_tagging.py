@@ -138,8 +138,8 @@ def test_every_advice_of_the_command_line_has_the_pages_own_words() -> None:
 
 
 def test_the_catalogues_reasons_that_name_a_page_field_carry_their_hint() -> None:
-    """The catalogue's templates that advise an option the page has a field for carry the hint
-    (``--date``, ``--update-places``); those the page has no field for keep the command line's."""
+    """The catalogue's templates that advise an option carry the hint the page words: a field
+    (``--date``, ``--update-places``) or, where the page has none, what to do instead."""
     found = {
         kind.key: [h.key for h in hints_in(kind.template)]
         for kind in KINDS
@@ -149,7 +149,10 @@ def test_the_catalogues_reasons_that_name_a_page_field_carry_their_hint() -> Non
     assert found["no-date/access"] == ["date-aside"]
     assert found["no-date/damage"] == ["date"]
     assert found["place-renamed"] == ["update-places"] == found["place-moved"]
-    assert found["unplaced"] == []  # --max-km: only the command line has it
+    # --max-km, --country, --encoding: the page has no field; it says so in its own words
+    assert found["unplaced"] == ["max-km"]
+    assert found["national-rows"] == ["country-aside"]
+    assert found["invalid-text"] == ["encoding"]
 
 
 def test_an_untagged_file_is_told_the_pages_field_and_the_command_line_its_option(

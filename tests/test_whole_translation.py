@@ -6,7 +6,10 @@ speak the language the request asks for and keep their shape. Reasons made whole
 (a file without a hashtag row, a bad convoy row, a bad planning input, columns of no kind, a
 refused edit, an unknown record or evidence item) and the JSON history's lines are said in the
 page's language too, levels and allowed codes as words beside their codes; the command line keeps
-its English."""
+its English. So are the plan's and sign-in's refusals, the readers' refusals (a JSON row of the
+wrong shape, a JSON of several tables, a coordinate system, a figure given twice, a file that
+cannot be opened), the advice to map a word (by the page's field) and the reasons of the rejected
+rows downloaded from the page; a denied convoy has one German word."""
 
 from __future__ import annotations
 
@@ -199,7 +202,8 @@ def test_the_import_report_gives_every_problem_s_reason_in_the_page_s_language(
 def test_the_english_report_gives_the_reasons_the_catalogue_writes(client: TestClient) -> None:
     shown = reasons(upload(client, PROBLEMS, "en"))
     sector = next(r for r in shown if "Fod" in r)
-    assert sector == "unknown sector 'Fod': map it with --sectors map.yml (docs/hxl.md)"
+    # The page words the command line's advice by its own field.
+    assert sector == "unknown sector 'Fod': map it with a file in the field “Sector map”"
     assert "a number of people cannot be negative" in shown
 
 
@@ -695,3 +699,279 @@ def test_a_list_in_a_kobo_refusal_is_joined_the_language_s_way(
     english = client.post("/api/imports", params={"lang": "en"}, files=files).json()
     assert "(its choices: food, health)" in english["problems"][0]["reason"]
     assert "food، health" in arabic["problems"][0]["reason"]
+
+
+# -- refusals of the plan, of sign-in and of the readers -------------------------------------------
+
+
+def test_the_plan_api_s_refusal_is_said_in_the_request_s_language(client: TestClient) -> None:
+    def refused(language: str, **params: str) -> dict[str, Any]:
+        answer = client.get("/api/plan", params={"lang": language, **params})
+        assert answer.status_code == 422, answer.text[:300]
+        body: dict[str, Any] = answer.json()
+        assert set(body) == {"detail", "code"}
+        return body
+
+    trucks = {"warehouse": "Hub A", "trucks": "lots"}
+    assert refused("en", **trucks) == {
+        "detail": "trucks of 'Hub A': 'lots' is not a number", "code": "scenario"
+    }
+    assert refused("de", **trucks) == {
+        "detail": "Lkw von 'Hub A': 'lots' ist keine Zahl", "code": "scenario"
+    }
+    arabic = refused("ar", **trucks)
+    assert ARABIC.search(arabic["detail"]) and "'lots'" in arabic["detail"]
+    # The plan's own refusal (the demo has no convoy NOPE, or no planning inputs): the same code,
+    # the German sentence none of the English one's words.
+    english, german = refused("en", deny_convoy="NOPE"), refused("de", deny_convoy="NOPE")
+    assert english["code"] == german["code"] == "plan"
+    assert german["detail"] != english["detail"]
+    assert english_left(f"<td>{german['detail']}</td>", "de") == []
+
+
+def test_an_unknown_token_is_said_in_the_request_s_language(own_client: TestClient) -> None:
+    bad = {"Authorization": "Bearer not-a-token"}
+    english = own_client.get("/api/gaps", headers=bad)
+    german = own_client.get("/api/gaps", params={"lang": "de"}, headers=bad)
+    arabic = own_client.get("/api/gaps", headers={**bad, "Accept-Language": "ar"})
+    assert [r.status_code for r in (english, german, arabic)] == [401, 401, 401]
+    assert english.json() == {
+        "error": "the API token is unknown, revoked or its account disabled: send "
+        "'Authorization: Bearer TOKEN' (lagebild token create NAME)",
+        "status": 401,
+    }
+    assert german.json()["error"] == (
+        "das API-Token ist unbekannt, widerrufen oder sein Konto deaktiviert: senden Sie "
+        "'Authorization: Bearer TOKEN' (lagebild token create NAME)"
+    )
+    assert ARABIC.search(arabic.json()["error"])
+    # A page asked with the same token is sent to the sign-in page, in its language.
+    page = own_client.get("/gaps", params={"lang": "de"}, headers=bad, follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/signin?")
+    signin = own_client.get(page.headers["location"], params={"lang": "de"})
+    assert english_left(signin.text, "de") == []
+
+
+#: A JSON table whose third row is an object among arrays of cells.
+JSON_ROWS = """[["Org", "Sector"], ["#org", "#sector"], ["SARC", "Food"], {"org": "WFP"}]"""
+#: A JSON object of two tagged tables: the page does not choose one.
+JSON_TABLES = """{"a": [["#org", "#sector"], ["SARC", "Food"]],
+                  "b": [["#org", "#sector"], ["WFP", "Food"]]}"""
+#: A GeoJSON in Web Mercator.
+MERCATOR = """{"type": "FeatureCollection",
+ "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3857"}},
+ "features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [4000000, 4000000]},
+               "properties": {"#adm4+code": "C2450", "#event+type": "Battles"}}]}"""
+#: Two columns that give the same figure: people in need, female.
+TWO_FIGURES = """\
+Governorate,Date,Women,Female
+#adm1+code,#date,#inneed+f,#inneed+female
+SY01,2017-01-01,10,10
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "english", "german"),
+    [
+        ("rows.json", JSON_ROWS,
+         "row 4 is a JSON object, not an array of cells like the rows before",
+         "Zeile 4 ist ein JSON-Objekt, kein Array von Zellen wie die Zeilen davor"),
+        ("tables.json", JSON_TABLES,
+         "the JSON holds 2 tables with HXL hashtags: 'a' (#org, #sector); 'b' (#org, #sector); "
+         "choose one with --member NAME",
+         "das JSON enthält 2 Tabellen mit HXL-Hashtags: 'a' (#org, #sector); 'b' (#org, "
+         "#sector); laden Sie die zu importierende Tabelle als eigene JSON-Datei hoch"),
+        ("mercator.geojson", MERCATOR,
+         "the coordinates are in urn:ogc:def:crs:EPSG::3857; lagebild reads WGS 84",
+         "die Koordinaten sind in urn:ogc:def:crs:EPSG::3857; lagebild liest WGS 84"),
+        ("figures.csv", TWO_FIGURES,
+         "both give inneed gender f: tag one of them differently",
+         "geben beide Menschen in Not (inneed) Geschlecht f an"),
+    ],
+    ids=["json-row-shape", "json-tables", "crs", "same-figure-twice"],
+)  # fmt: skip
+def test_a_reader_s_refusal_is_said_in_the_page_s_and_the_api_s_language(
+    client: TestClient, name: str, content: str, english: str, german: str
+) -> None:
+    def api(language: str) -> str:
+        files = {"file": (name, content.encode(), "application/octet-stream")}
+        answer = client.post("/api/imports", params={"lang": language}, files=files)
+        assert answer.status_code == 422, answer.text[:300]
+        (problem,) = answer.json()["problems"]
+        return str(problem["reason"])
+
+    # The API's English is the command line's; its German says the same without the options.
+    assert english in api("en")
+    assert german[:30] in api("de") and "--" not in api("de")
+    said = reasons(upload(client, content, "de", name))
+    assert len(said) == 1 and german in said[0], said
+    assert "--" not in said[0] and english_left(f"<td>{said[0]}</td>", "de") == []
+    (arabic,) = reasons(upload(client, content, "ar", name))
+    assert ARABIC.search(arabic) and "--" not in arabic
+    (shown,) = reasons(upload(client, content, "en", name))
+    assert english.split(";")[0] in shown
+
+
+def test_a_file_that_cannot_be_opened_is_said_in_the_reader_s_language(tmp_path: Path) -> None:
+    from lagebild.ingest.geojson import load_json
+    from lagebild.ingest.read import ReadError
+
+    with pytest.raises(ReadError) as refused:
+        load_json(tmp_path, None)  # a folder: the operating system refuses to read it
+    assert refused.value.reason.startswith("cannot open the file: ")
+    german = Language("de").message(refused.value.said)
+    assert german.startswith("die Datei kann nicht geöffnet werden: ")
+
+
+@pytest.mark.parametrize(
+    ("template", "english", "page"),
+    [
+        ("use %(allowed)s or map it with %(option)s map.yml (docs/hxl.md)",
+         "use planned or map it with --statuses map.yml (docs/hxl.md)", "use %(allowed)s"),
+        ("map it with %(option)s map.yml (docs/hxl.md)",
+         "map it with --sectors map.yml (docs/hxl.md)",
+         "map it with a file in the field “Sector map”"),
+    ],
+)  # fmt: skip
+def test_the_advice_to_map_a_word_names_the_page_s_field_in_every_language(
+    template: str, english: str, page: str
+) -> None:
+    from lagebild.ingest.catalogue import problem
+    from lagebild.messages import Message
+    from lagebild.web.import_report import reason_pieces
+
+    option = "--statuses" if "allowed" in template else "--sectors"
+    advice = Message(template, {"allowed": "planned", "option": option})
+    found = problem("unknown-sector", "4w.csv", 3, "B #sector", "Fod", what="sector",
+                    word="Fod", use=advice)  # fmt: skip
+    assert str(advice) == english and found.reason.endswith(english)  # the command line's
+    for language in TRANSLATED:
+        lang = Language(language)
+        pieces = reason_pieces(found, lang)
+        assert all(isinstance(p, str) for p in pieces), pieces  # no advice left to append
+        text = "".join(str(p) for p in pieces)
+        assert "--" not in text and "map.yml" not in text, text
+        assert lang.message(Message(page, {"allowed": "planned"})) in text
+
+
+#: Three convoys: TEST-7 good, TEST-8 of two rows, one of which has text for its trucks.
+SPLIT_CONVOY = """\
+Convoy,Community,Requested,Status,Trucks
+#convoy+code,#adm4+code,#date+requested,#status,#convoy+trucks
+TEST-7,C2450,2017-02-01,requested,10
+TEST-8,C2450,2017-02-01,requested,lots
+TEST-8,C2450,2017-02-01,requested,
+"""
+
+
+def rejected_reasons(client: TestClient, content: str, name: str, language: str) -> list[str]:
+    """The reasons of the rejects file of a skip-invalid import made and downloaded from the
+    page in ``language``."""
+    import csv
+
+    files = {"file": (name, content.encode(), "text/csv")}
+    page = client.post("/import", params={"lang": language}, files=files,
+                       data={"source": "Test partner", "mode": "skip-invalid"})  # fmt: skip
+    token = re.search(r'action="/import/([A-Za-z0-9_-]+)/cancel"', page.text)
+    assert token is not None, page.text[:500]
+    done = client.post(f"/import/{token.group(1)}/confirm", params={"lang": language})
+    assert done.status_code == 200, done.text[:500]
+    got = client.get(f"/import/{token.group(1)}/rejects.csv", params={"lang": language})
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(got.text.splitlines()))
+    assert rows[0][:2] == ["row", "reason"] and rows[1][:2] == ["#meta+row", "#meta+reason"]
+    return [r[1] for r in rows[2:]]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "english"),
+    [
+        ("4w.csv", PROBLEMS, "unknown sector 'Fod'"),
+        ("convoys.csv", SPLIT_CONVOY, "convoy TEST-8 has errors in row(s) 4"),
+    ],
+    ids=["4w", "convoy"],
+)
+def test_the_rejected_rows_downloaded_from_the_page_give_their_reasons_in_its_language(
+    tmp_path: Path, name: str, content: str, english: str
+) -> None:
+    said = {}
+    for language in ("en", *TRANSLATED):  # each into a database of its own: nothing there yet
+        path = demo_database(tmp_path, f"{language}.db")
+        with TestClient(create_app(WebConfig(db=path))) as fresh:
+            said[language] = rejected_reasons(fresh, content, name, language)
+    # The English file is the command line's; the others hold the same rows, said in their
+    # language with no English sentence and none of the command line's options.
+    assert any(english in r for r in said["en"]), said["en"]
+    for language in TRANSLATED:
+        assert len(said[language]) == len(said["en"]) >= 1
+        for translated, original in zip(said[language], said["en"], strict=True):
+            assert translated != original and "--" not in translated, translated
+            assert english_left(f"<td>{translated}</td>", language) == [], translated
+    assert all(ARABIC.search(r) for r in said["ar"])
+
+
+def test_the_words_of_statuses_access_and_sectors_are_one_table() -> None:
+    from lagebild import messages
+    from lagebild.ingest import convoys, edit, records
+    from lagebild.web import words
+
+    for name in ("STATUS_WORDS", "ACCESS_WORDS", "SECTOR_WORDS", "CONVOY_STATUS_WORDS"):
+        table = getattr(messages, name)
+        for module in (edit, records, words):
+            assert getattr(module, name, table) is table, (module.__name__, name)
+    assert convoys.STATUS_WORDS.items() >= messages.CONVOY_STATUS_WORDS.items()
+
+
+def test_german_says_a_denied_convoy_or_delivery_with_one_word() -> None:
+    catalog = load_catalog("de")
+    said = {}
+    for message in catalog:
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if any(re.search(r"\bdenied\b", i, re.I) for i in ids):
+            said[ids[0]] = " ".join(strings)
+    assert "denied" in said and "convoy {code} is denied: no {what}" in said
+    assert not [s for s in said.values() if "verweiger" in s.lower()], said
+    assert all("abgelehnt" in s.lower() for s in said.values()), said
+    assert Language("de").gettext("denied") == "abgelehnt"
+
+
+#: Translations that may name a command-line option: what only the command line's options cause
+#: (--country given), and the pages' own lines about the command line.
+OPTIONS_SAID = (
+    "--country {country} is not a country of the gazetteer",
+    "Accounts are made by an administrator",
+    "From the command line:",
+    "No plan is saved yet.",
+    "say who sets the status (--by)",
+    "Each indicator is scored from 1 to 5",
+)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_no_translated_reason_names_a_command_line_option(language: str) -> None:
+    # The page words the advice by its fields (HINT_WORDS), after the translated reason.
+    named = []
+    for message in load_catalog(language):
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        if any(re.search(r"--[a-z]", s) for s in strings if s) and not ids[0].startswith(
+            OPTIONS_SAID
+        ):
+            named.append(ids[0])
+    assert named == []
+
+
+def test_why_a_figure_column_is_not_read_is_said_in_the_reader_s_language() -> None:
+    from lagebild.ingest.columns import Column, figure_indicator
+    from lagebild.ingest.tags import Tag
+
+    found = figure_indicator(Column(0, "A", None, Tag.parse("#inneed+hh")))
+    assert found is not None and found.reason is not None
+    assert str(found.reason) == (
+        "#inneed+hh: households are not people: lagebild's figures count people"
+    )
+    assert Language("de").message(found.reason) == (
+        "#inneed+hh: Haushalte sind keine Personen: die Zahlen von lagebild zählen Personen"
+    )
+    assert ARABIC.search(Language("ar").message(found.reason))

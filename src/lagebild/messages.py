@@ -84,6 +84,46 @@ LEVEL_WORDS = {
 }
 
 
+#: The words of a delivery's statuses, by their codes.
+STATUS_WORDS = {
+    "planned": N_("planned"),
+    "completed": N_("completed"),
+    "partial": N_("partial"),
+    "denied": N_("denied"),
+    "cancelled": N_("cancelled"),
+}
+#: The words of a convoy's statuses (and the step ``decided`` a reason names).
+CONVOY_STATUS_WORDS = {
+    "requested": N_("requested"),
+    "approved": N_("approved"),
+    "partly_approved": N_("partly approved"),
+    "denied": N_("denied"),
+    "delivered": N_("delivered"),
+}
+#: The words of the access statuses, by their codes.
+ACCESS_WORDS = {
+    "accessible": N_("accessible"),
+    "hard_to_reach": N_("hard to reach"),
+    "besieged": N_("besieged"),
+}
+#: The words of the sectors, by their codes ("": all sectors together).
+SECTOR_WORDS = {
+    "": N_("Inter-sector"),
+    "food": N_("Food security"),
+    "health": N_("Health"),
+    "wash": N_("Water, sanitation and hygiene"),
+    "shelter": N_("Shelter"),
+    "nfi": N_("Non-food items"),
+    "protection": N_("Protection"),
+    "education": N_("Education"),
+    "nutrition": N_("Nutrition"),
+    "cccm": N_("Camp coordination and camp management"),
+    "erl": N_("Early recovery and livelihoods"),
+    "logistics": N_("Logistics"),
+    "cash": N_("Multipurpose cash"),
+}
+
+
 def level_code(name: str) -> Code | str:
     """A level's code (``adm1``) as a :class:`Code` with its word; any other text as it is."""
     word = LEVEL_WORDS.get(name)
@@ -122,6 +162,6 @@ def english(value: Value) -> str:
 
 
 __all__ = [
-    "LEVEL_WORDS", "Code", "Message", "N_", "Np_", "Value", "codes", "either", "english", "listing",
-    "level_code",
+    "ACCESS_WORDS", "CONVOY_STATUS_WORDS", "LEVEL_WORDS", "SECTOR_WORDS", "STATUS_WORDS", "Code",
+    "Message", "N_", "Np_", "Value", "codes", "either", "english", "level_code", "listing",
 ]  # fmt: skip

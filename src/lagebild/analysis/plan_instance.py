@@ -34,6 +34,7 @@ from lagebild.analysis.plan import (
 from lagebild.analysis.priorities import Model
 from lagebild.analysis.priority_list import priority_list
 from lagebild.analysis.tree import PlaceTree
+from lagebild.messages import N_, Message
 from lagebild.model import Place
 from lagebild.model.convoys import Convoy
 from lagebild.model.plan import PlaceLimit, PlanItem, Route, StockRow, Warehouse
@@ -78,12 +79,13 @@ class Scenario:
         routes = {r.name for r in inputs.routes}
         for name in self.warehouse_trucks:
             if name not in names:
-                raise PlanError(f"no warehouse named {name!r}; there are: "
-                                f"{', '.join(sorted(names))}")  # fmt: skip
+                raise PlanError(Message(N_("no warehouse named %(name)s; there are: %(names)s"),
+                                        {"name": repr(name), "names": tuple(sorted(names))}))
         for name in self.closed_routes:
             if name not in routes:
-                raise PlanError(f"no route named {name!r}; there are: "
-                                f"{', '.join(sorted(routes)) or 'none'}")  # fmt: skip
+                raise PlanError(Message(N_("no route named %(name)s; there are: %(names)s"), {
+                    "name": repr(name), "names": tuple(sorted(routes)) or Message(N_("none")),
+                }))  # fmt: skip
         return Inputs(
             [replace(w, trucks_per_week=self.warehouse_trucks.get(w.name, w.trucks_per_week))
              for w in inputs.warehouses],
@@ -98,7 +100,7 @@ class Scenario:
         codes = {c.code for c in convoys}
         for code in self.denied_convoys:
             if code not in codes:
-                raise PlanError(f"no convoy {code!r}")
+                raise PlanError(Message(N_("no convoy %(code)s"), {"code": repr(code)}))
         return [replace(c, status="denied") if c.code in self.denied_convoys else c
                 for c in convoys]  # fmt: skip
 
@@ -209,9 +211,9 @@ def build_instance(
     """The instance of a plan on ``as_of`` over ``weeks``, from the database and the inputs;
     ``convoys`` replaces the stored convoys (a scenario)."""
     if not inputs.warehouses or not inputs.items:
-        raise PlanError(
+        raise PlanError(Message(N_(
             "no warehouses or no items: import the planning inputs first (docs/plan.md)"
-        )
+        )))
     tree = PlaceTree(all_places(store))
     ranked = priority_list(store, as_of, 30, level, None, model, tree)
     sectors = sorted({i.sector for i in inputs.items})

@@ -78,7 +78,7 @@ def _vocabulary_kinds() -> list[ProblemKind]:
                 code,
                 "a word not in the " + what + ", kept",
                 "{vocabulary} {word!r} in {rows:,} row(s) is not in lagebild's vocabulary: kept "
-                "as written; {option} map.yml maps it",
+                "as written; {mapping}",
                 "kept",
             ),
         ]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from lagebild.errors import RefusedInput
 from lagebild.ingest.read import Column
-from lagebild.messages import N_, Message
+from lagebild.messages import N_, Code, Message, Value
 from lagebild.model.vocab import is_sector_word, normalise_sector
 
 KINDS = (
@@ -485,7 +485,7 @@ class FigureTag:
     population_group: str = ""
     disability: str = ""
     unknown_attributes: tuple[str, ...] = ()
-    reason: str | None = None
+    reason: Message | None = None
 
     def __bool__(self) -> bool:
         return self.indicator is not None and not self.unknown_attributes and not self.reason
@@ -510,9 +510,45 @@ class FigureTag:
                 parts.append(f"{name} {value}")
         return parts[0] + (" " + ", ".join(parts[1:]) if parts[1:] else "")
 
+    def said(self) -> Message | Code | str:
+        """What ``describe`` says, as a message: the indicator and the names of the dimensions
+        as words in another language, their codes and values as they are."""
+        indicator = self.indicator or "?"
+        named: Code | str = (
+            Code(indicator, FIGURE_WORDS[indicator]) if indicator in FIGURE_WORDS else indicator
+        )
+        parts: list[Message] = []
+        if self.sector:
+            parts.append(Message(N_("for %(sector)s"), {"sector": self.sector}))
+        for name, value in zip(_DIMENSION_WORDS, self.dimensions, strict=True):
+            if value:
+                parts.append(Message(N_("%(dimension)s %(value)s"),
+                                     {"dimension": Message(name), "value": value}))  # fmt: skip
+        if not parts:
+            return named
+        return Message(N_("%(indicator)s %(details)s"),
+                       {"indicator": named, "details": tuple(parts)})  # fmt: skip
 
-def _refuse(tag_text: str, unknown: set[str], why: str) -> FigureTag:
-    return FigureTag(None, unknown_attributes=tuple(sorted(unknown)), reason=f"{tag_text}: {why}")
+
+#: The words of the indicators a figure column most often counts, by their codes.
+FIGURE_WORDS = {
+    "population": N_("population"),
+    "inneed": N_("people in need"),
+    "idps": N_("internally displaced people"),
+    "returnees": N_("returnees"),
+    "targeted": N_("people targeted"),
+    "affected": N_("people affected"),
+    "besieged": N_("people in besieged areas"),
+    "hard_to_reach": N_("people in hard-to-reach areas"),
+}
+#: The names of a figure's dimensions, in the order of ``FigureTag.dimensions``.
+_DIMENSION_WORDS = (N_("gender"), N_("age"), N_("population group"), N_("disability"))
+
+
+def _refuse(tag_text: str, unknown: set[str], why: str, **values: Value) -> FigureTag:
+    """A figure column refused: its tag and why (an ``N_`` template filled with ``values``)."""
+    said = Message(N_("%(tag)s: %(why)s"), {"tag": tag_text, "why": Message(why, values)})
+    return FigureTag(None, unknown_attributes=tuple(sorted(unknown)), reason=said)
 
 
 def figure_indicator(column: Column) -> FigureTag | None:
@@ -533,8 +569,8 @@ def figure_indicator(column: Column) -> FigureTag | None:
     shares = attrs & {"pct", "percentage"}  # a stated share: kept as <indicator>_share
     attrs -= shares
     if attrs & {"hh", "households"}:
-        return _refuse(text, attrs & {"hh", "households"}, "households are not people: "
-                       "lagebild's figures count people")  # fmt: skip
+        return _refuse(text, attrs & {"hh", "households"}, N_("households are not people: "
+                       "lagebild's figures count people"))  # fmt: skip
     dimensions = _personal_dimensions(text, attrs)
     if isinstance(dimensions, FigureTag):
         return dimensions
@@ -546,12 +582,13 @@ def figure_indicator(column: Column) -> FigureTag | None:
     sectors = [a for a in attrs if is_sector_word(a)]
     unknown = attrs - set(sectors)
     if unknown:
-        return _refuse(text, unknown, "attributes lagebild does not understand on a figure")
+        return _refuse(text, unknown, N_("attributes lagebild does not understand on a figure"))
     if len(sectors) > 1:
-        return _refuse(text, set(sectors), "two sectors in one column")
+        return _refuse(text, set(sectors), N_("two sectors in one column"))
     if shares:
         if indicator not in SHARE_BASES:
-            return _refuse(text, shares, f"a share of {indicator} is not a figure lagebild keeps")
+            why = N_("a share of %(indicator)s is not a figure lagebild keeps")
+            return _refuse(text, shares, why, indicator=indicator)
         indicator += "_share"
     return FigureTag(
         indicator,
@@ -574,7 +611,7 @@ def _personal_dimensions(text: str, attrs: set[str]) -> tuple[str, str, str] | F
     personal = {a for a in attrs if a in GENDERS or a in AGE_WORDS or normalise_age(a)}
     attrs -= personal | DISABLED
     if len(genders) > 1 or len(ages) > 1 or (not ages and len(words) > 1):
-        return _refuse(text, personal, "two genders or two age groups in one column")
+        return _refuse(text, personal, N_("two genders or two age groups in one column"))
     gender = next(iter(genders), "")
     age = next(iter(ages), "") or next(iter(words), "")
     return gender, age, "y" if disabled else ""
@@ -590,7 +627,7 @@ def _counted(text: str, hashtag: str, attrs: set[str]) -> tuple[str, str] | Figu
     causes = attrs & CAUSES
     attrs -= set(GROUPS) | set(AREAS) | set(FLOWS) | CAUSES
     if len(areas) > 1 or len(flows) > 1 or len(causes) > 1:
-        return _refuse(text, areas | flows | causes, "two kinds of people in one column")
+        return _refuse(text, areas | flows | causes, N_("two kinds of people in one column"))
     if hashtag in ("inneed", "targeted", "reached"):
         return _counted_in_need(text, hashtag, groups, areas, flows | causes)
     indicator = _counted_people(text, hashtag, groups, areas, flows, causes)
@@ -604,12 +641,12 @@ def _counted_in_need(
 ) -> tuple[str, str] | FigureTag:
     """People in need (targeted, reached) among a group: the group is a population group."""
     if areas:
-        return _refuse(text, areas, f"#{hashtag} among the {next(iter(areas))}: "
-                       "not a figure lagebild keeps")  # fmt: skip
+        why = N_("#%(hashtag)s among the %(area)s: not a figure lagebild keeps")
+        return _refuse(text, areas, why, hashtag=hashtag, area=next(iter(areas)))  # fmt: skip
     if flows_causes:
-        return _refuse(text, flows_causes, "a flow or cause on #" + hashtag)
+        return _refuse(text, flows_causes, N_("a flow or cause on #%(hashtag)s"), hashtag=hashtag)
     if len(groups) > 1:
-        return _refuse(text, groups, "two population groups in one column")
+        return _refuse(text, groups, N_("two population groups in one column"))
     indicator = {"inneed": "inneed", "targeted": "targeted", "reached": "reached_figure"}[hashtag]
     return indicator, next(iter(groups), "")
 
@@ -625,25 +662,25 @@ def _counted_people(
     """The indicator of a figure of people (IDPs, returnees, the besieged, ...), with its flow
     and cause: ``idps_arrivals``, ``population``, ``affected``."""
     if areas and (groups or flows or causes):
-        return _refuse(text, areas | groups | flows, "besieged or hard to reach, and a group")
+        return _refuse(text, areas | groups | flows, N_("besieged or hard to reach, and a group"))
     if groups == {"idps", "returnees"}:
         groups = {"returnees"}  # returned IDPs are returnees
     if len(groups) > 1:
-        return _refuse(text, groups, "two groups of people in one column")
+        return _refuse(text, groups, N_("two groups of people in one column"))
     group = next(iter(groups), None)
     if areas:
         return next(iter(areas))
     if group is not None:
         indicator = group
         if group == "returnees" and flows - {"arrivals"}:
-            return _refuse(text, flows, "returnees are arrivals already")
+            return _refuse(text, flows, N_("returnees are arrivals already"))
         if flows and group != "returnees":
             indicator += "_" + next(iter(flows))
         if causes:
             indicator += "_" + next(iter(causes))
         return indicator
     if flows or causes:
-        return _refuse(text, flows | causes, "a flow or cause of whom? add +idps or +refugees")
+        return _refuse(text, flows | causes, N_("a flow or cause of whom? add +idps or +refugees"))
     return "population" if hashtag == "population" else "affected"
 
 
@@ -1155,7 +1192,7 @@ def _assign_figures(columns: Sequence[Column], layout: Layout, used: set[int]) -
                     N_("columns %(first)s and %(then)s both give %(figure)s: tag one of them "
                        "differently"),
                     {"first": describe(seen[found.key]), "then": describe(column),
-                     "figure": found.describe()},
+                     "figure": found.said()},
                 )
             )  # fmt: skip
         seen[found.key] = column
@@ -1176,22 +1213,26 @@ def _finish(columns: Sequence[Column], layout: Layout, used: set[int]) -> None:
     ]
 
 
-def unread_hint(layout: Layout, column: Column) -> str:
+def unread_hint(layout: Layout, column: Column) -> Message:
     """What would import the values of a column that this kind of file does not read."""
     tag = column.tag
     hashtag = tag.hashtag if tag else ""
     if hashtag == "reached":
-        return (
+        return Message(N_(
             "people reached count as deliveries only in a 4W with who delivered (#org) and when "
             "(#date): import such a file separately"
-        )
+        ))
     if hashtag in FIGURE_HASHTAGS:
         found = figure_indicator(column)
-        why = f" ({found.reason})" if found is not None and found.reason else ""
-        return (
-            f"lagebild does not know what this figure counts{why}: tag it as one of the "
+        if found is not None and found.reason:
+            return Message(N_(
+                "lagebild does not know what this figure counts (%(why)s): tag it as one of the "
+                "figures in docs/hxl.md (--tags map.yml), or leave its hashtag out"
+            ), {"why": found.reason})
+        return Message(N_(
+            "lagebild does not know what this figure counts: tag it as one of the "
             "figures in docs/hxl.md (--tags map.yml), or leave its hashtag out"
-        )
+        ))
     kinds = {
         "access": "access",
         "event": "incidents",
@@ -1199,11 +1240,12 @@ def unread_hint(layout: Layout, column: Column) -> str:
         "damage": "damage",
     }
     if hashtag in kinds:
-        return f"import it as a file of its own kind (--kind {kinds[hashtag]})"
-    return (
+        return Message(N_("import it as a file of its own kind (--kind %(kind)s)"),
+                       {"kind": kinds[hashtag]})  # fmt: skip
+    return Message(N_(
         "lagebild has no place for these values (prices, funding and the like are not "
         "imported): remove the column or its hashtag if it is not needed"
-    )
+    ))
 
 
 #: Count columns, in UNOSAT's class order (class 1 is ``destroyed``).

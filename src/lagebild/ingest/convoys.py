@@ -13,8 +13,9 @@ from typing import Any
 
 import polars as pl
 
+from lagebild.ingest.problems import Reasons
 from lagebild.ingest.records import Batch, Context
-from lagebild.messages import N_, Message, codes
+from lagebild.messages import CONVOY_STATUS_WORDS, N_, Message, codes
 from lagebild.model.vocab import (
     CONVOY_STATUSES,
     ITEM_CATEGORIES,
@@ -41,14 +42,7 @@ CONVOY_ROLES = {
     "source": N_("source"),
 }
 #: The words of a convoy's statuses and steps, as a reason names them.
-STATUS_WORDS = {
-    "requested": N_("requested"),
-    "approved": N_("approved"),
-    "partly_approved": N_("partly approved"),
-    "denied": N_("denied"),
-    "delivered": N_("delivered"),
-    "decided": N_("decided"),
-}
+STATUS_WORDS = {**CONVOY_STATUS_WORDS, "decided": N_("decided")}
 CATEGORY_WORDS = {
     "medical": N_("medical"),
     "food": N_("food"),
@@ -386,11 +380,11 @@ class _Convoys:
                 )
             failed = [self.rows[i] for i in idx if self.rows[i] in self.batch.rejected]
             if failed:
-                reason = f"convoy {merged['code']} has errors in row(s) " + ", ".join(
-                    str(r) for r in failed
-                )
+                reason = Message(N_("convoy %(code)s has errors in row(s) %(rows)s"), {
+                    "code": merged["code"], "rows": ", ".join(str(r) for r in failed)
+                })  # fmt: skip
                 for i in idx:
-                    self.batch.rejected.setdefault(self.rows[i], reason)
+                    self.batch.rejected.setdefault(self.rows[i], Reasons([reason]))
                 continue
             record = {_STORED_AS.get(k, k): v for k, v in merged.items() if not k.startswith("_")}
             record["trucks"] = _whole(record["trucks"])
@@ -407,7 +401,7 @@ def _whole(value: float | None) -> int | None:
 
 def build(
     frame: pl.DataFrame, context: Context, known: Mapping[str, tuple[str, int | None]]
-) -> tuple[list[dict[str, Any]], dict[int, str]]:
+) -> tuple[list[dict[str, Any]], dict[int, Reasons]]:
     """Validated convoys of a whole file, each with its items; and the rejected rows with why.
 
     ``known`` holds the codes already stored (``store.convoys.known_codes``): a file cannot

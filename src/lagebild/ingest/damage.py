@@ -28,6 +28,7 @@ from lagebild.ingest.columns import (
 )
 from lagebild.ingest.gazetteer import PLACEHOLDERS, Gazetteer, resolve_places
 from lagebild.ingest.placing import NONE, PlaceIndex
+from lagebild.ingest.problems import NO_DAMAGE_COUNTS, NO_VALID_PCODE, Reasons, reject
 from lagebild.ingest.records import Batch, Context, Insert, iso_dates, to_insert
 
 #: The columns of the ``damage`` table an import writes.
@@ -101,7 +102,7 @@ class DamageBuilder:
 
     def __call__(
         self, frame: pl.DataFrame, context: Context
-    ) -> tuple[Insert | None, dict[int, str]]:
+    ) -> tuple[Insert | None, dict[int, Reasons]]:
         batch = Batch(frame, context)
         form = damage_form(context.layout)
         n = frame.height
@@ -182,7 +183,7 @@ class DamageBuilder:
             row = batch.rows[i]
             if row not in batch.rejected:
                 batch.context.report.add(problem("no-damage-counts", batch.context.file, row))
-                batch.rejected[row] = "no damage counts"
+                reject(batch.rejected, row, NO_DAMAGE_COUNTS)
         return out
 
     @staticmethod
@@ -217,7 +218,7 @@ class DamageBuilder:
                 batch.context.report.add(
                     problem("no-damage-counts/counts", batch.context.file, row)
                 )
-                batch.rejected[row] = "no damage counts"
+                reject(batch.rejected, row, NO_DAMAGE_COUNTS)
         return out
 
     # -- the place ------------------------------------------------------------------------------
@@ -303,10 +304,7 @@ def _places_by_code(
     place_id = place_id.scatter(index, resolved.place_id)
     for j in resolved.error_mask.arg_true().to_list():
         row = batch.rows[index[j]]
-        reason = "no valid P-code at any level"
-        batch.rejected[row] = (
-            f"{batch.rejected[row]}; {reason}" if row in batch.rejected else reason
-        )
+        reject(batch.rejected, row, NO_VALID_PCODE)
     return place_id
 
 

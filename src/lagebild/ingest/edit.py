@@ -7,7 +7,16 @@ from datetime import date
 from typing import Any
 
 from lagebild.errors import RefusedInput
-from lagebild.messages import N_, Code, Message, Value, codes
+from lagebild.messages import (
+    ACCESS_WORDS,
+    N_,
+    SECTOR_WORDS,
+    STATUS_WORDS,
+    Code,
+    Message,
+    Value,
+    codes,
+)
 from lagebild.model.vocab import (
     ACCESS_STATUSES,
     DELIVERY_STATUSES,
@@ -32,35 +41,6 @@ _DATES = {"date", "date_start", "date_end", "valid_from"}
 
 class EditError(RefusedInput):
     """An edit that names an unknown field or gives a value that does not fit it."""
-
-
-#: The words of the values a field takes, where its codes read as words.
-STATUS_WORDS = {
-    "planned": N_("planned"),
-    "completed": N_("completed"),
-    "partial": N_("partial"),
-    "denied": N_("denied"),
-    "cancelled": N_("cancelled"),
-}
-ACCESS_WORDS = {
-    "accessible": N_("accessible"),
-    "hard_to_reach": N_("hard to reach"),
-    "besieged": N_("besieged"),
-}
-SECTOR_WORDS = {
-    "food": N_("Food security"),
-    "health": N_("Health"),
-    "wash": N_("Water, sanitation and hygiene"),
-    "shelter": N_("Shelter"),
-    "nfi": N_("Non-food items"),
-    "protection": N_("Protection"),
-    "education": N_("Education"),
-    "nutrition": N_("Nutrition"),
-    "cccm": N_("Camp coordination and camp management"),
-    "erl": N_("Early recovery and livelihoods"),
-    "logistics": N_("Logistics"),
-    "cash": N_("Multipurpose cash"),
-}
 
 
 def _refused(template: str, field: str, text: str, **values: Value) -> EditError:

@@ -104,7 +104,9 @@ def load_json(path: Path, encoding: str | None) -> tuple[Any, str, bool]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ReadError(path, reason=f"cannot open the file: {exc.strerror or exc}") from exc
+        raise ReadError(path, reason=Message(
+            N_("cannot open the file: %(detail)s"), {"detail": str(exc.strerror or exc)}
+        )) from exc
     mended = False
     if encoding is not None:
         try:
@@ -183,8 +185,11 @@ def _check_crs(path: Path, crs: Any) -> None:
     if not any(known in name.lower() for known in WGS84_NAMES):
         raise ReadError(
             path,
-            reason=f"the coordinates are in {name or 'an unnamed coordinate system'}; lagebild "
-            "reads WGS 84 longitude/latitude (CRS84, EPSG:4326): reproject the file first",
+            reason=Message(
+                N_("the coordinates are in %(system)s; lagebild reads WGS 84 longitude/latitude "
+                   "(CRS84, EPSG:4326): reproject the file first"),
+                {"system": name or Message(N_("an unnamed coordinate system"))},
+            ),
         )
 
 

@@ -22,6 +22,8 @@ COMMAND_LINE: tuple[tuple[str, str], ...] = (
     ),
     ("tags-sheet", r"pass --tags map\.yml \(and --sheet NAME\)"),
     ("member", r"choose the one to import with --member NAME"),
+    ("tags-member", r"tag them or pass --tags map\.yml \(with --member NAME\)"),
+    ("json-member", r"choose one with --member NAME"),
     ("kind-or-tags", r"no --kind or --tags reads them"),
     ("tag-them", r"tag them with --tags map\.yml"),
     ("tags", r"pass --tags map\.yml"),
@@ -32,7 +34,14 @@ COMMAND_LINE: tuple[tuple[str, str], ...] = (
     ("date", r"import with --date"),
     ("date-aside", r"or --date(?=\))"),
     ("update-places", r"--update-places applies renames and moves of existing places"),
+    ("country", r"choose one with --country CODE"),
+    ("country-aside", r"--country \S+ says so and silences this"),
+    ("encoding", r"or pass --encoding"),
+    ("max-km", r"or raise --max-km"),
     ("sectors", r"--sectors map\.yml maps it"),
+    ("words-map", r"--(?:statuses|modalities|event-types) map\.yml maps it"),
+    ("map-sectors", r"map it with --sectors map\.yml \(docs/hxl\.md\)"),
+    ("map-words", r"map it with --(?:statuses|modalities|event-types) map\.yml \(docs/hxl\.md\)"),
 )
 
 _FOUND = re.compile(

@@ -42,7 +42,7 @@ from lagebild.ingest.read import (
     render_cell,
 )
 from lagebild.ingest.tags import Tag, is_tag_row
-from lagebild.messages import N_, Message
+from lagebild.messages import N_, Message, Np_
 
 #: The "type" of a GeoJSON object: such JSON goes to the GeoJSON reader.
 GEOJSON_TYPES = frozenset(
@@ -51,7 +51,7 @@ GEOJSON_TYPES = frozenset(
 )  # fmt: skip
 _MAX_DEPTH = 8  # how deep tables are searched for in JSON objects
 _REPLACEMENT = "\ufffd"
-_CELL = "a cell holds one value (text, a number, true, false or null)"
+_CELL = Message(N_("a cell holds one value (text, a number, true, false or null)"))
 _FORMS = Message(
     N_("HXL JSON is an array of rows (arrays of cells) or of objects whose keys are hashtags")
 )
@@ -129,19 +129,26 @@ def _choose(path: Path, data: Any, mapping: dict[str, Tag] | None, member: str |
     if len(tagged) == 1:
         return tagged[0][0]
     if len(tagged) > 1:
-        listed = "; ".join(f"{t.where!r} ({_few(tags)})" for t, tags in tagged[:10])
-        raise ReadError(
-            path,
-            reason=f"the JSON holds {len(tagged)} tables with HXL hashtags: {listed}; choose one "
-            "with --member NAME",
-        )
+        said: Message | None = None
+        for t, tags in tagged[:10]:
+            one = Message(N_("%(sheet)s (%(tags)s)"), {"sheet": repr(t.where), "tags": _few(tags)})
+            said = one if said is None else Message(
+                N_("%(first)s; %(then)s"), {"first": said, "then": one}
+            )
+        raise ReadError(path, reason=Message.count(
+            Np_("the JSON holds %(num)s table with HXL hashtags: %(tables)s; choose one with "
+                "--member NAME",
+                "the JSON holds %(num)s tables with HXL hashtags: %(tables)s; choose one with "
+                "--member NAME"),
+            len(tagged), tables=said,
+        ))  # fmt: skip
     if tables:
-        listed = ", ".join(repr(t.where) for t in tables[:10])
-        raise ReadError(
-            path,
-            reason=f"no table in the JSON has HXL hashtags; its tables: {listed}; tag them or "
-            "pass --tags map.yml (with --member NAME)",
-        )
+        names = ", ".join(repr(t.where) for t in tables[:10])
+        raise ReadError(path, reason=Message(
+            N_("no table in the JSON has HXL hashtags; its tables: %(tables)s; tag them or "
+               "pass --tags map.yml (with --member NAME)"),
+            {"tables": names},
+        ))  # fmt: skip
     raise ReadError(
         path,
         reason=Message(
@@ -189,8 +196,14 @@ def _tags_of(found: _Found, mapping: dict[str, Tag] | None) -> list[str]:
     return []
 
 
-def _few(tags: list[str], most: int = 4) -> str:
-    return ", ".join(tags[:most]) + (f", ... ({len(tags)} tags)" if len(tags) > most else "")
+def _few(tags: list[str], most: int = 4) -> Message | str:
+    if len(tags) <= most:
+        return ", ".join(tags)
+    return Message.count(
+        Np_("%(tags)s, ... (%(num)s tag)", "%(tags)s, ... (%(num)s tags)"),
+        len(tags),
+        tags=", ".join(tags[:most]),
+    )
 
 
 # ---- the two forms ----------------------------------------------------------------------------
@@ -206,7 +219,10 @@ def _arrays_table(
                 path,
                 row=number,
                 value=_shown(row),
-                reason=f"row {number} is {_what(row)}, not an array of cells like the rows before",
+                reason=Message(
+                    N_("row %(row)s is %(what)s, not an array of cells like the rows before"),
+                    {"row": str(number), "what": _what(row)},
+                ),
             )
     # a list or object in a cell is no header or hashtag; in a data row it is an error (below)
     head = [
@@ -247,7 +263,10 @@ def _objects_table(
                 path,
                 row=number,
                 value=_shown(row),
-                reason=f"row {number} is {_what(row)}, not a JSON object like the rows before",
+                reason=Message(
+                    N_("row %(row)s is %(what)s, not a JSON object like the rows before"),
+                    {"row": str(number), "what": _what(row)},
+                ),
             )
         keys.update(dict.fromkeys(row))
     columns = []
@@ -258,12 +277,13 @@ def _objects_table(
         columns.append(Column(j, column_letter(j), header, own or _key_tag(key, mapping)))
     if not any(c.tag is not None for c in columns):
         names = ", ".join(repr(k) for k in list(keys)[:10])
-        reason = (
-            f"none of the keys is in the tag map; the keys: {names}"
+        reason = Message(
+            N_("none of the keys is in the tag map; the keys: %(keys)s")
             if mapping
-            else "no key of the objects is an HXL hashtag; tag them with --tags map.yml "
-            f"(key: hashtag); the keys: {names}"
-        )
+            else N_("no key of the objects is an HXL hashtag; tag them with --tags map.yml "
+                    "(key: hashtag); the keys: %(keys)s"),
+            {"keys": names},
+        )  # fmt: skip
         raise ReadError(path, reason=reason)
     rows = [
         [_cell(path, number, columns[j], row.get(key), locale) for j, key in enumerate(keys)]
@@ -290,17 +310,17 @@ def _cell(path: Path, number: int, column: Column, value: Any, locale: str) -> s
             row=number,
             column=where,
             value=_shown(value),
-            reason=f"{_what(value)} where {_CELL}",
+            reason=Message(N_("%(what)s where %(cell)s"), {"what": _what(value), "cell": _CELL}),
         )
     return render_cell(value, locale)
 
 
-def _what(value: Any) -> str:
+def _what(value: Any) -> Message:
     if isinstance(value, dict):
-        return "a JSON object"
+        return Message(N_("a JSON object"))
     if isinstance(value, list):
-        return "a JSON array"
-    return f"a single value ({_shown(value)})"
+        return Message(N_("a JSON array"))
+    return Message(N_("a single value (%(value)s)"), {"value": _shown(value)})
 
 
 def _shown(value: Any) -> str:

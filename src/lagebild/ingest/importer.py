@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from lagebild.ingest.columns import (
 from lagebild.ingest.damage import DamageBuilder
 from lagebild.ingest.gazetteer import Gazetteer
 from lagebild.ingest.kobo import KoboRefused, open_export
-from lagebild.ingest.problems import ImportFailed, ImportReport
+from lagebild.ingest.problems import ImportFailed, ImportReport, Reasons
 from lagebild.ingest.read import Column, ReadError, Table, open_table
 from lagebild.ingest.vocabularies import ImportVocabularies
 from lagebild.messages import N_, Message
@@ -90,9 +90,13 @@ class ImportOptions:
     #: The XLSForm of a KoboToolbox or ODK export (--form), and the language of its labels.
     form: Path | None = None
     form_language: str | None = None
+    #: The rejects file said in other languages too: a language's code and how it says a
+    #: row's reasons; each is written beside ``rejects`` as ``NAME.CODE.csv``.
+    rejects_said: Mapping[str, Callable[[Reasons], str]] | None = None
 
     def as_json(self) -> str:
-        values = asdict(self)
+        values = asdict(replace(self, rejects_said=None))
+        del values["rejects_said"]
         values["date"] = self.date.isoformat() if self.date else None
         values["rejects"] = str(self.rejects) if self.rejects else None
         values["form"] = self.form.name if self.form else None
@@ -168,12 +172,13 @@ class _Rejects:
     tags: list[str]
     rows: list[list[Any]] = field(default_factory=list)
 
-    def write(self, path: Path) -> None:
+    def write(self, path: Path, said: Callable[[Reasons], str] = str) -> None:
+        """The rows with their reasons, in English unless ``said`` says them otherwise."""
         with path.open("w", newline="", encoding="utf-8") as fh:
             out = csv.writer(fh)
             out.writerow(["row", "reason", *self.header])
             out.writerow(["#meta+row", "#meta+reason", *self.tags])
-            out.writerows(self.rows)
+            out.writerows([number, said(reasons), *cells] for number, reasons, *cells in self.rows)
 
 
 def import_file(
@@ -404,7 +409,14 @@ def _run(
     if options.skip_invalid and rejects.rows and not options.dry_run:
         target = options.rejects or default_rejects_path(table.info.path)
         rejects.write(target)
+        for code, said in (options.rejects_said or {}).items():
+            rejects.write(said_rejects_path(target, code), said)
         report.rejects_path = target
+
+
+def said_rejects_path(path: Path, language: str) -> Path:
+    """Where the rejects file said in ``language`` is written beside the English one."""
+    return path.with_name(f"{path.stem}.{language}{path.suffix}")
 
 
 def _start_import(
@@ -625,7 +637,7 @@ def _estimated_rows(table: Table) -> int:
 
 
 def _collect_rejects(
-    frame: pl.DataFrame, rejected: dict[int, str], report: ImportReport, rejects: _Rejects
+    frame: pl.DataFrame, rejected: dict[int, Reasons], report: ImportReport, rejects: _Rejects
 ) -> None:
     """Keep rejected rows (row number -> reason) with their original cells."""
     if not rejected:

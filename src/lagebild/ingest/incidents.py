@@ -37,6 +37,7 @@ from lagebild.ingest.placing import (
     NONE,
     PlaceIndex,
 )
+from lagebild.ingest.problems import Reasons
 from lagebild.ingest.records import AXIS_WORDS, Batch, Context, Insert, iso_dates, to_insert
 from lagebild.messages import N_, Code, Message, listing
 
@@ -124,7 +125,7 @@ class IncidentBuilder:
 
     def __call__(
         self, frame: pl.DataFrame, context: Context
-    ) -> tuple[Insert | None, dict[int, str]]:
+    ) -> tuple[Insert | None, dict[int, Reasons]]:
         batch = Batch(frame, context)
         n = frame.height
         when = _dates(batch)

@@ -17,6 +17,7 @@ import polars as pl
 
 from lagebild.ingest.columns import CODE_ROLES
 from lagebild.ingest.gazetteer import PLACEHOLDERS
+from lagebild.ingest.problems import Reasons
 from lagebild.ingest.records import Batch, Context
 from lagebild.messages import N_, Message
 from lagebild.store import Writer
@@ -275,7 +276,7 @@ def _routes(r: _Rows, warehouses: Known) -> list[dict[str, Any]]:
 
 def build(
     frame: pl.DataFrame, context: Context, known: tuple[Known, Known]
-) -> tuple[list[dict[str, Any]], dict[int, str]]:
+) -> tuple[list[dict[str, Any]], dict[int, Reasons]]:
     """The checked rows of a whole file of planning inputs, ready to insert, and the rejected
     rows with why. ``known``: the warehouses and items stored (``store.plan.known_names``)."""
     if frame.height == 0:

@@ -61,6 +61,25 @@ class Problem:
         }
 
 
+class Reasons(list["Problem | Message | str"]):
+    """Why a row was rejected: its problems and other reasons, in the order found; the English
+    sentence (``str``) joins them with ``;`` as the rejects file writes them. A front end says
+    each in its own language (a problem by its catalogue's kind, a message by its template)."""
+
+    def __str__(self) -> str:
+        return "; ".join(r.reason if isinstance(r, Problem) else str(r) for r in self)
+
+
+#: Reasons a row is rejected that are no problem of the report's (the problem is counted once).
+NO_VALID_PCODE = Message(N_("no valid P-code at any level"))
+NO_DAMAGE_COUNTS = Message(N_("no damage counts"))
+
+
+def reject(rejected: dict[int, Reasons], row: int, reason: Problem | Message | str) -> None:
+    """Add a reason why ``row`` is rejected."""
+    rejected.setdefault(row, Reasons()).append(reason)
+
+
 #: How many unknown P-codes the summary of an import names as examples, per level.
 EXAMPLES = 3
 

@@ -303,7 +303,9 @@ def _read_head(path: Path) -> bytes:
         with path.open("rb") as fh:
             head = fh.read(_SAMPLE_BYTES)
     except OSError as exc:
-        raise ReadError(path, reason=f"cannot open the file: {exc.strerror or exc}") from exc
+        raise ReadError(path, reason=Message(
+            N_("cannot open the file: %(detail)s"), {"detail": str(exc.strerror or exc)}
+        )) from exc
     if not head:
         raise ReadError(path, reason=Message(N_("the file is empty")))
     return head

@@ -12,13 +12,12 @@ import polars as pl
 
 from lagebild.ingest.catalogue import UNKNOWN_CODE, problem
 from lagebild.ingest.columns import CODE_ROLES, FigureColumn, Layout, describe, normalise_age
-from lagebild.ingest.edit import ACCESS_WORDS, STATUS_WORDS
 from lagebild.ingest.gazetteer import PLACEHOLDERS, Gazetteer, resolve_places
 from lagebild.ingest.geometry import Geometry, GeometryError, read_geometry
 from lagebild.ingest.notation import parse_dates, parse_numbers
-from lagebild.ingest.problems import WARNING, ImportReport
+from lagebild.ingest.problems import NO_VALID_PCODE, WARNING, ImportReport, Reasons, reject
 from lagebild.ingest.vocabularies import OVERRIDE_OPTION, ImportVocabularies
-from lagebild.messages import N_, Code, Message, Value, codes, either
+from lagebild.messages import ACCESS_WORDS, N_, STATUS_WORDS, Code, Message, Value, codes, either
 from lagebild.model.vocab import (
     ACCESS_STATUSES,
     DELIVERY_STATUSES,
@@ -108,7 +107,7 @@ class Batch:
 
     frame: pl.DataFrame
     context: Context
-    rejected: dict[int, str] = field(default_factory=dict)
+    rejected: dict[int, Reasons] = field(default_factory=dict)
 
     @property
     def rows(self) -> pl.Series:
@@ -131,8 +130,7 @@ class Batch:
             **params,
         )
         self.context.report.add(found)
-        reason = found.reason
-        self.rejected[row] = f"{self.rejected[row]}; {reason}" if row in self.rejected else reason
+        reject(self.rejected, row, found)
 
     def reject_mask(self) -> pl.Series:
         return (
@@ -221,10 +219,7 @@ class Batch:
         )
         for i in resolved.error_mask.arg_true().to_list():
             row = self.rows[i]
-            reason = "no valid P-code at any level"
-            self.rejected[row] = (
-                f"{self.rejected[row]}; {reason}" if row in self.rejected else reason
-            )
+            reject(self.rejected, row, NO_VALID_PCODE)
         return resolved.place_id
 
     def sector(self) -> pl.Series:
@@ -273,7 +268,8 @@ class Batch:
                 self.context.report.add(
                     problem(
                         f"{slug}/kept", self.context.file, first, self._column(role), word,
-                        vocabulary=vocab.name, word=word, rows=rows, option=option,
+                        vocabulary=vocab.name, word=word, rows=rows,
+                        mapping=Message(N_("%(option)s map.yml maps it"), {"option": option}),
                     )
                 )  # fmt: skip
         elif unknown:
@@ -343,7 +339,7 @@ def iso_dates(series: pl.Series | None, n: int) -> pl.Series:
     return series.dt.strftime("%Y-%m-%d")
 
 
-def build(frame: pl.DataFrame, context: Context) -> tuple[Insert | None, dict[int, str]]:
+def build(frame: pl.DataFrame, context: Context) -> tuple[Insert | None, dict[int, Reasons]]:
     """Validated rows of a figures, access or deliveries batch, ready to insert."""
     batch = Batch(frame, context)
     kind = context.layout.kind
@@ -716,7 +712,7 @@ def _figure_places(batch: Batch, when: pl.Series) -> pl.Series:
         for i in resolved.error_mask.arg_true().to_list():
             row = batch.rows[others[i]]
             if row not in batch.rejected:
-                batch.rejected[row] = "no valid P-code at any level"
+                reject(batch.rejected, row, NO_VALID_PCODE)
     return place_id
 
 
@@ -787,7 +783,9 @@ def _percent(values: pl.Series, batch: Batch, role: str) -> pl.Series:
 PCODE_SHAPE = re.compile(r"[A-Z0-9_.-]{1,32}")
 
 
-def places(frame: pl.DataFrame, context: Context) -> tuple[list[dict[str, Any]], dict[int, str]]:
+def places(
+    frame: pl.DataFrame, context: Context
+) -> tuple[list[dict[str, Any]], dict[int, Reasons]]:
     """Gazetteer rows: each row declares its finest place and that place's parents."""
     batch = Batch(frame, context)
     layout = context.layout

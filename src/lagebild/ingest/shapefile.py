@@ -90,7 +90,9 @@ def open_shapefile(
             encodingErrors="replace",
         )
     except (pyshp.ShapefileException, OSError, ValueError, EOFError) as exc:
-        raise ReadError(path, reason=f"not a readable shapefile: {exc}") from exc
+        raise ReadError(path, reason=Message(
+            N_("not a readable shapefile: %(detail)s"), {"detail": str(exc)}
+        )) from exc
     with reader:
         fields = [f.name for f in reader.fields if f.name != "DeletionFlag"]
         columns = [
@@ -122,7 +124,9 @@ def open_shapefile(
         except ReadError:  # a malformed shape, said as such (a ReadError is a ValueError too)
             raise
         except (pyshp.ShapefileException, ValueError, EOFError, struct.error) as exc:
-            raise ReadError(path, row=len(rows) + 1, reason=f"a damaged shapefile: {exc}") from exc
+            raise ReadError(path, row=len(rows) + 1, reason=Message(
+                N_("a damaged shapefile: %(detail)s"), {"detail": str(exc)}
+            )) from exc
     if not rows:
         raise ReadError(path, reason=Message(N_("the shapefile has no features")))
     info = TableInfo(

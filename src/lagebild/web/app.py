@@ -236,12 +236,12 @@ def _install_refusals(app: FastAPI) -> None:
     @app.exception_handler(SignInRequired)
     async def sign_in_required(request: Request, exc: SignInRequired) -> Response:
         if is_api(request):
+            said = Message(
+                N_("%(reason)s: send 'Authorization: Bearer TOKEN' (lagebild token create NAME)"),
+                {"reason": exc.reason},
+            )  # in the request's language; the command line's English otherwise
             return JSONResponse(
-                {
-                    "error": f"{exc.reason}: send 'Authorization: Bearer TOKEN' "
-                    "(lagebild token create NAME)",
-                    "status": 401,
-                },
+                {"error": language_of(request).message(said), "status": 401},
                 status_code=401,
                 headers={"WWW-Authenticate": 'Bearer realm="lagebild"'},
             )

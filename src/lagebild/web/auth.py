@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
+from lagebild.messages import N_, Message
 from lagebild.security import policy
 from lagebild.security import protocol as sharing
 from lagebild.security.passwords import secret_hash
@@ -43,7 +44,8 @@ MAX_FORM_BYTES = 64 * 1024
 class SignInRequired(Exception):
     """No valid credentials where the server asks for them (401, or a redirect to sign in)."""
 
-    def __init__(self, reason: str = "sign in first") -> None:
+    def __init__(self, reason: Message | None = None) -> None:
+        reason = reason or Message(N_("sign in first"))
         super().__init__(reason)
         self.reason = reason
 
@@ -107,7 +109,9 @@ def _identify(request: Request) -> tuple[Principal | None, str | None]:
     if header[:7].lower() == "bearer ":
         found = request.app.state.lagebild.token_account(secret_hash(header[7:].strip()))
         if found is None:
-            raise SignInRequired("the API token is unknown, revoked or its account disabled")
+            raise SignInRequired(
+                Message(N_("the API token is unknown, revoked or its account disabled"))
+            )
         return Principal.of(found, "token"), None
     secret = request.cookies.get(SESSION_COOKIE)
     if secret:

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from lagebild.analysis.convoys import convoy_stats
 from lagebild.analysis.place import subtree_ids
+from lagebild.messages import CONVOY_STATUS_WORDS
 from lagebild.model import Place, parse_level
 from lagebild.publish import render, tables
 from lagebild.security import protocol as sharing
@@ -40,7 +41,6 @@ from lagebild.web.context import (
     pager,
     war_page,
 )
-from lagebild.web.words import CONVOY_STATUS_WORDS
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api", tags=["convoys, incidents and damage"])

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from fastapi import Request
@@ -15,10 +17,11 @@ from lagebild.ingest.columns import KINDS
 from lagebild.ingest.hints import Hint, split_reason
 from lagebild.ingest.notation import LOCALES
 from lagebild.ingest.placechanges import KINDS as PLACE_CHANGE_KINDS
-from lagebild.ingest.problems import ERROR
+from lagebild.ingest.problems import ERROR, Reasons
 from lagebild.ingest.read import normal_header
 from lagebild.ingest.tagging import file_headers, known_tags, suggest
 from lagebild.ingest.tags import Tag
+from lagebild.messages import Message
 from lagebild.security import policy
 from lagebild.store.tagmaps import saved_tag_maps
 from lagebild.web import auth
@@ -96,7 +99,48 @@ HINT_WORDS = {
     "update-places": N_("the box “Rename and move places” lets a gazetteer rename and move known "
                         "places"),
     "sectors": N_("a file in the field “Sector map” maps it"),
+    "words-map": N_("this page reads no map of these words"),
+    "country": N_("give each row an admin code: this page has no field for the country"),
+    "country-aside": N_("an admin code in each row silences this"),
+    "encoding": N_("or give the shapefile a .cpg file that names its encoding"),
+    "max-km": N_("or import the file on the command line, which can look further from the "
+                 "incident's point"),
+    "json-member": N_("upload the table to import as a JSON file of its own: this page does not "
+                      "choose a table inside a JSON object"),
+    "tags-member": N_("tag them with a tag map in the field “Tag map”, in a JSON file of that "
+                      "table alone"),
+    "map-sectors": N_("map it with a file in the field “Sector map”"),
+    "map-words": N_("write one of lagebild's words in its place: this page reads no map of "
+                    "these words"),
 }  # fmt: skip
+#: The advice to map a word, made as a message of the reason (``ingest.records``), in the page's
+#: words: (with the sector map, the field of the form; with another map, which the page does not
+#: read). The hints of the same advice (``map-sectors``, ``map-words``) word the English reason.
+MAP_ADVICE = {
+    "use %(allowed)s or map it with %(option)s map.yml (docs/hxl.md)": (
+        N_("use %(allowed)s or map it with a file in the field “Sector map”"),
+        N_("use %(allowed)s"),
+    ),
+    "map it with %(option)s map.yml (docs/hxl.md)": (
+        N_("map it with a file in the field “Sector map”"),
+        N_("write one of lagebild's words in its place: this page reads no map of these words"),
+    ),
+    "%(option)s map.yml maps it": (
+        N_("a file in the field “Sector map” maps it"),
+        N_("this page reads no map of these words"),
+    ),
+}
+#: The hints ``MAP_ADVICE`` words in a translated reason.
+MAP_HINTS = frozenset({"map-sectors", "map-words", "sectors", "words-map"})
+
+
+def _page_advice(value: object) -> object:
+    """A value of a reason with the advice to map a word in the page's words."""
+    if isinstance(value, Message) and value.template in MAP_ADVICE:
+        sectors, other = MAP_ADVICE[value.template]
+        chosen = sectors if value.values.get("option") == "--sectors" else other
+        return Message(chosen, value.values)
+    return value
 
 
 def reason_pieces(found: Problem, lang: Language) -> list[str | Hint]:
@@ -105,9 +149,43 @@ def reason_pieces(found: Problem, lang: Language) -> list[str | Hint]:
     command line's words) is replaced where it stands; advice a translation leaves out (the
     catalogs translate a reason without the command line's advice) follows the reason."""
     hints = tuple(h for h in found.hints if h.key in HINT_WORDS)
+    if lang.code != "en":
+        found = replace(found, params=tuple((k, _page_advice(v)) for k, v in found.params))
+        hints = tuple(h for h in hints if h.key not in MAP_HINTS)
     text = lang.reason(found)
     inside = tuple(h for h in hints if h.said in text)
-    return [*split_reason(text, inside), *(h for h in hints if h not in inside)]
+    pieces = [*split_reason(text, inside), *(h for h in hints if h not in inside)]
+    # the page puts one space before a hint: the text before it ends without one
+    return [
+        p.rstrip() if isinstance(p, str) and i + 1 < len(pieces) and isinstance(pieces[i + 1], Hint)
+        else p
+        for i, p in enumerate(pieces)
+    ]
+
+
+def said_reason(found: Problem, lang: Language) -> str:
+    """A problem's reason as the page says it, its advice in the page's words, as one text."""
+    said: list[str] = []
+    for piece in reason_pieces(found, lang):
+        if isinstance(piece, str):
+            said.append(piece)
+        else:
+            hint = lang.gettext(HINT_WORDS[piece.key], value=piece.value)
+            said.append(f" {hint}" if said else hint)
+    return "".join(said)
+
+
+def rejects_said(code: str) -> Callable[[Reasons], str]:
+    """How the rejects file of an import made on the page says a row's reasons in a language
+    other than English: each as the page says it."""
+    lang = Language(code)
+
+    def said(reasons: Reasons) -> str:
+        return "; ".join(
+            said_reason(r, lang) if isinstance(r, Problem) else lang.message(r) for r in reasons
+        )
+
+    return said
 
 
 #: The vocabularies of the import report's mappings, in the page's words.

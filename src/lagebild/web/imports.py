@@ -63,7 +63,7 @@ from lagebild.web.context import (
     request_language,
     respond,
 )
-from lagebild.web.i18n import Language
+from lagebild.web.i18n import LANGUAGES, Language
 from lagebild.web.import_report import (
     MAX_HEADERS,
     ImportCreated,
@@ -76,6 +76,7 @@ from lagebild.web.import_report import (
     headers_of,
     json_problems,
     refusal,
+    rejects_said,
     report_page,
 )
 from lagebild.web.uploads import (
@@ -229,7 +230,9 @@ def _write(store: Store, uploads: Uploads, upload: Upload) -> tuple[Upload, Impo
         upload = uploads.get(upload.token) or upload
         if upload.result is not None:
             return upload, None
-        outcome = import_file(store, upload.path, upload.options(dry_run=False))
+        # the rejects file also in the page's other languages, for its download
+        said = {code: rejects_said(code) for code in LANGUAGES if code != "en"}
+        outcome = import_file(store, upload.path, upload.options(False, rejects_said=said))
         report = outcome.report
         if outcome.refused:
             return upload, report
@@ -404,9 +407,12 @@ def import_rejects(request: Request, token: str) -> Response:
         return _gone(request, token)
     if not upload.rejects.is_file():
         return form_page(request, error=FormError("no-rejects", 404))
+    # the reasons in the page's language; the command line's English file otherwise
+    said = upload.rejects_in(request_language(request).code)
     stem = Path(upload.file_name).stem or "upload"
     return FileResponse(
-        upload.rejects, media_type="text/csv; charset=utf-8", filename=f"{stem}.rejects.csv"
+        said if said.is_file() else upload.rejects, media_type="text/csv; charset=utf-8",
+        filename=f"{stem}.rejects.csv",
     )
 
 

@@ -23,6 +23,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from lagebild.errors import RefusedInput
+from lagebild.messages import SECTOR_WORDS
 from lagebild.model import normalise_sector, parse_level
 from lagebild.publish.geojson import (
     MapCollection,
@@ -47,7 +48,7 @@ from lagebild.web.damage import damage_layer
 from lagebild.web.i18n import request_language
 from lagebild.web.incidents import incident_layer
 from lagebild.web.plan import Choice, choice_of, plan_layer_url
-from lagebild.web.words import SECTOR_WORDS, WarWords
+from lagebild.web.words import WarWords
 
 router = APIRouter(tags=["map"])
 

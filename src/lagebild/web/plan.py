@@ -23,6 +23,7 @@ from lagebild.analysis.plan_compare import compare
 from lagebild.analysis.plan_instance import APPROVED, Scenario
 from lagebild.analysis.tree import PlaceTree
 from lagebild.errors import Conflict, RefusedInput
+from lagebild.messages import N_, Message
 from lagebild.model import parse_level
 from lagebild.publish.svgmap import Circle, Line, Square, svg_map
 from lagebild.security import policy
@@ -31,7 +32,15 @@ from lagebild.store.places import place_geometries
 from lagebild.store.plan import routes, warehouses
 from lagebild.store.plans import saved_plan, saved_plans
 from lagebild.web import auth
-from lagebild.web.context import AsOf, Context, Ctx, Level, default_as_of, render_page
+from lagebild.web.context import (
+    AsOf,
+    Context,
+    Ctx,
+    Level,
+    default_as_of,
+    render_page,
+    request_language,
+)
 
 _detail = [Depends(auth.requires(policy.SEE_DETAIL))]
 api_router = APIRouter(prefix="/api", tags=["api"], dependencies=_detail)
@@ -86,9 +95,11 @@ def choice_of(ctx: Context, denied: list[str] | None, closed: list[str] | None,
         try:
             n = float(text)
         except ValueError:
-            raise RefusedInput(f"trucks of {name!r}: {text!r} is not a number") from None
+            raise RefusedInput(Message(N_("trucks of %(name)s: %(text)s is not a number"),
+                                       {"name": repr(name), "text": repr(text)})) from None
         if not math.isfinite(n) or n < 0:
-            raise RefusedInput(f"trucks of {name!r}: give a number of 0 or more")
+            raise RefusedInput(Message(N_("trucks of %(name)s: give a number of 0 or more"),
+                                       {"name": repr(name)}))
         if stored.get(name) != n:
             trucks.append((name, n))
     return Choice(tuple(dict.fromkeys(c for c in denied or [] if c)),
@@ -108,8 +119,17 @@ def the_plan(ctx: Context, as_of: date, weeks: int, level: str,
     return ctx.cached(key, build)  # type: ignore[no-any-return]
 
 
+def refused(request: Request, exc: RefusedInput) -> JSONResponse:
+    """A plan or scenario refused, in the language the request asks for (English unless it
+    asks for another): ``detail`` and ``code`` (``plan``, or ``scenario`` for the address's)."""
+    code = exc.code if isinstance(exc, PlanError) else "scenario"
+    said = request_language(request).message(exc.words)
+    return JSONResponse({"detail": said, "code": code}, status_code=422)
+
+
 @api_router.get("/plan", summary="Where the next trucks should go: the optimal delivery plan")
 def plan_api(
+    request: Request,
     ctx: Ctx,
     as_of: AsOf = None,
     weeks: Weeks = 4,
@@ -125,10 +145,8 @@ def plan_api(
     try:
         choice = choice_of(ctx, deny_convoy, close_route, warehouse, trucks)
         return JSONResponse(the_plan(ctx, when, weeks, level, choice))
-    except PlanError as exc:
-        return JSONResponse({"detail": str(exc), "code": exc.code}, status_code=422)
     except RefusedInput as exc:
-        return JSONResponse({"detail": str(exc), "code": "scenario"}, status_code=422)
+        return refused(request, exc)
 
 
 def plan_features(data: dict[str, Any], tree: PlaceTree) -> dict[str, Any]:
@@ -194,6 +212,7 @@ def plan_features(data: dict[str, Any], tree: PlaceTree) -> dict[str, Any]:
 @api_router.get("/map/plan", summary="The delivery plan as GeoJSON: places, warehouses and "
                 "shipments (the map's plan layer)")  # fmt: skip
 def plan_layer(
+    request: Request,
     ctx: Ctx,
     as_of: AsOf = None,
     weeks: Weeks = 4,
@@ -210,10 +229,8 @@ def plan_layer(
     try:
         choice = choice_of(ctx, deny_convoy, close_route, warehouse, trucks)
         data = the_plan(ctx, when, weeks, level, choice)
-    except PlanError as exc:
-        return JSONResponse({"detail": str(exc), "code": exc.code}, status_code=422)
     except RefusedInput as exc:
-        return JSONResponse({"detail": str(exc), "code": "scenario"}, status_code=422)
+        return refused(request, exc)
     found = ctx.cached(("plan layer", when, weeks, level, choice),
                        lambda: plan_features(data, ctx.tree()))  # fmt: skip
     return JSONResponse(found, media_type="application/geo+json")

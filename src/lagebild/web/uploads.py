@@ -30,7 +30,7 @@ import threading
 import time
 import unicodedata
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -42,6 +42,8 @@ from starlette.types import Message
 
 from lagebild.errors import RefusedInput
 from lagebild.ingest import ImportOptions
+from lagebild.ingest.importer import said_rejects_path
+from lagebild.ingest.problems import Reasons
 
 #: The largest file the page accepts unless ``WebConfig.max_upload_bytes`` says otherwise;
 #: larger files are for ``lagebild import``.
@@ -120,7 +122,11 @@ class Upload:
     def rejects(self) -> Path:
         return self.folder / _REJECTS
 
-    def options(self, dry_run: bool) -> ImportOptions:
+    def options(
+        self, dry_run: bool, rejects_said: Mapping[str, Callable[[Reasons], str]] | None = None
+    ) -> ImportOptions:
+        """The import's options; ``rejects_said``: how the rejects file is said in other
+        languages (``ImportOptions.rejects_said``)."""
         return ImportOptions(
             source=self.source,
             locale=self.locale,
@@ -131,11 +137,16 @@ class Upload:
             dry_run=dry_run,
             skip_invalid=self.mode == "skip-invalid",
             rejects=self.rejects,
+            rejects_said=rejects_said,
             organisation=self.organisation,
             update_places=self.update_places,
             sectors=self.sector_map,
             form=self.folder / self.xlsform if self.xlsform else None,
         )
+
+    def rejects_in(self, language: str) -> Path:
+        """The rejects file said in ``language`` (the English one for English)."""
+        return self.rejects if language == "en" else said_rejects_path(self.rejects, language)
 
     def save(self) -> None:
         values = asdict(self)

@@ -10,6 +10,7 @@ from typing import Any
 
 from lagebild.analysis.changes import describe, why
 from lagebild.analysis.figures import FigureValue
+from lagebild.messages import ACCESS_WORDS, CONVOY_STATUS_WORDS, SECTOR_WORDS, STATUS_WORDS
 from lagebild.model import Place
 from lagebild.model.audit import Change
 from lagebild.web.i18n import Language
@@ -36,11 +37,6 @@ LEVEL_PLURALS = {
     "adm4": N_("communities"),
 }
 
-ACCESS_WORDS = {
-    "accessible": N_("accessible"),
-    "hard_to_reach": N_("hard to reach"),
-    "besieged": N_("besieged"),
-}
 
 INDICATOR_WORDS = {
     "population": N_("Population"),
@@ -51,29 +47,7 @@ INDICATOR_WORDS = {
     "hard_to_reach": N_("People in hard-to-reach areas"),
 }
 
-SECTOR_WORDS = {
-    "": N_("Inter-sector"),
-    "food": N_("Food security"),
-    "health": N_("Health"),
-    "wash": N_("Water, sanitation and hygiene"),
-    "shelter": N_("Shelter"),
-    "nfi": N_("Non-food items"),
-    "protection": N_("Protection"),
-    "education": N_("Education"),
-    "nutrition": N_("Nutrition"),
-    "cccm": N_("Camp coordination and camp management"),
-    "erl": N_("Early recovery and livelihoods"),
-    "logistics": N_("Logistics"),
-    "cash": N_("Multipurpose cash"),
-}
 
-STATUS_WORDS = {
-    "planned": N_("planned"),
-    "completed": N_("completed"),
-    "partial": N_("partial"),
-    "denied": N_("denied"),
-    "cancelled": N_("cancelled"),
-}
 
 MODALITY_WORDS = {
     "in_kind": N_("in kind"),
@@ -149,13 +123,6 @@ class Words:
         return f"{reliability or 'F'}{credibility or 6}"
 
 
-CONVOY_STATUS_WORDS = {
-    "requested": N_("requested"),
-    "approved": N_("approved"),
-    "partly_approved": N_("partly approved"),
-    "denied": N_("denied"),
-    "delivered": N_("delivered"),
-}
 
 #: ACLED's event types; others are shown as the data has them.
 EVENT_TYPE_WORDS = {
