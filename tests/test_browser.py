@@ -45,7 +45,8 @@ PAGES = {
 LANGUAGES = ("en", "ar", "de")
 #: The words of the navigation bar in English; in another language they must be that language's.
 ENGLISH_NAV = [
-    "Overview", "Map", "Gaps", "Priorities", "Plan", "Places", "Who does what where", "Convoys",
+    "Overview", "Map", "Gaps", "Priorities", "Plan", "Report", "Places", "Who does what where",
+    "Convoys",
     "Incidents", "Damage", "Evidence", "Records", "Sources", "Import", "Imports",
 ]
 ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")

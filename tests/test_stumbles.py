@@ -546,9 +546,9 @@ def test_the_import_page_says_the_unknown_pcodes_once_above_the_rows(
     assert found is not None, page.text
     assert found.group(1) == (  # the command line's sentence, in the page's language
         "keiner der P-Codes der Datei steht im Ortsverzeichnis (es enthält 7 Orte): 30 Zeilen "
-        "(4 verschiedene P-Codes auf adm4, z. B. C7000, C7001, C7002); diese Datei braucht ein "
-        "anderes Ortsverzeichnis: importieren Sie zuerst das Ortsverzeichnis, das sie festlegt "
-        "(docs/hxl.md)"
+        "(4 verschiedene P-Codes auf Gemeinde (adm4), z. B. C7000, C7001, C7002); diese Datei "
+        "braucht ein anderes Ortsverzeichnis: importieren Sie zuerst das Ortsverzeichnis, das sie "
+        "festlegt (docs/hxl.md)"
     )
     assert "P-Codes, die nicht im Ortsverzeichnis stehen" in page.text
     assert page.text.count('class="problem error"') == 30  # the rows are still listed

@@ -59,8 +59,8 @@ def test_the_incident_layer_switches_on_and_shows_a_marker_per_incident(
         assert page.locator("#map path.map-incident").count() == 0, "the layer starts off"
         control = page.locator(".leaflet-control-layers-overlays label")
         assert control.all_inner_texts() == [
-            " Places", " Incidents", " Damage", " Who does what where"
-        ]
+            " Places", " Incidents", " Damage", " Who does what where", " Delivery plan"
+        ]  # the plan's layer: an open database's reader may plan
         # What the layer must draw: the GeoJSON the map asks for (the incidents of its window).
         config = json.loads(page.locator("#map-config").text_content() or "{}")
         expected = page.request.get(live_server.url(config["incidents"])).json()
