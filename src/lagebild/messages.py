@@ -81,6 +81,7 @@ LEVEL_WORDS = {
     "adm2": N_("district"),
     "adm3": N_("sub-district"),
     "adm4": N_("community"),
+    "adm5": N_("neighbourhood"),
 }
 
 

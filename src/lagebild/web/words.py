@@ -10,7 +10,13 @@ from typing import Any
 
 from lagebild.analysis.changes import describe, why
 from lagebild.analysis.figures import FigureValue
-from lagebild.messages import ACCESS_WORDS, CONVOY_STATUS_WORDS, SECTOR_WORDS, STATUS_WORDS
+from lagebild.messages import (
+    ACCESS_WORDS,
+    CONVOY_STATUS_WORDS,
+    LEVEL_WORDS,
+    SECTOR_WORDS,
+    STATUS_WORDS,
+)
 from lagebild.model import Place
 from lagebild.model.audit import Change
 from lagebild.web.i18n import Language
@@ -20,15 +26,6 @@ def N_(message: str) -> str:
     """Mark a message for the catalogs; it is translated where it is shown (``Words``)."""
     return message
 
-
-LEVEL_WORDS = {
-    "country": N_("country"),
-    "adm1": N_("governorate"),
-    "adm2": N_("district"),
-    "adm3": N_("sub-district"),
-    "adm4": N_("community"),
-    "adm5": N_("neighbourhood"),
-}
 
 LEVEL_PLURALS = {
     "adm1": N_("governorates"),
