@@ -939,6 +939,7 @@ def test_german_says_a_denied_convoy_or_delivery_with_one_word() -> None:
 #: Translations that may name a command-line option: what only the command line's options cause
 #: (--country given), and the pages' own lines about the command line.
 OPTIONS_SAID = (
+    "no such file (the form, --form)",  # the command line's alone: a page sends the form
     "--country {country} is not a country of the gazetteer",
     "Accounts are made by an administrator",
     "From the command line:",
