@@ -415,22 +415,30 @@ def _plan(store: Store, as_of: date) -> PlanSummary | None:
     )  # fmt: skip
 
 
+def _cut_off_within(
+    tree: PlaceTree, cut_off: list[GapRow], level: int
+) -> tuple[dict[int, float], dict[int, int]]:
+    """Per area of ``level`` (its id): the people in need of its cut-off places, and how many."""
+    people: dict[int, float] = {}
+    places: dict[int, int] = {}
+    for row in cut_off:
+        place = tree.get(row.pcode)
+        owner = tree.ancestor_at(place.id, level) if place else None
+        if owner is None:
+            continue
+        places[owner] = places.get(owner, 0) + 1
+        people[owner] = people.get(owner, 0.0) + (
+            row.people_in_need.value if row.people_in_need else 0.0)
+    return people, places
+
+
 def _areas(
     store: Store, tree: PlaceTree, rows: list[Any], cut_off: list[GapRow], count: _Counts
 ) -> list[MapArea]:
     """The governorates with a boundary, each with its people in need and the people in need of
     its cut-off communities."""
     need = {r.pcode: r.people_in_need.value if r.people_in_need else None for r in rows}
-    cut_people: dict[int, float] = {}
-    cut_places: dict[int, int] = {}
-    for row in cut_off:
-        place = tree.get(row.pcode)
-        owner = tree.ancestor_at(place.id, KEY_LEVEL) if place else None
-        if owner is None:
-            continue
-        cut_places[owner] = cut_places.get(owner, 0) + 1
-        cut_people[owner] = cut_people.get(owner, 0.0) + (
-            row.people_in_need.value if row.people_in_need else 0.0)
+    cut_people, cut_places = _cut_off_within(tree, cut_off, KEY_LEVEL)
     out = []
     for place_id, geometry in place_geometries(store, KEY_LEVEL):
         place = tree.places.get(place_id)
@@ -447,16 +455,7 @@ def _cut_off_areas(
 ) -> list[MapArea]:
     """The sub-districts with a boundary that hold cut-off communities, with their people in
     need and how many."""
-    people: dict[int, float] = {}
-    places: dict[int, int] = {}
-    for row in cut_off:
-        place = tree.get(row.pcode)
-        owner = tree.ancestor_at(place.id, CUT_OFF_AREA_LEVEL) if place else None
-        if owner is None:
-            continue
-        places[owner] = places.get(owner, 0) + 1
-        people[owner] = people.get(owner, 0.0) + (
-            row.people_in_need.value if row.people_in_need else 0.0)
+    people, places = _cut_off_within(tree, cut_off, CUT_OFF_AREA_LEVEL)
     out = []
     for place_id, geometry in place_geometries(store, CUT_OFF_AREA_LEVEL):
         if place_id in places:
