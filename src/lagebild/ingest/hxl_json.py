@@ -36,6 +36,7 @@ from lagebild.ingest.read import (
     Table,
     TableInfo,
     column_letter,
+    few_tags,
     find_layout,
     normal_header,
     register_reader,
@@ -131,7 +132,9 @@ def _choose(path: Path, data: Any, mapping: dict[str, Tag] | None, member: str |
     if len(tagged) > 1:
         said: Message | None = None
         for t, tags in tagged[:10]:
-            one = Message(N_("%(sheet)s (%(tags)s)"), {"sheet": repr(t.where), "tags": _few(tags)})
+            one = Message(
+                N_("%(sheet)s (%(tags)s)"), {"sheet": repr(t.where), "tags": few_tags(tags)}
+            )
             said = one if said is None else Message(
                 N_("%(first)s; %(then)s"), {"first": said, "then": one}
             )
@@ -194,16 +197,6 @@ def _tags_of(found: _Found, mapping: dict[str, Tag] | None) -> list[str]:
             if named:
                 return named
     return []
-
-
-def _few(tags: list[str], most: int = 4) -> Message | str:
-    if len(tags) <= most:
-        return ", ".join(tags)
-    return Message.count(
-        Np_("%(tags)s, ... (%(num)s tag)", "%(tags)s, ... (%(num)s tags)"),
-        len(tags),
-        tags=", ".join(tags[:most]),
-    )
 
 
 # ---- the two forms ----------------------------------------------------------------------------

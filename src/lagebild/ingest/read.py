@@ -1349,7 +1349,11 @@ def _sheet_with_tags(
 
 
 def _few_tags(columns: list[Column], most: int = 4) -> Message | str:
-    tags = [str(c.tag) for c in columns if c.tag is not None]
+    return few_tags([str(c.tag) for c in columns if c.tag is not None], most)
+
+
+def few_tags(tags: list[str], most: int = 4) -> Message | str:
+    """Hashtags for a reason: all of them when few, else the first ``most`` and how many."""
     if len(tags) <= most:
         return ", ".join(tags)
     return Message.count(
