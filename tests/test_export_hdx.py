@@ -7,8 +7,8 @@ hapi-sqlalchemy-schema 2025-10-22), written out here by hand from those sources.
 
 libhxl reads every file; the record tables (population, humanitarian needs, IDPs, operational
 presence) import back into a fresh database with the same numbers; the conflict events are
-counts per month, compared with the incidents they count and refused as input like lagebild's
-other computed tables; the public sees what the sharing protocol lets through.
+counts per month, compared with the incidents they count (their round trip, as counts, is in
+test_event_counts.py); the public sees what the sharing protocol lets through.
 """
 
 from __future__ import annotations
@@ -219,17 +219,6 @@ def test_the_record_tables_import_back_into_a_fresh_database_with_the_same_numbe
 
 def value(figure: Any) -> Any:
     return figure["value"] if isinstance(figure, dict) else figure
-
-
-def test_the_conflict_events_are_refused_as_input_being_counts_not_events(
-    public: Path, tmp_path: Path, demo: str
-) -> None:
-    fresh = str(tmp_path / "fresh.db")
-    (tmp_path / "places.csv").write_text(run("--db", demo, "places", "--format", "hxl"))
-    run("--db", fresh, "import", str(tmp_path / "places.csv"))
-    code, out = cli("--db", fresh, "import", str(public / "conflict-events.csv"))
-    assert code == 1
-    assert "incident summary table, not input data" in out
 
 
 def test_the_public_sees_small_fatality_counts_suppressed_that_an_analyst_sees(

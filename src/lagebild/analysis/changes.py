@@ -34,6 +34,7 @@ RECORD_WORDS = {
     "access": N_("access status"),
     "delivery": N_("delivery"),
     "incident": N_("incident"),
+    "event_count": N_("conflict event count"),
     "damage": N_("damage assessment"),
     "convoy": N_("convoy"),
     "presence": N_("presence"),
@@ -49,6 +50,7 @@ ROWS = {
     "access": Np_("%(num)s access row", "%(num)s access rows"),
     "delivery": Np_("%(num)s delivery row", "%(num)s delivery rows"),
     "incident": Np_("%(num)s incident row", "%(num)s incident rows"),
+    "event_count": Np_("%(num)s event count row", "%(num)s event count rows"),
     "damage": Np_("%(num)s damage row", "%(num)s damage rows"),
     "convoy": Np_("%(num)s convoy row", "%(num)s convoy rows"),
     "presence": Np_("%(num)s presence row", "%(num)s presence rows"),
@@ -63,6 +65,7 @@ REMOVED = {
     "deliveries": Np_("%(num)s delivery", "%(num)s deliveries"),
     "damage": Np_("%(num)s damage assessment", "%(num)s damage assessments"),
     "incidents": Np_("%(num)s incident", "%(num)s incidents"),
+    "event_counts": Np_("%(num)s conflict event count", "%(num)s conflict event counts"),
     "presence": Np_("%(num)s presence record", "%(num)s presence records"),
     "convoy_items": Np_("%(num)s convoy item", "%(num)s convoy items"),
     "convoys": Np_("%(num)s convoy", "%(num)s convoys"),
@@ -73,6 +76,7 @@ TOTALS = {
     "reached": N_("reached %(value)s"),
     "fatalities": N_("fatalities %(value)s"),
     "destroyed": N_("destroyed %(value)s"),
+    "events": N_("events %(value)s"),
 }
 
 #: The kinds of data an import reads (``ingest.columns.KINDS``), as the history names them.
@@ -84,6 +88,7 @@ IMPORT_KINDS = {
     "presence": N_("presence"),
     "convoys": N_("convoys"),
     "incidents": N_("incidents"),
+    "event_counts": N_("conflict event counts"),
     "damage": N_("damage"),
 }
 

@@ -19,9 +19,14 @@ from lagebild.analysis.access import AccessPeriod
 from lagebild.analysis.place import UnknownPlace
 from lagebild.analysis.tree import PlaceTree, root_and_level
 from lagebild.model import level_name
-from lagebild.model.incidents import IncidentRow
+from lagebild.model.incidents import EventCount, IncidentRow
 from lagebild.store import Store
-from lagebild.store.incidents import incident_list, incident_totals, placing_counts
+from lagebild.store.incidents import (
+    event_count_list,
+    incident_list,
+    incident_totals,
+    placing_counts,
+)
 from lagebild.store.places import all_places
 
 
@@ -168,6 +173,40 @@ def incidents_at(
         ids = below(tree, root.id)
     rows = incident_list(store, ids, date_from, date_to, unplaced=unplaced, limit=limit)
     return tree, rows
+
+
+def counted_at(
+    store: Store,
+    place: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> tuple[PlaceTree, list[EventCount]]:
+    """The conflict events other sources counted (HDX HAPI's, imported) in a place and below
+    it, whose periods lie within [date_from, date_to]: kept apart from the incidents, which may
+    be the same events."""
+    tree = PlaceTree(all_places(store))
+    ids = None
+    if place is not None:
+        root = tree.get(place)
+        if root is None:
+            raise UnknownPlace(place)
+        ids = below(tree, root.id)
+    return tree, event_count_list(store, ids, date_from, date_to)
+
+
+def event_count_dict(count: EventCount, tree: PlaceTree) -> dict[str, Any]:
+    """A count of events as the command line shows it, with its place's P-code and name."""
+    place = tree.places.get(count.place_id)
+    return {
+        "date_start": count.date_start.isoformat(),
+        "date_end": count.date_end.isoformat(),
+        "pcode": place.pcode if place else None,
+        "place": place.name("en") if place else None,
+        "event_type": count.event_type,
+        "events": count.events,
+        "fatalities": count.fatalities,
+        "source": count.source,
+    }
 
 
 def incident_dict(row: IncidentRow, tree: PlaceTree) -> dict[str, Any]:

@@ -96,7 +96,7 @@ def init(ctx: click.Context) -> None:
     type=click.Choice(
         [
             "places", "figures", "access", "deliveries", "presence", "convoys", "incidents",
-            "damage", "warehouses", "items", "stock", "place_limits", "routes",
+            "event_counts", "damage", "warehouses", "items", "stock", "place_limits", "routes",
         ]  # ingest.columns.KINDS, without loading the ingest layer
     ),
     help="What the file holds (default: recognised from its hashtags).",

@@ -72,6 +72,13 @@ def period_incidents_json(by_period: Any, tree: Any) -> list[dict[str, Any]]:
     is_flag=True,
     help="List the events with how each was placed (P-code, polygon, nearest, name or none).",
 )
+@click.option(
+    "--counted",
+    is_flag=True,
+    help="List the conflict events other sources counted per place, period and type (HDX "
+    "HAPI's conflict events, imported), kept apart from the incidents; --from and --to keep "
+    "the periods within them.",
+)
 @click.option("--unplaced", is_flag=True, help="With --list: only the events not placed.")
 @click.option("--limit", type=click.IntRange(min=1), help="With --list: at most this many events.")
 @click.option("--format", "fmt", type=FORMAT, default="table", show_default=True)
@@ -83,14 +90,19 @@ def incidents(
     date_to: date | None,
     level: str | None,
     as_list: bool,
+    counted: bool,
     unplaced: bool,
     limit: int | None,
     fmt: str,
 ) -> None:
     """Conflict incidents per place and period: events by type, fatalities and attacks on aid,
-    rolled up the place tree; or, with --list, the events and how each was placed."""
-    from lagebild.analysis.incidents import incident_summary
+    rolled up the place tree; or, with --list, the events and how each was placed; or, with
+    --counted, the counts of events other sources made (HDX HAPI's), which are never added to
+    the incidents."""
+    from lagebild.analysis.incidents import counted_at, incident_summary
 
+    if as_list and counted:
+        raise click.UsageError("--list and --counted are two lists: give one")
     if (unplaced or limit) and not as_list:
         raise click.UsageError("--unplaced and --limit go with --list")
     if unplaced and pcode:
@@ -99,8 +111,12 @@ def incidents(
     if as_list:
         _list_incidents(fmt, store, pcode, date_from, date_to, unplaced, limit)
         return
+    if counted:
+        _list_counted(fmt, store, pcode, date_from, date_to)
+        return
     summary = incident_summary(store, pcode, date_from, date_to, level)
-    _emit_incident_summary(fmt, summary)
+    apart = len(counted_at(store, pcode, date_from, date_to)[1])
+    _emit_incident_summary(fmt, summary, apart)
 
 
 @click.command()
@@ -205,7 +221,7 @@ def _presence_filter(
     )
 
 
-def _emit_incident_summary(fmt: str, summary: Any) -> None:
+def _emit_incident_summary(fmt: str, summary: Any, apart: int) -> None:
     from lagebild.publish import tables
 
     columns = tables.incident_summary_columns(summary.level, summary.event_types)
@@ -226,6 +242,11 @@ def _emit_incident_summary(fmt: str, summary: Any) -> None:
         + (f"; {summary.unplaced:,} not placed" if summary.unplaced else "")
         + (f"; {summary.above_level:,} placed above {summary.level}" if summary.above_level else "")
         + (f"\nplaced by (all incidents): {placed}" if placed else "")
+        + (
+            f"\n{apart:,} counts of events by other sources are kept apart: --counted"
+            if apart
+            else ""
+        )
     )
     emit(fmt, summary.as_dict(), columns, rows, title)
 
@@ -251,3 +272,20 @@ def _list_incidents(
                 row[key] = None if row[key] is None else f"{row[key]:.2f}"
     title = f"{len(rows):,} incident(s)" + (f" in {pcode.upper()} and below" if pcode else "")
     emit(fmt, {"place": pcode, "incidents": rows}, columns, rows, title)
+
+
+def _list_counted(
+    fmt: str, store: Store, pcode: str | None, date_from: date | None, date_to: date | None
+) -> None:
+    from lagebild.analysis.incidents import counted_at, event_count_dict
+    from lagebild.publish import tables
+
+    tree, found = counted_at(store, pcode, date_from, date_to)
+    rows = [event_count_dict(c, tree) for c in found]
+    events = sum(c.events for c in found)
+    title = (
+        f"{len(rows):,} count(s) of conflict events by other sources, {events:,} events"
+        + (f" in {pcode.upper()} and below" if pcode else "")
+        + " (never added to the incidents)"
+    )
+    emit(fmt, {"place": pcode, "counts": rows}, tables.EVENT_COUNT_LIST, rows, title)

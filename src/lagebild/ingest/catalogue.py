@@ -436,6 +436,35 @@ KINDS: tuple[ProblemKind, ...] = (
     _e("no-date", "an incident without a date", "an incident needs a date", "incident"),
     _e(
         "no-date",
+        "an event count without its period",
+        "a count of events needs the start and the end of its period (#date+start, #date+end)",
+        "event-count",
+    ),
+    _e(
+        "period-reversed",
+        "a period that ends before it starts",
+        "the period ends on {end} before it starts on {start}",
+    ),
+    _e(
+        "unknown-event-type",
+        "not one of HDX HAPI's event types",
+        "{given!r} is not an event type of HDX HAPI's conflict events: use political_violence, "
+        "civilian_targeting or demonstration",
+        "hapi",
+    ),
+    _e(
+        "not-a-count",
+        "not a whole number of events",
+        "{given!r} is not a whole number of events",
+        "events",
+    ),
+    _e(
+        "count-twice",
+        "the same count twice",
+        "row {first_row} already counts {event_type} in this place for this period",
+    ),
+    _e(
+        "no-date",
         "a convoy without its request date",
         "convoy {code} needs the date it was requested (#date+requested)",
         "requested",

@@ -19,6 +19,7 @@ KINDS = (
     "presence",
     "convoys",
     "incidents",
+    "event_counts",
     "damage",
     "warehouses",
     "items",
@@ -256,6 +257,18 @@ INCIDENT_ROLES: dict[str, tuple[Pattern, ...]] = {
     "confidence": (p("#meta+confidence"),),
     "distance_km": (p("#meta+distance_km"),),
 }
+
+#: Conflict events counted per place, period and type, as HDX HAPI publishes them (its
+#: conflict-events table: ACLED's events per district and month). Counts, not events.
+EVENT_COUNT_ROLES: dict[str, tuple[Pattern, ...]] = {
+    "event_type": (p("#event+type"),),
+    "events": (p("#indicator+event+num"),),
+    "fatalities": (p("#affected+killed"),),
+    "date_start": (p("#date+start"),),
+    "date_end": (p("#date+end"),),
+}
+#: The hashtag that tells HAPI's conflict events (counts) from a list of events.
+EVENT_COUNT_TAG = "#indicator+event+num"
 
 #: Damage: UNOSAT points (#damage+class) or counts per place (#damage+destroyed, ...).
 DAMAGE_ROLES: dict[str, tuple[Pattern, ...]] = {
@@ -821,6 +834,12 @@ def _by_hashtag(hashtags: set[str], tagged: list[Column]) -> Recognition | None:
     # A convoy file has #reached and #org too: it is told apart first.
     if "convoy" in hashtags:
         return Recognition("convoys", tuple(_with(tagged, "convoy")), "#convoy columns")
+    counted = [c for c in tagged if any(pt.matches(c) for pt in EVENT_COUNT_ROLES["events"])]
+    if counted:
+        return Recognition(
+            "event_counts", (counted[0],), f"conflict events counted per place and period "
+            f"({EVENT_COUNT_TAG}, as in HDX HAPI)"
+        )  # fmt: skip
     if "event" in hashtags:
         return Recognition("incidents", tuple(_with(tagged, "event")), "#event columns")
     if "damage" in hashtags:
@@ -1116,6 +1135,7 @@ _KIND_ROLES: dict[str, tuple[dict[str, tuple[Pattern, ...]], ...]] = {
     "presence": (PRESENCE_ROLES,),
     "convoys": (CONVOY_ROLES,),
     "incidents": (INCIDENT_ROLES,),
+    "event_counts": (EVENT_COUNT_ROLES,),
     "damage": (DAMAGE_ROLES,),
     "access": (ACCESS_ROLES,),
     "warehouses": (WAREHOUSE_ROLES,),
@@ -1143,6 +1163,27 @@ PLAN_KIND_WORDS = {
 }
 
 
+#: The roles a kind cannot do without, and what its refusal says.
+KIND_REQUIRED: dict[str, tuple[tuple[str, ...], Message]] = {
+    "presence": (
+        ("org", "sector"),
+        Message(N_("a 3W (presence) file needs an #org column and a #sector column")),
+    ),
+    "convoys": (
+        ("code",),
+        Message(N_("a convoy file needs a #convoy+code column: the convoy's reference")),
+    ),
+    "event_counts": (
+        ("event_type", "events", "date_start", "date_end"),
+        Message(
+            N_("a file of conflict event counts needs %(hashtags)s columns"),
+            {"hashtags": "#event+type, #indicator+event+num, #date+start, #date+end"},
+        ),
+    ),
+    "access": (("access",), Message(N_("an access file needs an #access column"))),
+}
+
+
 def _check_kind_roles(layout: Layout) -> None:
     """The columns a kind cannot do without: a ``LayoutError`` when one is missing."""
     kind = layout.kind
@@ -1154,22 +1195,12 @@ def _check_kind_roles(layout: Layout) -> None:
                     {"kind": Message(PLAN_KIND_WORDS[kind]), "hashtag": hashtag},
                 )
             )
-    if kind == "presence":
-        for role in ("org", "sector"):
-            if role not in layout.roles:
-                raise LayoutError(
-                    Message(N_("a 3W (presence) file needs an #org column and a #sector column"))
-                )
-    elif kind == "convoys":
-        if "code" not in layout.roles:
-            raise LayoutError(
-                Message(N_("a convoy file needs a #convoy+code column: the convoy's reference"))
-            )
+    if kind in KIND_REQUIRED:
+        roles, said = KIND_REQUIRED[kind]
+        if any(role not in layout.roles for role in roles):
+            raise LayoutError(said)
     elif kind == "damage":
         damage_form(layout)  # points or counts, and one unit: else a LayoutError
-    elif kind == "access":
-        if "access" not in layout.roles:
-            raise LayoutError(Message(N_("an access file needs an #access column")))
 
 
 def _assign_figures(columns: Sequence[Column], layout: Layout, used: set[int]) -> None:

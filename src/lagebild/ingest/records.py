@@ -30,6 +30,7 @@ from lagebild.model.vocab import (
 from lagebild.store.schema import (
     ACCESS_COLUMNS,
     DELIVERY_COLUMNS,
+    EVENT_COUNT_COLUMNS,
     FIGURE_COLUMNS,
     FIGURE_DIMENSIONS,
     PRESENCE_COLUMNS,
@@ -48,6 +49,7 @@ FOOTPRINT_NUMBER = {
     "access_changes": None,
     "deliveries": "reached",
     "presence": None,
+    "event_counts": "events",
 }
 
 
@@ -349,6 +351,8 @@ def build(frame: pl.DataFrame, context: Context) -> tuple[Insert | None, dict[in
         return _access(batch), batch.rejected
     if kind == "presence":
         return _presence(batch), batch.rejected
+    if kind == "event_counts":
+        return _event_counts(batch), batch.rejected
     return _figures(batch), batch.rejected
 
 
@@ -429,6 +433,82 @@ def _presence(batch: Batch) -> Insert | None:
         "row_number": batch.rows,
     }
     return to_insert("presence", PRESENCE_COLUMNS, values, batch)
+
+
+#: HDX HAPI's conflict event types (its ``event_type``), which lagebild keeps as they are.
+EVENT_COUNT_TYPES = ("political_violence", "civilian_targeting", "demonstration")
+
+
+def _event_counts(batch: Batch) -> Insert | None:
+    """A count of conflict events (and their fatalities) of one type in a place over a period,
+    as HDX HAPI counts ACLED's events per district and month."""
+    n = batch.frame.height
+    start, end = batch.dates("date_start"), batch.dates("date_end")
+    assert start is not None and end is not None  # required roles (ingest.columns)
+    for i in (start.is_null() | end.is_null()).arg_true().to_list():
+        if batch.rows[i] not in batch.rejected:
+            batch.error(batch.rows[i], "no-date/event-count", None, None)
+    for i in (end < start).fill_null(False).arg_true().to_list():
+        batch.error(batch.rows[i], "period-reversed", "date_end", end[i], start=start[i],
+                    end=end[i])  # fmt: skip
+    kind = batch.text("event_type").str.strip_chars().str.to_lowercase()
+    for i in (~kind.is_in(EVENT_COUNT_TYPES)).fill_null(True).arg_true().to_list():
+        given = batch.raw("event_type")[i]  # type: ignore[index]
+        batch.error(
+            batch.rows[i], "unknown-event-type/hapi", "event_type", given, given=given or ""
+        )
+    events = _counts(batch, "events", required=True)
+    fatalities = _counts(batch, "fatalities", required=False)
+    place_id = batch.place(end)
+    _refuse_twice(batch, place_id, kind, start, end)
+    values = {
+        "place_id": place_id,
+        "event_type": kind,
+        "date_start": iso_dates(start, n),
+        "date_end": iso_dates(end, n),
+        "events": events,
+        "fatalities": fatalities,
+        "source_id": batch.source_ids(),
+        "import_id": pl.Series([batch.context.import_id] * n, dtype=pl.Int64),
+        "row_number": batch.rows,
+    }
+    return to_insert("event_counts", EVENT_COUNT_COLUMNS, values, batch)
+
+
+def _counts(batch: Batch, role: str, *, required: bool) -> pl.Series | None:
+    """Whole, not negative numbers of a column (events, fatalities); a blank is an error when
+    ``required``."""
+    values = batch.numbers(role)
+    if values is None:
+        return None
+    raw = batch.text(role)
+    for i in (values < 0).fill_null(False).arg_true().to_list():
+        batch.error(batch.rows[i], "bad-number/negative", role, raw[i])
+    for i in (values.is_not_null() & (values != values.floor())).arg_true().to_list():
+        batch.error(batch.rows[i], "not-a-count/events", role, raw[i], given=raw[i])
+    if required:
+        blank = (raw.is_null() | (raw.str.strip_chars() == "")).fill_null(True)
+        for i in blank.arg_true().to_list():
+            batch.error(batch.rows[i], "not-a-count/events", role, raw[i], given=raw[i] or "")
+    return values.cast(pl.Int64, strict=False)
+
+
+def _refuse_twice(
+    batch: Batch, place_id: pl.Series, kind: pl.Series, start: pl.Series, end: pl.Series
+) -> None:
+    """A place, type and period counted in two rows of one batch: the later row is refused."""
+    frame = pl.DataFrame(
+        {"row": batch.rows, "place": place_id, "kind": kind, "start": start, "end": end}
+    ).drop_nulls()
+    first = frame.group_by("place", "kind", "start", "end", maintain_order=True).agg(
+        pl.col("row").first().alias("first_row")
+    )
+    again = frame.join(first, on=["place", "kind", "start", "end"]).filter(
+        pl.col("row") != pl.col("first_row")
+    )
+    for row, kind_said, first_row in again.select("row", "kind", "first_row").iter_rows():
+        batch.error(row, "count-twice", "event_type", kind_said, first_row=first_row,
+                    event_type=kind_said)  # fmt: skip
 
 
 def to_insert(

@@ -44,3 +44,17 @@ class IncidentRow:
     import_id: int
     file_name: str
     row_number: int
+
+
+@dataclass(frozen=True, slots=True)
+class EventCount:
+    """Conflict events of one type counted at a place over a period by another source (HDX
+    HAPI's conflict events), with their fatalities (None: not given)."""
+
+    place_id: int
+    event_type: str
+    date_start: date
+    date_end: date
+    events: int
+    fatalities: int | None
+    source: str | None

@@ -118,6 +118,23 @@ TABLES: dict[str, dict[str, Any]] = {
             "attack_on_aid": "1 when aid workers, convoys or facilities were attacked",
         },
     },
+    "event_counts": {
+        "title": "Conflict events counted by other sources",
+        "description": "Conflict events of one type counted per place and period by another "
+        "source, as HDX HAPI counts ACLED's events per district and month. Counts, never added "
+        "to the incidents (which may be the same events); a later import of the same place, "
+        "type, period and source replaces an earlier one.",
+        "units": {"events": "events", "fatalities": PEOPLE},
+        "columns": {
+            "place_id": PLACE,
+            "event_type": "HAPI's event type: political_violence, civilian_targeting or "
+            "demonstration",
+            "date_start": "The first day of the period counted",
+            "date_end": "The last day of the period counted",
+            "events": "Events counted",
+            "fatalities": "People killed in them (empty: not given)",
+        },
+    },
     "damage": {
         "title": "Building damage",
         "description": "Buildings destroyed, severely, moderately and possibly damaged per "

@@ -5,9 +5,9 @@ dataset's metadata HDX asks for.
 
 The tables' columns are in ``publish/tables.py`` (``HDX_*``); the sharing protocol decides
 what goes out: by default what an anonymous viewer of the public picture sees (small counts
-suppressed, fields above public left out). Each record list imports back into lagebild
-(docs/publishing.md); the conflict events are counts per month, and are refused as input like
-lagebild's other computed tables.
+suppressed, fields above public left out). Each table imports back into lagebild
+(docs/publishing.md): the conflict events as counts per place, month and type (``event_counts``),
+the others as the records they were made of.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from lagebild.security import policy
 from lagebild.security import protocol as sharing
 from lagebild.store import Store
 from lagebild.store.accounts import NOTHING
-from lagebild.store.incidents import incident_list
+from lagebild.store.incidents import event_count_list, incident_list
 from lagebild.store.places import all_places
 from lagebild.store.published import figure_records, presence_records
 
@@ -485,6 +485,29 @@ def _conflict_table(
                 "reference_period_start": start,
                 "reference_period_end": end,
                 "source": "; ".join(sorted(sources[(place_id, month, kind)])),
+            }
+        )
+    # Counts another source made (HAPI's, imported) follow as they are, each with its source:
+    # never added to the incidents counted above, which may be the same events.
+    imported = event_count_list(store, date_to=as_of)
+    if imported:
+        both = " Where the incidents counted above cover the same place and month, the two may "
+        table.notes.append(
+            f"{table.file}: {len(imported)} rows are counts of events imported from other "
+            "sources (HDX HAPI's), written as they are after the incidents lagebild counts "
+            "itself, each with its source, and never added to them."
+            + (both + "count the same events." if counts else "")
+        )
+    for count in imported:
+        rows.append(
+            {
+                **places.admins(count.place_id),
+                "event_type": count.event_type,
+                "events": count.events,
+                "fatalities": count.fatalities,
+                "reference_period_start": count.date_start,
+                "reference_period_end": count.date_end,
+                "source": (count.source or "") if named else "",
             }
         )
     shown = sharing.public_table(viewer, "incident_summary", rows, rules)

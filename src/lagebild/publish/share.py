@@ -43,7 +43,7 @@ KIND_TABLES: dict[str, tuple[str, ...]] = {
     "delivery": ("deliveries",),
     "figure": ("figures",),
     "access": ("access_changes",),
-    "incident": ("incidents",),
+    "incident": ("incidents", "event_counts"),
     "damage": ("damage",),
     "convoy": ("convoys", "convoy_items"),
     "evidence": ("evidence_items", "evidence_hashes", "evidence_status", "evidence_matches"),

@@ -572,6 +572,20 @@ INCIDENT_LIST = _pick(
 )  # fmt: skip
 
 
+#: ``lagebild incidents --counted``: conflict events other sources counted per place, period and
+#: type (HDX HAPI's hashtags).
+EVENT_COUNT_LIST = [
+    Col("date_start", "From", "#date+start"),
+    Col("date_end", "To", "#date+end"),
+    Col("pcode", "P-code", "#loc+code"),
+    Col("place", "Place", "#loc+name"),
+    Col("event_type", "Event type", "#event+type"),
+    Col("events", "Events", "#indicator+event+num"),
+    Col("fatalities", "Fatalities", "#affected+killed"),
+    Col("source", "Source", "#meta+source"),
+]
+
+
 def incident_summary_columns(level: str, event_types: Sequence[str]) -> list[Col]:
     """``lagebild incidents`` and ``/api/incidents/summary``: per place the totals, then one
     column per event type."""
@@ -738,11 +752,12 @@ HDX_OPERATIONAL_PRESENCE = [
     HDX_SOURCE,
 ]
 
-#: HAPI's conflict events: events and fatalities per place, month and event type.
+#: HAPI's conflict events: events and fatalities per place, month and event type (HAPI's
+#: hashtags, as its ACLED pipeline wrote them; lagebild imports them back as ``event_counts``).
 HDX_CONFLICT_EVENTS = [
     *HDX_ADMINS,
     Col("event_type", "event_type", "#event+type"),
-    Col("events", "events", "#event+num"),
+    Col("events", "events", "#indicator+event+num"),  # HAPI's own hashtag
     Col("fatalities", "fatalities", "#affected+killed"),
     *HDX_PERIOD,
     *HDX_FINER,

@@ -50,7 +50,7 @@ IMPORT_KINDS: dict[str, frozenset[str] | None] = {
     "viewer": frozenset(),
     "partner": frozenset({"deliveries"}),
     "analyst": frozenset(
-        {"figures", "access", "deliveries", "incidents", "damage", "convoys"}
+        {"figures", "access", "deliveries", "incidents", "event_counts", "damage", "convoys"}
     ),
     "admin": None,
 }

@@ -142,6 +142,7 @@ _IMPORTED = (
     ("access", "access_changes", None),
     ("delivery", "deliveries", "reached"),
     ("incident", "incidents", "fatalities"),
+    ("event_count", "event_counts", "events"),
     ("damage", "damage", "destroyed"),
     ("convoy", "convoys", "reached"),
     ("presence", "presence", None),
@@ -270,7 +271,8 @@ def undo_import(writer: Writer, import_id: int, why: str | None = None) -> dict[
     for name, table in (
         ("figures", t.figures), ("access_changes", t.access_changes),
         ("deliveries", t.deliveries), ("damage", t.damage), ("incidents", t.incidents),
-        ("presence", t.presence), *((p.name, p) for p in t.PLAN_TABLES.values()),
+        ("event_counts", t.event_counts), ("presence", t.presence),
+        *((p.name, p) for p in t.PLAN_TABLES.values()),
     ):
         result = writer.conn.execute(table.delete().where(table.c.import_id == import_id))
         removed[name] = int(result.rowcount or 0)

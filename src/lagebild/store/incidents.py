@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, select, true
 
-from lagebild.model.incidents import IncidentRow, IncidentTotal
+from lagebild.model.incidents import EventCount, IncidentRow, IncidentTotal
 from lagebild.store import schema as t
 from lagebild.store.store import Store, required_date
 
@@ -175,3 +176,37 @@ def placing_counts(store: Store) -> dict[str, int]:
     query = select(i.c.placed_by, func.count()).group_by(i.c.placed_by)
     with store.engine.connect() as conn:
         return {r[0]: int(r[1]) for r in conn.execute(query)}
+
+
+def event_count_list(
+    store: Store,
+    place_ids: Collection[int] | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> list[EventCount]:
+    """The conflict events counted per place, type and period (``event_counts``) at the given
+    places (all when None) whose period lies within [date_from, date_to] (either end open when
+    None), by place, start and type. A place, type and period counted again from the same
+    source by a later import (HAPI's file of a year grows each month) is the later import's
+    count: the earlier one is kept, and comes back when the later import is undone."""
+    c, s = t.event_counts, t.sources
+    query = (
+        select(c.c.place_id, c.c.event_type, c.c.date_start, c.c.date_end, c.c.events,
+               c.c.fatalities, s.c.name, c.c.source_id)
+        .select_from(c.outerjoin(s, s.c.id == c.c.source_id))
+        .order_by(c.c.place_id, c.c.date_start, c.c.event_type, c.c.import_id, c.c.id)
+    )  # fmt: skip
+    if place_ids is not None:
+        query = query.where(c.c.place_id.in_(list(place_ids)))
+    if date_from is not None:
+        query = query.where(c.c.date_start >= date_from)
+    if date_to is not None:
+        query = query.where(c.c.date_end <= date_to)
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    newest: dict[tuple[Any, ...], EventCount] = {}
+    for r in rows:  # by import: a later one replaces
+        newest[(r[0], r[1], r[2], r[3], r[7])] = EventCount(
+            r[0], r[1], required_date(r[2]), required_date(r[3]), r[4], r[5], r[6]
+        )
+    return list(newest.values())

@@ -371,6 +371,37 @@ incidents = Table(
     Column("row_number", Integer, nullable=False),
 )
 
+#: Conflict events counted per place, period and type by another source (HDX HAPI's conflict
+#: events, which count ACLED's events per district and month; migration 0014). Counts, not
+#: events: they are never added to ``incidents``, which holds one row per event.
+event_counts = Table(
+    "event_counts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("place_id", Integer, ForeignKey("places.id"), nullable=False, index=True),
+    Column("event_type", Text, nullable=False),  # HAPI's political_violence, ...
+    Column("date_start", Date, nullable=False),
+    Column("date_end", Date, nullable=False),
+    Column("events", Integer, nullable=False),
+    Column("fatalities", Integer),  # None: not given (suppressed in a public copy)
+    Column("source_id", Integer, ForeignKey("sources.id")),
+    Column("import_id", Integer, ForeignKey("imports.id"), nullable=False, index=True),
+    Column("row_number", Integer, nullable=False),
+)
+
+#: Columns of ``event_counts`` that an import fills, in insert order.
+EVENT_COUNT_COLUMNS = (
+    "place_id",
+    "event_type",
+    "date_start",
+    "date_end",
+    "events",
+    "fatalities",
+    "source_id",
+    "import_id",
+    "row_number",
+)
+
 damage = Table(
     "damage",
     metadata,
