@@ -264,3 +264,19 @@ def test_imported_counts_go_out_in_the_hdx_export_beside_the_incidents_with_thei
     run("--db", syria_db, "export", "hdx", "--as-of", "2025-02-27", "--role", "analyst",
         "-o", str(early))  # fmt: skip
     assert len(rows_of(early / "conflict-events.csv")) == 6
+
+
+def test_a_viewers_copy_keeps_the_counts_with_small_fatality_counts_emptied(
+    syria_db: str, tmp_path: Path
+) -> None:
+    run("--db", syria_db, "import", str(hapi_file(tmp_path / "counts.csv")), "--source", "HAPI")
+    shared = str(tmp_path / "public.db")
+    run("--db", syria_db, "export", "share", "--role", "viewer", "-o", shared)
+    full, shown = (
+        query(db, "SELECT id, events, fatalities, source_id FROM event_counts ORDER BY id")
+        for db in (syria_db, shared)
+    )
+    assert [r[1] for r in shown] == [r[1] for r in full]
+    # The sharing protocol's threshold (10) on fatalities, as on the incidents; no sources.
+    assert [r[2] for r in shown] == [f if f == 0 or f >= 10 else None for _, _, f, _ in full]
+    assert {r[3] for r in shown} == {None} and {r[3] for r in full} != {None}
