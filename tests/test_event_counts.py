@@ -280,3 +280,28 @@ def test_a_viewers_copy_keeps_the_counts_with_small_fatality_counts_emptied(
     # The sharing protocol's threshold (10) on fatalities, as on the incidents; no sources.
     assert [r[2] for r in shown] == [f if f == 0 or f >= 10 else None for _, _, f, _ in full]
     assert {r[3] for r in shown} == {None} and {r[3] for r in full} != {None}
+
+
+def test_hapis_file_of_today_without_a_hashtag_row_imports_with_the_shipped_map(
+    syria_db: str, tmp_path: Path
+) -> None:
+    """HAPI's files lost their hashtag row in October 2025 (hdx-scraper-acled, "No Hxl"): the
+    header as its pipeline writes it now, with its byte order mark, read through
+    ``--tags hapi-conflict-events``; the global file's other countries are left out with
+    ``--skip-invalid``."""
+    tagged = hapi_file(tmp_path / "tagged.csv")
+    header, _tags, *rows = tagged.read_text().splitlines()
+    plain = tmp_path / "hdx_hapi_conflict_event_global_2025.csv"
+    other = f"ALB,N,N,,,,,,,0,civilian_targeting,0,0,2025-01-01,2025-01-31,{IDS},,"
+    plain.write_text("\ufeff" + "\n".join([header, *rows, other]) + "\n", encoding="utf-8")
+    code, out = cli("--db", syria_db, "import", str(plain))
+    assert code != 0 and "--tags" in out
+    out = run("--db", syria_db, "import", "--tags", "hapi-conflict-events", "--skip-invalid",
+              str(plain))  # fmt: skip
+    assert "imported event_counts: 9 rows" in out and "1 rows rejected" in out
+    expected = sorted(
+        (r["admin2_code"], r["event_type"], r["reference_period_start"],
+         r["reference_period_end"], int(r["events"]), int(r["fatalities"]))
+        for r in rows_of(tagged)
+    )  # fmt: skip
+    assert query(syria_db, STORED) == expected
