@@ -34,6 +34,7 @@ from click.testing import CliRunner
 import lagebild.demo
 from lagebild.analysis.basket import price_rows
 from lagebild.cli import main
+from lagebild.publish import hdx
 
 PLACES = Path(lagebild.demo.__file__).parent / "data" / "01_places.csv"
 BOM = "\ufeff"  # the population and IDPs files begin with one
@@ -202,3 +203,17 @@ def test_hapis_food_prices_file_reads_as_wfps_prices(tmp_path: Path) -> None:
         ("2024-01-15", "Aleppo", "Aleppo city", "Bread (public)", "1200", "0.09"),
         ("2024-01-15", "Idleb", "Idleb city", "Lentils", "16500", "1.27"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("population", POPULATION), ("humanitarian_needs", NEEDS), ("idps", IDPS),
+     ("operational_presence", PRESENCE), ("food_prices", PRICES)],
+)  # fmt: skip
+def test_lagebilds_tables_begin_with_the_header_and_hashtags_hapi_writes(
+    name: str, text: str
+) -> None:
+    header, tags = (line.split(",") for line in text.lstrip(BOM).splitlines()[:2])
+    columns = hdx.COLUMNS[name][: len(header)]
+    assert [c.key for c in columns] == header
+    assert [c.hxl for c in columns] == tags
