@@ -166,6 +166,28 @@ def test_a_hapi_category_lagebild_cannot_read_refuses_its_row_naming_it(
     assert not query(fresh, "SELECT * FROM figures WHERE value = 900")
 
 
+def test_a_row_hapi_marks_as_an_error_is_an_error_here_too(fresh: str, tmp_path: Path) -> None:
+    """HAPI's files keep the rows its loader skips, with their error (the population fixture
+    has two ``Duplicate row``): refused, naming HAPI's error; --skip-invalid imports the
+    others."""
+    text = POPULATION + (
+        "SYR,Y,Y,Aleppo,,SY02,Aleppo,,,1,f,all,,,2110000,2024-01-01,2024-12-31,d1,r1,,"
+        "Duplicate row\n"
+    )
+    path = tmp_path / "population.csv"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["--db", fresh, "import", str(path)])
+    assert result.exit_code != 0
+    assert "HDX HAPI marks this row as an error and does not load it: Duplicate row" in (
+        result.output
+    )
+    assert not query(fresh, FIGURES)
+    run("--db", fresh, "import", str(path), "--skip-invalid")
+    aleppo_f = "SELECT count(*) FROM figures WHERE gender = 'f'"
+    assert query(fresh, aleppo_f) == [(1,)]
+    assert len(query(fresh, FIGURES)) == 5
+
+
 def test_hapis_idps_file_imports_the_displaced_of_each_place(fresh: str, tmp_path: Path) -> None:
     day = "2024-03-31"
     assert imported(fresh, tmp_path, "idps.csv", IDPS) == [

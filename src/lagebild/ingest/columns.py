@@ -288,6 +288,7 @@ PRESENCE_ROLES: dict[str, tuple[Pattern, ...]] = {
     "sector": (p("#sector+code"), p("#sector-name"), p("#sector")),
     "activity": (p("#activity-code"),),
     "date": (p("#date+reported"), p("#date-start-end-valid_on-valid_to"), p("#date+end")),
+    "hapi_error": (p("#meta+error"),),
 }
 
 #: The inputs of a delivery plan (docs/plan.md): warehouses, items, stock, place limits, routes.
@@ -376,6 +377,8 @@ FIGURE_ROLES: dict[str, tuple[Pattern, ...]] = {
     "reliability": (p("#meta+source+reliability"), p("#meta+reliability")),
     "credibility": (p("#meta+source+credibility"), p("#meta+credibility")),
     "key": (p("#meta+id"),),  # as for deliveries: a later import of the key replaces its rows
+    # HDX HAPI's error of a row (its files keep the rows HAPI does not load, saying why).
+    "hapi_error": (p("#meta+error"),),
 }
 
 

@@ -342,6 +342,7 @@ def iso_dates(series: pl.Series | None, n: int) -> pl.Series:
 def build(frame: pl.DataFrame, context: Context) -> tuple[Insert | None, dict[int, Reasons]]:
     """Validated rows of a figures, access or deliveries batch, ready to insert."""
     batch = Batch(frame, context)
+    _hapi_errors(batch)
     kind = context.layout.kind
     if kind == "deliveries":
         return _deliveries(batch), batch.rejected
@@ -350,6 +351,17 @@ def build(frame: pl.DataFrame, context: Context) -> tuple[Insert | None, dict[in
     if kind == "presence":
         return _presence(batch), batch.rejected
     return _figures(batch), batch.rejected
+
+
+def _hapi_errors(batch: Batch) -> None:
+    """The rows HDX HAPI's own files mark with an error (``#meta+error``): HAPI does not load
+    them, and they are errors here too."""
+    raw = batch.raw("hapi_error")
+    if raw is None:
+        return
+    for i, said in enumerate(raw.to_list()):
+        if said and said.strip():
+            batch.error(batch.rows[i], "hapi-error", "hapi_error", said, error=said.strip())
 
 
 def _deliveries(batch: Batch) -> Insert | None:
