@@ -1,9 +1,10 @@
 """``lagebild export hdx``: tables shaped like HDX HAPI's, with an HXL row, a reference period and
 a source on every row, and the metadata HDX asks for.
 
-HAPI's columns as HAPI v2 gives them (hdx-hapi's endpoint models: HapiModelWithAdmins' fields,
-then the endpoint's; humanitarian needs with its single ``category``, as in
-hapi-sqlalchemy-schema 2025-10-22), written out here by hand from those sources.
+HAPI's columns as the global files of HAPI's pipelines have them (the OCHA-DAP scrapers'
+fixtures named in docs/publishing.md; tests/test_import_hapi.py holds their header and hashtag
+rows); the conflict events' as HAPI v2's API gives them (hdx-hapi's endpoint models). Written out
+here by hand from those sources.
 
 libhxl reads every file; the record tables (population, humanitarian needs, IDPs, operational
 presence) import back into a fresh database with the same numbers; the conflict events are
@@ -33,24 +34,32 @@ from lagebild.publish import hdx
 
 DATE = AS_OF.isoformat()
 
-#: HAPI v2's columns of each table, in HAPI's order, less resource_hdx_id.
-HAPI_PLACE = ["location_code", "location_name", "admin1_code", "admin1_name", "admin2_code",
-              "admin2_name", "admin_level"]  # fmt: skip
+#: HAPI's columns of each table, in HAPI's order: those of its pipelines' global files (the
+#: conflict events: those of HAPI v2's API, less resource_hdx_id).
+HAPI_PLACE = ["location_code", "has_hrp", "in_gho", "provider_admin1_name",
+              "provider_admin2_name", "admin1_code", "admin1_name", "admin2_code", "admin2_name",
+              "admin_level"]  # fmt: skip
+API_PLACE = ["location_code", "location_name", "admin1_code", "admin1_name", "admin2_code",
+             "admin2_name", "admin_level"]  # fmt: skip
 PERIOD = ["reference_period_start", "reference_period_end"]
+IDS = ["dataset_hdx_id", "resource_hdx_id", "warning", "error"]
 HAPI = {
     "population": [*HAPI_PLACE, "gender", "age_range", "min_age", "max_age", "population",
-                   *PERIOD],
-    "humanitarian_needs": [*HAPI_PLACE, "sector_code", "category", "population_status",
-                           "population", *PERIOD, "sector_name"],
-    "idps": [*HAPI_PLACE, "reporting_round", "assessment_type", "operation", "population",
-             *PERIOD],
-    "operational_presence": [*HAPI_PLACE, "org_acronym", "org_name", "sector_code",
-                             "sector_name", *PERIOD, "org_type_code", "org_type_description"],
-    "conflict_events": [*HAPI_PLACE, "event_type", "events", "fatalities", *PERIOD],
-    "food_prices": [*HAPI_PLACE, "market_code", "market_name", "commodity_code",
-                    "commodity_name", "commodity_category", "currency_code", "unit",
-                    "price_flag", "price_type", "price", "lat", "lon", *PERIOD],
+                   *PERIOD, *IDS],
+    "humanitarian_needs": [*HAPI_PLACE, "sector_code", "sector_name", "category",
+                           "population_status", "population", *PERIOD, *IDS],
+    "idps": [*HAPI_PLACE, "operation", "assessment_type", "population", "reporting_round",
+             *PERIOD, *IDS],
+    "operational_presence": [*HAPI_PLACE, "org_acronym", "org_name", "org_type_description",
+                             "sector_code", "sector_name", *PERIOD, *IDS],
+    "conflict_events": [*API_PLACE, "event_type", "events", "fatalities", *PERIOD],
+    "food_prices": [*HAPI_PLACE, "market_name", "market_code", "lat", "lon",
+                    "commodity_category", "commodity_name", "commodity_code", "unit",
+                    "price_flag", "price_type", "currency_code", "price", "usd_price", *PERIOD,
+                    *IDS],
 }  # fmt: skip
+#: The columns lagebild cannot fill: empty on every row.
+EMPTY = ["has_hrp", "in_gho", "provider_admin1_name", "provider_admin2_name", *IDS]
 
 # A 3W and needs by sector, gender and age, added to the demo (which has neither).
 PRESENCE = """\
@@ -132,9 +141,11 @@ def test_libhxl_reads_every_file_with_hapis_columns_and_a_period_on_every_row(
             assert row.get("#date+start") <= row.get("#date+end") <= DATE
             # HAPI's location_code: ISO 3166 alpha-3, not the gazetteer's P-code (SY).
             assert row.get("#country+code") == "SYR"
-            level = int(row.get("#meta+admin_level"))
+            level = int(row.get("#adm+level"))
             finest = [k for k in range(1, 5) if row.get(f"#adm{k}+code")]
             assert level == (finest[-1] if finest else 0), (name, row.values)
+        if name != "conflict_events":  # HAPI's columns lagebild holds nothing for
+            assert not {c for r in rows_of(path) for c in EMPTY if r[c]}, name
 
 
 def test_each_table_holds_the_records_of_the_database_counted_in_sql(

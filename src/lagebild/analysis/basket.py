@@ -147,7 +147,7 @@ HAPI_PRICE_COLUMNS = {
     "market_name": "market", "market_code": "market_id", "commodity_name": "commodity",
     "commodity_code": "commodity_id", "commodity_category": "category", "unit": "unit",
     "price_flag": "priceflag", "price_type": "pricetype", "currency_code": "currency",
-    "price": "price", "lat": "latitude", "lon": "longitude",
+    "price": "price", "usd_price": "usdprice", "lat": "latitude", "lon": "longitude",
 }  # fmt: skip
 
 

@@ -497,6 +497,18 @@ KINDS: tuple[ProblemKind, ...] = (
     _e("no-org", "a 3W row without an organisation", "a 3W row needs an organisation"),
     _e("bad-dimension", "not y, n or a", "a {name} is y (yes), n (no) or a (all)"),
     _e(
+        "hapi-error",
+        "a row HDX HAPI does not load",
+        "HDX HAPI marks this row as an error and does not load it: {error}",
+    ),
+    _e(
+        "bad-category",
+        "a HAPI category lagebild cannot read",
+        "a category is made of a gender, an age (a range or Children, Adult, Elderly), "
+        "Disabled and a group (IDP, Refugees, Returnees), ' - ' between them, or Total: "
+        "lagebild cannot read {part}",
+    ),
+    _e(
         "dimension-clash",
         "a column and a row that disagree",
         "the column says {name} {own}, the row says {given}",

@@ -297,10 +297,11 @@ PRESENCE_ROLES: dict[str, tuple[Pattern, ...]] = {
         p("#org-acronym-type-reporting-funder-donor-code"),
     ),
     "org_acronym": (p("#org+acronym"),),
-    "org_type": (p("#org+type+name"), p("#org+type-code")),
+    "org_type": (p("#org+type+name"), p("#org+type+desc"), p("#org+type-code")),
     "sector": (p("#sector+code"), p("#sector-name"), p("#sector")),
     "activity": (p("#activity-code"),),
     "date": (p("#date+reported"), p("#date-start-end-valid_on-valid_to"), p("#date+end")),
+    "hapi_error": (p("#meta+error"),),
 }
 
 #: The inputs of a delivery plan (docs/plan.md): warehouses, items, stock, place limits, routes.
@@ -360,6 +361,13 @@ FIGURE_LIST_ROLES: dict[str, tuple[Pattern, ...]] = {
     "list_indicator": (p("#indicator+code"),),
     "list_value": (p("#indicator+value+num"), p("#indicator+value")),
 }
+#: HDX HAPI's humanitarian needs as its pipelines write them: the indicator of each row is
+#: its ``#population+status`` (AFF, INN, TGT, REA), its number the ``#population`` beside it.
+#: Read so only where a ``#population+status`` column is present.
+HAPI_NEEDS_ROLES: dict[str, tuple[Pattern, ...]] = {
+    "list_indicator": (p("#population+status"),),
+    "list_value": (p("#population", exact=True),),
+}
 
 #: lagebild's own list of places (``lagebild places --format hxl``): any level in one column.
 PLACE_LIST_ROLES: dict[str, tuple[Pattern, ...]] = {
@@ -375,12 +383,15 @@ PLACE_LIST_ROLES: dict[str, tuple[Pattern, ...]] = {
 
 FIGURE_ROLES: dict[str, tuple[Pattern, ...]] = {
     "date": (p("#date-start-end-valid_on-valid_to"), p("#date+start")),
-    "sector": (p("#sector"),),
+    # The code where a file gives code and name (HAPI's #sector+cluster+code and +name).
+    "sector": (p("#sector+code"), p("#sector-name"), p("#sector")),
     # A grade of the row's figures, over their source's (Admiralty: A-F and 1-6, or both as B2).
     "grade": (p("#meta+source+grade"), p("#meta+grade")),
     "reliability": (p("#meta+source+reliability"), p("#meta+reliability")),
     "credibility": (p("#meta+source+credibility"), p("#meta+credibility")),
     "key": (p("#meta+id"),),  # as for deliveries: a later import of the key replaces its rows
+    # HDX HAPI's error of a row (its files keep the rows HAPI does not load, saying why).
+    "hapi_error": (p("#meta+error"),),
 }
 
 
@@ -393,6 +404,9 @@ LONG_FORM_ROLES: dict[str, tuple[Pattern, ...]] = {
     "age_max": (p("#age+max"),),
     "population_group": (p("#population_group"),),
     "disability": (p("#is_disabled"), p("#disabled_marker"), p("#disabled")),
+    # HAPI's humanitarian-needs category (``Female - 0-4 - IDP``): the dimensions a row gives
+    # in no column of their own (records.category_dimensions).
+    "category": (p("#category"),),
 }
 
 
@@ -1148,7 +1162,8 @@ _KIND_ROLES: dict[str, tuple[dict[str, tuple[Pattern, ...]], ...]] = {
 
 #: Every table of roles: the hashtags lagebild reads (``ingest.tagging`` offers them).
 ROLE_TABLES: tuple[dict[str, tuple[Pattern, ...]], ...] = (
-    COMMON_ROLES, FIGURE_ROLES, LONG_FORM_ROLES, FIGURE_LIST_ROLES, PLACE_LIST_ROLES,
+    COMMON_ROLES, FIGURE_ROLES, LONG_FORM_ROLES, FIGURE_LIST_ROLES, HAPI_NEEDS_ROLES,
+    PLACE_LIST_ROLES,
     *(table for tables in _KIND_ROLES.values() for table in tables),
 )  # fmt: skip
 
@@ -1207,6 +1222,8 @@ def _assign_figures(columns: Sequence[Column], layout: Layout, used: set[int]) -
     """The roles of a figures file, and a figure column for each column a figure hashtag
     names (those lagebild cannot read are kept aside, two giving the same figure refused)."""
     _assign(columns, FIGURE_ROLES, layout, used)
+    if any(pt.matches(c) for c in columns for pt in HAPI_NEEDS_ROLES["list_indicator"]):
+        _assign(columns, HAPI_NEEDS_ROLES, layout, used)
     _assign(columns, FIGURE_LIST_ROLES, layout, used)
     seen: dict[tuple[str, ...], Column] = {}
     for column in columns:

@@ -344,6 +344,7 @@ def iso_dates(series: pl.Series | None, n: int) -> pl.Series:
 def build(frame: pl.DataFrame, context: Context) -> tuple[Insert | None, dict[int, Reasons]]:
     """Validated rows of a figures, access or deliveries batch, ready to insert."""
     batch = Batch(frame, context)
+    _hapi_errors(batch)
     kind = context.layout.kind
     if kind == "deliveries":
         return _deliveries(batch), batch.rejected
@@ -354,6 +355,17 @@ def build(frame: pl.DataFrame, context: Context) -> tuple[Insert | None, dict[in
     if kind == "event_counts":
         return _event_counts(batch), batch.rejected
     return _figures(batch), batch.rejected
+
+
+def _hapi_errors(batch: Batch) -> None:
+    """The rows HDX HAPI's own files mark with an error (``#meta+error``): HAPI does not load
+    them, and they are errors here too."""
+    raw = batch.raw("hapi_error")
+    if raw is None:
+        return
+    for i, said in enumerate(raw.to_list()):
+        if said and said.strip():
+            batch.error(batch.rows[i], "hapi-error", "hapi_error", said, error=said.strip())
 
 
 def _deliveries(batch: Batch) -> Insert | None:
@@ -564,6 +576,76 @@ DISABILITY_CODES = {"y": "y", "yes": "y", "true": "y", "1": "y", "n": "n", "no":
 POPULATION_GROUPS = {"idp": "idps", "idps": "idps", "ref": "refugees", "refugees": "refugees",
                      "ret": "returnees", "returnees": "returnees"}  # fmt: skip
 
+#: The words of the parts of HDX HAPI's humanitarian-needs ``category`` (``Children - Female -
+#: IDP``, ``Adult - Male``, ``Female - 0-4``, ``People with Disabilities``), each with the
+#: dimension it gives and its value; an age range (``0-4``, ``65+``) is an age too.
+CATEGORY_WORDS: dict[str, tuple[str, str]] = {
+    **{word: ("gender", code) for word, code in GENDER_CODES.items() if len(word) > 1},
+    "non-binary": ("gender", "x"),
+    "other": ("gender", "o"),
+    "unspecified": ("gender", "u"),
+    "infants": ("age", "infants"),
+    "children": ("age", "children"),
+    "adolescents": ("age", "adolescents"),
+    "youth": ("age", "youth"),
+    "adult": ("age", "adults"),
+    "adults": ("age", "adults"),
+    "elderly": ("age", "elderly"),
+    "disabled": ("disability", "y"),
+    "people with disabilities": ("disability", "y"),
+    "persons with disabilities": ("disability", "y"),
+    "not disabled": ("disability", "n"),
+    **{word: ("population_group", group) for word, group in POPULATION_GROUPS.items()},
+}
+
+
+def category_dimensions(text: str | None) -> dict[str, str] | str:
+    """The dimensions a HAPI category gives (``{'gender': 'f', 'age': 'children',
+    'population_group': 'idps'}``; ``{}`` for the total), or the part lagebild cannot read
+    (a second part of one dimension is not read either: ``Total Households``, ``Female -
+    Male``)."""
+    found: dict[str, str] = {}
+    for part in (text or "").split(" - "):
+        word = part.strip().lower()
+        if word in TOTAL_WORDS:
+            continue
+        age = normalise_age(word)
+        dimension, value = ("age", age) if age else CATEGORY_WORDS.get(word, ("", ""))
+        if not dimension or dimension in found:
+            return part.strip()
+        found[dimension] = value
+    return found
+
+
+def _category(batch: Batch) -> dict[str, pl.Series]:
+    """Each row's dimensions from its HAPI category (``''``: the total in a dimension); null in
+    every dimension of a row whose category lagebild cannot read (the row is then an error)."""
+    raw = batch.raw("category")
+    assert raw is not None  # only called with a category column
+    words = {word: category_dimensions(word) for word in raw.unique().to_list()}
+    out: dict[str, list[str | None]] = {name: [] for name in FIGURE_DIMENSIONS}
+    for i, word in enumerate(raw.to_list()):
+        found = words[word]
+        if isinstance(found, str):
+            batch.error(batch.rows[i], "bad-category", "category", word, part=found)
+        for name in FIGURE_DIMENSIONS:
+            out[name].append(None if isinstance(found, str) else found.get(name, ""))
+    return {name: pl.Series(values, dtype=pl.Utf8) for name, values in out.items()}
+
+
+def _row_dimensions(batch: Batch) -> dict[str, pl.Series]:
+    """Each long-form dimension of the rows: from its own column, else from a HAPI category
+    where the file has one (a file with both reads the columns), else the total."""
+    own = {name: _dimension(batch, name) for name in FIGURE_DIMENSIONS}
+    given = {
+        name for name in FIGURE_DIMENSIONS
+        if batch.raw(name) is not None or (name == "age" and batch.raw("age_min") is not None)
+    }  # fmt: skip
+    if batch.raw("category") is None or given == set(FIGURE_DIMENSIONS):
+        return own
+    from_category = _category(batch)
+    return {name: own[name] if name in given else from_category[name] for name in own}
+
 
 def _dimension(batch: Batch, name: str) -> pl.Series:
     """A long-form dimension column's value in each row (``''``: the total); null where the
@@ -678,7 +760,7 @@ def _figures(batch: Batch) -> Insert | None:
     n = batch.frame.height
     layout = batch.context.layout
     row_sector = batch.sector()
-    rows_dims = {name: _dimension(batch, name) for name in FIGURE_DIMENSIONS}
+    rows_dims = _row_dimensions(batch)
     listed = _figure_list(batch) if "list_indicator" in layout.roles else None
     parsed = _figure_values(batch)
     any_value = pl.select(

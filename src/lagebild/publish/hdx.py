@@ -543,6 +543,7 @@ def _price_table(path: Path, places: Places, as_of: date) -> HdxTable:
                 "price_flag": row.get("priceflag") or None,
                 "price_type": row.get("pricetype") or None,
                 "price": _count(float(row["price"])),
+                "usd_price": _count(float(row["usdprice"])) if row.get("usdprice") else None,
                 "lat": row.get("latitude") or None,
                 "lon": row.get("longitude") or None,
                 "reference_period_start": start,
@@ -576,11 +577,14 @@ def _caveats(found: Sequence[HdxTable], rules: sharing.Protocol, role: str) -> l
         f"Published as a {role} sees it under lagebild's information sharing protocol: counts "
         f"above 0 and below {rules.threshold} are suppressed (left empty) where the protocol "
         "says so, and fields above that reader's clearance are left out.",
-        "HAPI's columns come first, in HAPI's order, without resource_hdx_id (HDX gives it); "
-        "after them lagebild's: the admin levels below HAPI's admin2 (admin3: sub-district, "
-        "admin4: community; admin_level is the row's own level, up to 4), the parts of a "
-        "humanitarian-needs category as separate columns, and the source of each row. "
-        "location_code is the ISO 3166-1 alpha-3 code of the gazetteer's country.",
+        "HAPI's columns come first, in the order of the files HAPI's pipelines write (the "
+        "conflict events: of HAPI v2's API); has_hrp, in_gho, provider_admin1_name, "
+        "provider_admin2_name, dataset_hdx_id, "
+        "resource_hdx_id, warning and error are left empty (lagebild does not hold them; HDX "
+        "gives the ids on upload). After them lagebild's: the admin levels below HAPI's admin2 "
+        "(admin3: sub-district, admin4: community; admin_level is the row's own level, up to "
+        "4), the parts of a humanitarian-needs category as separate columns, and the source of "
+        "each row. location_code is the ISO 3166-1 alpha-3 code of the gazetteer's country.",
         "Each figure keeps its own date as its reference period; several sources may give "
         "figures for the same place and date, all are kept side by side.",
     ]

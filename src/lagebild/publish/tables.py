@@ -658,14 +658,15 @@ DAMAGE_LIST = [
 
 
 # -- HDX: tables shaped like HDX HAPI's (``lagebild export hdx``, publish/hdx.py) ---------------
-# The column names and their order are HAPI v2's (hdx-hapi, hdx_hapi/endpoints/models/*.py: the
-# fields of HapiModelWithAdmins, then the endpoint's own, as its JSON and CSV give them; the
-# humanitarian needs' single ``category`` of hapi-sqlalchemy-schema 2025-10-22, a6de5bd), less
-# ``resource_hdx_id`` (HDX gives it on upload). lagebild's own follow HAPI's: the admin levels
-# below admin2 (the COD of Syria goes to communities), the category's parts as lagebild reads
-# them back, and the source of each row. The hashtags are those lagebild reads (docs/hxl.md).
+# The population, humanitarian needs, IDPs, operational presence and food prices follow the
+# global files HAPI's own pipelines write and HAPI loads (``hdx_hapi_*_global*.csv``): their
+# columns in their order as the newest versions have them, and the hashtags of the last
+# versions that wrote an HXL row (docs/publishing.md names each repository, file and commit).
+# lagebild's own columns follow HAPI's: the admin levels below admin2 (the COD of Syria goes to
+# communities), the needs' category in parts as lagebild reads them back, and each row's source.
+# The conflict events keep the columns of HAPI v2's API (hdx-hapi's endpoint models).
 
-#: The place of a row: HAPI's location, admin1-2 and admin_level columns.
+#: The place of a row as HAPI v2's API gives it (the conflict events).
 HDX_ADMINS = [
     Col("location_code", "location_code", "#country+code"),
     Col("location_name", "location_name", "#country+name"),
@@ -673,7 +674,31 @@ HDX_ADMINS = [
     Col("admin1_name", "admin1_name", "#adm1+name"),
     Col("admin2_code", "admin2_code", "#adm2+code"),
     Col("admin2_name", "admin2_name", "#adm2+name"),
-    Col("admin_level", "admin_level", "#meta+admin_level"),
+    Col("admin_level", "admin_level", "#adm+level"),
+]
+#: The place of a row as HAPI's pipelines write it: the country, whether it has a
+#: humanitarian response plan and is in the Global Humanitarian Overview (HAPI's ``Y``/``N``;
+#: lagebild leaves them empty), the admin names as the provider spelt them (empty: lagebild
+#: keeps the gazetteer's), admin1-2 and the row's level.
+HDX_PLACE = [
+    Col("location_code", "location_code", "#country+code"),
+    Col("has_hrp", "has_hrp", "#meta+has_hrp"),
+    Col("in_gho", "in_gho", "#meta+in_gho"),
+    Col("provider_admin1_name", "provider_admin1_name", "#adm1+name+provider"),
+    Col("provider_admin2_name", "provider_admin2_name", "#adm2+name+provider"),
+    Col("admin1_code", "admin1_code", "#adm1+code"),
+    Col("admin1_name", "admin1_name", "#adm1+name"),
+    Col("admin2_code", "admin2_code", "#adm2+code"),
+    Col("admin2_name", "admin2_name", "#adm2+name"),
+    Col("admin_level", "admin_level", "#adm+level"),
+]
+#: What ends HAPI's rows after the period: the HDX dataset and resource a row came from (HDX
+#: gives them on upload: empty here), and HAPI's warning and error of the row (empty).
+HDX_IDS = [
+    Col("dataset_hdx_id", "dataset_hdx_id", "#meta+dataset_id"),
+    Col("resource_hdx_id", "resource_hdx_id", "#meta+resource_id"),
+    Col("warning", "warning", "#meta+warning"),
+    Col("error", "error", "#meta+error"),
 ]
 #: lagebild's finer admin levels, after HAPI's columns.
 HDX_FINER = [
@@ -700,10 +725,11 @@ HDX_AGE = [
 
 #: HAPI's baseline population (by gender and age).
 HDX_POPULATION = [
-    *HDX_ADMINS,
+    *HDX_PLACE,
     *HDX_AGE,
     Col("population", "population", "#population"),
     *HDX_PERIOD,
+    *HDX_IDS,
     *HDX_FINER,
     HDX_SOURCE,
 ]
@@ -712,13 +738,14 @@ HDX_POPULATION = [
 #: ``population_status``: AFF, INN, TGT, REA) by sector and category (gender, age, disability
 #: and population group in one); the category's parts follow HAPI's columns.
 HDX_HUMANITARIAN_NEEDS = [
-    *HDX_ADMINS,
-    Col("sector_code", "sector_code", "#sector+code"),
-    Col("category", "category", "#meta+category"),
-    Col("population_status", "population_status", "#indicator+code"),
-    Col("population", "population", "#indicator+value+num"),
+    *HDX_PLACE,
+    Col("sector_code", "sector_code", "#sector+cluster+code"),
+    Col("sector_name", "sector_name", "#sector+cluster+name"),
+    Col("category", "category", "#category"),
+    Col("population_status", "population_status", "#population+status"),
+    Col("population", "population", "#population"),
     *HDX_PERIOD,
-    Col("sector_name", "sector_name", "#sector+name"),
+    *HDX_IDS,
     *HDX_FINER,
     *HDX_AGE,
     Col("disabled_marker", "disabled_marker", "#is_disabled"),
@@ -728,26 +755,27 @@ HDX_HUMANITARIAN_NEEDS = [
 
 #: HAPI's IDPs: internally displaced people (a stock) per place and date.
 HDX_IDPS = [
-    *HDX_ADMINS,
-    Col("reporting_round", "reporting_round", "#meta+round"),
-    Col("assessment_type", "assessment_type", "#meta+assessment"),
-    Col("operation", "operation", "#meta+operation"),
+    *HDX_PLACE,
+    Col("operation", "operation", "#operation+name"),
+    Col("assessment_type", "assessment_type", "#assessment+type"),
     Col("population", "population", "#affected+idps"),
+    Col("reporting_round", "reporting_round", "#round+code"),
     *HDX_PERIOD,
+    *HDX_IDS,
     *HDX_FINER,
     HDX_SOURCE,
 ]
 
 #: HAPI's operational presence (3W): organisations by sector and place.
 HDX_OPERATIONAL_PRESENCE = [
-    *HDX_ADMINS,
+    *HDX_PLACE,
     Col("org_acronym", "org_acronym", "#org+acronym"),
     Col("org_name", "org_name", "#org+name"),
+    Col("org_type_description", "org_type_description", "#org+type+desc"),
     Col("sector_code", "sector_code", "#sector+code"),
     Col("sector_name", "sector_name", "#sector+name"),
     *HDX_PERIOD,
-    Col("org_type_code", "org_type_code", "#org+type+code"),
-    Col("org_type_description", "org_type_description", "#org+type+name"),
+    *HDX_IDS,
     *HDX_FINER,
     HDX_SOURCE,
 ]
@@ -765,21 +793,23 @@ HDX_CONFLICT_EVENTS = [
 ]
 
 #: HAPI's food prices (its food-prices-market-monitor): WFP's market prices per market,
-#: commodity, unit and month.
+#: commodity, unit and month, in the market's currency and, where WFP gives it, in US dollars.
 HDX_FOOD_PRICES = [
-    *HDX_ADMINS,
-    Col("market_code", "market_code", "#loc+market+code"),
+    *HDX_PLACE,
     Col("market_name", "market_name", "#loc+market+name"),
-    Col("commodity_code", "commodity_code", "#item+code"),
-    Col("commodity_name", "commodity_name", "#item+name"),
+    Col("market_code", "market_code", "#loc+market+code"),
+    Col("lat", "lat", "#geo+lat"),
+    Col("lon", "lon", "#geo+lon"),
     Col("commodity_category", "commodity_category", "#item+type"),
-    Col("currency_code", "currency_code", "#currency+code"),
+    Col("commodity_name", "commodity_name", "#item+name"),
+    Col("commodity_code", "commodity_code", "#item+code"),
     Col("unit", "unit", "#item+unit"),
     Col("price_flag", "price_flag", "#item+price+flag"),
     Col("price_type", "price_type", "#item+price+type"),
+    Col("currency_code", "currency_code", "#currency+code"),
     Col("price", "price", "#value"),
-    Col("lat", "lat", "#geo+lat"),
-    Col("lon", "lon", "#geo+lon"),
+    Col("usd_price", "usd_price", "#value+usd"),
     *HDX_PERIOD,
+    *HDX_IDS,
     HDX_SOURCE,
 ]
