@@ -293,15 +293,30 @@ def test_hapis_file_of_today_without_a_hashtag_row_imports_with_the_shipped_map(
     header, _tags, *rows = tagged.read_text().splitlines()
     plain = tmp_path / "hdx_hapi_conflict_event_global_2025.csv"
     other = f"ALB,N,N,,,,,,,0,civilian_targeting,0,0,2025-01-01,2025-01-31,{IDS},,"
-    plain.write_text("\ufeff" + "\n".join([header, *rows, other]) + "\n", encoding="utf-8")
+    # A row HAPI marks with an error (as its real file does for Kosovo): refused too.
+    flagged = f"SYR,Y,Y,,,SY02,,SY0200,,2,demonstration,1,0,2025-01-01,2025-01-31,{IDS},,Oops"
+    plain.write_text("\ufeff" + "\n".join([header, *rows, other, flagged]) + "\n", encoding="utf-8")
     code, out = cli("--db", syria_db, "import", str(plain))
     assert code != 0 and "--tags" in out
     out = run("--db", syria_db, "import", "--tags", "hapi-conflict-events", "--skip-invalid",
               str(plain))  # fmt: skip
-    assert "imported event_counts: 9 rows" in out and "1 rows rejected" in out
+    assert "imported event_counts: 9 rows" in out and "2 rows rejected" in out
     expected = sorted(
         (r["admin2_code"], r["event_type"], r["reference_period_start"],
          r["reference_period_end"], int(r["events"]), int(r["fatalities"]))
         for r in rows_of(tagged)
     )  # fmt: skip
     assert query(syria_db, STORED) == expected
+
+
+def test_the_hdx_export_writes_the_conflict_events_in_the_columns_of_hapis_own_file(
+    syria_db: str, tmp_path: Path
+) -> None:
+    run("--db", syria_db, "import", str(hapi_file(tmp_path / "counts.csv")))
+    run("--db", syria_db, "export", "hdx", "--as-of", "2025-02-28", "-o", str(tmp_path / "out"))
+    written = (tmp_path / "out" / "conflict-events.csv").read_text(encoding="utf-8-sig")
+    header, tags = (line.split(",") for line in written.splitlines()[:2])
+    hapi_header, hapi_tags = (line.split(",") for line in HAPI_HEADER.splitlines())
+    # HAPI's 19 columns in its order, then lagebild's finer admin levels and the source.
+    assert header[:19] == hapi_header and tags[:19] == hapi_tags
+    assert header[19:] == ["admin3_code", "admin3_name", "admin4_code", "admin4_name", "source"]

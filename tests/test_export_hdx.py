@@ -34,13 +34,10 @@ from lagebild.publish import hdx
 
 DATE = AS_OF.isoformat()
 
-#: HAPI's columns of each table, in HAPI's order: those of its pipelines' global files (the
-#: conflict events: those of HAPI v2's API, less resource_hdx_id).
+#: HAPI's columns of each table, in HAPI's order: those of its pipelines' global files.
 HAPI_PLACE = ["location_code", "has_hrp", "in_gho", "provider_admin1_name",
               "provider_admin2_name", "admin1_code", "admin1_name", "admin2_code", "admin2_name",
               "admin_level"]  # fmt: skip
-API_PLACE = ["location_code", "location_name", "admin1_code", "admin1_name", "admin2_code",
-             "admin2_name", "admin_level"]  # fmt: skip
 PERIOD = ["reference_period_start", "reference_period_end"]
 IDS = ["dataset_hdx_id", "resource_hdx_id", "warning", "error"]
 HAPI = {
@@ -52,7 +49,7 @@ HAPI = {
              *PERIOD, *IDS],
     "operational_presence": [*HAPI_PLACE, "org_acronym", "org_name", "org_type_description",
                              "sector_code", "sector_name", *PERIOD, *IDS],
-    "conflict_events": [*API_PLACE, "event_type", "events", "fatalities", *PERIOD],
+    "conflict_events": [*HAPI_PLACE, "event_type", "events", "fatalities", *PERIOD, *IDS],
     "food_prices": [*HAPI_PLACE, "market_name", "market_code", "lat", "lon",
                     "commodity_category", "commodity_name", "commodity_code", "unit",
                     "price_flag", "price_type", "currency_code", "price", "usd_price", *PERIOD,
@@ -144,8 +141,8 @@ def test_libhxl_reads_every_file_with_hapis_columns_and_a_period_on_every_row(
             level = int(row.get("#adm+level"))
             finest = [k for k in range(1, 5) if row.get(f"#adm{k}+code")]
             assert level == (finest[-1] if finest else 0), (name, row.values)
-        if name != "conflict_events":  # HAPI's columns lagebild holds nothing for
-            assert not {c for r in rows_of(path) for c in EMPTY if r[c]}, name
+        # HAPI's columns lagebild holds nothing for.
+        assert not {c for r in rows_of(path) for c in EMPTY if r[c]}, name
 
 
 def test_each_table_holds_the_records_of_the_database_counted_in_sql(

@@ -266,6 +266,7 @@ EVENT_COUNT_ROLES: dict[str, tuple[Pattern, ...]] = {
     "fatalities": (p("#affected+killed"),),
     "date_start": (p("#date+start"),),
     "date_end": (p("#date+end"),),
+    "hapi_error": (p("#meta+error"),),
 }
 #: The hashtag that tells HAPI's conflict events (counts) from a list of events.
 EVENT_COUNT_TAG = "#indicator+event+num"

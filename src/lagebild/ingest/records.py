@@ -455,6 +455,7 @@ def _event_counts(batch: Batch) -> Insert | None:
     """A count of conflict events (and their fatalities) of one type in a place over a period,
     as HDX HAPI counts ACLED's events per district and month."""
     n = batch.frame.height
+    _hapi_errors(batch)
     start, end = batch.dates("date_start"), batch.dates("date_end")
     assert start is not None and end is not None  # required roles (ingest.columns)
     for i in (start.is_null() | end.is_null()).arg_true().to_list():

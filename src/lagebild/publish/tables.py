@@ -658,24 +658,13 @@ DAMAGE_LIST = [
 
 
 # -- HDX: tables shaped like HDX HAPI's (``lagebild export hdx``, publish/hdx.py) ---------------
-# The population, humanitarian needs, IDPs, operational presence and food prices follow the
-# global files HAPI's own pipelines write and HAPI loads (``hdx_hapi_*_global*.csv``): their
-# columns in their order as the newest versions have them, and the hashtags of the last
-# versions that wrote an HXL row (docs/publishing.md names each repository, file and commit).
+# The population, humanitarian needs, IDPs, operational presence, conflict events and food
+# prices follow the global files HAPI's own pipelines write and HAPI loads
+# (``hdx_hapi_*_global*.csv``): their columns in their order as the newest versions have them,
+# and the hashtags of the last versions that wrote an HXL row (docs/publishing.md names each
+# repository, file and commit).
 # lagebild's own columns follow HAPI's: the admin levels below admin2 (the COD of Syria goes to
 # communities), the needs' category in parts as lagebild reads them back, and each row's source.
-# The conflict events keep the columns of HAPI v2's API (hdx-hapi's endpoint models).
-
-#: The place of a row as HAPI v2's API gives it (the conflict events).
-HDX_ADMINS = [
-    Col("location_code", "location_code", "#country+code"),
-    Col("location_name", "location_name", "#country+name"),
-    Col("admin1_code", "admin1_code", "#adm1+code"),
-    Col("admin1_name", "admin1_name", "#adm1+name"),
-    Col("admin2_code", "admin2_code", "#adm2+code"),
-    Col("admin2_name", "admin2_name", "#adm2+name"),
-    Col("admin_level", "admin_level", "#adm+level"),
-]
 #: The place of a row as HAPI's pipelines write it: the country, whether it has a
 #: humanitarian response plan and is in the Global Humanitarian Overview (HAPI's ``Y``/``N``;
 #: lagebild leaves them empty), the admin names as the provider spelt them (empty: lagebild
@@ -780,14 +769,16 @@ HDX_OPERATIONAL_PRESENCE = [
     HDX_SOURCE,
 ]
 
-#: HAPI's conflict events: events and fatalities per place, month and event type (HAPI's
-#: hashtags, as its ACLED pipeline wrote them; lagebild imports them back as ``event_counts``).
+#: HAPI's conflict events: events and fatalities per place, month and event type, as its ACLED
+#: pipeline writes them (OCHA-DAP/hdx-scraper-acled; lagebild imports them back as
+#: ``event_counts``).
 HDX_CONFLICT_EVENTS = [
-    *HDX_ADMINS,
+    *HDX_PLACE,
     Col("event_type", "event_type", "#event+type"),
-    Col("events", "events", "#indicator+event+num"),  # HAPI's own hashtag
+    Col("events", "events", "#indicator+event+num"),
     Col("fatalities", "fatalities", "#affected+killed"),
     *HDX_PERIOD,
+    *HDX_IDS,
     *HDX_FINER,
     HDX_SOURCE,
 ]
