@@ -21,10 +21,10 @@ from fastapi.testclient import TestClient
 
 from lagebild import analysis
 from lagebild.demo import AS_OF, BOUNDARIES, feature_pcode
+from lagebild.publish.language import Language
 from lagebild.store import Store
 from lagebild.store.places import all_places, place_geometries
 from lagebild.web import WebConfig, create_app
-from lagebild.web.i18n import Language
 
 LEVELS = {"adm1": 1, "adm2": 2, "adm3": 3, "adm4": 4}
 
