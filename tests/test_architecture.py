@@ -214,6 +214,23 @@ def test_the_web_app_module_is_imported_by_no_other_web_module() -> None:
     assert not users, users
 
 
+#: The one command that reaches into the web front end: ``lagebild serve`` starts the web app.
+CLI_INTO_WEB = {"lagebild.cli.serve"}
+
+
+def test_no_command_line_module_imports_the_web_front_end_but_serve() -> None:
+    """The two front ends stand side by side: what both need (the languages, the words of the
+    data) lives below them, so the command line imports nothing of the web but to serve it."""
+    into_web = [
+        f"{i.module}:{i.line} imports {own}"
+        for i in imports()
+        if part_of(i.module) == "cli" and i.module not in CLI_INTO_WEB
+        and (own := _own_module(i.target) if i.target.startswith("lagebild") else None)
+        and part_of(own) == "web"
+    ]  # fmt: skip
+    assert not into_web, "\n".join(into_web)
+
+
 def test_no_command_line_module_is_over_400_lines() -> None:
     long = {
         m: n

@@ -25,9 +25,9 @@ from lagebild import analysis
 from lagebild.analysis.figures import FigureValue
 from lagebild.analysis.gaps import is_no_data, missing_data
 from lagebild.demo import AS_OF
+from lagebild.publish.language import Language
 from lagebild.store import Store
 from lagebild.web import WebConfig, create_app
-from lagebild.web.i18n import Language
 
 LANGUAGES = ("en", "ar", "de")
 

@@ -24,9 +24,9 @@ from fastapi.testclient import TestClient
 from lagebild import analysis
 from lagebild.demo import AS_OF
 from lagebild.ingest.catalogue import CATALOGUE
+from lagebild.publish.language import LANGUAGES, LOCALE_DIR, Language
 from lagebild.store import Store
 from lagebild.web import WebConfig, create_app
-from lagebild.web.i18n import LANGUAGES, LOCALE_DIR, Language
 
 REPO = Path(__file__).resolve().parents[1]
 TRANSLATED = ("ar", "de")

@@ -22,11 +22,11 @@ from lagebild import analysis
 from lagebild.demo import AS_OF
 from lagebild.ingest import ImportFailed, ImportOptions, import_file
 from lagebild.ingest.read import ReadError, open_table
+from lagebild.publish.language import Language
 from lagebild.store import Store
 from lagebild.store import store as store_module
 from lagebild.store.places import all_places, place_geometries, upsert_places
 from lagebild.web import WebConfig, create_app
-from lagebild.web.i18n import Language
 
 ADM1_TAGS = {"PCODE": "#adm1+code", "NAME_EN": "#adm1+name+i_en", "NAME_ARA": "#adm1+name+i_ar"}
 SQUARE = [[[36.0, 33.0], [36.5, 33.0], [36.5, 33.5], [36.0, 33.5], [36.0, 33.0]]]

@@ -21,10 +21,10 @@ from fastapi.testclient import TestClient
 
 from lagebild import analysis
 from lagebild.demo import AS_OF, BOUNDARIES, feature_pcode
+from lagebild.publish.language import Language
 from lagebild.store import Store
 from lagebild.store.places import all_places, place_geometries
 from lagebild.web import WebConfig, create_app
-from lagebild.web.i18n import Language
 
 LEVELS = {"adm1": 1, "adm2": 2, "adm3": 3, "adm4": 4}
 
@@ -243,16 +243,34 @@ def test_the_map_photographed_with_its_classes(
     page.close()
 
 
-#: The map's box and the box of the country's outline as drawn, in the page's pixels.
-MEASURE_OUTLINE = """() => {
-  const frame = document.getElementById('map').getBoundingClientRect();
-  const parts = [...document.querySelectorAll('#map path.map-outline')]
+#: The box of the map of the element with this id and the box of the country's outline as
+#: drawn, in the page's pixels; with the boxes of the presence map's circles.
+MEASURE_OUTLINE = """(id) => {
+  const frame = document.getElementById(id).getBoundingClientRect();
+  const parts = [...document.querySelectorAll(`#${id} path.map-outline`)]
     .map(p => p.getBoundingClientRect());
+  const circles = [...document.querySelectorAll(`#${id} path.presence-circle`)]
+    .map(p => p.getBoundingClientRect())
+    .map(r => [r.left + r.width / 2, r.top + r.height / 2]);
   return {frame: [frame.left, frame.top, frame.right, frame.bottom],
           outline: [Math.min(...parts.map(r => r.left)), Math.min(...parts.map(r => r.top)),
                     Math.max(...parts.map(r => r.right)), Math.max(...parts.map(r => r.bottom))],
-          parts: parts.length};
+          parts: parts.length, circles: circles};
 }"""
+
+
+def assert_the_country_fills_the_frame(found: dict[str, Any], where: str) -> None:
+    """The outline whole inside the map's box, filling it along one side (fitted: not zoomed
+    past the outline, nor out to the world)."""
+    assert found["parts"] >= 1, where
+    (f_left, f_top, f_right, f_bottom), (left, top, right, bottom) = (
+        found["frame"],
+        found["outline"],
+    )
+    assert f_left <= left and right <= f_right, (where, found)
+    assert f_top <= top and bottom <= f_bottom, (where, found)
+    filled = max((right - left) / (f_right - f_left), (bottom - top) / (f_bottom - f_top))
+    assert filled > 0.5, (where, found)
 
 
 @pytest.mark.parametrize("code", ["en", "ar"])
@@ -268,17 +286,45 @@ def test_every_level_opens_on_the_whole_country_inside_the_frame(
         for level in LEVELS:
             page.goto(live_server.url(f"/map?level={level}&lang={code}"))
             page.wait_for_selector("#map[data-ready]")
-            found = page.evaluate(MEASURE_OUTLINE)
-            assert found["parts"] >= 1, level
-            (f_left, f_top, f_right, f_bottom), (left, top, right, bottom) = (
-                found["frame"],
-                found["outline"],
-            )
-            assert f_left <= left and right <= f_right, (level, found)
-            assert f_top <= top and bottom <= f_bottom, (level, found)
-            filled = max((right - left) / (f_right - f_left), (bottom - top) / (f_bottom - f_top))
-            assert filled > 0.5, (level, found)
+            assert_the_country_fills_the_frame(page.evaluate(MEASURE_OUTLINE, "map"), level)
             page.screenshot(path=str(folder / f"first-view-{level}-{code}-{size[0]}.png"))
+    finally:
+        page.close()
+
+
+#: The pages with the small map of who does what where: the country's, one level's and sector's,
+#: and an organisation's own.
+PRESENCE_PAGES = {
+    "presence": "/presence",
+    "presence-adm3-food": "/presence?level=adm3&sector=food",
+    "organisation": "/organisations/sarc",
+}
+
+
+@pytest.mark.parametrize("code", ["en", "ar", "de"])
+@pytest.mark.parametrize("size", [(1366, 800), (390, 844)])
+def test_the_presence_map_opens_on_the_whole_country_inside_the_frame(
+    live_server: LiveServer, browser: Any, code: str, size: tuple[int, int]
+) -> None:
+    """The small map of who does what where is framed as ``/map`` is: the country's outline
+    whole in the map's box and filling it along one side, every circle inside the box."""
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    folder: Path = output_dir("map")
+    try:
+        for name, path in PRESENCE_PAGES.items():
+            joiner = "&" if "?" in path else "?"
+            page.goto(live_server.url(f"{path}{joiner}lang={code}"))
+            page.wait_for_selector("#presence-map[data-ready]", state="attached")
+            found = page.evaluate(MEASURE_OUTLINE, "presence-map")
+            assert_the_country_fills_the_frame(found, name)
+            f_left, f_top, f_right, f_bottom = found["frame"]
+            assert found["circles"], name
+            outside = [(x, y) for x, y in found["circles"]
+                       if not (f_left <= x <= f_right and f_top <= y <= f_bottom)]  # fmt: skip
+            assert outside == [], (name, found)
+            page.locator("#presence-map").screenshot(
+                path=str(folder / f"first-view-{name}-{code}-{size[0]}.png")
+            )
     finally:
         page.close()
 

@@ -20,10 +20,10 @@ from lagebild import analysis
 from lagebild.analysis import PlaceTree
 from lagebild.analysis.overview import besieged_by_party, coverage_by_sector, monthly_reached
 from lagebild.demo import AS_OF
+from lagebild.publish.language import Language
 from lagebild.store import Store
 from lagebild.store.places import all_places
 from lagebild.web import WebConfig, charts, create_app
-from lagebild.web.i18n import Language
 
 LANGUAGES = ("en", "ar", "de")
 

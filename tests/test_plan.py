@@ -299,3 +299,61 @@ def test_saving_a_plan_on_the_page_needs_an_analyst_and_the_session_s_token(
     assert report["scenario"]["denied_convoys"] == ["MADAYA-1"]
     cli = plan(url_of(planned), "--deny-convoy", "MADAYA-1")
     assert report["objective"] == pytest.approx(cli["objective"])
+
+
+#: The query parameters of ``/api/plan`` and ``/api/map/plan`` as their OpenAPI documents them:
+#: name -> (default, minimum, maximum, most items of a list, description), in order.
+PLAN_PARAMETERS = {
+    "as_of": (None, None, None, None, "Date of the picture, YYYY-MM-DD, from 1900-01-01 "
+              "(default: the end of the data)."),
+    "weeks": (4, 1, 52, None, "The weeks the plan covers."),
+    "level": ("adm4", None, None, None, None),
+    "deny_convoy": (None, None, None, 200,
+                    "Scenario: an approved convoy denied (its code; repeat)."),
+    "close_route": (None, None, None, 200,
+                    "Scenario: a route closed, no truck on it (its name; repeat)."),
+    "warehouse": (None, None, None, 200, "Scenario: a warehouse whose trucks a week change "
+                  "(its name; repeat, in the order of trucks)."),
+    "trucks": (None, None, None, 40, "Scenario: the trucks a week of the warehouse of the same "
+               "position in warehouse."),
+}  # fmt: skip
+
+
+def test_the_plan_api_and_its_map_layer_take_the_same_documented_and_checked_parameters(
+    planned: Store, db_url: str
+) -> None:
+    """One set of parameters for both addresses: the same OpenAPI parameters, named, defaulted
+    and bounded as written above, and the same refusals naming the parameter."""
+    from fastapi.testclient import TestClient
+
+    from lagebild.web import WebConfig, create_app
+
+    app = create_app(WebConfig(db=db_url))
+    paths = app.openapi()["paths"]
+    api, layer = (paths[p]["get"]["parameters"] for p in ("/api/plan", "/api/map/plan"))
+    assert api == layer
+    documented = {}
+    for p in api:
+        schema = p["schema"]
+        listed = next((s for s in schema.get("anyOf", []) if s.get("type") == "array"), {})
+        assert p["in"] == "query" and p["required"] is False, p
+        documented[p["name"]] = (schema.get("default"), schema.get("minimum"),
+                                 schema.get("maximum"), listed.get("maxItems"),
+                                 p.get("description"))  # fmt: skip
+    assert list(documented) == list(PLAN_PARAMETERS)
+    assert documented == PLAN_PARAMETERS
+    assert [e for e in paths["/api/plan"]["get"]["parameters"] if e["name"] == "level"][0][
+        "schema"]["enum"] == ["country", "adm1", "adm2", "adm3", "adm4"]  # fmt: skip
+    wrong = {"weeks=0": "weeks", "weeks=53": "weeks", "level=adm9": "level",
+             "as_of=2017-13-01": "as_of", "&".join(["trucks=1"] * 41): "trucks",
+             "&".join(["deny_convoy=X"] * 201): "deny_convoy"}  # fmt: skip
+    with TestClient(app) as client:
+        for query, name in wrong.items():
+            answers = [client.get(f"{p}?{query}") for p in ("/api/plan", "/api/map/plan")]
+            assert [a.status_code for a in answers] == [422, 422], query
+            assert answers[0].json() == answers[1].json(), query
+            assert [p["parameter"] for p in answers[0].json()["problems"]] == [name], query
+        both = client.get("/api/map/plan?weeks=0&level=adm9&as_of=x").json()["problems"]
+        assert [p["parameter"] for p in both] == ["as_of", "weeks", "level"]
+        scenario = client.get("/api/map/plan?as_of=2017-02-28&warehouse=Damascus+hub&trucks=x")
+        assert scenario.status_code == 422 and scenario.json()["code"] == "scenario"

@@ -27,9 +27,9 @@ from fastapi.testclient import TestClient
 from lagebild.cli import main
 from lagebild.demo import AS_OF
 from lagebild.ingest import ImportOptions, import_file
+from lagebild.publish.language import Language
 from lagebild.store import Store
 from lagebild.web import WebConfig, create_app
-from lagebild.web.i18n import Language
 
 LANGUAGES = ("en", "ar", "de")
 PAGES = ("/convoys", "/incidents", "/damage")

@@ -30,8 +30,9 @@ from demo_support import demo_database
 from fastapi.testclient import TestClient
 
 from lagebild.ingest.catalogue import CATALOGUE
-from lagebild.web import WebConfig, create_app, i18n
-from lagebild.web.i18n import LOCALE_DIR, Language
+from lagebild.publish import language as languages
+from lagebild.publish.language import LOCALE_DIR, Language
+from lagebild.web import WebConfig, create_app
 
 TRANSLATED = ("ar", "de")
 ARABIC = re.compile(r"[\u0600-\u06ff]")
@@ -500,9 +501,9 @@ def test_a_message_missing_from_the_catalog_is_found_on_the_page(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str, msgid: str, english: str
 ) -> None:
     planted = without("ar", msgid)
-    real = i18n.translations
+    real = languages.translations
     monkeypatch.setattr(
-        i18n, "translations", lambda code: planted if code == "ar" else real(code)
+        languages, "translations", lambda code: planted if code == "ar" else real(code)
     )
     with TestClient(create_app(WebConfig(db=demo_database(tmp_path)))) as fresh:
         page = fresh.get(url, params={"lang": "ar"}).text
@@ -913,7 +914,7 @@ def test_the_rejected_rows_downloaded_from_the_page_give_their_reasons_in_its_la
 def test_the_words_of_statuses_access_and_sectors_are_one_table() -> None:
     from lagebild import messages
     from lagebild.ingest import convoys, edit, records
-    from lagebild.web import words
+    from lagebild.publish import words
 
     for name in ("STATUS_WORDS", "ACCESS_WORDS", "SECTOR_WORDS", "CONVOY_STATUS_WORDS"):
         table = getattr(messages, name)

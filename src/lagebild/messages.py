@@ -3,11 +3,11 @@
 A part that is not a front end (the analysis, the import) does not translate: it says what it
 means as a :class:`Message`, an English template with ``%(name)s`` placeholders and the values
 that fill it. The command line reads ``str(message)``, the English sentence; the web translates
-the template in the page's language (``lagebild.web.i18n.Language.message``) and fills it with
-numbers in the page's notation. A value may itself be a message (translated in turn) or a tuple
-of messages (a list, joined the language's way), or a :class:`Code`: a code of the data that
-reads as a word (``adm1``, ``hard_to_reach``), which the command line writes as the code and the
-web as the word in its language with the code beside it.
+the template in the page's language (``lagebild.publish.language.Language.message``) and fills
+it with numbers in the page's notation. A value may itself be a message (translated in turn) or
+a tuple of messages (a list, joined the language's way), or a :class:`Code`: a code of the data
+that reads as a word (``adm1``, ``hard_to_reach``), which the command line writes as the code and
+the web as the word in its language with the code beside it.
 
 ``N_`` marks a template and ``Np_`` a singular and plural pair where they are written, so that
 ``scripts/i18n`` extracts them into the catalogs (babel.cfg names the modules that use them).

@@ -109,8 +109,8 @@ def report(
     when, _ = picture_date(store, as_of, "report")
     start = report_since(when, since)
     from lagebild.analysis.priorities import load_model
-    from lagebild.web.i18n import Language
-    from lagebild.web.words import Words
+    from lagebild.publish.language import Language
+    from lagebild.publish.words import Words
 
     found = situation_report(store, when, start, window, model=load_model())
     lang = Language(language)

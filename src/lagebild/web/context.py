@@ -34,8 +34,10 @@ from lagebild.messages import N_, Message
 from lagebild.model import Place, parse_level
 from lagebild.model.accounts import Account
 from lagebild.model.vocab import normalise_sector, sector_code, vocabulary
+from lagebild.publish.language import DIGITS, LANGUAGES, Language
 from lagebild.publish.render import to_csv
 from lagebild.publish.tables import Col
+from lagebild.publish.words import WarWords, Words
 from lagebild.security import policy
 from lagebild.security import protocol as sharing
 from lagebild.security.policy import Principal
@@ -44,17 +46,8 @@ from lagebild.store.changes import CommitWatch, data_state
 from lagebild.store.places import all_places
 from lagebild.store.summary import sectors
 from lagebild.web.auth import CSRF_FIELD, csrf_of, principal_of, protocol_of, record_export
-from lagebild.web.i18n import (
-    COOKIE,
-    DIGITS,
-    DIGITS_COOKIE,
-    LANGUAGES,
-    Language,
-    chosen_digits,
-    negotiate,
-)
+from lagebild.web.i18n import COOKIE, DIGITS_COOKIE, chosen_digits, negotiate
 from lagebild.web.i18n import request_language as language_of
-from lagebild.web.words import WarWords, Words
 
 
 @dataclass(frozen=True)

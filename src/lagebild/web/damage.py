@@ -16,6 +16,7 @@ from lagebild.analysis.damage import DamageBook, damage, damage_changes
 from lagebild.model import Place, level_name, parse_level
 from lagebild.publish import render, tables
 from lagebild.publish.geojson import PointCollection, points_collection
+from lagebild.publish.words import UNIT_WORDS
 from lagebild.security import policy
 from lagebild.security import protocol as sharing
 from lagebild.web import auth
@@ -34,7 +35,6 @@ from lagebild.web.context import (
     link,
     war_page,
 )
-from lagebild.web.words import UNIT_WORDS
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api", tags=["convoys, incidents and damage"])

@@ -23,11 +23,11 @@ from lagebild import evidence as ev
 from lagebild.analysis.place import find, subtree_ids
 from lagebild.messages import Message
 from lagebild.model.evidence import EvidenceItem, EvidenceMatch
+from lagebild.publish.words import N_
 from lagebild.security import policy
 from lagebild.store import Store
 from lagebild.web import auth
 from lagebild.web.context import Context, Ctx, Offset, render_page, request_language
-from lagebild.web.words import N_
 
 _confidential = [Depends(auth.requires(policy.SEE_DETAIL))]
 router = APIRouter(include_in_schema=False, dependencies=_confidential)

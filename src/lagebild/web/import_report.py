@@ -22,13 +22,13 @@ from lagebild.ingest.read import normal_header
 from lagebild.ingest.tagging import file_headers, known_tags, suggest
 from lagebild.ingest.tags import Tag
 from lagebild.messages import Message
+from lagebild.publish.language import Language
+from lagebild.publish.words import N_
 from lagebild.security import policy
 from lagebild.store.tagmaps import saved_tag_maps
 from lagebild.web import auth
 from lagebild.web.context import render
-from lagebild.web.i18n import Language
 from lagebild.web.uploads import EXTENSIONS, MODES, FormError, Upload, upload_limit
-from lagebild.web.words import N_
 
 #: Problem codes that no mode can get past: the file as a whole cannot be imported.
 FILE_PROBLEMS = frozenset({"unreadable", "layout", "already-imported"})

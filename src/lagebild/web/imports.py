@@ -48,6 +48,7 @@ from lagebild.ingest.columns import KINDS
 from lagebild.ingest.notation import LOCALES
 from lagebild.model import ImportEntry, SavedTagMap
 from lagebild.publish import tables
+from lagebild.publish.language import LANGUAGES, Language
 from lagebild.security import policy
 from lagebild.store import Store, StoreError
 from lagebild.store.imports import import_entry, import_log
@@ -63,7 +64,6 @@ from lagebild.web.context import (
     request_language,
     respond,
 )
-from lagebild.web.i18n import LANGUAGES, Language
 from lagebild.web.import_report import (
     MAX_HEADERS,
     ImportCreated,

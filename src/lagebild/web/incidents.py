@@ -21,6 +21,7 @@ from lagebild.model.incidents import IncidentRow
 from lagebild.model.vocab import vocabulary
 from lagebild.publish import tables
 from lagebild.publish.geojson import PointCollection, points_collection
+from lagebild.publish.words import PLACED_BY_WORDS
 from lagebild.security import policy
 from lagebild.security import protocol as sharing
 from lagebild.store.incidents import incident_count, incident_list, incident_totals
@@ -49,7 +50,6 @@ from lagebild.web.context import (
     refuse_value,
     war_page,
 )
-from lagebild.web.words import PLACED_BY_WORDS
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api", tags=["convoys, incidents and damage"])

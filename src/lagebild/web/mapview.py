@@ -31,6 +31,7 @@ from lagebild.publish.geojson import (
     gaps_collection,
     outline_collection,
 )
+from lagebild.publish.words import WarWords
 from lagebild.security import policy
 from lagebild.store.places import boundary_sources, place_geometries
 from lagebild.web import auth
@@ -48,7 +49,6 @@ from lagebild.web.damage import damage_layer
 from lagebild.web.i18n import request_language
 from lagebild.web.incidents import incident_layer
 from lagebild.web.plan import Choice, choice_of, plan_layer_url
-from lagebild.web.words import WarWords
 
 router = APIRouter(tags=["map"])
 

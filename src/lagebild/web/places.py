@@ -23,6 +23,8 @@ from lagebild.analysis.place import find, place_dict, profile, search, subtree_i
 from lagebild.analysis.situation import COLUMNS as COLUMN_INDICATORS
 from lagebild.model import Place, level_name, normalise_sector, parse_level
 from lagebild.publish import tables
+from lagebild.publish.language import Language
+from lagebild.publish.words import WarWords, Words, change_lines
 from lagebild.security import policy
 from lagebild.security import protocol as sharing
 from lagebild.store import listing
@@ -47,10 +49,8 @@ from lagebild.web.context import (
 )
 from lagebild.web.convoys import convoy_rows
 from lagebild.web.gaps import GAP_LEVELS
-from lagebild.web.i18n import Language
 from lagebild.web.incidents import incident_view
 from lagebild.web.situation import TREND_MONTHS, trend_chart
-from lagebild.web.words import WarWords, Words, change_lines
 
 api_router = APIRouter(prefix="/api", tags=["api"])
 router = APIRouter(include_in_schema=False)

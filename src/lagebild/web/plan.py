@@ -106,6 +106,27 @@ def choice_of(ctx: Context, denied: list[str] | None, closed: list[str] | None,
                   tuple(dict.fromkeys(r for r in closed or [] if r)), tuple(trucks))  # fmt: skip
 
 
+@dataclass(frozen=True)
+class PlanQuery:
+    """The parameters of a plan's address, as ``/api/plan`` and ``/api/map/plan`` take them
+    (a dependency: FastAPI reads each field as a query parameter, documented and checked)."""
+
+    as_of: AsOf = None
+    weeks: Weeks = 4
+    level: Level = "adm4"
+    deny_convoy: DenyQ = None
+    close_route: CloseQ = None
+    warehouse: TruckWQ = None
+    trucks: TruckNQ = None
+
+    def choice(self, ctx: Context) -> Choice:
+        """The scenario asked for (``choice_of``: refused when a count is not a number)."""
+        return choice_of(ctx, self.deny_convoy, self.close_route, self.warehouse, self.trucks)
+
+
+PlanQ = Annotated[PlanQuery, Depends()]
+
+
 def the_plan(ctx: Context, as_of: date, weeks: int, level: str,
              choice: Choice | None = None) -> dict[str, Any]:  # fmt: skip
     """The plan of the database's planning inputs under a scenario, kept per data version."""
@@ -128,23 +149,12 @@ def refused(request: Request, exc: RefusedInput) -> JSONResponse:
 
 
 @api_router.get("/plan", summary="Where the next trucks should go: the optimal delivery plan")
-def plan_api(
-    request: Request,
-    ctx: Ctx,
-    as_of: AsOf = None,
-    weeks: Weeks = 4,
-    level: Level = "adm4",
-    deny_convoy: DenyQ = None,
-    close_route: CloseQ = None,
-    warehouse: TruckWQ = None,
-    trucks: TruckNQ = None,
-) -> Response:
+def plan_api(request: Request, ctx: Ctx, asked: PlanQ) -> Response:
     """The plan's JSON (docs/plan.md), under the scenario given (``deny_convoy``,
     ``close_route``, ``warehouse`` with ``trucks``)."""
-    when = default_as_of(ctx, as_of)
+    when = default_as_of(ctx, asked.as_of)
     try:
-        choice = choice_of(ctx, deny_convoy, close_route, warehouse, trucks)
-        return JSONResponse(the_plan(ctx, when, weeks, level, choice))
+        return JSONResponse(the_plan(ctx, when, asked.weeks, asked.level, asked.choice(ctx)))
     except RefusedInput as exc:
         return refused(request, exc)
 
@@ -211,23 +221,13 @@ def plan_features(data: dict[str, Any], tree: PlaceTree) -> dict[str, Any]:
 
 @api_router.get("/map/plan", summary="The delivery plan as GeoJSON: places, warehouses and "
                 "shipments (the map's plan layer)")  # fmt: skip
-def plan_layer(
-    request: Request,
-    ctx: Ctx,
-    as_of: AsOf = None,
-    weeks: Weeks = 4,
-    level: Level = "adm4",
-    deny_convoy: DenyQ = None,
-    close_route: CloseQ = None,
-    warehouse: TruckWQ = None,
-    trucks: TruckNQ = None,
-) -> Response:
+def plan_layer(request: Request, ctx: Ctx, asked: PlanQ) -> Response:
     """The plan of ``/api/plan`` with the same parameters, as a FeatureCollection: ``kind``
     ``place`` (need, covered a week, share), ``warehouse`` and ``shipment`` (a line from the
     warehouse to the place, the trucks and units of all weeks)."""
-    when = default_as_of(ctx, as_of)
+    when, weeks, level = default_as_of(ctx, asked.as_of), asked.weeks, asked.level
     try:
-        choice = choice_of(ctx, deny_convoy, close_route, warehouse, trucks)
+        choice = asked.choice(ctx)
         data = the_plan(ctx, when, weeks, level, choice)
     except RefusedInput as exc:
         return refused(request, exc)

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from lagebild.analysis.priorities import CATEGORY_NAMES
 from lagebild.analysis.priority_list import PriorityList, place_dict
 from lagebild.publish import tables
+from lagebild.publish.words import N_
 from lagebild.security import protocol as sharing
 from lagebild.web import auth
 from lagebild.web.context import (
@@ -30,7 +31,6 @@ from lagebild.web.context import (
     known_sector,
     render_page,
 )
-from lagebild.web.words import N_
 
 api_router = APIRouter(prefix="/api", tags=["api"])
 router = APIRouter(include_in_schema=False)

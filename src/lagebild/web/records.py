@@ -35,6 +35,7 @@ from lagebild.ingest.edit import EditError
 from lagebild.messages import Message
 from lagebild.publish import tables
 from lagebild.publish.tables import Col
+from lagebild.publish.words import N_, change_lines
 from lagebild.security import policy
 from lagebild.security import protocol as sharing
 from lagebild.store import StoreError, listing
@@ -63,7 +64,6 @@ from lagebild.web.context import (
     respond,
     wanted_format,
 )
-from lagebild.web.words import N_, change_lines
 
 api_router = APIRouter(prefix="/api", tags=["api"])
 #: Changing and deleting records, included after the imports (the order of the API's description).

@@ -14,6 +14,8 @@ from fastapi.responses import HTMLResponse, Response
 from lagebild.analysis.report import Report, report_since, situation_report
 from lagebild.errors import RefusedInput
 from lagebild.publish import report as sitrep
+from lagebild.publish.language import LANGUAGES, Language
+from lagebild.publish.words import Words
 from lagebild.security import policy
 from lagebild.web import auth
 from lagebild.web.context import (
@@ -27,8 +29,6 @@ from lagebild.web.context import (
     render_page,
     request_language,
 )
-from lagebild.web.i18n import LANGUAGES, Language
-from lagebild.web.words import Words
 
 router = APIRouter(include_in_schema=False)
 

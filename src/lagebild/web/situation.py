@@ -19,6 +19,8 @@ from lagebild import analysis
 from lagebild.analysis import overview as breakdowns
 from lagebild.analysis.gaps import GapRow
 from lagebild.publish import render, tables
+from lagebild.publish.language import Language
+from lagebild.publish.words import N_, Words
 from lagebild.security import protocol as sharing
 from lagebild.store import listing
 from lagebild.web import auth, charts
@@ -37,8 +39,6 @@ from lagebild.web.context import (
     request_language,
     respond,
 )
-from lagebild.web.i18n import Language
-from lagebild.web.words import N_, Words
 
 api_router = APIRouter(prefix="/api", tags=["api"])
 #: ``/api/trend``, included after ``/api/gaps`` (the order of the API's description).

@@ -17,11 +17,11 @@ from lagebild.actions.records import grade_source, source_kind
 from lagebild.errors import LagebildError, RefusedInput
 from lagebild.model import SOURCE_KINDS
 from lagebild.model.trust import SourceCount
+from lagebild.publish.words import N_
 from lagebild.security import policy
 from lagebild.store.trust import source_register
 from lagebild.web import auth
 from lagebild.web.context import render_page
-from lagebild.web.words import N_
 
 router = APIRouter(include_in_schema=False)
 

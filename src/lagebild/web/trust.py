@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from lagebild.analysis import trust
 from lagebild.analysis.gaps import REACHED_RULE_ALL, REACHED_RULE_SECTOR
 from lagebild.publish import tables
+from lagebild.publish.words import N_
 from lagebild.web.context import (
     AsOf,
     Ctx,
@@ -28,7 +29,6 @@ from lagebild.web.context import (
     request_language,
     respond,
 )
-from lagebild.web.words import N_
 
 api_router = APIRouter(prefix="/api", tags=["api"])
 router = APIRouter(include_in_schema=False)

@@ -3,8 +3,9 @@
 the fonts shipped in ``fonts/`` (Noto Sans and Noto Naskh Arabic, SIL Open Font License),
 embedded in the PDF so that it reads the same on any machine.
 
-Words come through the web's catalogues (``lang``: a ``web.i18n.Language``; ``words``: its
-``Words``), numbers and dates through Babel; Arabic is right to left with Arabic-Indic digits.
+Words come through the catalogues of the pages (``lang``: a ``publish.language.Language``;
+``words``: its ``Words``), numbers and dates through Babel; Arabic is right to left with
+Arabic-Indic digits.
 A folder given as ``template_dir`` is searched first (``copy_templates`` starts one from these).
 """
 
@@ -39,7 +40,7 @@ class PdfUnavailable(LagebildError):
 
 
 class Language(Protocol):
-    """What the report asks of a language (``lagebild.web.i18n.Language`` is one)."""
+    """What the report asks of a language (``lagebild.publish.language.Language`` is one)."""
 
     code: str
     dir: str

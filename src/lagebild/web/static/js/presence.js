@@ -43,7 +43,9 @@
 
   Promise.all([json(config.outline), json(config.data)]).then(function (found) {
     var outline = L.geoJSON(found[0], {
-      style: { color: "#7d8a97", weight: 1, fillColor: "#f4f6f8", fillOpacity: 1 },
+      style: {
+        color: "#7d8a97", weight: 1, fillColor: "#f4f6f8", fillOpacity: 1, className: "map-outline"
+      },
       interactive: false
     }).addTo(map);
     var largest = 1;
@@ -61,8 +63,10 @@
         layer.bindTooltip(tip(feature.properties));
       }
     }).addTo(map);
-    var bounds = points.getBounds().isValid() ? points.getBounds() : outline.getBounds();
-    if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 9 });
+    // As the map page does: the whole country, its outline inside the frame (the circles' own
+    // extent only where the gazetteer has no outline); at once, so that what is drawn stays.
+    var bounds = outline.getBounds().isValid() ? outline.getBounds() : points.getBounds();
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [16, 16], maxZoom: 9, animate: false });
   }).finally(function () {
     document.getElementById("presence-map").dataset.ready = "1";
   });

@@ -1,6 +1,7 @@
-"""The vocabulary of the data in the page's language: levels, access and delivery statuses,
+"""The vocabulary of the data in the reader's language: levels, access and delivery statuses,
 sectors, indicators (``Words``), and the convoy statuses, event types, placing methods and damage
-units (``WarWords``). Each word is marked with ``N_`` so that ``scripts/i18n`` extracts it.
+units (``WarWords``), for the web pages and the situation report alike. Each word is marked with
+``N_`` so that ``scripts/i18n`` extracts it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from lagebild.messages import (
 )
 from lagebild.model import Place
 from lagebild.model.audit import Change
-from lagebild.web.i18n import Language
+from lagebild.publish.language import Language
 
 
 def N_(message: str) -> str:
