@@ -91,6 +91,15 @@ def syria_db(tmp_path: Path, shared_data: Path) -> str:
     return db
 
 
+def in_file(path: Path) -> list[tuple]:
+    """Every row of a HAPI file as STORED gives it, read with the csv module."""
+    return sorted(
+        (r["admin2_code"], r["event_type"], r["reference_period_start"],
+         r["reference_period_end"], int(r["events"]), int(r["fatalities"]))
+        for r in rows_of(path)
+    )  # fmt: skip
+
+
 STORED = (
     "SELECT p.pcode, c.event_type, c.date_start, c.date_end, c.events, c.fatalities "
     "FROM event_counts c JOIN places p ON p.id = c.place_id ORDER BY 1, 2, 3"
@@ -104,13 +113,7 @@ def test_a_hapi_conflict_events_file_imports_as_counts_with_the_numbers_it_holds
     out = run("--db", syria_db, "import", str(path), "--source", "HDX HAPI (ACLED)")
     assert "imported event_counts: 9 rows" in out
     assert "#indicator+event+num, as in HDX HAPI" in out
-    # Every row as the file has it, read with the csv module.
-    expected = sorted(
-        (r["admin2_code"], r["event_type"], r["reference_period_start"],
-         r["reference_period_end"], int(r["events"]), int(r["fatalities"]))
-        for r in rows_of(path)
-    )  # fmt: skip
-    assert query(syria_db, STORED) == expected
+    assert query(syria_db, STORED) == in_file(path)
     # Counts are no events: the incidents stay empty, and their summary says where counts are.
     assert query(syria_db, "SELECT count(*) FROM incidents") == [(0,)]
     summary = run("--db", syria_db, "incidents")
@@ -301,12 +304,7 @@ def test_hapis_file_of_today_without_a_hashtag_row_imports_with_the_shipped_map(
     out = run("--db", syria_db, "import", "--tags", "hapi-conflict-events", "--skip-invalid",
               str(plain))  # fmt: skip
     assert "imported event_counts: 9 rows" in out and "2 rows rejected" in out
-    expected = sorted(
-        (r["admin2_code"], r["event_type"], r["reference_period_start"],
-         r["reference_period_end"], int(r["events"]), int(r["fatalities"]))
-        for r in rows_of(tagged)
-    )  # fmt: skip
-    assert query(syria_db, STORED) == expected
+    assert query(syria_db, STORED) == in_file(tagged)
 
 
 def test_the_hdx_export_writes_the_conflict_events_in_the_columns_of_hapis_own_file(

@@ -164,15 +164,20 @@ def incidents_at(
     limit: int | None = None,
 ) -> tuple[PlaceTree, list[IncidentRow]]:
     """The incidents in a place and below it (all, or only the unplaced), by date."""
-    tree = PlaceTree(all_places(store))
-    ids = None
-    if place is not None:
-        root = tree.get(place)
-        if root is None:
-            raise UnknownPlace(place)
-        ids = below(tree, root.id)
+    tree, ids = _tree_below(store, place)
     rows = incident_list(store, ids, date_from, date_to, unplaced=unplaced, limit=limit)
     return tree, rows
+
+
+def _tree_below(store: Store, place: str | None) -> tuple[PlaceTree, set[int] | None]:
+    """The place tree, and the ids of a place and the places below it (None: everywhere)."""
+    tree = PlaceTree(all_places(store))
+    if place is None:
+        return tree, None
+    root = tree.get(place)
+    if root is None:
+        raise UnknownPlace(place)
+    return tree, below(tree, root.id)
 
 
 def counted_at(
@@ -184,13 +189,7 @@ def counted_at(
     """The conflict events other sources counted (HDX HAPI's, imported) in a place and below
     it, whose periods lie within [date_from, date_to]: kept apart from the incidents, which may
     be the same events."""
-    tree = PlaceTree(all_places(store))
-    ids = None
-    if place is not None:
-        root = tree.get(place)
-        if root is None:
-            raise UnknownPlace(place)
-        ids = below(tree, root.id)
+    tree, ids = _tree_below(store, place)
     return tree, event_count_list(store, ids, date_from, date_to)
 
 
