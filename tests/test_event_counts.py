@@ -16,14 +16,18 @@ import json
 import re
 import sqlite3
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from demo_support import demo_database
 
+from lagebild.analysis.report import CountedEvents, Hidden, situation_report
 from lagebild.cli import main
 from lagebild.demo import AS_OF
+from lagebild.security import policy
+from lagebild.store import Store
 
 HAPI_HEADER = (
     "location_code,has_hrp,in_gho,provider_admin1_name,provider_admin2_name,admin1_code,"
@@ -47,7 +51,8 @@ COUNTS = [
     ("SY07", "SY0700", "political_violence", 61, 20, 2),
     ("SY10", "SY1000", "civilian_targeting", 3, 5, 2),
 ]
-MONTHS = {1: ("2025-01-01", "2025-01-31"), 2: ("2025-02-01", "2025-02-28")}
+MONTHS = {1: ("2025-01-01", "2025-01-31"), 2: ("2025-02-01", "2025-02-28"),
+          3: ("2025-03-01", "2025-03-31")}  # fmt: skip
 
 
 def hapi_file(path: Path, counts: list[tuple[str, str, str, int, int, int]] = COUNTS) -> Path:
@@ -318,3 +323,39 @@ def test_the_hdx_export_writes_the_conflict_events_in_the_columns_of_hapis_own_f
     # HAPI's 19 columns in its order, then lagebild's finer admin levels and the source.
     assert header[:19] == hapi_header and tags[:19] == hapi_tags
     assert header[19:] == ["admin3_code", "admin3_name", "admin4_code", "admin4_name", "source"]
+
+
+def test_the_situation_report_gives_the_newest_counted_month_apart_from_the_incidents(
+    syria_db: str, tmp_path: Path
+) -> None:
+    run("--db", syria_db, "import", str(hapi_file(tmp_path / "counts.csv")), "--source", "HAPI")
+    february = [c for c in COUNTS if c[5] == 2]
+    events, killed = sum(c[3] for c in february), sum(c[4] for c in february)
+    assert (events, killed) == (94, 36)
+    for lang, said in (
+        ("en", f"kept apart from the incidents: {events} conflict events and {killed} "
+               "fatalities from Feb 1, 2025 to Feb 28, 2025. Source: HAPI."),
+        ("de", f"getrennt von den Vorfällen gehalten: {events} Konfliktereignisse und {killed} "
+               "Todesopfer"),
+    ):  # fmt: skip
+        out = tmp_path / f"report-{lang}.md"
+        run("--db", syria_db, "report", "--as-of", "2025-02-28", "--lang", lang, "--format", "md",
+            "-o", str(out))  # fmt: skip
+        text = out.read_text(encoding="utf-8")
+        assert said in text, text
+        assert "Incidents: 0," in text or "Vorfälle: 0," in text
+    # The public: small fatality counts suppressed, no source named.
+    small = [("SY10", "SY1000", "demonstration", 2, 3, 3)]
+    run("--db", syria_db, "import", str(hapi_file(tmp_path / "small.csv", small)), "--source",
+        "HAPI")  # fmt: skip
+    store = Store.open(syria_db)
+    try:
+        public = situation_report(store, date(2025, 3, 31), principal=policy.ANONYMOUS)
+        local = situation_report(store, date(2025, 3, 31))
+    finally:
+        store.close()
+    assert public.changes is not None and local.changes is not None
+    assert public.changes.counted == CountedEvents(
+        date(2025, 3, 1), date(2025, 3, 31), 2, Hidden(10), ()
+    )
+    assert local.changes.counted is not None and local.changes.counted.fatalities == 3

@@ -35,6 +35,7 @@ from lagebild.errors import RefusedInput
 from lagebild.security import policy
 from lagebild.security import protocol as sharing
 from lagebild.store import Store
+from lagebild.store.incidents import event_count_list
 from lagebild.store.places import all_places, place_geometries
 from lagebild.store.plans import saved_plans
 from lagebild.store.sources import all_sources
@@ -113,6 +114,18 @@ class DamageChange:
 
 
 @dataclass(frozen=True)
+class CountedEvents:
+    """The newest period other sources counted conflict events for (HDX HAPI's, imported), up to
+    the report's date: kept apart from the incidents, which may be the same events."""
+
+    start: date
+    end: date
+    events: int
+    fatalities: Count
+    sources: tuple[str, ...]  # none for the public (the protocol's incident sources)
+
+
+@dataclass(frozen=True)
 class Changes:
     new_cut_off: int
     no_longer_cut_off: int
@@ -125,6 +138,7 @@ class Changes:
     fatalities: Count
     fatalities_before: Count
     damage: list[DamageChange]
+    counted: CountedEvents | None = None
 
 
 @dataclass(frozen=True)
@@ -394,7 +408,25 @@ def _changes(
     return Changes(
         len(cut_now - cut_then), len(cut_then - cut_now), len(cut_then), len(cut_now), access,
         convoys, incidents, incidents_before, count(incidents.fatalities),
-        count(incidents_before.fatalities), damage,
+        count(incidents_before.fatalities), damage, _counted(store, as_of, count),
+    )
+
+
+def _counted(store: Store, as_of: date, count: _Counts) -> CountedEvents | None:
+    """The conflict events other sources counted in the newest period that ends by ``as_of``
+    (all places, all types); None when nothing was counted."""
+    found = event_count_list(store, date_to=as_of)
+    if not found:
+        return None
+    end = max(c.date_end for c in found)
+    newest = [c for c in found if c.date_end == end]
+    killed = [c.fatalities for c in newest]
+    return CountedEvents(
+        min(c.date_start for c in newest),
+        end,
+        sum(c.events for c in newest),
+        None if None in killed else count(sum(k or 0 for k in killed)),
+        () if count.public else tuple(sorted({c.source for c in newest if c.source})),
     )
 
 
