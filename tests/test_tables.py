@@ -180,6 +180,8 @@ TABLES = [
           ("incidents", "--list")),
     Table("incidents (API)", lambda d: tables.INCIDENTS, lambda d: d["incidents"],
           url="/api/incidents"),
+    Table("conflict events counted by other sources", lambda d: tables.EVENT_COUNT_LIST,
+          lambda d: d["counts"], ("incidents", "--counted"), "/api/incidents/counted"),
     Table("damage", lambda d: tables.damage_columns(d["level"]), lambda d: d["places"],
           ("damage", "--as-of", AS_OF), f"/api/damage?as_of={AS_OF}"),
     Table("damage changes", lambda d: tables.damage_change_columns(d["level"]),

@@ -132,6 +132,14 @@ EVENT_TYPE_WORDS = {
     "Strategic developments": N_("Strategic developments"),
 }
 
+#: HDX HAPI's event types of the conflict events it counts (``event_counts``): ACLED's types
+#: grouped, violence against civilians in the first two.
+COUNTED_EVENT_TYPE_WORDS = {
+    "political_violence": N_("Political violence"),
+    "civilian_targeting": N_("Civilian targeting"),
+    "demonstration": N_("Demonstrations"),
+}
+
 #: ACLED's sub-event types; others are shown as the data has them.
 SUB_EVENT_TYPE_WORDS = {
     "Armed clash": N_("Armed clash"),
@@ -209,6 +217,10 @@ class WarWords:
 
     def event_type(self, key: str | None) -> str:
         return self._word(EVENT_TYPE_WORDS, key)
+
+    def counted_event_type(self, key: str | None) -> str:
+        """An event type of HDX HAPI's counts (``political_violence``, ...) in words."""
+        return self._word(COUNTED_EVENT_TYPE_WORDS, key)
 
     def sub_event_type(self, key: str | None) -> str:
         return self._word(SUB_EVENT_TYPE_WORDS, key)

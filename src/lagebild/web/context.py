@@ -754,10 +754,24 @@ def iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def pager(path: str, params: dict[str, Any], offset: int, limit: int, total: int) -> dict:  # type: ignore[type-arg]
+def pager(  # type: ignore[type-arg]
+    path: str,
+    params: dict[str, Any],
+    offset: int,
+    limit: int,
+    total: int,
+    *,
+    key: str = "offset",
+    anchor: str = "",
+) -> dict:
+    """The links to the previous and next page of a table (None at either end); ``key`` names
+    the offset's parameter (a page with two paged tables pages each by its own), ``anchor`` the
+    table's place on the page (``#...``)."""
     return {
-        "previous": link(path, {**params, "offset": max(offset - limit, 0)}) if offset else None,
-        "next": link(path, {**params, "offset": offset + limit})
+        "previous": link(path, {**params, key: max(offset - limit, 0)}) + anchor
+        if offset
+        else None,
+        "next": link(path, {**params, key: offset + limit}) + anchor
         if offset + limit < total
         else None,
     }

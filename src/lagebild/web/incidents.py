@@ -1,9 +1,9 @@
 """Conflict incidents on the web: the page ``/incidents``, its API (``/api/incidents``,
-``/api/incidents/summary``) and the map's layer (``/api/map/incidents``), the numbers of
-``lagebild incidents [--list]``: the same library functions. What a reader sees follows the
-sharing protocol (``security/protocol.yml``): records through ``protocol.view`` (exact
-coordinates and notes), the summary through ``protocol.public_table``, map points through
-``protocol.coordinates``.
+``/api/incidents/summary``, ``/api/incidents/counted``) and the map's layer
+(``/api/map/incidents``), the numbers of ``lagebild incidents [--list | --counted]``: the same
+library functions. What a reader sees follows the sharing protocol (``security/protocol.yml``):
+records through ``protocol.view`` (exact coordinates and notes), the summary and the counts other
+sources made through ``protocol.public_table``, map points through ``protocol.coordinates``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from lagebild.analysis.incidents import incident_dict, incident_summary
+from lagebild.analysis.incidents import (
+    counted_at,
+    event_count_dict,
+    incident_dict,
+    incident_summary,
+)
 from lagebild.analysis.place import subtree_ids
 from lagebild.model import Place
 from lagebild.model.incidents import IncidentRow
@@ -27,6 +32,7 @@ from lagebild.security import protocol as sharing
 from lagebild.store.incidents import incident_count, incident_list, incident_totals
 from lagebild.web import auth
 from lagebild.web.context import (
+    EARLIEST,
     GEOJSON,
     GEOJSON_RESPONSE,
     PER_PAGE,
@@ -58,6 +64,9 @@ map_router = APIRouter(prefix="/api", tags=["convoys, incidents and damage"])
 
 #: The map's incident layer: the days up to the map's date when no start is given.
 MAP_DAYS = 30
+
+#: Rows of the counts other sources made per page of ``/incidents``.
+COUNTED_PER_PAGE = 50
 
 PlacedBy = Literal["pcode", "polygon", "nearest", "name", "none"]
 
@@ -129,6 +138,53 @@ def incident_summary_view(
         principal, "incident_summary", [data["total"]], ctx.protocol
     )
     return data
+
+
+def sees_count_sources(request: Request, ctx: Context) -> bool:
+    """Whether the reader sees who counted events: the incidents' sources, as the protocol
+    gives them (the HDX export names them alike)."""
+    clearance = policy.clearance(auth.principal_of(request), own=False)
+    return sharing.at_most(ctx.protocol.level("incident", "source"), clearance)
+
+
+def counted_view(
+    request: Request,
+    ctx: Context,
+    place: Place | None,
+    date_from: date | None,
+    date_to: date | None,
+) -> list[dict[str, Any]]:
+    """``lagebild incidents --counted --format json``'s counts (HDX HAPI's conflict events,
+    imported) as the reader may see them: small fatality counts suppressed for the public, as in
+    the incidents' summary; sources left out for those who do not see the incidents' sources."""
+    check_period(date_from, date_to)
+    pcode = place.pcode if place else None
+
+    def compute() -> list[dict[str, Any]]:
+        tree, found = counted_at(ctx.store, pcode, date_from, date_to)
+        return [event_count_dict(c, tree) for c in found]
+
+    rows = ctx.cached(("event_counts", pcode, date_from, date_to), compute)
+    shown = sharing.public_table(auth.principal_of(request), "incident_summary", rows,
+                                 ctx.protocol)  # fmt: skip
+    if not sees_count_sources(request, ctx):
+        for row in shown:
+            row.pop("source", None)
+    return shown
+
+
+def counted_page_rows(rows: list[dict[str, Any]], limit: int, offset: int) -> list[dict[str, Any]]:
+    """One page of the counts for ``/incidents``: the newest period first, then by place and
+    type; each with its period as dates (``month``: the first day of a whole calendar month)."""
+    ordered = sorted(rows, key=lambda r: (r["pcode"] or "", r["event_type"]))
+    ordered.sort(key=lambda r: (r["date_start"], r["date_end"]), reverse=True)
+    page = []
+    for row in ordered[offset : offset + limit]:
+        start, end = date.fromisoformat(row["date_start"]), date.fromisoformat(row["date_end"])
+        whole = start.day == 1 and end.month == start.month and end.year == start.year and (
+            end + timedelta(days=1)).day == 1  # fmt: skip
+        page.append({**row, "start": start, "end": end, "month": start if whole else None})
+    return page
 
 
 def _incident_summary_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -271,6 +327,36 @@ def api_incident_summary(
     return download(request, fmt, "incident_summary", data, columns, rows, "incident-summary")
 
 
+@api_router.get(
+    "/incidents/counted",
+    summary="Conflict events other sources counted per place, period and type (HDX HAPI's)",
+)
+def api_incidents_counted(
+    request: Request,
+    ctx: Ctx,
+    pcode: PcodeQ = None,
+    date_from: Annotated[
+        date | None,
+        Query(alias="from", ge=EARLIEST, description="Periods starting on or after this date."),
+    ] = None,
+    date_to: Annotated[
+        date | None,
+        Query(alias="to", ge=EARLIEST, description="Periods ending on or before this date."),
+    ] = None,
+    fmt: FormatQ = None,
+) -> Response:
+    """``lagebild incidents --counted``: the counts of conflict events another source made
+    (HDX HAPI's conflict events, imported) in a place and below it, each with its period, HAPI's
+    event type (political_violence, civilian_targeting, demonstration) and its source. They are
+    kept apart: never added to the incidents, which may be the same events. For the public,
+    small fatality counts are suppressed and sources left out (``security/protocol.yml``)."""
+    place = find_place(ctx, pcode)
+    rows = counted_view(request, ctx, place, date_from, date_to)
+    data = {"place": place.pcode if place else None, "counts": rows}
+    columns = tables.with_suppressed(tables.EVENT_COUNT_LIST)
+    return download(request, fmt, "incident", data, columns, rows, "counted-events")
+
+
 @map_router.get(
     "/map/incidents",
     summary="Incidents of a period as GeoJSON points for the map",
@@ -304,6 +390,7 @@ def incidents_page(
     placed_by: PlacedBy | None = None,
     level: Level | None = None,
     offset: Offset = 0,
+    counted_offset: Offset = 0,
 ) -> Response:
     check_period(date_from, date_to)
     place = find_place(ctx, pcode)
@@ -319,6 +406,8 @@ def incidents_page(
         "to": iso(date_to),
     }
     list_params = {**filters, "event_type": event_type, "placed_by": placed_by}
+    counted = counted_view(request, ctx, place, date_from, date_to)
+    page_params = {**list_params, "level": level}
     return war_page(
         request,
         "incidents.html",
@@ -346,5 +435,20 @@ def incidents_page(
             fmt: link("/api/incidents/summary", {**filters, "level": level, "format": fmt})
             for fmt in ("csv", "hxl")
         },
-        pages=pager("/incidents", {**list_params, "level": level}, offset, limit, total),
+        pages=pager(
+            "/incidents", {**page_params, "counted_offset": counted_offset or None}, offset,
+            limit, total,
+        ),  # fmt: skip
+        counted=counted_page_rows(counted, COUNTED_PER_PAGE, counted_offset),
+        counted_total=len(counted),
+        counted_offset=counted_offset,
+        counted_sources=sees_count_sources(request, ctx),
+        counted_downloads={
+            fmt: link("/api/incidents/counted", {**filters, "format": fmt})
+            for fmt in ("csv", "hxl")
+        },
+        counted_pages=pager(
+            "/incidents", {**page_params, "offset": offset or None}, counted_offset,
+            COUNTED_PER_PAGE, len(counted), key="counted_offset", anchor="#counted",
+        ),  # fmt: skip
     )
