@@ -271,7 +271,7 @@ def _list_incidents(
             for key in ("confidence", "distance_km"):
                 row[key] = None if row[key] is None else f"{row[key]:.2f}"
     title = f"{len(rows):,} incident(s)" + (f" in {pcode.upper()} and below" if pcode else "")
-    emit(fmt, {"place": pcode, "incidents": rows}, columns, rows, title)
+    emit(fmt, {"place": pcode.upper() if pcode else None, "incidents": rows}, columns, rows, title)
 
 
 def _list_counted(
@@ -288,4 +288,5 @@ def _list_counted(
         + (f" in {pcode.upper()} and below" if pcode else "")
         + " (never added to the incidents)"
     )
-    emit(fmt, {"place": pcode, "counts": rows}, tables.EVENT_COUNT_LIST, rows, title)
+    data = {"place": pcode.upper() if pcode else None, "counts": rows}
+    emit(fmt, data, tables.EVENT_COUNT_LIST, rows, title)
