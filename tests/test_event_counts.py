@@ -359,3 +359,35 @@ def test_the_situation_report_gives_the_newest_counted_month_apart_from_the_inci
         date(2025, 3, 1), date(2025, 3, 31), 2, Hidden(10), ()
     )
     assert local.changes.counted is not None and local.changes.counted.fatalities == 3
+
+
+def test_the_counted_list_fits_80_columns_with_the_period_in_one(
+    syria_db: str, tmp_path: Path
+) -> None:
+    run("--db", syria_db, "import", str(hapi_file(tmp_path / "counts.csv")), "--source",
+        "HDX HAPI (ACLED)")  # fmt: skip
+    lines = run("--db", syria_db, "incidents", "--counted").splitlines()
+    assert max(len(line) for line in lines) <= 80, lines
+    assert "source: HDX HAPI (ACLED)" in lines[1]
+    assert any(line.startswith("2025-02  SY1000  Tartous") for line in lines)
+    listed = json.loads(run("--db", syria_db, "incidents", "--counted", "--format", "json"))
+    assert {c["period"] for c in listed["counts"]} == {"2025-01", "2025-02"}
+
+
+def test_two_sources_counting_the_same_place_and_month_are_both_kept_and_listed_back(
+    syria_db: str, tmp_path: Path
+) -> None:
+    """The list of counts (``incidents --counted --format hxl``) imports back, with a place
+    and month two sources counted."""
+    run("--db", syria_db, "import", str(hapi_file(tmp_path / "a.csv")), "--source", "HAPI")
+    run("--db", syria_db, "import", str(hapi_file(tmp_path / "b.csv", COUNTS[:2])), "--source",
+        "Another count")  # fmt: skip
+    listed = tmp_path / "listed.csv"
+    listed.write_text(run("--db", syria_db, "incidents", "--counted", "--format", "hxl"))
+    assert len(rows_of(listed)) == 11
+    fresh = str(tmp_path / "fresh.db")
+    (tmp_path / "places.csv").write_text(run("--db", syria_db, "places", "--format", "hxl"))
+    run("--db", fresh, "import", str(tmp_path / "places.csv"))
+    run("--db", fresh, "import", str(listed))
+    again = run("--db", fresh, "incidents", "--counted", "--format", "hxl")
+    assert list(csv.reader(io.StringIO(again))) == list(csv.reader(io.StringIO(listed.read_text())))

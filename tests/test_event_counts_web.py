@@ -154,7 +154,7 @@ def test_the_api_s_csv_and_hxl_are_the_command_line_s(db: str, client: TestClien
         api = client.get("/api/incidents/counted", params={"pcode": "SY02", "format": fmt})
         assert api.headers["content-disposition"].endswith(f'counted-events.{fmt}.csv"')
         assert list(csv.reader(io.StringIO(api.text))) == list(csv.reader(io.StringIO(cli)))
-    assert api.text.splitlines()[1].startswith("#date+start,#date+end,#loc+code")
+    assert api.text.splitlines()[1].startswith("#date+start,#date+end,#date+period,#loc+code")
 
 
 @pytest.mark.parametrize(("params", "status"), [

@@ -9,6 +9,7 @@ summary says how many (``above_level``). Events nothing could place count in the
 
 from __future__ import annotations
 
+import calendar
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -199,6 +200,7 @@ def event_count_dict(count: EventCount, tree: PlaceTree) -> dict[str, Any]:
     return {
         "date_start": count.date_start.isoformat(),
         "date_end": count.date_end.isoformat(),
+        "period": period_said(count.date_start, count.date_end),
         "pcode": place.pcode if place else None,
         "place": place.name("en") if place else None,
         "event_type": count.event_type,
@@ -206,6 +208,14 @@ def event_count_dict(count: EventCount, tree: PlaceTree) -> dict[str, Any]:
         "fatalities": count.fatalities,
         "source": count.source,
     }
+
+
+def period_said(start: date, end: date) -> str:
+    """``2025-01`` for a whole calendar month, else ``2025-01-01..2025-01-15``."""
+    last = calendar.monthrange(start.year, start.month)[1]
+    if start.day == 1 and end == start.replace(day=last):
+        return f"{start:%Y-%m}"
+    return f"{start.isoformat()}..{end.isoformat()}"
 
 
 def incident_dict(row: IncidentRow, tree: PlaceTree) -> dict[str, Any]:

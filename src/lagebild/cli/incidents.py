@@ -282,11 +282,13 @@ def _list_counted(
 
     tree, found = counted_at(store, pcode, date_from, date_to)
     rows = [event_count_dict(c, tree) for c in found]
-    events = sum(c.events for c in found)
-    title = (
-        f"{len(rows):,} count(s) of conflict events by other sources, {events:,} events"
-        + (f" in {pcode.upper()} and below" if pcode else "")
-        + " (never added to the incidents)"
-    )
     data = {"place": pcode.upper() if pcode else None, "counts": rows}
+    # A terminal's 80 columns: the sources said once above the table.
+    sources = sorted({c.source or "(none)" for c in found})
+    title = (
+        f"{len(rows):,} count(s) of conflict events by other sources"
+        + (f" in {pcode.upper()} and below" if pcode else "")
+        + f": {sum(c.events for c in found):,} events,\nnever added to the incidents"
+        + (f"; source: {', '.join(sources)}" if sources else "")
+    )
     emit(fmt, data, tables.EVENT_COUNT_LIST, rows, title)

@@ -461,7 +461,8 @@ KINDS: tuple[ProblemKind, ...] = (
     _e(
         "count-twice",
         "the same count twice",
-        "row {first_row} already counts {event_type} in this place for this period",
+        "row {first_row} already counts {event_type} in this place for this period from the same "
+        "source",
     ),
     _e(
         "no-date",

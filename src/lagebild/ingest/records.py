@@ -509,16 +509,16 @@ def _counts(batch: Batch, role: str, *, required: bool) -> pl.Series | None:
 def _refuse_twice(
     batch: Batch, place_id: pl.Series, kind: pl.Series, start: pl.Series, end: pl.Series
 ) -> None:
-    """A place, type and period counted in two rows of one batch: the later row is refused."""
+    """A place, type and period counted in two rows of one batch by the same source: the later
+    row is refused (two sources may count the same, and are kept apart)."""
+    source = batch.text("source").fill_null("")
     frame = pl.DataFrame(
-        {"row": batch.rows, "place": place_id, "kind": kind, "start": start, "end": end}
-    ).drop_nulls()
-    first = frame.group_by("place", "kind", "start", "end", maintain_order=True).agg(
-        pl.col("row").first().alias("first_row")
-    )
-    again = frame.join(first, on=["place", "kind", "start", "end"]).filter(
-        pl.col("row") != pl.col("first_row")
-    )
+        {"row": batch.rows, "place": place_id, "kind": kind, "start": start, "end": end,
+         "source": source}
+    ).drop_nulls()  # fmt: skip
+    key = ["place", "kind", "start", "end", "source"]
+    first = frame.group_by(key, maintain_order=True).agg(pl.col("row").first().alias("first_row"))
+    again = frame.join(first, on=key).filter(pl.col("row") != pl.col("first_row"))
     for row, kind_said, first_row in again.select("row", "kind", "first_row").iter_rows():
         batch.error(row, "count-twice", "event_type", kind_said, first_row=first_row,
                     event_type=kind_said)  # fmt: skip

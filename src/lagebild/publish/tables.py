@@ -575,14 +575,15 @@ INCIDENT_LIST = _pick(
 #: ``lagebild incidents --counted``: conflict events other sources counted per place, period and
 #: type (HDX HAPI's hashtags).
 EVENT_COUNT_LIST = [
-    Col("date_start", "From", "#date+start"),
-    Col("date_end", "To", "#date+end"),
+    Col("date_start", "From", "#date+start", in_table=False),
+    Col("date_end", "To", "#date+end", in_table=False),
+    Col("period", "Period", "#date+period"),  # 2025-01 for a month: the table's 80 columns
     Col("pcode", "P-code", "#loc+code"),
     Col("place", "Place", "#loc+name"),
     Col("event_type", "Event type", "#event+type"),
     Col("events", "Events", "#indicator+event+num"),
     Col("fatalities", "Fatalities", "#affected+killed"),
-    Col("source", "Source", "#meta+source"),
+    Col("source", "Source", "#meta+source", in_table=False),
 ]
 
 
