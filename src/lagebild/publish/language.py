@@ -15,6 +15,7 @@ Latin digits. English and German always use Latin digits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -206,3 +207,37 @@ class _Shown:
 
     def __str__(self) -> str:
         return format(self, "")
+
+
+def gettext_callables(language: Language) -> dict[str, Callable[..., str]]:
+    """``_``, ``gettext`` and ``ngettext`` for one page, as Jinja's new-style gettext has them:
+    the message is always a format string (``%(name)s``; write ``%%`` for a percent sign), its
+    values are escaped, and ``ngettext`` fills ``%(num)s`` with the count unless given one.
+
+    They go into the page's context rather than the shared environment's globals, so that pages
+    rendered at the same time in different languages do not mix their words.
+    """
+    from jinja2 import pass_context
+    from jinja2.runtime import Context as JinjaContext
+    from markupsafe import Markup
+
+    translations = language.translations
+
+    @pass_context
+    def gettext(__context: JinjaContext, __message: str, **values: Any) -> str:
+        text = translations.gettext(__message)
+        if __context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % values  # type: ignore[no-any-return]
+
+    @pass_context
+    def ngettext(
+        __context: JinjaContext, __singular: str, __plural: str, __num: int, **values: Any
+    ) -> str:
+        values.setdefault("num", language.number(__num) if isinstance(__num, int) else __num)
+        text = translations.ngettext(__singular, __plural, __num)
+        if __context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % values  # type: ignore[no-any-return]
+
+    return {"_": gettext, "gettext": gettext, "ngettext": ngettext}

@@ -22,7 +22,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
-from jinja2.runtime import Context as JinjaContext
 from markupsafe import Markup, escape
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -34,7 +33,7 @@ from lagebild.messages import N_, Message
 from lagebild.model import Place, parse_level
 from lagebild.model.accounts import Account
 from lagebild.model.vocab import normalise_sector, sector_code, vocabulary
-from lagebild.publish.language import DIGITS, LANGUAGES, Language
+from lagebild.publish.language import DIGITS, LANGUAGES, Language, gettext_callables
 from lagebild.publish.render import to_csv
 from lagebild.publish.tables import Col
 from lagebild.publish.words import WarWords, Words
@@ -279,36 +278,6 @@ templates.env.install_null_translations(newstyle=True)  # type: ignore[attr-defi
 
 #: The names of the languages in themselves, for the language switch.
 LANGUAGE_NAMES = {"en": "English", "ar": "العربية", "de": "Deutsch"}
-
-
-def gettext_callables(language: Language) -> dict[str, Callable[..., str]]:
-    """``_``, ``gettext`` and ``ngettext`` for one page, as Jinja's new-style gettext has them:
-    the message is always a format string (``%(name)s``; write ``%%`` for a percent sign), its
-    values are escaped, and ``ngettext`` fills ``%(num)s`` with the count unless given one.
-
-    They go into the page's context rather than the shared environment's globals, so that pages
-    rendered at the same time in different languages do not mix their words.
-    """
-    translations = language.translations
-
-    @pass_context
-    def gettext(__context: JinjaContext, __message: str, **values: Any) -> str:
-        text = translations.gettext(__message)
-        if __context.eval_ctx.autoescape:
-            text = Markup(text)
-        return text % values  # type: ignore[no-any-return]
-
-    @pass_context
-    def ngettext(
-        __context: JinjaContext, __singular: str, __plural: str, __num: int, **values: Any
-    ) -> str:
-        values.setdefault("num", language.number(__num) if isinstance(__num, int) else __num)
-        text = translations.ngettext(__singular, __plural, __num)
-        if __context.eval_ctx.autoescape:
-            text = Markup(text)
-        return text % values  # type: ignore[no-any-return]
-
-    return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
 
 
 def language_url(request: Request, code: str) -> str:

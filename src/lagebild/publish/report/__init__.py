@@ -12,16 +12,15 @@ A folder given as ``template_dir`` is searched first (``copy_templates`` starts 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
-from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from lagebild.analysis.report import Count, Hidden, MapArea, Report
 from lagebild.errors import LagebildError, RefusedInput
+from lagebild.publish.language import Language, gettext_callables
 from lagebild.publish.report.drawing import bar_svg, map_svg, shades
 
 FOLDER = Path(__file__).parent
@@ -37,44 +36,6 @@ class PdfUnavailable(LagebildError):
     """A PDF was asked for where WeasyPrint or the Pango library it draws text with is missing."""
 
     code = "pdf-unavailable"
-
-
-class Language(Protocol):
-    """What the report asks of a language (``lagebild.publish.language.Language`` is one)."""
-
-    code: str
-    dir: str
-    digits: str
-    translations: Any
-
-    def number(self, value: float | int | None, digits: int = 0) -> str: ...
-    def percent(self, value: float | None) -> str: ...
-    def day(self, value: date | str | None) -> str: ...
-    def month(self, value: date) -> str: ...
-    def place_name(self, name_en: str | None, name_ar: str | None, pcode: str = "") -> str: ...
-
-
-def _gettext_callables(lang: Language) -> dict[str, Callable[..., str]]:
-    """``_`` and ``ngettext`` as Jinja's new-style gettext has them (``%(name)s`` values)."""
-    translations = lang.translations
-
-    @pass_context
-    def gettext(__context: Any, __message: str, **values: Any) -> str:
-        text = translations.gettext(__message)
-        if __context.eval_ctx.autoescape:
-            text = Markup(text)
-        return text % values  # type: ignore[no-any-return]
-
-    @pass_context
-    def ngettext(__context: Any, __singular: str, __plural: str, __num: int, **values: Any
-                 ) -> str:  # fmt: skip
-        values.setdefault("num", lang.number(__num))
-        text = translations.ngettext(__singular, __plural, __num)
-        if __context.eval_ctx.autoescape:
-            text = Markup(text)
-        return text % values  # type: ignore[no-any-return]
-
-    return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
 
 
 def _environment(template_dir: Path | None, markdown: bool) -> Environment:
@@ -133,7 +94,7 @@ def _context(report: Report, lang: Language, words: Any, for_pdf: bool) -> dict[
     numbers = [v for v in (_plain(m.reached) for m in report.months) if v is not None]
     party_most = max((p.people for p in report.parties), default=0.0)
     return {
-        **_gettext_callables(lang),
+        **gettext_callables(lang),
         "report": report,
         "lang": lang,
         "words": words,
