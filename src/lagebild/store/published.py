@@ -32,11 +32,7 @@ def figure_records(
         .where(f.c.indicator.in_(sorted(indicators)), f.c.date <= date_to)
         .order_by(f.c.place_id, f.c.indicator, f.c.sector, f.c.date, f.c.id)
     )  # fmt: skip
-    with store.engine.connect() as conn:
-        rows = [dict(r) for r in conn.execute(query).mappings().all()]
-    for row in rows:
-        row["date"] = optional_date(row["date"])
-    return rows
+    return _dated_rows(store, query)
 
 
 def presence_records(store: Store, date_to: date) -> list[dict[str, Any]]:
@@ -51,6 +47,11 @@ def presence_records(store: Store, date_to: date) -> list[dict[str, Any]]:
         .where((pr.c.date <= date_to) | pr.c.date.is_(None))
         .order_by(pr.c.place_id, pr.c.org, pr.c.sector, pr.c.date, pr.c.id)
     )  # fmt: skip
+    return _dated_rows(store, query)
+
+
+def _dated_rows(store: Store, query: Any) -> list[dict[str, Any]]:
+    """The rows of a query as dicts, their ``date`` a ``date`` (or None)."""
     with store.engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(query).mappings().all()]
     for row in rows:
