@@ -170,9 +170,12 @@ def incidents_at(
     return tree, rows
 
 
-def _tree_below(store: Store, place: str | None) -> tuple[PlaceTree, set[int] | None]:
-    """The place tree, and the ids of a place and the places below it (None: everywhere)."""
-    tree = PlaceTree(all_places(store))
+def _tree_below(
+    store: Store, place: str | None, tree: PlaceTree | None = None
+) -> tuple[PlaceTree, set[int] | None]:
+    """The place tree (read unless given), and the ids of a place and the places below it
+    (None: everywhere)."""
+    tree = tree or PlaceTree(all_places(store))
     if place is None:
         return tree, None
     root = tree.get(place)
@@ -186,12 +189,23 @@ def counted_at(
     place: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
+    tree: PlaceTree | None = None,
 ) -> tuple[PlaceTree, list[EventCount]]:
     """The conflict events other sources counted (HDX HAPI's, imported) in a place and below
     it, whose periods lie within [date_from, date_to]: kept apart from the incidents, which may
     be the same events."""
-    tree, ids = _tree_below(store, place)
+    tree, ids = _tree_below(store, place, tree)
     return tree, event_count_list(store, ids, date_from, date_to)
+
+
+def counted_number(
+    store: Store, place: str | None, date_from: date | None, date_to: date | None
+) -> int:
+    """How many counts ``counted_at`` gives, without reading the place tree where no place is
+    asked for (the incidents' summary says it on every call, and most databases hold none)."""
+    if place is None:
+        return len(event_count_list(store, None, date_from, date_to))
+    return len(counted_at(store, place, date_from, date_to)[1])
 
 
 def event_count_dict(count: EventCount, tree: PlaceTree) -> dict[str, Any]:

@@ -99,7 +99,7 @@ def incidents(
     rolled up the place tree; or, with --list, the events and how each was placed; or, with
     --counted, the counts of events other sources made (HDX HAPI's), which are never added to
     the incidents."""
-    from lagebild.analysis.incidents import counted_at, incident_summary
+    from lagebild.analysis.incidents import counted_number, incident_summary
 
     if as_list and counted:
         raise click.UsageError("--list and --counted are two lists: give one")
@@ -115,7 +115,7 @@ def incidents(
         _list_counted(fmt, store, pcode, date_from, date_to)
         return
     summary = incident_summary(store, pcode, date_from, date_to, level)
-    apart = len(counted_at(store, pcode, date_from, date_to)[1])
+    apart = counted_number(store, pcode, date_from, date_to)
     _emit_incident_summary(fmt, summary, apart)
 
 

@@ -161,7 +161,7 @@ def counted_view(
     pcode = place.pcode if place else None
 
     def compute() -> list[dict[str, Any]]:
-        tree, found = counted_at(ctx.store, pcode, date_from, date_to)
+        tree, found = counted_at(ctx.store, pcode, date_from, date_to, ctx.tree())
         return [event_count_dict(c, tree) for c in found]
 
     rows = ctx.cached(("event_counts", pcode, date_from, date_to), compute)
