@@ -224,10 +224,15 @@ def event_count_dict(count: EventCount, tree: PlaceTree) -> dict[str, Any]:
     }
 
 
+def whole_month(start: date, end: date) -> bool:
+    """Whether a period is one whole calendar month."""
+    last = calendar.monthrange(start.year, start.month)[1]
+    return start.day == 1 and end == start.replace(day=last)
+
+
 def period_said(start: date, end: date) -> str:
     """``2025-01`` for a whole calendar month, else ``2025-01-01..2025-01-15``."""
-    last = calendar.monthrange(start.year, start.month)[1]
-    if start.day == 1 and end == start.replace(day=last):
+    if whole_month(start, end):
         return f"{start:%Y-%m}"
     return f"{start.isoformat()}..{end.isoformat()}"
 

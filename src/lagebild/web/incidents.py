@@ -19,6 +19,7 @@ from lagebild.analysis.incidents import (
     event_count_dict,
     incident_dict,
     incident_summary,
+    whole_month,
 )
 from lagebild.analysis.place import subtree_ids
 from lagebild.model import Place
@@ -181,9 +182,8 @@ def counted_page_rows(rows: list[dict[str, Any]], limit: int, offset: int) -> li
     page = []
     for row in ordered[offset : offset + limit]:
         start, end = date.fromisoformat(row["date_start"]), date.fromisoformat(row["date_end"])
-        whole = start.day == 1 and end.month == start.month and end.year == start.year and (
-            end + timedelta(days=1)).day == 1  # fmt: skip
-        page.append({**row, "start": start, "end": end, "month": start if whole else None})
+        month = start if whole_month(start, end) else None
+        page.append({**row, "start": start, "end": end, "month": month})
     return page
 
 
