@@ -18,6 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from sqlalchemy import func, select
+
+from lagebild.actions.imports import import_file
+from lagebild.ingest import ImportOptions
+from lagebild.store import Store
+from lagebild.store import schema as t
 
 EN, AR = "label::English (en)", "label::Arabic (ar)"
 
@@ -194,3 +200,23 @@ def reached(submissions: Sequence[Submission]) -> dict[str, int]:
         for _, _, people in s.activities:
             out[s.community] = out.get(s.community, 0) + people
     return out
+
+
+def with_gazetteer(store: Store, tmp_path: Path) -> Store:
+    """``store`` with the communities of ``GAZETTEER`` imported."""
+    path = tmp_path / "gazetteer.csv"
+    path.write_text(GAZETTEER, encoding="utf-8")
+    assert not import_file(store, path, ImportOptions()).refused
+    return store
+
+
+def delivered(store: Store) -> dict[str, float]:
+    """People reached per community P-code, from the database."""
+    d, p = t.deliveries, t.places
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(p.c.pcode, func.sum(d.c.reached))
+            .join(p, p.c.id == d.c.place_id)
+            .group_by(p.c.pcode)
+        ).all()
+    return {pcode: total for pcode, total in rows}

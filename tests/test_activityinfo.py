@@ -16,7 +16,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from kobo_support import GAZETTEER
+from kobo_support import delivered, with_gazetteer
 from sqlalchemy import func, select
 
 from lagebild.actions.imports import import_file
@@ -77,21 +77,7 @@ def by_community(records: list[list[str]]) -> dict[str, float]:
 
 @pytest.fixture
 def gazetteer_store(store: Store, tmp_path: Path) -> Store:
-    path = tmp_path / "gazetteer.csv"
-    path.write_text(GAZETTEER, encoding="utf-8")
-    assert not import_file(store, path, ImportOptions()).refused
-    return store
-
-
-def _delivered(store: Store) -> dict[str, float]:
-    d, p = t.deliveries, t.places
-    with store.engine.connect() as conn:
-        rows = conn.execute(
-            select(p.c.pcode, func.sum(d.c.reached))
-            .join(p, p.c.id == d.c.place_id)
-            .group_by(p.c.pcode)
-        ).all()
-    return {pcode: total for pcode, total in rows}
+    return with_gazetteer(store, tmp_path)
 
 
 def _options(**more: object) -> ImportOptions:
@@ -107,7 +93,7 @@ def test_an_activityinfo_export_imports_its_deliveries(
     report = outcome.report
     assert not outcome.refused, [p.reason for p in report.problems]
     assert report.kind == "deliveries" and report.rows_written == len(RECORDS)
-    assert _delivered(gazetteer_store) == by_community(RECORDS)
+    assert delivered(gazetteer_store) == by_community(RECORDS)
     d = t.deliveries
     with gazetteer_store.engine.connect() as conn:
         rows = conn.execute(
@@ -137,8 +123,8 @@ def test_an_edited_record_exported_again_replaces_its_delivery(
     with gazetteer_store.engine.connect() as conn:
         count = conn.execute(select(func.count()).select_from(t.deliveries)).scalar_one()
     assert count == len(RECORDS)
-    assert _delivered(gazetteer_store) == by_community(edited)
-    assert _delivered(gazetteer_store)["C1003"] == 910
+    assert delivered(gazetteer_store) == by_community(edited)
+    assert delivered(gazetteer_store)["C1003"] == 910
 
 
 def test_text_in_a_quantity_refuses_the_whole_export(
@@ -151,7 +137,7 @@ def test_text_in_a_quantity_refuses_the_whole_export(
     assert outcome.refused
     found = [(p.row, p.column, p.value) for p in outcome.report.problems if p.severity == "error"]
     assert found == [(4, "L #reached+ind", "many")]
-    assert _delivered(gazetteer_store) == {}
+    assert delivered(gazetteer_store) == {}
 
 
 def test_a_community_code_not_in_the_gazetteer_is_kept_at_its_governorate(
@@ -169,7 +155,7 @@ def test_a_community_code_not_in_the_gazetteer_is_kept_at_its_governorate(
         "G #adm4+code",
         "C9999",
     )
-    assert _delivered(gazetteer_store)["SY07"] == 2600
+    assert delivered(gazetteer_store)["SY07"] == 2600
 
 
 def test_the_command_line_takes_the_shipped_map_by_name(
@@ -182,7 +168,7 @@ def test_the_command_line_takes_the_shipped_map_by_name(
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)[0]["rows_written"] == len(RECORDS)
-    assert _delivered(gazetteer_store) == by_community(RECORDS)
+    assert delivered(gazetteer_store) == by_community(RECORDS)
 
 
 #: A monthly report (ActivityInfo's monthly reporting form): the month field instead of dates.
@@ -245,4 +231,4 @@ def test_a_month_that_is_no_month_refuses_its_row(gazetteer_store: Store, tmp_pa
     ]
     said = outcome.report.problems[0].reason
     assert "'2024-13' is not a month: write it as YYYY-MM (2024-03)" in said
-    assert _delivered(gazetteer_store) == {}
+    assert delivered(gazetteer_store) == {}

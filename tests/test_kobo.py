@@ -21,12 +21,13 @@ from kobo_support import (
     AR,
     CHOICES,
     EN,
-    GAZETTEER,
     SUBMISSIONS,
     SURVEY,
     Submission,
+    delivered,
     export_rows,
     reached,
+    with_gazetteer,
     write_export,
     write_form,
 )
@@ -61,22 +62,7 @@ def _tags(table_path: Path, form: Path, **kwargs: object) -> dict[str, str | Non
 
 @pytest.fixture
 def gazetteer_store(store: Store, tmp_path: Path) -> Store:
-    path = tmp_path / "gazetteer.csv"
-    path.write_text(GAZETTEER, encoding="utf-8")
-    assert not import_file(store, path, ImportOptions()).refused
-    return store
-
-
-def _delivered(store: Store) -> dict[str, float]:
-    """People reached per community P-code, from the database."""
-    d, p = t.deliveries, t.places
-    with store.engine.connect() as conn:
-        rows = conn.execute(
-            select(p.c.pcode, func.sum(d.c.reached))
-            .join(p, p.c.id == d.c.place_id)
-            .group_by(p.c.pcode)
-        ).all()
-    return {pcode: total for pcode, total in rows}
+    return with_gazetteer(store, tmp_path)
 
 
 def _count(store: Store) -> int:
@@ -139,7 +125,7 @@ def test_a_4w_export_with_a_repeat_group_imports_one_delivery_per_activity(
     assert outcome.report.kind == "deliveries"
     activities = sum(len(s.activities) for s in SUBMISSIONS)
     assert outcome.report.rows_written == activities == _count(gazetteer_store)
-    assert _delivered(gazetteer_store) == reached(SUBMISSIONS)
+    assert delivered(gazetteer_store) == reached(SUBMISSIONS)
     d = t.deliveries
     with gazetteer_store.engine.connect() as conn:
         rows = conn.execute(select(d.c.org_impl, d.c.donor, d.c.sector, d.c.external_key)).all()
@@ -158,7 +144,7 @@ def test_an_arabic_labels_export_stores_the_same_figures(
     assert _tags(export, form)["الموقع/المحافظة"] == "#adm1+code"
     outcome = import_file(gazetteer_store, export, ImportOptions(form=form))
     assert not outcome.refused, [p.reason for p in outcome.report.problems]
-    assert _delivered(gazetteer_store) == reached(SUBMISSIONS)
+    assert delivered(gazetteer_store) == reached(SUBMISSIONS)
 
 
 def test_an_edited_submission_imported_again_changes_figures_not_counts(
@@ -181,8 +167,8 @@ def test_an_edited_submission_imported_again_changes_figures_not_counts(
     # the whole export again: every earlier row is replaced by its new version, one row added
     assert outcome.report.records_replaced == count
     assert _count(gazetteer_store) == count + 1
-    assert _delivered(gazetteer_store) == reached(later)
-    assert _delivered(gazetteer_store)["C4140"] == 340 + 25
+    assert delivered(gazetteer_store) == reached(later)
+    assert delivered(gazetteer_store)["C4140"] == 340 + 25
     # the audit trail keeps each replaced row whole
     with gazetteer_store.engine.connect() as conn:
         whys = conn.execute(
@@ -310,7 +296,7 @@ def test_a_question_name_that_could_mean_two_things_is_asked_about(
     answer = {"beneficiaries": "#reached+ind"}
     outcome = import_file(gazetteer_store, export, ImportOptions(form=form, tag_map=answer))
     assert not outcome.refused, [p.reason for p in outcome.report.problems]
-    assert _delivered(gazetteer_store) == reached(SUBMISSIONS)
+    assert delivered(gazetteer_store) == reached(SUBMISSIONS)
 
 
 def test_two_questions_for_one_column_are_asked_about(
@@ -341,10 +327,10 @@ def test_undoing_the_import_that_replaced_rows_puts_the_earlier_rows_back(
     later = [SUBMISSIONS[0], edited, SUBMISSIONS[2]]
     second = write_export(tmp_path / "export-2.xlsx", export_rows(later))
     outcome = import_file(gazetteer_store, second, ImportOptions(form=form))
-    assert _delivered(gazetteer_store) == reached(later)
+    assert delivered(gazetteer_store) == reached(later)
     assert outcome.report.import_id is not None
     undo_import(gazetteer_store, outcome.report.import_id, why="wrong export")
-    assert _delivered(gazetteer_store) == reached(SUBMISSIONS)
+    assert delivered(gazetteer_store) == reached(SUBMISSIONS)
     assert _count(gazetteer_store) == sum(len(s.activities) for s in SUBMISSIONS)
 
 
@@ -365,7 +351,7 @@ def test_the_forms_own_hxl_column_tags_and_kobos_hashtag_row_is_skipped(
     export = write_export(tmp_path / "export.xlsx", sheets)
     outcome = import_file(gazetteer_store, export, ImportOptions(form=form))
     assert not outcome.refused, [p.reason for p in outcome.report.problems]
-    assert _delivered(gazetteer_store) == reached(SUBMISSIONS)
+    assert delivered(gazetteer_store) == reached(SUBMISSIONS)
 
 
 def test_odk_centrals_zip_of_csvs_joins_the_repeat_to_its_submissions() -> None:
@@ -435,7 +421,7 @@ def test_the_api_takes_the_form_beside_the_export(gazetteer_store: Store, tmp_pa
         )
     assert done.status_code == 201, done.text
     assert done.json()["rows_written"] == sum(len(s.activities) for s in SUBMISSIONS)
-    assert _delivered(gazetteer_store) == reached(SUBMISSIONS)
+    assert delivered(gazetteer_store) == reached(SUBMISSIONS)
     assert wrong.status_code == 422
     assert wrong.json()["problems"][0]["column"] == "xlsform"
 
@@ -467,7 +453,7 @@ def test_an_edited_kobo_submission_with_a_new_uuid_is_known_by_its_root_uuid(
     outcome = import_file(gazetteer_store, second, ImportOptions(form=form))
     assert not outcome.refused, [p.reason for p in outcome.report.problems]
     assert _count(gazetteer_store) == count
-    assert _delivered(gazetteer_store) == reached(later)
+    assert delivered(gazetteer_store) == reached(later)
 
 
 def test_a_submission_twice_in_one_export_is_refused_naming_both_rows(
