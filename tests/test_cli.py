@@ -218,3 +218,20 @@ def test_missing_input_file_and_missing_tag_map_are_clean_errors(db: str, tmp_pa
     assert code == 1 and "nothing.csv: no such file" in err
     code, _, err = run("--db", db, "import", "--tags", str(tmp_path / "map.yml"), "x.csv")
     assert code == 1 and "cannot read the tag map" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("situation",), ("gaps", "--as-of", "2017-02-28"), ("priorities", "--as-of", "2017-02-28"),
+     ("presence",), ("explain", "--pcode", "C1007", "--as-of", "2017-02-28", "--indicator",
+      "people_in_need")],
+)  # fmt: skip
+def test_an_unknown_sector_is_refused_not_answered_with_an_empty_table(
+    db: str, command: tuple[str, ...]
+) -> None:
+    """As the web's 422: a misspelt sector would give no place cut off and no organisation."""
+    code, out, err = run("--db", db, *command, "--sector", "fod")
+    assert code == 2, out
+    assert "unknown sector 'fod'; use one of: food," in err and "--sector" in err
+    code, out, _ = run("--db", db, *command, "--sector", "Food security", "--format", "json")
+    assert code == 0, out

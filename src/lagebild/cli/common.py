@@ -130,3 +130,23 @@ class LagebildGroup(click.Group):
             error = click.ClickException(str(exc))
             error.exit_code = exit_code(exc)  # type: ignore[misc]  # click's ClassVar, per error
             raise error from exc
+
+
+
+def known_sector(store: Store, sector: str | None) -> str | None:
+    """The sector code ``--sector`` names (None without one): a word of the shipped vocabulary
+    or a sector the data holds; anything else is refused, listing the sectors, as the web
+    refuses it (an unknown sector would give an empty table, not an error)."""
+    from lagebild.model.vocab import query_sector, sector_choices
+    from lagebild.store.summary import sectors
+
+    if not sector:
+        return None
+    in_data = [s for s in sectors(store) if s]
+    found = query_sector(sector, in_data)
+    if found is None:
+        raise click.BadParameter(
+            f"unknown sector {sector!r}; use one of: {', '.join(sector_choices(in_data))}",
+            param_hint="--sector",
+        )
+    return found

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from lagebild.cli.common import DATE, FORMAT, LEVELS, emit, open_store
+from lagebild.cli.common import DATE, FORMAT, LEVELS, emit, known_sector, open_store
 from lagebild.store import Store
 
 PERIOD_INCIDENTS_SHOWN = 5
@@ -162,7 +162,9 @@ def presence(
     from lagebild.publish.tables import presence_columns
 
     store = open_store(ctx)
-    where = _presence_filter(organisation, sector, modality, status, month, date_from, date_to)
+    where = _presence_filter(
+        organisation, known_sector(store, sector), modality, status, month, date_from, date_to
+    )
     result = who_does_what_where(store, where, pcode, level)
     total = result.total.all
     title = (
@@ -192,7 +194,7 @@ def _presence_filter(
 ) -> Any:
     """The filter of the options, as /api/presence reads its parameters."""
     from lagebild.model.presence import PresenceFilter
-    from lagebild.model.vocab import normalise_sector, sector_code, vocabulary
+    from lagebild.model.vocab import vocabulary
 
     wanted_status = vocabulary("statuses").code(status) if status else None
     if status and wanted_status is None:
@@ -211,7 +213,7 @@ def _presence_filter(
         raise click.BadParameter(f"{date_to} is before --from ({date_from})", param_hint="--to")
     return PresenceFilter(
         organisation=organisation.strip() if organisation else None,
-        sector=(sector_code(sector) or normalise_sector(sector)) if sector else None,
+        sector=sector,
         modality=(vocabulary("modalities").code(modality) or modality.strip())
         if modality
         else None,

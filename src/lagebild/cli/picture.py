@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from lagebild.analysis.priorities import load_model
-from lagebild.cli.common import DATE, FORMAT, LEVELS, emit, level_number, open_store
+from lagebild.cli.common import DATE, FORMAT, LEVELS, emit, known_sector, level_number, open_store
 from lagebild.cli.incidents import echo_period_incidents, period_incidents_json
 from lagebild.model import parse_level
 from lagebild.store import Store
@@ -139,13 +139,12 @@ def situation(
     """Per place and in total: population, people in need, displaced, besieged, hard to reach,
     reached, with the sources behind each figure."""
     from lagebild import analysis
-    from lagebild.model import normalise_sector
     from lagebild.publish import render, tables
 
     store = open_store(ctx)
     as_of, how = picture_date(store, as_of, fmt)
     result = analysis.situation(
-        store, as_of, window, level_number(level), normalise_sector(sector) if sector else None
+        store, as_of, window, level_number(level), known_sector(store, sector)
     )
     places = [(r.pcode, r.name) for r in result.places]
     if result.total is not None and result.total.pcode:
@@ -213,13 +212,12 @@ def gaps(
     """Places ranked by gap: cut-off places first by people in need, then by coverage; or, with
     --rank severity, by priority (access, time without aid, need, incidents, damage)."""
     from lagebild import analysis
-    from lagebild.model import normalise_sector
     from lagebild.publish import render, tables
 
     store = open_store(ctx)
     as_of, how = picture_date(store, as_of, fmt)
     result = analysis.gaps(
-        store, as_of, window, level_number(level), normalise_sector(sector) if sector else None,
+        store, as_of, window, level_number(level), known_sector(store, sector),
         rank=rank, model=load_model(model) if model else None,
     )
     places = [(r.pcode, r.name) for r in result.places]

@@ -6,7 +6,7 @@ from datetime import date
 
 import click
 
-from lagebild.cli.common import emit, level_number, open_store
+from lagebild.cli.common import emit, known_sector, level_number, open_store
 from lagebild.cli.picture import MODEL_OPTION, picture_date, picture_options, with_as_of_basis
 
 
@@ -44,7 +44,6 @@ def priorities(
 
     from lagebild.analysis.priorities import DEFAULT_MODEL, load_model
     from lagebild.analysis.priority_list import priority_list
-    from lagebild.model import normalise_sector
     from lagebild.publish import render, tables
 
     chosen = load_model(model)
@@ -55,7 +54,7 @@ def priorities(
     as_of, how = picture_date(store, as_of, fmt)
     found = priority_list(
         store, as_of, window, level_number(level),
-        normalise_sector(sector) if sector else None, chosen,
+        known_sector(store, sector), chosen,
     )  # fmt: skip
     rows = render.priority_rows(found)
     if fmt == "table" and limit:

@@ -6,7 +6,7 @@ from datetime import date
 
 import click
 
-from lagebild.cli.common import DATE, FORMAT, emit, open_store
+from lagebild.cli.common import DATE, FORMAT, emit, known_sector, open_store
 
 
 @click.group(invoke_without_command=True)
@@ -216,12 +216,11 @@ def explain(
     """The records behind a number of situation or gaps: source, import, file and row of each,
     and the rule that combined them."""
     from lagebild.analysis import trust
-    from lagebild.model import normalise_sector
     from lagebild.publish.render import to_json
 
     store = open_store(ctx)
     result = trust.explain(
-        store, as_of, pcode, indicator, window, normalise_sector(sector) if sector else None
+        store, as_of, pcode, indicator, window, known_sector(store, sector)
     )
     if fmt == "json":
         click.echo(to_json(result.as_dict()), nl=False)

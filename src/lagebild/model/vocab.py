@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import cache
@@ -281,6 +281,23 @@ def normalise_sector(text: str | None) -> str:
     if found is not None:
         return found
     return _key(text or "").replace(" ", "_")
+
+
+def query_sector(text: str, known: Iterable[str]) -> str | None:
+    """The sector a query (``--sector``, ``?sector=``) names: a word of the shipped vocabulary,
+    or a sector the data holds (one an import's override brought in), matched folded; None for
+    anything else, which the front ends refuse rather than answer with an empty table."""
+    found = sector_code(text)
+    if found is not None:
+        return found
+    folded = normalise_sector(text)
+    return next((s for s in known if text == s or folded == normalise_sector(s)), None)
+
+
+def sector_choices(known: Iterable[str]) -> list[str]:
+    """The sectors a query may name: the shipped ones, then those only the data holds."""
+    shipped = [c for c in vocabulary("sectors").codes if c]
+    return [*shipped, *sorted(set(known) - set(shipped))]
 
 
 def is_sector_word(text: str) -> bool:

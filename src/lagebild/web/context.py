@@ -32,7 +32,11 @@ from lagebild.analysis.priorities import load_model
 from lagebild.messages import N_, Message
 from lagebild.model import Place, parse_level
 from lagebild.model.accounts import Account
-from lagebild.model.vocab import normalise_sector, sector_code, vocabulary
+from lagebild.model.vocab import (
+    query_sector,
+    sector_choices,
+    vocabulary,
+)
 from lagebild.publish.language import DIGITS, LANGUAGES, Language, gettext_callables
 from lagebild.publish.render import to_csv
 from lagebild.publish.tables import Col
@@ -616,17 +620,10 @@ def known_sector(ctx: Context, sector: str | None, name: str = "sector") -> str 
     known; anything else is a 422 listing the sectors."""
     if not sector:
         return None
-    found = sector_code(sector)
-    if found is not None:
-        return found
-    folded = normalise_sector(sector)
-    in_data = ctx.sectors()
-    for stored in in_data:
-        if sector == stored or folded == normalise_sector(stored):
-            return stored
-    shipped = [c for c in vocabulary("sectors").codes if c]
-    allowed = [*shipped, *sorted(set(in_data) - set(shipped))]
-    refuse_value(name, sector, allowed, "sector")
+    found = query_sector(sector, ctx.sectors())
+    if found is None:
+        refuse_value(name, sector, sector_choices(ctx.sectors()), "sector")
+    return found
 
 
 def known_word(name: str, value: str | None, vocabulary_name: str, what: str) -> str | None:
