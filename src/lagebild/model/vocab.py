@@ -274,8 +274,8 @@ def normalise_sector(text: str | None) -> str:
     """The sector code a name means; ``""`` stands for inter-sector (``ALL``, intersectoral, or
     no sector given).
 
-    For a query (``--sector``), an unknown name is kept, folded, so that a sector an override
-    brought in can still be asked for; an import refuses unknown names (:func:`sector_code`).
+    An unknown name is kept, folded, so that a sector an override brought in can be matched
+    (:func:`query_sector`); an import refuses unknown names (:func:`sector_code`).
     """
     found = sector_code(text)
     if found is not None:
